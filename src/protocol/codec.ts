@@ -1,0 +1,157 @@
+/**
+ * Length-prefixed JSON framing: a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
+ * Pure transformation, no I/O. The decoder checks the declared length against the cap before it
+ * allocates or waits for a body, and accepts input cut at any byte boundary.
+ */
+import { DEFAULT_FRAME_BYTES, FRAME_HEADER_BYTES, PROTOCOL_VERSION } from './constants.js';
+
+/** Why a frame could not be read or written. */
+export type FrameErrorReason =
+  | 'frame_too_large'
+  | 'invalid_json'
+  | 'invalid_frame'
+  | 'version_mismatch'
+  | 'invalid_message'
+  | 'truncated';
+
+/** A codec failure with its facts. Codes are mapped to library error classes by the caller. */
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+  readonly reason: FrameErrorReason;
+  readonly facts: Readonly<Record<string, unknown>>;
+
+  constructor(reason: FrameErrorReason, message: string, facts: Record<string, unknown> = {}) {
+    super(message);
+    this.reason = reason;
+    this.facts = facts;
+  }
+}
+
+/** Encode one already-serialised JSON body as a frame; throws `frame_too_large` without output. */
+export function encodeFrameText(json: string, maxFrameBytes: number = DEFAULT_FRAME_BYTES): Buffer {
+  const bodyLength = Buffer.byteLength(json, 'utf8');
+  if (bodyLength > maxFrameBytes) {
+    throw new FrameError(
+      'frame_too_large',
+      `frame too large: ${bodyLength} bytes exceeds ${maxFrameBytes}`,
+      { length: bodyLength, maxFrameBytes },
+    );
+  }
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyLength);
+  out.writeUInt32BE(bodyLength, 0);
+  out.write(json, FRAME_HEADER_BYTES, 'utf8');
+  return out;
+}
+
+/**
+ * Incremental frame splitter. `push()` returns the complete frame bodies found so far, as
+ * UTF-8 strings, in order. A declared length above the cap throws before any body is buffered;
+ * after a throw the decoder is poisoned and throws the same error again.
+ */
+export class FrameDecoder {
+  #maxFrameBytes: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #needed = -1;
+  #failed: FrameError | undefined;
+
+  constructor(maxFrameBytes: number = DEFAULT_FRAME_BYTES) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** The cap applied to frames whose header has not been read yet. */
+  get maxFrameBytes(): number {
+    return this.#maxFrameBytes;
+  }
+
+  set maxFrameBytes(value: number) {
+    this.#maxFrameBytes = value;
+  }
+
+  /** Bytes held for an incomplete frame. */
+  get bufferedBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** Split `chunk` (plus anything held back) into complete frame bodies. */
+  push(chunk: Uint8Array): string[] {
+    if (this.#failed) throw this.#failed;
+    const frames: string[] = [];
+    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(buf);
+      buf = Buffer.concat(this.#pending, this.#pendingBytes + buf.length);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    let offset = 0;
+    while (true) {
+      const available = buf.length - offset;
+      if (this.#needed < 0) {
+        if (available < FRAME_HEADER_BYTES) break;
+        const length = buf.readUInt32BE(offset);
+        if (length > this.#maxFrameBytes) {
+          this.#failed = new FrameError(
+            'frame_too_large',
+            `frame too large: declared ${length} bytes exceeds ${this.#maxFrameBytes}`,
+            { length, maxFrameBytes: this.#maxFrameBytes },
+          );
+          throw this.#failed;
+        }
+        this.#needed = length;
+        offset += FRAME_HEADER_BYTES;
+        continue;
+      }
+      if (buf.length - offset < this.#needed) break;
+      frames.push(buf.toString('utf8', offset, offset + this.#needed));
+      offset += this.#needed;
+      this.#needed = -1;
+    }
+    if (offset < buf.length) {
+      const rest = buf.subarray(offset);
+      this.#pending.push(rest);
+      this.#pendingBytes = rest.length;
+    }
+    return frames;
+  }
+
+  /** Call at end of input: throws `truncated` if a partial frame is held. */
+  end(): void {
+    if (this.#failed) return;
+    if (this.#pendingBytes > 0 || this.#needed >= 0) {
+      this.#failed = new FrameError('truncated', 'stream ended inside a frame', {
+        bufferedBytes: this.#pendingBytes,
+        declaredLength: this.#needed >= 0 ? this.#needed : null,
+      });
+      throw this.#failed;
+    }
+  }
+}
+
+/** Parse a frame body to its `message`, checking JSON, envelope shape and version. */
+export function parseFrameBody(text: string): { readonly type: string; readonly body: unknown } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FrameError('invalid_json', `frame is not valid JSON: ${(error as Error).message}`, {
+      length: text.length,
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FrameError('invalid_frame', 'frame is not a JSON object');
+  }
+  const frame = value as { version?: unknown; message?: unknown };
+  if (frame.version !== PROTOCOL_VERSION) {
+    throw new FrameError(
+      'version_mismatch',
+      `protocol version mismatch: expected ${PROTOCOL_VERSION}, received ${String(frame.version)}`,
+      { expected: PROTOCOL_VERSION, actual: frame.version ?? null },
+    );
+  }
+  const message = frame.message as { type?: unknown; body?: unknown } | null | undefined;
+  if (typeof message !== 'object' || message === null || typeof message.type !== 'string') {
+    throw new FrameError('invalid_frame', 'frame has no message with a string type');
+  }
+  return { type: message.type, body: message.body };
+}

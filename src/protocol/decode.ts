@@ -1,0 +1,85 @@
+/**
+ * Typed decoding of frame bodies in each direction. Rows take a hand-checked fast path (they are
+ * the hot path); every other message is validated by its compiled zod schema.
+ */
+import { z } from 'zod';
+import { FrameError, parseFrameBody } from './codec.js';
+import {
+  type ChildMessage,
+  configureFrameLimitSchema,
+  diagnosticSchema,
+  fatalExitSchema,
+  handshakeSchema,
+  type ParentMessage,
+  progressTickSchema,
+  requestSchema,
+  responseSchema,
+} from './messages.js';
+
+const compiled = {
+  handshake: z.compile(handshakeSchema),
+  response: z.compile(responseSchema),
+  diagnostic: z.compile(diagnosticSchema),
+  progress_tick: z.compile(progressTickSchema),
+  fatal_exit: z.compile(fatalExitSchema),
+  configure_frame_limit: z.compile(configureFrameLimitSchema),
+  request: z.compile(requestSchema),
+};
+
+function invalid(type: string, detail: string): FrameError {
+  return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
+}
+
+function check<T>(type: string, schema: { safeParse(v: unknown): z.ZodSafeParseResult<T> }, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) throw invalid(type, z.prettifyError(result.error));
+  return result.data;
+}
+
+/** Decode a child-to-parent frame body. Throws `FrameError` on anything off-protocol. */
+export function decodeChildMessage(text: string): ChildMessage {
+  const { type, body } = parseFrameBody(text);
+  switch (type) {
+    case 'data_row': {
+      const row = body as { stream?: unknown; sequence?: unknown; payload?: unknown } | null;
+      if (
+        typeof row !== 'object' ||
+        row === null ||
+        typeof row.stream !== 'string' ||
+        !Number.isSafeInteger(row.sequence) ||
+        (row.sequence as number) < 0 ||
+        !('payload' in row)
+      ) {
+        throw invalid('data_row', 'expected {stream: string, sequence: u64, payload}');
+      }
+      return { type, body: { stream: row.stream, sequence: row.sequence as number, payload: row.payload } };
+    }
+    case 'handshake':
+      return { type, body: check(type, compiled.handshake, body) };
+    case 'response':
+      return { type, body: check(type, compiled.response, body) };
+    case 'diagnostic':
+      return { type, body: check(type, compiled.diagnostic, body) };
+    case 'progress_tick':
+      return { type, body: check(type, compiled.progress_tick, body) };
+    case 'fatal_exit':
+      return { type, body: check(type, compiled.fatal_exit, body) };
+    default:
+      throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, { messageType: type });
+  }
+}
+
+/** Decode a parent-to-child frame body. Throws `FrameError` on anything off-protocol. */
+export function decodeParentMessage(text: string): ParentMessage {
+  const { type, body } = parseFrameBody(text);
+  switch (type) {
+    case 'configure_frame_limit':
+      return { type, body: check(type, compiled.configure_frame_limit, body) };
+    case 'request':
+      return { type, body: check(type, compiled.request, body) };
+    default:
+      throw new FrameError('invalid_message', `unexpected message type from parent: ${type}`, {
+        messageType: type,
+      });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What it takes to start and prepare one worker child: the contract between the capability
+ * builder (which resolves it) and the pool and supervisor (which run it). Plain data only, so it
+ * can be posted to a supervisor thread as is.
+ */
+import type { HostSessionMode, ImportProfile } from './protocol/messages.js';
+
+/** How to start the child and the supervisor's limits for it. */
+export interface WorkerLaunchSpec {
+  /** Executable; never run through a shell. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The complete child environment (allowlisted parent variables + base + explicit). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string | undefined;
+  /** Handshake deadline. */
+  readonly startupTimeoutMs: number;
+  /** Default total deadline of one request. */
+  readonly requestTimeoutMs: number;
+  /** Deadline with no frame from the child during a request; 0 disables. */
+  readonly requestIdleTimeoutMs: number;
+  /** Wait after `terminate` before the kill. */
+  readonly shutdownTimeoutMs: number;
+  /** Wait after the kill for the exit to be observed. */
+  readonly killWaitTimeoutMs: number;
+  /** Requested per-frame cap; clamped into the protocol range. */
+  readonly maxFrameBytes: number;
+  /** Size of the stderr ring buffer kept for error reports. */
+  readonly stderrTailBytes: number;
+  /** In-flight memory ceiling (private KiB of the child tree); 0 disables. */
+  readonly hardMemoryLimitKib: number;
+  /** How often memory is sampled while a request is in flight. */
+  readonly memorySampleIntervalMs: number;
+}
+
+/** The `open_host_session` the worker needs before it takes commands, or null for none. */
+export interface SessionOpenSpec {
+  readonly projectRoot: string;
+  readonly mode: HostSessionMode;
+  readonly imports: readonly string[];
+  readonly importProfile: ImportProfile;
+}
+
+/** A capability metadata check run after the session opens. */
+export interface MetadataExpectation {
+  readonly export: string;
+  readonly request: unknown;
+  /** When set, the reported metadata must equal this (order-insensitive for lists). */
+  readonly expected?: unknown;
+}
+
+/** Everything the pool needs to start a worker for one session key. */
+export interface ResolvedWorker {
+  /** Canonical session key; equal keys may share a worker. */
+  readonly key: string;
+  readonly launch: WorkerLaunchSpec;
+  readonly session: SessionOpenSpec | null;
+  readonly metadata: MetadataExpectation | null;
+}
