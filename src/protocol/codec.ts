@@ -54,6 +54,8 @@ export class FrameDecoder {
   #pendingBytes = 0;
   #needed = -1;
   #failed: FrameError | undefined;
+  /** Byte length of each frame body returned by the last `push()`, in the same order. */
+  readonly frameLengths: number[] = [];
 
   constructor(maxFrameBytes: number = DEFAULT_FRAME_BYTES) {
     this.#maxFrameBytes = maxFrameBytes;
@@ -77,6 +79,7 @@ export class FrameDecoder {
   push(chunk: Uint8Array): string[] {
     if (this.#failed) throw this.#failed;
     const frames: string[] = [];
+    this.frameLengths.length = 0;
     let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#pendingBytes > 0) {
       this.#pending.push(buf);
@@ -104,6 +107,7 @@ export class FrameDecoder {
       }
       if (buf.length - offset < this.#needed) break;
       frames.push(buf.toString('utf8', offset, offset + this.#needed));
+      this.frameLengths.push(this.#needed);
       offset += this.#needed;
       this.#needed = -1;
     }

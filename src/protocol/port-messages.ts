@@ -1,0 +1,169 @@
+/**
+ * Messages between the main-thread scheduler, a supervisor thread and a row consumer. Plain
+ * structured-cloneable data; no I/O here. Rows cross a per-request MessagePort in natural
+ * batches; the consumer grants credit back on the same port.
+ */
+import type { WireError } from './error-codes.js';
+import type { Request } from './messages.js';
+
+/** One row as the consumer sees it. Tentative until the terminal summary resolves. */
+export interface LeanWorkerDataRow<Payload = unknown> {
+  readonly stream: string;
+  readonly sequence: number;
+  readonly payload: Payload;
+}
+
+export interface DiagnosticItem {
+  readonly kind: 'diagnostic';
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ProgressItem {
+  readonly kind: 'progress';
+  readonly phase: string;
+  readonly current: number;
+  readonly total: number | null;
+  /** Parent-side time since the request was sent. */
+  readonly elapsedMs: number;
+}
+
+/** A batch item: a row, or a diagnostic/progress event kept in wire order with the rows. */
+export type BatchItem = LeanWorkerDataRow | DiagnosticItem | ProgressItem;
+
+/** Supervisor to consumer on the row port. */
+export type RowPortMessage =
+  | { readonly type: 'batch'; readonly items: BatchItem[] }
+  | { readonly type: 'end'; readonly outcome: RequestOutcome };
+
+/** Consumer to supervisor on the row port. */
+export type RowPortReply = { readonly type: 'credit'; readonly batches: number } | { readonly type: 'close' };
+
+/** Terminal summary of a stream, as the library reports it. */
+export interface StreamSummaryData<Metadata = unknown> {
+  readonly totalRows: number;
+  readonly perStreamCounts: Readonly<Record<string, number>>;
+  /** Child-measured elapsed time. */
+  readonly elapsedMs: number;
+  readonly metadata: Metadata | null;
+}
+
+/** JSON Schemas the supervisor validates with; null where the consumer validates. */
+export interface ValidationSchemas {
+  readonly row?: object | null;
+  readonly summary?: object | null;
+  readonly response?: object | null;
+}
+
+/** A request as the scheduler hands it to a supervisor. */
+export interface SupervisorRequest {
+  readonly id: number;
+  /** The generation the caller's lease was granted on; a mismatch is refused untouched. */
+  readonly generation: number;
+  readonly request: Request;
+  /** Total deadline; 0 uses the worker default. */
+  readonly timeoutMs: number;
+  /** Idle (no frame) deadline; 0 uses the worker default. */
+  readonly idleTimeoutMs: number;
+  readonly schemas?: ValidationSchemas;
+  /** Retry once after opening the session when the child answers `session_missing`. */
+  readonly session?: import('../worker-spec.js').SessionOpenSpec | null;
+}
+
+/** What happened to one request. Exactly one per request. */
+export type RequestOutcome =
+  | {
+      readonly ok: true;
+      readonly generation: number;
+      readonly response: import('./messages.js').Response;
+      /** Decoded `response_json` for json commands. */
+      readonly value?: unknown;
+      readonly summary?: StreamSummaryData;
+      readonly stats: RequestStats;
+    }
+  | {
+      readonly ok: false;
+      readonly generation: number;
+      readonly error: WireError;
+      /** Whether the request reached the child (false: nothing was sent). */
+      readonly workEnteredChild: boolean;
+      /** Whether the child was killed and a next generation started. */
+      readonly restarted: boolean;
+      readonly stats: RequestStats;
+    };
+
+export interface RequestStats {
+  readonly rowsDelivered: number;
+  readonly payloadBytes: number;
+  readonly diagnostics: number;
+  readonly progressTicks: number;
+  readonly backpressureWaits: number;
+  readonly elapsedMs: number;
+  readonly sessionReopened: boolean;
+}
+
+/** Memory of the child and its descendants, in KiB, by measure. */
+export interface MemorySample {
+  readonly available: boolean;
+  /** How it was measured: `/proc` gives the breakdown; `pidusage` only total RSS. */
+  readonly source: 'proc' | 'pidusage' | 'none';
+  readonly processes: number;
+  readonly rssKib: number;
+  readonly rssAnonKib: number | null;
+  readonly rssFileKib: number | null;
+  readonly rssShmemKib: number | null;
+  readonly hwmKib: number | null;
+  readonly pssKib: number | null;
+  /** Private memory: RssAnon + RssShmem (or total RSS when no breakdown). */
+  readonly privateKib: number;
+  readonly sampledAtMs: number;
+}
+
+/** How a worker's child was stopped. */
+export type ShutdownOutcome =
+  | 'already_exited'
+  | 'graceful'
+  | 'graceful_timed_out_killed'
+  | 'graceful_protocol_failed_killed'
+  | 'kill_only';
+
+export interface ShutdownReport {
+  readonly outcome: ShutdownOutcome;
+  readonly elapsedMs: number;
+  readonly gracefulWaitMs: number;
+  readonly killWaitMs: number | null;
+  readonly exit: ChildExitInfo | null;
+}
+
+export interface ChildExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly success: boolean;
+  readonly stderrTail: string;
+}
+
+/** Facts of the running child the scheduler keeps; never shown to pool users. */
+export interface GenerationInfo {
+  readonly generation: number;
+  readonly workerVersion: string;
+  readonly protocolVersion: number;
+  readonly pid: number;
+  readonly spawnHandshakeMs: number;
+}
+
+/** Supervisor to scheduler, unsolicited. */
+export type SupervisorEvent =
+  | { readonly type: 'generation_started'; readonly info: GenerationInfo; readonly reason: string }
+  | {
+      readonly type: 'child_exited';
+      readonly generation: number;
+      readonly exit: ChildExitInfo;
+      readonly inFlight: boolean;
+    }
+  | { readonly type: 'restart'; readonly generation: number; readonly reason: string; readonly delayMs: number }
+  | { readonly type: 'restart_limit'; readonly restarts: number; readonly windowMs: number }
+  | { readonly type: 'restart_failed'; readonly generation: number; readonly error: WireError }
+  | { readonly type: 'protocol_violation'; readonly generation: number; readonly error: WireError }
+  | { readonly type: 'backpressure'; readonly requestId: number; readonly waits: number }
+  | { readonly type: 'kill'; readonly generation: number; readonly reason: string }
+  | { readonly type: 'reap'; readonly generation: number; readonly exit: ChildExitInfo };
