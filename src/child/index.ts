@@ -1,0 +1,58 @@
+/**
+ * `lean-worker-pool/child`: a JavaScript implementation of the child side of the lean-rs-worker
+ * protocol v10. Tests, fixtures and users' own test doubles speak the protocol with it, no Lean
+ * needed.
+ *
+ * ```ts
+ * import { createWorkerChild, generatorExport, jsonExport, row, diagnostic, metadata } from 'lean-worker-pool/child';
+ *
+ * await createWorkerChild({
+ *   workerVersion: '1.0.0',
+ *   exports: {
+ *     my_index: generatorExport<{ n: number }>(async function* ({ n }) {
+ *       yield diagnostic('index.started', 'started');
+ *       for (let i = 0; i < n; i++) yield row('rows', { i });
+ *       yield metadata({ rows: n });
+ *     }),
+ *     my_version: jsonExport(() => ({ version: 1 })),
+ *   },
+ * }).run();
+ * ```
+ *
+ * Never write to stdout (no `console.log`) in a child: stdout carries the frames. Use stderr.
+ */
+export {
+  chunkProgress,
+  countChunks,
+  diagnostic,
+  jsonString,
+  metadata,
+  progress,
+  RawJson,
+  rawJson,
+  row,
+} from './envelope.js';
+export {
+  type EmitFn,
+  type ExportContext,
+  generatorExport,
+  jsonExport,
+  type StreamExport,
+  type StringExport,
+  streamExport,
+  stringExport,
+  type WorkerExport,
+  WorkerExportError,
+} from './exports.js';
+export { canonicalJson, type EnvelopeEvent, parseEnvelope } from './parse-envelope.js';
+export { EXPORT_EXCEPTION_CODE } from './run-export.js';
+export {
+  type ChildSession,
+  DEFAULT_SESSION_POOL_CAPACITY,
+  type OpenedSession,
+  type OpenSessionHook,
+  SESSION_POOL_CAPACITY_ENV,
+  type SessionKey,
+  sessionPoolCapacity,
+} from './sessions.js';
+export { createWorkerChild, type WorkerChild, type WorkerChildOptions } from './worker-child.js';

@@ -1,0 +1,137 @@
+/**
+ * Child-side parsing of the strings a streaming export emits, with the original child's
+ * precedence: diagnostic > progress > metadata > row. Every field is type-checked first (the
+ * Rust child deserialises the whole envelope before it looks at any field), then the first
+ * non-null kind wins.
+ */
+
+/** One parsed envelope, or the reason it was rejected. */
+export type EnvelopeEvent =
+  | { readonly kind: 'row'; readonly stream: string; readonly payloadJson: string }
+  | { readonly kind: 'diagnostic'; readonly code: string; readonly message: string }
+  | {
+      readonly kind: 'progress';
+      readonly phase: string;
+      readonly current: number;
+      readonly total: number | null;
+    }
+  | { readonly kind: 'metadata'; readonly value: unknown }
+  | { readonly kind: 'malformed'; readonly message: string };
+
+const ROW_PREFIX = '{"stream":"';
+const PAYLOAD_KEY = ',"payload":';
+
+function malformed(message: string): EnvelopeEvent {
+  return { kind: 'malformed', message };
+}
+
+function isU64(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/**
+ * Fast path for the exact shape `row()` and the Lean helper build, keeping the payload text
+ * byte for byte (the original keeps it as a raw JSON value). Returns undefined to fall back.
+ */
+function parseHelperRow(raw: string): EnvelopeEvent | undefined {
+  if (!raw.startsWith(ROW_PREFIX) || raw.charCodeAt(raw.length - 1) !== 0x7d) return undefined;
+  let i = ROW_PREFIX.length;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) break;
+  }
+  if (i >= raw.length || !raw.startsWith(PAYLOAD_KEY, i + 1)) return undefined;
+  const payloadJson = raw.slice(i + 1 + PAYLOAD_KEY.length, raw.length - 1);
+  try {
+    const stream: unknown = JSON.parse(raw.slice(ROW_PREFIX.length - 1, i + 1));
+    if (typeof stream !== 'string' || stream === '') return undefined;
+    if (JSON.parse(payloadJson) === null) return undefined;
+    return { kind: 'row', stream, payloadJson };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parse one emitted envelope string. Never throws. */
+export function parseEnvelope(raw: string): EnvelopeEvent {
+  const fast = parseHelperRow(raw);
+  if (fast) return fast;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    return malformed(`row callback payload is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(value)) return malformed('row callback payload is not valid JSON: expected an object');
+  const { stream, payload, diagnostic, progress, metadata } = value;
+  if (present(stream) && typeof stream !== 'string') {
+    return malformed('row callback payload is not valid JSON: `stream` must be a string');
+  }
+  if (present(diagnostic)) {
+    if (!isObject(diagnostic))
+      return malformed('row callback payload is not valid JSON: `diagnostic` must be an object');
+    const { code, message } = diagnostic;
+    if ((present(code) && typeof code !== 'string') || (present(message) && typeof message !== 'string')) {
+      return malformed('row callback payload is not valid JSON: diagnostic fields must be strings');
+    }
+  }
+  if (present(progress)) {
+    if (!isObject(progress))
+      return malformed('row callback payload is not valid JSON: `progress` must be an object');
+    const { phase, current, total } = progress;
+    if (present(phase) && typeof phase !== 'string') {
+      return malformed('row callback payload is not valid JSON: progress `phase` must be a string');
+    }
+    if (!isU64(current))
+      return malformed('row callback payload is not valid JSON: progress `current` must be a u64');
+    if (present(total) && !isU64(total)) {
+      return malformed('row callback payload is not valid JSON: progress `total` must be a u64 or null');
+    }
+  }
+  if (isObject(diagnostic)) {
+    const { code, message } = diagnostic as { code?: string | null; message?: string | null };
+    if (!code) return malformed('diagnostic callback payload must contain a non-empty string field `code`');
+    if (typeof message !== 'string')
+      return malformed('diagnostic callback payload must contain a string field `message`');
+    return { kind: 'diagnostic', code, message };
+  }
+  if (isObject(progress)) {
+    const { phase, current, total } = progress as {
+      phase?: string | null;
+      current: number;
+      total?: number | null;
+    };
+    if (!phase) return malformed('progress callback payload must contain a non-empty string field `phase`');
+    return { kind: 'progress', phase, current, total: present(total) ? (total as number) : null };
+  }
+  if (present(metadata)) return { kind: 'metadata', value: metadata };
+  if (!stream) return malformed('row callback payload must contain a non-empty string field `stream`');
+  if (!present(payload)) return malformed('row callback payload must contain field `payload`');
+  return { kind: 'row', stream: stream as string, payloadJson: JSON.stringify(payload) };
+}
+
+/**
+ * JSON text with object keys sorted at every level: how the original child re-serialises the
+ * free-form values it parsed (metadata, doctor details), since its JSON maps are ordered maps.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+/** A deep copy with object keys in sorted order, for encoders that keep insertion order. */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
+  return out;
+}
