@@ -1,0 +1,236 @@
+/**
+ * A strictly serial request/response channel to one repl child, over injected I/O: the owner
+ * gives a `write` function for the child's stdin and calls {@link ReplChannel.feed} with stdout
+ * chunks and {@link ReplChannel.end} when the child is gone. It owns no process and no timers
+ * beyond a request's own deadline.
+ *
+ * Any break of the stream (bytes that are not a response, a response nobody asked for, a
+ * response past the cap, EOF, a deadline or an abort after the request was written) fails the
+ * channel for good: the child's state is unknown and its next answer could be mistaken for the
+ * answer to another request. The owner then kills the child.
+ */
+
+import { type LeanWorkerError, makeError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { DEFAULT_REPL_RESPONSE_BYTES, encodeReplRequest, ReplResponseDecoder } from './codec.js';
+import { classifyReplResponse, type ReplRequest, type ReplResponse } from './schemas.js';
+
+/** How the child ended, as far as the owner knows. */
+export interface ReplChildExit {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Last bytes of the child's stderr, for the error report. */
+  readonly stderrTail?: string;
+}
+
+/** Injection points and limits of a channel. */
+export interface ReplChannelOptions {
+  /** Write bytes to the child's stdin. A throw or rejection fails the channel. */
+  readonly write: (bytes: Uint8Array) => void | Promise<void>;
+  /** Cap on one response in bytes; default 64 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Clock in milliseconds; default `performance.now`. */
+  readonly now?: () => number;
+}
+
+/** Per-request controls. */
+export interface ReplRequestOptions {
+  readonly signal?: AbortSignal;
+  /** Deadline from the moment the request is written; 0 or absent disables it. */
+  readonly timeoutMs?: number;
+}
+
+/** A response and how long it took from write to the end of its blank line. */
+export interface ReplTimedResponse {
+  readonly response: ReplResponse;
+  readonly elapsedMs: number;
+  readonly bytes: number;
+}
+
+interface Pending {
+  readonly request: ReplRequest;
+  readonly startedAt: number;
+  readonly resolve: (value: ReplTimedResponse) => void;
+  readonly reject: (error: LeanWorkerError) => void;
+  readonly cleanup: () => void;
+}
+
+function abortedBeforeSend(signal: AbortSignal): LeanWorkerError {
+  return makeError(ErrorCode.ABORTED, 'repl request aborted before it was sent', {
+    facts: { kind: 'repl_aborted', sent: false },
+    cause: signal.reason,
+  });
+}
+
+/** Serial request/response over the repl's blank-line framed JSON. */
+export class ReplChannel {
+  readonly #write: ReplChannelOptions['write'];
+  readonly #now: () => number;
+  readonly #decoder: ReplResponseDecoder;
+  #pending: Pending | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failure: LeanWorkerError | undefined;
+  #requests = 0;
+
+  constructor(options: ReplChannelOptions) {
+    this.#write = options.write;
+    this.#now = options.now ?? (() => performance.now());
+    this.#decoder = new ReplResponseDecoder(options.maxResponseBytes ?? DEFAULT_REPL_RESPONSE_BYTES);
+  }
+
+  /** The error that failed the channel, if it failed. */
+  get failure(): LeanWorkerError | undefined {
+    return this.#failure;
+  }
+
+  /** A request has been written and its answer has not arrived. */
+  get inFlight(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** Requests written so far. */
+  get requestsWritten(): number {
+    return this.#requests;
+  }
+
+  /** Hand over a chunk of the child's stdout. */
+  feed(chunk: Uint8Array): void {
+    if (this.#failure) return;
+    const { responses, error } = this.#decoder.push(chunk);
+    for (const decoded of responses) {
+      const pending = this.#pending;
+      if (pending === undefined) {
+        this.#fail(
+          makeError(ErrorCode.PROTOCOL, 'repl wrote a response no request was waiting for', {
+            facts: { kind: 'repl_unsolicited_output', bytes: decoded.bytes },
+          }),
+        );
+        return;
+      }
+      const response = classifyReplResponse(decoded.value);
+      if (response === undefined) {
+        this.#fail(
+          makeError(ErrorCode.PROTOCOL, 'repl response has an unknown shape', {
+            facts: { kind: 'repl_unexpected_response', excerpt: JSON.stringify(decoded.value).slice(0, 200) },
+          }),
+        );
+        return;
+      }
+      this.#pending = undefined;
+      pending.cleanup();
+      pending.resolve({ response, elapsedMs: this.#now() - pending.startedAt, bytes: decoded.bytes });
+    }
+    if (error) this.#fail(error);
+  }
+
+  /** The child's stdout ended or the child exited: fail everything outstanding. */
+  end(exit: ReplChildExit): void {
+    if (this.#failure) return;
+    const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode !== 0);
+    const midResponse = this.#decoder.midResponse;
+    const what = midResponse ? 'in the middle of a response' : 'with no response pending on stdout';
+    this.#fail(
+      makeError(
+        crashed ? ErrorCode.CHILD_CRASH : ErrorCode.CHILD_EXIT,
+        `repl ended ${what} (exit code ${exit.exitCode}, signal ${exit.signal})`,
+        {
+          facts: {
+            kind: midResponse ? 'repl_eof_mid_response' : 'repl_eof',
+            exitCode: exit.exitCode,
+            signal: exit.signal,
+            stderrTail: exit.stderrTail ?? '',
+            bufferedBytes: this.#decoder.bufferedBytes,
+            requestInFlight: this.#pending !== undefined,
+          },
+        },
+      ),
+    );
+  }
+
+  /** Fail the channel from outside (e.g. the owner's own deadline); the first failure wins. */
+  fail(error: LeanWorkerError): void {
+    this.#fail(error);
+  }
+
+  /**
+   * Send one request and wait for its answer. Requests queue behind each other; an abort while
+   * queued rejects with `ABORTED` and leaves the channel usable, since nothing reached the child.
+   */
+  request(request: ReplRequest, options: ReplRequestOptions = {}): Promise<ReplTimedResponse> {
+    let started = false;
+    const turn = this.#queue.then(() => {
+      started = true;
+      return this.#send(request, options);
+    });
+    this.#queue = turn.catch(() => undefined);
+    const { signal } = options;
+    if (signal === undefined) return turn;
+    return new Promise<ReplTimedResponse>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!started) reject(abortedBeforeSend(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      turn.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  #send(request: ReplRequest, options: ReplRequestOptions): Promise<ReplTimedResponse> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(abortedBeforeSend(signal));
+    const bytes = encodeReplRequest(request);
+    return new Promise<ReplTimedResponse>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        this.#fail(
+          makeError(ErrorCode.ABORTED, 'repl request aborted after it was sent; the child state is unknown', {
+            facts: { kind: 'repl_aborted', sent: true },
+            cause: signal?.reason,
+          }),
+        );
+      };
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending = { request, startedAt: this.#now(), resolve, reject, cleanup };
+      this.#requests++;
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        timer = setTimeout(() => {
+          this.#fail(
+            makeError(ErrorCode.TIMEOUT, `repl request took longer than ${timeoutMs} ms`, {
+              facts: { kind: 'repl_timeout', timeoutMs },
+            }),
+          );
+        }, timeoutMs);
+      }
+      try {
+        const written = this.#write(bytes);
+        if (written !== undefined) written.catch((cause: unknown) => this.#failWrite(cause));
+      } catch (cause) {
+        this.#failWrite(cause);
+      }
+    });
+  }
+
+  #failWrite(cause: unknown): void {
+    this.#fail(
+      makeError(ErrorCode.WORKER_UNAVAILABLE, 'writing to the repl failed', {
+        facts: { kind: 'repl_stdin_write_failed' },
+        cause,
+      }),
+    );
+  }
+
+  #fail(error: LeanWorkerError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending) {
+      pending.cleanup();
+      pending.reject(error);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The repl session driver: one header-keyed session on one repl child, over injected I/O. It runs
+ * the header once, keeps the header env id, runs snippet bodies against it and maps each answer
+ * to rows and a terminal summary.
+ *
+ * Header failures are caught two ways, because the upstream repl drops the messages of a failed
+ * `import` and answers a plain `{"env": n}` over an empty environment: an error message in the
+ * header answer (repl builds that report them), and a probe command run once in the header env
+ * (it fails in an empty environment). A failed header is never cached: the next call tries again.
+ */
+
+import { type LeanWorkerError, makeError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  ReplChannel,
+  type ReplChannelOptions,
+  type ReplChildExit,
+  type ReplRequestOptions,
+} from './channel.js';
+import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
+import type { ReplMessage, ReplRequest, ReplResponse } from './schemas.js';
+import { type ReplSnippetSplit, splitSnippet } from './snippet.js';
+
+/** The default probe: `Nat` exists in every environment that imported anything from Lean's core. */
+export const DEFAULT_HEADER_PROBE = '#check Nat';
+
+/** Options of a session: the channel's injection points plus the header check. */
+export interface ReplSessionOptions extends ReplChannelOptions {
+  /**
+   * Command run once in a fresh header env to prove the imports loaded; `null` disables the
+   * probe. It is skipped for a `prelude` header without imports (nothing to prove).
+   */
+  readonly headerProbe?: string | null;
+}
+
+/** The header env of a session. */
+export interface ReplHeaderState {
+  readonly sessionKey: string;
+  readonly env: number;
+  /** Time the header took (import + probe), ms. */
+  readonly elapsedMs: number;
+  /** True when the header was already open and nothing was sent. */
+  readonly reused: boolean;
+}
+
+function errorMessages(messages: readonly ReplMessage[] | undefined): ReplMessage[] {
+  return (messages ?? []).filter((m) => m.severity === 'error');
+}
+
+/** One repl child bound to one import header. */
+export class ReplSession {
+  readonly #channel: ReplChannel;
+  readonly #probe: string | null;
+  #header: { readonly key: string; readonly env: number } | undefined;
+  #opening: { readonly key: string; readonly attempt: Promise<ReplHeaderState> } | undefined;
+
+  constructor(options: ReplSessionOptions) {
+    this.#channel = new ReplChannel(options);
+    this.#probe = options.headerProbe === undefined ? DEFAULT_HEADER_PROBE : options.headerProbe;
+  }
+
+  /** Hand over a chunk of the child's stdout. */
+  feed(chunk: Uint8Array): void {
+    this.#channel.feed(chunk);
+  }
+
+  /** The child's stdout ended or the child exited. */
+  end(exit: ReplChildExit): void {
+    this.#channel.end(exit);
+  }
+
+  /** Fail the session from outside (owner deadline, kill); the first failure wins. */
+  fail(error: LeanWorkerError): void {
+    this.#channel.fail(error);
+  }
+
+  /** Set once the session can no longer be used; the owner should kill the child. */
+  get failure(): LeanWorkerError | undefined {
+    return this.#channel.failure;
+  }
+
+  /** Key of the open header, if one is open. */
+  get sessionKey(): string | undefined {
+    return this.#header?.key;
+  }
+
+  /** Env id of the open header, if one is open. */
+  get headerEnv(): number | undefined {
+    return this.#header?.env;
+  }
+
+  /** A request is on the wire. */
+  get inFlight(): boolean {
+    return this.#channel.inFlight;
+  }
+
+  /** Send one raw request (serial with every other request of this session). */
+  async request(request: ReplRequest, options?: ReplRequestOptions): Promise<ReplResponse> {
+    return (await this.#channel.request(request, options)).response;
+  }
+
+  /**
+   * Open the header of `split` unless it is already open. Throws `WORKER` with
+   * `facts.kind === 'repl_header_failed'` when the imports fail, and `INVALID_ARGUMENT` with
+   * `facts.kind === 'repl_session_key_mismatch'` when another header is open.
+   */
+  async openHeader(
+    split: Pick<ReplSnippetSplit, 'sessionKey' | 'headerCommand' | 'header'>,
+    options: ReplRequestOptions = {},
+  ): Promise<ReplHeaderState> {
+    if (this.#header !== undefined) {
+      if (this.#header.key !== split.sessionKey) {
+        throw makeError(ErrorCode.INVALID_ARGUMENT, 'this repl session holds another import header', {
+          facts: {
+            kind: 'repl_session_key_mismatch',
+            sessionKey: this.#header.key,
+            requestedKey: split.sessionKey,
+          },
+        });
+      }
+      return { sessionKey: this.#header.key, env: this.#header.env, elapsedMs: 0, reused: true };
+    }
+    if (this.#opening !== undefined) {
+      // Callers of the same key share the attempt in progress, its failure included.
+      if (this.#opening.key === split.sessionKey) return this.#opening.attempt;
+      await this.#opening.attempt.catch(() => undefined);
+      return this.openHeader(split, options);
+    }
+    const attempt = this.#open(split, options);
+    this.#opening = { key: split.sessionKey, attempt };
+    try {
+      return await attempt;
+    } finally {
+      this.#opening = undefined;
+    }
+  }
+
+  async #open(
+    split: Pick<ReplSnippetSplit, 'sessionKey' | 'headerCommand' | 'header'>,
+    options: ReplRequestOptions,
+  ): Promise<ReplHeaderState> {
+    const key = split.sessionKey;
+    const opened = await this.#channel.request({ cmd: split.headerCommand }, options);
+    let elapsedMs = opened.elapsedMs;
+    const answer = opened.response;
+    if (answer.kind !== 'command') {
+      throw this.#headerFailed(
+        key,
+        'answer',
+        answer.kind === 'error' ? answer.body.message : 'unexpected answer',
+        [],
+      );
+    }
+    const reported = errorMessages(answer.body.messages);
+    if (reported.length > 0)
+      throw this.#headerFailed(key, 'messages', 'the header reported errors', reported);
+    const needsProbe = this.#probe !== null && !(split.header.isPrelude && split.header.imports.length === 0);
+    if (needsProbe) {
+      const probed = await this.#channel.request({ cmd: this.#probe!, env: answer.body.env }, options);
+      elapsedMs += probed.elapsedMs;
+      const probe = probed.response;
+      if (probe.kind !== 'command') {
+        throw this.#headerFailed(
+          key,
+          'probe',
+          probe.kind === 'error' ? probe.body.message : 'unexpected answer',
+          [],
+        );
+      }
+      const probeErrors = errorMessages(probe.body.messages);
+      if (probeErrors.length > 0) {
+        throw this.#headerFailed(key, 'probe', 'the header env cannot see core Lean', probeErrors);
+      }
+    }
+    this.#header = { key, env: answer.body.env };
+    return { sessionKey: key, env: answer.body.env, elapsedMs, reused: false };
+  }
+
+  /**
+   * Check a snippet: open its header if needed, run the body against the header env, and map
+   * the answer (positions in snippet coordinates). A repl-level failure (`{"message": ...}`)
+   * throws `WORKER` with `facts.kind === 'repl_error'`; the session stays usable.
+   */
+  async run(snippet: string | ReplSnippetSplit, options: ReplRequestOptions = {}): Promise<ReplMappedResult> {
+    const split = typeof snippet === 'string' ? splitSnippet(snippet) : snippet;
+    const header = await this.openHeader(split, options);
+    const { response, elapsedMs } = await this.#channel.request(
+      { cmd: split.body, env: header.env },
+      options,
+    );
+    if (response.kind === 'error') throw this.#replError(response.body.message, 'cmd');
+    if (response.kind !== 'command') throw this.#unexpected('cmd', response.kind);
+    return mapCommandResponse(response.body, { shift: split, elapsedMs });
+  }
+
+  /** Run a tactic against a proof state from an earlier answer of this session. */
+  async runTactic(
+    proofState: number,
+    tactic: string,
+    options: ReplRequestOptions = {},
+  ): Promise<ReplMappedResult> {
+    const { response, elapsedMs } = await this.#channel.request({ tactic, proofState }, options);
+    if (response.kind === 'error') throw this.#replError(response.body.message, 'tactic');
+    if (response.kind !== 'proofStep') throw this.#unexpected('tactic', response.kind);
+    return mapProofStepResponse(response.body, { elapsedMs });
+  }
+
+  #headerFailed(
+    sessionKey: string,
+    detectedBy: 'answer' | 'messages' | 'probe',
+    reason: string,
+    messages: ReplMessage[],
+  ): LeanWorkerError {
+    return makeError(ErrorCode.WORKER, `repl header failed to import: ${reason}`, {
+      facts: {
+        kind: 'repl_header_failed',
+        sessionKey,
+        detectedBy,
+        reason,
+        messages: messages.map((m) => mapMessage(m)),
+      },
+    });
+  }
+
+  #replError(replMessage: string, request: 'cmd' | 'tactic'): LeanWorkerError {
+    return makeError(ErrorCode.WORKER, `repl answered an error: ${replMessage}`, {
+      facts: { kind: 'repl_error', request, replMessage },
+    });
+  }
+
+  #unexpected(request: 'cmd' | 'tactic', got: string): LeanWorkerError {
+    const error = makeError(ErrorCode.PROTOCOL, `repl answered a ${got} response to a ${request} request`, {
+      facts: { kind: 'repl_unexpected_response', request, got },
+    });
+    this.#channel.fail(error);
+    return error;
+  }
+}
