@@ -166,4 +166,4 @@ export type SupervisorEvent =
   | { readonly type: 'protocol_violation'; readonly generation: number; readonly error: WireError }
   | { readonly type: 'backpressure'; readonly requestId: number; readonly waits: number }
   | { readonly type: 'kill'; readonly generation: number; readonly reason: string }
-  | { readonly type: 'reap'; readonly generation: number; readonly exit: ChildExitInfo };
+  | { readonly type: 'reap'; readonly generation: number; readonly pid: number; readonly exit: ChildExitInfo };

@@ -1,0 +1,110 @@
+/**
+ * The stream a lease returns: rows as an async iterable, the terminal `summary`, `collect()` that
+ * commits rows only after success, and `transferPort()` to hand the rows to another thread so they
+ * never touch the main thread.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { ErrorCode, errorFromWire, makeError } from '../errors.js';
+import type { LeanWorkerDataRow, RequestOutcome, StreamSummaryData } from '../protocol/port-messages.js';
+import { type RowConsumerOptions, RowPortConsumer } from './row-consumer.js';
+
+export type { LeanWorkerDataRow, StreamSummaryData };
+
+/** A typed terminal summary. */
+export interface LeanWorkerStreamSummary<Summary = unknown> extends StreamSummaryData<Summary> {}
+
+export class LeanWorkerStream<Row = unknown, Summary = unknown> implements AsyncIterable<LeanWorkerDataRow<Row>> {
+  #consumer: RowPortConsumer<Row> | null = null;
+  #port: MessagePort | null;
+  #transferred = false;
+  readonly #options: RowConsumerOptions<Row>;
+  readonly #control: Promise<RequestOutcome>;
+  readonly #decodeSummary: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+  readonly summary: Promise<LeanWorkerStreamSummary<Summary>>;
+
+  /** @internal Built by the lease. */
+  constructor(
+    port: MessagePort,
+    control: Promise<RequestOutcome>,
+    options: RowConsumerOptions<Row> & {
+      decodeSummary?: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+    },
+  ) {
+    this.#port = port;
+    this.#options = options;
+    this.#control = control;
+    this.#decodeSummary = options.decodeSummary ?? ((s) => s as LeanWorkerStreamSummary<Summary>);
+    // The control-plane outcome is authoritative and arrives even when the rows went elsewhere.
+    this.summary = control.then((outcome) => {
+      if (!outcome.ok) throw errorFromWire(outcome.error);
+      return this.#decodeSummary(outcome.summary as StreamSummaryData);
+    });
+    this.summary.catch(() => {});
+  }
+
+  #ensureConsumer(): RowPortConsumer<Row> {
+    if (this.#transferred || !this.#port) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this stream were transferred to another thread');
+    }
+    this.#consumer ??= new RowPortConsumer<Row>(this.#port, this.#options);
+    return this.#consumer;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LeanWorkerDataRow<Row>> {
+    const inner = this.#ensureConsumer()[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const result = await inner.next();
+        if (result.done) await this.summary;
+        return result;
+      },
+      return: async () => {
+        await inner.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** Read every row, then the summary; rows are returned only if the stream succeeded. */
+  async collect(): Promise<{ rows: LeanWorkerDataRow<Row>[]; summary: LeanWorkerStreamSummary<Summary> }> {
+    const rows: LeanWorkerDataRow<Row>[] = [];
+    for await (const row of this) rows.push(row);
+    return { rows, summary: await this.summary };
+  }
+
+  /** Cancel the request by closing the rows early (the worker is killed and replaced). */
+  cancel(): void {
+    if (this.#transferred) return;
+    this.#ensureConsumer().close();
+  }
+
+  /**
+   * Detach the row port to post it (with a transfer list) to another thread, where
+   * `consumeRowPort(port)` reads it. Only before iteration has started.
+   */
+  transferPort(): MessagePort {
+    if (this.#transferred || !this.#port) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this stream were already transferred');
+    }
+    if (this.#consumer) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'cannot transfer a stream that is being read');
+    }
+    const port = this.#port;
+    this.#transferred = true;
+    this.#port = null;
+    return port;
+  }
+
+  /** @internal The control-plane outcome (for lease bookkeeping). */
+  get outcome(): Promise<RequestOutcome> {
+    return this.#control;
+  }
+}
+
+/** Read a transferred row port in any thread. */
+export function consumeRowPort<Row = unknown>(
+  port: MessagePort,
+  options: RowConsumerOptions<Row> = {},
+): RowPortConsumer<Row> {
+  return new RowPortConsumer<Row>(port, options);
+}

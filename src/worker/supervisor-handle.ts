@@ -1,0 +1,151 @@
+/**
+ * The main thread's handle on one supervisor thread: starts it, forwards control calls over
+ * comlink, listens to its events, and tracks the generation leases are bound to. Never parses a
+ * child frame; never exposes pids to pool users.
+ */
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { errorFromWire, type LeanWorkerError } from '../errors.js';
+import type {
+  GenerationInfo,
+  MemorySample,
+  RequestOutcome,
+  ShutdownReport,
+  SupervisorEvent,
+  SupervisorRequest,
+} from '../protocol/port-messages.js';
+import { nodeEndpoint } from '../../threads/endpoint.js';
+import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
+import type { SupervisorConfig } from '../../threads/supervisor-core.js';
+import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
+import { supervisorEntryUrl } from './paths.js';
+
+export type { SupervisorConfig };
+
+/** Thrown by `SupervisorHandle.start` when the first generation could not start. */
+export class SupervisorStartError extends Error {
+  readonly error: LeanWorkerError;
+  constructor(error: LeanWorkerError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+export class SupervisorHandle {
+  readonly #worker: Worker;
+  readonly #api: Comlink.Remote<SupervisorApi>;
+  readonly #events: MessagePort;
+  readonly #listeners = new Set<(event: SupervisorEvent) => void>();
+  readonly #pids = new Map<number, number>();
+  #info: GenerationInfo | null = null;
+  #closed = false;
+
+  private constructor(worker: Worker, events: MessagePort) {
+    this.#worker = worker;
+    this.#events = events;
+    this.#api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
+    events.on('message', (event: SupervisorEvent) => this.#onEvent(event));
+    worker.on('error', () => {
+      // A crashed supervisor thread takes its child with it (parent-death signal); requests fail.
+    });
+  }
+
+  /** Start a supervisor thread and the first child generation. */
+  static async start(config: SupervisorConfig, onEvent?: (event: SupervisorEvent) => void): Promise<SupervisorHandle> {
+    const channel = new MessageChannel();
+    const data: SupervisorWorkerData = { config, events: channel.port2 };
+    const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });
+    const handle = new SupervisorHandle(worker, channel.port1);
+    if (onEvent) handle.onEvent(onEvent);
+    const result = await handle.#api.start();
+    if (!result.ok) {
+      await handle.#terminateThread();
+      throw new SupervisorStartError(errorFromWire(result.error));
+    }
+    handle.#setInfo(result.info);
+    return handle;
+  }
+
+  /** The generation the running child belongs to. */
+  get generation(): number {
+    return this.#info?.generation ?? -1;
+  }
+
+  /** Facts of the current generation (internal: carries the pid). */
+  get info(): GenerationInfo | null {
+    return this.#info;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  onEvent(listener: (event: SupervisorEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
+  request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
+    if (port) return this.#api.request(spec, Comlink.transfer(port, [port as never]));
+    return this.#api.request(spec, null);
+  }
+
+  cancel(id: number, reason?: string): void {
+    void this.#api.cancel(id, reason).catch(() => {});
+  }
+
+  /** Replace the child with its next generation. */
+  async cycle(reason: string): Promise<GenerationInfo> {
+    const result = await this.#api.cycle(reason);
+    if (!result.ok) throw errorFromWire(result.error);
+    this.#setInfo(result.info);
+    return result.info;
+  }
+
+  sample(withPss = false): Promise<MemorySample> {
+    return this.#api.sample(withPss);
+  }
+
+  /** Stop the child (graceful or kill) and end the thread. */
+  async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
+    if (this.#closed) {
+      return { outcome: 'already_exited', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: null, exit: null };
+    }
+    this.#closed = true;
+    let report: ShutdownReport;
+    try {
+      report = await this.#api.shutdown(mode);
+    } finally {
+      await this.#terminateThread();
+    }
+    return report;
+  }
+
+  async #terminateThread(): Promise<void> {
+    this.#closed = true;
+    this.#api[Comlink.releaseProxy]();
+    this.#events.close();
+    await this.#worker.terminate();
+    for (const pid of this.#pids.values()) forgetProcessGroup(pid);
+    this.#pids.clear();
+  }
+
+  #setInfo(info: GenerationInfo): void {
+    if (this.#info && this.#info.generation >= info.generation) return;
+    this.#info = info;
+    if (!this.#pids.has(info.generation)) {
+      this.#pids.set(info.generation, info.pid);
+      guardProcessGroup(info.pid);
+    }
+  }
+
+  #onEvent(event: SupervisorEvent): void {
+    if (event.type === 'generation_started') this.#setInfo(event.info);
+    if (event.type === 'reap') {
+      forgetProcessGroup(event.pid);
+      this.#pids.delete(event.generation);
+    }
+    for (const listener of this.#listeners) listener(event);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Starting and stopping one child process. No shell, ever. The child leads its own process group
+ * (so a kill reaches grandchildren such as `lake` -> `lean`) and, on Linux, is started through
+ * `setpriv --pdeathsig SIGKILL`, so it dies with the thread that spawned it, however that ends.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import type { ChildExitInfo } from '../src/protocol/port-messages.js';
+import { StderrRing } from './stderr-ring.js';
+
+/** How long stdio may stay open after the child exited before descendants are killed. */
+const EXIT_STDIO_GRACE_MS = 250;
+
+const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
+
+let setprivPath: string | null | undefined;
+
+/** The `setpriv` binary used for parent-death signals, or null where there is none. */
+export function findSetpriv(): string | null {
+  if (setprivPath !== undefined) return setprivPath;
+  setprivPath = null;
+  if (process.platform === 'linux') {
+    for (const candidate of SETPRIV_CANDIDATES) {
+      try {
+        accessSync(candidate, constants.X_OK);
+        setprivPath = candidate;
+        break;
+      } catch {
+        // not at this path
+      }
+    }
+  }
+  return setprivPath;
+}
+
+export interface SpawnOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string | undefined;
+  readonly stderrTailBytes: number;
+}
+
+/** A live child with its exit tracked. `exited` settles once the process is gone and stdio closed. */
+export class ChildHandle {
+  readonly process: ChildProcessWithoutNullStreams;
+  readonly pid: number;
+  readonly stderr: StderrRing;
+  readonly exited: Promise<ChildExitInfo>;
+  #exit: ChildExitInfo | null = null;
+
+  private constructor(proc: ChildProcessWithoutNullStreams, stderrTailBytes: number) {
+    this.process = proc;
+    this.pid = proc.pid as number;
+    this.stderr = new StderrRing(stderrTailBytes);
+    proc.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
+    // Writes to a dead child's stdin fail with EPIPE; the exit path reports the real cause.
+    proc.stdin.on('error', () => {});
+    this.exited = new Promise((resolve) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (this.#exit) return;
+        this.#exit = { code, signal, success: code === 0, stderrTail: this.stderr.tail() };
+        resolve(this.#exit);
+      };
+      proc.once('close', finish);
+      // A descendant can hold stdout open after the child itself exited: give stdio a short grace,
+      // then kill the group and close our ends so the exit is still observed.
+      proc.once('exit', (code, signal) => {
+        setTimeout(() => {
+          if (this.#exit) return;
+          try {
+            process.kill(-this.pid, 'SIGKILL');
+          } catch {
+            // group already gone
+          }
+          proc.stdout.destroy();
+          proc.stderr.destroy();
+          finish(code, signal);
+        }, EXIT_STDIO_GRACE_MS).unref();
+      });
+    });
+  }
+
+  /** The exit facts once the child is gone, else null. */
+  get exit(): ChildExitInfo | null {
+    return this.#exit;
+  }
+
+  /** Spawn; rejects with the OS error (ENOENT, EACCES, ...) if the process could not start. */
+  static start(options: SpawnOptions): Promise<ChildHandle> {
+    const setpriv = findSetpriv();
+    const [file, args] = setpriv
+      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', options.command, ...options.args]]
+      : [options.command, [...options.args]];
+    return new Promise((resolve, reject) => {
+      let proc: ChildProcessWithoutNullStreams;
+      try {
+        proc = spawn(file, args, {
+          cwd: options.cwd,
+          env: { ...options.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+          shell: false,
+          windowsHide: true,
+        });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const onError = (error: Error) => reject(error);
+      proc.once('error', onError);
+      proc.once('spawn', () => {
+        proc.off('error', onError);
+        proc.on('error', () => {});
+        resolve(new ChildHandle(proc, options.stderrTailBytes));
+      });
+    });
+  }
+
+  /** SIGKILL the child's whole process group (grandchildren included). */
+  killGroup(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.#exit) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      try {
+        this.process.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Wait up to `ms` for the exit; resolves null on time-out. */
+  waitExit(ms: number): Promise<ChildExitInfo | null> {
+    if (this.#exit) return Promise.resolve(this.#exit);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), ms);
+      void this.exited.then((exit) => {
+        clearTimeout(timer);
+        resolve(exit);
+      });
+    });
+  }
+}
+
+/** Whether an exec path exists and is executable; the spawn error says why not. */
+export function spawnErrorFacts(error: unknown, command: string): Record<string, unknown> {
+  const err = error as NodeJS.ErrnoException;
+  return { command, errno: err?.code ?? null, syscall: err?.syscall ?? null };
+}
+
+/**
+ * Resolve `command` the way execvp would (PATH search when it has no slash) and check that it is
+ * an executable file. Throws an errno-style error (ENOENT, EACCES) so spawn failures are typed even
+ * when the child is started through `setpriv`.
+ */
+export function resolveExecutable(command: string, env: Readonly<Record<string, string>>, cwd?: string): string {
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command)]
+    : (env.PATH ?? process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+  let denied: string | null = null;
+  for (const candidate of candidates) {
+    try {
+      if (!statSync(candidate).isFile()) continue;
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      denied = candidate;
+    }
+  }
+  const code = denied ? 'EACCES' : 'ENOENT';
+  const error = new Error(`${code}: cannot execute ${denied ?? command}`) as NodeJS.ErrnoException;
+  error.code = code;
+  error.syscall = 'spawn';
+  error.path = denied ?? command;
+  throw error;
+}

@@ -1,0 +1,278 @@
+/**
+ * One request in flight on one child: frames in, rows out, exactly one terminal outcome. Rows and
+ * the diagnostics/progress between them go to the relay in wire order; typed validation happens
+ * here, off the main thread. A `session_missing` answer reopens the session once and retries.
+ */
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
+import type {
+  RequestOutcome,
+  RequestStats,
+  StreamSummaryData,
+  SupervisorRequest,
+} from '../src/protocol/port-messages.js';
+import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
+import type { RowRelay } from './relay.js';
+import { checkerFor } from './validation.js';
+
+export interface RequestHooks {
+  /** Write a request frame to the child. */
+  send(request: Request): void;
+  /** The child is off-protocol or must die for this request: kill, reap, restart. */
+  abandon(error: WireError): void;
+  generation(): number;
+}
+
+type Phase = 'running' | 'reopening' | 'retrying' | 'draining' | 'done';
+
+export class ActiveRequest {
+  readonly id: number;
+  readonly spec: SupervisorRequest;
+  readonly relay: RowRelay | null;
+  readonly startedAt = performance.now();
+  readonly done: Promise<RequestOutcome>;
+  #resolve!: (outcome: RequestOutcome) => void;
+  #hooks: RequestHooks;
+  #phase: Phase = 'running';
+  #pendingError: WireError | null = null;
+  #rows = 0;
+  #rowBytes = 0;
+  #diagnostics = 0;
+  #progress = 0;
+  #sessionReopened = false;
+  readonly #rowCheck: ReturnType<typeof checkerFor> | null;
+
+  constructor(spec: SupervisorRequest, relay: RowRelay | null, hooks: RequestHooks) {
+    this.id = spec.id;
+    this.spec = spec;
+    this.relay = relay;
+    this.#hooks = hooks;
+    this.#rowCheck = spec.schemas?.row ? checkerFor(spec.schemas.row) : null;
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get finished(): boolean {
+    return this.#phase === 'done';
+  }
+
+  get operation(): string {
+    return this.spec.request.op;
+  }
+
+  /** Send the request frame. */
+  start(): void {
+    this.#hooks.send(this.spec.request);
+  }
+
+  /** Handle one decoded frame from the child. */
+  onFrame(message: ChildMessage, bytes: number): void {
+    switch (message.type) {
+      case 'data_row':
+        this.#onRow(message.body, bytes);
+        return;
+      case 'diagnostic':
+        this.#diagnostics += 1;
+        if (this.relay && this.#phase !== 'draining') {
+          this.relay.push({ kind: 'diagnostic', code: message.body.code, message: message.body.message }, bytes);
+        }
+        return;
+      case 'progress_tick':
+        this.#progress += 1;
+        if (this.relay && this.#phase !== 'draining') {
+          const { phase, current, total } = message.body;
+          const elapsedMs = performance.now() - this.startedAt;
+          this.relay.push({ kind: 'progress', phase, current, total, elapsedMs }, bytes);
+        }
+        return;
+      case 'response':
+        this.#onResponse(message.body);
+        return;
+      case 'fatal_exit':
+        // The exit itself (EOF + wait) is what terminalizes; keep the child's own words.
+        this.#pendingError = wireError(ErrorCode.CHILD_CRASH, `worker child reported fatal exit: ${message.body.status}`, {
+          status: message.body.status,
+          stderrTail: message.body.stderr,
+        });
+        return;
+      case 'handshake':
+        this.#hooks.abandon(
+          wireError(ErrorCode.PROTOCOL, 'handshake frame in the middle of a request', {
+            reason: 'unexpected_message',
+            messageType: 'handshake',
+          }),
+        );
+        return;
+    }
+  }
+
+  /** End of one stdout read. */
+  onChunkEnd(): void {
+    this.relay?.flush();
+  }
+
+  /** Finish with a failure (timeout, abort, exit, protocol, memory). */
+  fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void {
+    this.#finish({
+      ok: false,
+      generation: this.#hooks.generation(),
+      error: this.#pendingError && error.code === ErrorCode.CHILD_CRASH ? { ...error, cause: this.#pendingError } : error,
+      workEnteredChild: details.workEnteredChild,
+      restarted: details.restarted,
+      stats: this.stats(),
+    });
+  }
+
+  stats(): RequestStats {
+    return {
+      rowsDelivered: this.#rows,
+      payloadBytes: this.#rowBytes,
+      diagnostics: this.#diagnostics,
+      progressTicks: this.#progress,
+      backpressureWaits: this.relay?.waits ?? 0,
+      elapsedMs: performance.now() - this.startedAt,
+      sessionReopened: this.#sessionReopened,
+    };
+  }
+
+  #onRow(row: { stream: string; sequence: number; payload: unknown }, bytes: number): void {
+    if (!this.relay) {
+      this.#hooks.abandon(
+        wireError(ErrorCode.PROTOCOL, `data row during ${this.operation}, which takes no rows`, {
+          reason: 'row_without_stream',
+          operation: this.operation,
+        }),
+      );
+      return;
+    }
+    if (this.#phase === 'draining') return;
+    let payload = row.payload;
+    if (this.#rowCheck) {
+      const checked = this.#rowCheck(payload);
+      if (!checked.ok) {
+        // Stop relaying, read on to the terminal response, fail without killing the child.
+        this.#phase = 'draining';
+        this.#pendingError = wireError(ErrorCode.ROW_DECODE, `row does not match the command's row schema`, {
+          export: this.#exportName(),
+          stream: row.stream,
+          sequence: row.sequence,
+          issues: checked.issues,
+        });
+        return;
+      }
+      payload = checked.value;
+    }
+    this.#rows += 1;
+    this.#rowBytes += bytes;
+    this.relay.push({ stream: row.stream, sequence: row.sequence, payload }, bytes);
+  }
+
+  #onResponse(response: Response): void {
+    if (this.#phase === 'reopening') {
+      if (response.status === 'host_session_opened' || response.status === 'host_session_reused') {
+        this.#phase = 'retrying';
+        this.#sessionReopened = true;
+        this.#hooks.send(this.spec.request);
+        return;
+      }
+      this.#settleClassified(this.spec.session ? { op: 'open_host_session' } : this.spec.request, response);
+      return;
+    }
+    if (
+      response.status === 'error' &&
+      response.code === SESSION_MISSING_CODE &&
+      this.spec.session &&
+      this.#phase === 'running' &&
+      this.#rows === 0
+    ) {
+      const s = this.spec.session;
+      this.#phase = 'reopening';
+      this.#hooks.send({
+        op: 'open_host_session',
+        project_root: s.projectRoot,
+        mode: s.mode,
+        imports: [...s.imports],
+        import_profile: s.importProfile,
+      });
+      return;
+    }
+    this.#settleClassified(this.spec.request, response);
+  }
+
+  #settleClassified(request: Request | { op: 'open_host_session' }, response: Response): void {
+    const classified = classifyResponse(request as Request, response);
+    if (classified.kind === 'violation') {
+      this.#hooks.abandon(classified.error);
+      return;
+    }
+    if (this.#pendingError) {
+      this.fail(this.#pendingError, { restarted: false, workEnteredChild: true });
+      return;
+    }
+    if (classified.kind === 'failure') {
+      this.fail(classified.error, { restarted: false, workEnteredChild: true });
+      return;
+    }
+    this.#succeed(response);
+  }
+
+  #succeed(response: Response): void {
+    let summary: StreamSummaryData | undefined;
+    let value: unknown;
+    if (response.status === 'stream_complete') {
+      let metadata: unknown = response.summary.metadata ?? null;
+      const schema = this.spec.schemas?.summary;
+      if (schema && metadata !== null) {
+        const checked = checkerFor(schema)(metadata);
+        if (!checked.ok) return this.#decodeFailure(ErrorCode.SUMMARY_DECODE, 'summary metadata', checked.issues);
+        metadata = checked.value;
+      }
+      summary = {
+        totalRows: response.summary.total_rows,
+        perStreamCounts: response.summary.per_stream_counts,
+        elapsedMs: response.summary.elapsed_micros / 1000,
+        metadata,
+      };
+    } else if (response.status === 'json_command') {
+      try {
+        value = JSON.parse(response.response_json);
+      } catch (error) {
+        return this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response JSON', (error as Error).message);
+      }
+      const schema = this.spec.schemas?.response;
+      if (schema) {
+        const checked = checkerFor(schema)(value);
+        if (!checked.ok) return this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response', checked.issues);
+        value = checked.value;
+      }
+    }
+    this.#finish({
+      ok: true,
+      generation: this.#hooks.generation(),
+      response,
+      ...(summary ? { summary } : {}),
+      ...(value !== undefined ? { value } : {}),
+      stats: this.stats(),
+    });
+  }
+
+  #decodeFailure(code: ErrorCode, what: string, issues: string): void {
+    this.fail(wireError(code, `${what} does not match the command's schema`, { export: this.#exportName(), issues }), {
+      restarted: false,
+      workEnteredChild: true,
+    });
+  }
+
+  #exportName(): string | null {
+    const r = this.spec.request;
+    return 'export' in r ? r.export : null;
+  }
+
+  #finish(outcome: RequestOutcome): void {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.relay?.end(outcome);
+    this.#resolve(outcome);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Restart intensity: at most `maxRestarts` restarts in a moving `windowMs`, with an exponential
+ * backoff between consecutive restarts. Past the limit the worker stops restarting and fails fast.
+ */
+export interface RestartIntensityOptions {
+  readonly maxRestarts: number;
+  readonly windowMs: number;
+  /** Delay before the second restart in a window; doubles each time after. 0 disables backoff. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export const DEFAULT_RESTART_INTENSITY: RestartIntensityOptions = Object.freeze({
+  maxRestarts: 16,
+  windowMs: 60_000,
+  backoffBaseMs: 10,
+  backoffMaxMs: 2_000,
+});
+
+export class RestartIntensity {
+  readonly #options: RestartIntensityOptions;
+  #instants: number[] = [];
+
+  constructor(options: RestartIntensityOptions) {
+    this.#options = options;
+  }
+
+  get options(): RestartIntensityOptions {
+    return this.#options;
+  }
+
+  /** Restarts counted in the current window. */
+  recent(now: number = performance.now()): number {
+    const from = now - this.#options.windowMs;
+    this.#instants = this.#instants.filter((t) => t > from);
+    return this.#instants.length;
+  }
+
+  /**
+   * Admit one restart: returns the delay to wait before it, or null when the limit is reached.
+   * The first restart in a window starts at once.
+   */
+  admit(now: number = performance.now()): number | null {
+    const recent = this.recent(now);
+    if (recent >= this.#options.maxRestarts) return null;
+    this.#instants.push(now);
+    if (recent === 0 || this.#options.backoffBaseMs === 0) return 0;
+    return Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** (recent - 1));
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * The supervisor of one worker child: its generations, the one request in flight, deadlines,
+ * cancellation, restarts under an intensity limit, and shutdown. Runs inside a worker thread; the
+ * main thread talks to it through `threads/supervisor.ts`.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { FrameError } from '../src/protocol/codec.js';
+import { decodeChildMessage } from '../src/protocol/decode.js';
+import { encodeRequest } from '../src/protocol/encode.js';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { Request } from '../src/protocol/messages.js';
+import type {
+  GenerationInfo,
+  MemorySample,
+  RequestOutcome,
+  ShutdownReport,
+  SupervisorEvent,
+  SupervisorRequest,
+} from '../src/protocol/port-messages.js';
+import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { ChildHandle } from './child-process.js';
+import { StartFailure, type StartedChild, startChild } from './generation.js';
+import { sampleMemory } from './memory.js';
+import { exitError, wireError } from './outcome.js';
+import { type RelayOptions, RowRelay } from './relay.js';
+import { ActiveRequest } from './request.js';
+import { RestartIntensity, type RestartIntensityOptions } from './restart-intensity.js';
+import { InFlightWatch } from './watch.js';
+
+export interface SupervisorConfig {
+  readonly launch: WorkerLaunchSpec;
+  readonly restart: RestartIntensityOptions;
+  readonly relay: RelayOptions;
+}
+
+type State = 'new' | 'starting' | 'ready' | 'busy' | 'restarting' | 'dead' | 'exhausted' | 'stopping' | 'closed';
+
+export class SupervisorCore {
+  readonly #config: SupervisorConfig;
+  readonly #emit: (event: SupervisorEvent) => void;
+  readonly #intensity: RestartIntensity;
+  #state: State = 'new';
+  #current: StartedChild | null = null;
+  #generation = -1;
+  #ready: Promise<void> | null = null;
+  #lastError: WireError | null = null;
+  #active: ActiveRequest | null = null;
+  #watch: InFlightWatch | null = null;
+  #cancelled = new Set<number>();
+  #terminating = false;
+
+  constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
+    this.#config = config;
+    this.#emit = emit;
+    this.#intensity = new RestartIntensity(config.restart);
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Start the first generation. Rejects with the typed start failure. */
+  async start(): Promise<GenerationInfo> {
+    if (this.#state !== 'new') throw new StartFailure(wireError(ErrorCode.PROTOCOL, 'supervisor already started'));
+    this.#state = 'starting';
+    try {
+      return await this.#spawnGeneration('initial');
+    } catch (error) {
+      this.#state = 'dead';
+      throw error;
+    }
+  }
+
+  /** Run one request to its single terminal outcome. */
+  async request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
+    const refuse = (error: WireError): RequestOutcome => {
+      const outcome: RequestOutcome = {
+        ok: false,
+        generation: this.#generation,
+        error,
+        workEnteredChild: false,
+        restarted: false,
+        stats: emptyStats(),
+      };
+      if (port) {
+        port.postMessage({ type: 'end', outcome });
+        port.close();
+      }
+      return outcome;
+    };
+    if (this.#ready) await this.#ready;
+    if (this.#cancelled.delete(spec.id)) return refuse(abortedError(spec, 'before_send'));
+    const unavailable = this.#unavailable();
+    if (unavailable) return refuse(unavailable);
+    if (spec.generation !== this.#generation) {
+      return refuse(
+        wireError(ErrorCode.LEASE_INVALIDATED, `worker generation changed from ${spec.generation} to ${this.#generation}`, {
+          grantedGeneration: spec.generation,
+          currentGeneration: this.#generation,
+        }),
+      );
+    }
+    if (this.#active) return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
+    const current = this.#current as StartedChild;
+    try {
+      encodeRequest(spec.request, current.frameLimit);
+    } catch (error) {
+      const e = error as FrameError;
+      return refuse(wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts }));
+    }
+    let relay: RowRelay | null = null;
+    const active: ActiveRequest = new ActiveRequest(spec, null, {
+      send: (request) => this.#send(current.child, request),
+      abandon: (error) => void this.#killAndRestart(error, 'protocol'),
+      generation: () => this.#generation,
+    });
+    if (port) {
+      relay = new RowRelay(port, this.#config.relay, {
+        pause: () => {
+          if (this.#active !== active) return;
+          current.child.process.stdout.pause();
+          this.#watch?.suspendIdle();
+          this.#emit({ type: 'backpressure', requestId: spec.id, waits: relay?.waits ?? 0 });
+        },
+        resume: () => {
+          if (this.#active !== active) return;
+          current.child.process.stdout.resume();
+          this.#watch?.resumeIdle();
+        },
+        consumerClosed: () => this.cancel(spec.id, 'consumer_closed'),
+      });
+      (active as { relay: RowRelay | null }).relay = relay;
+    }
+    this.#active = active;
+    this.#state = 'busy';
+    this.#watch = new InFlightWatch(this.#config.launch, spec, current.child.pid, (error) => {
+      void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
+    });
+    active.start();
+    current.child.process.stdout.resume();
+    const outcome = await active.done;
+    this.#watch?.stop();
+    this.#watch = null;
+    if (this.#active === active) {
+      this.#active = null;
+      if (this.#state === 'busy') this.#state = 'ready';
+      if (current === this.#current) current.child.process.stdout.resume();
+    }
+    return outcome;
+  }
+
+  /** Abort request `id`: before it is sent nothing is touched; in flight the child is killed. */
+  cancel(id: number, reason = 'aborted'): void {
+    const active = this.#active;
+    if (active && active.id === id && !active.finished) {
+      void this.#killAndRestart(abortedError(active.spec, reason), 'cancelled');
+      return;
+    }
+    if (!active || active.id !== id) this.#cancelled.add(id);
+  }
+
+  /** Replace the child with a fresh generation (graceful stop first). */
+  async cycle(reason: string): Promise<GenerationInfo> {
+    if (this.#ready) await this.#ready;
+    const unavailable = this.#unavailable();
+    if (unavailable && unavailable.code !== ErrorCode.WORKER_UNAVAILABLE) throw new StartFailure(unavailable);
+    if (this.#active) throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
+    const current = this.#current;
+    this.#current = null;
+    if (current) await this.#gracefulStop(current.child);
+    this.#respawn(reason);
+    if (this.#ready) await this.#ready;
+    const failure = this.#unavailable();
+    if (failure) throw new StartFailure(failure);
+    return this.#info();
+  }
+
+  /** Memory of the current child tree. */
+  async sample(withPss = false): Promise<MemorySample> {
+    const pid = this.#current?.child.pid;
+    if (pid === undefined) return (await sampleMemory(-1)) as MemorySample;
+    return sampleMemory(pid, withPss);
+  }
+
+  /** Stop for good: graceful (terminate, wait, kill) or immediate kill. */
+  async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
+    const began = performance.now();
+    if (this.#ready) await this.#ready.catch(() => {});
+    this.#state = 'stopping';
+    const current = this.#current;
+    this.#current = null;
+    if (this.#active) {
+      this.#active.fail(wireError(ErrorCode.POOL_CLOSED, 'worker shut down during the request'), {
+        restarted: false,
+        workEnteredChild: true,
+      });
+    }
+    let report: ShutdownReport;
+    if (!current || current.child.exit) {
+      report = { outcome: 'already_exited', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: null, exit: current?.child.exit ?? null };
+    } else if (mode === 'kill') {
+      const t = performance.now();
+      current.child.killGroup();
+      const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
+      report = { outcome: 'kill_only', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: performance.now() - t, exit };
+    } else {
+      report = await this.#gracefulStop(current.child);
+    }
+    this.#state = 'closed';
+    return { ...report, elapsedMs: performance.now() - began };
+  }
+
+  #info(): GenerationInfo {
+    const c = this.#current as StartedChild;
+    return {
+      generation: this.#generation,
+      workerVersion: c.workerVersion,
+      protocolVersion: c.protocolVersion,
+      pid: c.child.pid,
+      spawnHandshakeMs: c.spawnHandshakeMs,
+    };
+  }
+
+  #unavailable(): WireError | null {
+    switch (this.#state) {
+      case 'exhausted':
+        return this.#lastError ?? wireError(ErrorCode.RESTART_LIMIT, 'restart limit reached');
+      case 'dead':
+        return wireError(ErrorCode.WORKER_UNAVAILABLE, 'worker child is not running', {
+          ...(this.#lastError ? { lastError: this.#lastError } : {}),
+        });
+      case 'stopping':
+      case 'closed':
+        return wireError(ErrorCode.POOL_CLOSED, 'worker is shut down');
+      default:
+        return null;
+    }
+  }
+
+  async #spawnGeneration(reason: string): Promise<GenerationInfo> {
+    const started = await startChild(this.#config.launch);
+    if (this.#state === 'stopping' || this.#state === 'closed') {
+      started.child.killGroup();
+      await started.child.waitExit(this.#config.launch.killWaitTimeoutMs);
+      throw new StartFailure(wireError(ErrorCode.POOL_CLOSED, 'worker shut down while starting'));
+    }
+    this.#current = started;
+    this.#generation += 1;
+    this.#state = 'ready';
+    this.#attach(started);
+    const info = this.#info();
+    this.#emit({ type: 'generation_started', info, reason });
+    return info;
+  }
+
+  #attach(started: StartedChild): void {
+    const { child, decoder } = started;
+    const generation = this.#generation;
+    child.process.stdout.on('data', (chunk: Buffer) => {
+      if (this.#current !== started) return;
+      let frames: string[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        this.#onDecodeError(error as FrameError);
+        return;
+      }
+      for (let i = 0; i < frames.length; i++) {
+        if (this.#current !== started) return;
+        let message: ReturnType<typeof decodeChildMessage>;
+        try {
+          message = decodeChildMessage(frames[i] as string);
+        } catch (error) {
+          this.#onDecodeError(error as FrameError);
+          return;
+        }
+        this.#watch?.frameSeen();
+        const active = this.#active;
+        if (active && !active.finished) {
+          active.onFrame(message, decoder.frameLengths[i] ?? 0);
+        } else if (this.#terminating && message.type === 'response' && message.body.status === 'terminating') {
+          // the graceful stop path is waiting for the exit
+        } else {
+          this.#onIdleFrame(message.type);
+          return;
+        }
+      }
+      this.#active?.onChunkEnd();
+    });
+    void child.exited.then((exit) => {
+      this.#emit({ type: 'reap', generation, pid: child.pid, exit });
+      if (this.#current !== started) return;
+      this.#current = null;
+      const active = this.#active;
+      this.#emit({ type: 'child_exited', generation, exit, inFlight: Boolean(active) });
+      if (active && !active.finished) {
+        active.fail(exitError(exit, active.operation, this.#generation), { restarted: true, workEnteredChild: true });
+      }
+      this.#respawn(exit.success ? 'child_exit' : 'child_crash');
+    });
+  }
+
+  #onDecodeError(error: FrameError): void {
+    const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
+    void this.#killAndRestart(wireError(code, error.message, { reason: error.reason, ...error.facts }), 'protocol');
+  }
+
+  #onIdleFrame(messageType: string): void {
+    const error = wireError(ErrorCode.PROTOCOL, `child sent ${messageType} with no request in flight`, {
+      reason: 'unsolicited_frame',
+      messageType,
+    });
+    this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
+    void this.#killAndRestart(error, 'protocol');
+  }
+
+  #send(child: ChildHandle, request: Request): void {
+    const frame = encodeRequest(request, this.#current?.frameLimit);
+    child.process.stdin.write(frame);
+  }
+
+  /** Kill the current child, reap it, fail the request in flight, start the next generation. */
+  async #killAndRestart(error: WireError, reason: string): Promise<void> {
+    const current = this.#current;
+    if (!current) return;
+    this.#current = null;
+    const active = this.#active;
+    this.#watch?.stop();
+    this.#emit({ type: 'kill', generation: this.#generation, reason });
+    current.child.killGroup();
+    const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
+    if (active && !active.finished) {
+      const facts = { ...error.facts, stderrTail: exit?.stderrTail ?? current.child.stderr.tail() };
+      active.fail({ ...error, facts }, { restarted: true, workEnteredChild: true });
+    } else if (!active) {
+      this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
+    }
+    this.#respawn(reason);
+  }
+
+  #respawn(reason: string): void {
+    if (this.#state === 'stopping' || this.#state === 'closed') return;
+    const delay = this.#intensity.admit();
+    if (delay === null) {
+      const { maxRestarts, windowMs } = this.#intensity.options;
+      this.#state = 'exhausted';
+      this.#lastError = wireError(ErrorCode.RESTART_LIMIT, `${maxRestarts} restarts within ${windowMs} ms`, {
+        restarts: maxRestarts,
+        windowMs,
+        lastReason: reason,
+      });
+      this.#emit({ type: 'restart_limit', restarts: maxRestarts, windowMs });
+      return;
+    }
+    this.#state = 'restarting';
+    this.#emit({ type: 'restart', generation: this.#generation + 1, reason, delayMs: delay });
+    this.#ready = (async () => {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      try {
+        await this.#spawnGeneration(reason);
+      } catch (error) {
+        const wire = error instanceof StartFailure ? error.wire : wireError(ErrorCode.SPAWN, String(error));
+        if (this.#state === 'stopping' || this.#state === 'closed') return;
+        this.#lastError = wire;
+        this.#state = 'dead';
+        this.#emit({ type: 'restart_failed', generation: this.#generation + 1, error: wire });
+      } finally {
+        this.#ready = null;
+      }
+    })();
+  }
+
+  async #gracefulStop(child: ChildHandle): Promise<ShutdownReport> {
+    const launch = this.#config.launch;
+    const t0 = performance.now();
+    this.#terminating = true;
+    let written = !child.process.stdin.destroyed;
+    try {
+      child.process.stdout.resume();
+      if (written) child.process.stdin.write(encodeRequest({ op: 'terminate' }));
+    } catch {
+      written = false;
+    }
+    let exit = written ? await child.waitExit(launch.shutdownTimeoutMs) : null;
+    const gracefulWaitMs = performance.now() - t0;
+    this.#terminating = false;
+    if (exit) return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
+    const t1 = performance.now();
+    this.#emit({ type: 'kill', generation: this.#generation, reason: 'shutdown_timeout' });
+    child.killGroup();
+    exit = await child.waitExit(launch.killWaitTimeoutMs);
+    return {
+      outcome: written ? 'graceful_timed_out_killed' : 'graceful_protocol_failed_killed',
+      elapsedMs: performance.now() - t0,
+      gracefulWaitMs,
+      killWaitMs: performance.now() - t1,
+      exit,
+    };
+  }
+}
+
+function abortedError(spec: SupervisorRequest, reason: string): WireError {
+  return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
+}
+
+function emptyStats() {
+  return {
+    rowsDelivered: 0,
+    payloadBytes: 0,
+    diagnostics: 0,
+    progressTicks: 0,
+    backpressureWaits: 0,
+    elapsedMs: 0,
+    sessionReopened: false,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Supervisor worker thread entry. One thread owns one child process; the main-thread scheduler
+ * drives it through a comlink API on `parentPort` (control plane only) and hears unsolicited
+ * events on a dedicated port. Rows never pass through here on their way to main: each request
+ * brings its own transferable row port.
+ */
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type {
+  GenerationInfo,
+  MemorySample,
+  RequestOutcome,
+  ShutdownReport,
+  SupervisorEvent,
+  SupervisorRequest,
+} from '../src/protocol/port-messages.js';
+import { nodeEndpoint } from './endpoint.js';
+import { StartFailure } from './generation.js';
+import { type SupervisorConfig, SupervisorCore } from './supervisor-core.js';
+
+export type StartResult = { ok: true; info: GenerationInfo } | { ok: false; error: WireError };
+
+/** The control API the scheduler calls. */
+export interface SupervisorApi {
+  start(): Promise<StartResult>;
+  request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome>;
+  cancel(id: number, reason?: string): void;
+  cycle(reason: string): Promise<StartResult>;
+  sample(withPss?: boolean): Promise<MemorySample>;
+  shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport>;
+}
+
+export interface SupervisorWorkerData {
+  readonly config: SupervisorConfig;
+  readonly events: MessagePort;
+}
+
+function asResult(error: unknown): StartResult {
+  if (error instanceof StartFailure) return { ok: false, error: error.wire };
+  return { ok: false, error: { code: ErrorCode.SPAWN, message: String((error as Error)?.message ?? error) } };
+}
+
+if (parentPort) {
+  const data = workerData as SupervisorWorkerData;
+  const events = data.events;
+  const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));
+  const api: SupervisorApi = {
+    start: () => core.start().then((info) => ({ ok: true as const, info }), asResult),
+    request: (spec, port) => core.request(spec, port),
+    cancel: (id, reason) => core.cancel(id, reason),
+    cycle: (reason) => core.cycle(reason).then((info) => ({ ok: true as const, info }), asResult),
+    sample: (withPss) => core.sample(withPss),
+    shutdown: (mode) => core.shutdown(mode),
+  };
+  Comlink.expose(api, nodeEndpoint(parentPort));
+}

@@ -1,0 +1,93 @@
+/**
+ * Watchdogs of one request in flight: the total deadline, the idle deadline (no frame from the
+ * child; suspended while the consumer holds back credit), and the in-flight hard memory limit.
+ * Each fires at most once, with a typed error; the supervisor then kills and restarts.
+ */
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { SupervisorRequest } from '../src/protocol/port-messages.js';
+import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import { sampleProcTree } from './memory.js';
+import { wireError } from './outcome.js';
+
+export class InFlightWatch {
+  readonly #idleMs: number;
+  readonly #operation: string;
+  readonly #fire: (error: WireError) => void;
+  #total: NodeJS.Timeout | null = null;
+  #idle: NodeJS.Timeout | null = null;
+  #memory: NodeJS.Timeout | null = null;
+  #idleSuspended = false;
+  #stopped = false;
+
+  constructor(launch: WorkerLaunchSpec, spec: SupervisorRequest, pid: number, fire: (error: WireError) => void) {
+    this.#operation = spec.request.op;
+    this.#fire = fire;
+    const totalMs = spec.timeoutMs > 0 ? spec.timeoutMs : launch.requestTimeoutMs;
+    this.#idleMs = spec.idleTimeoutMs > 0 ? spec.idleTimeoutMs : launch.requestIdleTimeoutMs;
+    this.#total = setTimeout(() => this.#trip('total', totalMs), totalMs);
+    this.#armIdle();
+    if (launch.hardMemoryLimitKib > 0) {
+      const limit = launch.hardMemoryLimitKib;
+      this.#memory = setInterval(() => {
+        const sample = sampleProcTree(pid);
+        if (sample.available && sample.privateKib >= limit) {
+          this.#stopAndFire(
+            wireError(ErrorCode.MEMORY_LIMIT, `worker passed its in-flight memory limit`, {
+              operation: this.#operation,
+              currentKib: sample.privateKib,
+              limitKib: limit,
+              measure: 'private',
+              rssKib: sample.rssKib,
+            }),
+          );
+        }
+      }, launch.memorySampleIntervalMs);
+    }
+  }
+
+  /** A frame arrived: the child is alive. */
+  frameSeen(): void {
+    if (!this.#idleSuspended) this.#armIdle();
+  }
+
+  suspendIdle(): void {
+    this.#idleSuspended = true;
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = null;
+  }
+
+  resumeIdle(): void {
+    this.#idleSuspended = false;
+    this.#armIdle();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#total) clearTimeout(this.#total);
+    if (this.#idle) clearTimeout(this.#idle);
+    if (this.#memory) clearInterval(this.#memory);
+    this.#total = this.#idle = this.#memory = null;
+  }
+
+  #armIdle(): void {
+    if (this.#stopped || this.#idleMs <= 0) return;
+    if (this.#idle) this.#idle.refresh();
+    else this.#idle = setTimeout(() => this.#trip('idle', this.#idleMs), this.#idleMs);
+  }
+
+  #trip(kind: 'total' | 'idle', timeoutMs: number): void {
+    this.#stopAndFire(
+      wireError(ErrorCode.TIMEOUT, `${this.#operation} passed its ${kind} deadline of ${timeoutMs} ms`, {
+        operation: this.#operation,
+        kind,
+        timeoutMs,
+      }),
+    );
+  }
+
+  #stopAndFire(error: WireError): void {
+    if (this.#stopped) return;
+    this.stop();
+    this.#fire(error);
+  }
+}
