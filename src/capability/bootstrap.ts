@@ -1,0 +1,74 @@
+/**
+ * Bootstrap report: the original's stable codes, severities, subjects, and texts bounded to
+ * 1024 bytes, plus repair hints.
+ */
+
+/** Stable bootstrap codes (the original's strings). */
+export const BootstrapCode = {
+  CHILD_UNRESOLVED: 'lean_rs.worker.bootstrap.child_unresolved',
+  CHILD_NOT_EXECUTABLE: 'lean_rs.worker.bootstrap.child_not_executable',
+  CAPABILITY_PREFLIGHT: 'lean_rs.worker.bootstrap.capability_preflight',
+  HANDSHAKE_FAILED: 'lean_rs.worker.bootstrap.handshake_failed',
+  METADATA_MISMATCH: 'lean_rs.worker.bootstrap.metadata_mismatch',
+  STARTUP_FAILED: 'lean_rs.worker.bootstrap.startup_failed',
+} as const;
+export type BootstrapCode = (typeof BootstrapCode)[keyof typeof BootstrapCode];
+
+/** Severity of one finding. */
+export type BootstrapSeverity = 'info' | 'warning' | 'error';
+
+/** One bounded finding. */
+export interface BootstrapCheck {
+  readonly code: BootstrapCode;
+  readonly severity: BootstrapSeverity;
+  /** Child binary, library, export or protocol step concerned. */
+  readonly subject: string;
+  readonly message: string;
+  readonly repairHint: string;
+}
+
+/** Structured result of `builder.check()`. */
+export interface BootstrapReport {
+  /** No error-severity finding. */
+  readonly ok: boolean;
+  readonly checks: readonly BootstrapCheck[];
+  readonly errors: readonly BootstrapCheck[];
+  readonly firstError: BootstrapCheck | null;
+  /** A probe (trial open) ran; false means only static checks were made. */
+  readonly probed: boolean;
+}
+
+/** Limit of each text field, bytes of UTF-8. @default 1024 (bytes) */
+export const BOOTSTRAP_TEXT_LIMIT = 1024;
+
+/** Cut `text` to {@link BOOTSTRAP_TEXT_LIMIT} bytes at a character boundary, marking the cut with `...`. */
+export function boundText(text: string): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= BOOTSTRAP_TEXT_LIMIT) return text;
+  let end = BOOTSTRAP_TEXT_LIMIT;
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
+  return `${buf.subarray(0, end).toString('utf8')}...`;
+}
+
+/** Build one bounded finding. */
+export function bootstrapCheck(
+  code: BootstrapCode,
+  severity: BootstrapSeverity,
+  subject: string,
+  message: string,
+  repairHint: string,
+): BootstrapCheck {
+  return {
+    code,
+    severity,
+    subject: boundText(subject),
+    message: boundText(message),
+    repairHint: boundText(repairHint),
+  };
+}
+
+/** Assemble a report from findings. */
+export function bootstrapReport(checks: readonly BootstrapCheck[], probed: boolean): BootstrapReport {
+  const errors = checks.filter((c) => c.severity === 'error');
+  return { ok: errors.length === 0, checks, errors, firstError: errors[0] ?? null, probed };
+}

@@ -1,0 +1,268 @@
+/**
+ * `LeanWorkerCapabilityBuilder`: one capability-backed worker's requirements. It computes the
+ * session key, resolves everything the pool needs to start the worker (`resolve()`), and reports
+ * bootstrap problems as data (`check()`).
+ */
+import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
+import { canonicalImports } from '../lake/module-name.js';
+import { clampFrameLimit } from '../protocol/constants.js';
+import type {
+  MetadataExpectation,
+  ResolvedWorker,
+  SessionOpenSpec,
+  WorkerLaunchSpec,
+} from '../worker-spec.js';
+import {
+  type BootstrapCheck,
+  BootstrapCode,
+  type BootstrapReport,
+  bootstrapCheck,
+  bootstrapReport,
+} from './bootstrap.js';
+import { buildChildEnv } from './child-env.js';
+import { type ChildLocation, locateWorkerChild } from './child-locator.js';
+import {
+  type CapabilityBuilderOptions,
+  capabilityBuilderOptionsSchema,
+  parseWithSchema,
+  type ResolvedBuilderOptions,
+} from './options.js';
+import { childChecks, findLakefile, projectChecks } from './preflight.js';
+import { type ProbeFn, runCheck } from './probe.js';
+import { restartPolicyClass } from './restart-policy.js';
+import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
+import { canonicalPath, formatSessionKey } from './session-key.js';
+import { discoverToolchain, type ToolchainFacts } from './toolchain.js';
+
+/** What `resolve()` returns: a {@link ResolvedWorker} plus the facts found on the way. */
+export interface ResolvedCapability extends ResolvedWorker {
+  readonly toolchain: ToolchainFacts;
+  /** The Lake build, or null when it was skipped. */
+  readonly build: {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly durationMs: number;
+    readonly outputTail: string;
+  } | null;
+}
+
+/** Context of a builder: the parent environment it reads. @default { env: process.env } */
+export interface BuilderContext {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Requirements of one capability-backed worker. Immutable: the `with*` methods return new builders. */
+export class LeanWorkerCapabilityBuilder {
+  /** Validated options with defaults applied. */
+  readonly options: Readonly<ResolvedBuilderOptions>;
+  readonly #input: CapabilityBuilderOptions;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  #location: ChildLocation | undefined;
+
+  /** @throws an `INVALID_OPTIONS` error when the options fail validation (unknown keys included). */
+  constructor(options: CapabilityBuilderOptions, context: BuilderContext = {}) {
+    this.options = Object.freeze(
+      parseWithSchema(capabilityBuilderOptionsSchema, options, 'capability builder options'),
+    );
+    this.#input = options;
+    this.#env = context.env ?? process.env;
+  }
+
+  /** A builder with some options replaced (shallow merge). */
+  with(overrides: Partial<CapabilityBuilderOptions>): LeanWorkerCapabilityBuilder {
+    return new LeanWorkerCapabilityBuilder({ ...this.#input, ...overrides }, { env: this.#env });
+  }
+
+  /** Run the metadata export after the session opens and keep its result. */
+  validateMetadata(exportName: string, request: unknown): LeanWorkerCapabilityBuilder {
+    return this.with({ metadata: { export: exportName, request } });
+  }
+
+  /** As {@link validateMetadata}, and require the result to equal `expected`. */
+  expectMetadata(exportName: string, request: unknown, expected: unknown): LeanWorkerCapabilityBuilder {
+    return this.with({ metadata: { export: exportName, request, expected } });
+  }
+
+  /** Where the child is (explicit command, `LEAN_RS_WORKER_CHILD`, or PATH); cached. */
+  locateChild(): ChildLocation {
+    this.#location ??= locateWorkerChild(this.options.worker?.command, this.#env);
+    return this.#location;
+  }
+
+  /** The metadata expectation, or null. */
+  metadataExpectation(): MetadataExpectation | null {
+    const m = this.options.metadata;
+    if (m === undefined) return null;
+    return m.expected === undefined
+      ? { export: m.export, request: m.request }
+      : { export: m.export, request: m.request, expected: m.expected };
+  }
+
+  /** Canonical session key (see `session-key.ts` for its parts). */
+  sessionKey(): string {
+    const o = this.options;
+    const location = this.locateChild();
+    const projectRoot = canonicalPath(o.projectRoot);
+    return formatSessionKey({
+      projectRoot,
+      importWorkspaceRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
+      package: o.package,
+      libName: o.libName,
+      imports: canonicalImports(o.imports),
+      importProfile: o.importProfile,
+      metadata: this.metadataExpectation(),
+      restartPolicyClass:
+        o.sessionPoolCapacity !== undefined ? 'Custom' : restartPolicyClass(o.restartPolicy),
+      child: {
+        command: location.ok
+          ? canonicalPath(location.command)
+          : `unresolved:${o.worker?.command ?? location.source}`,
+        args: o.worker?.args ?? [],
+      },
+    });
+  }
+
+  /** Static findings (child, project, Lake target); starts no process. */
+  staticChecks(): BootstrapCheck[] {
+    return [...childChecks(this.locateChild()), ...projectChecks(this.options)];
+  }
+
+  /**
+   * Static checks, `lake build <lib>:shared` (unless `skipBuild` or no lakefile), toolchain
+   * discovery, then the launch spec, session spec and metadata expectation.
+   * @throws `BOOTSTRAP` (static check or sysroot failure) or `CAPABILITY_BUILD` errors.
+   */
+  async resolve(): Promise<ResolvedCapability> {
+    const o = this.options;
+    const errors = this.staticChecks().filter((c) => c.severity === 'error');
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      throw new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
+        facts: {
+          bootstrapCode: first.code,
+          subject: first.subject,
+          repairHint: first.repairHint,
+          checks: errors,
+        },
+      });
+    }
+    const location = this.locateChild() as Extract<ChildLocation, { ok: true }>;
+    const build = await this.#build();
+    const toolchain = await discoverToolchain({
+      projectRoot: o.projectRoot,
+      leanCommand: o.leanCommand,
+      explicitSysroot: o.leanSysroot,
+      workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
+      parentEnv: this.#env,
+      timeoutMs: o.probeTimeoutMs,
+    });
+    if (toolchain.sysroot === null && !o.skipBuild) {
+      throw new BootstrapError(
+        ErrorCode.BOOTSTRAP,
+        'could not discover the Lean sysroot for the worker child',
+        {
+          facts: {
+            bootstrapCode: BootstrapCode.STARTUP_FAILED,
+            subject: 'LEAN_SYSROOT',
+            problems: toolchain.problems,
+          },
+        },
+      );
+    }
+    const launch: WorkerLaunchSpec = {
+      command: location.command,
+      args: [...(o.worker?.args ?? [])],
+      env: buildChildEnv({
+        parent: this.#env,
+        sysroot: toolchain.sysroot,
+        knobs: o,
+        explicit: o.worker?.env ?? {},
+      }),
+      cwd: o.worker?.cwd,
+      startupTimeoutMs: o.startupTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      requestIdleTimeoutMs: o.requestIdleTimeoutMs,
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+      killWaitTimeoutMs: o.killWaitTimeoutMs,
+      maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
+      stderrTailBytes: o.stderrTailBytes,
+      hardMemoryLimitKib: o.hardMemoryLimitKib,
+      memorySampleIntervalMs: o.memorySampleIntervalMs,
+    };
+    const metadata = this.metadataExpectation();
+    const imports = canonicalImports(o.imports);
+    // As the original: open a session only when there is something to import or to check.
+    const session: SessionOpenSpec | null =
+      imports.length > 0 || metadata !== null
+        ? {
+            projectRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
+            mode: {
+              kind: 'capability',
+              package: o.package,
+              lib_name: o.libName,
+              manifest_path: o.manifestPath ?? null,
+            },
+            imports,
+            importProfile: o.importProfile,
+          }
+        : null;
+    return { key: this.sessionKey(), launch, session, metadata, toolchain, build };
+  }
+
+  /**
+   * Static checks, then (with a probe) `resolve()` and the probe's trial open. Never throws:
+   * every failure becomes a finding with a stable code.
+   */
+  check(probe?: ProbeFn): Promise<BootstrapReport> {
+    return runCheck(this, probe).catch((err: unknown) =>
+      bootstrapReport(
+        [
+          bootstrapCheck(
+            BootstrapCode.STARTUP_FAILED,
+            'error',
+            'worker bootstrap',
+            String(err),
+            'report this failure',
+          ),
+        ],
+        false,
+      ),
+    );
+  }
+
+  async #build(): Promise<ResolvedCapability['build']> {
+    const o = this.options;
+    if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
+    const args = ['build', `${o.libName}:shared`];
+    const run: ToolRun = await runTool(o.lakeCommand, args, {
+      cwd: o.projectRoot,
+      env: this.#env,
+      timeoutMs: o.buildTimeoutMs,
+    });
+    if (!succeeded(run)) {
+      const outputTail = tailBytes(run.output);
+      throw new CapabilityBuildError(
+        ErrorCode.CAPABILITY_BUILD,
+        `\`${o.lakeCommand} ${args.join(' ')}\` failed`,
+        {
+          facts: {
+            command: o.lakeCommand,
+            args,
+            cwd: o.projectRoot,
+            exitCode: run.exitCode,
+            signal: run.signal,
+            timedOut: run.timedOut,
+            spawnError: run.spawnError,
+            outputTail,
+          },
+        },
+      );
+    }
+    return {
+      command: o.lakeCommand,
+      args,
+      durationMs: run.durationMs,
+      outputTail: tailBytes(run.output, 1024),
+    };
+  }
+}

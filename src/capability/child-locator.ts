@@ -1,0 +1,90 @@
+/**
+ * Worker child location: an explicit command (a path, or a bare name looked up on PATH), else
+ * the file named by `LEAN_RS_WORKER_CHILD` (which must exist when set), else
+ * `lean-rs-worker-child` on PATH.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** Environment variable naming the worker child executable. */
+export const WORKER_CHILD_ENV = 'LEAN_RS_WORKER_CHILD';
+/** Executable name searched on PATH when nothing else names the child. */
+export const DEFAULT_WORKER_CHILD = 'lean-rs-worker-child';
+
+/** Outcome of locating the child. */
+export type ChildLocation =
+  | {
+      readonly ok: true;
+      readonly command: string;
+      readonly source: 'explicit' | 'env' | 'path';
+      readonly tried: string[];
+    }
+  | { readonly ok: false; readonly source: 'explicit' | 'env' | 'path'; readonly tried: string[] };
+
+/** Why a located file cannot be run, or null when it can. */
+export function executableProblem(file: string): string | null {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch {
+    return 'path does not point to a file';
+  }
+  if (!stat.isFile()) return 'path does not point to a file';
+  try {
+    accessSync(file, constants.X_OK);
+    return null;
+  } catch {
+    return 'file is not executable by this user';
+  }
+}
+
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** Search PATH for an executable `name`; returns the first candidate that is a file. */
+export function findOnPath(name: string, envPath: string | undefined, tried: string[] = []): string | null {
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, name);
+    tried.push(candidate);
+    if (isFile(candidate) && executableProblem(candidate) === null) return candidate;
+  }
+  return null;
+}
+
+/** Locate the worker child. `cwd` resolves relative explicit paths. */
+export function locateWorkerChild(
+  explicit: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string = process.cwd(),
+): ChildLocation {
+  const tried: string[] = [];
+  if (explicit !== undefined) {
+    if (explicit.includes('/') || explicit.includes(path.sep)) {
+      const abs = path.resolve(cwd, explicit);
+      tried.push(abs);
+      return isFile(abs)
+        ? { ok: true, command: abs, source: 'explicit', tried }
+        : { ok: false, source: 'explicit', tried };
+    }
+    const found = findOnPath(explicit, env.PATH, tried);
+    return found
+      ? { ok: true, command: found, source: 'explicit', tried }
+      : { ok: false, source: 'explicit', tried };
+  }
+  const fromEnv = env[WORKER_CHILD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const abs = path.resolve(cwd, fromEnv);
+    tried.push(abs);
+    return isFile(abs)
+      ? { ok: true, command: abs, source: 'env', tried }
+      : { ok: false, source: 'env', tried };
+  }
+  const found = findOnPath(DEFAULT_WORKER_CHILD, env.PATH, tried);
+  return found ? { ok: true, command: found, source: 'path', tried } : { ok: false, source: 'path', tried };
+}

@@ -1,0 +1,96 @@
+/** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
+import { z } from 'zod';
+import { ErrorCode, InvalidOptionsError } from '../errors.js';
+import { DEFAULT_FRAME_BYTES } from '../protocol/constants.js';
+import { importProfileSchema } from '../protocol/messages.js';
+import { restartPolicySchema } from './restart-policy.js';
+
+const ms = z.number().int().nonnegative();
+const count = z.number().int().positive();
+const kib = z.number().int().nonnegative();
+
+/** A capability metadata check: run `export` with `request`; compare with `expected` when set. */
+export const metadataCheckSchema = z
+  .object({ export: z.string().min(1), request: z.unknown(), expected: z.unknown().optional() })
+  .strict();
+
+/** Schema of the builder options. Defaults are documented on {@link CapabilityBuilderOptions}. */
+export const capabilityBuilderOptionsSchema = z
+  .object({
+    projectRoot: z.string().min(1),
+    package: z.string().min(1),
+    libName: z.string().min(1),
+    imports: z.array(z.string().min(1)).default([]),
+    importProfile: importProfileSchema.default('private'),
+    importWorkspaceRoot: z.string().min(1).optional(),
+    manifestPath: z.string().min(1).optional(),
+    worker: z
+      .object({
+        command: z.string().min(1),
+        args: z.array(z.string()).default([]),
+        env: z.record(z.string(), z.string()).default({}),
+        cwd: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    leanSysroot: z.string().min(1).optional(),
+    lakeCommand: z.string().min(1).default('lake'),
+    leanCommand: z.string().min(1).default('lean'),
+    startupTimeoutMs: ms.default(10_000),
+    requestTimeoutMs: ms.default(30_000),
+    requestIdleTimeoutMs: ms.default(0),
+    shutdownTimeoutMs: ms.default(2_000),
+    killWaitTimeoutMs: ms.default(2_000),
+    buildTimeoutMs: count.default(600_000),
+    probeTimeoutMs: count.default(30_000),
+    restartPolicy: restartPolicySchema.optional(),
+    maxFrameBytes: count.default(DEFAULT_FRAME_BYTES),
+    stderrTailBytes: count.default(4_096),
+    hardMemoryLimitKib: kib.default(0),
+    memorySampleIntervalMs: count.default(250),
+    metadata: metadataCheckSchema.optional(),
+    sessionPoolCapacity: count.optional(),
+    numThreads: count.optional(),
+    leanMaxMemoryKib: kib.optional(),
+    moduleCache: z
+      .object({
+        maxEntries: count.optional(),
+        ttlMs: ms.optional(),
+        maxBytes: count.optional(),
+        rssGuardKib: kib.optional(),
+        verifyRssTaintKib: kib.optional(),
+      })
+      .strict()
+      .optional(),
+    skipBuild: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * Builder options (input form). Defaults: `imports` [], `importProfile` 'private',
+ * `importWorkspaceRoot` = projectRoot, `worker` found through `LEAN_RS_WORKER_CHILD` or PATH
+ * (`lean-rs-worker-child`), `lakeCommand` 'lake', `leanCommand` 'lean', `startupTimeoutMs`
+ * 10000 ms, `requestTimeoutMs` 30000 ms, `requestIdleTimeoutMs` 0 (off), `shutdownTimeoutMs`
+ * 2000 ms, `killWaitTimeoutMs` 2000 ms, `buildTimeoutMs` 600000 ms, `probeTimeoutMs` 30000 ms,
+ * `maxFrameBytes` 1 MiB, `stderrTailBytes` 4096 bytes, `hardMemoryLimitKib` 0 (off),
+ * `memorySampleIntervalMs` 250 ms, `skipBuild` false.
+ */
+export type CapabilityBuilderOptions = z.input<typeof capabilityBuilderOptionsSchema>;
+/** Builder options after defaults. */
+export type ResolvedBuilderOptions = z.output<typeof capabilityBuilderOptionsSchema>;
+
+/** Parse options or throw an `INVALID_OPTIONS` error listing the issues. */
+export function parseWithSchema<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join('.'),
+    message: i.message,
+    code: i.code,
+  }));
+  throw new InvalidOptionsError(
+    ErrorCode.INVALID_OPTIONS,
+    `invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    { facts: { issues }, cause: parsed.error },
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * Static bootstrap checks: the child can be located and executed, the project root and import
+ * workspace exist, and the library is declared in the lakefile. No process is started.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseLakefileLean } from '../lake/lakefile-lean.js';
+import { parseLakefileToml } from '../lake/lakefile-toml.js';
+import { type BootstrapCheck, BootstrapCode, bootstrapCheck } from './bootstrap.js';
+import { type ChildLocation, executableProblem } from './child-locator.js';
+import type { ResolvedBuilderOptions } from './options.js';
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** The lakefile of a project root (Lake prefers `lakefile.lean`), or null. */
+export function findLakefile(projectRoot: string): string | null {
+  for (const name of ['lakefile.lean', 'lakefile.toml']) {
+    const file = path.join(projectRoot, name);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/** Findings about the located child. */
+export function childChecks(location: ChildLocation): BootstrapCheck[] {
+  if (!location.ok) {
+    const tried = location.tried.length > 0 ? location.tried.join(', ') : '<none>';
+    return [
+      bootstrapCheck(
+        BootstrapCode.CHILD_UNRESOLVED,
+        'error',
+        'worker child',
+        `could not resolve worker child (${location.source}); tried ${tried}`,
+        'ship an app-owned worker child, pass worker.command, or set LEAN_RS_WORKER_CHILD to its path',
+      ),
+    ];
+  }
+  const problem = executableProblem(location.command);
+  if (problem === null) return [];
+  return [
+    bootstrapCheck(
+      BootstrapCode.CHILD_NOT_EXECUTABLE,
+      'error',
+      location.command,
+      problem,
+      'ship an app-owned worker child and ensure it is an executable file',
+    ),
+  ];
+}
+
+/** Findings about the project, the import workspace, and the Lake target. */
+export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[] {
+  const checks: BootstrapCheck[] = [];
+  const preflight = (
+    severity: 'error' | 'warning' | 'info',
+    subject: string,
+    message: string,
+    hint: string,
+  ): void => {
+    checks.push(bootstrapCheck(BootstrapCode.CAPABILITY_PREFLIGHT, severity, subject, message, hint));
+  };
+  if (!isDir(options.projectRoot)) {
+    preflight(
+      'error',
+      options.projectRoot,
+      'project root is not a directory',
+      'pass the Lake project root as projectRoot',
+    );
+    return checks;
+  }
+  if (options.importWorkspaceRoot !== undefined && !isDir(options.importWorkspaceRoot)) {
+    preflight(
+      'error',
+      options.importWorkspaceRoot,
+      'import workspace root is not a directory',
+      'pass an existing Lake workspace as importWorkspaceRoot',
+    );
+  }
+  if (options.skipBuild) return checks;
+  const lakefile = findLakefile(options.projectRoot);
+  if (lakefile === null) {
+    preflight(
+      'warning',
+      options.projectRoot,
+      'no lakefile in the project root; the Lake build is skipped',
+      'add a lakefile or set skipBuild for a prebuilt capability',
+    );
+    return checks;
+  }
+  let text: string;
+  try {
+    text = readFileSync(lakefile, 'utf8');
+  } catch (err) {
+    preflight(
+      'error',
+      lakefile,
+      `could not read the lakefile: ${(err as Error).message}`,
+      'make the lakefile readable',
+    );
+    return checks;
+  }
+  const config = lakefile.endsWith('.toml')
+    ? parseLakefileToml(text, lakefile)
+    : parseLakefileLean(text, lakefile);
+  if (!config.leanLibs.some((lib) => lib.name === options.libName)) {
+    // The lakefile reader understands a subset of the DSL; with unread constructs, only warn.
+    const uncertain = config.diagnostics.length > 0;
+    preflight(
+      uncertain ? 'warning' : 'error',
+      options.libName,
+      `lean_lib \`${options.libName}\` is not declared in ${lakefile}${uncertain ? ' (as far as the lakefile reader can tell)' : ''}`,
+      'declare the capability library as a lean_lib or pass the declared library name as libName',
+    );
+  }
+  return checks;
+}

@@ -1,0 +1,65 @@
+/**
+ * Session keys: one canonical string per set of session requirements. Equal keys may share a
+ * worker. Built from canonical real paths, the import workspace root, package and library, the
+ * sorted import set, the import profile, the metadata expectation (canonical JSON, metadata
+ * lists order-insensitive), the restart-policy class, and the child's identity (resolved command
+ * path and arguments; null in planner keys, which carry no child). The pool adds the version the
+ * child reports at handshake.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { ImportProfile } from '../protocol/messages.js';
+import type { MetadataExpectation } from '../worker-spec.js';
+import { canonicalJson } from './canonical-json.js';
+import { canonicalMetadata } from './metadata.js';
+import type { RestartPolicyClass } from './restart-policy.js';
+
+/** Version tag at the front of every key. */
+export const SESSION_KEY_PREFIX = 'lean-worker-session/1';
+
+/** Everything a session key is made of. */
+export interface SessionKeyParts {
+  readonly projectRoot: string;
+  readonly importWorkspaceRoot: string;
+  readonly package: string;
+  readonly libName: string;
+  readonly imports: readonly string[];
+  readonly importProfile: ImportProfile;
+  readonly metadata: MetadataExpectation | null;
+  readonly restartPolicyClass: RestartPolicyClass;
+  readonly child: { readonly command: string; readonly args: readonly string[] } | null;
+}
+
+/** Real path when the path exists, else the absolute normalised path. */
+export function canonicalPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/** Format a session key; paths must already be canonical, imports already sorted. */
+export function formatSessionKey(parts: SessionKeyParts): string {
+  const metadata =
+    parts.metadata === null
+      ? null
+      : {
+          export: parts.metadata.export,
+          request: canonicalJson(parts.metadata.request ?? null),
+          expected: parts.metadata.expected === undefined ? null : canonicalMetadata(parts.metadata.expected),
+        };
+  const body = {
+    project: parts.projectRoot,
+    workspace: parts.importWorkspaceRoot,
+    package: parts.package,
+    lib: parts.libName,
+    imports: [...parts.imports],
+    profile: parts.importProfile,
+    metadata,
+    policy: parts.restartPolicyClass,
+    child: parts.child === null ? null : { command: parts.child.command, args: [...parts.child.args] },
+  };
+  return `${SESSION_KEY_PREFIX} ${canonicalJson(body)}`;
+}

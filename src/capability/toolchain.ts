@@ -1,0 +1,73 @@
+/**
+ * Toolchain discovery for a worker: `lean --version`, the sysroot (`LEAN_SYSROOT`), and the
+ * project's `lean-toolchain`. The sysroot comes from the first of: an explicit value, the
+ * explicit child env's `LEAN_SYSROOT`, the parent's `LEAN_SYSROOT`, `lean --print-prefix` run in
+ * the project root (so elan picks the project's toolchain).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runTool, succeeded, tailBytes } from './run-tool.js';
+
+/** What toolchain discovery found. */
+export interface ToolchainFacts {
+  /** First line of `lean --version`, or null when `lean` did not run. */
+  readonly leanVersion: string | null;
+  /** The sysroot for `LEAN_SYSROOT`, or null when none was found. */
+  readonly sysroot: string | null;
+  readonly sysrootSource: 'explicit' | 'worker-env' | 'parent-env' | 'lean-print-prefix' | null;
+  /** Contents of the project's `lean-toolchain`, or null. */
+  readonly toolchainFile: string | null;
+  /** Why a probe failed, one line each. */
+  readonly problems: readonly string[];
+}
+
+/** Discovery inputs. */
+export interface ToolchainInput {
+  readonly projectRoot: string;
+  readonly leanCommand: string;
+  readonly explicitSysroot?: string | undefined;
+  readonly workerEnvSysroot?: string | undefined;
+  readonly parentEnv: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs: number;
+}
+
+/** Run the toolchain probes; never throws. */
+export async function discoverToolchain(input: ToolchainInput): Promise<ToolchainFacts> {
+  const problems: string[] = [];
+  const opts = { cwd: input.projectRoot, env: input.parentEnv, timeoutMs: input.timeoutMs };
+  const toolchainFile = await readFile(path.join(input.projectRoot, 'lean-toolchain'), 'utf8')
+    .then(
+      (t) =>
+        t
+          .split(/\r?\n/)
+          .find((l) => l.trim() !== '')
+          ?.trim() ?? null,
+    )
+    .catch(() => null);
+  const version = await runTool(input.leanCommand, ['--version'], opts);
+  let leanVersion: string | null = null;
+  if (succeeded(version)) leanVersion = version.stdout.split('\n')[0]?.trim() || null;
+  else problems.push(`\`${input.leanCommand} --version\` failed: ${describe(version)}`);
+
+  let sysroot: string | null = null;
+  let sysrootSource: ToolchainFacts['sysrootSource'] = null;
+  if (input.explicitSysroot) [sysroot, sysrootSource] = [input.explicitSysroot, 'explicit'];
+  else if (input.workerEnvSysroot) [sysroot, sysrootSource] = [input.workerEnvSysroot, 'worker-env'];
+  else if (input.parentEnv.LEAN_SYSROOT)
+    [sysroot, sysrootSource] = [input.parentEnv.LEAN_SYSROOT, 'parent-env'];
+  else {
+    const prefix = await runTool(input.leanCommand, ['--print-prefix'], opts);
+    const printed = prefix.stdout.trim();
+    if (succeeded(prefix) && printed !== '') [sysroot, sysrootSource] = [printed, 'lean-print-prefix'];
+    else problems.push(`\`${input.leanCommand} --print-prefix\` failed: ${describe(prefix)}`);
+  }
+  return { leanVersion, sysroot, sysrootSource, toolchainFile, problems };
+}
+
+function describe(run: Awaited<ReturnType<typeof runTool>>): string {
+  if (run.spawnError) return run.spawnError;
+  if (run.timedOut) return 'timed out';
+  if (run.signal) return `killed by ${run.signal}`;
+  const out = tailBytes(run.output.trim(), 256);
+  return `exit status ${run.exitCode}${out ? `: ${out}` : ''}`;
+}

@@ -1,0 +1,317 @@
+/**
+ * Lake project discovery: find the Lake root (`<root>` or `<root>/lean`), read the lakefile,
+ * manifest and toolchain, enumerate library modules, and fingerprint the source set. Any
+ * error-severity finding throws {@link LakeDiscoveryError}; warnings come back with the result.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  enumerateModules,
+  type LeanModuleDescriptor,
+  moduleRootExists,
+  type ResolvedLib,
+} from './enumerate.js';
+import { LakeDiscoveryError } from './errors.js';
+import type { LeanHeader } from './header.js';
+import { parseLakefileLean } from './lakefile-lean.js';
+import { parseLakefileToml } from './lakefile-toml.js';
+import type { LakeDiagnostic, LakefileConfig, LeanLibDecl } from './lakefile-types.js';
+import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';
+import { resolveInsideRoot } from './paths.js';
+import {
+  type LakeManifest,
+  parseLakeManifest,
+  parseToolchainFile,
+  readOptional,
+  sha256Hex,
+} from './project-files.js';
+import { scanSources } from './scan.js';
+
+/** Discovery options. */
+export interface LakeDiscoveryOptions {
+  /** Project directory (the Lake root, or a directory with the Lake root in `lean/`); `~` expands. */
+  readonly root: string;
+  /** Only modules under these roots (each must exist in an enumerated library). @default all roots */
+  readonly sourceRoots?: readonly string[];
+  /** Only these libraries' modules. @default every declared `lean_lib` */
+  readonly libraries?: readonly string[];
+  /** Parse every module's header. @default false */
+  readonly headers?: boolean;
+  /** Hash every source file into `fingerprint.contentSha256`. @default false */
+  readonly contentHash?: boolean;
+  /** Scan on piscina threads: by size (`auto`), always, or never. @default 'auto' */
+  readonly parallel?: 'auto' | 'always' | 'never';
+  /** File count at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD (files) */
+  readonly parallelThreshold?: number;
+}
+
+/** Stable facts about the discovered source set (cache-key material, not a cache decision). */
+export interface LeanModuleSetFingerprint {
+  /** Contents of `lean-toolchain`, or null when absent. */
+  readonly toolchain: string | null;
+  readonly lakefileSha256: string;
+  /** Null when there is no `lake-manifest.json`. */
+  readonly manifestSha256: string | null;
+  readonly sourceCount: number;
+  /** Newest source mtime, decimal nanoseconds since the epoch. */
+  readonly sourceMaxMtimeNs: string;
+  /** SHA-256 over `module NUL sha256 LF` for every module in order; null unless requested. */
+  readonly contentSha256: string | null;
+}
+
+/** A discovered Lake project. */
+export interface LakeProject {
+  readonly requestedRoot: string;
+  /** Real path of the Lake root. */
+  readonly projectRoot: string;
+  readonly lakefile: string;
+  readonly lakefileFormat: 'toml' | 'lean';
+  readonly packageName: string | null;
+  /** Declared libraries with Lake defaults applied, declaration order. */
+  readonly libraries: readonly LeanLibDecl[];
+  /** Declared `lean_lib` names, sorted; empty when the lakefile declares none. */
+  readonly declaredLeanLibs: readonly string[];
+  readonly defaultTargets: readonly string[];
+  /** Roots walked: declared library roots, or top-level `*.lean` stems when none are declared. */
+  readonly moduleRoots: readonly string[];
+  readonly selectedRoots: readonly string[];
+  /** Modules sorted by name. */
+  readonly modules: readonly LeanModuleDescriptor[];
+  /** Module name -> header, when headers were requested. */
+  readonly headers: ReadonlyMap<string, LeanHeader> | null;
+  readonly fingerprint: LeanModuleSetFingerprint;
+  readonly manifest: LakeManifest | null;
+  /** Warnings (errors throw). */
+  readonly diagnostics: readonly LakeDiagnostic[];
+  /** How the source scan ran. */
+  readonly scan: {
+    readonly mode: 'sequential' | 'parallel';
+    readonly threads: number;
+    readonly fallbackReason: string | null;
+  };
+}
+
+const expandHome = (p: string): string =>
+  p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
+
+const isFile = async (p: string): Promise<boolean> => (await fs.stat(p).catch(() => null))?.isFile() ?? false;
+
+async function findLakeRoot(dir: string): Promise<{ root: string; lakefile: string; both: boolean } | null> {
+  for (const candidate of [dir, path.join(dir, 'lean')]) {
+    const lean = path.join(candidate, 'lakefile.lean');
+    const toml = path.join(candidate, 'lakefile.toml');
+    const [hasLean, hasToml] = await Promise.all([isFile(lean), isFile(toml)]);
+    if (hasLean || hasToml)
+      return { root: candidate, lakefile: hasLean ? lean : toml, both: hasLean && hasToml };
+  }
+  return null;
+}
+
+function nameDiagnostic(name: string, what: string): LakeDiagnostic | null {
+  const problem = moduleNameProblem(name);
+  if (problem === null) return null;
+  return {
+    code: 'invalid-module-name',
+    severity: 'error',
+    message: `invalid Lean module name \`${name}\` (${what}): ${describeModuleNameProblem(problem)}`,
+    subject: name,
+  };
+}
+
+function fail(diagnostics: readonly LakeDiagnostic[]): never {
+  throw new LakeDiscoveryError(diagnostics);
+}
+
+async function readLakefile(file: string): Promise<LakefileConfig> {
+  const bytes = await readOptional(file);
+  if (bytes === null) {
+    fail([{ code: 'unreadable-file', severity: 'error', message: `could not read ${file}`, path: file }]);
+  }
+  const text = bytes.toString('utf8');
+  return file.endsWith('.toml') ? parseLakefileToml(text, file) : parseLakefileLean(text, file);
+}
+
+async function fallbackRoots(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.lean') && e.name !== 'lakefile.lean')
+    .map((e) => e.name.slice(0, -5))
+    .sort(compareNames);
+}
+
+/** Discover a Lake project's modules and fingerprint them. */
+export async function discoverLakeProject(options: LakeDiscoveryOptions): Promise<LakeProject> {
+  const requestedRoot = path.resolve(expandHome(options.root));
+  const realRequested = await fs.realpath(requestedRoot).catch(() => null);
+  const found = realRequested === null ? null : await findLakeRoot(realRequested);
+  if (found === null) {
+    fail([
+      {
+        code: 'missing-lake-root',
+        severity: 'error',
+        message: `no Lake project (lakefile.lean or lakefile.toml) at ${requestedRoot} or ${path.join(requestedRoot, 'lean')}`,
+        path: requestedRoot,
+      },
+    ]);
+  }
+  const projectRoot = found.root;
+  const warnings: LakeDiagnostic[] = [];
+  if (found.both) {
+    warnings.push({
+      code: 'lakefile-unsupported',
+      severity: 'warning',
+      message: 'both lakefile.lean and lakefile.toml exist; Lake uses lakefile.lean',
+      path: found.lakefile,
+    });
+  }
+  const config = await readLakefile(found.lakefile);
+  const errors: LakeDiagnostic[] = config.diagnostics.filter((d) => d.severity === 'error');
+  warnings.push(...config.diagnostics.filter((d) => d.severity === 'warning'));
+
+  const declaredLeanLibs = [...new Set(config.leanLibs.map((l) => l.name))].sort(compareNames);
+  let libs: LeanLibDecl[] = [...config.leanLibs];
+  if (libs.length === 0) {
+    // No lean_lib: walk top-level `*.lean` stems (loose-script projects), as the original does.
+    const stems = await fallbackRoots(projectRoot);
+    libs = stems.map((name) => ({
+      name,
+      srcDir: '.',
+      roots: [name],
+      globs: [{ kind: 'one', module: name }],
+      isDefaultTarget: false,
+    }));
+  }
+  if (options.libraries !== undefined) {
+    for (const name of options.libraries) {
+      if (!libs.some((l) => l.name === name)) {
+        errors.push({
+          code: 'unknown-library',
+          severity: 'error',
+          message: `library \`${name}\` is not declared`,
+          subject: name,
+        });
+      }
+    }
+    libs = libs.filter((l) => options.libraries!.includes(l.name));
+  }
+  for (const lib of libs) {
+    for (const name of [...lib.roots, ...lib.globs.map((g) => g.module)]) {
+      const diag = nameDiagnostic(name, `lean_lib ${lib.name}`);
+      if (diag) errors.push({ ...diag, path: found.lakefile });
+    }
+  }
+  const pkgSrc = await resolveInsideRoot(projectRoot, config.packageSrcDir, 'package srcDir');
+  if (!pkgSrc.ok) errors.push(pkgSrc.diagnostic);
+  const resolved: ResolvedLib[] = [];
+  for (const lib of libs) {
+    if (!pkgSrc.ok) break;
+    const rel = path.join(path.relative(projectRoot, pkgSrc.path) || '.', lib.srcDir);
+    const src = await resolveInsideRoot(projectRoot, rel, `lean_lib ${lib.name} srcDir`);
+    if (src.ok) resolved.push({ decl: lib, srcDir: src.path });
+    else errors.push(src.diagnostic);
+  }
+  const moduleRoots = [...new Set(libs.flatMap((l) => l.roots))].sort(compareNames);
+  const selectedRoots = options.sourceRoots ? [...options.sourceRoots] : moduleRoots;
+  for (const root of selectedRoots) {
+    const diag = nameDiagnostic(root, 'selected source root');
+    if (diag) {
+      errors.push(diag);
+      continue;
+    }
+    const exists = await Promise.all(resolved.map((lib) => moduleRootExists(lib.srcDir, root)));
+    if (!exists.includes(true)) {
+      errors.push({
+        code: 'missing-module-root',
+        severity: 'error',
+        message: `module root \`${root}\` was not found in ${projectRoot}`,
+        path: projectRoot,
+        subject: root,
+      });
+    }
+  }
+  if (errors.length > 0) fail(errors);
+
+  const enumerated = await enumerateModules(projectRoot, resolved);
+  const enumErrors = enumerated.diagnostics.filter((d) => d.severity === 'error');
+  if (enumErrors.length > 0) fail(enumErrors);
+  let modules = enumerated.modules;
+  if (options.sourceRoots) {
+    const roots = [...selectedRoots].sort(compareNames);
+    modules = modules.flatMap((m) => {
+      const root = roots.find((r) => isModulePrefix(r, m.module));
+      return root === undefined ? [] : [{ ...m, sourceRoot: root }];
+    });
+  }
+  return finish();
+
+  async function finish(): Promise<LakeProject> {
+    const [lakefileBytes, manifestBytes, toolchainBytes] = await Promise.all([
+      readOptional(found!.lakefile),
+      readOptional(path.join(projectRoot, 'lake-manifest.json')),
+      readOptional(path.join(projectRoot, 'lean-toolchain')),
+    ]);
+    let manifest: LakeManifest | null = null;
+    if (manifestBytes !== null) {
+      const parsed = parseLakeManifest(manifestBytes, path.join(projectRoot, 'lake-manifest.json'));
+      if ('packages' in parsed) manifest = parsed;
+      else warnings.push(parsed);
+    }
+    const scan = await scanSources(
+      modules.map((m) => m.path),
+      {
+        headers: options.headers ?? false,
+        hash: options.contentHash ?? false,
+        parallel: options.parallel ?? 'auto',
+        ...(options.parallelThreshold === undefined ? {} : { threshold: options.parallelThreshold }),
+      },
+    );
+    const scanErrors: LakeDiagnostic[] = [];
+    let maxMtime = 0n;
+    const content = options.contentHash ? ([] as string[]) : null;
+    const headers = options.headers ? new Map<string, LeanHeader>() : null;
+    scan.entries.forEach((entry, i) => {
+      const mod = modules[i]!;
+      if (entry.error !== null) {
+        scanErrors.push({
+          code: 'unreadable-file',
+          severity: 'error',
+          message: `could not read ${mod.path}: ${entry.error}`,
+          path: mod.path,
+          subject: mod.module,
+        });
+        return;
+      }
+      const mtime = BigInt(entry.mtimeNs);
+      if (mtime > maxMtime) maxMtime = mtime;
+      content?.push(`${mod.module}\0${entry.sha256}\n`);
+      if (headers && entry.header) headers.set(mod.module, entry.header);
+    });
+    if (scanErrors.length > 0) fail(scanErrors);
+    return {
+      requestedRoot,
+      projectRoot,
+      lakefile: found!.lakefile,
+      lakefileFormat: config.format,
+      packageName: config.packageName,
+      libraries: config.leanLibs,
+      declaredLeanLibs,
+      defaultTargets: config.defaultTargets,
+      moduleRoots,
+      selectedRoots,
+      modules,
+      headers,
+      fingerprint: {
+        toolchain: toolchainBytes === null ? null : parseToolchainFile(toolchainBytes),
+        lakefileSha256: sha256Hex(lakefileBytes ?? ''),
+        manifestSha256: manifestBytes === null ? null : sha256Hex(manifestBytes),
+        sourceCount: modules.length,
+        sourceMaxMtimeNs: maxMtime.toString(),
+        contentSha256: content === null ? null : sha256Hex(content.join('')),
+      },
+      manifest,
+      diagnostics: warnings,
+      scan: { mode: scan.mode, threads: scan.threads, fallbackReason: scan.fallbackReason },
+    };
+  }
+}

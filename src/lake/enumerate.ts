@@ -1,0 +1,192 @@
+/**
+ * Module enumeration following Lake's rules. A library's modules are the `.lean` files under its
+ * source dir (`<package srcDir>/<lib srcDir>`) that Lake can build for it:
+ * - every module a glob matches: `one N` is `N`; `submodules N` (`N.+`) every module below `N`;
+ *   `andSubmodules N` (`N.*`) `N` and every module below it;
+ * - every module below a root `R` when some glob matches `R` (Lake's `isBuildableModule`), so
+ *   with the default globs (`one` of each root) a root's whole tree belongs to the library.
+ * A module's source root is the first root (declaration order) that prefixes it, else the name of
+ * the first glob that selected it. Order is by module name; a module reached by two libraries
+ * belongs to the first declared one. Symlinks are followed only when they stay inside the root.
+ */
+import type { Dirent } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LakeDiagnostic, LakeGlob, LeanLibDecl } from './lakefile-types.js';
+import {
+  compareNames,
+  describeModuleNameProblem,
+  isModulePrefix,
+  moduleNameProblem,
+  moduleToDir,
+  moduleToFile,
+} from './module-name.js';
+import { isInside } from './paths.js';
+
+/** A discovered Lean source module. */
+export interface LeanModuleDescriptor {
+  /** Dotted module name. */
+  readonly module: string;
+  /** Absolute path of the `.lean` file. */
+  readonly path: string;
+  /** Root (or glob name) the module was found under. */
+  readonly sourceRoot: string;
+  /** `lean_lib` the module belongs to. */
+  readonly library: string;
+}
+
+/** A library with its resolved absolute source dir. */
+export interface ResolvedLib {
+  readonly decl: LeanLibDecl;
+  readonly srcDir: string;
+}
+
+function componentProblem(component: string): string | null {
+  if (component.includes('.')) return describeModuleNameProblem('bad-character');
+  const problem = moduleNameProblem(component);
+  return problem === null ? null : describeModuleNameProblem(problem);
+}
+
+const globMatches = (glob: LakeGlob, module: string): boolean =>
+  glob.kind === 'one'
+    ? glob.module === module
+    : glob.kind === 'submodules'
+      ? module !== glob.module && isModulePrefix(glob.module, module)
+      : isModulePrefix(glob.module, module);
+
+class Walker {
+  readonly found = new Map<string, LeanModuleDescriptor>();
+  readonly diagnostics: LakeDiagnostic[] = [];
+  private readonly visitedDirs = new Set<string>();
+
+  constructor(private readonly realRoot: string) {}
+
+  add(module: string, file: string, lib: ResolvedLib): void {
+    if (this.found.has(module)) return;
+    const root = lib.decl.roots.find((r) => isModulePrefix(r, module));
+    const glob = lib.decl.globs.find((g) => globMatches(g, module));
+    const sourceRoot = root ?? glob?.module ?? module;
+    this.found.set(module, { module, path: file, sourceRoot, library: lib.decl.name });
+  }
+
+  async isFile(file: string): Promise<boolean> {
+    const stat = await this.safeStat(file);
+    return stat?.isFile() ?? false;
+  }
+
+  /** Stat through symlinks, refusing targets outside the root. */
+  async safeStat(target: string): Promise<import('node:fs').Stats | null> {
+    try {
+      const lst = await fs.lstat(target);
+      if (!lst.isSymbolicLink()) return lst;
+      const real = await fs.realpath(target);
+      if (!isInside(this.realRoot, real)) {
+        this.diagnostics.push({
+          code: 'path-escapes-root',
+          severity: 'error',
+          message: `symlink ${target} points outside the project root (${real})`,
+          path: target,
+        });
+        return null;
+      }
+      return await fs.stat(real);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable(target, err);
+      return null;
+    }
+  }
+
+  unreadable(target: string, err: unknown): void {
+    this.diagnostics.push({
+      code: 'unreadable-file',
+      severity: 'error',
+      message: `could not read ${target}: ${(err as Error).message}`,
+      path: target,
+    });
+  }
+
+  /** Add every `.lean` file below `dir` as a submodule of `prefix`. */
+  async walk(dir: string, prefix: string, lib: ResolvedLib): Promise<void> {
+    let real: string;
+    let entries: Dirent[];
+    try {
+      real = await fs.realpath(dir);
+      if (this.visitedDirs.has(real)) return;
+      this.visitedDirs.add(real);
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable(dir, err);
+      return;
+    }
+    entries.sort((a, b) => compareNames(a.name, b.name));
+    const subdirs: Array<Promise<void>> = [];
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const stat = await this.safeStat(full);
+        isDir = stat?.isDirectory() ?? false;
+        isFile = stat?.isFile() ?? false;
+      }
+      const stem = isDir
+        ? entry.name
+        : isFile && entry.name.endsWith('.lean')
+          ? entry.name.slice(0, -5)
+          : null;
+      if (stem === null) continue;
+      const module = `${prefix}.${stem}`;
+      const problem = componentProblem(stem);
+      if (problem !== null) {
+        this.diagnostics.push({
+          code: 'invalid-module-name',
+          severity: 'error',
+          message: `invalid Lean module name \`${module}\`: ${problem}`,
+          path: full,
+          subject: module,
+        });
+        continue;
+      }
+      if (isDir) subdirs.push(this.walk(full, module, lib));
+      else this.add(module, full, lib);
+    }
+    await Promise.all(subdirs);
+  }
+
+  async include(module: string, lib: ResolvedLib, withSelf: boolean, withBelow: boolean): Promise<void> {
+    if (withSelf) {
+      const file = moduleToFile(lib.srcDir, module);
+      if (await this.isFile(file)) this.add(module, file, lib);
+    }
+    if (withBelow) await this.walk(moduleToDir(lib.srcDir, module), module, lib);
+  }
+}
+
+/** Enumerate the modules of `libs` (in declaration order), sorted by module name. */
+export async function enumerateModules(
+  realRoot: string,
+  libs: readonly ResolvedLib[],
+): Promise<{ modules: LeanModuleDescriptor[]; diagnostics: LakeDiagnostic[] }> {
+  const walker = new Walker(realRoot);
+  for (const lib of libs) {
+    for (const root of lib.decl.roots) {
+      if (lib.decl.globs.some((g) => globMatches(g, root))) await walker.include(root, lib, true, true);
+    }
+    for (const glob of lib.decl.globs) {
+      await walker.include(glob.module, lib, glob.kind !== 'submodules', glob.kind !== 'one');
+    }
+  }
+  const modules = [...walker.found.values()].sort((a, b) => compareNames(a.module, b.module));
+  return { modules, diagnostics: walker.diagnostics };
+}
+
+/** True when `module` exists as a file or directory under `srcDir`. */
+export async function moduleRootExists(srcDir: string, module: string): Promise<boolean> {
+  const [file, dir] = await Promise.all([
+    fs.stat(moduleToFile(srcDir, module)).catch(() => null),
+    fs.stat(moduleToDir(srcDir, module)).catch(() => null),
+  ]);
+  return (file?.isFile() ?? false) || (dir?.isDirectory() ?? false);
+}

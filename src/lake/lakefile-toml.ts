@@ -1,0 +1,107 @@
+/**
+ * `lakefile.toml` reader. Understood keys: top-level `name`, `srcDir`, `defaultTargets`, and per
+ * `[[lean_lib]]` table `name`, `srcDir`, `roots` (string or array), `globs` (string or array of
+ * `Foo` / `Foo.+` / `Foo.*`). Other keys are Lake settings that do not change which modules a
+ * library has and are ignored. A wrongly typed understood key is a diagnostic, never a guess.
+ */
+import { parse, TomlError } from 'smol-toml';
+import {
+  type LakeDiagnostic,
+  type LakefileConfig,
+  type LakeGlob,
+  type LeanLibDecl,
+  parseGlobString,
+} from './lakefile-types.js';
+
+function stringList(value: unknown): string[] | null {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return null;
+}
+
+/** Parse the text of a `lakefile.toml`; `file` is used in diagnostics only. */
+export function parseLakefileToml(text: string, file: string): LakefileConfig {
+  const diagnostics: LakeDiagnostic[] = [];
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (err) {
+    const line = err instanceof TomlError ? err.line : undefined;
+    diagnostics.push({
+      code: 'lakefile-syntax',
+      severity: 'error',
+      message: `lakefile.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`,
+      path: file,
+      ...(line === undefined ? {} : { line }),
+    });
+    return {
+      format: 'toml',
+      packageName: null,
+      packageSrcDir: '.',
+      leanLibs: [],
+      defaultTargets: [],
+      diagnostics,
+    };
+  }
+  const bad = (subject: string, message: string): void => {
+    diagnostics.push({ code: 'lakefile-unsupported', severity: 'error', message, path: file, subject });
+  };
+
+  const packageName = typeof doc.name === 'string' && doc.name.trim() !== '' ? doc.name.trim() : null;
+  let packageSrcDir = '.';
+  if (doc.srcDir !== undefined) {
+    if (typeof doc.srcDir === 'string') packageSrcDir = doc.srcDir;
+    else bad('srcDir', 'package srcDir must be a string');
+  }
+  const defaultTargets = stringList(doc.defaultTargets ?? []);
+  if (defaultTargets === null) bad('defaultTargets', 'defaultTargets must be an array of strings');
+
+  const leanLibs: LeanLibDecl[] = [];
+  const rawLibs = doc.lean_lib ?? [];
+  if (!Array.isArray(rawLibs)) {
+    bad('lean_lib', 'lean_lib must be an array of tables ([[lean_lib]])');
+  } else {
+    rawLibs.forEach((entry: unknown, index) => {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+        bad(`lean_lib[${index}]`, 'lean_lib entries must be tables');
+        return;
+      }
+      const table = entry as Record<string, unknown>;
+      const name = typeof table.name === 'string' ? table.name.trim() : '';
+      if (name === '') {
+        bad(`lean_lib[${index}]`, 'lean_lib entry has no name');
+        return;
+      }
+      let srcDir = '.';
+      if (table.srcDir !== undefined) {
+        if (typeof table.srcDir === 'string') srcDir = table.srcDir;
+        else bad(name, `lean_lib ${name}: srcDir must be a string`);
+      }
+      let roots = [name];
+      if (table.roots !== undefined) {
+        const list = stringList(table.roots);
+        if (list === null) bad(name, `lean_lib ${name}: roots must be a string or an array of strings`);
+        else roots = list;
+      }
+      let globs: LakeGlob[] = roots.map((module) => ({ kind: 'one', module }));
+      if (table.globs !== undefined) {
+        const list = stringList(table.globs);
+        const parsed = list?.map(parseGlobString) ?? null;
+        if (parsed === null || parsed.some((g) => g === null)) {
+          bad(name, `lean_lib ${name}: globs must be Foo, Foo.+ or Foo.* strings`);
+        } else {
+          globs = parsed as LakeGlob[];
+        }
+      }
+      leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget: (defaultTargets ?? []).includes(name) });
+    });
+  }
+  return {
+    format: 'toml',
+    packageName,
+    packageSrcDir,
+    leanLibs,
+    defaultTargets: defaultTargets ?? [],
+    diagnostics,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The slice of Lean 4's lexer a module header needs: whitespace, line comments, nested block
+ * comments, and identifiers (with `«»` escapes). Positions are UTF-16 code unit offsets.
+ */
+
+/** Lean's `isLetterLike`: Greek (minus λ, Π, Σ), Coptic, polytonic Greek, letterlike symbols, math alphanumerics. */
+export function isLetterLike(c: number): boolean {
+  return (
+    (c >= 0x3b1 && c <= 0x3c9 && c !== 0x3bb) ||
+    (c >= 0x391 && c <= 0x3a9 && c !== 0x3a0 && c !== 0x3a3) ||
+    (c >= 0x3ca && c <= 0x3fb) ||
+    (c >= 0x1f00 && c <= 0x1ffe) ||
+    (c >= 0x2100 && c <= 0x214f) ||
+    (c >= 0x1d49c && c <= 0x1d59f)
+  );
+}
+
+function isSubscriptAlnum(c: number): boolean {
+  return (c >= 0x2080 && c <= 0x2089) || (c >= 0x2090 && c <= 0x209c) || (c >= 0x1d62 && c <= 0x1d6a);
+}
+
+function isAsciiAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** Lean's `isIdFirst`: ASCII letter, `_`, or letter-like. */
+export function isIdFirst(c: number): boolean {
+  return isAsciiAlpha(c) || c === 0x5f || isLetterLike(c);
+}
+
+/** Lean's `isIdRest`: `isIdFirst`, digit, `'`, `!`, `?`, or subscript. */
+export function isIdRest(c: number): boolean {
+  return (
+    isIdFirst(c) || (c >= 0x30 && c <= 0x39) || c === 0x27 || c === 0x21 || c === 0x3f || isSubscriptAlnum(c)
+  );
+}
+
+const ESCAPE_OPEN = 0xab; // «
+
+/** Result of skipping whitespace and comments. */
+export interface SkipResult {
+  /** Offset of the next token (or the end of the text). */
+  readonly pos: number;
+  /** Set when a block comment never closes. */
+  readonly unterminatedAt?: number;
+}
+
+/**
+ * Skip spaces, tabs, newlines, `--` line comments and nested `/- -/` block comments. Doc
+ * comments (`/--`, `/-!`) are tokens, not whitespace, as in Lean.
+ */
+export function skipTrivia(text: string, start: number): SkipResult {
+  let i = start;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xfeff) {
+      i++;
+    } else if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
+      const nl = text.indexOf('\n', i + 2);
+      i = nl === -1 ? n : nl + 1;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
+      const after = text.charCodeAt(i + 2);
+      if (after === 0x2d || after === 0x21) return { pos: i };
+      const end = skipBlockComment(text, i + 2);
+      if (end < 0) return { pos: n, unterminatedAt: i };
+      i = end;
+    } else {
+      return { pos: i };
+    }
+  }
+  return { pos: i };
+}
+
+/** Returns the offset after the closing `-/` of a comment whose body starts at `start`, or -1. */
+export function skipBlockComment(text: string, start: number): number {
+  let depth = 1;
+  let i = start;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2d && text.charCodeAt(i + 1) === 0x2f) {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2d) {
+      depth++;
+      i += 2;
+    } else {
+      i++;
+    }
+  }
+  return -1;
+}
+
+/** A lexed identifier. */
+export interface IdentToken {
+  /** Canonical dotted name: escapes kept only where a component needs them. */
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  /** The identifier ended with a dot and no component (`Foo.`), which Lean rejects. */
+  readonly partial: boolean;
+  /** A `«` escape never closed. */
+  readonly unterminatedEscape: boolean;
+}
+
+function codePointAt(text: string, i: number): number {
+  return text.codePointAt(i) ?? -1;
+}
+
+function width(cp: number): number {
+  return cp > 0xffff ? 2 : 1;
+}
+
+function isPlainComponent(component: string): boolean {
+  if (component.length === 0) return false;
+  let i = 0;
+  let first = true;
+  while (i < component.length) {
+    const cp = codePointAt(component, i);
+    if (first ? !isIdFirst(cp) : !isIdRest(cp)) return false;
+    first = false;
+    i += width(cp);
+  }
+  return true;
+}
+
+/** True when an identifier starts at `i`. */
+export function startsIdent(text: string, i: number): boolean {
+  const cp = codePointAt(text, i);
+  return cp === ESCAPE_OPEN || isIdFirst(cp);
+}
+
+/** Lex an identifier at `start` (caller checked {@link startsIdent}). */
+export function lexIdent(text: string, start: number): IdentToken {
+  const parts: string[] = [];
+  let i = start;
+  const n = text.length;
+  for (;;) {
+    const cp = codePointAt(text, i);
+    if (cp === ESCAPE_OPEN) {
+      const close = text.indexOf('»', i + 1);
+      if (close < 0)
+        return { name: parts.join('.'), start, end: n, partial: false, unterminatedEscape: true };
+      const inner = text.slice(i + 1, close);
+      parts.push(isPlainComponent(inner) ? inner : `«${inner}»`);
+      i = close + 1;
+    } else {
+      const begin = i;
+      i += width(cp);
+      while (i < n) {
+        const c = codePointAt(text, i);
+        if (!isIdRest(c)) break;
+        i += width(c);
+      }
+      parts.push(text.slice(begin, i));
+    }
+    if (text.charCodeAt(i) === 0x2e) {
+      if (startsIdent(text, i + 1)) {
+        i++;
+        continue;
+      }
+      return { name: parts.join('.'), start, end: i + 1, partial: true, unterminatedEscape: false };
+    }
+    return { name: parts.join('.'), start, end: i, partial: false, unterminatedEscape: false };
+  }
+}
+
+/** Code point after `pos` when it could continue an identifier (used for keyword boundaries). */
+export function continuesIdent(text: string, pos: number): boolean {
+  if (pos >= text.length) return false;
+  const cp = codePointAt(text, pos);
+  return isIdRest(cp) || cp === 0x2e;
+}

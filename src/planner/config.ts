@@ -1,0 +1,45 @@
+/** Planner configuration, validated once with a strict zod schema. */
+import { z } from 'zod';
+import { metadataCheckSchema } from '../capability/options.js';
+import { restartPolicySchema } from '../capability/restart-policy.js';
+import { importProfileSchema } from '../protocol/messages.js';
+
+/** Schema of {@link ImportPlanConfig}; unknown keys are rejected. */
+export const importPlanConfigSchema = z
+  .object({
+    projectRoot: z.string().min(1),
+    package: z.string().min(1),
+    libName: z.string().min(1),
+    sourceRoots: z.array(z.string()).optional(),
+    libraries: z.array(z.string().min(1)).optional(),
+    baseImports: z.array(z.string().min(1)).default([]),
+    importProfile: importProfileSchema.default('private'),
+    importWorkspaceRoot: z.string().min(1).optional(),
+    metadata: metadataCheckSchema.optional(),
+    restartPolicy: restartPolicySchema.optional(),
+    importsFrom: z.enum(['base', 'header']).default('base'),
+    contentHash: z.boolean().default(false),
+    parallel: z.enum(['auto', 'always', 'never']).default('auto'),
+    parallelThreshold: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/**
+ * Planner configuration (input form).
+ * - `projectRoot`, `package`, `libName`: the capability target.
+ * - `sourceRoots`: only modules under these roots. @default every library root
+ * - `libraries`: only these libraries' modules. @default every declared `lean_lib`
+ * - `baseImports`: imports of every batch. @default []
+ * - `importProfile`. @default 'private'
+ * - `importWorkspaceRoot`. @default projectRoot
+ * - `metadata`: metadata check carried into keys and builders. @default none
+ * - `restartPolicy`: carried into builders; its class enters keys. @default none
+ * - `importsFrom`: `base` gives every module `baseImports` (the original); `header` gives each
+ *   module `baseImports` plus its own header imports, canonicalised. @default 'base'
+ * - `contentHash`: hash every source into the fingerprint. @default false
+ * - `parallel`: header/hash scan on piscina threads by size, always, or never. @default 'auto'
+ * - `parallelThreshold`: files at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD
+ */
+export type ImportPlanConfig = z.input<typeof importPlanConfigSchema>;
+/** Planner configuration after defaults. */
+export type ResolvedImportPlanConfig = z.output<typeof importPlanConfigSchema>;

@@ -1,0 +1,166 @@
+/**
+ * `LeanWorkerImportPlanner`: groups module work into stable session batches. Grouping key:
+ * (source root, canonical imports) within one planner's project, package, library, profile and
+ * policy class, as the original's; modules sorted by name within a batch; batches in key order.
+ * Deterministic: the same inputs give the same batches, byte for byte.
+ */
+
+import { parseWithSchema } from '../capability/options.js';
+import { restartPolicyClass } from '../capability/restart-policy.js';
+import { canonicalPath, formatSessionKey } from '../capability/session-key.js';
+import { discoverLakeProject, type LakeProject, type LeanModuleSetFingerprint } from '../lake/discover.js';
+import { headerImportSet } from '../lake/header.js';
+import {
+  canonicalImports,
+  compareNames,
+  describeModuleNameProblem,
+  moduleNameProblem,
+} from '../lake/module-name.js';
+import { scanSources } from '../lake/scan.js';
+import type { MetadataExpectation } from '../worker-spec.js';
+import { batchKeyString, type LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './batch.js';
+import { type ImportPlanConfig, importPlanConfigSchema, type ResolvedImportPlanConfig } from './config.js';
+import { invalidHeader, invalidModuleName, unresolvedCapabilityTarget } from './errors.js';
+
+function compareLists(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareNames(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+function validate(name: string): void {
+  const problem = moduleNameProblem(name);
+  if (problem !== null) throw invalidModuleName(name, describeModuleNameProblem(problem));
+}
+
+/** Planner of worker session batches. */
+export class LeanWorkerImportPlanner {
+  /** Validated configuration with defaults applied. */
+  readonly config: Readonly<ResolvedImportPlanConfig>;
+
+  /** @throws an `INVALID_OPTIONS` error when the configuration fails validation. */
+  constructor(config: ImportPlanConfig) {
+    this.config = Object.freeze(parseWithSchema(importPlanConfigSchema, config, 'import plan config'));
+  }
+
+  /**
+   * Discover the Lake project and plan it.
+   * @throws `PLAN` errors: `module_discovery` (with Lake diagnostics), `unresolved_capability_target`,
+   *   `invalid_module_name`, `invalid_header`.
+   */
+  async planLakeProject(): Promise<LeanWorkerPlannedBatch[]> {
+    const c = this.config;
+    const project = await discoverLakeProject({
+      root: c.projectRoot,
+      ...(c.sourceRoots ? { sourceRoots: c.sourceRoots } : {}),
+      ...(c.libraries ? { libraries: c.libraries } : {}),
+      headers: c.importsFrom === 'header',
+      contentHash: c.contentHash,
+      parallel: c.parallel,
+      ...(c.parallelThreshold === undefined ? {} : { parallelThreshold: c.parallelThreshold }),
+    });
+    if (!project.declaredLeanLibs.includes(c.libName))
+      throw unresolvedCapabilityTarget(project.projectRoot, c.libName);
+    return this.planDiscovered(project);
+  }
+
+  /** Plan an already discovered project (headers are read here when needed and absent). */
+  async planDiscovered(project: LakeProject): Promise<LeanWorkerPlannedBatch[]> {
+    const base = this.config.baseImports;
+    if (this.config.importsFrom === 'base') {
+      const work = project.modules.map((m) => ({
+        module: m.module,
+        path: m.path,
+        sourceRoot: m.sourceRoot,
+        imports: base,
+      }));
+      return this.planWorkItems(work, project.fingerprint);
+    }
+    let headers = project.headers;
+    if (headers === null) {
+      const scan = await scanSources(
+        project.modules.map((m) => m.path),
+        { headers: true, hash: false, parallel: this.config.parallel },
+      );
+      headers = new Map(
+        scan.entries.flatMap((e, i) => (e.header ? [[project.modules[i]!.module, e.header] as const] : [])),
+      );
+    }
+    const work = project.modules.map((m): LeanWorkerModuleWork => {
+      const header = headers.get(m.module);
+      if (header?.issue) throw invalidHeader(m.module, m.path, header.issue);
+      const own = header ? headerImportSet(header) : [];
+      return { module: m.module, path: m.path, sourceRoot: m.sourceRoot, imports: [...base, ...own] };
+    });
+    return this.planWorkItems(work, project.fingerprint);
+  }
+
+  /** Plan explicit work items against a caller-supplied source-set fingerprint. */
+  async planWorkItems(
+    items: Iterable<LeanWorkerModuleWork>,
+    fingerprint: LeanModuleSetFingerprint,
+  ): Promise<LeanWorkerPlannedBatch[]> {
+    const c = this.config;
+    const projectRoot = canonicalPath(c.projectRoot);
+    const importWorkspaceRoot = canonicalPath(c.importWorkspaceRoot ?? c.projectRoot);
+    const policyClass = restartPolicyClass(c.restartPolicy);
+    const metadata: MetadataExpectation | null = c.metadata
+      ? c.metadata.expected === undefined
+        ? { export: c.metadata.export, request: c.metadata.request }
+        : { export: c.metadata.export, request: c.metadata.request, expected: c.metadata.expected }
+      : null;
+
+    const groups = new Map<
+      string,
+      { sourceRoot: string; imports: string[]; modules: LeanWorkerModuleWork[] }
+    >();
+    for (const item of items) {
+      validate(item.module);
+      validate(item.sourceRoot);
+      const imports = canonicalImports(item.imports);
+      const id = JSON.stringify([item.sourceRoot, imports]);
+      let group = groups.get(id);
+      if (group === undefined) {
+        group = { sourceRoot: item.sourceRoot, imports, modules: [] };
+        groups.set(id, group);
+      }
+      group.modules.push({ module: item.module, path: item.path, sourceRoot: item.sourceRoot, imports });
+    }
+    const ordered = [...groups.values()].sort(
+      (a, b) => compareNames(a.sourceRoot, b.sourceRoot) || compareLists(a.imports, b.imports),
+    );
+    return ordered.map((g) => {
+      const modules = g.modules.sort((a, b) => compareNames(a.module, b.module));
+      const shared = {
+        projectRoot,
+        package: c.package,
+        libName: c.libName,
+        sourceRoot: g.sourceRoot,
+        imports: g.imports,
+        importProfile: c.importProfile,
+        restartPolicyClass: policyClass,
+      };
+      const sessionKey = formatSessionKey({
+        ...shared,
+        importWorkspaceRoot,
+        metadata,
+        child: null,
+      });
+      return new LeanWorkerPlannedBatch({
+        ...shared,
+        sessionKey,
+        importWorkspaceRoot,
+        modules,
+        fingerprint: {
+          toolchain: fingerprint.toolchain,
+          sourceSet: fingerprint,
+          batchKey: batchKeyString({ ...shared, modules }),
+        },
+        metadata,
+        restartPolicy: c.restartPolicy ?? null,
+      });
+    });
+  }
+}
