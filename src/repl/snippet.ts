@@ -40,7 +40,7 @@ export interface ReplSnippetSplit {
   readonly lineOffset: number;
   /** Code points before the body on its first line (add to a column on body line 1). */
   readonly firstLineColumnOffset: number;
-  /** Set when the header is malformed; the body then starts at the malformed part. */
+  /** Set when the header is malformed; the body then starts with the malformed import. */
   readonly headerIssue: LeanHeader['issue'];
 }
 
@@ -103,7 +103,8 @@ export function splitSnippet(snippet: string): ReplSnippetSplit {
   const parsed = parseLeanHeader(snippet);
   const header = canonicalHeaderKey(parsed);
   const headerCommand = renderHeader(header);
-  const cut = parsed.issue === null ? parsed.endOffset : parsed.issue.offset;
+  // A malformed import stays in the body, where Lean reports it.
+  const cut = parsed.endOffset;
   const before = snippet.slice(0, cut);
   const lastNewline = before.lastIndexOf('\n');
   let lineOffset = 0;
