@@ -79,7 +79,11 @@ export function defineStreamingCommand<Req, Row, Summary>(definition: {
 }
 
 /** Encode a request with its schema; a mismatch is a typed REQUEST_ENCODE error. */
-export function encodeCommandRequest<Req>(exportName: string, schema: z.ZodType<Req>, request: unknown): string {
+export function encodeCommandRequest<Req>(
+  exportName: string,
+  schema: z.ZodType<Req>,
+  request: unknown,
+): string {
   const parsed = schema.safeParse(request);
   if (!parsed.success) {
     throw makeError(ErrorCode.REQUEST_ENCODE, `request for ${exportName} does not match its schema`, {

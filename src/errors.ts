@@ -5,8 +5,8 @@
  */
 import { ErrorCode, type WireError } from './protocol/error-codes.js';
 
-export { ErrorCode };
 export type { WireError };
+export { ErrorCode };
 
 const kBrand = Symbol.for('lean-worker-pool.error');
 
@@ -16,7 +16,11 @@ export class LeanWorkerError extends Error {
   /** Structured facts of the failure (limits, exit status, stream and sequence, ...). */
   readonly facts: Readonly<Record<string, unknown>>;
 
-  constructor(code: ErrorCode, message: string, options: { facts?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { facts?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.facts = Object.freeze({ ...(options.facts ?? {}) });
@@ -28,9 +32,13 @@ export class LeanWorkerError extends Error {
 
   /** `instanceof` that also holds across two loaded copies of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested (subclasses too).
     if (this === LeanWorkerError) {
-      return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true;
+      return (
+        typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kBrand] === true
+      );
     }
+    // biome-ignore lint/complexity/noThisInStatic: ordinary prototype-chain check for subclasses.
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 

@@ -156,10 +156,17 @@ export function spawnErrorFacts(error: unknown, command: string): Record<string,
  * an executable file. Throws an errno-style error (ENOENT, EACCES) so spawn failures are typed even
  * when the child is started through `setpriv`.
  */
-export function resolveExecutable(command: string, env: Readonly<Record<string, string>>, cwd?: string): string {
+export function resolveExecutable(
+  command: string,
+  env: Readonly<Record<string, string>>,
+  cwd?: string,
+): string {
   const candidates = command.includes('/')
     ? [isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command)]
-    : (env.PATH ?? process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+    : (env.PATH ?? process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command));
   let denied: string | null = null;
   for (const candidate of candidates) {
     try {

@@ -46,7 +46,11 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
   } catch (error) {
     const facts = spawnErrorFacts(error, launch.command);
     throw new StartFailure(
-      wireError(ErrorCode.SPAWN, `cannot start worker child ${launch.command}: ${(error as Error).message}`, facts),
+      wireError(
+        ErrorCode.SPAWN,
+        `cannot start worker child ${launch.command}: ${(error as Error).message}`,
+        facts,
+      ),
     );
   }
   const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
@@ -97,12 +101,18 @@ function readHandshake(
         frames = decoder.push(chunk);
       } catch (error) {
         const e = error as FrameError;
-        fail(wireError(ErrorCode.HANDSHAKE, `invalid handshake: ${e.message}`, { reason: e.reason, ...e.facts }));
+        fail(
+          wireError(ErrorCode.HANDSHAKE, `invalid handshake: ${e.message}`, { reason: e.reason, ...e.facts }),
+        );
         return;
       }
       if (frames.length === 0) return;
       if (frames.length > 1 || decoder.bufferedBytes > 0) {
-        fail(wireError(ErrorCode.HANDSHAKE, 'child wrote more than the handshake', { reason: 'unexpected_message' }));
+        fail(
+          wireError(ErrorCode.HANDSHAKE, 'child wrote more than the handshake', {
+            reason: 'unexpected_message',
+          }),
+        );
         return;
       }
       try {
@@ -127,7 +137,10 @@ function readHandshake(
           return;
         }
         cleanup();
-        resolve({ workerVersion: message.body.worker_version, protocolVersion: message.body.protocol_version });
+        resolve({
+          workerVersion: message.body.worker_version,
+          protocolVersion: message.body.protocol_version,
+        });
       } catch (error) {
         const e = error as FrameError;
         fail(
@@ -139,7 +152,11 @@ function readHandshake(
       }
     };
     const onExit = () =>
-      fail(wireError(ErrorCode.HANDSHAKE, 'child exited before the handshake', { reason: 'exited_before_handshake' }));
+      fail(
+        wireError(ErrorCode.HANDSHAKE, 'child exited before the handshake', {
+          reason: 'exited_before_handshake',
+        }),
+      );
     const timer = setTimeout(
       () =>
         fail(

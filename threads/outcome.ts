@@ -48,20 +48,28 @@ export function classifyResponse(request: Request, response: Response): Classifi
       if (operation !== 'run_data_stream') break;
       return {
         kind: 'failure',
-        error: wireError(ErrorCode.STREAM_EXPORT_FAILED, `stream export returned status ${response.status_byte}`, {
-          export: exportName,
-          statusByte: response.status_byte,
-        }),
+        error: wireError(
+          ErrorCode.STREAM_EXPORT_FAILED,
+          `stream export returned status ${response.status_byte}`,
+          {
+            export: exportName,
+            statusByte: response.status_byte,
+          },
+        ),
       };
     case 'stream_callback_failed':
       if (operation !== 'run_data_stream') break;
       return {
         kind: 'failure',
-        error: wireError(ErrorCode.STREAM_CALLBACK_FAILED, `stream callback failed: ${response.description}`, {
-          export: exportName,
-          statusByte: response.status_byte,
-          description: response.description,
-        }),
+        error: wireError(
+          ErrorCode.STREAM_CALLBACK_FAILED,
+          `stream callback failed: ${response.description}`,
+          {
+            export: exportName,
+            statusByte: response.status_byte,
+            description: response.description,
+          },
+        ),
       };
     case 'stream_row_malformed':
       if (operation !== 'run_data_stream') break;

@@ -5,7 +5,12 @@
  * with no credit left the relay asks its owner to stop reading the child's stdout.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { BatchItem, RequestOutcome, RowPortMessage, RowPortReply } from '../src/protocol/port-messages.js';
+import type {
+  BatchItem,
+  RequestOutcome,
+  RowPortMessage,
+  RowPortReply,
+} from '../src/protocol/port-messages.js';
 
 export interface RelayOptions {
   /** Batches the consumer may have in flight before the relay waits. */
@@ -62,7 +67,10 @@ export class RowRelay {
   push(item: BatchItem, bytes: number): void {
     this.#current.push(item);
     this.#currentBytes += bytes;
-    if (this.#current.length >= this.#options.maxBatchItems || this.#currentBytes >= this.#options.maxBatchBytes) {
+    if (
+      this.#current.length >= this.#options.maxBatchItems ||
+      this.#currentBytes >= this.#options.maxBatchBytes
+    ) {
       this.#seal();
     }
   }

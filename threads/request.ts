@@ -75,7 +75,10 @@ export class ActiveRequest {
       case 'diagnostic':
         this.#diagnostics += 1;
         if (this.relay && this.#phase !== 'draining') {
-          this.relay.push({ kind: 'diagnostic', code: message.body.code, message: message.body.message }, bytes);
+          this.relay.push(
+            { kind: 'diagnostic', code: message.body.code, message: message.body.message },
+            bytes,
+          );
         }
         return;
       case 'progress_tick':
@@ -91,10 +94,14 @@ export class ActiveRequest {
         return;
       case 'fatal_exit':
         // The exit itself (EOF + wait) is what terminalizes; keep the child's own words.
-        this.#pendingError = wireError(ErrorCode.CHILD_CRASH, `worker child reported fatal exit: ${message.body.status}`, {
-          status: message.body.status,
-          stderrTail: message.body.stderr,
-        });
+        this.#pendingError = wireError(
+          ErrorCode.CHILD_CRASH,
+          `worker child reported fatal exit: ${message.body.status}`,
+          {
+            status: message.body.status,
+            stderrTail: message.body.stderr,
+          },
+        );
         return;
       case 'handshake':
         this.#hooks.abandon(
@@ -117,7 +124,10 @@ export class ActiveRequest {
     this.#finish({
       ok: false,
       generation: this.#hooks.generation(),
-      error: this.#pendingError && error.code === ErrorCode.CHILD_CRASH ? { ...error, cause: this.#pendingError } : error,
+      error:
+        this.#pendingError && error.code === ErrorCode.CHILD_CRASH
+          ? { ...error, cause: this.#pendingError }
+          : error,
       workEnteredChild: details.workEnteredChild,
       restarted: details.restarted,
       stats: this.stats(),
@@ -225,7 +235,10 @@ export class ActiveRequest {
       const schema = this.spec.schemas?.summary;
       if (schema && metadata !== null) {
         const checked = checkerFor(schema)(metadata);
-        if (!checked.ok) return this.#decodeFailure(ErrorCode.SUMMARY_DECODE, 'summary metadata', checked.issues);
+        if (!checked.ok) {
+          this.#decodeFailure(ErrorCode.SUMMARY_DECODE, 'summary metadata', checked.issues);
+          return;
+        }
         metadata = checked.value;
       }
       summary = {
@@ -238,12 +251,16 @@ export class ActiveRequest {
       try {
         value = JSON.parse(response.response_json);
       } catch (error) {
-        return this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response JSON', (error as Error).message);
+        this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response JSON', (error as Error).message);
+        return;
       }
       const schema = this.spec.schemas?.response;
       if (schema) {
         const checked = checkerFor(schema)(value);
-        if (!checked.ok) return this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response', checked.issues);
+        if (!checked.ok) {
+          this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response', checked.issues);
+          return;
+        }
         value = checked.value;
       }
     }
@@ -258,10 +275,13 @@ export class ActiveRequest {
   }
 
   #decodeFailure(code: ErrorCode, what: string, issues: string): void {
-    this.fail(wireError(code, `${what} does not match the command's schema`, { export: this.#exportName(), issues }), {
-      restarted: false,
-      workEnteredChild: true,
-    });
+    this.fail(
+      wireError(code, `${what} does not match the command's schema`, { export: this.#exportName(), issues }),
+      {
+        restarted: false,
+        workEnteredChild: true,
+      },
+    );
   }
 
   #exportName(): string | null {

@@ -41,7 +41,9 @@ export class StderrRing {
 
   /** The held tail as text, with a note of how much was dropped before it. */
   tail(): string {
-    const text = Buffer.concat(this.#chunks, this.#held).toString('utf8').replace(/^\uFFFD+/, '');
+    const text = Buffer.concat(this.#chunks, this.#held)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
     const dropped = this.#total - this.#held;
     return dropped > 0 ? `… (${dropped} bytes truncated)\n${text}` : text;
   }

@@ -4,7 +4,7 @@
  * main thread talks to it through `threads/supervisor.ts`.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { FrameError } from '../src/protocol/codec.js';
+import type { FrameError } from '../src/protocol/codec.js';
 import { decodeChildMessage } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
@@ -19,7 +19,7 @@ import type {
 } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import { StartFailure, type StartedChild, startChild } from './generation.js';
+import { type StartedChild, StartFailure, startChild } from './generation.js';
 import { sampleMemory } from './memory.js';
 import { exitError, wireError } from './outcome.js';
 import { type RelayOptions, RowRelay } from './relay.js';
@@ -33,7 +33,16 @@ export interface SupervisorConfig {
   readonly relay: RelayOptions;
 }
 
-type State = 'new' | 'starting' | 'ready' | 'busy' | 'restarting' | 'dead' | 'exhausted' | 'stopping' | 'closed';
+type State =
+  | 'new'
+  | 'starting'
+  | 'ready'
+  | 'busy'
+  | 'restarting'
+  | 'dead'
+  | 'exhausted'
+  | 'stopping'
+  | 'closed';
 
 export class SupervisorCore {
   readonly #config: SupervisorConfig;
@@ -61,7 +70,8 @@ export class SupervisorCore {
 
   /** Start the first generation. Rejects with the typed start failure. */
   async start(): Promise<GenerationInfo> {
-    if (this.#state !== 'new') throw new StartFailure(wireError(ErrorCode.PROTOCOL, 'supervisor already started'));
+    if (this.#state !== 'new')
+      throw new StartFailure(wireError(ErrorCode.PROTOCOL, 'supervisor already started'));
     this.#state = 'starting';
     try {
       return await this.#spawnGeneration('initial');
@@ -94,19 +104,26 @@ export class SupervisorCore {
     if (unavailable) return refuse(unavailable);
     if (spec.generation !== this.#generation) {
       return refuse(
-        wireError(ErrorCode.LEASE_INVALIDATED, `worker generation changed from ${spec.generation} to ${this.#generation}`, {
-          grantedGeneration: spec.generation,
-          currentGeneration: this.#generation,
-        }),
+        wireError(
+          ErrorCode.LEASE_INVALIDATED,
+          `worker generation changed from ${spec.generation} to ${this.#generation}`,
+          {
+            grantedGeneration: spec.generation,
+            currentGeneration: this.#generation,
+          },
+        ),
       );
     }
-    if (this.#active) return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
+    if (this.#active)
+      return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
     const current = this.#current as StartedChild;
     try {
       encodeRequest(spec.request, current.frameLimit);
     } catch (error) {
       const e = error as FrameError;
-      return refuse(wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts }));
+      return refuse(
+        wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts }),
+      );
     }
     let relay: RowRelay | null = null;
     const active: ActiveRequest = new ActiveRequest(spec, null, {
@@ -164,7 +181,8 @@ export class SupervisorCore {
     if (this.#ready) await this.#ready;
     const unavailable = this.#unavailable();
     if (unavailable && unavailable.code !== ErrorCode.WORKER_UNAVAILABLE) throw new StartFailure(unavailable);
-    if (this.#active) throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
+    if (this.#active)
+      throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
     const current = this.#current;
     this.#current = null;
     if (current) await this.#gracefulStop(current.child);
@@ -197,12 +215,24 @@ export class SupervisorCore {
     }
     let report: ShutdownReport;
     if (!current || current.child.exit) {
-      report = { outcome: 'already_exited', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: null, exit: current?.child.exit ?? null };
+      report = {
+        outcome: 'already_exited',
+        elapsedMs: 0,
+        gracefulWaitMs: 0,
+        killWaitMs: null,
+        exit: current?.child.exit ?? null,
+      };
     } else if (mode === 'kill') {
       const t = performance.now();
       current.child.killGroup();
       const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
-      report = { outcome: 'kill_only', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: performance.now() - t, exit };
+      report = {
+        outcome: 'kill_only',
+        elapsedMs: 0,
+        gracefulWaitMs: 0,
+        killWaitMs: performance.now() - t,
+        exit,
+      };
     } else {
       report = await this.#gracefulStop(current.child);
     }
@@ -278,7 +308,11 @@ export class SupervisorCore {
         const active = this.#active;
         if (active && !active.finished) {
           active.onFrame(message, decoder.frameLengths[i] ?? 0);
-        } else if (this.#terminating && message.type === 'response' && message.body.status === 'terminating') {
+        } else if (
+          this.#terminating &&
+          message.type === 'response' &&
+          message.body.status === 'terminating'
+        ) {
           // the graceful stop path is waiting for the exit
         } else {
           this.#onIdleFrame(message.type);
@@ -294,7 +328,10 @@ export class SupervisorCore {
       const active = this.#active;
       this.#emit({ type: 'child_exited', generation, exit, inFlight: Boolean(active) });
       if (active && !active.finished) {
-        active.fail(exitError(exit, active.operation, this.#generation), { restarted: true, workEnteredChild: true });
+        active.fail(exitError(exit, active.operation, this.#generation), {
+          restarted: true,
+          workEnteredChild: true,
+        });
       }
       this.#respawn(exit.success ? 'child_exit' : 'child_crash');
     });
@@ -302,7 +339,10 @@ export class SupervisorCore {
 
   #onDecodeError(error: FrameError): void {
     const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
-    void this.#killAndRestart(wireError(code, error.message, { reason: error.reason, ...error.facts }), 'protocol');
+    void this.#killAndRestart(
+      wireError(code, error.message, { reason: error.reason, ...error.facts }),
+      'protocol',
+    );
   }
 
   #onIdleFrame(messageType: string): void {
@@ -384,7 +424,8 @@ export class SupervisorCore {
     let exit = written ? await child.waitExit(launch.shutdownTimeoutMs) : null;
     const gracefulWaitMs = performance.now() - t0;
     this.#terminating = false;
-    if (exit) return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
+    if (exit)
+      return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
     const t1 = performance.now();
     this.#emit({ type: 'kill', generation: this.#generation, reason: 'shutdown_timeout' });
     child.killGroup();

@@ -22,7 +22,9 @@ export function checkerFor(schema: object): Checker {
     }
     checker = (value) => {
       const result = compiled.safeParse(value);
-      return result.success ? { ok: true, value: result.data } : { ok: false, issues: z.prettifyError(result.error) };
+      return result.success
+        ? { ok: true, value: result.data }
+        : { ok: false, issues: z.prettifyError(result.error) };
     };
     if (cache.size > 256) cache.clear();
     cache.set(text, checker);

@@ -19,7 +19,12 @@ export class InFlightWatch {
   #idleSuspended = false;
   #stopped = false;
 
-  constructor(launch: WorkerLaunchSpec, spec: SupervisorRequest, pid: number, fire: (error: WireError) => void) {
+  constructor(
+    launch: WorkerLaunchSpec,
+    spec: SupervisorRequest,
+    pid: number,
+    fire: (error: WireError) => void,
+  ) {
     this.#operation = spec.request.op;
     this.#fire = fire;
     const totalMs = spec.timeoutMs > 0 ? spec.timeoutMs : launch.requestTimeoutMs;

@@ -13,7 +13,9 @@ export type { LeanWorkerDataRow, StreamSummaryData };
 /** A typed terminal summary. */
 export interface LeanWorkerStreamSummary<Summary = unknown> extends StreamSummaryData<Summary> {}
 
-export class LeanWorkerStream<Row = unknown, Summary = unknown> implements AsyncIterable<LeanWorkerDataRow<Row>> {
+export class LeanWorkerStream<Row = unknown, Summary = unknown>
+  implements AsyncIterable<LeanWorkerDataRow<Row>>
+{
   #consumer: RowPortConsumer<Row> | null = null;
   #port: MessagePort | null;
   #transferred = false;
@@ -44,7 +46,10 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown> implements Async
 
   #ensureConsumer(): RowPortConsumer<Row> {
     if (this.#transferred || !this.#port) {
-      throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this stream were transferred to another thread');
+      throw makeError(
+        ErrorCode.INVALID_ARGUMENT,
+        'the rows of this stream were transferred to another thread',
+      );
     }
     this.#consumer ??= new RowPortConsumer<Row>(this.#port, this.#options);
     return this.#consumer;

@@ -5,6 +5,9 @@
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
+import { nodeEndpoint } from '../../threads/endpoint.js';
+import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
+import type { SupervisorConfig } from '../../threads/supervisor-core.js';
 import { errorFromWire, type LeanWorkerError } from '../errors.js';
 import type {
   GenerationInfo,
@@ -14,9 +17,6 @@ import type {
   SupervisorEvent,
   SupervisorRequest,
 } from '../protocol/port-messages.js';
-import { nodeEndpoint } from '../../threads/endpoint.js';
-import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
-import type { SupervisorConfig } from '../../threads/supervisor-core.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
 
@@ -51,7 +51,10 @@ export class SupervisorHandle {
   }
 
   /** Start a supervisor thread and the first child generation. */
-  static async start(config: SupervisorConfig, onEvent?: (event: SupervisorEvent) => void): Promise<SupervisorHandle> {
+  static async start(
+    config: SupervisorConfig,
+    onEvent?: (event: SupervisorEvent) => void,
+  ): Promise<SupervisorHandle> {
     const channel = new MessageChannel();
     const data: SupervisorWorkerData = { config, events: channel.port2 };
     const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });

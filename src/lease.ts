@@ -1,0 +1,272 @@
+/**
+ * A session lease: exclusive use of one warm worker, bound to the worker generation it was
+ * granted on. Affine: released at most once (explicitly or by `await using`). After any restart
+ * of its worker every call fails with LEASE_INVALIDATED and the caller acquires a fresh lease.
+ * The lease never reveals which worker, pid or pipe serves it.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import {
+  decodeWith,
+  encodeCommandRequest,
+  type LeanWorkerJsonCommand,
+  type LeanWorkerStreamingCommand,
+} from './commands.js';
+import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from './errors.js';
+import type { Request } from './protocol/messages.js';
+import type {
+  DiagnosticItem,
+  LeanWorkerDataRow,
+  ProgressItem,
+  RequestOutcome,
+  StreamSummaryData,
+} from './protocol/port-messages.js';
+import { LeanWorkerStream } from './stream/lean-worker-stream.js';
+
+/** Per-command options. */
+export interface LeanWorkerCommandOptions {
+  readonly signal?: AbortSignal;
+  /** Total deadline of this command; defaults to the lease's, then the worker's. */
+  readonly timeoutMs?: number;
+  /** Deadline with no frame from the child; 0 disables. */
+  readonly idleTimeoutMs?: number;
+  readonly onDiagnostic?: (event: DiagnosticItem) => void;
+  readonly onProgress?: (event: ProgressItem) => void;
+}
+
+/** What the pool provides to a lease. */
+export interface LeaseHost<Entry> {
+  /** Pool policy before a command: returns an error if the worker was cycled (lease invalid). */
+  beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
+  run(
+    entry: Entry,
+    request: Request,
+    options: LeanWorkerCommandOptions & { timeoutMs: number },
+    stream: boolean,
+  ): {
+    id: number;
+    port: import('node:worker_threads').MessagePort | null;
+    outcome: Promise<RequestOutcome>;
+  };
+  cancel(entry: Entry, id: number): void;
+  release(entry: Entry): void;
+  cycle(entry: Entry): Promise<void>;
+  generation(entry: Entry): number;
+  snapshot(entry: Entry): Record<string, unknown>;
+}
+
+export class LeanWorkerSessionLease<Entry = unknown> {
+  readonly #host: LeaseHost<Entry>;
+  readonly #entry: Entry;
+  readonly #generation: number;
+  readonly #requestTimeoutMs: number;
+  #released = false;
+  #invalidReason: string | null = null;
+  #busy = false;
+
+  /** @internal Leases are granted by `LeanWorkerPool.acquireLease`. */
+  constructor(host: LeaseHost<Entry>, entry: Entry, generation: number, requestTimeoutMs: number) {
+    this.#host = host;
+    this.#entry = entry;
+    this.#generation = generation;
+    this.#requestTimeoutMs = requestTimeoutMs;
+  }
+
+  /** False once released or invalidated, or when the worker moved to another generation. */
+  get isValid(): boolean {
+    return (
+      !this.#released &&
+      this.#invalidReason === null &&
+      this.#host.generation(this.#entry) === this.#generation
+    );
+  }
+
+  /** Run a typed streaming command; rows are tentative until `stream.summary` resolves. */
+  runStreamingCommand<Req, Row, Summary>(
+    command: LeanWorkerStreamingCommand<Req, Row, Summary>,
+    request: Req,
+    options: LeanWorkerCommandOptions = {},
+  ): LeanWorkerStream<Row, Summary> {
+    const requestJson = encodeCommandRequest(command.export, command.request, request);
+    const exportName = command.export;
+    return this.#stream<Row, Summary>(
+      {
+        op: 'run_data_stream',
+        export: exportName,
+        request_json: requestJson,
+        progress: Boolean(options.onProgress),
+      },
+      options,
+      {
+        decodeRow: command.rowThreadSchema
+          ? undefined
+          : (row: LeanWorkerDataRow) => ({
+              ...row,
+              payload: decodeWith(ErrorCode.ROW_DECODE, command.row, row.payload, {
+                export: exportName,
+                stream: row.stream,
+                sequence: row.sequence,
+              }),
+            }),
+        decodeSummary: (s: StreamSummaryData) => ({
+          ...s,
+          metadata:
+            command.summaryThreadSchema || s.metadata === null
+              ? (s.metadata as Summary | null)
+              : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: exportName }),
+        }),
+      },
+    );
+  }
+
+  /** Run a schema-less stream (`LeanWorkerDataRow` with `unknown` payloads). */
+  runDataStream(
+    exportName: string,
+    request: unknown,
+    options: LeanWorkerCommandOptions = {},
+  ): LeanWorkerStream {
+    return this.#stream(
+      {
+        op: 'run_data_stream',
+        export: exportName,
+        request_json: JSON.stringify(request ?? null),
+        progress: Boolean(options.onProgress),
+      },
+      options,
+      {},
+    );
+  }
+
+  /** Run a typed JSON command. */
+  async runJsonCommand<Req, Resp>(
+    command: LeanWorkerJsonCommand<Req, Resp>,
+    request: Req,
+    options: LeanWorkerCommandOptions = {},
+  ): Promise<Resp> {
+    const requestJson = encodeCommandRequest(command.export, command.request, request);
+    const outcome = await this.#unary(
+      { op: 'json_command', export: command.export, request_json: requestJson },
+      options,
+    );
+    if (!outcome.ok) throw errorFromWire(outcome.error);
+    if (command.responseThreadSchema) return outcome.value as Resp;
+    return decodeWith(ErrorCode.RESPONSE_DECODE, command.response, outcome.value, { export: command.export });
+  }
+
+  /** Ask the capability for its metadata through `exportName`. */
+  async capabilityMetadata(
+    exportName: string,
+    request: unknown = {},
+    options: LeanWorkerCommandOptions = {},
+  ) {
+    const outcome = await this.#unary(
+      { op: 'capability_metadata', export: exportName, request_json: JSON.stringify(request) },
+      options,
+    );
+    if (!outcome.ok) throw errorFromWire(outcome.error);
+    return (outcome.response as Extract<typeof outcome.response, { status: 'capability_metadata' }>).metadata;
+  }
+
+  /** Run the capability's doctor export. */
+  async capabilityDoctor(exportName: string, request: unknown = {}, options: LeanWorkerCommandOptions = {}) {
+    const outcome = await this.#unary(
+      { op: 'capability_doctor', export: exportName, request_json: JSON.stringify(request) },
+      options,
+    );
+    if (!outcome.ok) throw errorFromWire(outcome.error);
+    return (outcome.response as Extract<typeof outcome.response, { status: 'capability_doctor' }>).report;
+  }
+
+  /** Counters of this lease's worker only. */
+  snapshot(): Record<string, unknown> {
+    return this.#host.snapshot(this.#entry);
+  }
+
+  /** Replace the worker's child now; this lease is invalidated (acquire a fresh one). */
+  async cycle(): Promise<void> {
+    this.#check();
+    this.#invalidReason = 'explicit worker cycle';
+    await this.#host.cycle(this.#entry);
+  }
+
+  /** Return the worker to the pool. Idempotent: capacity is returned exactly once. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#host.release(this.#entry);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+  }
+
+  #check(): void {
+    if (this.#released) throw makeError(ErrorCode.LEASE_RELEASED, 'the lease was released');
+    if (this.#invalidReason !== null) {
+      throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
+        facts: { reason: this.#invalidReason },
+      });
+    }
+    const current = this.#host.generation(this.#entry);
+    if (current !== this.#generation) {
+      this.#invalidReason = `worker generation changed from ${this.#generation} to ${current}`;
+      throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
+        facts: {
+          reason: this.#invalidReason,
+          grantedGeneration: this.#generation,
+          currentGeneration: current,
+        },
+      });
+    }
+    if (this.#busy) throw makeError(ErrorCode.LEASE_BUSY, 'a command is already running on this lease');
+    const policy = this.#host.beforeCommand(this.#entry, this.#generation);
+    if (policy) {
+      this.#invalidReason = String(policy.facts.reason ?? policy.message);
+      throw policy;
+    }
+  }
+
+  #start(request: Request, options: LeanWorkerCommandOptions, stream: boolean) {
+    this.#check();
+    if (options.signal?.aborted) {
+      throw makeError(ErrorCode.ABORTED, 'aborted before the request was sent', {
+        facts: { reason: 'before_send', workEnteredChild: false },
+        cause: options.signal.reason,
+      });
+    }
+    this.#busy = true;
+    const run = this.#host.run(
+      this.#entry,
+      request,
+      { ...options, timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs },
+      stream,
+    );
+    const onAbort = () => this.#host.cancel(this.#entry, run.id);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const outcome = run.outcome.then((o) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      this.#busy = false;
+      if (!o.ok && (o.restarted || o.error.code === ErrorCode.RESTART_LIMIT)) {
+        this.#invalidReason = `${o.error.code} during ${request.op}`;
+      }
+      return o;
+    });
+    return { port: run.port, outcome };
+  }
+
+  #stream<Row, Summary>(
+    request: Request,
+    options: LeanWorkerCommandOptions,
+    decode: ConstructorParameters<typeof LeanWorkerStream<Row, Summary>>[2],
+  ): LeanWorkerStream<Row, Summary> {
+    const { port, outcome } = this.#start(request, options, true);
+    return new LeanWorkerStream<Row, Summary>(port ?? new MessageChannel().port1, outcome, {
+      ...decode,
+      onDiagnostic: options.onDiagnostic,
+      onProgress: options.onProgress,
+    });
+  }
+
+  #unary(request: Request, options: LeanWorkerCommandOptions): Promise<RequestOutcome> {
+    return this.#start(request, options, false).outcome;
+  }
+}

@@ -1,0 +1,477 @@
+/**
+ * Admission and the worker table: warm reuse, cold opens under the memory budget, LRU eviction of
+ * idle workers of other keys, the waiter queue, quarantine of crash-looping keys, and the lease
+ * host (policy before commands, bookkeeping after outcomes, release).
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { LeanWorkerSessionLease, type LeaseHost } from '../lease.js';
+import type { RequestOutcome, ShutdownReport, SupervisorEvent } from '../protocol/port-messages.js';
+import {
+  type SupervisorConfig,
+  type SupervisorHandle,
+  SupervisorStartError,
+} from '../worker/supervisor-handle.js';
+import type { ResolvedWorker } from '../worker-spec.js';
+import { type AdmissionCounters, addCounters, emptyAdmissionCounters, emptyCounters } from './counters.js';
+import { PoolEntry } from './entry.js';
+import { publish } from './events.js';
+import { MemoryPolicy, measureOf } from './memory-policy.js';
+import type { ResolvedPoolOptions } from './options.js';
+import { openSession } from './session-open.js';
+import { WaiterQueue } from './waiters.js';
+
+type StartFn = (config: SupervisorConfig, onEvent: (e: SupervisorEvent) => void) => Promise<SupervisorHandle>;
+interface Source {
+  sessionKey(): string;
+  resolve(): Promise<ResolvedWorker>;
+}
+interface Pending {
+  readonly key: string;
+  readonly source: Source;
+}
+
+export class Admission implements LeaseHost<PoolEntry> {
+  readonly options: ResolvedPoolOptions;
+  readonly counters: AdmissionCounters = emptyAdmissionCounters();
+  readonly retired = emptyCounters();
+  readonly memory: MemoryPolicy;
+  readonly entries = new Set<PoolEntry>();
+  readonly quarantine = new Map<string, number>();
+  readonly queueWaits: number[] = [];
+  readonly keysSeen = new Set<string>();
+  readonly #waiters: WaiterQueue<PoolEntry>;
+  readonly #start: StartFn;
+  readonly #sources = new Map<string, Source>();
+  readonly #closing = new Set<Promise<ShutdownReport>>();
+  #starting = 0;
+  #nextId = 1;
+  #closed = false;
+  #sampler: NodeJS.Timeout | null = null;
+  #releaseWaiters: (() => void)[] = [];
+  lastKeyMissReason: string | null = null;
+  refusalReason: string | null = null;
+
+  constructor(options: ResolvedPoolOptions, start: StartFn) {
+    this.options = options;
+    this.memory = new MemoryPolicy(options);
+    this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
+    this.#start = start;
+  }
+
+  get queueDepth(): number {
+    return this.#waiters.size;
+  }
+
+  get starting(): number {
+    return this.#starting;
+  }
+
+  /** Get an entry reserved for the caller (state `leased`). */
+  async acquire(
+    source: Source,
+    opts: { signal?: AbortSignal | undefined; timeoutMs: number },
+  ): Promise<PoolEntry> {
+    const key = source.sessionKey();
+    this.keysSeen.add(key);
+    this.#sources.set(key, source);
+    const until = this.quarantine.get(key);
+    if (until !== undefined && until > performance.now()) {
+      this.counters.quarantineRejections += 1;
+      throw makeError(ErrorCode.QUARANTINED, 'this session key is quarantined after a restart loop', {
+        facts: { retryAfterMs: Math.ceil(until - performance.now()) },
+      });
+    }
+    const began = performance.now();
+    const immediate = this.#tryServe({ key, source });
+    if (immediate !== 'wait') {
+      this.#recordWait(performance.now() - began);
+      return immediate;
+    }
+    if (opts.timeoutMs === 0) {
+      this.counters.coldOpenRefusals += 1;
+      const memoryBound = this.#freeSlots() > 0;
+      this.refusalReason = memoryBound ? 'memory_budget' : 'max_workers';
+      publish('admission-refused', { key, reason: this.refusalReason });
+      if (memoryBound) throw this.#budgetError(key);
+      throw makeError(ErrorCode.POOL_EXHAUSTED, 'every worker is busy and waiting is disabled', {
+        facts: { maxWorkers: this.options.maxWorkers },
+      });
+    }
+    if (this.#waiters.size >= this.options.maxQueuedAcquires) {
+      this.counters.queueFullRejections += 1;
+      publish('admission-refused', { key, reason: 'queue_full' });
+      throw makeError(ErrorCode.QUEUE_FULL, 'the admission queue is full', {
+        facts: { maxQueuedAcquires: this.options.maxQueuedAcquires },
+      });
+    }
+    const entry = await this.#waiters
+      .add(key, opts.timeoutMs, opts.signal, (waitedMs) => {
+        this.counters.queueTimeouts += 1;
+        this.refusalReason = 'queue_timeout';
+        publish('admission-refused', { key, reason: 'queue_timeout', waitedMs });
+        return makeError(ErrorCode.QUEUE_TIMEOUT, `no worker within ${opts.timeoutMs} ms`, {
+          facts: {
+            queueWaitMs: Math.round(waitedMs),
+            timeoutMs: opts.timeoutMs,
+            queueDepth: this.#waiters.size,
+          },
+        });
+      })
+      .catch((error: LeanWorkerError) => {
+        if (error.code === ErrorCode.ABORTED) this.counters.queueAborts += 1;
+        throw error;
+      });
+    this.#recordWait(performance.now() - began);
+    return entry;
+  }
+
+  /** Wrap a reserved entry in a lease. */
+  grant(entry: PoolEntry, requestTimeoutMs: number): LeanWorkerSessionLease {
+    this.counters.leasesGranted += 1;
+    publish('lease-granted', { key: entry.key, generation: entry.generation });
+    return new LeanWorkerSessionLease<PoolEntry>(this, entry, entry.generation, requestTimeoutMs) as never;
+  }
+
+  // ---- lease host ----
+
+  generation(entry: PoolEntry): number {
+    return entry.generation;
+  }
+
+  beforeCommand(entry: PoolEntry, _generation: number): LeanWorkerError | null {
+    const reason = this.#policyReason(entry);
+    if (!reason) return null;
+    void this.#cycle(entry, reason).catch(() => {});
+    return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
+      facts: { reason, ...(reason === 'memory_ceiling' ? this.#memoryFacts(entry) : {}) },
+    });
+  }
+
+  run(
+    entry: PoolEntry,
+    request: import('../protocol/messages.js').Request,
+    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
+    stream: boolean,
+  ) {
+    const id = this.#nextId++;
+    const channel = stream ? new MessageChannel() : null;
+    const started = performance.now();
+    const first = entry.counters.requests === 0;
+    entry.counters.requests += 1;
+    entry.requestsThisGeneration += 1;
+    if (stream) entry.counters.streamRequests += 1;
+    publish('request-admitted', { key: entry.key, generation: entry.generation, operation: request.op });
+    const outcome = entry.handle
+      .request(
+        {
+          id,
+          generation: entry.generation,
+          request,
+          timeoutMs: options.timeoutMs,
+          idleTimeoutMs: options.idleTimeoutMs ?? 0,
+          session: entry.resolved.session,
+        },
+        channel?.port2 ?? null,
+      )
+      .then((o) => {
+        this.#afterOutcome(entry, o, stream, performance.now() - started, first);
+        return o;
+      });
+    return { id, port: channel?.port1 ?? null, outcome };
+  }
+
+  cancel(entry: PoolEntry, id: number): void {
+    entry.handle.cancel(id, 'aborted');
+  }
+
+  release(entry: PoolEntry): void {
+    this.counters.leasesReleased += 1;
+    publish('lease-released', { key: entry.key, generation: entry.generation });
+    if (entry.state !== 'leased') return;
+    entry.state = 'idle';
+    entry.lastUsedAt = performance.now();
+    if (entry.exhausted || entry.handle.closed) this.#retire(entry, 'kill');
+    for (const wake of this.#releaseWaiters.splice(0)) wake();
+    this.#pump();
+  }
+
+  async cycle(entry: PoolEntry): Promise<void> {
+    await this.#cycle(entry, 'explicit');
+  }
+
+  snapshot(entry: PoolEntry): Record<string, unknown> {
+    return { ...entry.counters, generation: entry.generation, memory: entry.lastSample };
+  }
+
+  // ---- internals ----
+
+  #afterOutcome(
+    entry: PoolEntry,
+    o: RequestOutcome,
+    stream: boolean,
+    elapsedMs: number,
+    first: boolean,
+  ): void {
+    entry.lastRequestEndAt = performance.now();
+    entry.counters.dataRowsDelivered += o.stats.rowsDelivered;
+    entry.counters.dataRowPayloadBytes += o.stats.payloadBytes;
+    entry.counters.backpressureWaits += o.stats.backpressureWaits;
+    if (first) entry.lastFirstCommandMs = elapsedMs;
+    else entry.lastWarmCommandMs = elapsedMs;
+    if (stream) {
+      entry.counters.streamElapsedMs += o.stats.elapsedMs;
+      if (o.ok) entry.counters.streamSuccesses += 1;
+      else {
+        entry.counters.streamFailures += 1;
+        if (o.stats.backpressureWaits > 0) entry.counters.backpressureFailures += 1;
+      }
+    }
+    const outcomeFacts = { key: entry.key, generation: o.generation, ok: o.ok, elapsedMs };
+    publish('terminal-outcome', o.ok ? outcomeFacts : { ...outcomeFacts, code: o.error.code });
+    if (!o.ok && o.error.code === ErrorCode.TIMEOUT)
+      publish('timeout', { ...outcomeFacts, ...o.error.facts });
+    if (o.ok && o.response.status === 'host_session_opened') entry.importsThisGeneration += 1;
+  }
+
+  #policyReason(entry: PoolEntry): string | null {
+    const r = this.options.restart;
+    if (r.maxRequests !== undefined && entry.requestsThisGeneration >= r.maxRequests) return 'max_requests';
+    if (r.maxImports !== undefined && entry.importsThisGeneration > r.maxImports) return 'max_imports';
+    const ceiling = this.options.perWorkerMemoryCeilingKib;
+    const sample = entry.lastSample;
+    if (
+      ceiling !== undefined &&
+      sample?.available &&
+      measureOf(sample, this.options.memoryMeasure) >= ceiling
+    ) {
+      return 'memory_ceiling';
+    }
+    return null;
+  }
+
+  #memoryFacts(entry: PoolEntry): Record<string, unknown> {
+    const s = entry.lastSample;
+    return {
+      currentKib: s ? measureOf(s, this.options.memoryMeasure) : null,
+      limitKib: this.options.perWorkerMemoryCeilingKib,
+      measure: this.options.memoryMeasure,
+    };
+  }
+
+  async #cycle(entry: PoolEntry, reason: string): Promise<void> {
+    entry.lastRestartReason = reason;
+    await entry.handle.cycle(reason);
+    entry.lastSample = await entry.handle.sample().catch(() => null);
+  }
+
+  #freeSlots(): number {
+    return this.options.maxWorkers - this.entries.size - this.#starting;
+  }
+
+  #idleOf(key: string | null): PoolEntry | null {
+    let best: PoolEntry | null = null;
+    for (const e of this.entries) {
+      if (e.state !== 'idle' || e.exhausted) continue;
+      if (key !== null && e.key !== key) continue;
+      if (!best || e.lastUsedAt < best.lastUsedAt) best = e;
+    }
+    return best;
+  }
+
+  /** Whether a cold open for `key` fits the memory budget, counting `without` as gone. */
+  #fits(key: string, without: PoolEntry | null = null): boolean {
+    const budget = this.options.maxTotalChildMemoryKib;
+    if (budget === undefined) return true;
+    const others = [...this.entries].filter((e) => e !== without);
+    const figures = this.memory.figures(others);
+    return figures.totalKib + this.memory.predict(key) * (this.#starting + 1) <= budget;
+  }
+
+  #budgetError(key: string): LeanWorkerError {
+    const figures = this.memory.figures(this.entries);
+    this.counters.memoryBudgetRejections += 1;
+    return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
+      facts: {
+        currentKib: figures.totalKib,
+        predictedKib: this.memory.predict(key),
+        limitKib: this.options.maxTotalChildMemoryKib,
+        measure: this.options.memoryMeasure,
+        samplesUnavailable: figures.unavailable,
+      },
+    });
+  }
+
+  /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
+  #tryServe(p: Pending): Promise<PoolEntry> | 'wait' {
+    const warm = this.#idleOf(p.key);
+    if (warm) {
+      warm.state = 'leased';
+      this.counters.keyHits += 1;
+      this.lastKeyMissReason = null;
+      return this.#prepareWarm(warm);
+    }
+    if (this.#freeSlots() > 0 && this.#fits(p.key)) return this.#coldOpen(p);
+    const victim = this.#idleOf(null);
+    if (victim && this.#fits(p.key, victim)) {
+      this.counters.evictions += 1;
+      publish('eviction', { key: victim.key, forKey: p.key });
+      this.#retire(victim, 'graceful');
+      return this.#coldOpen(p);
+    }
+    if (this.#freeSlots() > 0 && this.entries.size === 0 && this.#starting === 0) {
+      // Nothing can ever free memory for it: refuse rather than wait forever.
+      this.counters.coldOpenRefusals += 1;
+      this.refusalReason = 'memory_budget';
+      throw this.#budgetError(p.key);
+    }
+    return 'wait';
+  }
+
+  async #prepareWarm(entry: PoolEntry): Promise<PoolEntry> {
+    const idleFor = performance.now() - entry.lastRequestEndAt;
+    const idleLimit = this.options.idleCycleAfterMs;
+    const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : this.#policyReason(entry);
+    if (reason) {
+      try {
+        await this.#cycle(entry, reason);
+      } catch (error) {
+        this.#retire(entry, 'kill');
+        throw error;
+      }
+    }
+    return entry;
+  }
+
+  async #coldOpen(p: Pending): Promise<PoolEntry> {
+    this.counters.keyMisses += 1;
+    this.counters.coldOpenAttempts += 1;
+    this.lastKeyMissReason = this.entries.size === 0 ? 'empty_pool' : 'no_matching_key';
+    if (this.entries.size === 0) this.counters.missEmptyPool += 1;
+    else this.counters.missNoMatchingKey += 1;
+    this.#starting += 1;
+    this.counters.concurrentColdOpensObserved = Math.max(
+      this.counters.concurrentColdOpensObserved,
+      this.#starting,
+    );
+    let handle: SupervisorHandle | null = null;
+    try {
+      const resolved = await p.source.resolve();
+      handle = await this.#start(
+        {
+          launch: resolved.launch,
+          restart: this.options.restart,
+          relay: { initialCredit: this.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+        },
+        () => {},
+      );
+      const entry = new PoolEntry(p.key, resolved, handle, (e) => this.#onExhausted(e));
+      entry.state = 'leased';
+      await openSession(entry);
+      entry.lastSample = await handle.sample().catch(() => null);
+      if (entry.lastSample) this.memory.learn(p.key, entry.lastSample);
+      this.entries.add(entry);
+      this.counters.coldOpenAdmitted += 1;
+      return entry;
+    } catch (error) {
+      if (handle) await handle.shutdown('kill').catch(() => {});
+      throw error instanceof SupervisorStartError ? error.error : error;
+    } finally {
+      this.#starting -= 1;
+      queueMicrotask(() => this.#pump());
+    }
+  }
+
+  #onExhausted(entry: PoolEntry): void {
+    this.quarantine.set(entry.key, performance.now() + this.options.restart.quarantineMs);
+    publish('quarantine', { key: entry.key, forMs: this.options.restart.quarantineMs });
+    if (entry.state === 'idle') this.#retire(entry, 'kill');
+  }
+
+  #retire(entry: PoolEntry, mode: 'graceful' | 'kill'): void {
+    if (!this.entries.delete(entry)) return;
+    entry.state = 'closing';
+    addCounters(this.retired, entry.counters);
+    const done = entry.handle.shutdown(mode).finally(() => {
+      entry.state = 'closed';
+      this.#closing.delete(done);
+      this.#pump();
+    });
+    this.#closing.add(done);
+    publish('shutdown', { key: entry.key, mode });
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    while (this.#waiters.size > 0) {
+      const waiter = this.#waiters.pick(
+        (key) => this.#idleOf(key) !== null,
+        (key) => (this.#freeSlots() > 0 && this.#fits(key)) || this.#idleOf(null) !== null,
+      );
+      if (!waiter) return;
+      const source = this.#sources.get(waiter.key) as Source;
+      let served: Promise<PoolEntry> | 'wait';
+      try {
+        served = this.#tryServe({ key: waiter.key, source });
+      } catch (error) {
+        waiter.reject(error as LeanWorkerError);
+        continue;
+      }
+      if (served === 'wait') {
+        waiter.reject(this.#budgetError(waiter.key));
+        continue;
+      }
+      served.then(waiter.resolve, waiter.reject);
+    }
+  }
+
+  #recordWait(ms: number): void {
+    this.queueWaits.push(ms);
+    if (this.queueWaits.length > 4096) this.queueWaits.splice(0, this.queueWaits.length - 4096);
+  }
+
+  /** Start the background memory sampler (off the request path). */
+  startSampler(): void {
+    if (this.#sampler) return;
+    this.#sampler = setInterval(() => {
+      for (const entry of this.entries) {
+        if (entry.state === 'closing' || entry.handle.closed) continue;
+        void entry.handle
+          .sample(this.options.memoryMeasure === 'pss')
+          .then((s) => {
+            entry.lastSample = s;
+            if (!s.available) entry.counters.memorySamplesUnavailable += 1;
+            else entry.peakPrivateKib = Math.max(entry.peakPrivateKib, s.privateKib);
+          })
+          .catch(() => {});
+      }
+    }, this.options.memorySampleIntervalMs);
+    this.#sampler.unref();
+  }
+
+  async close(timeoutMs: number, mode: 'graceful' | 'kill') {
+    this.#closed = true;
+    if (this.#sampler) clearInterval(this.#sampler);
+    this.#waiters.rejectAll(() => makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting'));
+    const deadline = performance.now() + timeoutMs;
+    while ([...this.entries].some((e) => e.state === 'leased') && performance.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.#releaseWaiters.push(resolve);
+        setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
+      });
+    }
+    const leasesOutstanding = [...this.entries].filter((e) => e.state === 'leased').length;
+    const workers = this.entries.size;
+    const reports = await Promise.all(
+      [...this.entries].map((e) => {
+        this.entries.delete(e);
+        addCounters(this.retired, e.counters);
+        return e.handle.shutdown(mode === 'kill' || e.state === 'leased' ? 'kill' : 'graceful');
+      }),
+    );
+    reports.push(...(await Promise.all(this.#closing)));
+    const outcomes: Record<string, number> = {};
+    for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    return { workers, leasesOutstanding, outcomes };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Operational counters, kept per worker and summed for the pool. A worker's counters survive its
+ * restarts and are folded into the pool's retired totals when it leaves, so no figure ever goes
+ * backwards.
+ */
+export interface WorkerCounters {
+  requests: number;
+  imports: number;
+  workerRestarts: number;
+  maxRequestRestarts: number;
+  maxImportRestarts: number;
+  memoryRestarts: number;
+  idleRestarts: number;
+  cancelledRestarts: number;
+  timeoutRestarts: number;
+  crashRestarts: number;
+  protocolRestarts: number;
+  explicitCycles: number;
+  policyRestarts: number;
+  replacementAttempts: number;
+  replacementSuccesses: number;
+  replacementFailures: number;
+  importLikeRequests: number;
+  streamRequests: number;
+  streamSuccesses: number;
+  streamFailures: number;
+  dataRowsDelivered: number;
+  dataRowPayloadBytes: number;
+  streamElapsedMs: number;
+  backpressureWaits: number;
+  backpressureFailures: number;
+  memorySamplesUnavailable: number;
+}
+
+export function emptyCounters(): WorkerCounters {
+  return {
+    requests: 0,
+    imports: 0,
+    workerRestarts: 0,
+    maxRequestRestarts: 0,
+    maxImportRestarts: 0,
+    memoryRestarts: 0,
+    idleRestarts: 0,
+    cancelledRestarts: 0,
+    timeoutRestarts: 0,
+    crashRestarts: 0,
+    protocolRestarts: 0,
+    explicitCycles: 0,
+    policyRestarts: 0,
+    replacementAttempts: 0,
+    replacementSuccesses: 0,
+    replacementFailures: 0,
+    importLikeRequests: 0,
+    streamRequests: 0,
+    streamSuccesses: 0,
+    streamFailures: 0,
+    dataRowsDelivered: 0,
+    dataRowPayloadBytes: 0,
+    streamElapsedMs: 0,
+    backpressureWaits: 0,
+    backpressureFailures: 0,
+    memorySamplesUnavailable: 0,
+  };
+}
+
+/** Add `from` into `into`. */
+export function addCounters(into: WorkerCounters, from: WorkerCounters): WorkerCounters {
+  for (const key of Object.keys(into) as (keyof WorkerCounters)[]) into[key] += from[key];
+  return into;
+}
+
+/** Pool-level admission counters. */
+export interface AdmissionCounters {
+  queueTimeouts: number;
+  queueFullRejections: number;
+  queueAborts: number;
+  memoryBudgetRejections: number;
+  coldOpenAttempts: number;
+  coldOpenAdmitted: number;
+  coldOpenRefusals: number;
+  keyHits: number;
+  keyMisses: number;
+  missEmptyPool: number;
+  missNoMatchingKey: number;
+  evictions: number;
+  quarantineRejections: number;
+  leasesGranted: number;
+  leasesReleased: number;
+  concurrentColdOpensObserved: number;
+}
+
+export function emptyAdmissionCounters(): AdmissionCounters {
+  return {
+    queueTimeouts: 0,
+    queueFullRejections: 0,
+    queueAborts: 0,
+    memoryBudgetRejections: 0,
+    coldOpenAttempts: 0,
+    coldOpenAdmitted: 0,
+    coldOpenRefusals: 0,
+    keyHits: 0,
+    keyMisses: 0,
+    missEmptyPool: 0,
+    missNoMatchingKey: 0,
+    evictions: 0,
+    quarantineRejections: 0,
+    leasesGranted: 0,
+    leasesReleased: 0,
+    concurrentColdOpensObserved: 0,
+  };
+}
+
+/** Nearest-rank percentile of `values` (ms); null when empty. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}

@@ -1,0 +1,93 @@
+/**
+ * Memory-aware admission. Decisions use private memory (RssAnon + RssShmem) per worker plus one
+ * copy of shared file pages (the largest RssFile seen, standing for the mapped `.olean` image all
+ * workers share), never a sum of RSS that counts shared pages once per worker. A cold open is
+ * predicted to cost what that key cost before (peak private memory after its imports), else the
+ * mean of known keys, else `defaultWorkerCostKib`.
+ */
+import type { MemorySample } from '../protocol/port-messages.js';
+import type { PoolEntry } from './entry.js';
+import type { ResolvedPoolOptions } from './options.js';
+
+/** The figure of `sample` the pool decides on. */
+export function measureOf(sample: MemorySample, measure: ResolvedPoolOptions['memoryMeasure']): number {
+  if (measure === 'rss') return sample.rssKib;
+  if (measure === 'pss' && sample.pssKib !== null) return sample.pssKib;
+  return sample.privateKib;
+}
+
+export interface MemoryFigures {
+  /** Sum of each worker's decision measure (an unavailable sample counts its predicted cost). */
+  readonly workersKib: number;
+  /** One copy of shared file pages (added once when the measure is private). */
+  readonly sharedFileKib: number;
+  readonly totalKib: number;
+  readonly rssSumKib: number;
+  readonly privateSumKib: number;
+  readonly pssSumKib: number | null;
+  readonly unavailable: number;
+}
+
+export class MemoryPolicy {
+  readonly #options: ResolvedPoolOptions;
+  readonly #learned = new Map<string, number>();
+
+  constructor(options: ResolvedPoolOptions) {
+    this.#options = options;
+  }
+
+  /** Record what a key's worker cost after opening its session (keeps the peak). */
+  learn(key: string, sample: MemorySample): void {
+    if (!sample.available) return;
+    const value = measureOf(sample, this.#options.memoryMeasure);
+    this.#learned.set(key, Math.max(this.#learned.get(key) ?? 0, value));
+  }
+
+  /** Predicted cost (KiB) of a cold worker for `key`. */
+  predict(key: string): number {
+    const known = this.#learned.get(key);
+    if (known !== undefined) return known;
+    if (this.#options.defaultWorkerCostKib > 0) return this.#options.defaultWorkerCostKib;
+    if (this.#learned.size === 0) return 0;
+    let sum = 0;
+    for (const v of this.#learned.values()) sum += v;
+    return Math.round(sum / this.#learned.size);
+  }
+
+  learnedKeys(): number {
+    return this.#learned.size;
+  }
+
+  /** Current figures over `entries`. */
+  figures(entries: Iterable<PoolEntry>): MemoryFigures {
+    let workersKib = 0;
+    let sharedFileKib = 0;
+    let rssSumKib = 0;
+    let privateSumKib = 0;
+    let pssSumKib: number | null = 0;
+    let unavailable = 0;
+    for (const entry of entries) {
+      const sample = entry.lastSample;
+      if (!sample?.available) {
+        unavailable += 1;
+        workersKib += this.predict(entry.key);
+        continue;
+      }
+      workersKib += measureOf(sample, this.#options.memoryMeasure);
+      sharedFileKib = Math.max(sharedFileKib, sample.rssFileKib ?? 0);
+      rssSumKib += sample.rssKib;
+      privateSumKib += sample.privateKib;
+      pssSumKib = pssSumKib !== null && sample.pssKib !== null ? pssSumKib + sample.pssKib : null;
+    }
+    const shared = this.#options.memoryMeasure === 'private' ? sharedFileKib : 0;
+    return {
+      workersKib,
+      sharedFileKib,
+      totalKib: workersKib + shared,
+      rssSumKib,
+      privateSumKib,
+      pssSumKib,
+      unavailable,
+    };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Pool options: one strict zod schema, parsed once in the constructor. A misspelt key is an
+ * error. Defaults are exported constants, documented in the README options table.
+ */
+import { z } from 'zod';
+import { ErrorCode, makeError } from '../errors.js';
+
+/** Workers (distinct children) the pool runs at once. */
+export const DEFAULT_MAX_WORKERS = 1;
+/** How long `acquireLease` waits in the queue by default. */
+export const DEFAULT_QUEUE_WAIT_TIMEOUT_MS = 30_000;
+/** Waiters the admission queue holds before refusing with QUEUE_FULL. */
+export const DEFAULT_MAX_QUEUED_ACQUIRES = 1_024;
+/** Restarts allowed per worker within the window before it is quarantined. */
+export const DEFAULT_RESTART_INTENSITY = 16;
+export const DEFAULT_RESTART_WINDOW_MS = 60_000;
+export const DEFAULT_RESTART_BACKOFF_BASE_MS = 10;
+export const DEFAULT_RESTART_BACKOFF_MAX_MS = 2_000;
+/** How long a key that crash-looped fails fast. */
+export const DEFAULT_QUARANTINE_MS = 30_000;
+/** Background memory sampling period of live workers (never on the request path). */
+export const DEFAULT_MEMORY_SAMPLE_INTERVAL_MS = 1_000;
+/** Times the oldest waiter may be passed over by same-key waiters before it is served first. */
+export const DEFAULT_MAX_WAITER_BYPASSES = 2;
+/** Row batches a consumer may hold before the supervisor stops reading the child. */
+export const DEFAULT_ROW_BATCH_CREDIT = 8;
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+export const restartPolicySchema = z
+  .object({
+    /** Cycle a worker after this many requests in one generation. */
+    maxRequests: positiveInt.optional(),
+    /** Cycle a worker after this many session imports in one generation. */
+    maxImports: positiveInt.optional(),
+    /** Kill a child whose private memory passes this while a request runs. */
+    hardMemoryLimitKib: positiveInt.optional(),
+    maxRestarts: positiveInt.default(DEFAULT_RESTART_INTENSITY),
+    windowMs: positiveInt.default(DEFAULT_RESTART_WINDOW_MS),
+    backoffBaseMs: nonNegativeInt.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
+    backoffMaxMs: nonNegativeInt.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
+    quarantineMs: nonNegativeInt.default(DEFAULT_QUARANTINE_MS),
+  })
+  .strict();
+
+export const poolOptionsSchema = z
+  .object({
+    maxWorkers: positiveInt.default(DEFAULT_MAX_WORKERS),
+    /** Budget for all children together, in KiB of the chosen memory measure. */
+    maxTotalChildMemoryKib: positiveInt.optional(),
+    /** Cycle a worker before it takes more work once its memory reaches this. */
+    perWorkerMemoryCeilingKib: positiveInt.optional(),
+    /** Cycle a worker idle for this long (measured from the end of its last request). */
+    idleCycleAfterMs: positiveInt.optional(),
+    queueWaitTimeoutMs: nonNegativeInt.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
+    maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
+    restart: restartPolicySchema.default(() => restartPolicySchema.parse({})),
+    /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
+    memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
+    memorySampleIntervalMs: positiveInt.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
+    /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
+    defaultWorkerCostKib: nonNegativeInt.default(0),
+    maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
+    rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
+  })
+  .strict();
+
+/** Options as callers write them (every field optional). */
+export type LeanWorkerPoolOptions = z.input<typeof poolOptionsSchema>;
+/** Options with every default filled. */
+export type ResolvedPoolOptions = z.output<typeof poolOptionsSchema>;
+
+/** Validate pool options; a ZodError becomes INVALID_OPTIONS with the issues as facts. */
+export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
+  const parsed = poolOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    throw makeError(ErrorCode.INVALID_OPTIONS, `invalid pool options: ${z.prettifyError(parsed.error)}`, {
+      facts: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,134 @@
+/**
+ * `pool.snapshot()`: every field of the original's pool snapshot (camelCase) with a real
+ * `queueDepth`, plus queue-wait percentiles, evictions, quarantined keys and memory by measure.
+ */
+import type { Admission } from './admission.js';
+import { addCounters, emptyCounters, percentile, type WorkerCounters } from './counters.js';
+import type { ResolvedPoolOptions } from './options.js';
+
+export interface LeanWorkerPoolSnapshot extends WorkerCounters {
+  readonly maxWorkers: number;
+  readonly workers: number;
+  readonly activeWorkers: number;
+  /** Idle warm workers (the original's `warm_leases`). */
+  readonly idleWorkers: number;
+  readonly startingWorkers: number;
+  readonly queueDepth: number;
+  readonly queueWaitP50Ms: number | null;
+  readonly queueWaitP99Ms: number | null;
+  readonly queueTimeouts: number;
+  readonly queueFullRejections: number;
+  readonly queueAborts: number;
+  readonly memoryBudgetRejections: number;
+  readonly coldOpenAttempts: number;
+  readonly coldOpenAdmitted: number;
+  readonly coldOpenRefusals: number;
+  readonly keyHits: number;
+  readonly keyMisses: number;
+  readonly distinctKeysSeen: number;
+  readonly freshColdOpensAvoided: number;
+  readonly missEmptyPool: number;
+  readonly missNoMatchingKey: number;
+  readonly lastKeyMissReason: string | null;
+  readonly refusalReason: string | null;
+  readonly evictions: number;
+  readonly quarantinedKeys: number;
+  readonly quarantineRejections: number;
+  readonly leasesGranted: number;
+  readonly leasesReleased: number;
+  readonly concurrentColdOpensObserved: number;
+  readonly lastRestartReason: string | null;
+  readonly lastImportStats: unknown;
+  readonly lastSpawnHandshakeMs: number | null;
+  readonly lastSessionOpenImportMs: number | null;
+  readonly lastFirstCommandMs: number | null;
+  readonly lastWarmCommandMs: number | null;
+  readonly memory: {
+    readonly measure: ResolvedPoolOptions['memoryMeasure'];
+    readonly budgetKib: number | null;
+    /** What admission compares with the budget: per-worker measure + one copy of shared file pages. */
+    readonly decisionTotalKib: number;
+    readonly privateSumKib: number;
+    readonly sharedFileKib: number;
+    /** Sum of RSS (counts shared `.olean` pages once per worker; shown, never budgeted). */
+    readonly rssSumKib: number;
+    readonly pssSumKib: number | null;
+    readonly samplesUnavailable: number;
+    readonly learnedKeys: number;
+  };
+  readonly closed: boolean;
+}
+
+export function buildSnapshot(
+  a: Admission,
+  options: ResolvedPoolOptions,
+  closed: boolean,
+): LeanWorkerPoolSnapshot {
+  const totals = addCounters(emptyCounters(), a.retired);
+  const entries = [...a.entries];
+  let last: { [k: string]: unknown } = {};
+  for (const e of entries) {
+    addCounters(totals, e.counters);
+    last = {
+      lastRestartReason: e.lastRestartReason ?? last.lastRestartReason ?? null,
+      lastImportStats: e.lastImportStats ?? last.lastImportStats ?? null,
+      lastSpawnHandshakeMs: e.lastSpawnHandshakeMs ?? last.lastSpawnHandshakeMs ?? null,
+      lastSessionOpenImportMs: e.lastSessionOpenMs ?? last.lastSessionOpenImportMs ?? null,
+      lastFirstCommandMs: e.lastFirstCommandMs ?? last.lastFirstCommandMs ?? null,
+      lastWarmCommandMs: e.lastWarmCommandMs ?? last.lastWarmCommandMs ?? null,
+    };
+  }
+  const figures = a.memory.figures(entries);
+  const now = performance.now();
+  const c = a.counters;
+  return {
+    ...totals,
+    maxWorkers: options.maxWorkers,
+    workers: entries.length,
+    activeWorkers: entries.filter((e) => e.state === 'leased').length,
+    idleWorkers: entries.filter((e) => e.state === 'idle').length,
+    startingWorkers: a.starting,
+    queueDepth: a.queueDepth,
+    queueWaitP50Ms: percentile(a.queueWaits, 50),
+    queueWaitP99Ms: percentile(a.queueWaits, 99),
+    queueTimeouts: c.queueTimeouts,
+    queueFullRejections: c.queueFullRejections,
+    queueAborts: c.queueAborts,
+    memoryBudgetRejections: c.memoryBudgetRejections,
+    coldOpenAttempts: c.coldOpenAttempts,
+    coldOpenAdmitted: c.coldOpenAdmitted,
+    coldOpenRefusals: c.coldOpenRefusals,
+    keyHits: c.keyHits,
+    keyMisses: c.keyMisses,
+    distinctKeysSeen: a.keysSeen.size,
+    freshColdOpensAvoided: c.keyHits,
+    missEmptyPool: c.missEmptyPool,
+    missNoMatchingKey: c.missNoMatchingKey,
+    lastKeyMissReason: a.lastKeyMissReason,
+    refusalReason: a.refusalReason,
+    evictions: c.evictions,
+    quarantinedKeys: [...a.quarantine.values()].filter((until) => until > now).length,
+    quarantineRejections: c.quarantineRejections,
+    leasesGranted: c.leasesGranted,
+    leasesReleased: c.leasesReleased,
+    concurrentColdOpensObserved: c.concurrentColdOpensObserved,
+    lastRestartReason: (last.lastRestartReason as string | null) ?? null,
+    lastImportStats: last.lastImportStats ?? null,
+    lastSpawnHandshakeMs: (last.lastSpawnHandshakeMs as number | null) ?? null,
+    lastSessionOpenImportMs: (last.lastSessionOpenImportMs as number | null) ?? null,
+    lastFirstCommandMs: (last.lastFirstCommandMs as number | null) ?? null,
+    lastWarmCommandMs: (last.lastWarmCommandMs as number | null) ?? null,
+    memory: {
+      measure: options.memoryMeasure,
+      budgetKib: options.maxTotalChildMemoryKib ?? null,
+      decisionTotalKib: figures.totalKib,
+      privateSumKib: figures.privateSumKib,
+      sharedFileKib: figures.sharedFileKib,
+      rssSumKib: figures.rssSumKib,
+      pssSumKib: figures.pssSumKib,
+      samplesUnavailable: figures.unavailable,
+      learnedKeys: a.memory.learnedKeys(),
+    },
+    closed,
+  };
+}
