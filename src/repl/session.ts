@@ -153,7 +153,7 @@ export class ReplSession {
     }
     const reported = errorMessages(answer.body.messages);
     if (reported.length > 0)
-      throw this.#headerFailed(key, 'messages', 'the header reported errors', reported);
+      throw this.#headerFailed(key, 'messages', 'the header reported errors', reported, answer.body.env);
     const needsProbe = this.#probe !== null && !(split.header.isPrelude && split.header.imports.length === 0);
     if (needsProbe) {
       const probed = await this.#channel.request({ cmd: this.#probe!, env: answer.body.env }, options);
@@ -169,7 +169,13 @@ export class ReplSession {
       }
       const probeErrors = errorMessages(probe.body.messages);
       if (probeErrors.length > 0) {
-        throw this.#headerFailed(key, 'probe', 'the header env cannot see core Lean', probeErrors);
+        throw this.#headerFailed(
+          key,
+          'probe',
+          'the header env cannot see core Lean',
+          probeErrors,
+          answer.body.env,
+        );
       }
     }
     this.#header = { key, env: answer.body.env };
@@ -210,12 +216,14 @@ export class ReplSession {
     detectedBy: 'answer' | 'messages' | 'probe',
     reason: string,
     messages: ReplMessage[],
+    env: number | null = null,
   ): LeanWorkerError {
     return makeError(ErrorCode.WORKER, `repl header failed to import: ${reason}`, {
       facts: {
         kind: 'repl_header_failed',
         sessionKey,
         detectedBy,
+        env,
         reason,
         messages: messages.map((m) => mapMessage(m)),
       },
