@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import { pidGone, waitGone } from '../helpers/proc.js';
+import {
+  drain,
+  failed,
+  openRequest,
+  PYTHON_CHILD,
+  SHIMS_SESSION,
+  startSupervisor,
+  succeeded,
+} from '../helpers/supervisor.js';
+
+describe('shutdown', () => {
+  it('stops a healthy child gracefully and reaps it', async () => {
+    const sup = await startSupervisor('test-child');
+    const pid = sup.pid;
+    const report = await sup.handle.shutdown('graceful');
+    expect(report.outcome).toBe('graceful');
+    expect(report.exit).toMatchObject({ code: 0, signal: null, success: true });
+    expect(report.killWaitMs).toBeNull();
+    expect(pidGone(pid)).toBe(true);
+  });
+
+  it('escalates to a kill when the child ignores terminate and SIGTERM', async () => {
+    const sup = await startSupervisor('misbehaving', ['ignore-terminate'], {
+      launch: { shutdownTimeoutMs: 300 },
+    });
+    const pid = sup.pid;
+    const report = await sup.handle.shutdown('graceful');
+    expect(report.outcome).toBe('graceful_timed_out_killed');
+    expect(report.exit?.signal).toBe('SIGKILL');
+    expect(report.killWaitMs).not.toBeNull();
+    expect(pidGone(pid)).toBe(true);
+  });
+
+  it('kills at once in kill mode', async () => {
+    const sup = await startSupervisor('test-child');
+    const pid = sup.pid;
+    const report = await sup.handle.shutdown('kill');
+    expect(report.outcome).toBe('kill_only');
+    expect(report.exit?.signal).toBe('SIGKILL');
+    expect(pidGone(pid)).toBe(true);
+  });
+
+  it('fails the request in flight with POOL_CLOSED when shut down under it', async () => {
+    const sup = await startSupervisor('test-child');
+    const s = sup.stream('hang_after_rows', { rows: 1 });
+    await s.stream[Symbol.asyncIterator]().next();
+    await sup.handle.shutdown('kill');
+    expect(failed(await s.control).error.code).toBe(ErrorCode.POOL_CLOSED);
+  });
+});
+
+describe('restart intensity', () => {
+  it('stops restarting past maxRestarts with RESTART_LIMIT and then fails every request fast', async () => {
+    const sup = await startSupervisor('test-child', [], { restart: { maxRestarts: 2, windowMs: 60_000 } });
+    for (let generation = 0; generation < 3; generation++) {
+      await sup.untilGeneration(generation);
+      const outcome = failed(await sup.stream('crash_after', { rows: 0 }).control);
+      expect(outcome.error.code).toBe(ErrorCode.CHILD_CRASH);
+    }
+    const limit = await sup.untilEvent('restart_limit');
+    expect(limit).toMatchObject({ restarts: 2, windowMs: 60_000 });
+    expect(sup.generation).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const refused = failed(await sup.call({ op: 'health' }));
+      expect(refused.error.code).toBe(ErrorCode.RESTART_LIMIT);
+      expect(refused.error.facts).toMatchObject({ restarts: 2, windowMs: 60_000, lastReason: 'child_crash' });
+      expect(refused.workEnteredChild).toBe(false);
+    }
+    expect(sup.eventsOf('generation_started')).toHaveLength(3);
+  });
+
+  it('backs off between consecutive restarts in one window', async () => {
+    const sup = await startSupervisor('test-child', [], {
+      restart: { backoffBaseMs: 50, backoffMaxMs: 400 },
+    });
+    for (let generation = 0; generation < 3; generation++) {
+      await sup.untilGeneration(generation);
+      await sup.stream('crash_after', { rows: 0 }).control;
+    }
+    expect(sup.eventsOf('restart').map((e) => e.delayMs)).toEqual([0, 50, 100]);
+  });
+});
+
+describe('memory limit', () => {
+  it('kills a child past its hard memory limit with MEMORY_LIMIT and replaces it', async () => {
+    // The session open allocates the memory; the first sample comes after it has answered.
+    const sup = await startSupervisor('test-child', ['--open-kib=160000'], {
+      launch: { hardMemoryLimitKib: 120_000, memorySampleIntervalMs: 1_000 },
+    });
+    const before = await sup.handle.sample();
+    expect(before.privateKib).toBeLessThan(120_000);
+    succeeded(await sup.call(openRequest()));
+    const held = await sup.handle.sample();
+    expect(held.privateKib).toBeGreaterThan(120_000);
+    const pid = sup.pid;
+    const s = sup.stream('hang', {});
+    const { error } = await drain(s.stream);
+    expect(error?.code).toBe(ErrorCode.MEMORY_LIMIT);
+    expect(error?.facts).toMatchObject({ limitKib: 120_000, measure: 'private' });
+    expect(Number(error?.facts.currentKib)).toBeGreaterThanOrEqual(120_000);
+    expect(failed(await s.control).restarted).toBe(true);
+    expect(await waitGone(pid)).toBe(true);
+    await sup.untilGeneration(1);
+  });
+});
+
+describe('typed rows and sessions', () => {
+  const rowSchema = {
+    type: 'object',
+    properties: { i: { type: 'number' }, name: { type: 'string' } },
+    required: ['i', 'name'],
+  };
+
+  it('fails with ROW_DECODE naming export, stream and sequence, without restarting the child', async () => {
+    const sup = await startSupervisor('test-child');
+    const pid = sup.pid;
+    const s = sup.stream('rows', { count: 5 }, { schemas: { row: rowSchema } });
+    const { rows, error } = await drain(s.stream);
+    expect(rows).toHaveLength(0);
+    expect(error?.code).toBe(ErrorCode.ROW_DECODE);
+    expect(error?.facts).toMatchObject({ export: 'rows', stream: 'rows', sequence: 0 });
+    const outcome = failed(await s.control);
+    expect(outcome.restarted).toBe(false);
+    expect(sup.generation).toBe(0);
+    expect(sup.pid).toBe(pid);
+    succeeded(await sup.call({ op: 'health' }));
+  });
+
+  it('passes rows that match the row schema', async () => {
+    const sup = await startSupervisor('test-child');
+    const schema = { type: 'object', properties: { i: { type: 'number' } }, required: ['i'] };
+    const s = sup.stream('rows', { count: 4 }, { schemas: { row: schema } });
+    const { rows, error } = await drain(s.stream);
+    expect(error).toBeNull();
+    expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('reopens a missing session once and retries the command', async () => {
+    const sup = await startSupervisor('test-child', ['--require-session']);
+    const s = sup.stream('rows', { count: 2 }, { session: SHIMS_SESSION });
+    const { rows, error } = await drain(s.stream);
+    expect(error).toBeNull();
+    expect(rows).toHaveLength(2);
+    const outcome = succeeded(await s.control);
+    expect(outcome.stats.sessionReopened).toBe(true);
+    const again = succeeded(await sup.stream('rows', { count: 1 }, { session: SHIMS_SESSION }).control);
+    expect(again.stats.sessionReopened).toBe(false);
+  });
+
+  it('reports session_missing as a WORKER error when the request carries no session to reopen', async () => {
+    const sup = await startSupervisor('test-child', ['--require-session']);
+    const outcome = failed(await sup.stream('rows', { count: 2 }).control);
+    expect(outcome.error.code).toBe(ErrorCode.WORKER);
+    expect(outcome.error.facts?.workerCode).toBe('lean_rs.worker.session_missing');
+    expect(outcome.restarted).toBe(false);
+  });
+});
+
+describe('the Rust-shaped Python child', () => {
+  it('runs unchanged under the supervisor: health, session, stream, json command, graceful stop', async () => {
+    const sup = await startSupervisor({ command: 'python3', args: [PYTHON_CHILD] });
+    expect(sup.handle.info?.workerVersion).toBe('0.7.3');
+    expect(succeeded(await sup.call({ op: 'health' })).response.status).toBe('health_ok');
+    expect(succeeded(await sup.call(openRequest())).response.status).toBe('host_session_opened');
+    const s = sup.stream('rows', { count: 4 });
+    const { rows, error } = await drain(s.stream);
+    expect(error).toBeNull();
+    expect(rows.map((r) => [r.stream, r.sequence, r.payload])).toEqual(
+      [0, 1, 2, 3].map((i) => ['rows', i, { i }]),
+    );
+    expect(s.diagnostics).toHaveLength(1);
+    const summary = await s.stream.summary;
+    expect(summary).toMatchObject({
+      totalRows: 4,
+      perStreamCounts: { rows: 4 },
+      metadata: { ok: true, rows: 4 },
+    });
+    const echo = succeeded(
+      await sup.call({ op: 'json_command', export: 'echo', request_json: '{"q":[1,"ℕ"]}' }),
+    );
+    expect(echo.value).toEqual({ q: [1, 'ℕ'] });
+    const pid = sup.pid;
+    const report = await sup.handle.shutdown('graceful');
+    expect(report.outcome).toBe('graceful');
+    expect(report.exit?.code).toBe(0);
+    expect(pidGone(pid)).toBe(true);
+  });
+});
