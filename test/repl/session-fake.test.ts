@@ -164,5 +164,9 @@ describe('ReplSession on the fake repl', () => {
     const status = readFileSync(statusFile(child.pid!), 'utf8');
     const rssKib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
     expect(rssKib).toBeGreaterThanOrEqual(2 * 64 * 1024);
+    // A body can hold memory too (`#alloc KiB`), and it is never given back.
+    await session.run('import Aesop import Mathlib\n#alloc 65536\n');
+    const after = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(statusFile(child.pid!), 'utf8'))?.[1]);
+    expect(after).toBeGreaterThanOrEqual(3 * 64 * 1024);
   });
 });
