@@ -1,0 +1,47 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { supervisorEntryUrl } from '../../src/worker/paths.js';
+import { nodeEndpoint } from '../../threads/endpoint.js';
+import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
+import { startParentProcess } from '../helpers/parent-process.js';
+import { killQuietly, pidDead, waitDead } from '../helpers/proc.js';
+import { configFor } from '../helpers/supervisor.js';
+
+describe('conformance: no orphans', () => {
+  it('conformance: a Node parent killed with SIGKILL mid-stream leaves no child alive a second later', async () => {
+    const parent = await startParentProcess('stream');
+    expect(pidDead(parent.childPid)).toBe(false);
+    parent.proc.kill('SIGKILL');
+    expect((await parent.exited).signal).toBe('SIGKILL');
+    expect(await waitDead(parent.childPid, 1_000)).toBe(true);
+  });
+
+  it('conformance: a Node parent that exits without shutting its worker down leaves no child alive', async () => {
+    const parent = await startParentProcess('exit');
+    expect((await parent.exited).code).toBe(0);
+    expect(await waitDead(parent.childPid, 1_000)).toBe(true);
+  });
+
+  it('conformance: a supervisor thread that ends without a shutdown takes its idle child with it', async () => {
+    const channel = new MessageChannel();
+    const data: SupervisorWorkerData = { config: configFor('test-child'), events: channel.port2 };
+    const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });
+    const api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
+    let pid = -1;
+    onTestFinished(async () => {
+      if (pid > 0) killQuietly(pid);
+      channel.port1.close();
+      await worker.terminate();
+    });
+    const started = await api.start();
+    expect(started.ok).toBe(true);
+    if (!started.ok) return;
+    pid = started.info.pid;
+    api[Comlink.releaseProxy]();
+    await worker.terminate();
+    // Dead within the second. Only the ended thread's event loop could have waited for it, so the
+    // exit status stays with this process (a zombie) until the process itself exits.
+    expect(await waitDead(pid, 1_000)).toBe(true);
+  });
+});
