@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import { echo, eventually, makePool, rejection, source } from './helpers.js';
+
+const OPEN_KIB = 60 * 1024;
+const heavy = (key: string) => source([key], [`--open-kib=${OPEN_KIB}`]);
+
+describe('memory-aware admission', () => {
+  it('learns a key cost and refuses or queues a cold open that would pass the budget', async () => {
+    // Measure what one worker with a 60 MiB session costs in this environment.
+    const probe = makePool({ maxWorkers: 1 });
+    (await probe.acquireLease(heavy('P'))).release();
+    const one = probe.snapshot().memory;
+    expect(one.learnedKeys).toBe(1);
+    expect(one.privateSumKib).toBeGreaterThanOrEqual(OPEN_KIB);
+    await probe.destroy();
+
+    // Room for one such worker and half of another.
+    const limitKib = one.decisionTotalKib + Math.round(one.privateSumKib / 2);
+    const pool = makePool({ maxWorkers: 3, maxTotalChildMemoryKib: limitKib, memorySampleIntervalMs: 50 });
+    const totals: number[] = [];
+    const watch = setInterval(() => totals.push(pool.snapshot().memory.decisionTotalKib), 20);
+    try {
+      const a = await pool.acquireLease(heavy('A'));
+      expect(pool.snapshot().memory.learnedKeys).toBe(1);
+
+      const refused = await rejection(
+        pool.acquireLease(heavy('B'), { timeoutMs: 0 }),
+        ErrorCode.MEMORY_BUDGET,
+      );
+      expect(refused.facts.limitKib).toBe(limitKib);
+      expect(refused.facts.predictedKib as number).toBeGreaterThanOrEqual(OPEN_KIB);
+      expect(refused.facts.currentKib as number).toBeGreaterThan(0);
+      expect((refused.facts.currentKib as number) + (refused.facts.predictedKib as number)).toBeGreaterThan(
+        limitKib,
+      );
+      expect(pool.snapshot()).toMatchObject({
+        memoryBudgetRejections: 1,
+        refusalReason: 'memory_budget',
+        workers: 1,
+      });
+
+      // Queued instead: served once A is released (A's idle worker is evicted to make room).
+      const queued = pool.acquireLease(heavy('B'));
+      await eventually(() => expect(pool.snapshot().queueDepth).toBe(1));
+      expect(pool.snapshot().workers).toBe(1);
+      a.release();
+      const b = await queued;
+      expect(await b.runJsonCommand(echo, { x: 1 })).toEqual({ echo: { x: 1 } });
+      expect(pool.snapshot()).toMatchObject({ evictions: 1, workers: 1 });
+      b.release();
+    } finally {
+      clearInterval(watch);
+    }
+    const predicted = one.privateSumKib;
+    for (const total of totals) expect(total).toBeLessThanOrEqual(limitKib + predicted);
+  });
+
+  it('cycles a worker over its memory ceiling and invalidates the lease without running the command', async () => {
+    const pool = makePool({ maxWorkers: 1, perWorkerMemoryCeilingKib: 40 * 1024 });
+    const lease = await pool.acquireLease(heavy('A'));
+    const error = await rejection(lease.runJsonCommand(echo, { x: 1 }), ErrorCode.LEASE_INVALIDATED);
+    expect(error.facts.reason).toBe('memory_ceiling');
+    expect(error.facts.limitKib).toBe(40 * 1024);
+    expect(error.facts.currentKib as number).toBeGreaterThanOrEqual(40 * 1024);
+    expect(lease.isValid).toBe(false);
+    expect(pool.snapshot().requests).toBe(0);
+    await eventually(() => expect(pool.snapshot()).toMatchObject({ memoryRestarts: 1, policyRestarts: 1 }));
+    expect(pool.snapshot().lastRestartReason).toBe('memory_ceiling');
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
+import {
+  DEFAULT_MAX_QUEUED_ACQUIRES,
+  DEFAULT_MAX_WAITER_BYPASSES,
+  DEFAULT_MAX_WORKERS,
+  DEFAULT_QUEUE_WAIT_TIMEOUT_MS,
+  DEFAULT_RESTART_INTENSITY,
+} from '../../src/pool/options.js';
+import { LeanWorkerPool } from '../../src/pool/pool.js';
+import { makePool, rejection, source } from './helpers.js';
+
+function constructionError(options: unknown): LeanWorkerError {
+  let caught: unknown;
+  try {
+    const pool = new LeanWorkerPool(options as never);
+    void pool.destroy();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(LeanWorkerError);
+  return caught as LeanWorkerError;
+}
+
+describe('pool options', () => {
+  it('rejects a misspelt key with INVALID_OPTIONS naming the issue', () => {
+    const error = constructionError({ maxWorker: 2 });
+    expect(error.code).toBe('LEAN_WORKER_ERR_INVALID_OPTIONS');
+    expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
+    expect(error.facts.issues).toEqual([{ path: '', code: 'unrecognized_keys' }]);
+  });
+
+  it('rejects a misspelt key of the nested restart policy', () => {
+    const error = constructionError({ restart: { maxRestart: 1 } });
+    expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
+    expect(error.facts.issues).toEqual([{ path: 'restart', code: 'unrecognized_keys' }]);
+  });
+
+  it.each([
+    ['maxWorkers', 0],
+    ['maxWorkers', -1],
+    ['maxWorkers', 1.5],
+    ['maxWorkers', '2'],
+    ['maxTotalChildMemoryKib', 0],
+    ['perWorkerMemoryCeilingKib', -5],
+    ['idleCycleAfterMs', 0],
+    ['queueWaitTimeoutMs', -1],
+    ['maxQueuedAcquires', 2.5],
+    ['memoryMeasure', 'vss'],
+    ['memorySampleIntervalMs', 0],
+    ['defaultWorkerCostKib', -1],
+    ['maxWaiterBypasses', -1],
+    ['rowBatchCredit', 0],
+    ['restart', 'sometimes'],
+  ])('rejects %s = %j', (key, value) => {
+    const error = constructionError({ [key]: value });
+    expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
+    const issues = error.facts.issues as { path: string }[];
+    expect(issues.map((i) => i.path)).toContain(key);
+  });
+
+  it.each([
+    ['maxRestarts', 0],
+    ['windowMs', 0],
+    ['backoffBaseMs', -1],
+    ['maxRequests', 0],
+    ['quarantineMs', 1.5],
+  ])('rejects restart.%s = %j', (key, value) => {
+    const error = constructionError({ restart: { [key]: value } });
+    expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
+    expect((error.facts.issues as { path: string }[]).map((i) => i.path)).toContain(`restart.${key}`);
+  });
+
+  it('fills the exported defaults', () => {
+    const pool = makePool();
+    expect(pool.options.maxWorkers).toBe(DEFAULT_MAX_WORKERS);
+    expect(pool.options.queueWaitTimeoutMs).toBe(DEFAULT_QUEUE_WAIT_TIMEOUT_MS);
+    expect(pool.options.maxQueuedAcquires).toBe(DEFAULT_MAX_QUEUED_ACQUIRES);
+    expect(pool.options.maxWaiterBypasses).toBe(DEFAULT_MAX_WAITER_BYPASSES);
+    expect(pool.options.restart.maxRestarts).toBe(DEFAULT_RESTART_INTENSITY);
+    expect(pool.options.memoryMeasure).toBe('private');
+  });
+
+  it('rejects a misspelt acquire option before touching a worker', async () => {
+    const pool = makePool();
+    await rejection(pool.acquireLease(source(['A']), { timeout: 5 } as never), ErrorCode.INVALID_OPTIONS);
+    expect(pool.snapshot().coldOpenAttempts).toBe(0);
+  });
+});
