@@ -69,10 +69,19 @@ interface Tok {
   readonly end: number;
 }
 
-function lineAt(text: string, offset: number): number {
+/** 1-based line numbers for increasing offsets, counting each newline once. */
+function lineCounter(text: string): (offset: number) => number {
+  let pos = 0;
   let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return (offset) => {
+    if (offset < pos) {
+      pos = 0;
+      line = 1;
+    }
+    for (let i = text.indexOf('\n', pos); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    pos = offset;
+    return line;
+  };
 }
 
 /** Parse the header of a Lean source text. */
@@ -83,11 +92,12 @@ export function parseLeanHeader(text: string): LeanHeader {
   let endOffset = 0;
   let issue: LeanHeaderIssue | null = null;
   let pos = 0;
+  const lineAt = lineCounter(text);
 
   const mkIssue = (code: LeanHeaderIssue['code'], offset: number): LeanHeaderIssue => ({
     code,
     offset,
-    line: lineAt(text, offset),
+    line: lineAt(offset),
   });
   /** Next token after trivia at `from`, or null at the end / on an unterminated comment. */
   const peek = (from: number): Tok | null => {
@@ -161,7 +171,7 @@ export function parseLeanHeader(text: string): LeanHeader {
       isMeta,
       importAll,
       offset: importStart,
-      line: lineAt(text, importStart),
+      line: lineAt(importStart),
     });
     endOffset = pos = id.end;
     tok = peek(pos);
@@ -172,7 +182,7 @@ export function parseLeanHeader(text: string): LeanHeader {
     isPrelude,
     imports,
     endOffset,
-    endLine: lineAt(text, endOffset),
+    endLine: lineAt(endOffset),
     bodyOffset: Math.min(bodyOffset, text.length),
     issue,
   };

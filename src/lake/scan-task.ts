@@ -4,7 +4,7 @@
  * (large trees), so both paths give identical results.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type LeanHeader, parseLeanHeader } from './header.js';
 
 /** What to compute for each file. */
@@ -29,12 +29,12 @@ export interface ScanEntry {
   readonly error: string | null;
 }
 
-/** Concurrent file operations in flight per thread. */
-const IO_CONCURRENCY = 32;
+/** Files handled between two yields to the event loop. */
+const SLICE_FILES = 64;
 
-async function scanOne(file: string, what: ScanWhat): Promise<ScanEntry> {
+function scanOne(file: string, what: ScanWhat): ScanEntry {
   try {
-    const stat = await fs.stat(file, { bigint: true });
+    const stat = statSync(file, { bigint: true });
     if (!what.headers && !what.hash) {
       return {
         mtimeNs: stat.mtimeNs.toString(),
@@ -44,7 +44,7 @@ async function scanOne(file: string, what: ScanWhat): Promise<ScanEntry> {
         error: null,
       };
     }
-    const bytes = await fs.readFile(file);
+    const bytes = readFileSync(file);
     const sha256 = what.hash ? createHash('sha256').update(bytes).digest('hex') : null;
     const header = what.headers ? parseLeanHeader(bytes.toString('utf8')) : null;
     return { mtimeNs: stat.mtimeNs.toString(), size: bytes.length, sha256, header, error: null };
@@ -53,16 +53,16 @@ async function scanOne(file: string, what: ScanWhat): Promise<ScanEntry> {
   }
 }
 
-/** Scan `files` with bounded I/O concurrency; results are in input order. */
+/**
+ * Scan `files`, results in input order. Uses synchronous file calls (on the measured machine an
+ * async `readFile` of a small file costs ~6x a synchronous one, through the libuv pool) in slices
+ * of {@link SLICE_FILES}, yielding to the event loop between slices.
+ */
 export async function scanFiles(files: readonly string[], what: ScanWhat): Promise<ScanEntry[]> {
-  const out = new Array<ScanEntry>(files.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < files.length) {
-      const i = next++;
-      out[i] = await scanOne(files[i]!, what);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IO_CONCURRENCY, files.length) }, lane));
+  const out: ScanEntry[] = [];
+  for (let i = 0; i < files.length; i += SLICE_FILES) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const file of files.slice(i, i + SLICE_FILES)) out.push(scanOne(file, what));
+  }
   return out;
 }

@@ -1,0 +1,146 @@
+/**
+ * `lean-worker doctor [--json]`: what this machine offers a worker pool. Reports the Node
+ * version, the orphan-protection mechanism (`setpriv --pdeathsig` from util-linux, else stdin
+ * EOF only), cgroup v2 memory limits (`/sys/fs/cgroup/memory.max`, `memory.current`), and
+ * whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless the
+ * arguments are wrong (2).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { executableProblem, findOnPath, locateWorkerChild } from '../capability/child-locator.js';
+import { runTool, succeeded } from '../capability/run-tool.js';
+import type { CliIo } from './plan.js';
+
+/** A found (or missing) tool. */
+export interface ToolReport {
+  readonly found: boolean;
+  readonly path: string | null;
+  readonly version: string | null;
+  readonly note: string | null;
+}
+
+/** The doctor's findings. */
+export interface DoctorReport {
+  readonly node: { readonly version: string; readonly platform: string; readonly arch: string };
+  readonly orphanProtection: {
+    readonly mechanism: 'setpriv-pdeathsig' | 'stdin-eof-only';
+    readonly setprivPath: string | null;
+  };
+  readonly cgroup: {
+    readonly v2: boolean;
+    /** Bytes, `null` when unlimited (`max`) or unavailable. */
+    readonly memoryMaxBytes: number | null;
+    readonly memoryMax: string | null;
+    /** Bytes, or null when unavailable. */
+    readonly memoryCurrentBytes: number | null;
+  };
+  readonly lean: ToolReport;
+  readonly lake: ToolReport;
+  readonly workerChild: ToolReport;
+}
+
+const TOOL_TIMEOUT_MS = 10_000;
+
+async function readTrim(file: string): Promise<string | null> {
+  return readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => null,
+  );
+}
+
+async function probeTool(name: string, versionArgs: readonly string[]): Promise<ToolReport> {
+  const found = findOnPath(name, process.env.PATH);
+  if (found === null) return { found: false, path: null, version: null, note: `${name} is not on PATH` };
+  const run = await runTool(found, versionArgs, {
+    cwd: process.cwd(),
+    env: process.env,
+    timeoutMs: TOOL_TIMEOUT_MS,
+  });
+  const version = succeeded(run) ? (run.output.split('\n')[0]?.trim() ?? null) : null;
+  return {
+    found: true,
+    path: found,
+    version,
+    note: version === null ? `\`${name} ${versionArgs.join(' ')}\` failed` : null,
+  };
+}
+
+/** Collect the doctor's findings. */
+export async function collectDoctorReport(): Promise<DoctorReport> {
+  const setprivPath = findOnPath('setpriv', process.env.PATH);
+  let pdeathsig = false;
+  if (setprivPath !== null) {
+    const help = await runTool(setprivPath, ['--help'], {
+      cwd: process.cwd(),
+      env: process.env,
+      timeoutMs: TOOL_TIMEOUT_MS,
+    });
+    pdeathsig = help.output.includes('--pdeathsig');
+  }
+  const [controllers, memoryMax, memoryCurrent] = await Promise.all([
+    readTrim('/sys/fs/cgroup/cgroup.controllers'),
+    readTrim('/sys/fs/cgroup/memory.max'),
+    readTrim('/sys/fs/cgroup/memory.current'),
+  ]);
+  const [lean, lake] = await Promise.all([
+    probeTool('lean', ['--version']),
+    probeTool('lake', ['--version']),
+  ]);
+  const child = locateWorkerChild(undefined, process.env);
+  const problem = child.ok ? executableProblem(child.command) : null;
+  const workerChild: ToolReport = child.ok
+    ? {
+        found: problem === null,
+        path: child.command,
+        version: null,
+        note: problem ?? `found through ${child.source}; its version is reported at handshake`,
+      }
+    : {
+        found: false,
+        path: null,
+        version: null,
+        note: 'set LEAN_RS_WORKER_CHILD or put lean-rs-worker-child on PATH',
+      };
+  return {
+    node: { version: process.version, platform: process.platform, arch: process.arch },
+    orphanProtection: { mechanism: pdeathsig ? 'setpriv-pdeathsig' : 'stdin-eof-only', setprivPath },
+    cgroup: {
+      v2: controllers !== null,
+      memoryMax,
+      memoryMaxBytes: memoryMax !== null && /^\d+$/.test(memoryMax) ? Number(memoryMax) : null,
+      memoryCurrentBytes:
+        memoryCurrent !== null && /^\d+$/.test(memoryCurrent) ? Number(memoryCurrent) : null,
+    },
+    lean,
+    lake,
+    workerChild,
+  };
+}
+
+const tool = (name: string, t: ToolReport): string =>
+  `${name}: ${t.found ? `${t.path}${t.version ? ` (${t.version})` : ''}` : 'not found'}${t.note ? ` - ${t.note}` : ''}\n`;
+
+/** Run `doctor`; resolves to the exit status. */
+export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
+  let json = false;
+  try {
+    json = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } }).values.json ?? false;
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\nusage: lean-worker doctor [--json]\n`);
+    return 2;
+  }
+  const r = await collectDoctorReport();
+  if (json) {
+    io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(`node: ${r.node.version} ${r.node.platform}/${r.node.arch}\n`);
+  io.stdout.write(
+    `orphan protection: ${r.orphanProtection.mechanism === 'setpriv-pdeathsig' ? `setpriv --pdeathsig (${r.orphanProtection.setprivPath})` : 'stdin EOF only (no setpriv with --pdeathsig)'}\n`,
+  );
+  io.stdout.write(
+    `cgroup v2: ${r.cgroup.v2 ? `yes, memory.max ${r.cgroup.memoryMax ?? 'unavailable'}, memory.current ${r.cgroup.memoryCurrentBytes ?? 'unavailable'}` : 'not available'}\n`,
+  );
+  io.stdout.write(tool('lean', r.lean) + tool('lake', r.lake) + tool('worker child', r.workerChild));
+  return 0;
+}
