@@ -97,7 +97,7 @@ export class ChildHarness {
       const frame = this.#frames.shift();
       if (frame) return frame;
       if (this.#error) throw this.#error;
-      if (this.#ended) throw new Error('child stdout ended');
+      if (this.#ended) throw new Error(`child stdout ended; stderr: ${this.stderr.slice(-500)}`);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error('timed out waiting for a frame');
       await new Promise<void>((resolve) => {
