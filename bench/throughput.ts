@@ -704,7 +704,7 @@ async function main(): Promise<void> {
     );
     print();
     const caveats = [
-      'Supervisor CPU is not measured directly: it is process.cpuUsage() (all threads of this process, the child excluded) minus the main thread ELU active time (minus the consumer worker ELU active time in case 3). It therefore also counts V8 GC helper threads, libuv threads and thread start-up, so it overstates the supervisor slightly. The /proc per-thread line is a cross-check with 10 ms tick resolution.',
+      'Supervisor CPU is not measured directly: it is process.cpuUsage() (all threads of this process, the child excluded) minus the main thread ELU active time (minus the consumer worker ELU active time in case 3). It therefore also counts V8 GC helper threads, libuv threads and thread start-up, so it overstates the supervisor slightly. The per-thread schedstat line (on-CPU nanoseconds per thread) is the direct cross-check.',
       'ELU active time is wall time the event loop spent outside its idle/poll phase. When other processes load the 2 cores (see the load average), it also counts time the thread was runnable but descheduled, so it can exceed real CPU; the schedstat figures are on-CPU time and are the better CPU measure then. Throughput ratios are only meaningful when the load average is low.',
       'The child process competes for the same 2 cores; its CPU is not counted in any per-row figure.',
       'Baseline decodes each frame with decodeChildMessage (JSON.parse + a hand check of the row envelope) and does not validate the row payload; the pool cases validate rows against the command schema in the supervisor thread.',
