@@ -295,6 +295,7 @@ export class SupervisorCore {
         this.#onDecodeError(error as FrameError);
         return;
       }
+      const deferred = decoder.error;
       for (let i = 0; i < frames.length; i++) {
         if (this.#current !== started) return;
         let message: ReturnType<typeof decodeChildMessage>;
@@ -320,6 +321,7 @@ export class SupervisorCore {
         }
       }
       this.#active?.onChunkEnd();
+      if (deferred) this.#onDecodeError(deferred);
     });
     void child.exited.then((exit) => {
       this.#emit({ type: 'reap', generation, pid: child.pid, exit });
@@ -327,14 +329,11 @@ export class SupervisorCore {
       this.#current = null;
       const active = this.#active;
       this.#emit({ type: 'child_exited', generation, exit, inFlight: Boolean(active) });
-      if (active && !active.finished) {
-        active.fail(exitError(exit, active.operation, this.#generation), {
-          restarted: true,
-          workEnteredChild: true,
-        });
-      }
-      this.#respawn(exit.success ? 'child_exit' : 'child_crash');
+      const error = active && !active.finished ? exitError(exit, active.operation, generation) : null;
+      const restarted = this.#respawn(exit.success ? 'child_exit' : 'child_crash');
+      if (active && error) active.fail(error, { restarted, workEnteredChild: true });
     });
+    child.process.stdout.resume();
   }
 
   #onDecodeError(error: FrameError): void {
@@ -369,17 +368,18 @@ export class SupervisorCore {
     this.#emit({ type: 'kill', generation: this.#generation, reason });
     current.child.killGroup();
     const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
+    const restarted = this.#respawn(reason);
     if (active && !active.finished) {
       const facts = { ...error.facts, stderrTail: exit?.stderrTail ?? current.child.stderr.tail() };
-      active.fail({ ...error, facts }, { restarted: true, workEnteredChild: true });
+      active.fail({ ...error, facts }, { restarted, workEnteredChild: true });
     } else if (!active) {
       this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
     }
-    this.#respawn(reason);
   }
 
-  #respawn(reason: string): void {
-    if (this.#state === 'stopping' || this.#state === 'closed') return;
+  /** Start the next generation (after a backoff); false when the restart limit refused it. */
+  #respawn(reason: string): boolean {
+    if (this.#state === 'stopping' || this.#state === 'closed') return false;
     const delay = this.#intensity.admit();
     if (delay === null) {
       const { maxRestarts, windowMs } = this.#intensity.options;
@@ -390,7 +390,7 @@ export class SupervisorCore {
         lastReason: reason,
       });
       this.#emit({ type: 'restart_limit', restarts: maxRestarts, windowMs });
-      return;
+      return false;
     }
     this.#state = 'restarting';
     this.#emit({ type: 'restart', generation: this.#generation + 1, reason, delayMs: delay });
@@ -408,6 +408,7 @@ export class SupervisorCore {
         this.#ready = null;
       }
     })();
+    return true;
   }
 
   async #gracefulStop(child: ChildHandle): Promise<ShutdownReport> {

@@ -329,6 +329,13 @@ export class Admission implements LeaseHost<PoolEntry> {
   }
 
   async #prepareWarm(entry: PoolEntry): Promise<PoolEntry> {
+    try {
+      // A restart in progress: grant on the generation that replaces the dead one.
+      await entry.handle.whenReady();
+    } catch (error) {
+      this.#retire(entry, 'kill');
+      throw error;
+    }
     const idleFor = performance.now() - entry.lastRequestEndAt;
     const idleLimit = this.options.idleCycleAfterMs;
     const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : this.#policyReason(entry);
@@ -359,7 +366,11 @@ export class Admission implements LeaseHost<PoolEntry> {
       const resolved = await p.source.resolve();
       handle = await this.#start(
         {
-          launch: resolved.launch,
+          launch: {
+            ...resolved.launch,
+            hardMemoryLimitKib:
+              resolved.launch.hardMemoryLimitKib || (this.options.restart.hardMemoryLimitKib ?? 0),
+          },
           restart: this.options.restart,
           relay: { initialCredit: this.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
         },

@@ -31,11 +31,10 @@ export class FrameError extends Error {
 export function encodeFrameText(json: string, maxFrameBytes: number = DEFAULT_FRAME_BYTES): Buffer {
   const bodyLength = Buffer.byteLength(json, 'utf8');
   if (bodyLength > maxFrameBytes) {
-    throw new FrameError(
-      'frame_too_large',
-      `frame too large: ${bodyLength} bytes exceeds ${maxFrameBytes}`,
-      { length: bodyLength, maxFrameBytes },
-    );
+    throw new FrameError('frame_too_large', `frame too large: ${bodyLength} bytes exceeds ${maxFrameBytes}`, {
+      length: bodyLength,
+      maxFrameBytes,
+    });
   }
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyLength);
   out.writeUInt32BE(bodyLength, 0);
@@ -70,6 +69,11 @@ export class FrameDecoder {
     this.#maxFrameBytes = value;
   }
 
+  /** The error that stopped decoding, once there is one (later pushes throw it). */
+  get error(): FrameError | undefined {
+    return this.#failed;
+  }
+
   /** Bytes held for an incomplete frame. */
   get bufferedBytes(): number {
     return this.#pendingBytes;
@@ -80,7 +84,9 @@ export class FrameDecoder {
     if (this.#failed) throw this.#failed;
     const frames: string[] = [];
     this.frameLengths.length = 0;
-    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf: Buffer = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#pendingBytes > 0) {
       this.#pending.push(buf);
       buf = Buffer.concat(this.#pending, this.#pendingBytes + buf.length);
@@ -99,6 +105,8 @@ export class FrameDecoder {
             `frame too large: declared ${length} bytes exceeds ${this.#maxFrameBytes}`,
             { length, maxFrameBytes: this.#maxFrameBytes },
           );
+          // Frames completed before the bad header are still returned; the error is then in `error`.
+          if (frames.length > 0) return frames;
           throw this.#failed;
         }
         this.#needed = length;

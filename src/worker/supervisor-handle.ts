@@ -39,6 +39,10 @@ export class SupervisorHandle {
   readonly #pids = new Map<number, number>();
   #info: GenerationInfo | null = null;
   #closed = false;
+  /** Set while a replacement of this generation is expected; leases wait for it. */
+  #awaitingAfter: number | null = null;
+  #failure: LeanWorkerError | null = null;
+  #readyWaiters: (() => void)[] = [];
 
   private constructor(worker: Worker, events: MessagePort) {
     this.#worker = worker;
@@ -90,8 +94,35 @@ export class SupervisorHandle {
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    if (port) return this.#api.request(spec, Comlink.transfer(port, [port as never]));
-    return this.#api.request(spec, null);
+    const sent = port
+      ? this.#api.request(spec, Comlink.transfer(port, [port as never]))
+      : this.#api.request(spec, null);
+    return sent.then((outcome) => {
+      if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
+      return outcome;
+    });
+  }
+
+  /**
+   * Resolves once a replacement announced by a restart has started; rejects with the typed
+   * failure when the restart was refused (restart limit) or failed.
+   */
+  whenReady(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#awaitingAfter === null) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push(() => (this.#failure ? reject(this.#failure) : resolve()));
+    });
+  }
+
+  #expectAfter(generation: number): void {
+    if ((this.#info?.generation ?? -1) > generation) return;
+    this.#awaitingAfter = Math.max(this.#awaitingAfter ?? -1, generation);
+  }
+
+  #wake(): void {
+    this.#awaitingAfter = null;
+    for (const wake of this.#readyWaiters.splice(0)) wake();
   }
 
   cancel(id: number, reason?: string): void {
@@ -144,7 +175,22 @@ export class SupervisorHandle {
   }
 
   #onEvent(event: SupervisorEvent): void {
-    if (event.type === 'generation_started') this.#setInfo(event.info);
+    if (event.type === 'generation_started') {
+      this.#setInfo(event.info);
+      if (this.#awaitingAfter !== null && event.info.generation > this.#awaitingAfter) this.#wake();
+    }
+    if (event.type === 'restart') this.#expectAfter(event.generation - 1);
+    if (event.type === 'restart_limit' || event.type === 'restart_failed') {
+      this.#failure =
+        event.type === 'restart_failed'
+          ? errorFromWire(event.error)
+          : errorFromWire({
+              code: 'LEAN_WORKER_ERR_RESTART_LIMIT',
+              message: `${event.restarts} restarts within ${event.windowMs} ms`,
+              facts: { restarts: event.restarts, windowMs: event.windowMs },
+            });
+      this.#wake();
+    }
     if (event.type === 'reap') {
       forgetProcessGroup(event.pid);
       this.#pids.delete(event.generation);
