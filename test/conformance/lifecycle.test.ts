@@ -45,6 +45,7 @@ describe('conformance: shutdown and reaping', () => {
     expect(kill).toMatchObject({ generation: 0, reason: 'timeout' });
     await sup.untilGeneration(1);
     expect(sup.eventsOf('generation_started').at(-1)?.reason).toBe('timeout');
+    await sup.handle.whenReady();
     succeeded(await sup.call({ op: 'health' }));
   });
 });
@@ -65,6 +66,7 @@ describe('conformance: restart limit', () => {
     expect(refused.error.code).toBe(ErrorCode.RESTART_LIMIT);
     expect(refused.error.facts).toMatchObject({ restarts: 1, windowMs: 60_000, lastReason: 'timeout' });
     expect(refused.workEnteredChild).toBe(false);
+    await expect(sup.handle.whenReady()).rejects.toMatchObject({ code: ErrorCode.RESTART_LIMIT });
   });
 
   it('conformance: the request that exhausts the restart limit does not claim a restart', async () => {
