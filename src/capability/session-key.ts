@@ -61,5 +61,6 @@ export function formatSessionKey(parts: SessionKeyParts): string {
     policy: parts.restartPolicyClass,
     child: parts.child === null ? null : { command: parts.child.command, args: [...parts.child.args] },
   };
-  return `${SESSION_KEY_PREFIX} ${canonicalJson(body)}`;
+  // Fixed key order, so plain JSON is canonical; only the metadata request needed sorting.
+  return `${SESSION_KEY_PREFIX} ${JSON.stringify(body)}`;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 /** Why a module name was rejected; `null` when it is valid. */
 export type ModuleNameProblem = 'empty' | 'empty-component' | 'bad-first-character' | 'bad-character';
 
+const ASCII_NAME = /^[A-Za-z_][A-Za-z0-9_']*(?:\.[A-Za-z_][A-Za-z0-9_']*)*$/;
 const FIRST = /^[\p{L}_]$/u;
 const REST = /^[\p{L}\p{N}_']$/u;
 
@@ -17,6 +18,7 @@ const REST = /^[\p{L}\p{N}_']$/u;
  */
 export function moduleNameProblem(name: string): ModuleNameProblem | null {
   if (name.length === 0) return 'empty';
+  if (ASCII_NAME.test(name)) return null;
   for (const component of name.split('.')) {
     if (component.length === 0) return 'empty-component';
     const chars = [...component];
@@ -62,5 +64,6 @@ export function moduleToDir(dir: string, module: string): string {
 
 /** Sorted, deduplicated copy: the canonical form of an import set. */
 export function canonicalImports(imports: Iterable<string>): string[] {
-  return [...new Set(imports)].sort(compareNames);
+  // Default sort order is UTF-16 code unit order, the same as compareNames.
+  return [...new Set(imports)].sort();
 }

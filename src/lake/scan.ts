@@ -13,14 +13,18 @@ import { type ScanEntry, type ScanWhat, scanFiles } from './scan-task.js';
 /**
  * Files at or above which a scan that reads files (headers or hashes) goes to piscina.
  *
- * Measured on the 2-core reference machine (Node 20.20, generated Mathlib-shaped trees of
- * ~1.3 KiB files, headers + SHA-256, page cache warm, median of 5): 250 files 14 ms
- * sequential vs 45 ms piscina; 1,000 files 33 ms vs 59 ms; 2,000 files 60 ms vs 75 ms; 5,000
- * files 141 ms vs 122 ms; 10,000 files 290 ms vs 216 ms. Starting two worker threads costs
- * ~35 ms, so the crossover is between 2,000 and 5,000 files; 4,000 is the threshold.
- * @default 4000 (files)
+ * Measured with `node dist/bench/planner.js --crossover --runs 5` on the 2-core reference
+ * machine (Node 20.20, generated Mathlib-shaped trees of ~1 KiB files, headers + SHA-256,
+ * page cache warm, medians; the machine was shared, load average 5-6): 251 files 12 ms
+ * sequential vs 203 ms piscina; 1,001 files 56 vs 565 ms; 2,001 files 122 vs 636 ms; 5,001
+ * files 182 vs 901 ms; 10,001 files 424 vs 878 ms; 20,001 files 1.2-1.7 s vs 1.7-3.0 s.
+ * Starting two worker threads costs 200-600 ms there and the second core is rarely idle, so
+ * no crossover was observed up to 20,000 files; the threshold sits above that, and past any
+ * real Lake library (Mathlib has under 10,000 modules). On a machine with idle cores pass
+ * `parallel: 'always'` or a lower threshold.
+ * @default 50000 (files)
  */
-export const PARALLEL_SCAN_THRESHOLD = 4000;
+export const PARALLEL_SCAN_THRESHOLD = 50_000;
 
 /** Files per piscina task. @default 256 (files) */
 export const SCAN_CHUNK_FILES = 256;

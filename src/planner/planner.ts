@@ -22,14 +22,6 @@ import { batchKeyString, type LeanWorkerModuleWork, LeanWorkerPlannedBatch } fro
 import { type ImportPlanConfig, importPlanConfigSchema, type ResolvedImportPlanConfig } from './config.js';
 import { invalidHeader, invalidModuleName, unresolvedCapabilityTarget } from './errors.js';
 
-function compareLists(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = compareNames(a[i]!, b[i]!);
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
-}
-
 function validate(name: string): void {
   const problem = moduleNameProblem(name);
   if (problem !== null) throw invalidModuleName(name, describeModuleNameProblem(problem));
@@ -112,25 +104,22 @@ export class LeanWorkerImportPlanner {
         : { export: c.metadata.export, request: c.metadata.request, expected: c.metadata.expected }
       : null;
 
-    const groups = new Map<
-      string,
-      { sourceRoot: string; imports: string[]; modules: LeanWorkerModuleWork[] }
-    >();
+    type Group = { id: string; sourceRoot: string; imports: string[]; modules: LeanWorkerModuleWork[] };
+    const groups = new Map<string, Group>();
     for (const item of items) {
       validate(item.module);
       validate(item.sourceRoot);
       const imports = canonicalImports(item.imports);
-      const id = JSON.stringify([item.sourceRoot, imports]);
+      // Sorts like (sourceRoot, imports) compared element-wise: separators sort below name characters.
+      const id = `${item.sourceRoot}\u0000${imports.join('\u0001')}`;
       let group = groups.get(id);
       if (group === undefined) {
-        group = { sourceRoot: item.sourceRoot, imports, modules: [] };
+        group = { id, sourceRoot: item.sourceRoot, imports, modules: [] };
         groups.set(id, group);
       }
       group.modules.push({ module: item.module, path: item.path, sourceRoot: item.sourceRoot, imports });
     }
-    const ordered = [...groups.values()].sort(
-      (a, b) => compareNames(a.sourceRoot, b.sourceRoot) || compareLists(a.imports, b.imports),
-    );
+    const ordered = [...groups.values()].sort((a, b) => compareNames(a.id, b.id));
     return ordered.map((g) => {
       const modules = g.modules.sort((a, b) => compareNames(a.module, b.module));
       const shared = {
