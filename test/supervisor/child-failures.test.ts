@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { pidDead, pidGone, waitDead } from '../helpers/proc.js';
-import { drain, failed, helperChild, startSupervisor, succeeded } from '../helpers/supervisor.js';
+import {
+  drain,
+  failed,
+  helperChild,
+  startFailure,
+  startSupervisor,
+  succeeded,
+} from '../helpers/supervisor.js';
 
 describe('child exits and crashes during a request', () => {
   it('fails with CHILD_CRASH after rows, keeping the delivered rows, with exit code and stderr tail', async () => {
@@ -96,6 +103,12 @@ describe('protocol violations', () => {
     expect(violation.generation).toBe(0);
     expect(violation.error.facts).toMatchObject({ reason: 'unsolicited_frame', messageType: 'response' });
     await sup.untilGeneration(1);
+  });
+
+  it('refuses to start a child that writes a response together with its handshake', async () => {
+    const { error } = await startFailure(helperChild('raw-child.mjs'), ['glued-response']);
+    expect(error.code).toBe(ErrorCode.HANDSHAKE);
+    expect(error.facts.reason).toBe('unexpected_message');
   });
 
   it('fails with PROTOCOL and restarts on garbage in the middle of a stream', async () => {

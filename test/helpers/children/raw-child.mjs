@@ -8,6 +8,7 @@
  *   oversize-mid-stream   a frame header declaring 0x7fffffff bytes
  *   stale-terminal        a complete stream, then (after 100 ms, with no request in flight) a row
  *   idle-response         (no stream breakage) 100 ms after the handshake, a `health_ok` nobody asked for
+ *   glued-response        (no stream breakage) a `health_ok` in the same write as the handshake
  *
  * Exits 1 on stdin EOF and by itself after 60 s.
  */
@@ -39,7 +40,9 @@ function stream() {
   }
 }
 
-out(encodeHandshake('0.1.0-raw'));
+if (mode === 'glued-response')
+  out(Buffer.concat([encodeHandshake('0.1.0-raw'), encodeResponse({ status: 'health_ok' })]));
+else out(encodeHandshake('0.1.0-raw'));
 if (mode === 'idle-response') setTimeout(() => out(encodeResponse({ status: 'health_ok' })), 100);
 const decoder = new FrameDecoder();
 process.stdin.on('data', (chunk) => {
