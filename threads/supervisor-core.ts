@@ -349,7 +349,6 @@ export class SupervisorCore {
       reason: 'unsolicited_frame',
       messageType,
     });
-    this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
     void this.#killAndRestart(error, 'protocol');
   }
 
@@ -372,7 +371,8 @@ export class SupervisorCore {
     if (active && !active.finished) {
       const facts = { ...error.facts, stderrTail: exit?.stderrTail ?? current.child.stderr.tail() };
       active.fail({ ...error, facts }, { restarted, workEnteredChild: true });
-    } else if (!active) {
+    } else {
+      // No request to fail (none in flight, or it already ended): report the violation itself.
       this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
     }
   }
