@@ -18,7 +18,7 @@ import { compareMetadata } from './metadata.js';
  * session, run the metadata export, shut down. May return the metadata it read so the
  * expectation can be compared here.
  */
-export type ProbeFn = (resolved: ResolvedCapability) => Promise<void | { readonly metadata?: unknown }>;
+export type ProbeFn = (resolved: ResolvedCapability) => Promise<undefined | { readonly metadata?: unknown }>;
 
 function checkFromError(err: unknown): BootstrapCheck {
   const code = err instanceof LeanWorkerError ? err.code : undefined;

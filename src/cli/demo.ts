@@ -61,7 +61,9 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
             perStream[row.stream] = (perStream[row.stream] ?? 0) + 1;
           }
           const summary = await stream.summary;
-          log(`  batch ${b} (${key[0]}): ${n} rows, child ${summary.elapsedMs.toFixed(0)} ms, ok=${summary.metadata?.ok}`);
+          log(
+            `  batch ${b} (${key[0]}): ${n} rows, child ${summary.elapsedMs.toFixed(0)} ms, ok=${summary.metadata?.ok}`,
+          );
         });
       }),
     );
@@ -88,7 +90,9 @@ export async function demoCommand(args: string[], io: Io): Promise<number> {
     };
     if (json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      log(`total ${total} rows, ${diagnostics} diagnostics in ${result.elapsedMs} ms (${result.rowsPerSecond} rows/s)`);
+      log(
+        `total ${total} rows, ${diagnostics} diagnostics in ${result.elapsedMs} ms (${result.rowsPerSecond} rows/s)`,
+      );
       log(
         `pool: workers ${snapshot.workers}, key hits ${snapshot.keyHits}, misses ${snapshot.keyMisses}, evictions ${snapshot.evictions}, restarts ${snapshot.workerRestarts}, queue wait p50 ${snapshot.queueWaitP50Ms?.toFixed(1)} ms`,
       );

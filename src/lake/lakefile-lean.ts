@@ -241,7 +241,7 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     const globsField = field('globs');
     if (globsField) {
       const parsed = arrayItems(globsField.value)?.map(parseGlob) ?? null;
-      globs = parsed && parsed.every((g) => g !== null) ? (parsed as LakeGlob[]) : null;
+      globs = parsed?.every((g) => g !== null) ? (parsed as LakeGlob[]) : null;
       if (globs === null)
         report('error', name, globsField.line, `${name}: globs is not an array of glob literals`);
     }

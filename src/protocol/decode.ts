@@ -30,7 +30,11 @@ function invalid(type: string, detail: string): FrameError {
   return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
 }
 
-function check<T>(type: string, schema: { safeParse(v: unknown): z.ZodSafeParseResult<T> }, body: unknown): T {
+function check<T>(
+  type: string,
+  schema: { safeParse(v: unknown): z.ZodSafeParseResult<T> },
+  body: unknown,
+): T {
   const result = schema.safeParse(body);
   if (!result.success) throw invalid(type, z.prettifyError(result.error));
   return result.data;
@@ -65,7 +69,9 @@ export function decodeChildMessage(text: string): ChildMessage {
     case 'fatal_exit':
       return { type, body: check(type, compiled.fatal_exit, body) };
     default:
-      throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, { messageType: type });
+      throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, {
+        messageType: type,
+      });
   }
 }
 

@@ -72,7 +72,12 @@ function summary(s: StreamSummaryWire): StreamSummaryWire {
   // BTreeMap on the Rust side: stream names in sorted order.
   const counts: Record<string, number> = {};
   for (const key of Object.keys(s.per_stream_counts).sort()) counts[key] = s.per_stream_counts[key] as number;
-  return { total_rows: s.total_rows, per_stream_counts: counts, elapsed_micros: s.elapsed_micros, metadata: s.metadata };
+  return {
+    total_rows: s.total_rows,
+    per_stream_counts: counts,
+    elapsed_micros: s.elapsed_micros,
+    metadata: s.metadata,
+  };
 }
 
 function metadata(m: CapabilityMetadata): CapabilityMetadata {
@@ -185,4 +190,3 @@ export function encodeDataRowRaw(
 export function encodeFatalExit(status: string, stderr: string, maxFrameBytes = DEFAULT_FRAME_BYTES): Buffer {
   return encodeFrameText(frameJson('fatal_exit', { status, stderr }), maxFrameBytes);
 }
-

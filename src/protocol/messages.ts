@@ -71,7 +71,12 @@ export const requestSchema = z.discriminatedUnion('op', [
     imports: z.array(z.string()),
     import_profile: importProfileSchema,
   }),
-  z.object({ op: z.literal('run_data_stream'), export: z.string(), request_json: z.string(), progress: z.boolean() }),
+  z.object({
+    op: z.literal('run_data_stream'),
+    export: z.string(),
+    request_json: z.string(),
+    progress: z.boolean(),
+  }),
   z.object({ op: z.literal('json_command'), export: z.string(), request_json: z.string() }),
   z.object({ op: z.literal('capability_metadata'), export: z.string(), request_json: z.string() }),
   z.object({ op: z.literal('capability_doctor'), export: z.string(), request_json: z.string() }),

@@ -160,10 +160,20 @@ export type SupervisorEvent =
       readonly exit: ChildExitInfo;
       readonly inFlight: boolean;
     }
-  | { readonly type: 'restart'; readonly generation: number; readonly reason: string; readonly delayMs: number }
+  | {
+      readonly type: 'restart';
+      readonly generation: number;
+      readonly reason: string;
+      readonly delayMs: number;
+    }
   | { readonly type: 'restart_limit'; readonly restarts: number; readonly windowMs: number }
   | { readonly type: 'restart_failed'; readonly generation: number; readonly error: WireError }
   | { readonly type: 'protocol_violation'; readonly generation: number; readonly error: WireError }
   | { readonly type: 'backpressure'; readonly requestId: number; readonly waits: number }
   | { readonly type: 'kill'; readonly generation: number; readonly reason: string }
-  | { readonly type: 'reap'; readonly generation: number; readonly pid: number; readonly exit: ChildExitInfo };
+  | {
+      readonly type: 'reap';
+      readonly generation: number;
+      readonly pid: number;
+      readonly exit: ChildExitInfo;
+    };
