@@ -49,6 +49,15 @@ export interface MetadataExpectation {
   readonly expected?: unknown;
 }
 
+/** A worker's own restart policy; each field set here overrides the pool's. */
+export interface WorkerPolicy {
+  readonly maxRequests?: number | undefined;
+  readonly maxImports?: number | undefined;
+  readonly memoryCeilingKib?: number | undefined;
+  readonly idleCycleMs?: number | undefined;
+  readonly restartIntensity?: { readonly maxRestarts: number; readonly windowMs: number } | undefined;
+}
+
 /** Everything the pool needs to start a worker for one session key. */
 export interface ResolvedWorker {
   /** Canonical session key; equal keys may share a worker. */
@@ -56,4 +65,6 @@ export interface ResolvedWorker {
   readonly launch: WorkerLaunchSpec;
   readonly session: SessionOpenSpec | null;
   readonly metadata: MetadataExpectation | null;
+  /** The builder's restart policy, or null to use the pool's. */
+  readonly policy?: WorkerPolicy | null;
 }

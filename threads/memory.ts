@@ -81,7 +81,8 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-const unavailable = (source: MemorySample['source']): MemorySample => ({
+/** A sample that says no figure could be had (no live child, or no way to measure). */
+export const unavailableSample = (source: MemorySample['source']): MemorySample => ({
   available: false,
   source,
   processes: 0,
@@ -97,7 +98,7 @@ const unavailable = (source: MemorySample['source']): MemorySample => ({
 
 /** Sample the tree rooted at `pid` from /proc; `withPss` adds smaps_rollup (about 0.2 ms a pid). */
 export function sampleProcTree(pid: number, withPss = false): MemorySample {
-  if (!hasProc) return unavailable('none');
+  if (!hasProc) return unavailableSample('none');
   let rss = 0;
   let anon = 0;
   let file = 0;
@@ -119,7 +120,7 @@ export function sampleProcTree(pid: number, withPss = false): MemorySample {
       pss = value === null ? null : pss + value;
     }
   }
-  if (processes === 0) return unavailable('proc');
+  if (processes === 0) return unavailableSample('proc');
   return {
     available: true,
     source: 'proc',
@@ -142,8 +143,8 @@ export async function sampleMemory(pid: number, withPss = false): Promise<Memory
     const { default: pidusage } = await import('pidusage');
     const stat = await pidusage(pid);
     const kib = Math.round(stat.memory / 1024);
-    return { ...unavailable('pidusage'), available: true, processes: 1, rssKib: kib, privateKib: kib };
+    return { ...unavailableSample('pidusage'), available: true, processes: 1, rssKib: kib, privateKib: kib };
   } catch {
-    return unavailable('pidusage');
+    return unavailableSample('pidusage');
   }
 }

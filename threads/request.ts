@@ -16,7 +16,9 @@ import type { RowRelay } from './relay.js';
 import { checkerFor } from './validation.js';
 
 export interface RequestHooks {
-  /** Write a request frame to the child. */
+  /** Write an encoded request frame to the child. */
+  write(frame: Buffer): void;
+  /** Encode and write a request frame to the child. */
   send(request: Request): void;
   /** The child is off-protocol or must die for this request: kill, reap, restart. */
   abandon(error: WireError): void;
@@ -61,9 +63,9 @@ export class ActiveRequest {
     return this.spec.request.op;
   }
 
-  /** Send the request frame. */
-  start(): void {
-    this.#hooks.send(this.spec.request);
+  /** Write the request frame, already encoded (and size-checked) by the supervisor. */
+  start(frame: Buffer): void {
+    this.#hooks.write(frame);
   }
 
   /** Handle one decoded frame from the child. */

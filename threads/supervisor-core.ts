@@ -9,18 +9,19 @@ import { decodeChildMessage } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { Request } from '../src/protocol/messages.js';
-import type {
-  GenerationInfo,
-  MemorySample,
-  RequestOutcome,
-  ShutdownReport,
-  SupervisorEvent,
-  SupervisorRequest,
+import {
+  emptyRequestStats,
+  type GenerationInfo,
+  type MemorySample,
+  type RequestOutcome,
+  type ShutdownReport,
+  type SupervisorEvent,
+  type SupervisorRequest,
 } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import { type StartedChild, StartFailure, startChild } from './generation.js';
-import { sampleMemory } from './memory.js';
+import { sampleMemory, unavailableSample } from './memory.js';
 import { exitError, wireError } from './outcome.js';
 import { type RelayOptions, RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
@@ -55,8 +56,11 @@ export class SupervisorCore {
   #lastError: WireError | null = null;
   #active: ActiveRequest | null = null;
   #watch: InFlightWatch | null = null;
+  /** Requests waiting to be sent, and ids cancelled before their request was sent. */
+  #waiting = new Set<number>();
   #cancelled = new Set<number>();
-  #terminating = false;
+  /** Highest request id that reached its outcome; a cancel at or below it arrived too late. */
+  #lastFinishedId = Number.NEGATIVE_INFINITY;
 
   constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
     this.#config = config;
@@ -90,7 +94,7 @@ export class SupervisorCore {
         error,
         workEnteredChild: false,
         restarted: false,
-        stats: emptyStats(),
+        stats: emptyRequestStats(),
       };
       if (port) {
         port.postMessage({ type: 'end', outcome });
@@ -98,8 +102,13 @@ export class SupervisorCore {
       }
       return outcome;
     };
+    this.#waiting.add(spec.id);
     if (this.#ready) await this.#ready;
-    if (this.#cancelled.delete(spec.id)) return refuse(abortedError(spec, 'before_send'));
+    this.#waiting.delete(spec.id);
+    if (this.#cancelled.delete(spec.id)) {
+      this.#finished(spec.id);
+      return refuse(abortedError(spec, 'before_send'));
+    }
     const unavailable = this.#unavailable();
     if (unavailable) return refuse(unavailable);
     if (spec.generation !== this.#generation) {
@@ -117,45 +126,31 @@ export class SupervisorCore {
     if (this.#active)
       return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
     const current = this.#current as StartedChild;
+    let frame: Buffer;
     try {
-      encodeRequest(spec.request, current.frameLimit);
+      frame = encodeRequest(spec.request, current.frameLimit);
     } catch (error) {
       const e = error as FrameError;
       return refuse(
         wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts }),
       );
     }
-    let relay: RowRelay | null = null;
-    const active: ActiveRequest = new ActiveRequest(spec, null, {
+    const relay = port ? this.#relay(port, spec.id, current, () => active) : null;
+    const active: ActiveRequest = new ActiveRequest(spec, relay, {
+      write: (bytes) => current.child.process.stdin.write(bytes),
       send: (request) => this.#send(current.child, request),
       abandon: (error) => void this.#killAndRestart(error, 'protocol'),
       generation: () => this.#generation,
     });
-    if (port) {
-      relay = new RowRelay(port, this.#config.relay, {
-        pause: () => {
-          if (this.#active !== active) return;
-          current.child.process.stdout.pause();
-          this.#watch?.suspendIdle();
-          this.#emit({ type: 'backpressure', requestId: spec.id, waits: relay?.waits ?? 0 });
-        },
-        resume: () => {
-          if (this.#active !== active) return;
-          current.child.process.stdout.resume();
-          this.#watch?.resumeIdle();
-        },
-        consumerClosed: () => this.cancel(spec.id, 'consumer_closed'),
-      });
-      (active as { relay: RowRelay | null }).relay = relay;
-    }
     this.#active = active;
     this.#state = 'busy';
     this.#watch = new InFlightWatch(this.#config.launch, spec, current.child.pid, (error) => {
       void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
     });
-    active.start();
+    active.start(frame);
     current.child.process.stdout.resume();
     const outcome = await active.done;
+    this.#finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
     if (this.#active === active) {
@@ -166,6 +161,32 @@ export class SupervisorCore {
     return outcome;
   }
 
+  /** Forget cancellations that can no longer match a request (ids only grow). */
+  #finished(id: number): void {
+    if (id <= this.#lastFinishedId) return;
+    this.#lastFinishedId = id;
+    for (const cancelled of this.#cancelled) if (cancelled <= id) this.#cancelled.delete(cancelled);
+  }
+
+  /** The row relay of one request; it steers the child's stdout only while that request is active. */
+  #relay(port: MessagePort, id: number, current: StartedChild, active: () => ActiveRequest): RowRelay {
+    const relay: RowRelay = new RowRelay(port, this.#config.relay, {
+      pause: () => {
+        if (this.#active !== active()) return;
+        current.child.process.stdout.pause();
+        this.#watch?.suspendIdle();
+        this.#emit({ type: 'backpressure', requestId: id, waits: relay.waits });
+      },
+      resume: () => {
+        if (this.#active !== active()) return;
+        current.child.process.stdout.resume();
+        this.#watch?.resumeIdle();
+      },
+      consumerClosed: () => this.cancel(id, 'consumer_closed'),
+    });
+    return relay;
+  }
+
   /** Abort request `id`: before it is sent nothing is touched; in flight the child is killed. */
   cancel(id: number, reason = 'aborted'): void {
     const active = this.#active;
@@ -173,7 +194,7 @@ export class SupervisorCore {
       void this.#killAndRestart(abortedError(active.spec, reason), 'cancelled');
       return;
     }
-    if (!active || active.id !== id) this.#cancelled.add(id);
+    if (this.#waiting.has(id) || id > this.#lastFinishedId) this.#cancelled.add(id);
   }
 
   /** Replace the child with a fresh generation (graceful stop first). */
@@ -196,7 +217,7 @@ export class SupervisorCore {
   /** Memory of the current child tree. */
   async sample(withPss = false): Promise<MemorySample> {
     const pid = this.#current?.child.pid;
-    if (pid === undefined) return (await sampleMemory(-1)) as MemorySample;
+    if (pid === undefined) return unavailableSample('none');
     return sampleMemory(pid, withPss);
   }
 
@@ -309,12 +330,6 @@ export class SupervisorCore {
         const active = this.#active;
         if (active && !active.finished) {
           active.onFrame(message, decoder.frameLengths[i] ?? 0);
-        } else if (
-          this.#terminating &&
-          message.type === 'response' &&
-          message.body.status === 'terminating'
-        ) {
-          // the graceful stop path is waiting for the exit
         } else {
           this.#onIdleFrame(message.type);
           return;
@@ -414,7 +429,6 @@ export class SupervisorCore {
   async #gracefulStop(child: ChildHandle): Promise<ShutdownReport> {
     const launch = this.#config.launch;
     const t0 = performance.now();
-    this.#terminating = true;
     let written = !child.process.stdin.destroyed;
     try {
       child.process.stdout.resume();
@@ -424,7 +438,6 @@ export class SupervisorCore {
     }
     let exit = written ? await child.waitExit(launch.shutdownTimeoutMs) : null;
     const gracefulWaitMs = performance.now() - t0;
-    this.#terminating = false;
     if (exit)
       return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
     const t1 = performance.now();
@@ -443,16 +456,4 @@ export class SupervisorCore {
 
 function abortedError(spec: SupervisorRequest, reason: string): WireError {
   return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
-}
-
-function emptyStats() {
-  return {
-    rowsDelivered: 0,
-    payloadBytes: 0,
-    diagnostics: 0,
-    progressTicks: 0,
-    backpressureWaits: 0,
-    elapsedMs: 0,
-    sessionReopened: false,
-  };
 }

@@ -206,7 +206,15 @@ export class LeanWorkerCapabilityBuilder {
             importProfile: o.importProfile,
           }
         : null;
-    return { key: this.sessionKey(), launch, session, metadata, toolchain, build };
+    return {
+      key: this.sessionKey(),
+      launch,
+      session,
+      metadata,
+      policy: o.restartPolicy ?? null,
+      toolchain,
+      build,
+    };
   }
 
   /**

@@ -17,7 +17,7 @@ import { type AdmissionCounters, addCounters, emptyAdmissionCounters, emptyCount
 import { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import { MemoryPolicy, measureOf } from './memory-policy.js';
-import type { ResolvedPoolOptions } from './options.js';
+import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
 import { openSession } from './session-open.js';
 import { WaiterQueue } from './waiters.js';
 
@@ -235,15 +235,14 @@ export class Admission implements LeaseHost<PoolEntry> {
   }
 
   #policyReason(entry: PoolEntry): string | null {
-    const r = this.options.restart;
-    if (r.maxRequests !== undefined && entry.requestsThisGeneration >= r.maxRequests) return 'max_requests';
-    if (r.maxImports !== undefined && entry.importsThisGeneration > r.maxImports) return 'max_imports';
-    const ceiling = this.options.perWorkerMemoryCeilingKib;
+    const p = entry.policy;
+    if (p.maxRequests !== undefined && entry.requestsThisGeneration >= p.maxRequests) return 'max_requests';
+    if (p.maxImports !== undefined && entry.importsThisGeneration > p.maxImports) return 'max_imports';
     const sample = entry.lastSample;
     if (
-      ceiling !== undefined &&
+      p.memoryCeilingKib !== undefined &&
       sample?.available &&
-      measureOf(sample, this.options.memoryMeasure) >= ceiling
+      measureOf(sample, this.options.memoryMeasure) >= p.memoryCeilingKib
     ) {
       return 'memory_ceiling';
     }
@@ -254,7 +253,7 @@ export class Admission implements LeaseHost<PoolEntry> {
     const s = entry.lastSample;
     return {
       currentKib: s ? measureOf(s, this.options.memoryMeasure) : null,
-      limitKib: this.options.perWorkerMemoryCeilingKib,
+      limitKib: entry.policy.memoryCeilingKib,
       measure: this.options.memoryMeasure,
     };
   }
@@ -337,7 +336,7 @@ export class Admission implements LeaseHost<PoolEntry> {
       throw error;
     }
     const idleFor = performance.now() - entry.lastRequestEndAt;
-    const idleLimit = this.options.idleCycleAfterMs;
+    const idleLimit = entry.policy.idleCycleMs;
     const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : this.#policyReason(entry);
     if (reason) {
       try {
@@ -364,19 +363,19 @@ export class Admission implements LeaseHost<PoolEntry> {
     let handle: SupervisorHandle | null = null;
     try {
       const resolved = await p.source.resolve();
+      const policy = effectivePolicy(this.options, resolved.policy);
       handle = await this.#start(
         {
           launch: {
             ...resolved.launch,
-            hardMemoryLimitKib:
-              resolved.launch.hardMemoryLimitKib || (this.options.restart.hardMemoryLimitKib ?? 0),
+            hardMemoryLimitKib: resolved.launch.hardMemoryLimitKib || (policy.hardMemoryLimitKib ?? 0),
           },
-          restart: this.options.restart,
+          restart: policy.intensity,
           relay: { initialCredit: this.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
         },
         () => {},
       );
-      const entry = new PoolEntry(p.key, resolved, handle, (e) => this.#onExhausted(e));
+      const entry = new PoolEntry(p.key, resolved, policy, handle, (e) => this.#onExhausted(e));
       entry.state = 'leased';
       await openSession(entry);
       entry.lastSample = await handle.sample().catch(() => null);

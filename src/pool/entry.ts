@@ -8,6 +8,7 @@ import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
 import { publish } from './events.js';
+import type { EffectivePolicy } from './options.js';
 
 export type EntryState = 'starting' | 'idle' | 'leased' | 'closing' | 'closed';
 
@@ -32,6 +33,7 @@ export class PoolEntry {
   readonly key: string;
   readonly resolved: ResolvedWorker;
   readonly handle: SupervisorHandle;
+  readonly policy: EffectivePolicy;
   readonly counters: WorkerCounters = emptyCounters();
   readonly createdAt = performance.now();
   state: EntryState = 'idle';
@@ -56,11 +58,13 @@ export class PoolEntry {
   constructor(
     key: string,
     resolved: ResolvedWorker,
+    policy: EffectivePolicy,
     handle: SupervisorHandle,
     onExhausted: (e: PoolEntry) => void,
   ) {
     this.key = key;
     this.resolved = resolved;
+    this.policy = policy;
     this.handle = handle;
     this.workerVersion = handle.info?.workerVersion ?? 'unknown';
     this.lastSpawnHandshakeMs = handle.info?.spawnHandshakeMs ?? null;

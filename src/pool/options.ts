@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, makeError } from '../errors.js';
+import type { WorkerPolicy } from '../worker-spec.js';
 
 /** Workers (distinct children) the pool runs at once. */
 export const DEFAULT_MAX_WORKERS = 1;
@@ -81,4 +82,40 @@ export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
     });
   }
   return parsed.data;
+}
+
+/** The policy one worker runs under: its builder's settings over the pool's. */
+export interface EffectivePolicy {
+  readonly maxRequests: number | undefined;
+  readonly maxImports: number | undefined;
+  readonly memoryCeilingKib: number | undefined;
+  readonly idleCycleMs: number | undefined;
+  readonly hardMemoryLimitKib: number | undefined;
+  readonly intensity: {
+    readonly maxRestarts: number;
+    readonly windowMs: number;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+  };
+}
+
+/** Merge a builder's restart policy (each field it sets wins) over the pool options. */
+export function effectivePolicy(
+  options: ResolvedPoolOptions,
+  worker: WorkerPolicy | null | undefined,
+): EffectivePolicy {
+  const r = options.restart;
+  return {
+    maxRequests: worker?.maxRequests ?? r.maxRequests,
+    maxImports: worker?.maxImports ?? r.maxImports,
+    memoryCeilingKib: worker?.memoryCeilingKib ?? options.perWorkerMemoryCeilingKib,
+    idleCycleMs: worker?.idleCycleMs ?? options.idleCycleAfterMs,
+    hardMemoryLimitKib: r.hardMemoryLimitKib,
+    intensity: {
+      maxRestarts: worker?.restartIntensity?.maxRestarts ?? r.maxRestarts,
+      windowMs: worker?.restartIntensity?.windowMs ?? r.windowMs,
+      backoffBaseMs: r.backoffBaseMs,
+      backoffMaxMs: r.backoffMaxMs,
+    },
+  };
 }

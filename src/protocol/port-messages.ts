@@ -102,6 +102,19 @@ export interface RequestStats {
   readonly sessionReopened: boolean;
 }
 
+/** Stats of a request that never reached the child. */
+export function emptyRequestStats(rowsDelivered = 0): RequestStats {
+  return {
+    rowsDelivered,
+    payloadBytes: 0,
+    diagnostics: 0,
+    progressTicks: 0,
+    backpressureWaits: 0,
+    elapsedMs: 0,
+    sessionReopened: false,
+  };
+}
+
 /** Memory of the child and its descendants, in KiB, by measure. */
 export interface MemorySample {
   readonly available: boolean;

@@ -51,23 +51,16 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
         'the rows of this stream were transferred to another thread',
       );
     }
-    this.#consumer ??= new RowPortConsumer<Row>(this.#port, this.#options);
+    // Iteration ends only once the summary has been decoded, so a summary failure surfaces there.
+    this.#consumer ??= new RowPortConsumer<Row>(this.#port, {
+      ...this.#options,
+      beforeDone: () => this.summary,
+    });
     return this.#consumer;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<LeanWorkerDataRow<Row>> {
-    const inner = this.#ensureConsumer()[Symbol.asyncIterator]();
-    return {
-      next: async () => {
-        const result = await inner.next();
-        if (result.done) await this.summary;
-        return result;
-      },
-      return: async () => {
-        await inner.return?.();
-        return { done: true, value: undefined };
-      },
-    };
+    return this.#ensureConsumer()[Symbol.asyncIterator]();
   }
 
   /** Read every row, then the summary; rows are returned only if the stream succeeded. */

@@ -5,15 +5,16 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, errorFromWire, LeanWorkerError, makeError } from '../errors.js';
-import type {
-  BatchItem,
-  DiagnosticItem,
-  LeanWorkerDataRow,
-  ProgressItem,
-  RequestOutcome,
-  RowPortMessage,
-  RowPortReply,
-  StreamSummaryData,
+import {
+  type BatchItem,
+  type DiagnosticItem,
+  emptyRequestStats,
+  type LeanWorkerDataRow,
+  type ProgressItem,
+  type RequestOutcome,
+  type RowPortMessage,
+  type RowPortReply,
+  type StreamSummaryData,
 } from '../protocol/port-messages.js';
 
 export interface RowConsumerOptions<Row> {
@@ -21,6 +22,8 @@ export interface RowConsumerOptions<Row> {
   readonly decodeRow?: ((row: LeanWorkerDataRow) => LeanWorkerDataRow<Row>) | undefined;
   readonly onDiagnostic?: ((event: DiagnosticItem) => void) | undefined;
   readonly onProgress?: ((event: ProgressItem) => void) | undefined;
+  /** Awaited once the last row has been read, before the iterator reports done. */
+  readonly beforeDone?: (() => Promise<unknown>) | undefined;
 }
 
 export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerDataRow<Row>> {
@@ -56,15 +59,7 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
           error: { code: ErrorCode.WORKER_UNAVAILABLE, message: 'row producer closed without an outcome' },
           workEnteredChild: true,
           restarted: false,
-          stats: {
-            rowsDelivered: this.rowsSeen,
-            payloadBytes: 0,
-            diagnostics: 0,
-            progressTicks: 0,
-            backpressureWaits: 0,
-            elapsedMs: 0,
-            sessionReopened: false,
-          },
+          stats: emptyRequestStats(this.rowsSeen),
         },
       });
     });
@@ -119,7 +114,10 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
         return { done: false, value: this.#decode(item) };
       }
       if (this.#outcome) {
-        if (this.#outcome.ok) return { done: true, value: undefined };
+        if (this.#outcome.ok) {
+          await this.#options.beforeDone?.();
+          return { done: true, value: undefined };
+        }
         throw errorFromWire(this.#outcome.error);
       }
       await new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
 import { CHILD_ENV_ALLOWLIST } from '../../src/capability/child-env.js';
 import { HandshakeError, MetadataMismatchError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { caughtError } from '../helpers/errors.js';
 
 const bin = path.resolve(import.meta.dirname, '../../fixtures/bin');
 const projects = path.resolve(import.meta.dirname, '../../fixtures/lake/projects');
@@ -25,17 +26,6 @@ const base = {
   lakeCommand: lake,
   leanCommand: lean,
 };
-
-async function caught(
-  run: () => Promise<unknown>,
-): Promise<{ code: string; facts: Record<string, unknown> }> {
-  try {
-    await run();
-  } catch (err) {
-    return err as { code: string; facts: Record<string, unknown> };
-  }
-  throw new Error('expected an error');
-}
 
 describe('LeanWorkerCapabilityBuilder options and key', () => {
   it('rejects unknown keys with INVALID_OPTIONS', () => {
@@ -158,7 +148,7 @@ describe('child location and environment', () => {
       { ...base, worker: { command: child } },
       { env: { ...baseEnv, FAKE_LAKE_EXIT: '1', FAKE_LAKE_OUTPUT: 'error: unknown target' } },
     );
-    const err = await caught(() => builder.resolve());
+    const err = await caughtError(() => builder.resolve());
     expect(err.code).toBe(ErrorCode.CAPABILITY_BUILD);
     expect(err.facts).toMatchObject({ exitCode: 1, args: ['build', 'Core:shared'], timedOut: false });
     expect(String(err.facts.outputTail)).toContain('unknown target');
@@ -169,7 +159,7 @@ describe('child location and environment', () => {
       { ...base, worker: { command: child }, buildTimeoutMs: 200 },
       { env: { ...baseEnv, FAKE_LAKE_SLEEP_MS: '20000' } },
     );
-    const err = await caught(() => builder.resolve());
+    const err = await caughtError(() => builder.resolve());
     expect([err.code, err.facts.timedOut]).toEqual([ErrorCode.CAPABILITY_BUILD, true]);
   });
 
@@ -178,7 +168,7 @@ describe('child location and environment', () => {
       { ...base, worker: { command: child } },
       { env: { ...baseEnv, FAKE_LEAN_FAIL: '1' } },
     );
-    const err = await caught(() => builder.resolve());
+    const err = await caughtError(() => builder.resolve());
     expect([err.code, err.facts.bootstrapCode]).toEqual([ErrorCode.BOOTSTRAP, BootstrapCode.STARTUP_FAILED]);
   });
 });

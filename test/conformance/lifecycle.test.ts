@@ -31,6 +31,7 @@ describe('conformance: shutdown and reaping', () => {
     const report = await sup.handle.shutdown('graceful');
     expect(report.outcome).toBe('graceful_timed_out_killed');
     expect(report.exit?.signal).toBe('SIGKILL');
+    expect(report.killWaitMs).not.toBeNull();
     expect(pidGone(pid)).toBe(true);
   });
 

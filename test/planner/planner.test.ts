@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LeanModuleSetFingerprint } from '../../src/lake/discover.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { caughtError } from '../helpers/errors.js';
 
 const projects = path.resolve(import.meta.dirname, '../../fixtures/lake/projects');
 const fakeFingerprint: LeanModuleSetFingerprint = {
@@ -14,16 +15,6 @@ const fakeFingerprint: LeanModuleSetFingerprint = {
   sourceMaxMtimeNs: '0',
   contentSha256: null,
 };
-async function planError(
-  run: () => Promise<unknown>,
-): Promise<{ code: string; facts: Record<string, unknown> }> {
-  try {
-    await run();
-  } catch (err) {
-    return err as { code: string; facts: Record<string, unknown> };
-  }
-  throw new Error('expected a planning error');
-}
 
 describe('LeanWorkerImportPlanner', () => {
   it('plans a Lake project deterministically, grouped by source root and imports', async () => {
@@ -111,11 +102,11 @@ describe('LeanWorkerImportPlanner', () => {
 
   it('types invalid names, unresolved targets, discovery failures and malformed headers', async () => {
     const planner = new LeanWorkerImportPlanner({ projectRoot: projects, package: 'p', libName: 'L' });
-    const bad = await planError(() =>
+    const bad = await caughtError(() =>
       planner.planWorkItems([{ module: 'A.9b', path: '/x', sourceRoot: 'A', imports: [] }], fakeFingerprint),
     );
     expect([bad.code, bad.facts.kind]).toEqual([ErrorCode.PLAN, 'invalid_module_name']);
-    const target = await planError(() =>
+    const target = await caughtError(() =>
       new LeanWorkerImportPlanner({
         projectRoot: path.join(projects, 'lean-dsl'),
         package: 'p',
@@ -123,7 +114,7 @@ describe('LeanWorkerImportPlanner', () => {
       }).planLakeProject(),
     );
     expect([target.code, target.facts.kind]).toEqual([ErrorCode.PLAN, 'unresolved_capability_target']);
-    const discovery = await planError(() =>
+    const discovery = await caughtError(() =>
       new LeanWorkerImportPlanner({
         projectRoot: path.join(projects, 'invalid-name'),
         package: 'p',

@@ -28,6 +28,16 @@ describe('restart policy', () => {
     expect(pool.snapshot().requests).toBe(1);
   });
 
+  it("applies the builder's own restart policy over the pool's", async () => {
+    const pool = makePool({ maxWorkers: 1 });
+    const builder = source(['A']).with({ restartPolicy: { maxRequests: 1 } });
+    const lease = await pool.acquireLease(builder);
+    await lease.runJsonCommand(echo, { x: 1 });
+    const error = await rejection(lease.runJsonCommand(echo, { x: 2 }), ErrorCode.LEASE_INVALIDATED);
+    expect(error.facts.reason).toBe('max_requests');
+    expect(pool.snapshot().requests).toBe(1);
+  });
+
   it('cycles a worker that sat idle longer than idleCycleAfterMs', async () => {
     const pool = makePool({ maxWorkers: 1, idleCycleAfterMs: 50 });
     const first = await pool.acquireLease(source(['A']));

@@ -22,18 +22,6 @@ describe('shutdown', () => {
     expect(pidGone(pid)).toBe(true);
   });
 
-  it('escalates to a kill when the child ignores terminate and SIGTERM', async () => {
-    const sup = await startSupervisor('misbehaving', ['ignore-terminate'], {
-      launch: { shutdownTimeoutMs: 300 },
-    });
-    const pid = sup.pid;
-    const report = await sup.handle.shutdown('graceful');
-    expect(report.outcome).toBe('graceful_timed_out_killed');
-    expect(report.exit?.signal).toBe('SIGKILL');
-    expect(report.killWaitMs).not.toBeNull();
-    expect(pidGone(pid)).toBe(true);
-  });
-
   it('kills at once in kill mode', async () => {
     const sup = await startSupervisor('test-child');
     const pid = sup.pid;
