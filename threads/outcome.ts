@@ -132,3 +132,8 @@ export function exitError(
         facts,
       );
 }
+
+/** A request aborted by the caller (before it was sent, or killed in flight). */
+export function abortedError(spec: { readonly request: { readonly op: string } }, reason: string): WireError {
+  return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
+}

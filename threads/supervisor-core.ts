@@ -22,10 +22,11 @@ import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import { type StartedChild, StartFailure, startChild } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
-import { exitError, wireError } from './outcome.js';
+import { abortedError, exitError, wireError } from './outcome.js';
 import { type RelayOptions, RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
 import { RestartIntensity, type RestartIntensityOptions } from './restart-intensity.js';
+import { stopChild } from './stop.js';
 import { InFlightWatch } from './watch.js';
 
 export interface SupervisorConfig {
@@ -206,7 +207,11 @@ export class SupervisorCore {
       throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
     const current = this.#current;
     this.#current = null;
-    if (current) await this.#gracefulStop(current.child);
+    if (current) {
+      await stopChild(current.child, 'graceful', this.#config.launch, (why) =>
+        this.#emit({ type: 'kill', generation: this.#generation, reason: why }),
+      );
+    }
     this.#respawn(reason);
     if (this.#ready) await this.#ready;
     const failure = this.#unavailable();
@@ -234,29 +239,9 @@ export class SupervisorCore {
         workEnteredChild: true,
       });
     }
-    let report: ShutdownReport;
-    if (!current || current.child.exit) {
-      report = {
-        outcome: 'already_exited',
-        elapsedMs: 0,
-        gracefulWaitMs: 0,
-        killWaitMs: null,
-        exit: current?.child.exit ?? null,
-      };
-    } else if (mode === 'kill') {
-      const t = performance.now();
-      current.child.killGroup();
-      const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
-      report = {
-        outcome: 'kill_only',
-        elapsedMs: 0,
-        gracefulWaitMs: 0,
-        killWaitMs: performance.now() - t,
-        exit,
-      };
-    } else {
-      report = await this.#gracefulStop(current.child);
-    }
+    const report = await stopChild(current?.child ?? null, mode, this.#config.launch, (reason) =>
+      this.#emit({ type: 'kill', generation: this.#generation, reason }),
+    );
     this.#state = 'closed';
     return { ...report, elapsedMs: performance.now() - began };
   }
@@ -425,35 +410,4 @@ export class SupervisorCore {
     })();
     return true;
   }
-
-  async #gracefulStop(child: ChildHandle): Promise<ShutdownReport> {
-    const launch = this.#config.launch;
-    const t0 = performance.now();
-    let written = !child.process.stdin.destroyed;
-    try {
-      child.process.stdout.resume();
-      if (written) child.process.stdin.write(encodeRequest({ op: 'terminate' }));
-    } catch {
-      written = false;
-    }
-    let exit = written ? await child.waitExit(launch.shutdownTimeoutMs) : null;
-    const gracefulWaitMs = performance.now() - t0;
-    if (exit)
-      return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
-    const t1 = performance.now();
-    this.#emit({ type: 'kill', generation: this.#generation, reason: 'shutdown_timeout' });
-    child.killGroup();
-    exit = await child.waitExit(launch.killWaitTimeoutMs);
-    return {
-      outcome: written ? 'graceful_timed_out_killed' : 'graceful_protocol_failed_killed',
-      elapsedMs: performance.now() - t0,
-      gracefulWaitMs,
-      killWaitMs: performance.now() - t1,
-      exit,
-    };
-  }
-}
-
-function abortedError(spec: SupervisorRequest, reason: string): WireError {
-  return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
 }

@@ -3,10 +3,9 @@
  * idle workers of other keys, the waiter queue, quarantine of crash-looping keys, and the lease
  * host (policy before commands, bookkeeping after outcomes, release).
  */
-import { MessageChannel } from 'node:worker_threads';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import { LeanWorkerSessionLease, type LeaseHost } from '../lease.js';
-import type { RequestOutcome, ShutdownReport, SupervisorEvent } from '../protocol/port-messages.js';
+import { LeanWorkerSessionLease } from '../lease.js';
+import type { ShutdownReport, SupervisorEvent } from '../protocol/port-messages.js';
 import {
   type SupervisorConfig,
   type SupervisorHandle,
@@ -16,7 +15,8 @@ import type { ResolvedWorker } from '../worker-spec.js';
 import { type AdmissionCounters, addCounters, emptyAdmissionCounters, emptyCounters } from './counters.js';
 import { PoolEntry } from './entry.js';
 import { publish } from './events.js';
-import { MemoryPolicy, measureOf } from './memory-policy.js';
+import { PoolLeaseHost } from './lease-host.js';
+import { MemoryPolicy } from './memory-policy.js';
 import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
 import { openSession } from './session-open.js';
 import { WaiterQueue } from './waiters.js';
@@ -31,7 +31,7 @@ interface Pending {
   readonly source: Source;
 }
 
-export class Admission implements LeaseHost<PoolEntry> {
+export class Admission {
   readonly options: ResolvedPoolOptions;
   readonly counters: AdmissionCounters = emptyAdmissionCounters();
   readonly retired = emptyCounters();
@@ -45,7 +45,7 @@ export class Admission implements LeaseHost<PoolEntry> {
   readonly #sources = new Map<string, Source>();
   readonly #closing = new Set<Promise<ShutdownReport>>();
   #starting = 0;
-  #nextId = 1;
+  readonly #leaseHost = new PoolLeaseHost(this);
   #closed = false;
   #sampler: NodeJS.Timeout | null = null;
   #releaseWaiters: (() => void)[] = [];
@@ -130,64 +130,16 @@ export class Admission implements LeaseHost<PoolEntry> {
   grant(entry: PoolEntry, requestTimeoutMs: number): LeanWorkerSessionLease {
     this.counters.leasesGranted += 1;
     publish('lease-granted', { key: entry.key, generation: entry.generation });
-    return new LeanWorkerSessionLease<PoolEntry>(this, entry, entry.generation, requestTimeoutMs) as never;
+    return new LeanWorkerSessionLease<PoolEntry>(
+      this.#leaseHost,
+      entry,
+      entry.generation,
+      requestTimeoutMs,
+    ) as never;
   }
 
-  // ---- lease host ----
-
-  generation(entry: PoolEntry): number {
-    return entry.generation;
-  }
-
-  beforeCommand(entry: PoolEntry, _generation: number): LeanWorkerError | null {
-    const reason = this.#policyReason(entry);
-    if (!reason) return null;
-    void this.#cycle(entry, reason).catch(() => {});
-    return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
-      facts: { reason, ...(reason === 'memory_ceiling' ? this.#memoryFacts(entry) : {}) },
-    });
-  }
-
-  run(
-    entry: PoolEntry,
-    request: import('../protocol/messages.js').Request,
-    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
-    stream: boolean,
-  ) {
-    const id = this.#nextId++;
-    const channel = stream ? new MessageChannel() : null;
-    const started = performance.now();
-    const first = entry.counters.requests === 0;
-    entry.counters.requests += 1;
-    entry.requestsThisGeneration += 1;
-    if (stream) entry.counters.streamRequests += 1;
-    publish('request-admitted', { key: entry.key, generation: entry.generation, operation: request.op });
-    const outcome = entry.handle
-      .request(
-        {
-          id,
-          generation: entry.generation,
-          request,
-          timeoutMs: options.timeoutMs,
-          idleTimeoutMs: options.idleTimeoutMs ?? 0,
-          session: entry.resolved.session,
-        },
-        channel?.port2 ?? null,
-      )
-      .then((o) => {
-        this.#afterOutcome(entry, o, stream, performance.now() - started, first);
-        return o;
-      });
-    return { id, port: channel?.port1 ?? null, outcome };
-  }
-
-  cancel(entry: PoolEntry, id: number): void {
-    entry.handle.cancel(id, 'aborted');
-  }
-
-  release(entry: PoolEntry): void {
-    this.counters.leasesReleased += 1;
-    publish('lease-released', { key: entry.key, generation: entry.generation });
+  /** Put a released entry back to work (or retire it) and serve the queue. */
+  returnEntry(entry: PoolEntry): void {
     if (entry.state !== 'leased') return;
     entry.state = 'idle';
     entry.lastUsedAt = performance.now();
@@ -196,73 +148,14 @@ export class Admission implements LeaseHost<PoolEntry> {
     this.#pump();
   }
 
-  async cycle(entry: PoolEntry): Promise<void> {
-    await this.#cycle(entry, 'explicit');
-  }
-
-  snapshot(entry: PoolEntry): Record<string, unknown> {
-    return { ...entry.counters, generation: entry.generation, memory: entry.lastSample };
-  }
-
-  // ---- internals ----
-
-  #afterOutcome(
-    entry: PoolEntry,
-    o: RequestOutcome,
-    stream: boolean,
-    elapsedMs: number,
-    first: boolean,
-  ): void {
-    entry.lastRequestEndAt = performance.now();
-    entry.counters.dataRowsDelivered += o.stats.rowsDelivered;
-    entry.counters.dataRowPayloadBytes += o.stats.payloadBytes;
-    entry.counters.backpressureWaits += o.stats.backpressureWaits;
-    if (first) entry.lastFirstCommandMs = elapsedMs;
-    else entry.lastWarmCommandMs = elapsedMs;
-    if (stream) {
-      entry.counters.streamElapsedMs += o.stats.elapsedMs;
-      if (o.ok) entry.counters.streamSuccesses += 1;
-      else {
-        entry.counters.streamFailures += 1;
-        if (o.stats.backpressureWaits > 0) entry.counters.backpressureFailures += 1;
-      }
-    }
-    const outcomeFacts = { key: entry.key, generation: o.generation, ok: o.ok, elapsedMs };
-    publish('terminal-outcome', o.ok ? outcomeFacts : { ...outcomeFacts, code: o.error.code });
-    if (!o.ok && o.error.code === ErrorCode.TIMEOUT)
-      publish('timeout', { ...outcomeFacts, ...o.error.facts });
-    if (o.ok && o.response.status === 'host_session_opened') entry.importsThisGeneration += 1;
-  }
-
-  #policyReason(entry: PoolEntry): string | null {
-    const p = entry.policy;
-    if (p.maxRequests !== undefined && entry.requestsThisGeneration >= p.maxRequests) return 'max_requests';
-    if (p.maxImports !== undefined && entry.importsThisGeneration > p.maxImports) return 'max_imports';
-    const sample = entry.lastSample;
-    if (
-      p.memoryCeilingKib !== undefined &&
-      sample?.available &&
-      measureOf(sample, this.options.memoryMeasure) >= p.memoryCeilingKib
-    ) {
-      return 'memory_ceiling';
-    }
-    return null;
-  }
-
-  #memoryFacts(entry: PoolEntry): Record<string, unknown> {
-    const s = entry.lastSample;
-    return {
-      currentKib: s ? measureOf(s, this.options.memoryMeasure) : null,
-      limitKib: entry.policy.memoryCeilingKib,
-      measure: this.options.memoryMeasure,
-    };
-  }
-
-  async #cycle(entry: PoolEntry, reason: string): Promise<void> {
+  /** Replace an entry's child; the new generation invalidates leases of the old one. */
+  async cycleEntry(entry: PoolEntry, reason: string): Promise<void> {
     entry.lastRestartReason = reason;
     await entry.handle.cycle(reason);
     entry.lastSample = await entry.handle.sample().catch(() => null);
   }
+
+  // ---- internals ----
 
   #freeSlots(): number {
     return this.options.maxWorkers - this.entries.size - this.#starting;
@@ -337,10 +230,13 @@ export class Admission implements LeaseHost<PoolEntry> {
     }
     const idleFor = performance.now() - entry.lastRequestEndAt;
     const idleLimit = entry.policy.idleCycleMs;
-    const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : this.#policyReason(entry);
+    const reason =
+      idleLimit !== undefined && idleFor >= idleLimit
+        ? 'idle'
+        : entry.policyReason(this.options.memoryMeasure);
     if (reason) {
       try {
-        await this.#cycle(entry, reason);
+        await this.cycleEntry(entry, reason);
       } catch (error) {
         this.#retire(entry, 'kill');
         throw error;
@@ -446,14 +342,7 @@ export class Admission implements LeaseHost<PoolEntry> {
     this.#sampler = setInterval(() => {
       for (const entry of this.entries) {
         if (entry.state === 'closing' || entry.handle.closed) continue;
-        void entry.handle
-          .sample(this.options.memoryMeasure === 'pss')
-          .then((s) => {
-            entry.lastSample = s;
-            if (!s.available) entry.counters.memorySamplesUnavailable += 1;
-            else entry.peakPrivateKib = Math.max(entry.peakPrivateKib, s.privateKib);
-          })
-          .catch(() => {});
+        void entry.refreshSample(this.options.memoryMeasure === 'pss');
       }
     }, this.options.memorySampleIntervalMs);
     this.#sampler.unref();

@@ -3,12 +3,18 @@
  * its last memory sample. The entry never leaves the pool module; callers see only leases and
  * snapshots.
  */
-import type { MemorySample, SupervisorEvent } from '../protocol/port-messages.js';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { Request } from '../protocol/messages.js';
+import type { MemorySample, RequestOutcome, SupervisorEvent } from '../protocol/port-messages.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
 import { publish } from './events.js';
-import type { EffectivePolicy } from './options.js';
+import { measureOf } from './memory-policy.js';
+import type { EffectivePolicy, ResolvedPoolOptions } from './options.js';
+
+type Measure = ResolvedPoolOptions['memoryMeasure'];
 
 export type EntryState = 'starting' | 'idle' | 'leased' | 'closing' | 'closed';
 
@@ -75,6 +81,95 @@ export class PoolEntry {
 
   get generation(): number {
     return this.handle.generation;
+  }
+
+  /** Send one request to the child; a stream gets a fresh row port. */
+  startRequest(
+    id: number,
+    request: Request,
+    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
+    stream: boolean,
+  ): { port: MessagePort | null; outcome: Promise<RequestOutcome> } {
+    const channel = stream ? new MessageChannel() : null;
+    const started = performance.now();
+    const first = this.counters.requests === 0;
+    this.counters.requests += 1;
+    this.requestsThisGeneration += 1;
+    if (stream) this.counters.streamRequests += 1;
+    publish('request-admitted', { key: this.key, generation: this.generation, operation: request.op });
+    const outcome = this.handle
+      .request(
+        {
+          id,
+          generation: this.generation,
+          request,
+          timeoutMs: options.timeoutMs,
+          idleTimeoutMs: options.idleTimeoutMs ?? 0,
+          session: this.resolved.session,
+        },
+        channel?.port2 ?? null,
+      )
+      .then((o) => {
+        this.#recordOutcome(o, stream, performance.now() - started, first);
+        return o;
+      });
+    return { port: channel?.port1 ?? null, outcome };
+  }
+
+  /** Count one request's outcome and publish it. */
+  #recordOutcome(o: RequestOutcome, stream: boolean, elapsedMs: number, first: boolean): void {
+    this.lastRequestEndAt = performance.now();
+    this.counters.dataRowsDelivered += o.stats.rowsDelivered;
+    this.counters.dataRowPayloadBytes += o.stats.payloadBytes;
+    this.counters.backpressureWaits += o.stats.backpressureWaits;
+    if (first) this.lastFirstCommandMs = elapsedMs;
+    else this.lastWarmCommandMs = elapsedMs;
+    if (stream) {
+      this.counters.streamElapsedMs += o.stats.elapsedMs;
+      if (o.ok) this.counters.streamSuccesses += 1;
+      else {
+        this.counters.streamFailures += 1;
+        if (o.stats.backpressureWaits > 0) this.counters.backpressureFailures += 1;
+      }
+    }
+    const facts = { key: this.key, generation: o.generation, ok: o.ok, elapsedMs };
+    publish('terminal-outcome', o.ok ? facts : { ...facts, code: o.error.code });
+    if (!o.ok && o.error.code === ErrorCode.TIMEOUT) publish('timeout', { ...facts, ...o.error.facts });
+    if (o.ok && o.response.status === 'host_session_opened') this.importsThisGeneration += 1;
+  }
+
+  /** Why the policy wants this worker cycled before more work, or null. */
+  policyReason(measure: Measure): string | null {
+    const p = this.policy;
+    if (p.maxRequests !== undefined && this.requestsThisGeneration >= p.maxRequests) return 'max_requests';
+    if (p.maxImports !== undefined && this.importsThisGeneration > p.maxImports) return 'max_imports';
+    const sample = this.lastSample;
+    if (
+      p.memoryCeilingKib !== undefined &&
+      sample?.available &&
+      measureOf(sample, measure) >= p.memoryCeilingKib
+    ) {
+      return 'memory_ceiling';
+    }
+    return null;
+  }
+
+  /** Figures of a memory-ceiling decision. */
+  memoryFacts(measure: Measure): Record<string, unknown> {
+    const s = this.lastSample;
+    return { currentKib: s ? measureOf(s, measure) : null, limitKib: this.policy.memoryCeilingKib, measure };
+  }
+
+  /** Take a fresh memory sample of the child tree (background sampler; never on the request path). */
+  async refreshSample(withPss: boolean): Promise<void> {
+    try {
+      const s = await this.handle.sample(withPss);
+      this.lastSample = s;
+      if (!s.available) this.counters.memorySamplesUnavailable += 1;
+      else this.peakPrivateKib = Math.max(this.peakPrivateKib, s.privateKib);
+    } catch {
+      // the supervisor thread is gone; the entry is being retired
+    }
   }
 
   #onEvent(event: SupervisorEvent, onExhausted: (e: PoolEntry) => void): void {

@@ -1,0 +1,70 @@
+/**
+ * What a lease may ask of the pool: the worker's generation, the policy check before a command,
+ * running a request, cancelling it, cycling the worker, returning it, and its counters.
+ */
+import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import type { LeaseHost } from '../lease.js';
+import type { Request } from '../protocol/messages.js';
+import type { AdmissionCounters } from './counters.js';
+import type { PoolEntry } from './entry.js';
+import { publish } from './events.js';
+import type { ResolvedPoolOptions } from './options.js';
+
+/** The parts of admission a lease host needs. */
+interface LeasePool {
+  readonly options: ResolvedPoolOptions;
+  readonly counters: AdmissionCounters;
+  cycleEntry(entry: PoolEntry, reason: string): Promise<void>;
+  returnEntry(entry: PoolEntry): void;
+}
+
+export class PoolLeaseHost implements LeaseHost<PoolEntry> {
+  readonly #pool: LeasePool;
+  #nextId = 1;
+
+  constructor(pool: LeasePool) {
+    this.#pool = pool;
+  }
+
+  generation(entry: PoolEntry): number {
+    return entry.generation;
+  }
+
+  beforeCommand(entry: PoolEntry, _generation: number): LeanWorkerError | null {
+    const measure = this.#pool.options.memoryMeasure;
+    const reason = entry.policyReason(measure);
+    if (!reason) return null;
+    void this.#pool.cycleEntry(entry, reason).catch(() => {});
+    return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
+      facts: { reason, ...(reason === 'memory_ceiling' ? entry.memoryFacts(measure) : {}) },
+    });
+  }
+
+  run(
+    entry: PoolEntry,
+    request: Request,
+    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
+    stream: boolean,
+  ) {
+    const id = this.#nextId++;
+    return { id, ...entry.startRequest(id, request, options, stream) };
+  }
+
+  cancel(entry: PoolEntry, id: number): void {
+    entry.handle.cancel(id, 'aborted');
+  }
+
+  release(entry: PoolEntry): void {
+    this.#pool.counters.leasesReleased += 1;
+    publish('lease-released', { key: entry.key, generation: entry.generation });
+    this.#pool.returnEntry(entry);
+  }
+
+  async cycle(entry: PoolEntry): Promise<void> {
+    await this.#pool.cycleEntry(entry, 'explicit');
+  }
+
+  snapshot(entry: PoolEntry): Record<string, unknown> {
+    return { ...entry.counters, generation: entry.generation, memory: entry.lastSample };
+  }
+}

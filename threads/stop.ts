@@ -1,0 +1,58 @@
+/**
+ * Stopping one child and saying how: already gone, graceful (`terminate`, then wait), graceful
+ * that timed out or could not be written (then kill), or kill only. Every path ends with the
+ * child reaped or the kill wait spent.
+ */
+import { encodeRequest } from '../src/protocol/encode.js';
+import type { ShutdownReport } from '../src/protocol/port-messages.js';
+import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { ChildHandle } from './child-process.js';
+
+type Timeouts = Pick<WorkerLaunchSpec, 'shutdownTimeoutMs' | 'killWaitTimeoutMs'>;
+
+/** Stop `child` (null: there is none) in `mode`; `onKill` runs before a kill is sent. */
+export async function stopChild(
+  child: ChildHandle | null,
+  mode: 'graceful' | 'kill',
+  timeouts: Timeouts,
+  onKill: (reason: string) => void,
+): Promise<ShutdownReport> {
+  const t0 = performance.now();
+  if (!child || child.exit) {
+    return {
+      outcome: 'already_exited',
+      elapsedMs: 0,
+      gracefulWaitMs: 0,
+      killWaitMs: null,
+      exit: child?.exit ?? null,
+    };
+  }
+  let written = false;
+  let gracefulWaitMs = 0;
+  if (mode === 'graceful') {
+    written = !child.process.stdin.destroyed;
+    try {
+      child.process.stdout.resume();
+      if (written) child.process.stdin.write(encodeRequest({ op: 'terminate' }));
+    } catch {
+      written = false;
+    }
+    const exit = written ? await child.waitExit(timeouts.shutdownTimeoutMs) : null;
+    gracefulWaitMs = performance.now() - t0;
+    if (exit)
+      return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
+    onKill('shutdown_timeout');
+  }
+  const t1 = performance.now();
+  child.killGroup();
+  const exit = await child.waitExit(timeouts.killWaitTimeoutMs);
+  const outcome =
+    mode === 'kill' ? 'kill_only' : written ? 'graceful_timed_out_killed' : 'graceful_protocol_failed_killed';
+  return {
+    outcome,
+    elapsedMs: performance.now() - t0,
+    gracefulWaitMs,
+    killWaitMs: performance.now() - t1,
+    exit,
+  };
+}
