@@ -1,0 +1,117 @@
+/**
+ * A fixture child driven directly from the calling thread with the protocol codec: no pool, no
+ * supervisor thread, no port. The baseline the pool is compared against.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { DEFAULT_FRAME_BYTES } from '../../src/index.js';
+import {
+  type ChildMessage,
+  decodeChildMessage,
+  encodeConfigureFrameLimit,
+  encodeRequest,
+  FrameDecoder,
+} from '../../src/protocol/index.js';
+
+export class BareChild {
+  readonly #proc: ChildProcessWithoutNullStreams;
+  readonly #decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
+  #onMessage: ((message: ChildMessage, bytes: number) => void) | null = null;
+  #queued: { message: ChildMessage; bytes: number }[] = [];
+
+  private constructor(script: string, args: readonly string[]) {
+    this.#proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#proc.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    this.#proc.stdout.on('data', (chunk: Buffer) => {
+      const frames = this.#decoder.push(chunk);
+      const lengths = this.#decoder.frameLengths;
+      for (let i = 0; i < frames.length; i++) {
+        const message = decodeChildMessage(frames[i] as string);
+        const bytes = (lengths[i] as number) + 4;
+        if (this.#onMessage) this.#onMessage(message, bytes);
+        else this.#queued.push({ message, bytes });
+      }
+    });
+  }
+
+  /** Spawn, read the handshake, send configure_frame_limit. */
+  static async start(script: string, args: readonly string[] = []): Promise<BareChild> {
+    const child = new BareChild(script, args);
+    try {
+      const handshake = await child.#next();
+      if (handshake.type !== 'handshake') throw new Error(`expected handshake, got ${handshake.type}`);
+    } catch (error) {
+      child.kill();
+      throw error;
+    }
+    child.#proc.stdin.write(encodeConfigureFrameLimit(DEFAULT_FRAME_BYTES));
+    return child;
+  }
+
+  #next(): Promise<ChildMessage> {
+    const queued = this.#queued.shift();
+    if (queued) return Promise.resolve(queued.message);
+    return new Promise((resolve) => {
+      this.#onMessage = (message) => {
+        this.#onMessage = null;
+        resolve(message);
+      };
+    });
+  }
+
+  /** run_data_stream `rows {count}`: decode and count rows until the terminal response. */
+  stream(count: number): Promise<{ rows: number; bytes: number; checksum: number }> {
+    return new Promise((resolve, reject) => {
+      let rows = 0;
+      let bytes = 0;
+      let checksum = 0;
+      this.#onMessage = (message, frameBytes) => {
+        bytes += frameBytes;
+        if (message.type === 'data_row') {
+          rows += 1;
+          checksum += (message.body.payload as { i: number }).i;
+          return;
+        }
+        if (message.type === 'response') {
+          this.#onMessage = null;
+          if (message.body.status === 'stream_complete') resolve({ rows, bytes, checksum });
+          else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
+        }
+      };
+      this.#proc.stdin.write(
+        encodeRequest({
+          op: 'run_data_stream',
+          export: 'rows',
+          request_json: JSON.stringify({ count }),
+          progress: false,
+        }),
+      );
+    });
+  }
+
+  /** json_command `echo {x}`: one round trip; returns the decoded response. */
+  async echo(x: number): Promise<unknown> {
+    const reply = this.#next();
+    this.#proc.stdin.write(
+      encodeRequest({ op: 'json_command', export: 'echo', request_json: JSON.stringify({ x }) }),
+    );
+    const message = await reply;
+    if (message.type !== 'response' || message.body.status !== 'json_command') {
+      throw new Error(`echo failed: ${JSON.stringify(message)}`);
+    }
+    return JSON.parse(message.body.response_json);
+  }
+
+  kill(): void {
+    if (this.#proc.exitCode === null && this.#proc.signalCode === null) this.#proc.kill('SIGKILL');
+  }
+
+  /** terminate, then SIGKILL after 2 s. */
+  async stop(): Promise<void> {
+    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.#proc.once('exit', resolve));
+    this.#proc.stdin.end(encodeRequest({ op: 'terminate' }));
+    const timer = setTimeout(() => this.kill(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

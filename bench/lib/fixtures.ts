@@ -1,0 +1,70 @@
+/** Fixture children, builders and typed commands the benchmarks share. */
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  defineJsonCommand,
+  defineStreamingCommand,
+  fixturePath,
+  LeanWorkerCapabilityBuilder,
+} from '../../src/index.js';
+import { PACKAGE_ROOT } from './report.js';
+
+/** The fast row producer (`rows`, `echo`). */
+export const FAST_ROWS_CHILD = fixturePath('children/fast-rows');
+/** The general test child (`--open-kib` allocates real memory on session open). */
+export const TEST_CHILD = fixturePath('children/test-child');
+
+export const relativeToRoot = (file: string): string => path.relative(PACKAGE_ROOT, file);
+
+export const fastRows = defineStreamingCommand({
+  export: 'rows',
+  request: z.object({ count: z.number().int().nonnegative() }),
+  row: z.object({ i: z.number(), name: z.string(), type: z.string() }),
+  summary: z.object({ rows: z.number() }),
+});
+
+export const echo = defineJsonCommand({
+  export: 'echo',
+  request: z.object({ x: z.number() }),
+  response: z.object({ echo: z.object({ x: z.number() }) }),
+});
+
+/** test-child `forever`: rows until stopped. */
+export const forever = defineStreamingCommand({
+  export: 'forever',
+  request: z.object({}),
+  row: z.unknown(),
+  summary: z.unknown(),
+});
+
+/** test-child `crash_after`: rows, then the child exits with a code. */
+export const crashAfter = defineStreamingCommand({
+  export: 'crash_after',
+  request: z.object({ rows: z.number() }),
+  row: z.unknown(),
+  summary: z.unknown(),
+});
+
+/** A builder over the fast row producer. */
+export function fastRowsSource(): LeanWorkerCapabilityBuilder {
+  return new LeanWorkerCapabilityBuilder({
+    projectRoot: PACKAGE_ROOT,
+    package: 'Bench',
+    libName: 'Bench',
+    imports: ['Bench'],
+    skipBuild: true,
+    worker: { command: process.execPath, args: [FAST_ROWS_CHILD] },
+  });
+}
+
+/** A builder over the test child; `imports` decide the session key. */
+export function testChildSource(imports: readonly string[], argv: readonly string[] = []) {
+  return new LeanWorkerCapabilityBuilder({
+    projectRoot: PACKAGE_ROOT,
+    package: 'Bench',
+    libName: 'Bench',
+    imports: [...imports],
+    skipBuild: true,
+    worker: { command: process.execPath, args: [TEST_CHILD, ...argv] },
+  });
+}

@@ -1,0 +1,50 @@
+/** Facts about the machine a benchmark ran on: Node, OS, CPU model, core count, load. */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+
+export interface Platform {
+  readonly node: string;
+  readonly os: string;
+  readonly cpuModel: string;
+  /** Cores this process may use (`nproc`). */
+  readonly nproc: number;
+  readonly totalMemoryGib: number;
+  readonly loadAverage: readonly number[];
+  /** The `uptime` command's line (or the load average when it is absent). */
+  readonly uptime: string;
+}
+
+function nproc(): number {
+  const out = spawnSync('nproc', { encoding: 'utf8' });
+  const n = Number(out.stdout?.trim());
+  return out.status === 0 && n > 0 ? n : (os.availableParallelism?.() ?? os.cpus().length);
+}
+
+/** The `uptime` line now (current time, up time, users, load averages). */
+export function uptimeLine(): string {
+  const out = spawnSync('uptime', { encoding: 'utf8' });
+  if (out.status === 0 && out.stdout) return out.stdout.trim();
+  return `load average: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`;
+}
+
+export function platform(): Platform {
+  return {
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    nproc: nproc(),
+    totalMemoryGib: os.totalmem() / 1024 ** 3,
+    loadAverage: os.loadavg(),
+    uptime: uptimeLine(),
+  };
+}
+
+export function describePlatform(p: Platform): string {
+  return (
+    `node ${p.node}, ${p.os}, ${p.cpuModel}, nproc ${p.nproc}, ${p.totalMemoryGib.toFixed(1)} GiB RAM; ` +
+    `load average ${p.loadAverage.map((x) => x.toFixed(2)).join(' ')}`
+  );
+}

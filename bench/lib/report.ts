@@ -1,0 +1,164 @@
+/**
+ * What every benchmark prints and writes: a header (benchmark, command, platform, workload), its
+ * own lines, then caveats, and one JSON result in `bench/results/<name>.json` with the fields
+ * listed in `bench/README.md`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describePlatform, type Platform, platform, uptimeLine } from './platform.js';
+
+/** The package root (this file runs from `dist/bench/lib/`). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export type BenchMode = 'full' | 'quick' | 'smoke';
+
+export interface BenchArgs {
+  /** `--quick`: smaller workloads, the whole suite in under a minute. */
+  readonly quick: boolean;
+  /** `--smoke`: a tiny workload that only proves the benchmark runs (tests). */
+  readonly smoke: boolean;
+  readonly mode: BenchMode;
+  /** `--out DIR`: where the JSON result goes (default `bench/results/`). */
+  readonly outDir: string;
+  readonly argv: readonly string[];
+}
+
+export function benchArgs(argv: readonly string[] = process.argv.slice(2)): BenchArgs {
+  const smoke = argv.includes('--smoke');
+  const quick = smoke || argv.includes('--quick');
+  const outAt = argv.indexOf('--out');
+  const outDir =
+    outAt >= 0 && argv[outAt + 1]
+      ? path.resolve(argv[outAt + 1] as string)
+      : path.join(PACKAGE_ROOT, 'bench', 'results');
+  return { quick, smoke, mode: smoke ? 'smoke' : quick ? 'quick' : 'full', outDir, argv };
+}
+
+/** A pass/fail check against a stated target. */
+export interface Check {
+  readonly value: number | null;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+export function check(value: number | null, op: '<=' | '<' | '>=', target: number): Check {
+  const met =
+    value !== null &&
+    !Number.isNaN(value) &&
+    (op === '<=' ? value <= target : op === '<' ? value < target : value >= target);
+  return { value, target: `${op} ${target}`, met };
+}
+
+export interface BenchResultBody {
+  /** What ran, as data (row counts, runs, children, keys...). */
+  readonly workload: Record<string, unknown>;
+  /** Which memory figure the result reports, or "unavailable". */
+  readonly memoryMeasure: string;
+  readonly results: Record<string, unknown>;
+  readonly checks?: Record<string, Check>;
+  readonly caveats: readonly string[];
+}
+
+export class BenchReport {
+  readonly name: string;
+  readonly args: BenchArgs;
+  readonly command: string;
+  readonly platform: Platform;
+  readonly #started = performance.now();
+
+  /** `script` is the benchmark's `import.meta.filename`. */
+  constructor(name: string, script: string, args: BenchArgs) {
+    this.name = name;
+    this.args = args;
+    this.platform = platform();
+    this.command = ['node', path.relative(PACKAGE_ROOT, script), ...args.argv].join(' ');
+  }
+
+  print(line = ''): void {
+    process.stdout.write(`${line}\n`);
+  }
+
+  /** Benchmark name, command, platform and the workload in words. */
+  header(title: string, workload: string): void {
+    this.print(`${this.name}: ${title}`);
+    this.print(`command:  ${this.command}`);
+    this.print(`platform: ${describePlatform(this.platform)}`);
+    this.print(`uptime:   ${this.platform.uptime}`);
+    this.print(`workload: ${workload}${this.args.mode === 'full' ? '' : ` (--${this.args.mode})`}`);
+    this.print();
+  }
+
+  /** Print rows as an aligned table; the first row is the heading. Numbers align right. */
+  table(rows: readonly (readonly string[])[]): void {
+    const widths: number[] = [];
+    for (const row of rows) {
+      row.forEach((cell, i) => {
+        widths[i] = Math.max(widths[i] ?? 0, cell.length);
+      });
+    }
+    rows.forEach((row, r) => {
+      const cells = row.map((cell, i) =>
+        i === 0 || r === 0 || !/^[-+]?[\d.,]/.test(cell)
+          ? cell.padEnd(widths[i] as number)
+          : cell.padStart(widths[i] as number),
+      );
+      this.print(`  ${cells.join('  ').trimEnd()}`);
+    });
+  }
+
+  /** Print checks, caveats and the end-of-run load; write the JSON result; return its path. */
+  async finish(body: BenchResultBody): Promise<string> {
+    const checks = body.checks ?? {};
+    if (Object.keys(checks).length > 0) {
+      this.print('checks:');
+      for (const [name, c] of Object.entries(checks)) {
+        const value = c.value === null ? 'n/a' : Number(c.value.toPrecision(4)).toString();
+        this.print(
+          `  ${name.padEnd(34)} ${value.padStart(10)}  target ${c.target.padEnd(8)} ${c.met ? 'MET' : 'MISSED'}`,
+        );
+      }
+      this.print();
+    }
+    const caveats = [
+      ...body.caveats,
+      ...(this.args.mode === 'full'
+        ? []
+        : [`--${this.args.mode}: smaller workload; figures are noisier than a full run.`]),
+    ];
+    this.print(`memory measure: ${body.memoryMeasure}`);
+    this.print('caveats:');
+    for (const c of caveats) this.print(`  - ${c}`);
+    const uptimeAtEnd = uptimeLine();
+    this.print(`uptime at end: ${uptimeAtEnd}`);
+    const result = {
+      benchmark: this.name,
+      mode: this.args.mode,
+      date: new Date().toISOString(),
+      command: this.command,
+      platform: this.platform,
+      uptimeAtEnd,
+      loadAverageAtEnd: os.loadavg(),
+      durationMs: performance.now() - this.#started,
+      workload: body.workload,
+      memoryMeasure: body.memoryMeasure,
+      results: body.results,
+      checks,
+      caveats,
+    };
+    await mkdir(this.args.outDir, { recursive: true });
+    const file = path.join(this.args.outDir, `${this.name}.json`);
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    this.print(`result: ${path.relative(process.cwd(), file) || file}`);
+    return file;
+  }
+}
+
+/** Run a benchmark's main function; a failure prints and sets a non-zero exit code. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
