@@ -4,6 +4,7 @@
  * can be posted to a supervisor thread as is.
  */
 import type { HostSessionMode, ImportProfile } from './protocol/messages.js';
+import type { ReplHeaderKey } from './repl/snippet.js';
 
 /** How to start the child and the supervisor's limits for it. */
 export interface WorkerLaunchSpec {
@@ -58,6 +59,26 @@ export interface WorkerPolicy {
   readonly restartIntensity?: { readonly maxRestarts: number; readonly windowMs: number } | undefined;
 }
 
+/**
+ * A leanprover-community `repl` child: each generation imports one header once, and every check
+ * runs against that header's env.
+ */
+export interface ReplChildSpec {
+  readonly kind: 'repl';
+  /** Canonical import set of the header (the repl part of the pool's session key). */
+  readonly headerKey: string;
+  /** The header command run once per generation. */
+  readonly headerCommand: string;
+  readonly header: ReplHeaderKey;
+  /** Command run once in the header env to prove the imports loaded; null disables it. */
+  readonly headerProbe: string | null;
+  /** Cap on one repl response, bytes. */
+  readonly maxResponseBytes: number;
+}
+
+/** The protocol a child speaks; absent means lean-rs-worker protocol v10. */
+export type ChildKindSpec = { readonly kind: 'lean-rs-worker' } | ReplChildSpec;
+
 /** Everything the pool needs to start a worker for one session key. */
 export interface ResolvedWorker {
   /** Canonical session key; equal keys may share a worker. */
@@ -67,4 +88,6 @@ export interface ResolvedWorker {
   readonly metadata: MetadataExpectation | null;
   /** The builder's restart policy, or null to use the pool's. */
   readonly policy?: WorkerPolicy | null;
+  /** The child kind; absent means lean-rs-worker protocol v10. */
+  readonly child?: ChildKindSpec;
 }

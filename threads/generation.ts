@@ -1,7 +1,8 @@
 /**
- * Starting one generation of a child: spawn, read the handshake within the startup deadline,
- * send `configure_frame_limit`. Every failure kills and reaps the child and comes back typed,
- * with the child's exit and stderr tail where there is one.
+ * Starting one generation of a child: spawn (shared by every child kind), then for protocol v10
+ * read the handshake within the startup deadline and send `configure_frame_limit`. Every failure
+ * kills and reaps the child and comes back typed, with the child's exit and stderr tail where
+ * there is one.
  */
 import { FrameDecoder, FrameError } from '../src/protocol/codec.js';
 import { clampFrameLimit, DEFAULT_FRAME_BYTES, PROTOCOL_VERSION } from '../src/protocol/constants.js';
@@ -30,13 +31,11 @@ export class StartFailure extends Error {
   }
 }
 
-/** Spawn the child and complete the handshake, or throw `StartFailure`. */
-export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild> {
-  const began = performance.now();
-  let child: ChildHandle;
+/** Spawn the child (no shell), or throw `StartFailure` with a typed `SPAWN` error. */
+export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
   try {
     resolveExecutable(launch.command, launch.env, launch.cwd);
-    child = await ChildHandle.start({
+    return await ChildHandle.start({
       command: launch.command,
       args: launch.args,
       env: launch.env,
@@ -53,6 +52,32 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
       ),
     );
   }
+}
+
+/** Kill and reap a child that failed to get ready; the failure gains its exit and stderr tail. */
+export async function failedStart(
+  child: ChildHandle,
+  launch: WorkerLaunchSpec,
+  error: unknown,
+): Promise<StartFailure> {
+  child.killGroup();
+  const exit = await child.waitExit(launch.killWaitTimeoutMs);
+  const wire = (error as StartFailure).wire ?? wireError(ErrorCode.HANDSHAKE, String(error));
+  return new StartFailure({
+    ...wire,
+    facts: {
+      ...wire.facts,
+      exitCode: exit?.code ?? null,
+      signal: exit?.signal ?? null,
+      stderrTail: exit?.stderrTail ?? child.stderr.tail(),
+    },
+  });
+}
+
+/** Spawn the child and complete the handshake, or throw `StartFailure`. */
+export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild> {
+  const began = performance.now();
+  const child = await spawnChild(launch);
   const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
   const frameLimit = clampFrameLimit(launch.maxFrameBytes);
   try {
@@ -69,18 +94,7 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
       spawnHandshakeMs: performance.now() - began,
     };
   } catch (error) {
-    child.killGroup();
-    const exit = await child.waitExit(launch.killWaitTimeoutMs);
-    const wire = (error as StartFailure).wire ?? wireError(ErrorCode.HANDSHAKE, String(error));
-    throw new StartFailure({
-      ...wire,
-      facts: {
-        ...wire.facts,
-        exitCode: exit?.code ?? null,
-        signal: exit?.signal ?? null,
-        stderrTail: exit?.stderrTail ?? child.stderr.tail(),
-      },
-    });
+    throw await failedStart(child, launch, error);
   }
 }
 

@@ -10,12 +10,23 @@ import type { ChildHandle } from './child-process.js';
 
 type Timeouts = Pick<WorkerLaunchSpec, 'shutdownTimeoutMs' | 'killWaitTimeoutMs'>;
 
-/** Stop `child` (null: there is none) in `mode`; `onKill` runs before a kill is sent. */
+/** The protocol v10 way to ask a child to exit: a `terminate` request. */
+export function askTerminate(child: ChildHandle): boolean {
+  if (child.process.stdin.destroyed) return false;
+  child.process.stdin.write(encodeRequest({ op: 'terminate' }));
+  return true;
+}
+
+/**
+ * Stop `child` (null: there is none) in `mode`; `onKill` runs before a kill is sent, `ask` asks
+ * the child to exit by itself (its protocol's way) and says whether the ask was written.
+ */
 export async function stopChild(
   child: ChildHandle | null,
   mode: 'graceful' | 'kill',
   timeouts: Timeouts,
   onKill: (reason: string) => void,
+  ask: (child: ChildHandle) => boolean = askTerminate,
 ): Promise<ShutdownReport> {
   const t0 = performance.now();
   if (!child || child.exit) {
@@ -30,10 +41,9 @@ export async function stopChild(
   let written = false;
   let gracefulWaitMs = 0;
   if (mode === 'graceful') {
-    written = !child.process.stdin.destroyed;
     try {
       child.process.stdout.resume();
-      if (written) child.process.stdin.write(encodeRequest({ op: 'terminate' }));
+      written = ask(child);
     } catch {
       written = false;
     }

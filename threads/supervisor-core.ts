@@ -1,14 +1,11 @@
 /**
  * The supervisor of one worker child: its generations, the one request in flight, deadlines,
- * cancellation, restarts under an intensity limit, and shutdown. Runs inside a worker thread; the
- * main thread talks to it through `threads/supervisor.ts`.
+ * cancellation, restarts under an intensity limit, and shutdown. What the child speaks (protocol
+ * v10 or the repl) is its driver's business (`driver.ts`). Runs inside a worker thread; the main
+ * thread talks to it through `threads/supervisor.ts`.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { FrameError } from '../src/protocol/codec.js';
-import { decodeChildMessage } from '../src/protocol/decode.js';
-import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import type { Request } from '../src/protocol/messages.js';
 import {
   emptyRequestStats,
   type GenerationInfo,
@@ -16,15 +13,21 @@ import {
   type RequestOutcome,
   type ShutdownReport,
   type SupervisorEvent,
-  type SupervisorRequest,
 } from '../src/protocol/port-messages.js';
-import type { WorkerLaunchSpec } from '../src/worker-spec.js';
-import type { ChildHandle } from './child-process.js';
-import { type StartedChild, StartFailure, startChild } from './generation.js';
+import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
+import {
+  type AnySupervisorRequest,
+  type ChildDriver,
+  type DriverGeneration,
+  driverFor,
+  type GenerationLink,
+  isRunning,
+  type RunningRequest,
+} from './driver.js';
+import { StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
 import { type RelayOptions, RowRelay } from './relay.js';
-import { ActiveRequest } from './request.js';
 import { RestartIntensity, type RestartIntensityOptions } from './restart-intensity.js';
 import { stopChild } from './stop.js';
 import { InFlightWatch } from './watch.js';
@@ -33,6 +36,8 @@ export interface SupervisorConfig {
   readonly launch: WorkerLaunchSpec;
   readonly restart: RestartIntensityOptions;
   readonly relay: RelayOptions;
+  /** The child kind; absent means lean-rs-worker protocol v10. */
+  readonly child?: ChildKindSpec;
 }
 
 type State =
@@ -50,12 +55,13 @@ export class SupervisorCore {
   readonly #config: SupervisorConfig;
   readonly #emit: (event: SupervisorEvent) => void;
   readonly #intensity: RestartIntensity;
+  readonly #driver: ChildDriver;
   #state: State = 'new';
-  #current: StartedChild | null = null;
+  #current: DriverGeneration | null = null;
   #generation = -1;
   #ready: Promise<void> | null = null;
   #lastError: WireError | null = null;
-  #active: ActiveRequest | null = null;
+  #active: RunningRequest | null = null;
   #watch: InFlightWatch | null = null;
   /** Requests waiting to be sent, and ids cancelled before their request was sent. */
   #waiting = new Set<number>();
@@ -67,6 +73,7 @@ export class SupervisorCore {
     this.#config = config;
     this.#emit = emit;
     this.#intensity = new RestartIntensity(config.restart);
+    this.#driver = driverFor(config.child);
   }
 
   get generation(): number {
@@ -87,7 +94,7 @@ export class SupervisorCore {
   }
 
   /** Run one request to its single terminal outcome. */
-  async request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
+  async request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
     const refuse = (error: WireError): RequestOutcome => {
       const outcome: RequestOutcome = {
         ok: false,
@@ -126,29 +133,20 @@ export class SupervisorCore {
     }
     if (this.#active)
       return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
-    const current = this.#current as StartedChild;
-    let frame: Buffer;
-    try {
-      frame = encodeRequest(spec.request, current.frameLimit);
-    } catch (error) {
-      const e = error as FrameError;
-      return refuse(
-        wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts }),
-      );
-    }
-    const relay = port ? this.#relay(port, spec.id, current, () => active) : null;
-    const active: ActiveRequest = new ActiveRequest(spec, relay, {
-      write: (bytes) => current.child.process.stdin.write(bytes),
-      send: (request) => this.#send(current.child, request),
-      abandon: (error) => void this.#killAndRestart(error, 'protocol'),
-      generation: () => this.#generation,
-    });
+    const current = this.#current as DriverGeneration;
+    let active: RunningRequest | null = null;
+    const begun = current.begin(
+      spec,
+      () => (port ? this.#relay(port, spec.id, current, () => active) : null),
+      this.#linkFor(current),
+    );
+    if (!isRunning(begun)) return refuse(begun);
+    active = begun;
     this.#active = active;
     this.#state = 'busy';
     this.#watch = new InFlightWatch(this.#config.launch, spec, current.child.pid, (error) => {
       void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
     });
-    active.start(frame);
     current.child.process.stdout.resume();
     const outcome = await active.done;
     this.#finished(spec.id);
@@ -170,7 +168,12 @@ export class SupervisorCore {
   }
 
   /** The row relay of one request; it steers the child's stdout only while that request is active. */
-  #relay(port: MessagePort, id: number, current: StartedChild, active: () => ActiveRequest): RowRelay {
+  #relay(
+    port: MessagePort,
+    id: number,
+    current: DriverGeneration,
+    active: () => RunningRequest | null,
+  ): RowRelay {
     const relay: RowRelay = new RowRelay(port, this.#config.relay, {
       pause: () => {
         if (this.#active !== active()) return;
@@ -208,8 +211,12 @@ export class SupervisorCore {
     const current = this.#current;
     this.#current = null;
     if (current) {
-      await stopChild(current.child, 'graceful', this.#config.launch, (why) =>
-        this.#emit({ type: 'kill', generation: this.#generation, reason: why }),
+      await stopChild(
+        current.child,
+        'graceful',
+        this.#config.launch,
+        (why) => this.#emit({ type: 'kill', generation: this.#generation, reason: why }),
+        () => current.askToExit(),
       );
     }
     this.#respawn(reason);
@@ -239,15 +246,19 @@ export class SupervisorCore {
         workEnteredChild: true,
       });
     }
-    const report = await stopChild(current?.child ?? null, mode, this.#config.launch, (reason) =>
-      this.#emit({ type: 'kill', generation: this.#generation, reason }),
+    const report = await stopChild(
+      current?.child ?? null,
+      mode,
+      this.#config.launch,
+      (reason) => this.#emit({ type: 'kill', generation: this.#generation, reason }),
+      () => current?.askToExit() ?? false,
     );
     this.#state = 'closed';
     return { ...report, elapsedMs: performance.now() - began };
   }
 
   #info(): GenerationInfo {
-    const c = this.#current as StartedChild;
+    const c = this.#current as DriverGeneration;
     return {
       generation: this.#generation,
       workerVersion: c.workerVersion,
@@ -274,7 +285,7 @@ export class SupervisorCore {
   }
 
   async #spawnGeneration(reason: string): Promise<GenerationInfo> {
-    const started = await startChild(this.#config.launch);
+    const started = await this.#driver.start(this.#config.launch);
     if (this.#state === 'stopping' || this.#state === 'closed') {
       started.child.killGroup();
       await started.child.waitExit(this.#config.launch.killWaitTimeoutMs);
@@ -289,40 +300,23 @@ export class SupervisorCore {
     return info;
   }
 
-  #attach(started: StartedChild): void {
-    const { child, decoder } = started;
+  /** What `started` may ask of this supervisor while it is the current generation. */
+  #linkFor(started: DriverGeneration): GenerationLink {
+    return {
+      isCurrent: () => this.#current === started,
+      generation: () => this.#generation,
+      active: () => (this.#current === started ? this.#active : null),
+      outputSeen: () => this.#watch?.frameSeen(),
+      abandon: (error, reason) => {
+        if (this.#current === started) void this.#killAndRestart(error, reason);
+      },
+    };
+  }
+
+  #attach(started: DriverGeneration): void {
+    const { child } = started;
     const generation = this.#generation;
-    child.process.stdout.on('data', (chunk: Buffer) => {
-      if (this.#current !== started) return;
-      let frames: string[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        this.#onDecodeError(error as FrameError);
-        return;
-      }
-      const deferred = decoder.error;
-      for (let i = 0; i < frames.length; i++) {
-        if (this.#current !== started) return;
-        let message: ReturnType<typeof decodeChildMessage>;
-        try {
-          message = decodeChildMessage(frames[i] as string);
-        } catch (error) {
-          this.#onDecodeError(error as FrameError);
-          return;
-        }
-        this.#watch?.frameSeen();
-        const active = this.#active;
-        if (active && !active.finished) {
-          active.onFrame(message, decoder.frameLengths[i] ?? 0);
-        } else {
-          this.#onIdleFrame(message.type);
-          return;
-        }
-      }
-      this.#active?.onChunkEnd();
-      if (deferred) this.#onDecodeError(deferred);
-    });
+    started.attach(this.#linkFor(started));
     void child.exited.then((exit) => {
       this.#emit({ type: 'reap', generation, pid: child.pid, exit });
       if (this.#current !== started) return;
@@ -333,28 +327,6 @@ export class SupervisorCore {
       const restarted = this.#respawn(exit.success ? 'child_exit' : 'child_crash');
       if (active && error) active.fail(error, { restarted, workEnteredChild: true });
     });
-    child.process.stdout.resume();
-  }
-
-  #onDecodeError(error: FrameError): void {
-    const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
-    void this.#killAndRestart(
-      wireError(code, error.message, { reason: error.reason, ...error.facts }),
-      'protocol',
-    );
-  }
-
-  #onIdleFrame(messageType: string): void {
-    const error = wireError(ErrorCode.PROTOCOL, `child sent ${messageType} with no request in flight`, {
-      reason: 'unsolicited_frame',
-      messageType,
-    });
-    void this.#killAndRestart(error, 'protocol');
-  }
-
-  #send(child: ChildHandle, request: Request): void {
-    const frame = encodeRequest(request, this.#current?.frameLimit);
-    child.process.stdin.write(frame);
   }
 
   /** Kill the current child, reap it, fail the request in flight, start the next generation. */

@@ -13,8 +13,8 @@ import type {
   RequestOutcome,
   ShutdownReport,
   SupervisorEvent,
-  SupervisorRequest,
 } from '../src/protocol/port-messages.js';
+import type { AnySupervisorRequest } from './driver.js';
 import { nodeEndpoint } from './endpoint.js';
 import { StartFailure } from './generation.js';
 import { type SupervisorConfig, SupervisorCore } from './supervisor-core.js';
@@ -24,7 +24,7 @@ export type StartResult = { ok: true; info: GenerationInfo } | { ok: false; erro
 /** The control API the scheduler calls. */
 export interface SupervisorApi {
   start(): Promise<StartResult>;
-  request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome>;
+  request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome>;
   cancel(id: number, reason?: string): void;
   cycle(reason: string): Promise<StartResult>;
   sample(withPss?: boolean): Promise<MemorySample>;

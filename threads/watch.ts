@@ -4,7 +4,6 @@
  * Each fires at most once, with a typed error; the supervisor then kills and restarts.
  */
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import type { SupervisorRequest } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import { sampleProcTree } from './memory.js';
 import { wireError } from './outcome.js';
@@ -21,7 +20,11 @@ export class InFlightWatch {
 
   constructor(
     launch: WorkerLaunchSpec,
-    spec: SupervisorRequest,
+    spec: {
+      readonly request: { readonly op: string };
+      readonly timeoutMs: number;
+      readonly idleTimeoutMs: number;
+    },
     pid: number,
     fire: (error: WireError) => void,
   ) {

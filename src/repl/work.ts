@@ -1,0 +1,37 @@
+/**
+ * Requests to a repl worker as the scheduler hands them to its supervisor thread. Plain data: a
+ * snippet to check against the worker's header env, or a tactic to run on a proof state an
+ * earlier answer of the same worker generation returned.
+ */
+
+/** Check a snippet: its header must be the worker's; its body runs against the header env. */
+export interface ReplCheckJob {
+  readonly op: 'repl_check';
+  readonly snippet: string;
+}
+
+/** Run one tactic on a proof state of this worker generation. */
+export interface ReplTacticJob {
+  readonly op: 'repl_tactic';
+  readonly proofState: number;
+  readonly tactic: string;
+}
+
+export type ReplJob = ReplCheckJob | ReplTacticJob;
+
+/** A repl request as a supervisor receives it (the repl counterpart of `SupervisorRequest`). */
+export interface ReplSupervisorRequest {
+  readonly id: number;
+  /** The generation the caller's lease was granted on; a mismatch is refused untouched. */
+  readonly generation: number;
+  readonly request: ReplJob;
+  /** Total deadline; 0 uses the worker default. The repl cannot cancel: a deadline kills it. */
+  readonly timeoutMs: number;
+  /** Deadline with no output from the child; 0 uses the worker default. */
+  readonly idleTimeoutMs: number;
+}
+
+/** Whether an operation name belongs to the repl child kind. */
+export function isReplOp(op: string): op is ReplJob['op'] {
+  return op === 'repl_check' || op === 'repl_tactic';
+}

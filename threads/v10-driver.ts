@@ -1,0 +1,121 @@
+/**
+ * The lean-rs-worker protocol v10 driver: length-prefixed JSON frames, a handshake from the
+ * child, one request in flight, rows and diagnostics before exactly one terminal response.
+ */
+import type { FrameDecoder, FrameError } from '../src/protocol/codec.js';
+import { decodeChildMessage } from '../src/protocol/decode.js';
+import { encodeRequest } from '../src/protocol/encode.js';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { SupervisorRequest } from '../src/protocol/port-messages.js';
+import { isReplOp } from '../src/repl/work.js';
+import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { ChildHandle } from './child-process.js';
+import type { AnySupervisorRequest, ChildDriver, DriverGeneration, GenerationLink } from './driver.js';
+import { type StartedChild, startChild } from './generation.js';
+import { wireError } from './outcome.js';
+import type { RowRelay } from './relay.js';
+import { ActiveRequest } from './request.js';
+import { askTerminate } from './stop.js';
+
+export class V10Driver implements ChildDriver {
+  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
+    return new V10Generation(await startChild(launch));
+  }
+}
+
+class V10Generation implements DriverGeneration {
+  readonly child: ChildHandle;
+  readonly workerVersion: string;
+  readonly protocolVersion: number;
+  readonly spawnHandshakeMs: number;
+  readonly #decoder: FrameDecoder;
+  readonly #frameLimit: number;
+  #request: ActiveRequest | null = null;
+
+  constructor(started: StartedChild) {
+    this.child = started.child;
+    this.workerVersion = started.workerVersion;
+    this.protocolVersion = started.protocolVersion;
+    this.spawnHandshakeMs = started.spawnHandshakeMs;
+    this.#decoder = started.decoder;
+    this.#frameLimit = started.frameLimit;
+  }
+
+  begin(spec: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
+    if (isReplOp(spec.request.op)) return wrongKind(spec.request.op, 'repl');
+    const v10 = spec as SupervisorRequest;
+    let frame: Buffer;
+    try {
+      frame = encodeRequest(v10.request, this.#frameLimit);
+    } catch (error) {
+      const e = error as FrameError;
+      return wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts });
+    }
+    const stdin = this.child.process.stdin;
+    const active = new ActiveRequest(v10, relay(), {
+      write: (bytes) => stdin.write(bytes),
+      send: (request) => stdin.write(encodeRequest(request, this.#frameLimit)),
+      abandon: (error) => link.abandon(error, 'protocol'),
+      generation: () => link.generation(),
+    });
+    this.#request = active;
+    active.start(frame);
+    return active;
+  }
+
+  attach(link: GenerationLink): void {
+    const decoder = this.#decoder;
+    this.child.process.stdout.on('data', (chunk: Buffer) => {
+      if (!link.isCurrent()) return;
+      let frames: string[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        this.#onDecodeError(link, error as FrameError);
+        return;
+      }
+      const deferred = decoder.error;
+      const active = this.#request;
+      for (let i = 0; i < frames.length; i++) {
+        if (!link.isCurrent()) return;
+        let message: ReturnType<typeof decodeChildMessage>;
+        try {
+          message = decodeChildMessage(frames[i] as string);
+        } catch (error) {
+          this.#onDecodeError(link, error as FrameError);
+          return;
+        }
+        link.outputSeen();
+        if (active && link.active() === active && !active.finished) {
+          active.onFrame(message, decoder.frameLengths[i] ?? 0);
+        } else {
+          link.abandon(
+            wireError(ErrorCode.PROTOCOL, `child sent ${message.type} with no request in flight`, {
+              reason: 'unsolicited_frame',
+              messageType: message.type,
+            }),
+            'protocol',
+          );
+          return;
+        }
+      }
+      if (active && link.active() === active) active.onChunkEnd();
+      if (deferred) this.#onDecodeError(link, deferred);
+    });
+    this.child.process.stdout.resume();
+  }
+
+  askToExit(): boolean {
+    return askTerminate(this.child);
+  }
+
+  #onDecodeError(link: GenerationLink, error: FrameError): void {
+    const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
+    link.abandon(wireError(code, error.message, { reason: error.reason, ...error.facts }), 'protocol');
+  }
+}
+
+/** The error for a request of the wrong kind, shared by the drivers. */
+export function wrongKind(op: string, needs: string): WireError {
+  return wireError(ErrorCode.INVALID_ARGUMENT, `${op} needs a ${needs} worker`, { operation: op });
+}
