@@ -32,7 +32,8 @@ function zipfSequence(requests: number, keys: number, seed: number): number[] {
   return out;
 }
 
-const source = (key: number) => testChildSource([`Bench.Key${key}`], [`--open-kib=${OPEN_KIB}`]);
+const source = (key: number) =>
+  testChildSource([`Bench.Key${key}`], [`--open-kib=${OPEN_KIB}`, '--require-session']);
 
 /** What one worker with an open session costs here: private memory and shared file pages. */
 async function probeWorkerCost() {
