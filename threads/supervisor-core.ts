@@ -6,13 +6,12 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import {
-  emptyRequestStats,
-  type GenerationInfo,
-  type MemorySample,
-  type RequestOutcome,
-  type ShutdownReport,
-  type SupervisorEvent,
+import type {
+  GenerationInfo,
+  MemorySample,
+  RequestOutcome,
+  ShutdownReport,
+  SupervisorEvent,
 } from '../src/protocol/port-messages.js';
 import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
 import {
@@ -27,8 +26,17 @@ import {
 import { StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
-import { type RelayOptions, RowRelay } from './relay.js';
+import type { RelayOptions } from './relay.js';
+import {
+  CancelBook,
+  refusal,
+  restartLimitError,
+  type SupervisorState,
+  staleGeneration,
+  unavailableError,
+} from './request-gate.js';
 import { RestartIntensity, type RestartIntensityOptions } from './restart-intensity.js';
+import { steeredRelay } from './steered-relay.js';
 import { stopChild } from './stop.js';
 import { InFlightWatch } from './watch.js';
 
@@ -40,34 +48,19 @@ export interface SupervisorConfig {
   readonly child?: ChildKindSpec;
 }
 
-type State =
-  | 'new'
-  | 'starting'
-  | 'ready'
-  | 'busy'
-  | 'restarting'
-  | 'dead'
-  | 'exhausted'
-  | 'stopping'
-  | 'closed';
-
 export class SupervisorCore {
   readonly #config: SupervisorConfig;
   readonly #emit: (event: SupervisorEvent) => void;
   readonly #intensity: RestartIntensity;
   readonly #driver: ChildDriver;
-  #state: State = 'new';
+  #state: SupervisorState = 'new';
   #current: DriverGeneration | null = null;
   #generation = -1;
   #ready: Promise<void> | null = null;
   #lastError: WireError | null = null;
   #active: RunningRequest | null = null;
   #watch: InFlightWatch | null = null;
-  /** Requests waiting to be sent, and ids cancelled before their request was sent. */
-  #waiting = new Set<number>();
-  #cancelled = new Set<number>();
-  /** Highest request id that reached its outcome; a cancel at or below it arrived too late. */
-  #lastFinishedId = Number.NEGATIVE_INFINITY;
+  readonly #cancels = new CancelBook();
 
   constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
     this.#config = config;
@@ -95,49 +88,30 @@ export class SupervisorCore {
 
   /** Run one request to its single terminal outcome. */
   async request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    const refuse = (error: WireError): RequestOutcome => {
-      const outcome: RequestOutcome = {
-        ok: false,
-        generation: this.#generation,
-        error,
-        workEnteredChild: false,
-        restarted: false,
-        stats: emptyRequestStats(),
-      };
-      if (port) {
-        port.postMessage({ type: 'end', outcome });
-        port.close();
-      }
-      return outcome;
-    };
-    this.#waiting.add(spec.id);
+    const refuse = (error: WireError) => refusal(this.#generation, error, port);
+    this.#cancels.wait(spec.id);
     if (this.#ready) await this.#ready;
-    this.#waiting.delete(spec.id);
-    if (this.#cancelled.delete(spec.id)) {
-      this.#finished(spec.id);
-      return refuse(abortedError(spec, 'before_send'));
-    }
+    if (this.#cancels.stopWaiting(spec.id)) return refuse(abortedError(spec, 'before_send'));
     const unavailable = this.#unavailable();
     if (unavailable) return refuse(unavailable);
-    if (spec.generation !== this.#generation) {
-      return refuse(
-        wireError(
-          ErrorCode.LEASE_INVALIDATED,
-          `worker generation changed from ${spec.generation} to ${this.#generation}`,
-          {
-            grantedGeneration: spec.generation,
-            currentGeneration: this.#generation,
-          },
-        ),
-      );
-    }
+    if (spec.generation !== this.#generation)
+      return refuse(staleGeneration(spec.generation, this.#generation));
     if (this.#active)
       return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
     const current = this.#current as DriverGeneration;
     let active: RunningRequest | null = null;
     const begun = current.begin(
       spec,
-      () => (port ? this.#relay(port, spec.id, current, () => active) : null),
+      () =>
+        port
+          ? steeredRelay(port, this.#config.relay, spec.id, {
+              isActive: () => this.#active !== null && this.#active === active,
+              stdout: current.child.process.stdout,
+              watch: () => this.#watch,
+              emit: this.#emit,
+              cancel: (reason) => this.cancel(spec.id, reason),
+            })
+          : null,
       this.#linkFor(current),
     );
     if (!isRunning(begun)) return refuse(begun);
@@ -149,7 +123,7 @@ export class SupervisorCore {
     });
     current.child.process.stdout.resume();
     const outcome = await active.done;
-    this.#finished(spec.id);
+    this.#cancels.finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
     if (this.#active === active) {
@@ -160,37 +134,6 @@ export class SupervisorCore {
     return outcome;
   }
 
-  /** Forget cancellations that can no longer match a request (ids only grow). */
-  #finished(id: number): void {
-    if (id <= this.#lastFinishedId) return;
-    this.#lastFinishedId = id;
-    for (const cancelled of this.#cancelled) if (cancelled <= id) this.#cancelled.delete(cancelled);
-  }
-
-  /** The row relay of one request; it steers the child's stdout only while that request is active. */
-  #relay(
-    port: MessagePort,
-    id: number,
-    current: DriverGeneration,
-    active: () => RunningRequest | null,
-  ): RowRelay {
-    const relay: RowRelay = new RowRelay(port, this.#config.relay, {
-      pause: () => {
-        if (this.#active !== active()) return;
-        current.child.process.stdout.pause();
-        this.#watch?.suspendIdle();
-        this.#emit({ type: 'backpressure', requestId: id, waits: relay.waits });
-      },
-      resume: () => {
-        if (this.#active !== active()) return;
-        current.child.process.stdout.resume();
-        this.#watch?.resumeIdle();
-      },
-      consumerClosed: () => this.cancel(id, 'consumer_closed'),
-    });
-    return relay;
-  }
-
   /** Abort request `id`: before it is sent nothing is touched; in flight the child is killed. */
   cancel(id: number, reason = 'aborted'): void {
     const active = this.#active;
@@ -198,7 +141,7 @@ export class SupervisorCore {
       void this.#killAndRestart(abortedError(active.spec, reason), 'cancelled');
       return;
     }
-    if (this.#waiting.has(id) || id > this.#lastFinishedId) this.#cancelled.add(id);
+    this.#cancels.cancel(id);
   }
 
   /** Replace the child with a fresh generation (graceful stop first). */
@@ -210,15 +153,7 @@ export class SupervisorCore {
       throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
     const current = this.#current;
     this.#current = null;
-    if (current) {
-      await stopChild(
-        current.child,
-        'graceful',
-        this.#config.launch,
-        (why) => this.#emit({ type: 'kill', generation: this.#generation, reason: why }),
-        () => current.askToExit(),
-      );
-    }
+    if (current) await this.#stop(current, 'graceful');
     this.#respawn(reason);
     if (this.#ready) await this.#ready;
     const failure = this.#unavailable();
@@ -246,15 +181,20 @@ export class SupervisorCore {
         workEnteredChild: true,
       });
     }
-    const report = await stopChild(
-      current?.child ?? null,
+    const report = await this.#stop(current, mode);
+    this.#state = 'closed';
+    return { ...report, elapsedMs: performance.now() - began };
+  }
+
+  /** Stop `generation`'s child (terminate the protocol's way, wait, kill) and reap it. */
+  #stop(generation: DriverGeneration | null, mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
+    return stopChild(
+      generation?.child ?? null,
       mode,
       this.#config.launch,
       (reason) => this.#emit({ type: 'kill', generation: this.#generation, reason }),
-      () => current?.askToExit() ?? false,
+      () => generation?.askToExit() ?? false,
     );
-    this.#state = 'closed';
-    return { ...report, elapsedMs: performance.now() - began };
   }
 
   #info(): GenerationInfo {
@@ -269,19 +209,7 @@ export class SupervisorCore {
   }
 
   #unavailable(): WireError | null {
-    switch (this.#state) {
-      case 'exhausted':
-        return this.#lastError ?? wireError(ErrorCode.RESTART_LIMIT, 'restart limit reached');
-      case 'dead':
-        return wireError(ErrorCode.WORKER_UNAVAILABLE, 'worker child is not running', {
-          ...(this.#lastError ? { lastError: this.#lastError } : {}),
-        });
-      case 'stopping':
-      case 'closed':
-        return wireError(ErrorCode.POOL_CLOSED, 'worker is shut down');
-      default:
-        return null;
-    }
+    return unavailableError(this.#state, this.#lastError);
   }
 
   async #spawnGeneration(reason: string): Promise<GenerationInfo> {
@@ -354,14 +282,10 @@ export class SupervisorCore {
     if (this.#state === 'stopping' || this.#state === 'closed') return false;
     const delay = this.#intensity.admit();
     if (delay === null) {
-      const { maxRestarts, windowMs } = this.#intensity.options;
+      const { maxRestarts: restarts, windowMs } = this.#intensity.options;
       this.#state = 'exhausted';
-      this.#lastError = wireError(ErrorCode.RESTART_LIMIT, `${maxRestarts} restarts within ${windowMs} ms`, {
-        restarts: maxRestarts,
-        windowMs,
-        lastReason: reason,
-      });
-      this.#emit({ type: 'restart_limit', restarts: maxRestarts, windowMs });
+      this.#lastError = restartLimitError(restarts, windowMs, reason);
+      this.#emit({ type: 'restart_limit', restarts, windowMs });
       return false;
     }
     this.#state = 'restarting';
