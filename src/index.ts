@@ -11,7 +11,7 @@ export {
   type LeanWorkerStreamingCommand,
 } from './commands.js';
 export * from './errors.js';
-export { type LeanWorkerCommandOptions, LeanWorkerSessionLease } from './lease.js';
+export { type LeanWorkerCommandOptions, LeanWorkerSessionLease, type ReplRowPayload } from './lease.js';
 export { LeanWorkerImportPlanner } from './planner/planner.js';
 export { channelName, POOL_EVENT_NAMES, type PoolEventName } from './pool/events.js';
 export * from './pool/options.js';
@@ -36,6 +36,19 @@ export type {
   ShutdownReport,
   StreamSummaryData,
 } from './protocol/port-messages.js';
+export {
+  DEFAULT_REPL_COMMAND,
+  LeanReplBuilder,
+  type LeanReplBuilderOptions,
+  type LeanReplSource,
+} from './repl/builder.js';
+export {
+  REPL_STREAMS,
+  type ReplMessageRow,
+  type ReplSorryRow,
+  type ReplSummaryMetadata,
+} from './repl/mapping.js';
+export { type ReplSnippetSplit, sessionKeyOf, splitSnippet } from './repl/snippet.js';
 export {
   consumeRowPort,
   LeanWorkerStream,

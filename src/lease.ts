@@ -20,7 +20,15 @@ import type {
   RequestOutcome,
   StreamSummaryData,
 } from './protocol/port-messages.js';
+import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
+import type { ReplJob } from './repl/work.js';
 import { LeanWorkerStream } from './stream/lean-worker-stream.js';
+
+/** Any request a lease sends: a protocol v10 request or a repl job. */
+type LeaseRequest = Request | ReplJob;
+
+/** A row of a repl answer: a message (stream `messages`) or a sorry (stream `sorries`). */
+export type ReplRowPayload = ReplMessageRow | ReplSorryRow;
 
 /** Per-command options. */
 export interface LeanWorkerCommandOptions {
@@ -39,7 +47,7 @@ export interface LeaseHost<Entry> {
   beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
   run(
     entry: Entry,
-    request: Request,
+    request: LeaseRequest,
     options: LeanWorkerCommandOptions & { timeoutMs: number },
     stream: boolean,
   ): {
@@ -176,6 +184,33 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     return (outcome.response as Extract<typeof outcome.response, { status: 'capability_doctor' }>).report;
   }
 
+  /**
+   * Check a Lean snippet on a repl worker (a lease from `LeanReplBuilder.forSnippet`). The
+   * snippet's header must be the worker's (INVALID_ARGUMENT otherwise, nothing sent); its body
+   * runs against the header env. Rows: each message on stream `messages`, each sorry on stream
+   * `sorries`, positions in the snippet's own coordinates; `summary.metadata` says whether it
+   * checked (`ok`: no error message), with counts and the env id. The repl cannot cancel: a
+   * deadline or an abort kills the worker (TIMEOUT / ABORTED, the lease is then invalidated).
+   */
+  check(
+    snippet: string,
+    options: LeanWorkerCommandOptions = {},
+  ): LeanWorkerStream<ReplRowPayload, ReplSummaryMetadata> {
+    return this.#stream({ op: 'repl_check', snippet }, options, {});
+  }
+
+  /**
+   * Run one tactic on a proof state a sorry row of this lease's worker returned (the lease's
+   * generation holds it). `summary.metadata` carries the new `proofState` and the `goals` left.
+   */
+  runTactic(
+    proofState: number,
+    tactic: string,
+    options: LeanWorkerCommandOptions = {},
+  ): LeanWorkerStream<ReplRowPayload, ReplSummaryMetadata> {
+    return this.#stream({ op: 'repl_tactic', proofState, tactic }, options, {});
+  }
+
   /** Counters of this lease's worker only. */
   snapshot(): Record<string, unknown> {
     return this.#host.snapshot(this.#entry);
@@ -225,7 +260,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     }
   }
 
-  #start(request: Request, options: LeanWorkerCommandOptions, stream: boolean) {
+  #start(request: LeaseRequest, options: LeanWorkerCommandOptions, stream: boolean) {
     this.#check();
     if (options.signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'aborted before the request was sent', {
@@ -254,7 +289,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   }
 
   #stream<Row, Summary>(
-    request: Request,
+    request: LeaseRequest,
     options: LeanWorkerCommandOptions,
     decode: ConstructorParameters<typeof LeanWorkerStream<Row, Summary>>[2],
   ): LeanWorkerStream<Row, Summary> {

@@ -19,6 +19,7 @@ import { PoolLeaseHost } from './lease-host.js';
 import { MemoryPolicy } from './memory-policy.js';
 import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
 import { openSession } from './session-open.js';
+import { StartFailures } from './start-failures.js';
 import { WaiterQueue } from './waiters.js';
 
 type StartFn = (config: SupervisorConfig, onEvent: (e: SupervisorEvent) => void) => Promise<SupervisorHandle>;
@@ -44,6 +45,7 @@ export class Admission {
   readonly #start: StartFn;
   readonly #sources = new Map<string, Source>();
   readonly #closing = new Set<Promise<ShutdownReport>>();
+  readonly #startFailures = new StartFailures();
   #starting = 0;
   readonly #leaseHost = new PoolLeaseHost(this);
   #closed = false;
@@ -257,9 +259,10 @@ export class Admission {
       this.#starting,
     );
     let handle: SupervisorHandle | null = null;
+    let policy = effectivePolicy(this.options, null);
     try {
       const resolved = await p.source.resolve();
-      const policy = effectivePolicy(this.options, resolved.policy);
+      policy = effectivePolicy(this.options, resolved.policy);
       handle = await this.#start(
         {
           launch: {
@@ -268,6 +271,7 @@ export class Admission {
           },
           restart: policy.intensity,
           relay: { initialCredit: this.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+          ...(resolved.child ? { child: resolved.child } : {}),
         },
         () => {},
       );
@@ -281,7 +285,11 @@ export class Admission {
       return entry;
     } catch (error) {
       if (handle) await handle.shutdown('kill').catch(() => {});
-      throw error instanceof SupervisorStartError ? error.error : error;
+      if (error instanceof SupervisorStartError) {
+        if (this.#startFailures.note(p.key, policy.intensity)) this.#quarantine(p.key);
+        throw error.error;
+      }
+      throw error;
     } finally {
       this.#starting -= 1;
       queueMicrotask(() => this.#pump());
@@ -289,9 +297,13 @@ export class Admission {
   }
 
   #onExhausted(entry: PoolEntry): void {
-    this.quarantine.set(entry.key, performance.now() + this.options.restart.quarantineMs);
-    publish('quarantine', { key: entry.key, forMs: this.options.restart.quarantineMs });
+    this.#quarantine(entry.key);
     if (entry.state === 'idle') this.#retire(entry, 'kill');
+  }
+
+  #quarantine(key: string): void {
+    this.quarantine.set(key, performance.now() + this.options.restart.quarantineMs);
+    publish('quarantine', { key, forMs: this.options.restart.quarantineMs });
   }
 
   #retire(entry: PoolEntry, mode: 'graceful' | 'kill'): void {

@@ -7,6 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Request } from '../protocol/messages.js';
 import type { MemorySample, RequestOutcome, SupervisorEvent } from '../protocol/port-messages.js';
+import { isReplOp, type ReplJob } from '../repl/work.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
@@ -86,7 +87,7 @@ export class PoolEntry {
   /** Send one request to the child; a stream gets a fresh row port. */
   startRequest(
     id: number,
-    request: Request,
+    request: Request | ReplJob,
     options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
     stream: boolean,
   ): { port: MessagePort | null; outcome: Promise<RequestOutcome> } {
@@ -97,16 +98,17 @@ export class PoolEntry {
     this.requestsThisGeneration += 1;
     if (stream) this.counters.streamRequests += 1;
     publish('request-admitted', { key: this.key, generation: this.generation, operation: request.op });
+    const base = {
+      id,
+      generation: this.generation,
+      timeoutMs: options.timeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? 0,
+    };
     const outcome = this.handle
       .request(
-        {
-          id,
-          generation: this.generation,
-          request,
-          timeoutMs: options.timeoutMs,
-          idleTimeoutMs: options.idleTimeoutMs ?? 0,
-          session: this.resolved.session,
-        },
+        isReplOp(request.op)
+          ? { ...base, request: request as ReplJob }
+          : { ...base, request: request as Request, session: this.resolved.session },
         channel?.port2 ?? null,
       )
       .then((o) => {

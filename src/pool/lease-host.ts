@@ -5,6 +5,7 @@
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import type { LeaseHost } from '../lease.js';
 import type { Request } from '../protocol/messages.js';
+import type { ReplJob } from '../repl/work.js';
 import type { AdmissionCounters } from './counters.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
@@ -42,7 +43,7 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
 
   run(
     entry: PoolEntry,
-    request: Request,
+    request: Request | ReplJob,
     options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
     stream: boolean,
   ) {

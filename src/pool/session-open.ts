@@ -21,7 +21,14 @@ async function prepare(entry: PoolEntry, request: Request): Promise<Response> {
 }
 
 export async function openSession(entry: PoolEntry): Promise<void> {
-  const { session, metadata } = entry.resolved;
+  const { session, metadata, child } = entry.resolved;
+  if (child?.kind === 'repl') {
+    // A repl generation is ready only once its header imported: that was its session open.
+    entry.counters.imports += 1;
+    entry.importsThisGeneration += 1;
+    entry.lastSessionOpenMs = entry.handle.info?.spawnHandshakeMs ?? null;
+    return;
+  }
   const began = performance.now();
   if (session) {
     const response = await prepare(entry, {

@@ -1,4 +1,5 @@
 /** The leanprover-community `repl` child kind: codec, schemas, snippet keys, mapping, session. */
+export * from './builder.js';
 export * from './channel.js';
 export * from './codec.js';
 export * from './connect.js';
@@ -6,3 +7,4 @@ export * from './mapping.js';
 export * from './schemas.js';
 export * from './session.js';
 export * from './snippet.js';
+export * from './work.js';

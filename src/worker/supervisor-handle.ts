@@ -5,6 +5,7 @@
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
+import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { nodeEndpoint } from '../../threads/endpoint.js';
 import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
 import type { SupervisorConfig } from '../../threads/supervisor-core.js';
@@ -15,7 +16,6 @@ import type {
   RequestOutcome,
   ShutdownReport,
   SupervisorEvent,
-  SupervisorRequest,
 } from '../protocol/port-messages.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
@@ -93,7 +93,7 @@ export class SupervisorHandle {
   }
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
-  request(spec: SupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
+  request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
     const sent = port
       ? this.#api.request(spec, Comlink.transfer(port, [port as never]))
       : this.#api.request(spec, null);
