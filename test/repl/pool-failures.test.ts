@@ -31,8 +31,7 @@ describe('repl failure model', () => {
   it('quarantines a header that keeps failing to import past the restart intensity', async () => {
     const pool = makePool({ restart: { backoffBaseMs: 0 } });
     const repl = fakeRepl({}, { restartPolicy: { restartIntensity: { maxRestarts: 1, windowMs: 60_000 } } });
-    const broken = repl.forSnippet('import Broken.Module
-');
+    const broken = repl.forSnippet('import Broken.Module\n');
     await rejection(pool.acquireLease(broken), ErrorCode.WORKER);
     await rejection(pool.acquireLease(broken), ErrorCode.WORKER);
     await rejection(pool.acquireLease(broken), ErrorCode.QUARANTINED);
