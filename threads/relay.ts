@@ -3,6 +3,10 @@
  * one stdout read yields, capped by rows and bytes, never timers), with credit-based
  * backpressure: each posted batch spends one credit, the consumer grants credit as it pulls, and
  * with no credit left the relay asks its owner to stop reading the child's stdout.
+ *
+ * A batch travels as one JSON array text. Rows usually arrive as the JSON text the child wrote
+ * (already parsed and checked here), so they are forwarded without being serialised again; posting
+ * one string costs a copy, where structured cloning costs per object on both threads.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type {
@@ -39,9 +43,9 @@ export class RowRelay {
   readonly #options: RelayOptions;
   readonly #hooks: RelayHooks;
   #credit: number;
-  #current: BatchItem[] = [];
+  #current: string[] = [];
   #currentBytes = 0;
-  #sealed: BatchItem[][] = [];
+  #sealed: string[] = [];
   #end: RequestOutcome | null = null;
   #paused = false;
   #closed = false;
@@ -65,7 +69,15 @@ export class RowRelay {
 
   /** Add one item to the batch being built. */
   push(item: BatchItem, bytes: number): void {
-    this.#current.push(item);
+    this.pushJson(JSON.stringify(item), bytes);
+  }
+
+  /**
+   * Add one item given as JSON text; it must parse to a `BatchItem`: a row with exactly
+   * `stream`, `sequence` and `payload`, or an event.
+   */
+  pushJson(json: string, bytes: number): void {
+    this.#current.push(json);
     this.#currentBytes += bytes;
     if (
       this.#current.length >= this.#options.maxBatchItems ||
@@ -99,7 +111,7 @@ export class RowRelay {
 
   #seal(): void {
     if (this.#current.length === 0) return;
-    this.#sealed.push(this.#current);
+    this.#sealed.push(`[${this.#current.join(',')}]`);
     this.#current = [];
     this.#currentBytes = 0;
   }
@@ -107,9 +119,9 @@ export class RowRelay {
   #drain(): void {
     if (this.#closed) return;
     while (this.#sealed.length > 0 && this.#credit > 0) {
-      const items = this.#sealed.shift() as BatchItem[];
+      const text = this.#sealed.shift() as string;
       this.#credit -= 1;
-      this.#post({ type: 'batch', items });
+      this.#post({ type: 'batch', text });
     }
     if (this.#sealed.length > 0) {
       if (!this.#paused) {

@@ -72,7 +72,7 @@ export class ActiveRequest {
   onFrame(message: ChildMessage, bytes: number): void {
     switch (message.type) {
       case 'data_row':
-        this.#onRow(message.body, bytes);
+        this.#onRow(message.body, bytes, message.bodyText);
         return;
       case 'diagnostic':
         this.#diagnostics += 1;
@@ -148,7 +148,12 @@ export class ActiveRequest {
     };
   }
 
-  #onRow(row: { stream: string; sequence: number; payload: unknown }, bytes: number): void {
+  /** `bodyText`, when present, is the row's own JSON text (see `decodeChildMessage`). */
+  #onRow(
+    row: { stream: string; sequence: number; payload: unknown },
+    bytes: number,
+    bodyText: string | undefined,
+  ): void {
     if (!this.relay) {
       this.#hooks.abandon(
         wireError(ErrorCode.PROTOCOL, `data row during ${this.operation}, which takes no rows`, {
@@ -159,9 +164,9 @@ export class ActiveRequest {
       return;
     }
     if (this.#phase === 'draining') return;
-    let payload = row.payload;
+    let json = bodyText;
     if (this.#rowCheck) {
-      const checked = this.#rowCheck(payload);
+      const checked = this.#rowCheck(row.payload);
       if (!checked.ok) {
         // Stop relaying, read on to the terminal response, fail without killing the child.
         this.#phase = 'draining';
@@ -173,11 +178,14 @@ export class ActiveRequest {
         });
         return;
       }
-      payload = checked.value;
+      if (!this.#rowCheck.preservesValue) json = undefined;
+      if (json === undefined) {
+        json = JSON.stringify({ stream: row.stream, sequence: row.sequence, payload: checked.value });
+      }
     }
     this.#rows += 1;
     this.#rowBytes += bytes;
-    this.relay.push({ stream: row.stream, sequence: row.sequence, payload }, bytes);
+    this.relay.pushJson(json ?? JSON.stringify(row), bytes);
   }
 
   #onResponse(response: Response): void {

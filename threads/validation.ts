@@ -4,7 +4,20 @@
  */
 import { z } from 'zod';
 
-type Checker = (value: unknown) => { ok: true; value: unknown } | { ok: false; issues: string };
+/** A compiled check; `preservesValue` when a passing value comes back deep-equal to its input. */
+export interface Checker {
+  (value: unknown): { ok: true; value: unknown } | { ok: false; issues: string };
+  readonly preservesValue: boolean;
+}
+
+/**
+ * Whether a rebuilt schema returns its input unchanged. Rebuilt objects keep unknown keys, and
+ * JSON Schema has no transforms, so only defaults change a value. The test is conservative: a
+ * property that happens to be named `default` also counts.
+ */
+function preservesValue(schemaText: string): boolean {
+  return !schemaText.includes('"default"') && !schemaText.includes('"prefault"');
+}
 
 const cache = new Map<string, Checker>();
 
@@ -20,12 +33,13 @@ export function checkerFor(schema: object): Checker {
     } catch {
       // Not every rebuilt schema compiles; the runtime parser gives identical results.
     }
-    checker = (value) => {
+    const check = (value: unknown) => {
       const result = compiled.safeParse(value);
       return result.success
-        ? { ok: true, value: result.data }
-        : { ok: false, issues: z.prettifyError(result.error) };
+        ? ({ ok: true, value: result.data } as const)
+        : ({ ok: false, issues: z.prettifyError(result.error) } as const);
     };
+    checker = Object.assign(check, { preservesValue: preservesValue(text) });
     if (cache.size > 256) cache.clear();
     cache.set(text, checker);
   }

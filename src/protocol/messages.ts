@@ -144,7 +144,16 @@ export type ChildMessage =
   | { readonly type: 'response'; readonly body: Response }
   | { readonly type: 'diagnostic'; readonly body: DiagnosticWire }
   | { readonly type: 'progress_tick'; readonly body: ProgressTickWire }
-  | { readonly type: 'data_row'; readonly body: DataRowWire }
+  | {
+      readonly type: 'data_row';
+      readonly body: DataRowWire;
+      /**
+       * The body's JSON text, when the frame was written canonically and the body has exactly the
+       * keys `stream`, `sequence`, `payload`: parsing it gives a value equal to `body`, so it can be
+       * forwarded as is instead of being serialised again.
+       */
+      readonly bodyText?: string;
+    }
   | { readonly type: 'fatal_exit'; readonly body: FatalExitWire };
 
 /** A decoded parent-to-child message. */

@@ -33,7 +33,8 @@ export type BatchItem = LeanWorkerDataRow | DiagnosticItem | ProgressItem;
 
 /** Supervisor to consumer on the row port. */
 export type RowPortMessage =
-  | { readonly type: 'batch'; readonly items: BatchItem[] }
+  /** A batch as the JSON text of a `BatchItem[]`, in wire order. */
+  | { readonly type: 'batch'; readonly text: string }
   | { readonly type: 'end'; readonly outcome: RequestOutcome };
 
 /** Consumer to supervisor on the row port. */

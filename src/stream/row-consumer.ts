@@ -26,6 +26,13 @@ export interface RowConsumerOptions<Row> {
   readonly beforeDone?: (() => Promise<unknown>) | undefined;
 }
 
+/**
+ * Consumed batches are credited back in groups of this many, which saves a message per batch.
+ * Whatever the producer's window, nothing stalls: every owed credit is returned as soon as the
+ * consumer is about to wait.
+ */
+const CREDIT_GRANT = 4;
+
 export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerDataRow<Row>> {
   readonly #port: MessagePort;
   readonly #options: RowConsumerOptions<Row>;
@@ -36,6 +43,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
   #wake: (() => void) | null = null;
   #iterating = false;
   #closed = false;
+  /** Batches consumed whose credit has not been returned yet. */
+  #owedCredit = 0;
   readonly outcome: Promise<RequestOutcome>;
   #resolveOutcome!: (outcome: RequestOutcome) => void;
   /** Rows handed to the iterator so far. */
@@ -102,7 +111,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
         if (this.#index >= batch.length) {
           this.#batches.shift();
           this.#index = 0;
-          if (!this.#outcome) this.#reply({ type: 'credit', batches: 1 });
+          this.#owedCredit += 1;
+          if (this.#owedCredit >= CREDIT_GRANT) this.#grantCredit();
           continue;
         }
         const item = batch[this.#index++] as BatchItem;
@@ -120,6 +130,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
         }
         throw errorFromWire(this.#outcome.error);
       }
+      // About to wait: return every credit owed, or the producer may be waiting for it.
+      this.#grantCredit();
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -159,7 +171,7 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
 
   #onMessage(message: RowPortMessage): void {
     if (message.type === 'batch') {
-      this.#batches.push(message.items);
+      this.#batches.push(JSON.parse(message.text) as BatchItem[]);
     } else {
       this.#outcome = message.outcome;
       this.#resolveOutcome(message.outcome);
@@ -168,6 +180,12 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     const wake = this.#wake;
     this.#wake = null;
     wake?.();
+  }
+
+  #grantCredit(): void {
+    if (this.#owedCredit === 0) return;
+    if (!this.#outcome) this.#reply({ type: 'credit', batches: this.#owedCredit });
+    this.#owedCredit = 0;
   }
 
   #reply(message: RowPortReply): void {

@@ -110,9 +110,11 @@ export class ChildHarness {
     }
   }
 
-  /** Next frame decoded as a child message. */
+  /** Next frame decoded as a child message (without the forwarding-only `bodyText` of rows). */
   async next(timeoutMs?: number): Promise<ChildMessage> {
-    return decodeChildMessage((await this.nextFrame(timeoutMs)).text);
+    const message = decodeChildMessage((await this.nextFrame(timeoutMs)).text);
+    if (message.type !== 'data_row') return message;
+    return { type: message.type, body: message.body };
   }
 
   /** Resolve with what the decoder saw at the end of output: a codec error, or undefined. */

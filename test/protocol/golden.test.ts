@@ -235,10 +235,38 @@ describe('golden frames, child to parent', () => {
     expect(encoded).toEqual(frame(golden));
     expect(encoded.readUInt32BE(0)).toBe(Buffer.byteLength(golden, 'utf8'));
     expect(encoded.readUInt32BE(0)).toBeGreaterThan(golden.length);
+    const bodyText = `{"stream":"rows","sequence":41,"payload":${payload}}`;
     expect(decodeChildMessage(golden)).toEqual({
       type: 'data_row',
       body: { stream: 'rows', sequence: 41, payload: JSON.parse(payload) },
+      bodyText,
     });
+  });
+
+  it('data_row written otherwise decodes the same, without a forwardable body text', () => {
+    const body = { stream: 'rows', sequence: 41, payload: { z: 1 } };
+    const variants = [
+      // envelope keys in another order
+      `{"message":{"type":"data_row","body":${JSON.stringify(body)}},"version":10}`,
+      // whitespace in the envelope
+      `{"version": 10, "message": {"type": "data_row", "body": ${JSON.stringify(body)}}}`,
+      // a fourth key in the body: the decoded row drops it, so the text cannot be forwarded
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":41,"payload":{"z":1},"kind":"x"}}}`,
+      // a body that is not one JSON value followed by the closing braces
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":41,"payload":{"z":1}},"extra":1}}`,
+    ];
+    for (const text of variants) {
+      const decoded = decodeChildMessage(text);
+      expect(decoded).toEqual({ type: 'data_row', body });
+      expect('bodyText' in decoded).toBe(false);
+    }
+  });
+
+  it('data_row with a bad body fails the same way on the canonical path', () => {
+    const bad = `${V}{"type":"data_row","body":{"stream":"rows","sequence":-1,"payload":1}}}`;
+    expect(() => decodeChildMessage(bad)).toThrow(expect.objectContaining({ reason: 'invalid_message' }));
+    const broken = `${V}{"type":"data_row","body":{"stream":"rows",}}}`;
+    expect(() => decodeChildMessage(broken)).toThrow(expect.objectContaining({ reason: 'invalid_json' }));
   });
 
   it('diagnostic', () => {

@@ -126,6 +126,28 @@ describe('typed rows and sessions', () => {
     expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual([0, 1, 2, 3]);
   });
 
+  it('delivers the checked value: defaults are applied, unknown keys kept, order and text intact', async () => {
+    const sup = await startSupervisor('test-child');
+    const withDefault = {
+      type: 'object',
+      properties: { i: { type: 'number' }, tag: { type: 'string', default: 'untagged' } },
+      required: ['i'],
+    };
+    const typed = await drain(sup.stream('rows', { count: 3 }, { schemas: { row: withDefault } }).stream);
+    expect(typed.error).toBeNull();
+    expect(typed.rows.map((r) => r.payload)).toEqual(
+      [0, 1, 2].map((i) => expect.objectContaining({ i, tag: 'untagged' })),
+    );
+    const plain = await drain(sup.stream('rows', { count: 3, stream: 'ℕ→ℝ' }).stream);
+    expect(plain.error).toBeNull();
+    expect(plain.rows.map((r) => [r.stream, r.sequence])).toEqual([
+      ['ℕ→ℝ', 0],
+      ['ℕ→ℝ', 1],
+      ['ℕ→ℝ', 2],
+    ]);
+    expect(Object.keys(plain.rows[0] ?? {})).toEqual(['stream', 'sequence', 'payload']);
+  });
+
   it('reopens a missing session once and retries the command', async () => {
     const sup = await startSupervisor('test-child', ['--require-session']);
     const s = sup.stream('rows', { count: 2 }, { session: SHIMS_SESSION });
