@@ -31,7 +31,7 @@ import { childChecks, findLakefile, projectChecks } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
 import { restartPolicyClass } from './restart-policy.js';
 import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
-import { canonicalPath, formatSessionKey } from './session-key.js';
+import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
 import { discoverToolchain, type ToolchainFacts } from './toolchain.js';
 
 /** What `resolve()` returns: a {@link ResolvedWorker} plus the facts found on the way. */
@@ -58,6 +58,7 @@ export class LeanWorkerCapabilityBuilder {
   readonly #input: CapabilityBuilderOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
   #location: ChildLocation | undefined;
+  #sessionKey: string | undefined;
 
   /** @throws an `INVALID_OPTIONS` error when the options fail validation (unknown keys included). */
   constructor(options: CapabilityBuilderOptions, context: BuilderContext = {}) {
@@ -98,8 +99,17 @@ export class LeanWorkerCapabilityBuilder {
       : { export: m.export, request: m.request, expected: m.expected };
   }
 
-  /** Canonical session key (see `session-key.ts` for its parts). */
+  /**
+   * Canonical session key (see `session-key.ts` for its parts). Computed once per builder: the
+   * paths and the child file are resolved on the first call, so a pool acquire costs no file
+   * system calls.
+   */
   sessionKey(): string {
+    this.#sessionKey ??= this.#computeSessionKey();
+    return this.#sessionKey;
+  }
+
+  #computeSessionKey(): string {
     const o = this.options;
     const location = this.locateChild();
     const projectRoot = canonicalPath(o.projectRoot);
@@ -118,6 +128,8 @@ export class LeanWorkerCapabilityBuilder {
           ? canonicalPath(location.command)
           : `unresolved:${o.worker?.command ?? location.source}`,
         args: o.worker?.args ?? [],
+        env: o.worker?.env ?? {},
+        fileIdentity: location.ok ? fileIdentity(location.command) : null,
       },
     });
   }

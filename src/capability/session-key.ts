@@ -3,10 +3,11 @@
  * worker. Built from canonical real paths, the import workspace root, package and library, the
  * sorted import set, the import profile, the metadata expectation (canonical JSON, metadata
  * lists order-insensitive), the restart-policy class, and the child's identity (resolved command
- * path and arguments; null in planner keys, which carry no child). The pool adds the version the
- * child reports at handshake.
+ * path, file identity, arguments and explicit environment; null in planner keys, which carry no
+ * child). A replaced child binary therefore gets a new key; the version each generation reports at
+ * handshake is recorded on the pool entry.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportProfile } from '../protocol/messages.js';
 import type { MetadataExpectation } from '../worker-spec.js';
@@ -27,7 +28,24 @@ export interface SessionKeyParts {
   readonly importProfile: ImportProfile;
   readonly metadata: MetadataExpectation | null;
   readonly restartPolicyClass: RestartPolicyClass;
-  readonly child: { readonly command: string; readonly args: readonly string[] } | null;
+  readonly child: {
+    readonly command: string;
+    readonly args: readonly string[];
+    /** Explicit environment variables given for the child (the allowlisted parent part is not keyed). */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Identity of the command file (device, inode, size, mtime), so a replaced binary is a new key. */
+    readonly fileIdentity?: string | null;
+  } | null;
+}
+
+/** `dev:ino:size:mtimeMs` of a file, or null when it cannot be read. */
+export function fileIdentity(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return `${st.dev}:${st.ino}:${st.size}:${Math.trunc(st.mtimeMs)}`;
+  } catch {
+    return null;
+  }
 }
 
 /** Real path when the path exists, else the absolute normalised path. */
@@ -59,7 +77,15 @@ export function formatSessionKey(parts: SessionKeyParts): string {
     profile: parts.importProfile,
     metadata,
     policy: parts.restartPolicyClass,
-    child: parts.child === null ? null : { command: parts.child.command, args: [...parts.child.args] },
+    child:
+      parts.child === null
+        ? null
+        : {
+            command: parts.child.command,
+            args: [...parts.child.args],
+            env: canonicalJson(parts.child.env ?? {}),
+            file: parts.child.fileIdentity ?? null,
+          },
   };
   // Fixed key order, so plain JSON is canonical; only the metadata request needed sorting.
   return `${SESSION_KEY_PREFIX} ${JSON.stringify(body)}`;

@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,29 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
     expect(key({ requestTimeoutMs: 5 })).toBe(key({}));
     expect(key({ projectRoot: `${base.projectRoot}/../lean-dsl` })).toBe(key({}));
     expect(key({})).toContain(JSON.stringify(child));
+    expect(key({ worker: { command: child, env: { A: '1', B: '2' } } })).toBe(
+      key({ worker: { command: child, env: { B: '2', A: '1' } } }),
+    );
+    expect(key({ worker: { command: child, env: { A: '1' } } })).not.toBe(key({}));
+  });
+
+  it('gives a replaced child binary a new key, and computes a key once per builder', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lwp-key-'));
+    try {
+      const file = path.join(dir, 'child');
+      writeFileSync(file, '#!/bin/sh\n', { mode: 0o755 });
+      const make = () =>
+        new LeanWorkerCapabilityBuilder({ ...base, worker: { command: file } }, { env: baseEnv });
+      const first = make();
+      const before = first.sessionKey();
+      expect(make().sessionKey()).toBe(before);
+      rmSync(file);
+      writeFileSync(file, '#!/bin/sh\n# a newer build\n', { mode: 0o755 });
+      expect(make().sessionKey()).not.toBe(before);
+      expect(first.sessionKey()).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
