@@ -132,6 +132,25 @@ export class ChildHandle {
     }
   }
 
+  /**
+   * Call `onClosed` when the child closed its stdout yet still runs a short grace later: it can no
+   * longer speak the protocol, and nothing else would notice. Returns a function that stops watching.
+   */
+  whenStdoutClosedAlive(onClosed: () => void): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const onEnd = () => {
+      timer = setTimeout(() => {
+        if (this.process.exitCode === null && this.process.signalCode === null) onClosed();
+      }, EXIT_STDIO_GRACE_MS);
+      timer.unref();
+    };
+    this.process.stdout.once('end', onEnd);
+    return () => {
+      this.process.stdout.off('end', onEnd);
+      if (timer) clearTimeout(timer);
+    };
+  }
+
   /** Wait up to `ms` for the exit; resolves null on time-out. */
   waitExit(ms: number): Promise<ChildExitInfo | null> {
     if (this.#exit) return Promise.resolve(this.#exit);

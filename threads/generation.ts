@@ -182,7 +182,15 @@ function readHandshake(
         ),
       timeoutMs,
     );
+    const unwatch = child.whenStdoutClosedAlive(() =>
+      fail(
+        wireError(ErrorCode.HANDSHAKE, 'child closed its stdout before the handshake', {
+          reason: decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed',
+        }),
+      ),
+    );
     const cleanup = () => {
+      unwatch();
       clearTimeout(timer);
       stdout.off('data', onData);
       child.process.off('exit', onExit);

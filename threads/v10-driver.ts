@@ -102,6 +102,10 @@ class V10Generation implements DriverGeneration {
       if (active && link.active() === active) active.onChunkEnd();
       if (deferred) this.#onDecodeError(link, deferred);
     });
+    this.child.whenStdoutClosedAlive(() => {
+      const reason = decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed';
+      link.abandon(wireError(ErrorCode.PROTOCOL, 'child closed its stdout', { reason }), 'protocol');
+    });
     this.child.process.stdout.resume();
   }
 

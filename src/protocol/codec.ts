@@ -157,7 +157,8 @@ export function parseFrameBody(text: string): { readonly type: string; readonly 
   if (frame.version !== PROTOCOL_VERSION) {
     throw new FrameError(
       'version_mismatch',
-      `protocol version mismatch: expected ${PROTOCOL_VERSION}, received ${String(frame.version)}`,
+      // JSON text, not String(): a hostile `{"toString":null}` must not throw a TypeError here.
+      `protocol version mismatch: expected ${PROTOCOL_VERSION}, received ${JSON.stringify(frame.version)}`,
       { expected: PROTOCOL_VERSION, actual: frame.version ?? null },
     );
   }

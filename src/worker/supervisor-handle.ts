@@ -7,15 +7,17 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { nodeEndpoint } from '../../threads/endpoint.js';
-import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
+import type { StartResult, SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
 import type { SupervisorConfig } from '../../threads/supervisor-core.js';
-import { errorFromWire, type LeanWorkerError } from '../errors.js';
-import type {
-  GenerationInfo,
-  MemorySample,
-  RequestOutcome,
-  ShutdownReport,
-  SupervisorEvent,
+import { ErrorCode, errorFromWire, type LeanWorkerError } from '../errors.js';
+import type { WireError } from '../protocol/error-codes.js';
+import {
+  emptyRequestStats,
+  type GenerationInfo,
+  type MemorySample,
+  type RequestOutcome,
+  type ShutdownReport,
+  type SupervisorEvent,
 } from '../protocol/port-messages.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
@@ -43,6 +45,8 @@ export class SupervisorHandle {
   #awaitingAfter: number | null = null;
   #failure: LeanWorkerError | null = null;
   #readyWaiters: (() => void)[] = [];
+  readonly #pendingCalls = new Set<() => void>();
+  #threadEnded = false;
 
   private constructor(worker: Worker, events: MessagePort) {
     this.#worker = worker;
@@ -51,6 +55,22 @@ export class SupervisorHandle {
     events.on('message', (event: SupervisorEvent) => this.#onEvent(event));
     worker.on('error', () => {
       // A crashed supervisor thread takes its child with it (parent-death signal); requests fail.
+    });
+    // Calls in flight when the thread ends (it crashed, or never loaded) would never settle.
+    worker.once('exit', () => {
+      this.#threadEnded = true;
+      for (const end of this.#pendingCalls) end();
+      this.#pendingCalls.clear();
+    });
+  }
+
+  /** `call`, or the typed failure `gone` once the supervisor thread has ended. */
+  #unlessGone<T>(call: Promise<T>, gone: () => T): Promise<T> {
+    if (this.#threadEnded) return Promise.resolve(gone());
+    return new Promise<T>((resolve, reject) => {
+      const end = () => resolve(gone());
+      this.#pendingCalls.add(end);
+      call.then(resolve, reject).finally(() => this.#pendingCalls.delete(end));
     });
   }
 
@@ -64,7 +84,10 @@ export class SupervisorHandle {
     const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });
     const handle = new SupervisorHandle(worker, channel.port1);
     if (onEvent) handle.onEvent(onEvent);
-    const result = await handle.#api.start();
+    const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => ({
+      ok: false,
+      error: threadEnded('start'),
+    }));
     if (!result.ok) {
       await handle.#terminateThread();
       throw new SupervisorStartError(errorFromWire(result.error));
@@ -94,9 +117,20 @@ export class SupervisorHandle {
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    const sent = port
+    const call = port
       ? this.#api.request(spec, Comlink.transfer(port, [port as never]))
       : this.#api.request(spec, null);
+    const sent = this.#unlessGone(
+      call,
+      (): RequestOutcome => ({
+        ok: false,
+        generation: spec.generation,
+        error: threadEnded(spec.request.op),
+        workEnteredChild: true,
+        restarted: false,
+        stats: emptyRequestStats(),
+      }),
+    );
     return sent.then((outcome) => {
       if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
       return outcome;
@@ -131,7 +165,10 @@ export class SupervisorHandle {
 
   /** Replace the child with its next generation. */
   async cycle(reason: string): Promise<GenerationInfo> {
-    const result = await this.#api.cycle(reason);
+    const result = await this.#unlessGone<StartResult>(this.#api.cycle(reason), () => ({
+      ok: false,
+      error: threadEnded('cycle'),
+    }));
     if (!result.ok) throw errorFromWire(result.error);
     this.#setInfo(result.info);
     return result.info;
@@ -149,7 +186,16 @@ export class SupervisorHandle {
     this.#closed = true;
     let report: ShutdownReport;
     try {
-      report = await this.#api.shutdown(mode);
+      report = await this.#unlessGone(
+        this.#api.shutdown(mode),
+        (): ShutdownReport => ({
+          outcome: 'already_exited',
+          elapsedMs: 0,
+          gracefulWaitMs: 0,
+          killWaitMs: null,
+          exit: null,
+        }),
+      );
     } finally {
       await this.#terminateThread();
     }
@@ -197,4 +243,13 @@ export class SupervisorHandle {
     }
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+/** The failure of a control call whose supervisor thread ended before it answered. */
+function threadEnded(operation: string): WireError {
+  return {
+    code: ErrorCode.WORKER_UNAVAILABLE,
+    message: `the supervisor thread ended during ${operation}`,
+    facts: { operation, reason: 'supervisor_thread_ended' },
+  };
 }
