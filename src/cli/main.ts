@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `lean-worker`: demo, plan, doctor. */
+/** `lean-worker`: demo, plan, doctor, check. */
 import { demoCommand } from './demo.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
@@ -13,12 +13,16 @@ async function main(): Promise<number> {
       const { planCommand } = await import('./plan.js');
       return planCommand(rest, io);
     }
+    case 'check': {
+      const { checkCommand } = await import('./check.js');
+      return checkCommand(rest, io);
+    }
     case 'doctor': {
       const { doctorCommand } = await import('./doctor.js');
       return doctorCommand(rest, io);
     }
     default:
-      io.stdout.write('usage: lean-worker <demo|plan|doctor> [--json]\n');
+      io.stdout.write('usage: lean-worker <demo|plan|doctor|check> [--json]\n');
       return command === 'help' || command === '--help' ? 0 : 2;
   }
 }

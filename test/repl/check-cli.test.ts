@@ -1,0 +1,115 @@
+/**
+ * `lean-worker check` against the fake repl: a generated corpus of 500 snippets over five headers
+ * (each spelled several ways), with crashes and hangs injected by the corpus itself, checked in
+ * parallel on warm workers; every result is compared with the generator's expectation.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateCorpus } from '../../fixtures/repl/snippet-corpus.js';
+import { checkCommand } from '../../src/cli/check.js';
+import type { CheckResult } from '../../src/cli/check-run.js';
+
+function io(isTTY = false) {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: {
+      stdout: { write: (t: string) => (out.stdout += t) },
+      stderr: { write: (t: string) => (out.stderr += t), isTTY },
+    },
+  };
+}
+
+const positions = (list: readonly { line: number; column: number }[]) =>
+  list.map(({ line, column }) => ({ line, column }));
+
+describe('lean-worker check', () => {
+  it('checks 500 generated snippets on warm workers with the results the generator expects', {
+    timeout: 90_000,
+  }, async () => {
+    const corpus = generateCorpus(500, 7);
+    expect(corpus.sessionKeys).toHaveLength(5);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lwp-check-')), 'corpus.json');
+    writeFileSync(file, JSON.stringify(corpus));
+    const run = io();
+    const status = await checkCommand(
+      [file, '--fake', '--json', '--workers', '2', '--timeout-ms', '400', '--header-timeout-ms', '10000'],
+      run.io,
+      { ...process.env, FAKE_REPL_IMPORT_MS: '20' },
+    );
+    expect(status).toBe(1);
+    const report = JSON.parse(run.out.stdout) as {
+      items: CheckResult[];
+      totals: Record<string, number>;
+      workers: { [k: string]: number; coldOpens: number };
+    };
+    expect(report.items).toHaveLength(500);
+    const injected = { crash: 0, hang: 0 };
+    corpus.snippets.forEach((snippet, i) => {
+      const got = report.items[i]!;
+      const want = snippet.expected;
+      expect(got.id).toBe(snippet.id);
+      if (want.outcome === 'crash' || want.outcome === 'hang') {
+        injected[want.outcome] += 1;
+        expect({ id: got.id, status: got.status }).toEqual({
+          id: snippet.id,
+          status: want.outcome === 'crash' ? 'crash' : 'timeout',
+        });
+        return;
+      }
+      expect({ id: got.id, ok: got.ok, status: got.status }).toEqual({
+        id: snippet.id,
+        ok: want.ok,
+        status: want.ok ? 'ok' : 'errors',
+      });
+      expect(positions(got.errors)).toEqual(want.errors);
+      expect(positions(got.warnings)).toEqual(want.warnings);
+      expect(positions(got.sorries)).toEqual(want.sorries);
+    });
+    expect(injected.crash).toBeGreaterThan(0);
+    expect(injected.hang).toBeGreaterThan(0);
+    expect(report.totals).toMatchObject({ snippets: 500, crash: injected.crash, timeout: injected.hang });
+    // Warm reuse: a handful of workers served all 500 checks; crashes and deadlines restarted them.
+    expect(report.workers.headers).toBe(5);
+    expect(report.workers.coldOpens).toBeLessThanOrEqual(12);
+    expect(report.workers.warmHits).toBe(500 - report.workers.coldOpens);
+    expect(report.workers.timeoutRestarts).toBe(injected.hang);
+    expect(report.workers.crashRestarts).toBe(injected.crash);
+    expect(report.workers.quarantinedKeys).toBe(0);
+  });
+
+  it('prints per-item results and totals, with a progress line only on a TTY', async () => {
+    const args = [
+      '--fake',
+      '-e',
+      'import Lean\n\n#eval 1\n',
+      '-e',
+      'import Lean\n\nexample : Nat := error_here\n',
+    ];
+    const tty = io(true);
+    expect(await checkCommand(args, tty.io)).toBe(1);
+    expect(tty.out.stdout).toContain('snippet-1: ok\n');
+    expect(tty.out.stdout).toContain('snippet-2: errors\n  3:17 error: Unknown identifier `error_here`\n');
+    expect(tty.out.stdout).toMatch(/checked 2 snippets in [\d.]+ s: 1 ok, 1 errors\n/);
+    expect(tty.out.stderr).toContain('2/2');
+    const pipe = io(false);
+    expect(await checkCommand([...args, '--workers', '1'], pipe.io)).toBe(1);
+    expect(pipe.out.stderr).toBe('');
+    expect(await checkCommand(['--fake', '-e', 'import Lean\n\n#eval 1\n'], io().io)).toBe(0);
+  });
+
+  it('refuses to run without a named repl, and on bad options', async () => {
+    for (const args of [
+      ['-e', '#eval 1'],
+      ['--fake'],
+      ['--fake', '-e', 'x', '--workers', '0'],
+      ['--bogus'],
+    ]) {
+      const run = io();
+      expect(await checkCommand(args, run.io)).toBe(2);
+      expect(run.out.stderr).toContain('usage: lean-worker check');
+    }
+  });
+});
