@@ -68,7 +68,12 @@ export function faultSource(
 
 /** A well-behaved child (the fault child that never faults). */
 export function healthySource(mark: string, name = 'healthy'): LeanWorkerSource {
-  return rawSource(`${name}:${mark}`, process.execPath, [fixturePath('children/fault-child'), 'none', 'none'], mark);
+  return rawSource(
+    `${name}:${mark}`,
+    process.execPath,
+    [fixturePath('children/fault-child'), 'none', 'none'],
+    mark,
+  );
 }
 
 /** A fresh marker and a scratch directory removed when the current test finishes. */

@@ -39,10 +39,16 @@ describe('property: message decoding', () => {
 
   it('fails only with a FrameError on well-formed JSON of any shape, type or version', () => {
     fc.assert(
-      fc.property(fc.oneof(frames, fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        typedOrValue(decodeChildMessage, text);
-        typedOrValue(decodeParentMessage, text);
-      }),
+      fc.property(
+        fc.oneof(
+          frames,
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          typedOrValue(decodeChildMessage, text);
+          typedOrValue(decodeParentMessage, text);
+        },
+      ),
       { numRuns: 1_000 },
     );
   });
