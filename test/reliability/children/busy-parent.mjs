@@ -1,0 +1,59 @@
+/**
+ * A Node parent with a busy pool, for parent-death tests: three workers, two of them streaming
+ * rows, one of them with a grandchild that holds its stdout. Every child carries the marker from
+ * this process's environment. Prints `ready` once everything runs, then ends as argv[2] says:
+ *
+ *   sigkill | sigterm   waits to be killed by the test
+ *   uncaught            throws an uncaught exception
+ *   exit                calls process.exit(0) without closing the pool
+ */
+import { LeanWorkerPool } from '../../../dist/src/pool/pool.js';
+
+const mode = process.argv[2] ?? 'sigkill';
+const mark = process.env.LEAN_WORKER_TEST_MARK ?? 'unmarked';
+const children = new URL('../../../dist/fixtures/children/', import.meta.url).pathname;
+
+function source(key, args) {
+  const launch = {
+    command: process.execPath,
+    args,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LEAN_WORKER_TEST_MARK: mark },
+    startupTimeoutMs: 20_000,
+    requestTimeoutMs: 120_000,
+    requestIdleTimeoutMs: 0,
+    shutdownTimeoutMs: 1_000,
+    killWaitTimeoutMs: 3_000,
+    maxFrameBytes: 1 << 20,
+    stderrTailBytes: 4096,
+    hardMemoryLimitKib: 0,
+    memorySampleIntervalMs: 1_000,
+  };
+  return {
+    sessionKey: () => key,
+    resolve: async () => ({ key, launch, session: null, metadata: null, policy: null }),
+  };
+}
+
+setTimeout(() => process.exit(3), 60_000).unref();
+const pool = new LeanWorkerPool({ maxWorkers: 3 });
+const streaming = ['a', 'b'].map((k) => source(`stream-${k}`, [`${children}test-child.js`]));
+const withGrandchild = source('grandchild', [`${children}misbehaving.js`, 'grandchild']);
+const leases = await Promise.all([...streaming, withGrandchild].map((s) => pool.acquireLease(s)));
+const started = [];
+for (const lease of leases.slice(0, 2)) {
+  const stream = lease.runDataStream('slow', { rows: 1_000_000, msPerRow: 2 });
+  const iterator = stream[Symbol.asyncIterator]();
+  await iterator.next();
+  started.push(
+    (async () => {
+      while (!(await iterator.next()).done);
+    })(),
+  );
+}
+process.stdout.write('ready\n');
+if (mode === 'uncaught')
+  setTimeout(() => {
+    throw new Error('uncaught on purpose');
+  }, 50);
+if (mode === 'exit') setTimeout(() => process.exit(0), 50);
+await Promise.all(started);
