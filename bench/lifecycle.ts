@@ -8,7 +8,7 @@
 import { LeanWorkerError, LeanWorkerPool } from '../src/index.js';
 import { SupervisorHandle } from '../src/worker/supervisor-handle.js';
 import { crashAfter, echo, forever, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
-import { BenchReport, benchArgs, runMain } from './lib/report.js';
+import { BenchReport, benchArgs, runMain, step } from './lib/report.js';
 import { fmt, type Latency, latency } from './lib/stats.js';
 
 const source = testChildSource(['Bench.Lifecycle']);
@@ -21,9 +21,9 @@ async function startSupervisor() {
 }
 
 /** Time `n` repetitions of `step`, which returns the milliseconds it measured. */
-async function repeat(n: number, step: () => Promise<number>): Promise<number[]> {
+async function repeat(n: number, once: () => Promise<number>): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await step());
+  for (let i = 0; i < n; i++) out.push(await once());
   return out;
 }
 
@@ -39,7 +39,7 @@ async function errorCodeOf(promise: Promise<unknown>): Promise<string> {
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('lifecycle', import.meta.filename, args);
-  const n = args.smoke ? 2 : args.quick ? 4 : 30;
+  const n = args.smoke ? 2 : args.quick ? 3 : 30;
   const warmN = args.smoke ? 20 : args.quick ? 200 : 2_000;
   report.header(
     'cold start, warm acquire, cycle, shutdown, kill, cancellation, fatal-exit recovery',
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const results: Record<string, Latency> = {};
   const errors: Record<string, string[]> = {};
 
-  // Supervisor thread + child + handshake, then graceful shutdown or kill of the same worker.
+  step('cold start, graceful shutdown, kill');
   const coldSup: number[] = [];
   const spawnHandshake: number[] = [];
   const graceful: number[] = [];
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   results.gracefulShutdownChildSide = latency(gracefulReported);
   results.kill = latency(kill);
 
-  // A pool's first acquire: thread + child + handshake + session open.
+  step('cold acquire');
   results.coldAcquire = latency(
     await repeat(n, async () => {
       const pool = new LeanWorkerPool({ maxWorkers: 1 });
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       }),
     );
 
+    step('cycle');
     results.cycle = latency(
       await repeat(n, async () => {
         const lease = await pool.acquireLease(source);
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       }),
     );
 
-    // Cancellation: abort a stream after its first row; time to the rejection, then to a served echo.
+    step('cancellation');
     const cancelMs: number[] = [];
     const cancelRecoveryMs: number[] = [];
     errors.cancel = [];
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     results.cancellation = latency(cancelMs);
     results.cancellationToNextEcho = latency(cancelRecoveryMs);
 
-    // Fatal exit: the child exits after one row; time to the failure, and from it to a served echo.
+    step('fatal exit');
     const crashDetectMs: number[] = [];
     const crashRecoveryMs: number[] = [];
     errors.crash = [];

@@ -23,7 +23,7 @@ import {
 } from '../src/index.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { describePeaks, MEMORY_MEASURE_TEXT, type MemoryPeaks, MemoryWatch } from './lib/memory-watch.js';
-import { BenchReport, benchArgs, PACKAGE_ROOT, runMain } from './lib/report.js';
+import { BenchReport, benchArgs, PACKAGE_ROOT, runMain, step } from './lib/report.js';
 import { fmt } from './lib/stats.js';
 
 const OPEN_KIB = 24 * 1024;
@@ -44,6 +44,7 @@ async function workload(
   options: LeanWorkerPoolOptions,
   work: (pool: LeanWorkerPool) => Promise<Record<string, unknown> | undefined>,
 ): Promise<Outcome> {
+  step(name);
   const pool = new LeanWorkerPool({ memorySampleIntervalMs: 50, ...options });
   const watch = new MemoryWatch(pool);
   const t0 = performance.now();

@@ -47,7 +47,12 @@ async function measureSet(size: RowSize, rowCount: number, timeMs: number): Prom
     encoded.set(f.name, buf);
   }
   let sink = 0;
-  const bench = new Bench({ time: timeMs, warmupTime: Math.min(100, timeMs / 2), iterations: 5 });
+  const bench = new Bench({
+    time: timeMs,
+    iterations: 5,
+    warmupTime: Math.min(100, timeMs / 2),
+    warmupIterations: timeMs < 1000 ? 2 : 16,
+  });
   for (const f of formats) {
     bench.add(`${f.name}/encode`, () => {
       sink += f.encode(input).length;

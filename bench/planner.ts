@@ -3,31 +3,17 @@
  * per-module header imports and content hashing, sequentially and on piscina threads, and
  * optionally sweeps tree sizes to locate the sequential/parallel crossover of the source scan.
  *
- * `node dist/bench/planner.js [--modules 5000] [--runs 5] [--crossover]`
+ *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5] [--crossover] [--out DIR]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { generateMathlibShaped } from '../fixtures/lake/generate-mathlib-shaped.js';
 import { discoverLakeProject } from '../src/lake/discover.js';
 import { PARALLEL_SCAN_THRESHOLD, scanSources } from '../src/lake/scan.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
+import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain } from './lib/report.js';
+import { fmt, median } from './lib/stats.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const modules = flag('--modules', 5000);
-const runs = flag('--runs', 5);
-const crossover = args.includes('--crossover');
-const packageRoot = path.resolve(import.meta.dirname, '..', '..');
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function timePlan(
-  root: string,
-  parallel: 'never' | 'always',
-): Promise<{ ms: number[]; batches: number; modules: number }> {
+async function timePlan(root: string, parallel: 'never' | 'always', runs: number) {
   const ms: number[] = [];
   let batches = 0;
   let count = 0;
@@ -46,19 +32,13 @@ async function timePlan(
     batches = plan.length;
     count = plan.reduce((n, b) => n + b.modules.length, 0);
   }
-  return { ms, batches, modules: count };
+  return { medianMs: median(ms), runsMs: ms, batches, modules: count };
 }
 
-const genRoot = path.join(packageRoot, 'fixtures', 'generated');
-const root = path.join(genRoot, `bench-planner-${modules}`);
-await generateMathlibShaped({ dir: root, modules });
-const sequential = await timePlan(root, 'never');
-const parallel = await timePlan(root, 'always');
-
-const sweep: Array<{ files: number; sequentialMs: number; parallelMs: number }> = [];
-if (crossover) {
+async function crossover(runs: number) {
+  const sweep: { files: number; sequentialMs: number; parallelMs: number }[] = [];
   for (const size of [250, 1000, 2000, 3000, 5000, 10000]) {
-    const dir = path.join(genRoot, `bench-crossover-${size}`);
+    const dir = path.join(PACKAGE_ROOT, 'fixtures', 'generated', `bench-crossover-${size}`);
     await generateMathlibShaped({ dir, modules: size });
     const files = (await discoverLakeProject({ root: dir })).modules.map((m) => m.path);
     const seq: number[] = [];
@@ -73,48 +53,53 @@ if (crossover) {
     }
     sweep.push({ files: files.length, sequentialMs: median(seq), parallelMs: median(par) });
   }
+  return sweep;
 }
 
-const result = {
-  workload: `plan a generated Mathlib-shaped Lake project of ${modules} modules (+ root module): discovery, per-module header imports, SHA-256 of every source`,
-  command: `node dist/bench/planner.js ${args.join(' ')}`.trim(),
-  platform: {
-    node: process.version,
-    os: `${os.type()} ${os.release()}`,
-    arch: process.arch,
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-  },
-  modules: sequential.modules,
-  batches: sequential.batches,
-  runs,
-  sequential: { medianMs: median(sequential.ms), runsMs: sequential.ms },
-  parallel: { medianMs: median(parallel.ms), runsMs: parallel.ms },
-  autoThresholdFiles: PARALLEL_SCAN_THRESHOLD,
-  crossover: sweep,
-  memory: 'unavailable (not measured by this benchmark)',
-  caveats: [
-    'page cache warm after the first run; the first run includes cold reads',
-    'piscina timings include creating and destroying the thread pool on every plan',
-    'target: under 2000 ms for 5000 modules',
-  ],
-};
-for (const line of [
-  `workload: ${result.workload}`,
-  `command:  ${result.command}`,
-  `platform: ${result.platform.os} ${result.platform.arch}, ${result.platform.cpus} cpus, Node ${result.platform.node}`,
-  `modules:  ${result.modules} in ${result.batches} batches`,
-  `sequential: median ${result.sequential.medianMs.toFixed(1)} ms over ${runs} runs`,
-  `piscina:    median ${result.parallel.medianMs.toFixed(1)} ms over ${runs} runs`,
-  ...sweep.map(
-    (s) =>
-      `scan ${s.files} files: sequential ${s.sequentialMs.toFixed(1)} ms, piscina ${s.parallelMs.toFixed(1)} ms`,
-  ),
-]) {
-  process.stdout.write(`${line}\n`);
+async function main(): Promise<void> {
+  const args = benchArgs();
+  const flag = (name: string, fallback: number): number => {
+    const i = args.argv.indexOf(name);
+    return i >= 0 ? Number(args.argv[i + 1]) : fallback;
+  };
+  const modules = flag('--modules', args.smoke ? 200 : 5000);
+  const runs = flag('--runs', args.quick ? 1 : 5);
+  const report = new BenchReport('planner', import.meta.filename, args);
+  report.header(
+    'import planning of a generated Mathlib-shaped Lake project',
+    `${modules} modules (+ root module): discovery, per-module header imports, SHA-256 of every source; median of ${runs} runs, sequential and piscina`,
+  );
+  const root = path.join(PACKAGE_ROOT, 'fixtures', 'generated', `bench-planner-${modules}`);
+  await generateMathlibShaped({ dir: root, modules });
+  const sequential = await timePlan(root, 'never', runs);
+  const parallel = await timePlan(root, 'always', runs);
+  const sweep = args.argv.includes('--crossover') ? await crossover(runs) : [];
+  report.print(`${sequential.modules} modules in ${sequential.batches} batches`);
+  report.print(
+    `sequential: median ${fmt(sequential.medianMs, 1)} ms (runs ${sequential.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
+  );
+  report.print(
+    `piscina:    median ${fmt(parallel.medianMs, 1)} ms (runs ${parallel.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
+  );
+  for (const s of sweep) {
+    report.print(
+      `scan ${s.files} files: sequential ${fmt(s.sequentialMs, 1)} ms, piscina ${fmt(s.parallelMs, 1)} ms`,
+    );
+  }
+  report.print();
+  await report.finish({
+    workload: { modules, runs, importsFrom: 'header', contentHash: true },
+    memoryMeasure: 'unavailable (not measured by this benchmark)',
+    results: { sequential, parallel, autoThresholdFiles: PARALLEL_SCAN_THRESHOLD, crossover: sweep },
+    checks:
+      modules === 5000
+        ? { 'plan 5,000 modules, sequential (ms)': check(sequential.medianMs, '<', 2000) }
+        : {},
+    caveats: [
+      'The page cache is warm after the first run; the first run includes cold reads.',
+      'piscina timings include creating and destroying the thread pool on every plan.',
+    ],
+  });
 }
-const outDir = path.join(packageRoot, 'bench', 'results');
-await mkdir(outDir, { recursive: true });
-const outFile = path.join(outDir, `planner-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-await writeFile(outFile, `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`result:   ${outFile}\n`);
+
+runMain(main);

@@ -23,8 +23,8 @@ async function timed(n: number, once: (i: number) => Promise<void>): Promise<num
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('round-trip', import.meta.filename, args);
-  const n = args.smoke ? 50 : args.quick ? 500 : 3_000;
-  const warm = args.smoke ? 20 : 200;
+  const n = args.smoke ? 50 : args.quick ? 300 : 3_000;
+  const warm = args.smoke ? 20 : args.quick ? 100 : 300;
   const rounds = args.smoke ? 1 : 3;
   report.header(
     'warm acquire + runJsonCommand round trip vs a bare child',

@@ -1,34 +1,55 @@
 /**
- * Runs every benchmark script compiled into dist/bench/ (this runner excluded), one after the
- * other, each in its own Node process, passing `--quick` through.
+ * Runs the benchmarks compiled into dist/bench/, one after the other, each in its own Node
+ * process, passing `--quick` (or `--smoke`) and `--out DIR` through; prints the wall time of each.
  *
- *   node dist/bench/run.js [--quick]
+ *   node dist/bench/run.js [--quick | --smoke] [--out DIR] [--only name,name]
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { benchArgs } from './lib/report.js';
+
+/** In this order: throughput first, while the machine is freshest. */
+const SUITE = [
+  'throughput',
+  'port-hop',
+  'payload',
+  'round-trip',
+  'backpressure',
+  'lifecycle',
+  'scheduling',
+  'memory',
+  'planner',
+];
+/** Long-running benchmarks kept out of --quick. */
+const FULL_ONLY = ['soak'];
 
 const here = import.meta.dirname;
-const passThrough = process.argv.includes('--quick') ? ['--quick'] : [];
-const self = path.basename(import.meta.filename);
-const preferred = ['throughput.js', 'planner.js'];
-const scripts = readdirSync(here)
-  .filter((name) => name.endsWith('.js') && name !== self)
-  .sort((a, b) => {
-    const rank = (n: string) => (preferred.includes(n) ? preferred.indexOf(n) : preferred.length);
-    return rank(a) - rank(b) || a.localeCompare(b);
-  });
+const args = benchArgs();
+const passThrough = args.argv.filter((a, i) => a !== '--only' && args.argv[i - 1] !== '--only');
+const onlyAt = args.argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((args.argv[onlyAt + 1] ?? '').split(',')) : null;
+const names = [...SUITE, ...(args.quick ? [] : FULL_ONLY)].filter(
+  (name) => existsSync(path.join(here, `${name}.js`)) && (only === null || only.has(name)),
+);
 
 const failed: string[] = [];
-for (const script of scripts) {
-  const args = [path.join(here, script), ...passThrough];
-  process.stdout.write(
-    `\n=== node ${path.relative(process.cwd(), args[0] as string)} ${passThrough.join(' ')}\n`,
-  );
-  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  if (result.status !== 0) failed.push(`${script} (${result.signal ?? `exit ${result.status}`})`);
+const times: string[] = [];
+const started = performance.now();
+for (const name of names) {
+  const script = path.join(here, `${name}.js`);
+  process.stdout.write(`\n=== node ${path.relative(process.cwd(), script)} ${passThrough.join(' ')}\n`);
+  const t0 = performance.now();
+  // Each benchmark has its own watchdog; this is the backstop.
+  const timeout = (args.quick ? 4 : 90) * 60_000;
+  const result = spawnSync(process.execPath, [script, ...passThrough], { stdio: 'inherit', timeout });
+  times.push(`${name} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (result.status !== 0) failed.push(`${name} (${result.signal ?? `exit ${result.status}`})`);
 }
-if (scripts.length === 0) process.stdout.write('no benchmark scripts found in dist/bench/\n');
+process.stdout.write(
+  `\nwall time: ${times.join(', ')}; total ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);
+if (names.length === 0) process.stdout.write('no benchmark scripts found in dist/bench/\n');
 if (failed.length > 0) {
   process.stderr.write(`failed: ${failed.join(', ')}\n`);
   process.exitCode = 1;

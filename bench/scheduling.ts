@@ -10,7 +10,7 @@
 import { LeanWorkerError, LeanWorkerPool } from '../src/index.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { describePeaks, MEMORY_MEASURE_TEXT, MemoryWatch } from './lib/memory-watch.js';
-import { BenchReport, benchArgs, check, runMain } from './lib/report.js';
+import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { fmt, latency, seededRandom } from './lib/stats.js';
 
 const OPEN_KIB = 32 * 1024;
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       `${CALLERS} concurrent callers, maxWorkers 4, budget for 3 workers; test fixture child ` +
       `(node ${relativeToRoot(TEST_CHILD)} --open-kib=${OPEN_KIB}) allocates ${OPEN_KIB / 1024} MiB on session open`,
   );
+  step('probe worker cost');
   const cost = await probeWorkerCost();
   // Three workers fit, a fourth does not (half a worker of slack).
   const budgetKib = Math.round(cost.sharedFileKib + 3.5 * cost.privateKib);
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   let served = 0;
   const watch = new MemoryWatch(pool);
   const t0 = performance.now();
+  step('requests');
   try {
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {

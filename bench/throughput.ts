@@ -13,7 +13,7 @@
 import { LeanWorkerPool } from '../src/index.js';
 import { type CaseSummary, type RunMeasure, summarise } from './lib/cpu.js';
 import { FAST_ROWS_CHILD, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
-import { BenchReport, benchArgs, check, runMain } from './lib/report.js';
+import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import {
   baselineCase,
   ConsumerThread,
@@ -58,7 +58,10 @@ async function main(): Promise<void> {
     for (const c of cases) await c.run(config.warmupRows);
     const runs = new Map<string, RunMeasure[]>(cases.map((c) => [c.name, []]));
     for (let r = 0; r < config.runs; r++) {
-      for (const c of cases) runs.get(c.name)?.push(await c.run(config.rows));
+      for (const c of cases) {
+        step(`${c.name} run ${r + 1}`);
+        runs.get(c.name)?.push(await c.run(config.rows));
+      }
     }
     lease.release();
     const summaries = new Map<string, CaseSummary>(

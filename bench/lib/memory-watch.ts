@@ -100,7 +100,8 @@ export class MemoryWatch {
       p.poolDecisionTotalKib = Math.max(p.poolDecisionTotalKib, m.decisionTotalKib);
       p.poolPrivateSumKib = Math.max(p.poolPrivateSumKib, m.privateSumKib);
       p.poolRssSumKib = Math.max(p.poolRssSumKib, m.rssSumKib);
-      if (m.pssSumKib !== null) p.poolPssSumKib = Math.max(p.poolPssSumKib ?? 0, m.pssSumKib);
+      if (m.pssSumKib !== null && m.pssSumKib > 0)
+        p.poolPssSumKib = Math.max(p.poolPssSumKib ?? 0, m.pssSumKib);
       p.poolSamplesUnavailable = Math.max(p.poolSamplesUnavailable, m.samplesUnavailable);
     }
     const proc = procChildren();
@@ -126,7 +127,7 @@ export function describePeaks(p: MemoryPeaks): string {
   const mib = (kib: number | null) => (kib === null ? 'unavailable' : `${(kib / 1024).toFixed(1)} MiB`);
   return (
     `pool decision total ${mib(p.poolDecisionTotalKib)}, pool private sum ${mib(p.poolPrivateSumKib)}, ` +
-    `pool RSS sum ${mib(p.poolRssSumKib)}, pool PSS sum ${mib(p.poolPssSumKib)}; ` +
+    `pool RSS sum ${mib(p.poolRssSumKib)}, pool PSS sum ${p.poolPssSumKib === null ? 'not sampled' : mib(p.poolPssSumKib)}; ` +
     `/proc children private ${mib(p.procPrivateKib)} (+ shared file once ${mib(p.procPrivatePlusSharedKib)}), ` +
     `RSS sum ${mib(p.procRssSumKib)}, up to ${p.procMaxChildren ?? 'unavailable'} children; parent RSS ${p.parentRssMib.toFixed(1)} MiB`
   );

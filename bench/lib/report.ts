@@ -155,10 +155,31 @@ export class BenchReport {
   }
 }
 
-/** Run a benchmark's main function; a failure prints and sets a non-zero exit code. */
-export function runMain(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+let currentStep = 'start';
+
+/** Name the step a benchmark is in; a watchdog that fires reports it. */
+export function step(name: string): void {
+  currentStep = name;
+}
+
+/**
+ * Run a benchmark's main function; a failure prints and sets a non-zero exit code. A watchdog
+ * ends the process (its children die with it) if the benchmark runs past `limitMs`, which
+ * defaults to 3 minutes with --quick or --smoke and 60 minutes otherwise.
+ */
+export function runMain(main: () => Promise<void>, limitMs?: number): void {
+  const quick = process.argv.includes('--quick') || process.argv.includes('--smoke');
+  const limit = limitMs ?? (quick ? 3 : 60) * 60_000;
+  const watchdog = setTimeout(() => {
+    console.error(`benchmark still running after ${limit} ms, in step: ${currentStep}; giving up`);
+    process.exit(2);
+  }, limit);
+  watchdog.unref();
+  main()
+    .catch((error: unknown) => {
+      console.error(`failed in step: ${currentStep}`);
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => clearTimeout(watchdog));
 }
