@@ -3,6 +3,7 @@
  * session key, resolves everything the pool needs to start the worker (`resolve()`), and reports
  * bootstrap problems as data (`check()`).
  */
+import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
 import { canonicalImports } from '../lake/module-name.js';
 import { clampFrameLimit } from '../protocol/constants.js';
@@ -27,7 +28,7 @@ import {
   parseWithSchema,
   type ResolvedBuilderOptions,
 } from './options.js';
-import { childChecks, findLakefile, projectChecks } from './preflight.js';
+import { childChecks, findLakefile, projectChecks, resolvedManifestPath } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
 import { restartPolicyClass } from './restart-policy.js';
 import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
@@ -190,7 +191,7 @@ export class LeanWorkerCapabilityBuilder {
         knobs: o,
         explicit: o.worker?.env ?? {},
       }),
-      cwd: o.worker?.cwd,
+      cwd: o.worker?.cwd === undefined ? undefined : path.resolve(o.worker.cwd),
       startupTimeoutMs: o.startupTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,
       requestIdleTimeoutMs: o.requestIdleTimeoutMs,
@@ -212,7 +213,7 @@ export class LeanWorkerCapabilityBuilder {
               kind: 'capability',
               package: o.package,
               lib_name: o.libName,
-              manifest_path: o.manifestPath ?? null,
+              manifest_path: resolvedManifestPath(o) ?? null,
             },
             imports,
             importProfile: o.importProfile,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseLakefileLean } from '../lake/lakefile-lean.js';
 import { parseLakefileToml } from '../lake/lakefile-toml.js';
+import { moduleNameProblem } from '../lake/module-name.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapCheck } from './bootstrap.js';
 import { type ChildLocation, executableProblem } from './child-locator.js';
 import type { ResolvedBuilderOptions } from './options.js';
@@ -54,6 +55,61 @@ export function childChecks(location: ChildLocation): BootstrapCheck[] {
   ];
 }
 
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** Where the builder resolves the manifest path: against the project root. */
+export function resolvedManifestPath(options: ResolvedBuilderOptions): string | undefined {
+  return options.manifestPath === undefined
+    ? undefined
+    : path.resolve(options.projectRoot, options.manifestPath);
+}
+
+/**
+ * Paths and names the builder hands to processes are checked before use: the library name becomes
+ * an argument of `lake build` (a leading `-` would be read as an option), the child's working
+ * directory and the manifest must exist, the sysroot must be absolute.
+ */
+function pathChecks(
+  options: ResolvedBuilderOptions,
+  preflight: (severity: 'error', subject: string, message: string, hint: string) => void,
+): void {
+  if (moduleNameProblem(options.libName) !== null) {
+    preflight(
+      'error',
+      options.libName,
+      'libName is not a Lean library name',
+      'pass the lean_lib name declared in the lakefile (letters, digits, `_`, `.` components)',
+    );
+  }
+  const cwd = options.worker?.cwd;
+  if (cwd !== undefined && !isDir(path.resolve(cwd))) {
+    preflight('error', cwd, 'worker.cwd is not a directory', 'pass an existing directory as worker.cwd');
+  }
+  const manifest = resolvedManifestPath(options);
+  if (manifest !== undefined && !isFile(manifest)) {
+    preflight(
+      'error',
+      manifest,
+      'manifestPath does not name a file (resolved against the project root)',
+      'pass the path of lake-manifest.json',
+    );
+  }
+  if (options.leanSysroot !== undefined && !path.isAbsolute(options.leanSysroot)) {
+    preflight(
+      'error',
+      options.leanSysroot,
+      'leanSysroot must be an absolute path',
+      'pass `lean --print-prefix`',
+    );
+  }
+}
+
 /** Findings about the project, the import workspace, and the Lake target. */
 export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[] {
   const checks: BootstrapCheck[] = [];
@@ -74,6 +130,7 @@ export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[]
     );
     return checks;
   }
+  pathChecks(options, preflight);
   if (options.importWorkspaceRoot !== undefined && !isDir(options.importWorkspaceRoot)) {
     preflight(
       'error',

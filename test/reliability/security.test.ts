@@ -1,0 +1,227 @@
+/**
+ * What a child, or a careless option, can do to the parent: no shell anywhere; the child sees
+ * only the allowlisted environment plus explicit variables; `__proto__` / `constructor` keys in
+ * rows cannot pollute prototypes; a 50 MiB stderr flood or a 4 GiB frame header cannot grow the
+ * parent's memory; builder paths and names are validated before any process uses them.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
+import { CHILD_ENV_ALLOWLIST } from '../../src/capability/child-env.js';
+import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
+import { ErrorCode } from '../../src/errors.js';
+import { fixturePath } from '../../src/worker/paths.js';
+import { makePool, ROOT, rejection } from '../pool/helpers.js';
+import { MARK_VARIABLE, markedProcesses } from './resources.js';
+import { faultSource, healthySource, scratch } from './sources.js';
+
+/** Shell-backed process APIs, or a shell asked for by name; returns the offending lines. */
+export function shellUses(source: string): string[] {
+  const patterns = [
+    /\bshell\s*:\s*(?!false\b)[^,}\s]+/,
+    /import\s*\{[^}]*\b(exec|execSync)\b[^}]*\}\s*from\s*['"](node:)?child_process['"]/,
+    /\b(child_process|cp)\.(exec|execSync)\s*\(/,
+    /\bexeca(Command|CommandSync)\b|\$`/,
+    /['"](\/bin\/|\/usr\/bin\/)?(ba|z|da)?sh['"]\s*,\s*\[\s*['"]-c['"]/,
+  ];
+  return source.split('\n').filter((line) => patterns.some((p) => p.test(line)));
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sources(full);
+    return full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+describe('security: no shell', () => {
+  it('the scanner catches each shell form', () => {
+    for (const bad of [
+      'spawn(cmd, args, { shell: true })',
+      "import { exec } from 'node:child_process';",
+      'child_process.execSync(line)',
+      'await execaCommand(line)',
+      "spawn('/bin/sh', ['-c', line])",
+    ]) {
+      expect(shellUses(bad), bad).toHaveLength(1);
+    }
+    expect(shellUses('spawn(file, args, { shell: false, detached: true })')).toEqual([]);
+  });
+
+  it('no file under src/ or threads/ starts a process through a shell', () => {
+    const offending = [...sources(path.join(ROOT, 'src')), ...sources(path.join(ROOT, 'threads'))].flatMap(
+      (file) =>
+        shellUses(readFileSync(file, 'utf8')).map((line) => `${path.relative(ROOT, file)}: ${line.trim()}`),
+    );
+    expect(offending).toEqual([]);
+  });
+});
+
+describe('security: child environment', () => {
+  const SECRET = 'LEAN_WORKER_TEST_PARENT_SECRET';
+  afterEach(() => {
+    delete process.env[SECRET];
+    delete process.env.LD_PRELOAD_TEST_ONLY;
+  });
+
+  it('a parent secret does not reach the child; the allowlist, base and explicit variables do', async () => {
+    const { mark } = scratch();
+    process.env[SECRET] = 'hunter2';
+    process.env.LD_PRELOAD_TEST_ONLY = '/tmp/evil.so';
+    const builder = new LeanWorkerCapabilityBuilder({
+      projectRoot: ROOT,
+      package: 'Fixture',
+      libName: 'Fixture',
+      skipBuild: true,
+      worker: {
+        command: process.execPath,
+        args: [fixturePath('children/fault-child'), 'none', 'none'],
+        env: { [MARK_VARIABLE]: mark, EXPLICIT_SETTING: 'on' },
+      },
+    });
+    const env = defineJsonCommand({
+      export: 'env',
+      request: z.object({}),
+      response: z.record(z.string(), z.string()),
+    });
+    const pool = makePool({ maxWorkers: 1 });
+    const seen = await pool.withLease(builder, (lease) => lease.runJsonCommand(env, {}));
+    expect(seen[SECRET]).toBeUndefined();
+    expect(seen.LD_PRELOAD_TEST_ONLY).toBeUndefined();
+    expect(seen).toMatchObject({ EXPLICIT_SETTING: 'on', LEAN_ABORT_ON_PANIC: '1', LEAN_BACKTRACE: '0' });
+    const allowed = new Set([
+      ...CHILD_ENV_ALLOWLIST,
+      'LEAN_ABORT_ON_PANIC',
+      'LEAN_BACKTRACE',
+      'RUST_BACKTRACE',
+    ]);
+    for (const name of Object.keys(seen)) {
+      expect(
+        allowed.has(name) || name.startsWith('LC_') || name === MARK_VARIABLE || name === 'EXPLICIT_SETTING',
+        name,
+      ).toBe(true);
+    }
+    // The same seen from outside, in the kernel's copy of the child's environment.
+    const [pid] = markedProcesses(mark);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    expect(environ).not.toContain('hunter2');
+    expect(environ).toContain('EXPLICIT_SETTING=on');
+  });
+});
+
+describe('security: prototype pollution through rows', () => {
+  const hostile = JSON.stringify({
+    __proto__: { polluted: 'yes' },
+    constructor: { prototype: { polluted: 'yes' } },
+    ok: 1,
+  }).replace('"ok"', '"__proto__":{"polluted":"yes"},"ok"');
+
+  function unpolluted(): void {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  }
+
+  it('untyped and typed rows carrying __proto__ and constructor keys reach the consumer inert', async () => {
+    const { mark } = scratch();
+    expect(hostile).toContain('"__proto__"');
+    const pool = makePool({ maxWorkers: 1 });
+    const typed = defineStreamingCommand({
+      export: 'rows',
+      request: z.object({ count: z.number(), payload: z.string() }),
+      row: z.looseObject({ ok: z.number() }),
+      summary: z.unknown(),
+    });
+    const transformed = defineStreamingCommand({
+      export: 'rows',
+      request: z.object({ count: z.number(), payload: z.string() }),
+      row: z.record(z.string(), z.unknown()).transform((r) => ({ ...r })),
+      summary: z.unknown(),
+    });
+    await pool.withLease(healthySource(mark), async (lease) => {
+      const untyped = await lease.runDataStream('rows', { count: 2, payload: hostile }).collect();
+      const checked = await lease.runStreamingCommand(typed, { count: 2, payload: hostile }).collect();
+      const consumerSide = await lease
+        .runStreamingCommand(transformed, { count: 2, payload: hostile })
+        .collect();
+      for (const row of [...untyped.rows, ...checked.rows, ...consumerSide.rows]) {
+        const payload = row.payload as Record<string, unknown>;
+        expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
+        expect(payload.polluted).toBeUndefined();
+      }
+      expect(checked.rows[0]?.payload.ok).toBe(1);
+    });
+    unpolluted();
+  });
+});
+
+describe('security: a hostile child cannot exhaust the parent memory', () => {
+  /** RSS growth of this process (supervisor threads included) across `run`, the worker already up. */
+  async function rssGrowth(run: () => Promise<void>): Promise<number> {
+    const before = process.memoryUsage().rss;
+    await run();
+    return process.memoryUsage().rss - before;
+  }
+
+  it('50 MiB of stderr per request, twice: the requests succeed and parent RSS grows far less', async () => {
+    const { mark } = scratch();
+    const pool = makePool({ maxWorkers: 1 });
+    const source = faultSource('stderr-flood', 'midstream', mark, undefined, { requestTimeoutMs: 60_000 });
+    await pool.withLease(source, async (lease) => {
+      await lease.runDataStream('rows', {}).collect();
+      // 100 MiB pass through the stderr pipe; what is kept is the 4 KiB tail. The growth seen is
+      // garbage not yet collected, and it does not scale with the flood.
+      const growth = await rssGrowth(async () => {
+        for (let i = 0; i < 2; i++) {
+          const result = await lease.runDataStream('fault', {}, { timeoutMs: 60_000 }).collect();
+          expect(result.rows).toHaveLength(2);
+        }
+      });
+      expect(growth).toBeLessThan(48 << 20);
+    });
+  });
+
+  it('a 4 GiB frame header: FRAME_TOO_LARGE at once, nothing allocated for it', async () => {
+    const { mark } = scratch();
+    const pool = makePool({ maxWorkers: 1 });
+    await pool.withLease(faultSource('oversize', 'inflight', mark), async (lease) => {
+      await lease.runDataStream('rows', {}).collect();
+      const growth = await rssGrowth(() =>
+        rejection(lease.runDataStream('fault', {}).collect(), ErrorCode.FRAME_TOO_LARGE).then(
+          () => undefined,
+        ),
+      );
+      expect(growth).toBeLessThan(16 << 20);
+    });
+  });
+});
+
+describe('security: builder paths and names are validated before use', () => {
+  const base = { projectRoot: ROOT, package: 'Fixture', libName: 'Fixture', skipBuild: true };
+  const worker = { command: process.execPath, args: [] };
+
+  it.each([
+    ['a libName that lake would read as an option', { libName: '--help' }],
+    ['a worker.cwd that does not exist', { worker: { ...worker, cwd: '/nonexistent/lwp-cwd' } }],
+    ['a manifestPath that does not exist', { manifestPath: 'no/such/lake-manifest.json', worker }],
+    ['a relative leanSysroot', { leanSysroot: 'toolchains/lean', worker }],
+  ])('refuses %s with BOOTSTRAP', async (_what, override) => {
+    const builder = new LeanWorkerCapabilityBuilder({ ...base, worker, ...override });
+    await rejection(builder.resolve(), ErrorCode.BOOTSTRAP);
+  });
+
+  it('resolves a relative worker.cwd and manifestPath to absolute paths', async () => {
+    const builder = new LeanWorkerCapabilityBuilder({
+      ...base,
+      imports: ['Fixture.Basic'],
+      manifestPath: 'package.json',
+      leanSysroot: '/s',
+      worker: { ...worker, cwd: 'test' },
+    });
+    const resolved = await builder.resolve();
+    expect(resolved.launch.cwd).toBe(path.resolve('test'));
+    expect(resolved.session?.mode).toMatchObject({ manifest_path: path.join(ROOT, 'package.json') });
+  });
+});
