@@ -1,14 +1,15 @@
 /**
  * `lean-worker doctor [--json]`: what this machine offers a worker pool. Reports the Node
  * version, the orphan-protection mechanism (`setpriv --pdeathsig` from util-linux, else stdin
- * EOF only), cgroup v2 memory limits (`/sys/fs/cgroup/memory.max`, `memory.current`), and
+ * EOF only), system memory (MemAvailable, and the cgroup v2 or v1 limit and usage the pool admits
+ * against), and
  * whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless the
  * arguments are wrong (2).
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { executableProblem, findOnPath, locateWorkerChild } from '../capability/child-locator.js';
 import { runTool, succeeded } from '../capability/run-tool.js';
+import { readSystemMemory, type SystemMemory } from '../pool/system-memory.js';
 import type { CliIo } from './plan.js';
 
 /** A found (or missing) tool. */
@@ -26,27 +27,14 @@ export interface DoctorReport {
     readonly mechanism: 'setpriv-pdeathsig' | 'stdin-eof-only';
     readonly setprivPath: string | null;
   };
-  readonly cgroup: {
-    readonly v2: boolean;
-    /** Bytes, `null` when unlimited (`max`) or unavailable. */
-    readonly memoryMaxBytes: number | null;
-    readonly memoryMax: string | null;
-    /** Bytes, or null when unavailable. */
-    readonly memoryCurrentBytes: number | null;
-  };
+  /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
+  readonly memory: SystemMemory;
   readonly lean: ToolReport;
   readonly lake: ToolReport;
   readonly workerChild: ToolReport;
 }
 
 const TOOL_TIMEOUT_MS = 10_000;
-
-async function readTrim(file: string): Promise<string | null> {
-  return readFile(file, 'utf8').then(
-    (t) => t.trim(),
-    () => null,
-  );
-}
 
 async function probeTool(name: string, versionArgs: readonly string[]): Promise<ToolReport> {
   const found = findOnPath(name, process.env.PATH);
@@ -77,11 +65,6 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
     });
     pdeathsig = help.output.includes('--pdeathsig');
   }
-  const [controllers, memoryMax, memoryCurrent] = await Promise.all([
-    readTrim('/sys/fs/cgroup/cgroup.controllers'),
-    readTrim('/sys/fs/cgroup/memory.max'),
-    readTrim('/sys/fs/cgroup/memory.current'),
-  ]);
   const [lean, lake] = await Promise.all([
     probeTool('lean', ['--version']),
     probeTool('lake', ['--version']),
@@ -104,13 +87,7 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
   return {
     node: { version: process.version, platform: process.platform, arch: process.arch },
     orphanProtection: { mechanism: pdeathsig ? 'setpriv-pdeathsig' : 'stdin-eof-only', setprivPath },
-    cgroup: {
-      v2: controllers !== null,
-      memoryMax,
-      memoryMaxBytes: memoryMax !== null && /^\d+$/.test(memoryMax) ? Number(memoryMax) : null,
-      memoryCurrentBytes:
-        memoryCurrent !== null && /^\d+$/.test(memoryCurrent) ? Number(memoryCurrent) : null,
-    },
+    memory: readSystemMemory(),
     lean,
     lake,
     workerChild,
@@ -138,8 +115,10 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   io.stdout.write(
     `orphan protection: ${r.orphanProtection.mechanism === 'setpriv-pdeathsig' ? `setpriv --pdeathsig (${r.orphanProtection.setprivPath})` : 'stdin EOF only (no setpriv with --pdeathsig)'}\n`,
   );
+  const m = r.memory;
+  const kib = (v: number | null) => (v === null ? 'unavailable' : `${Math.round(v / 1024)} MiB`);
   io.stdout.write(
-    `cgroup v2: ${r.cgroup.v2 ? `yes, memory.max ${r.cgroup.memoryMax ?? 'unavailable'}, memory.current ${r.cgroup.memoryCurrentBytes ?? 'unavailable'}` : 'not available'}\n`,
+    `memory: MemAvailable ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}\n`,
   );
   io.stdout.write(tool('lean', r.lean) + tool('lake', r.lake) + tool('worker child', r.workerChild));
   return 0;

@@ -20,6 +20,7 @@ import { MemoryPolicy } from './memory-policy.js';
 import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
 import { openSession } from './session-open.js';
 import { StartFailures } from './start-failures.js';
+import { readSystemMemory, type SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
 
 type StartFn = (config: SupervisorConfig, onEvent: (e: SupervisorEvent) => void) => Promise<SupervisorHandle>;
@@ -50,6 +51,8 @@ export class Admission {
   readonly #leaseHost = new PoolLeaseHost(this);
   #closed = false;
   #sampler: NodeJS.Timeout | null = null;
+  /** Last reading of machine and cgroup memory (background sampler), null before the first. */
+  system: SystemMemory | null = null;
   #releaseWaiters: (() => void)[] = [];
   lastKeyMissReason: string | null = null;
   refusalReason: string | null = null;
@@ -173,13 +176,20 @@ export class Admission {
     return best;
   }
 
-  /** Whether a cold open for `key` fits the memory budget, counting `without` as gone. */
+  /**
+   * Whether a cold open for `key` fits the memory budget, counting `without` as gone, and leaves
+   * the configured reserve of system memory (when the system reports it).
+   */
   #fits(key: string, without: PoolEntry | null = null): boolean {
+    const predicted = this.memory.predict(key) * (this.#starting + 1);
+    const reserve = this.options.systemMemoryReserveKib;
+    const headroom = this.system?.headroomKib ?? null;
+    if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
     const budget = this.options.maxTotalChildMemoryKib;
     if (budget === undefined) return true;
     const others = [...this.entries].filter((e) => e !== without);
     const figures = this.memory.figures(others);
-    return figures.totalKib + this.memory.predict(key) * (this.#starting + 1) <= budget;
+    return figures.totalKib + predicted <= budget;
   }
 
   #budgetError(key: string): LeanWorkerError {
@@ -189,9 +199,11 @@ export class Admission {
       facts: {
         currentKib: figures.totalKib,
         predictedKib: this.memory.predict(key),
-        limitKib: this.options.maxTotalChildMemoryKib,
+        limitKib: this.options.maxTotalChildMemoryKib ?? null,
         measure: this.options.memoryMeasure,
         samplesUnavailable: figures.unavailable,
+        systemHeadroomKib: this.system?.headroomKib ?? null,
+        systemReserveKib: this.options.systemMemoryReserveKib,
       },
     });
   }
@@ -351,13 +363,19 @@ export class Admission {
   /** Start the background memory sampler (off the request path). */
   startSampler(): void {
     if (this.#sampler) return;
+    this.system = this.#readSystem();
     this.#sampler = setInterval(() => {
+      this.system = this.#readSystem();
       for (const entry of this.entries) {
         if (entry.state === 'closing' || entry.handle.closed) continue;
         void entry.refreshSample(this.options.memoryMeasure === 'pss');
       }
     }, this.options.memorySampleIntervalMs);
     this.#sampler.unref();
+  }
+
+  #readSystem(): SystemMemory | null {
+    return this.options.systemMemoryReserveKib === false ? null : readSystemMemory();
   }
 
   async close(timeoutMs: number, mode: 'graceful' | 'kill') {

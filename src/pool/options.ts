@@ -23,6 +23,8 @@ export const DEFAULT_QUARANTINE_MS = 30_000;
 export const DEFAULT_MEMORY_SAMPLE_INTERVAL_MS = 1_000;
 /** Times the oldest waiter may be passed over by same-key waiters before it is served first. */
 export const DEFAULT_MAX_WAITER_BYPASSES = 2;
+/** Memory left free on the machine and in the cgroup when admitting a cold worker (256 MiB). */
+export const DEFAULT_SYSTEM_MEMORY_RESERVE_KIB = 256 * 1024;
 /** Row batches a consumer may hold before the supervisor stops reading the child. */
 export const DEFAULT_ROW_BATCH_CREDIT = 8;
 
@@ -64,6 +66,13 @@ export const poolOptionsSchema = z
     defaultWorkerCostKib: nonNegativeInt.default(0),
     maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
     rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
+    /**
+     * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
+     * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
+     */
+    systemMemoryReserveKib: z
+      .union([nonNegativeInt, z.literal(false)])
+      .default(DEFAULT_SYSTEM_MEMORY_RESERVE_KIB),
   })
   .strict();
 

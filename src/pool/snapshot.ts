@@ -5,6 +5,7 @@
 import type { Admission } from './admission.js';
 import { addCounters, emptyCounters, percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
+import type { SystemMemory } from './system-memory.js';
 
 export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   readonly maxWorkers: number;
@@ -55,6 +56,8 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
     readonly pssSumKib: number | null;
     readonly samplesUnavailable: number;
     readonly learnedKeys: number;
+    /** Machine and cgroup memory from the last background reading; null when ignored or unread. */
+    readonly system: SystemMemory | null;
   };
   readonly closed: boolean;
 }
@@ -128,6 +131,7 @@ export function buildSnapshot(
       pssSumKib: figures.pssSumKib,
       samplesUnavailable: figures.unavailable,
       learnedKeys: a.memory.learnedKeys(),
+      system: a.system,
     },
     closed,
   };

@@ -80,6 +80,7 @@ const MEMORY_FIELDS = [
   'pssSumKib',
   'samplesUnavailable',
   'learnedKeys',
+  'system',
 ];
 
 function keysDeep(value: unknown, into: string[] = []): string[] {
