@@ -1,4 +1,6 @@
 import { realpathSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LeanModuleSetFingerprint } from '../../src/lake/discover.js';
@@ -122,6 +124,32 @@ describe('LeanWorkerImportPlanner', () => {
       }).planLakeProject(),
     );
     expect([discovery.code, discovery.facts.kind]).toEqual([ErrorCode.PLAN, 'module_discovery']);
+
+    // A header that cannot be read to its end (an unterminated comment) in header-import mode.
+    const root = await mkdtemp(path.join(os.tmpdir(), 'lwp-badhdr-'));
+    try {
+      await cp(path.join(projects, 'headers'), root, { recursive: true });
+      await writeFile(
+        path.join(root, 'Hdr', 'Broken.lean'),
+        'import Hdr.Base\n/- never closed\nimport Hdr.Plain\n',
+      );
+      const header = await caughtError(() =>
+        new LeanWorkerImportPlanner({
+          projectRoot: root,
+          package: 'headers',
+          libName: 'Hdr',
+          importsFrom: 'header',
+        }).planLakeProject(),
+      );
+      expect([header.code, header.facts.kind, header.facts.module]).toEqual([
+        ErrorCode.PLAN,
+        'invalid_header',
+        'Hdr.Broken',
+      ]);
+      expect(header.facts.issue).toMatchObject({ code: 'unterminated-comment', line: 2 });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('rejects a misspelt configuration key', () => {
