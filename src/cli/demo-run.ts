@@ -1,0 +1,307 @@
+/**
+ * The demo run: generate (or reuse) the Mathlib-shaped project, plan it, then drain every batch
+ * through a pool on several lease slots at once, each batch running the four streaming commands,
+ * with one cancellation, one timeout and one crash injected and recovered from. Returns a result
+ * in which every reported number has a name.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
+import { ensureMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { LeanWorkerError } from '../errors.js';
+import type { LeanWorkerSessionLease } from '../lease.js';
+import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
+import { LeanWorkerImportPlanner } from '../planner/planner.js';
+import { LeanWorkerPool } from '../pool/pool.js';
+import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
+import { fixturePath } from '../worker/paths.js';
+import { type FailureKind, failurePlan, runBatch } from './demo-batch.js';
+import { BATCH_COMMANDS, type DemoCommandSet, looseCommands, mathlibCommands } from './demo-commands.js';
+import { type MemoryPeaks, MemoryTracker } from './demo-memory.js';
+import type { DemoOptions } from './demo-options.js';
+import { type DemoFailure, DemoState, type Recovery } from './demo-state.js';
+
+/** What the readiness questions answered (null fields: the capability did not answer). */
+export interface ReadinessResult {
+  version: unknown;
+  doctorDiagnostics: { pass: number; warning: number; error: number } | null;
+  metadataCommands: string[] | null;
+  errors: Record<string, string>;
+}
+
+/** The demo's machine-readable result. */
+export interface DemoResult {
+  ok: boolean;
+  mode: 'fixture' | 'real';
+  platform: { node: string; nproc: number; cpu: string; loadAverage1m: number };
+  project: { root: string; generated: boolean; prepareMs: number; modules: number };
+  plan: { batches: number; batchesRun: number; modules: number; planMs: number; largestBatch: number };
+  workers: number;
+  readiness: ReadinessResult;
+  rows: {
+    total: number;
+    perStream: Record<string, number>;
+    perCommand: Record<string, { streams: number; rows: number }>;
+    received: number;
+    tentativeDiscarded: number;
+  };
+  streams: { succeeded: number; failed: number };
+  diagnostics: { total: number; perCode: Record<string, number> };
+  progressEvents: number;
+  coverage: { batches: number; modules: number };
+  elapsedMs: number;
+  rowsPerSecond: number;
+  queueWaits: {
+    acquires: number;
+    meanMs: number;
+    maxMs: number;
+    poolP50Ms: number | null;
+    poolP99Ms: number | null;
+  };
+  restarts: { total: number; timeout: number; cancelled: number; crash: number; policy: number };
+  recoveries: Recovery[];
+  failures: DemoFailure[];
+  /** Peaks by measure; per slot: each lease slot holds one worker at a time. */
+  memory: MemoryPeaks & { perSlotPeakPrivateKib: number[] };
+  snapshot: LeanWorkerPoolSnapshot;
+  close: { workers: number; leasesOutstanding: number; elapsedMs: number };
+}
+
+/** Hooks for live output. */
+export interface DemoHooks {
+  /** Called once the state exists (the progress renderer attaches here). */
+  onStart?(state: DemoState, facts: { modules: number; batches: number; mode: string }): void;
+}
+
+function label(modules: readonly string[]): string {
+  const parts = modules.map((m) => m.split('.'));
+  const first = parts[0] ?? [];
+  let n = 0;
+  while (n < first.length - 1 && parts.every((p) => p.length > n + 1 && p[n] === first[n])) n += 1;
+  const prefix = first.slice(0, n).join('.');
+  return modules.length === 1 || n < 2 ? (modules[0] ?? '') : prefix;
+}
+
+async function prepare(options: DemoOptions): Promise<DemoResult['project']> {
+  const began = performance.now();
+  if (options.project !== undefined) {
+    return { root: path.resolve(options.project), generated: false, prepareMs: 0, modules: 0 };
+  }
+  const root = path.join(options.generatedDir, `mathlib-shaped-${options.modules}`);
+  const { generated } = await ensureMathlibShaped({ dir: root, modules: options.modules });
+  return { root, generated, prepareMs: Math.round(performance.now() - began), modules: options.modules };
+}
+
+function readinessCheck(commands: DemoCommandSet, state: DemoState, result: ReadinessResult) {
+  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (error) {
+      result.errors[name] = error instanceof LeanWorkerError ? error.code : String(error);
+      return null;
+    }
+  };
+  return async (lease: LeanWorkerSessionLease) => {
+    result.version = await attempt('version', () => lease.runJsonCommand(commands.version, {}));
+    const doctor = (await attempt('doctor', () => lease.runJsonCommand(commands.doctor, {}))) as {
+      diagnostics?: { severity: string }[];
+    } | null;
+    if (Array.isArray(doctor?.diagnostics)) {
+      const count = (s: string) => doctor.diagnostics!.filter((d) => d.severity === s).length;
+      result.doctorDiagnostics = { pass: count('pass'), warning: count('warning'), error: count('error') };
+    }
+    const metadata = await attempt('metadata', () => lease.capabilityMetadata(commands.names.metadata, {}));
+    result.metadataCommands = metadata ? metadata.commands.map((c) => c.name) : null;
+    const d = result.doctorDiagnostics;
+    const v = result.version as { worker?: unknown; protocol?: unknown } | null;
+    const version =
+      typeof v?.worker === 'string' ? `${v.worker} ${String(v.protocol)}` : JSON.stringify(result.version);
+    state.event(
+      `readiness: version ${version}; doctor ${d ? `${d.pass} pass, ${d.warning} warning, ${d.error} error` : `unavailable (${result.errors.doctor})`}; capability metadata lists ${result.metadataCommands?.join(', ') ?? `nothing (${result.errors.metadata})`}`,
+    );
+  };
+}
+
+function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
+  if (options.child === undefined) {
+    return batch.capabilityBuilder({
+      skipBuild: true,
+      requestTimeoutMs: options.requestTimeoutMs,
+      worker: {
+        command: process.execPath,
+        args: [
+          fixturePath('children/mathlib-child'),
+          `--time-scale=${options.timeScale}`,
+          ...options.childArgs,
+        ],
+      },
+    });
+  }
+  return batch.capabilityBuilder({
+    skipBuild: options.skipBuild,
+    requestTimeoutMs: options.requestTimeoutMs,
+    worker: { command: options.child, args: [...options.childArgs] },
+  });
+}
+
+/** Run the demo to its end; failures inside batches are recorded in the result. */
+export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Promise<DemoResult> {
+  const fixture = options.child === undefined;
+  const commands = fixture ? mathlibCommands(options.exports) : looseCommands(options.exports);
+  const project = await prepare(options);
+  const planBegan = performance.now();
+  const metadata = fixture
+    ? { export: options.exports.metadata, request: {}, expected: MATHLIB_CAPABILITY_METADATA }
+    : options.checkMetadata
+      ? { export: options.exports.metadata, request: {} }
+      : undefined;
+  const planned = await new LeanWorkerImportPlanner({
+    projectRoot: project.root,
+    package: options.package,
+    libName: options.lib,
+    baseImports: options.imports,
+    importsFrom: options.importsFrom,
+    ...(metadata ? { metadata } : {}),
+  }).planLakeProject();
+  const planMs = Math.round(performance.now() - planBegan);
+  const batches = planned.slice(0, options.maxBatches ?? planned.length);
+  const moduleCount = batches.reduce((n, b) => n + b.modules.length, 0);
+  const state = new DemoState(options.workers, batches.length, moduleCount * BATCH_COMMANDS.length);
+  hooks.onStart?.(state, {
+    modules: moduleCount,
+    batches: batches.length,
+    mode: fixture ? 'fixture' : 'real',
+  });
+
+  const pool = new LeanWorkerPool({
+    maxWorkers: options.workers,
+    queueWaitTimeoutMs: 600_000,
+    memorySampleIntervalMs: 250,
+  });
+  const leases: (LeanWorkerSessionLease | null)[] = state.lanes.map(() => null);
+  const memory = new MemoryTracker(pool, leases, state.lanes);
+  const readiness: ReadinessResult = {
+    version: null,
+    doctorDiagnostics: null,
+    metadataCommands: null,
+    errors: {},
+  };
+  const failures = options.failures ? failurePlan(batches.length) : new Map<number, FailureKind[]>();
+  let next = 0;
+  let readinessPending = true;
+  memory.start(200);
+  let snapshot: LeanWorkerPoolSnapshot;
+  let close: DemoResult['close'];
+  try {
+    await Promise.all(
+      state.lanes.map(async (lane) => {
+        for (let b = next++; b < batches.length; b = next++) {
+          const batch = batches[b]!;
+          const modules = batch.modules.map((m) => m.module);
+          Object.assign(lane, {
+            batch: b,
+            label: label(modules),
+            batchModules: modules.length,
+            batchImports: batch.imports.length,
+          });
+          const ask = readinessPending;
+          readinessPending = false;
+          await runBatch({
+            pool,
+            commands,
+            state,
+            lane,
+            builder: builderFor(options, batch),
+            batch: b,
+            modules,
+            failures: failures.get(b) ?? [],
+            timeoutMs: options.timeoutMs,
+            readiness: ask ? readinessCheck(commands, state, readiness) : null,
+            leases,
+            sampleMemory: () => memory.sample(),
+          }).catch((error: unknown) => {
+            const code = error instanceof LeanWorkerError ? error.code : 'UNKNOWN';
+            const message = error instanceof Error ? error.message : String(error);
+            state.failures.push({ batch: b, command: 'acquire', code, message });
+            state.event(`failure: batch ${b + 1} could not get a lease: ${code}: ${message}`);
+          });
+          if (!state.failures.some((f) => f.batch === b)) {
+            state.coveredBatches.add(b);
+            state.modulesCovered += modules.length;
+          }
+          state.batchesDone += 1;
+          lane.batches += 1;
+        }
+        lane.phase = 'done';
+        lane.command = '';
+      }),
+    );
+  } finally {
+    memory.stop();
+    snapshot = pool.snapshot();
+    const report = await pool.close();
+    close = {
+      workers: report.workers,
+      leasesOutstanding: report.leasesOutstanding,
+      elapsedMs: Math.round(report.elapsedMs),
+    };
+  }
+  const elapsedMs = Math.round(state.elapsedMs);
+  const waits = state.acquireWaitsMs;
+  const injected = [...failures.values()].reduce((n, kinds) => n + kinds.length, 0);
+  const recovered =
+    state.recoveries.length === injected &&
+    state.recoveries.every((r) => r.code === r.expectedCode && r.recoveredMs !== null);
+  return {
+    ok: state.failures.length === 0 && recovered && state.coveredBatches.size === batches.length,
+    mode: fixture ? 'fixture' : 'real',
+    platform: {
+      node: process.version,
+      nproc: os.availableParallelism(),
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    },
+    project,
+    plan: {
+      batches: planned.length,
+      batchesRun: batches.length,
+      modules: moduleCount,
+      planMs,
+      largestBatch: Math.max(0, ...batches.map((b) => b.modules.length)),
+    },
+    workers: options.workers,
+    readiness,
+    rows: {
+      total: state.committedRows,
+      perStream: { ...state.perStream },
+      perCommand: structuredClone(state.perCommand),
+      received: state.liveRows,
+      tentativeDiscarded: state.tentativeRowsDiscarded,
+    },
+    streams: { succeeded: state.streamsSucceeded, failed: state.streamsFailed },
+    diagnostics: { total: state.diagnostics, perCode: { ...state.diagnosticCodes } },
+    progressEvents: state.progressEvents,
+    coverage: { batches: state.coveredBatches.size, modules: state.modulesCovered },
+    elapsedMs,
+    rowsPerSecond: Math.round(state.committedRows / Math.max(0.001, elapsedMs / 1000)),
+    queueWaits: {
+      acquires: waits.length,
+      meanMs: Math.round(waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length)),
+      maxMs: Math.round(Math.max(0, ...waits)),
+      poolP50Ms: snapshot.queueWaitP50Ms === null ? null : Math.round(snapshot.queueWaitP50Ms),
+      poolP99Ms: snapshot.queueWaitP99Ms === null ? null : Math.round(snapshot.queueWaitP99Ms),
+    },
+    restarts: {
+      total: snapshot.workerRestarts,
+      timeout: snapshot.timeoutRestarts,
+      cancelled: snapshot.cancelledRestarts,
+      crash: snapshot.crashRestarts,
+      policy: snapshot.policyRestarts,
+    },
+    recoveries: state.recoveries,
+    failures: state.failures,
+    memory: { ...memory.peaks, perSlotPeakPrivateKib: state.lanes.map((l) => l.peakPrivateKib) },
+    snapshot,
+    close,
+  };
+}
