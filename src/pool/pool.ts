@@ -4,6 +4,8 @@
  * it never parses a child frame.
  */
 import { z } from 'zod';
+import type { BootstrapReport } from '../capability/bootstrap.js';
+import type { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerSessionLease } from '../lease.js';
 import { SupervisorHandle } from '../worker/supervisor-handle.js';
@@ -88,6 +90,24 @@ export class LeanWorkerPool {
       timeoutMs: timeoutMs ?? this.#options.queueWaitTimeoutMs,
     });
     return this.#admission.grant(entry, requestTimeoutMs ?? entry.resolved.launch.requestTimeoutMs);
+  }
+
+  /**
+   * `builder.check()` with this pool's trial open: static findings, then a lease for the
+   * builder's key (start, handshake, session open, metadata expectation) and, when the builder
+   * names a metadata export, its metadata. Never throws; every failure is a finding. The worker
+   * stays warm in the pool afterwards.
+   */
+  check(builder: LeanWorkerCapabilityBuilder, options: AcquireLeaseOptions = {}): Promise<BootstrapReport> {
+    return builder.check(async () => {
+      const lease = await this.acquireLease(builder, options);
+      try {
+        const m = builder.options.metadata;
+        return m ? { metadata: await lease.capabilityMetadata(m.export, m.request ?? {}) } : undefined;
+      } finally {
+        lease.release();
+      }
+    });
   }
 
   /** Acquire, run `fn`, release (even when `fn` throws). */
