@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
+import { source } from '../pool/helpers.js';
 import { fakeRepl, MATHLIB, makePool } from './pool-helpers.js';
 
 describe('repl workers through the pool', () => {
@@ -57,5 +58,19 @@ describe('repl workers through the pool', () => {
     });
     expect(lease.isValid).toBe(true);
     expect((await lease.check(`${MATHLIB}#eval 2\n`).summary).metadata?.ok).toBe(true);
+  });
+
+  it('refuses commands of the other child kind with INVALID_ARGUMENT, leaving both leases valid', async () => {
+    const pool = makePool({ maxWorkers: 2 });
+    await using repl = await pool.acquireLease(fakeRepl().forSnippet(MATHLIB));
+    const v10 = await repl
+      .runDataStream('rows', { count: 1 })
+      .summary.catch((e: unknown) => e as { code: string });
+    expect(v10).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    expect(repl.isValid).toBe(true);
+    await using worker = await pool.acquireLease(source([]));
+    const check = await worker.check(MATHLIB).summary.catch((e: unknown) => e as { code: string });
+    expect(check).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    expect(worker.isValid).toBe(true);
   });
 });
