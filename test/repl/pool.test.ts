@@ -32,6 +32,8 @@ describe('repl workers through the pool', () => {
 
     const snapshot = pool.snapshot();
     expect(snapshot).toMatchObject({ keyMisses: 1, keyHits: 1, workers: 1, imports: 1 });
+    // At end of input the repl exits by itself: a graceful stop needs no kill.
+    expect((await pool.close()).outcomes).toEqual({ graceful: 1 });
   });
 
   it('runs a tactic on a proof state from a sorry of the same lease', async () => {
