@@ -4,7 +4,6 @@
  * with one cancellation, one timeout and one crash injected and recovered from. Returns a result
  * in which every reported number has a name.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
 import { ensureMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
@@ -16,56 +15,12 @@ import { LeanWorkerPool } from '../pool/pool.js';
 import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
 import { fixturePath } from '../worker/paths.js';
 import { type FailureKind, failurePlan, runBatch } from './demo-batch.js';
-import { BATCH_COMMANDS, type DemoCommandSet, looseCommands, mathlibCommands } from './demo-commands.js';
-import { type MemoryPeaks, MemoryTracker } from './demo-memory.js';
+import { BATCH_COMMANDS, looseCommands, mathlibCommands } from './demo-commands.js';
+import { MemoryTracker } from './demo-memory.js';
 import type { DemoOptions } from './demo-options.js';
-import { type DemoFailure, DemoState, type Recovery } from './demo-state.js';
-
-/** What the readiness questions answered (null fields: the capability did not answer). */
-export interface ReadinessResult {
-  version: unknown;
-  doctorDiagnostics: { pass: number; warning: number; error: number } | null;
-  metadataCommands: string[] | null;
-  errors: Record<string, string>;
-}
-
-/** The demo's machine-readable result. */
-export interface DemoResult {
-  ok: boolean;
-  mode: 'fixture' | 'real';
-  platform: { node: string; nproc: number; cpu: string; loadAverage1m: number };
-  project: { root: string; generated: boolean; prepareMs: number; modules: number };
-  plan: { batches: number; batchesRun: number; modules: number; planMs: number; largestBatch: number };
-  workers: number;
-  readiness: ReadinessResult;
-  rows: {
-    total: number;
-    perStream: Record<string, number>;
-    perCommand: Record<string, { streams: number; rows: number }>;
-    received: number;
-    tentativeDiscarded: number;
-  };
-  streams: { succeeded: number; failed: number };
-  diagnostics: { total: number; perCode: Record<string, number> };
-  progressEvents: number;
-  coverage: { batches: number; modules: number };
-  elapsedMs: number;
-  rowsPerSecond: number;
-  queueWaits: {
-    acquires: number;
-    meanMs: number;
-    maxMs: number;
-    poolP50Ms: number | null;
-    poolP99Ms: number | null;
-  };
-  restarts: { total: number; timeout: number; cancelled: number; crash: number; policy: number };
-  recoveries: Recovery[];
-  failures: DemoFailure[];
-  /** Peaks by measure; per slot: each lease slot holds one worker at a time. */
-  memory: MemoryPeaks & { perSlotPeakPrivateKib: number[] };
-  snapshot: LeanWorkerPoolSnapshot;
-  close: { workers: number; leasesOutstanding: number; elapsedMs: number };
-}
+import { type ReadinessResult, readinessCheck } from './demo-readiness.js';
+import { buildResult, type DemoResult } from './demo-result.js';
+import { DemoState } from './demo-state.js';
 
 /** Hooks for live output. */
 export interface DemoHooks {
@@ -90,36 +45,6 @@ async function prepare(options: DemoOptions): Promise<DemoResult['project']> {
   const root = path.join(options.generatedDir, `mathlib-shaped-${options.modules}`);
   const { generated } = await ensureMathlibShaped({ dir: root, modules: options.modules });
   return { root, generated, prepareMs: Math.round(performance.now() - began), modules: options.modules };
-}
-
-function readinessCheck(commands: DemoCommandSet, state: DemoState, result: ReadinessResult) {
-  const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await fn();
-    } catch (error) {
-      result.errors[name] = error instanceof LeanWorkerError ? error.code : String(error);
-      return null;
-    }
-  };
-  return async (lease: LeanWorkerSessionLease) => {
-    result.version = await attempt('version', () => lease.runJsonCommand(commands.version, {}));
-    const doctor = (await attempt('doctor', () => lease.runJsonCommand(commands.doctor, {}))) as {
-      diagnostics?: { severity: string }[];
-    } | null;
-    if (Array.isArray(doctor?.diagnostics)) {
-      const count = (s: string) => doctor.diagnostics!.filter((d) => d.severity === s).length;
-      result.doctorDiagnostics = { pass: count('pass'), warning: count('warning'), error: count('error') };
-    }
-    const metadata = await attempt('metadata', () => lease.capabilityMetadata(commands.names.metadata, {}));
-    result.metadataCommands = metadata ? metadata.commands.map((c) => c.name) : null;
-    const d = result.doctorDiagnostics;
-    const v = result.version as { worker?: unknown; protocol?: unknown } | null;
-    const version =
-      typeof v?.worker === 'string' ? `${v.worker} ${String(v.protocol)}` : JSON.stringify(result.version);
-    state.event(
-      `readiness: version ${version}; doctor ${d ? `${d.pass} pass, ${d.warning} warning, ${d.error} error` : `unavailable (${result.errors.doctor})`}; capability metadata lists ${result.metadataCommands?.join(', ') ?? `nothing (${result.errors.metadata})`}`,
-    );
-  };
 }
 
 function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
@@ -246,62 +171,18 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       elapsedMs: Math.round(report.elapsedMs),
     };
   }
-  const elapsedMs = Math.round(state.elapsedMs);
-  const waits = state.acquireWaitsMs;
-  const injected = [...failures.values()].reduce((n, kinds) => n + kinds.length, 0);
-  const recovered =
-    state.recoveries.length === injected &&
-    state.recoveries.every((r) => r.code === r.expectedCode && r.recoveredMs !== null);
-  return {
-    ok: state.failures.length === 0 && recovered && state.coveredBatches.size === batches.length,
-    mode: fixture ? 'fixture' : 'real',
-    platform: {
-      node: process.version,
-      nproc: os.availableParallelism(),
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      loadAverage1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
-    },
+  return buildResult({
+    options,
+    fixture,
     project,
-    plan: {
-      batches: planned.length,
-      batchesRun: batches.length,
-      modules: moduleCount,
-      planMs,
-      largestBatch: Math.max(0, ...batches.map((b) => b.modules.length)),
-    },
-    workers: options.workers,
+    planned: planned.length,
+    batches,
+    planMs,
+    state,
     readiness,
-    rows: {
-      total: state.committedRows,
-      perStream: { ...state.perStream },
-      perCommand: structuredClone(state.perCommand),
-      received: state.liveRows,
-      tentativeDiscarded: state.tentativeRowsDiscarded,
-    },
-    streams: { succeeded: state.streamsSucceeded, failed: state.streamsFailed },
-    diagnostics: { total: state.diagnostics, perCode: { ...state.diagnosticCodes } },
-    progressEvents: state.progressEvents,
-    coverage: { batches: state.coveredBatches.size, modules: state.modulesCovered },
-    elapsedMs,
-    rowsPerSecond: Math.round(state.committedRows / Math.max(0.001, elapsedMs / 1000)),
-    queueWaits: {
-      acquires: waits.length,
-      meanMs: Math.round(waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length)),
-      maxMs: Math.round(Math.max(0, ...waits)),
-      poolP50Ms: snapshot.queueWaitP50Ms === null ? null : Math.round(snapshot.queueWaitP50Ms),
-      poolP99Ms: snapshot.queueWaitP99Ms === null ? null : Math.round(snapshot.queueWaitP99Ms),
-    },
-    restarts: {
-      total: snapshot.workerRestarts,
-      timeout: snapshot.timeoutRestarts,
-      cancelled: snapshot.cancelledRestarts,
-      crash: snapshot.crashRestarts,
-      policy: snapshot.policyRestarts,
-    },
-    recoveries: state.recoveries,
-    failures: state.failures,
-    memory: { ...memory.peaks, perSlotPeakPrivateKib: state.lanes.map((l) => l.peakPrivateKib) },
+    injected: [...failures.values()].reduce((n, kinds) => n + kinds.length, 0),
     snapshot,
+    memory: memory.peaks,
     close,
-  };
+  });
 }

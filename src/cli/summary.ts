@@ -3,7 +3,7 @@
  * admission and restarts, the recovered failures, peak memory by measure, and the pool snapshot.
  * Every number printed here is also a named field of the `--json` result.
  */
-import type { DemoResult } from './demo-run.js';
+import type { DemoResult } from './demo-result.js';
 import { grouped } from './progress.js';
 
 /** Left-aligned first column, right-aligned others. */
