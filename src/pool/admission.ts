@@ -3,27 +3,30 @@
  * idle workers of other keys, the waiter queue, quarantine of crash-looping keys, and the lease
  * host (policy before commands, bookkeeping after outcomes, release).
  */
-import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { ErrorCode, type LeanWorkerError } from '../errors.js';
 import { LeanWorkerSessionLease } from '../lease.js';
-import type { ShutdownReport, SupervisorEvent } from '../protocol/port-messages.js';
-import {
-  type SupervisorConfig,
-  type SupervisorHandle,
-  SupervisorStartError,
-} from '../worker/supervisor-handle.js';
+import type { ShutdownReport } from '../protocol/port-messages.js';
+import { SupervisorStartError } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { type AdmissionCounters, addCounters, emptyAdmissionCounters, emptyCounters } from './counters.js';
-import { PoolEntry } from './entry.js';
+import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import { PoolLeaseHost } from './lease-host.js';
-import { MemoryPolicy } from './memory-policy.js';
+import { MemoryGate } from './memory-gate.js';
+import type { MemoryPolicy } from './memory-policy.js';
 import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
-import { openSession } from './session-open.js';
+import {
+  exhaustedError,
+  poolClosedError,
+  quarantinedError,
+  queueFullError,
+  queueTimeoutError,
+} from './refusals.js';
 import { StartFailures } from './start-failures.js';
-import { readSystemMemory, type SystemMemory } from './system-memory.js';
+import type { SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
+import { type StartFn, startEntry } from './worker-start.js';
 
-type StartFn = (config: SupervisorConfig, onEvent: (e: SupervisorEvent) => void) => Promise<SupervisorHandle>;
 interface Source {
   sessionKey(): string;
   resolve(): Promise<ResolvedWorker>;
@@ -37,7 +40,7 @@ export class Admission {
   readonly options: ResolvedPoolOptions;
   readonly counters: AdmissionCounters = emptyAdmissionCounters();
   readonly retired = emptyCounters();
-  readonly memory: MemoryPolicy;
+  readonly gate: MemoryGate;
   readonly entries = new Set<PoolEntry>();
   readonly quarantine = new Map<string, number>();
   readonly queueWaits: number[] = [];
@@ -50,18 +53,25 @@ export class Admission {
   #starting = 0;
   readonly #leaseHost = new PoolLeaseHost(this);
   #closed = false;
-  #sampler: NodeJS.Timeout | null = null;
-  /** Last reading of machine and cgroup memory (background sampler), null before the first. */
-  system: SystemMemory | null = null;
   #releaseWaiters: (() => void)[] = [];
   lastKeyMissReason: string | null = null;
   refusalReason: string | null = null;
 
   constructor(options: ResolvedPoolOptions, start: StartFn) {
     this.options = options;
-    this.memory = new MemoryPolicy(options);
+    this.gate = new MemoryGate(options);
     this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
     this.#start = start;
+  }
+
+  /** What each key's worker costs, and the figures over the live workers. */
+  get memory(): MemoryPolicy {
+    return this.gate.policy;
+  }
+
+  /** Machine and cgroup memory from the last background reading. */
+  get system(): SystemMemory | null {
+    return this.gate.system;
   }
 
   get queueDepth(): number {
@@ -83,9 +93,7 @@ export class Admission {
     const until = this.quarantine.get(key);
     if (until !== undefined && until > performance.now()) {
       this.counters.quarantineRejections += 1;
-      throw makeError(ErrorCode.QUARANTINED, 'this session key is quarantined after a restart loop', {
-        facts: { retryAfterMs: Math.ceil(until - performance.now()) },
-      });
+      throw quarantinedError(until - performance.now());
     }
     const began = performance.now();
     const immediate = this.#tryServe({ key, source });
@@ -99,29 +107,19 @@ export class Admission {
       this.refusalReason = memoryBound ? 'memory_budget' : 'max_workers';
       publish('admission-refused', { key, reason: this.refusalReason });
       if (memoryBound) throw this.#budgetError(key);
-      throw makeError(ErrorCode.POOL_EXHAUSTED, 'every worker is busy and waiting is disabled', {
-        facts: { maxWorkers: this.options.maxWorkers },
-      });
+      throw exhaustedError(this.options.maxWorkers);
     }
     if (this.#waiters.size >= this.options.maxQueuedAcquires) {
       this.counters.queueFullRejections += 1;
       publish('admission-refused', { key, reason: 'queue_full' });
-      throw makeError(ErrorCode.QUEUE_FULL, 'the admission queue is full', {
-        facts: { maxQueuedAcquires: this.options.maxQueuedAcquires },
-      });
+      throw queueFullError(this.options.maxQueuedAcquires);
     }
     const entry = await this.#waiters
       .add(key, opts.timeoutMs, opts.signal, (waitedMs) => {
         this.counters.queueTimeouts += 1;
         this.refusalReason = 'queue_timeout';
         publish('admission-refused', { key, reason: 'queue_timeout', waitedMs });
-        return makeError(ErrorCode.QUEUE_TIMEOUT, `no worker within ${opts.timeoutMs} ms`, {
-          facts: {
-            queueWaitMs: Math.round(waitedMs),
-            timeoutMs: opts.timeoutMs,
-            queueDepth: this.#waiters.size,
-          },
-        });
+        return queueTimeoutError(waitedMs, opts.timeoutMs, this.#waiters.size);
       })
       .catch((error: LeanWorkerError) => {
         if (error.code === ErrorCode.ABORTED) this.counters.queueAborts += 1;
@@ -176,36 +174,13 @@ export class Admission {
     return best;
   }
 
-  /**
-   * Whether a cold open for `key` fits the memory budget, counting `without` as gone, and leaves
-   * the configured reserve of system memory (when the system reports it).
-   */
   #fits(key: string, without: PoolEntry | null = null): boolean {
-    const predicted = this.memory.predict(key) * (this.#starting + 1);
-    const reserve = this.options.systemMemoryReserveKib;
-    const headroom = this.system?.headroomKib ?? null;
-    if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
-    const budget = this.options.maxTotalChildMemoryKib;
-    if (budget === undefined) return true;
-    const others = [...this.entries].filter((e) => e !== without);
-    const figures = this.memory.figures(others);
-    return figures.totalKib + predicted <= budget;
+    return this.gate.fits(key, this.entries, without, this.#starting);
   }
 
   #budgetError(key: string): LeanWorkerError {
-    const figures = this.memory.figures(this.entries);
     this.counters.memoryBudgetRejections += 1;
-    return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
-      facts: {
-        currentKib: figures.totalKib,
-        predictedKib: this.memory.predict(key),
-        limitKib: this.options.maxTotalChildMemoryKib ?? null,
-        measure: this.options.memoryMeasure,
-        samplesUnavailable: figures.unavailable,
-        systemHeadroomKib: this.system?.headroomKib ?? null,
-        systemReserveKib: this.options.systemMemoryReserveKib,
-      },
-    });
+    return this.gate.budgetError(key, this.entries);
   }
 
   /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
@@ -270,33 +245,23 @@ export class Admission {
       this.counters.concurrentColdOpensObserved,
       this.#starting,
     );
-    let handle: SupervisorHandle | null = null;
     let policy = effectivePolicy(this.options, null);
     try {
-      const resolved = await p.source.resolve();
-      policy = effectivePolicy(this.options, resolved.policy);
-      handle = await this.#start(
-        {
-          launch: {
-            ...resolved.launch,
-            hardMemoryLimitKib: resolved.launch.hardMemoryLimitKib || (policy.hardMemoryLimitKib ?? 0),
-          },
-          restart: policy.intensity,
-          relay: { initialCredit: this.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
-          ...(resolved.child ? { child: resolved.child } : {}),
+      const entry = await startEntry({
+        key: p.key,
+        source: p.source,
+        options: this.options,
+        memory: this.memory,
+        start: this.#start,
+        onExhausted: (e) => this.#onExhausted(e),
+        onPolicy: (effective) => {
+          policy = effective;
         },
-        () => {},
-      );
-      const entry = new PoolEntry(p.key, resolved, policy, handle, (e) => this.#onExhausted(e));
-      entry.state = 'leased';
-      await openSession(entry);
-      entry.lastSample = await handle.sample().catch(() => null);
-      if (entry.lastSample) this.memory.learn(p.key, entry.lastSample);
+      });
       this.entries.add(entry);
       this.counters.coldOpenAdmitted += 1;
       return entry;
     } catch (error) {
-      if (handle) await handle.shutdown('kill').catch(() => {});
       if (error instanceof SupervisorStartError) {
         if (this.#startFailures.note(p.key, policy.intensity)) this.#quarantine(p.key);
         throw error.error;
@@ -362,26 +327,13 @@ export class Admission {
 
   /** Start the background memory sampler (off the request path). */
   startSampler(): void {
-    if (this.#sampler) return;
-    this.system = this.#readSystem();
-    this.#sampler = setInterval(() => {
-      this.system = this.#readSystem();
-      for (const entry of this.entries) {
-        if (entry.state === 'closing' || entry.handle.closed) continue;
-        void entry.refreshSample(this.options.memoryMeasure === 'pss');
-      }
-    }, this.options.memorySampleIntervalMs);
-    this.#sampler.unref();
-  }
-
-  #readSystem(): SystemMemory | null {
-    return this.options.systemMemoryReserveKib === false ? null : readSystemMemory();
+    this.gate.start(() => this.entries);
   }
 
   async close(timeoutMs: number, mode: 'graceful' | 'kill') {
     this.#closed = true;
-    if (this.#sampler) clearInterval(this.#sampler);
-    this.#waiters.rejectAll(() => makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting'));
+    this.gate.stop();
+    this.#waiters.rejectAll(poolClosedError);
     const deadline = performance.now() + timeoutMs;
     while ([...this.entries].some((e) => e.state === 'leased') && performance.now() < deadline) {
       await new Promise<void>((resolve) => {

@@ -1,0 +1,78 @@
+/**
+ * The memory side of admission: whether a cold worker fits (the pool budget on the decision
+ * measure, and the system reserve against MemAvailable and the cgroup), the typed refusal with
+ * its figures, and the background sampler that keeps worker and system figures fresh without
+ * touching the request path.
+ */
+import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import type { PoolEntry } from './entry.js';
+import { MemoryPolicy } from './memory-policy.js';
+import type { ResolvedPoolOptions } from './options.js';
+import { readSystemMemory, type SystemMemory } from './system-memory.js';
+
+export class MemoryGate {
+  readonly policy: MemoryPolicy;
+  readonly #options: ResolvedPoolOptions;
+  #sampler: NodeJS.Timeout | null = null;
+  /** Last reading of machine and cgroup memory, null before the first or when ignored. */
+  system: SystemMemory | null = null;
+
+  constructor(options: ResolvedPoolOptions) {
+    this.#options = options;
+    this.policy = new MemoryPolicy(options);
+  }
+
+  /**
+   * Whether `starting + 1` cold workers for `key` fit: the budget over `entries` (without
+   * `without`, about to be evicted), and the system reserve when the system reports its memory.
+   */
+  fits(key: string, entries: Iterable<PoolEntry>, without: PoolEntry | null, starting: number): boolean {
+    const predicted = this.policy.predict(key) * (starting + 1);
+    const reserve = this.#options.systemMemoryReserveKib;
+    const headroom = this.system?.headroomKib ?? null;
+    if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
+    const budget = this.#options.maxTotalChildMemoryKib;
+    if (budget === undefined) return true;
+    const others = [...entries].filter((e) => e !== without);
+    return this.policy.figures(others).totalKib + predicted <= budget;
+  }
+
+  /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it. */
+  budgetError(key: string, entries: Iterable<PoolEntry>): LeanWorkerError {
+    const figures = this.policy.figures(entries);
+    return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
+      facts: {
+        currentKib: figures.totalKib,
+        predictedKib: this.policy.predict(key),
+        limitKib: this.#options.maxTotalChildMemoryKib ?? null,
+        measure: this.#options.memoryMeasure,
+        samplesUnavailable: figures.unavailable,
+        systemHeadroomKib: this.system?.headroomKib ?? null,
+        systemReserveKib: this.#options.systemMemoryReserveKib,
+      },
+    });
+  }
+
+  /** Sample system memory now and every `memorySampleIntervalMs`, and each live entry's tree. */
+  start(entries: () => Iterable<PoolEntry>): void {
+    if (this.#sampler) return;
+    this.system = this.#readSystem();
+    this.#sampler = setInterval(() => {
+      this.system = this.#readSystem();
+      for (const entry of entries()) {
+        if (entry.state === 'closing' || entry.handle.closed) continue;
+        void entry.refreshSample(this.#options.memoryMeasure === 'pss');
+      }
+    }, this.#options.memorySampleIntervalMs);
+    this.#sampler.unref();
+  }
+
+  stop(): void {
+    if (this.#sampler) clearInterval(this.#sampler);
+    this.#sampler = null;
+  }
+
+  #readSystem(): SystemMemory | null {
+    return this.#options.systemMemoryReserveKib === false ? null : readSystemMemory();
+  }
+}

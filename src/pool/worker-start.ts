@@ -1,0 +1,61 @@
+/**
+ * A cold worker for one session key: resolve the source, start the supervisor thread and its
+ * child under the key's effective policy, open the session (imports, metadata expectation),
+ * take the first memory sample and learn the key's cost. On any failure the half-started worker
+ * is killed before the error propagates.
+ */
+
+import type { SupervisorEvent } from '../protocol/port-messages.js';
+import type { SupervisorConfig, SupervisorHandle } from '../worker/supervisor-handle.js';
+import type { ResolvedWorker } from '../worker-spec.js';
+import { PoolEntry } from './entry.js';
+import type { MemoryPolicy } from './memory-policy.js';
+import { type EffectivePolicy, effectivePolicy, type ResolvedPoolOptions } from './options.js';
+import { openSession } from './session-open.js';
+
+export type StartFn = (
+  config: SupervisorConfig,
+  onEvent: (e: SupervisorEvent) => void,
+) => Promise<SupervisorHandle>;
+
+export interface ColdStart {
+  readonly key: string;
+  readonly source: { resolve(): Promise<ResolvedWorker> };
+  readonly options: ResolvedPoolOptions;
+  readonly memory: MemoryPolicy;
+  readonly start: StartFn;
+  readonly onExhausted: (entry: PoolEntry) => void;
+  /** Told the policy in force as soon as it is known (for restart-intensity bookkeeping). */
+  readonly onPolicy: (policy: EffectivePolicy) => void;
+}
+
+/** Start a worker for `c.key`; the entry comes back leased to the caller. */
+export async function startEntry(c: ColdStart): Promise<PoolEntry> {
+  let handle: SupervisorHandle | null = null;
+  try {
+    const resolved = await c.source.resolve();
+    const policy = effectivePolicy(c.options, resolved.policy);
+    c.onPolicy(policy);
+    handle = await c.start(
+      {
+        launch: {
+          ...resolved.launch,
+          hardMemoryLimitKib: resolved.launch.hardMemoryLimitKib || (policy.hardMemoryLimitKib ?? 0),
+        },
+        restart: policy.intensity,
+        relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+        ...(resolved.child ? { child: resolved.child } : {}),
+      },
+      () => {},
+    );
+    const entry = new PoolEntry(c.key, resolved, policy, handle, c.onExhausted);
+    entry.state = 'leased';
+    await openSession(entry);
+    entry.lastSample = await handle.sample().catch(() => null);
+    if (entry.lastSample) c.memory.learn(c.key, entry.lastSample);
+    return entry;
+  } catch (error) {
+    if (handle) await handle.shutdown('kill').catch(() => {});
+    throw error;
+  }
+}
