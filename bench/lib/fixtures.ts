@@ -14,7 +14,11 @@ export const FAST_ROWS_CHILD = fixturePath('children/fast-rows');
 /** The general test child (`--open-kib` allocates real memory on session open). */
 export const TEST_CHILD = fixturePath('children/test-child');
 
-export const relativeToRoot = (file: string): string => path.relative(PACKAGE_ROOT, file);
+/** A compiled file as `dist/...`, wherever the compiled tree runs from. */
+export const relativeToRoot = (file: string): string => {
+  const at = file.lastIndexOf(`${path.sep}dist${path.sep}`);
+  return at >= 0 ? file.slice(at + 1) : path.relative(PACKAGE_ROOT, file);
+};
 
 export const fastRows = defineStreamingCommand({
   export: 'rows',

@@ -3,14 +3,32 @@
  * own lines, then caveats, and one JSON result in `bench/results/<name>.json` with the fields
  * listed in `bench/README.md`.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePlatform, type Platform, platform, uptimeLine } from './platform.js';
 
-/** The package root (this file runs from `dist/bench/lib/`). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * The package root: the nearest folder above this file with a package.json. This file runs from
+ * `dist/bench/lib/`, or from a copy of `dist/` the suite runner takes (see `run.ts`).
+ */
+export const PACKAGE_ROOT = findPackageRoot(fileURLToPath(new URL('.', import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return `${dir}${path.sep}`;
+    if (path.dirname(dir) === dir) return from;
+  }
+}
+
+/** `dist/bench/<name>.js`, wherever the compiled tree was copied. */
+function scriptName(script: string): string {
+  const parts = script.split(path.sep);
+  const at = parts.lastIndexOf('dist');
+  return at >= 0 ? parts.slice(at).join('/') : path.relative(PACKAGE_ROOT, script);
+}
 
 export type BenchMode = 'full' | 'quick' | 'smoke';
 
@@ -73,7 +91,7 @@ export class BenchReport {
     this.name = name;
     this.args = args;
     this.platform = platform();
-    this.command = ['node', path.relative(PACKAGE_ROOT, script), ...args.argv].join(' ');
+    this.command = ['node', scriptName(script), ...args.argv].join(' ');
   }
 
   print(line = ''): void {
