@@ -18,7 +18,7 @@ import { MARK_VARIABLE, markedProcesses } from './resources.js';
 import { faultSource, healthySource, scratch } from './sources.js';
 
 /** Shell-backed process APIs, or a shell asked for by name; returns the offending lines. */
-export function shellUses(source: string): string[] {
+function shellUses(source: string): string[] {
   const patterns = [
     /\bshell\s*:\s*(?!false\b)[^,}\s]+/,
     /import\s*\{[^}]*\b(exec|execSync)\b[^}]*\}\s*from\s*['"](node:)?child_process['"]/,
