@@ -31,7 +31,10 @@ export interface DemoResult {
   progressEvents: number;
   coverage: { batches: number; modules: number };
   elapsedMs: number;
+  /** Committed rows over the wall-clock time of the whole run (spawns and imports included). */
   rowsPerSecond: number;
+  /** Rows received over the time streams were running, summed over workers (per worker). */
+  streamRowsPerSecond: number;
   queueWaits: {
     acquires: number;
     meanMs: number;
@@ -108,6 +111,7 @@ export function buildResult(facts: RunFacts): DemoResult {
     coverage: { batches: state.coveredBatches.size, modules: state.modulesCovered },
     elapsedMs,
     rowsPerSecond: Math.round(state.committedRows / Math.max(0.001, elapsedMs / 1000)),
+    streamRowsPerSecond: Math.round(state.liveRows / Math.max(0.001, snapshot.streamElapsedMs / 1000)),
     queueWaits: {
       acquires: waits.length,
       meanMs: Math.round(waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length)),

@@ -47,6 +47,7 @@ export function formatSummary(r: DemoResult): string[] {
       [
         ['elapsed', ms(r.elapsedMs)],
         ['rows/s (committed rows / elapsed)', grouped(r.rowsPerSecond)],
+        ['rows/s while streaming, per worker', grouped(r.streamRowsPerSecond)],
         ['batches covered', `${r.coverage.batches}/${r.plan.batchesRun}`],
         ['modules covered', `${grouped(r.coverage.modules)}/${grouped(r.plan.modules)}`],
         ['planning', ms(r.plan.planMs)],

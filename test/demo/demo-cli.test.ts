@@ -74,6 +74,7 @@ describe('lean-worker demo', () => {
     expect(r.rows.received).toBe(r.rows.total + r.rows.tentativeDiscarded);
     expect(r.snapshot.dataRowsDelivered).toBe(r.rows.received);
     expect(r.rowsPerSecond).toBe(Math.round(r.rows.total / (r.elapsedMs / 1000)));
+    expect(r.streamRowsPerSecond).toBe(Math.round(r.rows.received / (r.snapshot.streamElapsedMs / 1000)));
 
     expect(r.streams).toEqual({ succeeded: 4 * batches.length, failed: 3 });
     expect(r.snapshot.streamSuccesses).toBe(r.streams.succeeded);
