@@ -51,7 +51,15 @@ export async function demoCommand(
   say(intro(options));
   let renderer: ProgressRenderer | null = null;
   const restoreCursor = () => io.stdout.write('\x1b[?25h');
-  if (live) process.once('exit', restoreCursor);
+  // Ctrl-C ends the process without an `exit` event by default; restore the cursor first.
+  const interrupted = () => {
+    restoreCursor();
+    process.exit(130);
+  };
+  if (live) {
+    process.once('exit', restoreCursor);
+    process.once('SIGINT', interrupted);
+  }
   try {
     const result = await runDemo(options, {
       onStart(state, facts) {
@@ -74,6 +82,9 @@ export async function demoCommand(
     io.stderr.write(`lean-worker demo: ${error.code}: ${error.message}\n`);
     return 1;
   } finally {
-    if (live) process.removeListener('exit', restoreCursor);
+    if (live) {
+      process.removeListener('exit', restoreCursor);
+      process.removeListener('SIGINT', interrupted);
+    }
   }
 }
