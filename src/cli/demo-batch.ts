@@ -145,7 +145,7 @@ async function inject(
   return { lease: await acquire(run, 'recovering'), recovery, failedAt };
 }
 
-/** Run the batch; failures that were not injected are recorded, never thrown. */
+/** Run the batch. Failed commands are recorded, not thrown; a failed acquire rejects (the caller records it). */
 export async function runBatch(run: BatchRun): Promise<void> {
   const { state, lane } = run;
   let lease = await acquire(run, 'acquiring');
