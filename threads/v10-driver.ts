@@ -75,7 +75,8 @@ class V10Generation implements DriverGeneration {
         return;
       }
       const deferred = decoder.error;
-      const active = this.#request;
+      // Only the core clears the request in flight, and never within one read.
+      const active = link.active() === this.#request ? this.#request : null;
       for (let i = 0; i < frames.length; i++) {
         if (!link.isCurrent()) return;
         let message: ReturnType<typeof decodeChildMessage>;
@@ -86,7 +87,7 @@ class V10Generation implements DriverGeneration {
           return;
         }
         link.outputSeen();
-        if (active && link.active() === active && !active.finished) {
+        if (active && !active.finished) {
           active.onFrame(message, decoder.frameLengths[i] ?? 0);
         } else {
           link.abandon(
@@ -99,7 +100,7 @@ class V10Generation implements DriverGeneration {
           return;
         }
       }
-      if (active && link.active() === active) active.onChunkEnd();
+      active?.onChunkEnd();
       if (deferred) this.#onDecodeError(link, deferred);
     });
     this.child.whenStdoutClosedAlive(() => {
