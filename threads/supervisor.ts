@@ -1,8 +1,9 @@
 /**
  * Supervisor worker thread entry. One thread owns one child process; the main-thread scheduler
- * drives it through a comlink API on `parentPort` (control plane only) and hears unsolicited
- * events on a dedicated port. Rows never pass through here on their way to main: each request
- * brings its own transferable row port.
+ * drives it through a comlink API on `parentPort` (control plane only), sends requests on a
+ * dedicated port (one plain message each way, the hot path of a round trip), and hears unsolicited
+ * events on another. Rows never pass through here on their way to main: each request brings its
+ * own transferable row port.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
@@ -24,7 +25,6 @@ export type StartResult = { ok: true; info: GenerationInfo } | { ok: false; erro
 /** The control API the scheduler calls. */
 export interface SupervisorApi {
   start(): Promise<StartResult>;
-  request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome>;
   cancel(id: number, reason?: string): void;
   cycle(reason: string): Promise<StartResult>;
   sample(withPss?: boolean): Promise<MemorySample>;
@@ -34,7 +34,20 @@ export interface SupervisorApi {
 export interface SupervisorWorkerData {
   readonly config: SupervisorConfig;
   readonly events: MessagePort;
+  readonly requests: MessagePort;
 }
+
+/** One request on the request port; `port` (transferred) takes its rows and outcome. */
+export interface RequestCall {
+  readonly call: number;
+  readonly spec: AnySupervisorRequest;
+  readonly port: MessagePort | null;
+}
+
+/** The answer to a {@link RequestCall}: its outcome, or why the supervisor could not run it. */
+export type RequestReply =
+  | { readonly call: number; readonly outcome: RequestOutcome }
+  | { readonly call: number; readonly error: string };
 
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };
@@ -47,11 +60,21 @@ if (parentPort) {
   const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));
   const api: SupervisorApi = {
     start: () => core.start().then((info) => ({ ok: true as const, info }), asResult),
-    request: (spec, port) => core.request(spec, port),
     cancel: (id, reason) => core.cancel(id, reason),
     cycle: (reason) => core.cycle(reason).then((info) => ({ ok: true as const, info }), asResult),
     sample: (withPss) => core.sample(withPss),
     shutdown: (mode) => core.shutdown(mode),
   };
   Comlink.expose(api, nodeEndpoint(parentPort));
+  const requests = data.requests;
+  requests.on('message', ({ call, spec, port }: RequestCall) => {
+    core.request(spec, port).then(
+      (outcome) => requests.postMessage({ call, outcome } satisfies RequestReply),
+      (error: unknown) =>
+        requests.postMessage({
+          call,
+          error: String((error as Error)?.message ?? error),
+        } satisfies RequestReply),
+    );
+  });
 }

@@ -7,7 +7,13 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { nodeEndpoint } from '../../threads/endpoint.js';
-import type { StartResult, SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
+import type {
+  RequestCall,
+  RequestReply,
+  StartResult,
+  SupervisorApi,
+  SupervisorWorkerData,
+} from '../../threads/supervisor.js';
 import type { SupervisorConfig } from '../../threads/supervisor-core.js';
 import { ErrorCode, errorFromWire, type LeanWorkerError } from '../errors.js';
 import type { WireError } from '../protocol/error-codes.js';
@@ -37,6 +43,9 @@ export class SupervisorHandle {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SupervisorApi>;
   readonly #events: MessagePort;
+  readonly #requests: MessagePort;
+  readonly #calls = new Map<number, { resolve: (o: RequestOutcome) => void; reject: (e: Error) => void }>();
+  #nextCall = 0;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   readonly #pids = new Map<number, number>();
   #info: GenerationInfo | null = null;
@@ -48,9 +57,17 @@ export class SupervisorHandle {
   readonly #pendingCalls = new Set<() => void>();
   #threadEnded = false;
 
-  private constructor(worker: Worker, events: MessagePort) {
+  private constructor(worker: Worker, events: MessagePort, requests: MessagePort) {
     this.#worker = worker;
     this.#events = events;
+    this.#requests = requests;
+    requests.on('message', (reply: RequestReply) => {
+      const pending = this.#calls.get(reply.call);
+      if (!pending) return;
+      this.#calls.delete(reply.call);
+      if ('outcome' in reply) pending.resolve(reply.outcome);
+      else pending.reject(new Error(reply.error));
+    });
     this.#api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
     events.on('message', (event: SupervisorEvent) => this.#onEvent(event));
     worker.on('error', () => {
@@ -80,9 +97,13 @@ export class SupervisorHandle {
     onEvent?: (event: SupervisorEvent) => void,
   ): Promise<SupervisorHandle> {
     const channel = new MessageChannel();
-    const data: SupervisorWorkerData = { config, events: channel.port2 };
-    const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });
-    const handle = new SupervisorHandle(worker, channel.port1);
+    const requests = new MessageChannel();
+    const data: SupervisorWorkerData = { config, events: channel.port2, requests: requests.port2 };
+    const worker = new Worker(supervisorEntryUrl(), {
+      workerData: data,
+      transferList: [channel.port2, requests.port2],
+    });
+    const handle = new SupervisorHandle(worker, channel.port1, requests.port1);
     if (onEvent) handle.onEvent(onEvent);
     const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => ({
       ok: false,
@@ -117,9 +138,12 @@ export class SupervisorHandle {
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    const call = port
-      ? this.#api.request(spec, Comlink.transfer(port, [port as never]))
-      : this.#api.request(spec, null);
+    const call = new Promise<RequestOutcome>((resolve, reject) => {
+      const id = this.#nextCall++;
+      this.#calls.set(id, { resolve, reject });
+      const message: RequestCall = { call: id, spec, port };
+      this.#requests.postMessage(message, port ? [port] : []);
+    });
     const sent = this.#unlessGone(
       call,
       (): RequestOutcome => ({
@@ -206,6 +230,7 @@ export class SupervisorHandle {
     this.#closed = true;
     this.#api[Comlink.releaseProxy]();
     this.#events.close();
+    this.#requests.close();
     await this.#worker.terminate();
     for (const pid of this.#pids.values()) forgetProcessGroup(pid);
     this.#pids.clear();

@@ -25,13 +25,22 @@ describe('conformance: no orphans', () => {
 
   it('conformance: a supervisor thread that ends without a shutdown takes its idle child with it', async () => {
     const channel = new MessageChannel();
-    const data: SupervisorWorkerData = { config: configFor('test-child'), events: channel.port2 };
-    const worker = new Worker(supervisorEntryUrl(), { workerData: data, transferList: [channel.port2] });
+    const requests = new MessageChannel();
+    const data: SupervisorWorkerData = {
+      config: configFor('test-child'),
+      events: channel.port2,
+      requests: requests.port2,
+    };
+    const worker = new Worker(supervisorEntryUrl(), {
+      workerData: data,
+      transferList: [channel.port2, requests.port2],
+    });
     const api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
     let pid = -1;
     onTestFinished(async () => {
       if (pid > 0) killQuietly(pid);
       channel.port1.close();
+      requests.port1.close();
       await worker.terminate();
     });
     const started = await api.start();
