@@ -22,7 +22,7 @@ export interface RowConsumerOptions<Row> {
   readonly decodeRow?: ((row: LeanWorkerDataRow) => LeanWorkerDataRow<Row>) | undefined;
   readonly onDiagnostic?: ((event: DiagnosticItem) => void) | undefined;
   readonly onProgress?: ((event: ProgressItem) => void) | undefined;
-  /** Awaited once the last row has been read, before the iterator reports done. */
+  /** Awaited once the last row has been read, before the iterator reports done or throws. */
   readonly beforeDone?: (() => Promise<unknown>) | undefined;
 }
 
@@ -128,6 +128,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
           await this.#options.beforeDone?.();
           return { done: true, value: undefined };
         }
+        // Let the owner settle its bookkeeping first (a lease is invalid once the loop throws).
+        await this.#options.beforeDone?.().catch(() => {});
         throw errorFromWire(this.#outcome.error);
       }
       // About to wait: return every credit owed, or the producer may be waiting for it.

@@ -35,6 +35,24 @@ describe('leases', () => {
     expect(pool.snapshot()).toMatchObject({ leasesReleased: 1, activeWorkers: 0, idleWorkers: 1 });
   });
 
+  it('is already invalid when a failed stream throws out of its for-await loop', async () => {
+    const pool = makePool({ maxWorkers: 1 });
+    const lease = await pool.acquireLease(source(['A']));
+    const stream = lease.runStreamingCommand(crashAfter, { rows: 2 });
+    let rows = 0;
+    let code: string | undefined;
+    try {
+      for await (const _ of stream) rows += 1;
+    } catch (error) {
+      code = (error as { code?: string }).code;
+      // Checked synchronously in the catch, before anything else settles.
+      expect(lease.isValid).toBe(false);
+    }
+    expect(code).toBe(ErrorCode.CHILD_CRASH);
+    expect(rows).toBe(2);
+    lease.release();
+  });
+
   it('is invalidated by a timeout restart while a fresh lease works', async () => {
     const pool = makePool({ maxWorkers: 1 });
     const lease = await pool.acquireLease(source(['A']));
