@@ -5,6 +5,7 @@
  * The lease never reveals which worker, pid or pipe serves it.
  */
 import { MessageChannel } from 'node:worker_threads';
+import { checkCommandOptions, type LeanWorkerCommandOptions } from './command-options.js';
 import {
   decodeWith,
   encodeCommandRequest,
@@ -13,33 +14,18 @@ import {
 } from './commands.js';
 import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from './errors.js';
 import type { Request } from './protocol/messages.js';
-import type {
-  DiagnosticItem,
-  LeanWorkerDataRow,
-  ProgressItem,
-  RequestOutcome,
-  StreamSummaryData,
-} from './protocol/port-messages.js';
+import type { LeanWorkerDataRow, RequestOutcome, StreamSummaryData } from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
 import type { ReplJob } from './repl/work.js';
 import { LeanWorkerStream } from './stream/lean-worker-stream.js';
+
+export type { LeanWorkerCommandOptions };
 
 /** Any request a lease sends: a protocol v10 request or a repl job. */
 type LeaseRequest = Request | ReplJob;
 
 /** A row of a repl answer: a message (stream `messages`) or a sorry (stream `sorries`). */
 export type ReplRowPayload = ReplMessageRow | ReplSorryRow;
-
-/** Per-command options. */
-export interface LeanWorkerCommandOptions {
-  readonly signal?: AbortSignal;
-  /** Total deadline of this command; defaults to the lease's, then the worker's. */
-  readonly timeoutMs?: number;
-  /** Deadline with no frame from the child; 0 disables. */
-  readonly idleTimeoutMs?: number;
-  readonly onDiagnostic?: (event: DiagnosticItem) => void;
-  readonly onProgress?: (event: ProgressItem) => void;
-}
 
 /** What the pool provides to a lease. */
 export interface LeaseHost<Entry> {
@@ -101,7 +87,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
         op: 'run_data_stream',
         export: exportName,
         request_json: requestJson,
-        progress: Boolean(options.onProgress),
+        progress: options.rowProgress === true,
       },
       options,
       {
@@ -137,7 +123,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
         op: 'run_data_stream',
         export: exportName,
         request_json: JSON.stringify(request ?? null),
-        progress: Boolean(options.onProgress),
+        progress: options.rowProgress === true,
       },
       options,
       {},
@@ -261,6 +247,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   }
 
   #start(request: LeaseRequest, options: LeanWorkerCommandOptions, stream: boolean) {
+    checkCommandOptions(options);
     this.#check();
     if (options.signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'aborted before the request was sent', {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { crashAfter, echo, eventually, hang, listen, makePool, rejection, source } from './helpers.js';
+import { crashAfter, echo, eventually, hang, listen, makePool, rejection, rows, source } from './helpers.js';
 
 describe('leases', () => {
   it('is affine: a second release returns no capacity, and await using releases', async () => {
@@ -112,5 +112,40 @@ describe('leases', () => {
     expect(lease.isValid).toBe(true);
     expect(await lease.runJsonCommand(echo, { x: 4 })).toEqual({ echo: { x: 4 } });
     expect(pool.snapshot()).toMatchObject({ requests: 1, workerRestarts: 0 });
+  });
+});
+
+describe('command options', () => {
+  it('rejects a misspelt or mistyped command option before anything is sent', async () => {
+    const pool = makePool({ maxWorkers: 1 });
+    const lease = await pool.acquireLease(source(['A']));
+    await rejection(
+      lease.runJsonCommand(echo, { x: 1 }, { timeoutMS: 5 } as never),
+      ErrorCode.INVALID_OPTIONS,
+    );
+    await rejection(lease.runJsonCommand(echo, { x: 1 }, { timeoutMs: -1 }), ErrorCode.INVALID_OPTIONS);
+    expect(() => lease.runStreamingCommand(rows, { count: 1 }, { onProgress: 3 } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }),
+    );
+    expect(lease.isValid).toBe(true);
+    expect(await lease.runJsonCommand(echo, { x: 2 })).toEqual({ echo: { x: 2 } });
+    lease.release();
+  });
+
+  it('reports the export progress to onProgress, and per-row ticks only when rowProgress is set', async () => {
+    const pool = makePool({ maxWorkers: 1 });
+    const lease = await pool.acquireLease(source(['A']));
+    const phases = async (options: { rowProgress?: boolean }) => {
+      const seen: string[] = [];
+      await lease
+        .runStreamingCommand(rows, { count: 3 }, { ...options, onProgress: (p) => seen.push(p.phase) })
+        .collect();
+      return seen;
+    };
+    expect(await phases({})).toEqual(['fixture.rows']);
+    const withRows = await phases({ rowProgress: true });
+    expect(withRows.filter((p) => p === 'data_stream').length).toBeGreaterThanOrEqual(3);
+    expect(withRows).toContain('fixture.rows');
+    lease.release();
   });
 });
