@@ -6,9 +6,12 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineJsonCommand } from '../../src/commands.js';
 import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import type { LeanWorkerPool } from '../../src/pool/pool.js';
 import { eventually } from '../helpers/proc.js';
+import { fixtureChild } from '../helpers/supervisor.js';
 import { makePool, rejection } from '../pool/helpers.js';
 import { markedProcesses } from './resources.js';
 import { healthySource, rawSource, scratch } from './sources.js';
@@ -168,5 +171,27 @@ describe('abort storms', () => {
     }
     await p.destroy();
     await noLeftovers(mark);
+  });
+});
+
+describe('idle protocol violations', () => {
+  it('a response that answers nothing, sent while idle, restarts the worker and invalidates its lease', async () => {
+    const { mark } = scratch();
+    const p = pool();
+    const source = rawSource(
+      'unsolicited-idle',
+      process.execPath,
+      [fixtureChild('misbehaving'), 'unsolicited-idle'],
+      mark,
+    );
+    const lease = await p.acquireLease(source);
+    const health = defineJsonCommand({ export: 'x', request: z.object({}), response: z.unknown() });
+    await rejection(lease.runJsonCommand(health, {}), ErrorCode.WORKER);
+    expect(await eventually(() => !lease.isValid, 5_000)).toBe(true);
+    await rejection(lease.runJsonCommand(health, {}), ErrorCode.LEASE_INVALIDATED);
+    lease.release();
+    const s = p.snapshot();
+    expect(s.protocolRestarts).toBe(1);
+    expect(s.replacementSuccesses).toBe(1);
   });
 });
