@@ -77,7 +77,12 @@ export class PoolEntry {
     this.lastSpawnHandshakeMs = handle.info?.spawnHandshakeMs ?? null;
     this.#generationSeen = handle.generation;
     handle.onEvent((event) => this.#onEvent(event, onExhausted));
-    publish('generation-started', { key, generation: handle.generation, reason: 'initial' });
+    publish('generation-started', {
+      key,
+      generation: handle.generation,
+      reason: 'initial',
+      workerVersion: this.workerVersion,
+    });
   }
 
   get generation(): number {
@@ -185,7 +190,13 @@ export class PoolEntry {
           this.counters.replacementSuccesses += 1;
         }
         this.lastSpawnHandshakeMs = event.info.spawnHandshakeMs;
-        publish('generation-started', { ...facts, generation: event.info.generation, reason: event.reason });
+        this.workerVersion = event.info.workerVersion;
+        publish('generation-started', {
+          ...facts,
+          generation: event.info.generation,
+          reason: event.reason,
+          workerVersion: event.info.workerVersion,
+        });
         return;
       case 'restart': {
         this.counters.workerRestarts += 1;

@@ -137,6 +137,8 @@ describe('pool lifecycle and observability', () => {
       forKey: expect.any(String),
     });
     expect(events.get('admission-refused')?.[0]).toMatchObject({ reason: 'max_workers' });
+    expect(events.get('generation-started')?.[0]).toMatchObject({ workerVersion: expect.any(String) });
+    expect(events.get('generation-started')?.[0]?.workerVersion).not.toBe('unknown');
     expect(keysDeep([...events.values()]).some((k) => /pid/i.test(k))).toBe(false);
   });
 
