@@ -20,6 +20,8 @@ export interface SoakOptions {
   readonly requests: number;
   readonly faultRate: number;
   readonly keys: number;
+  /** Pool size; more than the keys, so a key whose worker is busy gets a second one. */
+  readonly maxWorkers: number;
   readonly concurrency: number;
   readonly seed: number;
   /** Inject only this fault (by name); all of them when absent. */
@@ -30,6 +32,8 @@ export interface SoakReport {
   readonly options: SoakOptions;
   readonly elapsedMs: number;
   readonly outcomes: Record<string, number>;
+  /** Mean wall time of a request by outcome, ms. */
+  readonly meanMsByOutcome: Record<string, number>;
   /** Requests whose outcome did not match what was injected (must be 0). */
   readonly mismatches: string[];
   readonly successes: number;
@@ -39,6 +43,9 @@ export interface SoakReport {
   readonly poolStreamRequests: number;
   readonly poolStreamOutcomes: number;
   readonly workerRestarts: number;
+  /** Cold opens (new workers) and evictions over the run. */
+  readonly coldOpens: number;
+  readonly evictions: number;
   readonly orphans: number;
   /** Parent RSS / main-thread heap slope after warm-up, KB per 1,000 requests. */
   readonly rssSlopeKbPer1000: number;
@@ -198,12 +205,13 @@ export async function runSoak(
   const random = prng(options.seed);
   const faults = FAULTS.filter((f) => options.only === undefined || f.name === options.only);
   const pool = new LeanWorkerPool({
-    maxWorkers: options.keys,
+    maxWorkers: options.maxWorkers,
     queueWaitTimeoutMs: 60_000,
     restart: { maxRestarts: 100_000, windowMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 },
   });
   const sources = Array.from({ length: options.keys }, (_, i) => source(`soak-${i}`, mark));
   const outcomes: Record<string, number> = {};
+  const totalMs: Record<string, number> = {};
   const mismatches: string[] = [];
   const samples: [number, number, number][] = [];
   let next = 0;
@@ -221,8 +229,10 @@ export async function runSoak(
       const src = sources[Math.floor(random() * sources.length)] as LeanWorkerSource;
       const fault = random() < options.faultRate ? faults[Math.floor(random() * faults.length)]! : null;
       const count = 1 + Math.floor(random() * 100);
+      const t0 = performance.now();
       const r = await one(pool, src, fault, count);
       outcomes[r.label] = (outcomes[r.label] ?? 0) + 1;
+      totalMs[r.label] = (totalMs[r.label] ?? 0) + performance.now() - t0;
       terminalOutcomes += r.terminals;
       if (r.mismatch) mismatches.push(r.mismatch);
       if (!fault && r.label === 'ok') {
@@ -249,6 +259,9 @@ export async function runSoak(
     options,
     elapsedMs,
     outcomes,
+    meanMsByOutcome: Object.fromEntries(
+      Object.entries(totalMs).map(([k, ms]) => [k, Math.round(ms / (outcomes[k] ?? 1))]),
+    ),
     mismatches,
     successes,
     rowsOnSuccess,
@@ -257,6 +270,8 @@ export async function runSoak(
     poolStreamRequests: snapshot.streamRequests,
     poolStreamOutcomes: snapshot.streamSuccesses + snapshot.streamFailures,
     workerRestarts: snapshot.workerRestarts,
+    coldOpens: snapshot.coldOpenAdmitted,
+    evictions: snapshot.evictions,
     orphans: marked(mark).length,
     rssSlopeKbPer1000: slope(steady.map(([n, rss]) => [n, rss])) * 1000,
     heapSlopeKbPer1000: slope(steady.map(([n, , heap]) => [n, heap])) * 1000,
@@ -275,12 +290,16 @@ async function main(): Promise<void> {
     requests: flag('requests', 10_000),
     faultRate: flag('fault-rate', 0.05),
     keys: flag('keys', 4),
-    concurrency: flag('concurrency', 8),
+    maxWorkers: flag('max-workers', 8),
+    concurrency: flag('concurrency', 4),
     seed: flag('seed', 7),
     only: process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length),
   };
   const where = platform();
-  console.log(`soak: ${options.requests} requests, ${options.faultRate * 100}% faults, ${options.keys} keys`);
+  console.log(
+    `soak: ${options.requests} requests, ${options.faultRate * 100}% faults, ${options.keys} keys, ` +
+      `${options.maxWorkers} workers, ${options.concurrency} concurrent`,
+  );
   console.log(`command: node dist/bench/soak.js ${process.argv.slice(2).join(' ')}`.trim());
   console.log(`platform: ${where.cpuModel}, nproc ${where.nproc}, Node ${where.node}, ${where.uptime}`);
   const report = await runSoak(options, console.log);

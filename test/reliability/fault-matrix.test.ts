@@ -58,7 +58,7 @@ async function untilInvalid(lease: LeanWorkerSessionLease): Promise<void> {
 /** Drive the fault at its phase and check what the caller sees; returns the rows consumed. */
 async function exercise(pool: LeanWorkerPool, faulty: LeanWorkerSource, c: FaultCase) {
   const { phase, expect: e } = c;
-  const deadlines = c.slow ? SLOW_DEADLINES : DEADLINES;
+  const deadlines = c.slow || c.quiet ? SLOW_DEADLINES : DEADLINES;
   if (phase === 'handshake') {
     if (e.kind === 'start-fails') {
       await rejection(pool.acquireLease(faulty), e.code);

@@ -28,6 +28,11 @@ export interface FaultCase {
   readonly expect: Expectation;
   /** The fault takes seconds by design (50 MiB of stderr): run it under long deadlines. */
   readonly slow: boolean;
+  /**
+   * The fault shows only by the child going quiet (stdout closed while it lives on): no idle
+   * deadline, so the closed pipe, not the deadline, is what ends the request.
+   */
+  readonly quiet: boolean;
 }
 
 const startFails = (code: ErrorCode): Expectation => ({ kind: 'start-fails', code });
@@ -151,5 +156,6 @@ export const FAULT_CASES: readonly FaultCase[] = Object.entries(MATRIX).flatMap(
     phase,
     expect,
     slow: fault === 'stderr-flood',
+    quiet: fault === 'truncated',
   })),
 );

@@ -9,7 +9,14 @@ import { runSoak } from '../../bench/soak.js';
 describe('soak (short)', () => {
   it('300 requests with 5% faults: zero lost rows, one outcome each, zero orphans', async () => {
     const requests = 300;
-    const report = await runSoak({ requests, faultRate: 0.05, keys: 4, concurrency: 8, seed: 11 });
+    const report = await runSoak({
+      requests,
+      faultRate: 0.05,
+      keys: 4,
+      maxWorkers: 8,
+      concurrency: 4,
+      seed: 11,
+    });
     expect(report.mismatches).toEqual([]);
     expect(report.lostRows).toBe(0);
     expect(report.terminalOutcomes).toBe(requests);
