@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const config = args.smoke
     ? { rows: 5_000, runs: 1, warmupRows: 2_000 }
     : args.quick
-      ? { rows: 40_000, runs: 3, warmupRows: 10_000 }
+      ? { rows: 30_000, runs: 3, warmupRows: 5_000 }
       : { rows: 300_000, runs: 5, warmupRows: 30_000 };
   report.header(
     'end-to-end rows through a lease vs a one-thread baseline',
