@@ -154,8 +154,8 @@ async function budgetAdmission(): Promise<Outcome[]> {
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('memory', import.meta.filename, args);
-  const n = args.smoke ? 2 : args.quick ? 4 : 30;
-  const modules = args.smoke ? 6 : args.quick ? 12 : 128;
+  const n = args.smoke ? 2 : args.quick ? 3 : 30;
+  const modules = args.smoke ? 6 : args.quick ? 8 : 128;
   report.header(
     'memory scheduling workloads',
     `test fixture child (node ${relativeToRoot(TEST_CHILD)} ${CHILD_ARGS.join(' ')}: ${OPEN_KIB / 1024} MiB allocated on session open); ` +

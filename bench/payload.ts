@@ -94,7 +94,7 @@ async function measureSet(size: RowSize, rowCount: number, timeMs: number): Prom
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('payload', import.meta.filename, args);
-  const timeMs = args.smoke ? 10 : args.quick ? 60 : 1000;
+  const timeMs = args.smoke ? 10 : args.quick ? 40 : 1000;
   const counts: Record<RowSize, number> = args.smoke ? { small: 512, large: 64 } : { ...ROW_SETS };
   const payloadBytes = {
     small: payloadBytesPerRow(makeRows('small', 64)),

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const reps: Record<RowSize, number> = args.smoke
     ? { small: 1, large: 1 }
     : args.quick
-      ? { small: 8, large: 32 }
+      ? { small: 4, large: 16 }
       : { small: 32, large: 128 };
   const runs = args.smoke ? 1 : args.quick ? 3 : 5;
   const bytes = (size: RowSize) => {
