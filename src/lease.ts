@@ -14,7 +14,12 @@ import {
 } from './commands.js';
 import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from './errors.js';
 import type { Request } from './protocol/messages.js';
-import type { LeanWorkerDataRow, RequestOutcome, StreamSummaryData } from './protocol/port-messages.js';
+import type {
+  LeanWorkerDataRow,
+  RequestOutcome,
+  StreamSummaryData,
+  ValidationSchemas,
+} from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
 import type { ReplJob } from './repl/work.js';
 import { LeanWorkerStream } from './stream/lean-worker-stream.js';
@@ -34,7 +39,7 @@ export interface LeaseHost<Entry> {
   run(
     entry: Entry,
     request: LeaseRequest,
-    options: LeanWorkerCommandOptions & { timeoutMs: number },
+    options: LeanWorkerCommandOptions & { timeoutMs: number; schemas?: ValidationSchemas | undefined },
     stream: boolean,
   ): {
     id: number;
@@ -91,6 +96,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
       },
       options,
       {
+        schemas: { row: command.rowThreadSchema, summary: command.summaryThreadSchema },
         decodeRow: command.rowThreadSchema
           ? undefined
           : (row: LeanWorkerDataRow) => ({
@@ -140,6 +146,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     const outcome = await this.#unary(
       { op: 'json_command', export: command.export, request_json: requestJson },
       options,
+      { response: command.responseThreadSchema },
     );
     if (!outcome.ok) throw errorFromWire(outcome.error);
     if (command.responseThreadSchema) return outcome.value as Resp;
@@ -246,7 +253,12 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     }
   }
 
-  #start(request: LeaseRequest, options: LeanWorkerCommandOptions, stream: boolean) {
+  #start(
+    request: LeaseRequest,
+    options: LeanWorkerCommandOptions,
+    stream: boolean,
+    schemas: ValidationSchemas | undefined,
+  ) {
     checkCommandOptions(options);
     this.#check();
     if (options.signal?.aborted) {
@@ -259,7 +271,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     const run = this.#host.run(
       this.#entry,
       request,
-      { ...options, timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs },
+      { ...options, timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, schemas },
       stream,
     );
     const onAbort = () => this.#host.cancel(this.#entry, run.id);
@@ -278,17 +290,24 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   #stream<Row, Summary>(
     request: LeaseRequest,
     options: LeanWorkerCommandOptions,
-    decode: ConstructorParameters<typeof LeanWorkerStream<Row, Summary>>[2],
+    decode: ConstructorParameters<typeof LeanWorkerStream<Row, Summary>>[2] & {
+      schemas?: ValidationSchemas;
+    },
   ): LeanWorkerStream<Row, Summary> {
-    const { port, outcome } = this.#start(request, options, true);
+    const { schemas, ...decoders } = decode;
+    const { port, outcome } = this.#start(request, options, true, schemas);
     return new LeanWorkerStream<Row, Summary>(port ?? new MessageChannel().port1, outcome, {
-      ...decode,
+      ...decoders,
       onDiagnostic: options.onDiagnostic,
       onProgress: options.onProgress,
     });
   }
 
-  #unary(request: Request, options: LeanWorkerCommandOptions): Promise<RequestOutcome> {
-    return this.#start(request, options, false).outcome;
+  #unary(
+    request: Request,
+    options: LeanWorkerCommandOptions,
+    schemas?: ValidationSchemas,
+  ): Promise<RequestOutcome> {
+    return this.#start(request, options, false, schemas).outcome;
   }
 }

@@ -6,7 +6,12 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Request } from '../protocol/messages.js';
-import type { MemorySample, RequestOutcome, SupervisorEvent } from '../protocol/port-messages.js';
+import type {
+  MemorySample,
+  RequestOutcome,
+  SupervisorEvent,
+  ValidationSchemas,
+} from '../protocol/port-messages.js';
 import { isReplOp, type ReplJob } from '../repl/work.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
@@ -93,7 +98,11 @@ export class PoolEntry {
   startRequest(
     id: number,
     request: Request | ReplJob,
-    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
+    options: {
+      timeoutMs: number;
+      idleTimeoutMs?: number | undefined;
+      schemas?: ValidationSchemas | undefined;
+    },
     stream: boolean,
   ): { port: MessagePort | null; outcome: Promise<RequestOutcome> } {
     const channel = stream ? new MessageChannel() : null;
@@ -113,7 +122,12 @@ export class PoolEntry {
       .request(
         isReplOp(request.op)
           ? { ...base, request: request as ReplJob }
-          : { ...base, request: request as Request, session: this.resolved.session },
+          : {
+              ...base,
+              request: request as Request,
+              session: this.resolved.session,
+              ...(options.schemas ? { schemas: options.schemas } : {}),
+            },
         channel?.port2 ?? null,
       )
       .then((o) => {

@@ -5,6 +5,7 @@
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import type { LeaseHost } from '../lease.js';
 import type { Request } from '../protocol/messages.js';
+import type { ValidationSchemas } from '../protocol/port-messages.js';
 import type { ReplJob } from '../repl/work.js';
 import type { AdmissionCounters } from './counters.js';
 import type { PoolEntry } from './entry.js';
@@ -44,7 +45,11 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
   run(
     entry: PoolEntry,
     request: Request | ReplJob,
-    options: { timeoutMs: number; idleTimeoutMs?: number | undefined },
+    options: {
+      timeoutMs: number;
+      idleTimeoutMs?: number | undefined;
+      schemas?: ValidationSchemas | undefined;
+    },
     stream: boolean,
   ) {
     const id = this.#nextId++;
