@@ -183,6 +183,19 @@ export class Admission {
     return this.gate.budgetError(key, this.entries);
   }
 
+  /** Whether `#tryServe` would open a worker for `key` now (in a free slot or by an eviction). */
+  #canOpen(key: string): boolean {
+    if (this.#freeSlots() > 0 && this.#fits(key)) return true;
+    return this.#victimFor(key) !== null;
+  }
+
+  /** The least recently used idle worker whose eviction makes room for `key`, if any. */
+  #victimFor(key: string): PoolEntry | null {
+    const idle = [...this.entries].filter((e) => e.state === 'idle' && !e.exhausted);
+    idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    return idle.find((e) => this.#fits(key, e)) ?? null;
+  }
+
   /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
   #tryServe(p: Pending): Promise<PoolEntry> | 'wait' {
     const warm = this.#idleOf(p.key);
@@ -193,8 +206,8 @@ export class Admission {
       return this.#prepareWarm(warm);
     }
     if (this.#freeSlots() > 0 && this.#fits(p.key)) return this.#coldOpen(p);
-    const victim = this.#idleOf(null);
-    if (victim && this.#fits(p.key, victim)) {
+    const victim = this.#victimFor(p.key);
+    if (victim) {
       this.counters.evictions += 1;
       publish('eviction', { key: victim.key, forKey: p.key });
       this.#retire(victim, 'graceful');
@@ -301,7 +314,7 @@ export class Admission {
     while (this.#waiters.size > 0) {
       const waiter = this.#waiters.pick(
         (key) => this.#idleOf(key) !== null,
-        (key) => (this.#freeSlots() > 0 && this.#fits(key)) || this.#idleOf(null) !== null,
+        (key) => this.#canOpen(key),
       );
       if (!waiter) return;
       const source = this.#sources.get(waiter.key) as Source;
@@ -313,6 +326,7 @@ export class Admission {
         continue;
       }
       if (served === 'wait') {
+        // Unreachable while `#canOpen` mirrors `#tryServe`; refuse rather than lose the waiter.
         waiter.reject(this.#budgetError(waiter.key));
         continue;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { echo, eventually, makePool, rejection, source } from './helpers.js';
+import { echo, eventually, makePool, rejection, source, tick } from './helpers.js';
 
 const OPEN_KIB = 60 * 1024;
 const heavy = (key: string) => source([key], [`--open-kib=${OPEN_KIB}`]);
@@ -54,6 +54,50 @@ describe('memory-aware admission', () => {
     }
     const predicted = one.privateSumKib;
     for (const total of totals) expect(total).toBeLessThanOrEqual(limitKib + predicted);
+  });
+
+  it('keeps a queued acquire waiting while an idle worker is too small to make room for it', async () => {
+    // Learn what a heavy and a light worker cost here.
+    const probe = makePool({ maxWorkers: 2 });
+    (await probe.acquireLease(heavy('P'))).release();
+    const heavyKib = probe.snapshot().memory.decisionTotalKib;
+    await probe.destroy();
+    const lightProbe = makePool({ maxWorkers: 1 });
+    (await lightProbe.acquireLease(source(['L']))).release();
+    const lightPrivateKib = lightProbe.snapshot().memory.privateSumKib;
+    await lightProbe.destroy();
+    expect(heavyKib).toBeGreaterThan(lightPrivateKib + OPEN_KIB);
+
+    // Room for one heavy and one light worker (the shared file pages count once), never for two
+    // heavy ones.
+    const pool = makePool({ maxWorkers: 4, maxTotalChildMemoryKib: heavyKib + 2 * lightPrivateKib });
+    // Teach the pool every key's cost: L, then H2 (fits next to L), then H1, which only fits by
+    // evicting H2, not the older but too small L.
+    (await pool.acquireLease(source(['L']))).release();
+    (await pool.acquireLease(heavy('H2'))).release();
+    const h1 = await pool.acquireLease(heavy('H1'));
+    expect(pool.snapshot()).toMatchObject({ evictions: 1, workers: 2 });
+    (await pool.acquireLease(source(['L']))).release();
+    const queued = pool.acquireLease(heavy('H2'));
+    let settled = false;
+    void queued.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    await eventually(() => expect(pool.snapshot().queueDepth).toBe(1));
+    // Releasing the light worker again wakes the queue; evicting it cannot make room for H2.
+    (await pool.acquireLease(source(['L']))).release();
+    await tick(100);
+    expect(settled).toBe(false);
+    expect(pool.snapshot()).toMatchObject({ queueDepth: 1, memoryBudgetRejections: 0 });
+    h1.release();
+    const h2 = await queued;
+    expect(await h2.runJsonCommand(echo, { x: 3 })).toEqual({ echo: { x: 3 } });
+    h2.release();
   });
 
   it('cycles a worker over its memory ceiling and invalidates the lease without running the command', async () => {
