@@ -154,7 +154,7 @@ export class SupervisorCore {
     const current = this.#current;
     this.#current = null;
     if (current) await this.#stop(current, 'graceful');
-    this.#respawn(reason);
+    this.#respawn(reason, true);
     if (this.#ready) await this.#ready;
     const failure = this.#unavailable();
     if (failure) throw new StartFailure(failure);
@@ -277,10 +277,14 @@ export class SupervisorCore {
     }
   }
 
-  /** Start the next generation (after a backoff); false when the restart limit refused it. */
-  #respawn(reason: string): boolean {
+  /**
+   * Start the next generation (after a backoff); false when the restart limit refused it. A
+   * planned cycle (policy or explicit) is not a failure: it neither counts toward the restart
+   * intensity nor waits for a backoff.
+   */
+  #respawn(reason: string, planned = false): boolean {
     if (this.#state === 'stopping' || this.#state === 'closed') return false;
-    const delay = this.#intensity.admit();
+    const delay = planned ? 0 : this.#intensity.admit();
     if (delay === null) {
       const { maxRestarts: restarts, windowMs } = this.#intensity.options;
       this.#state = 'exhausted';

@@ -19,6 +19,20 @@ describe('restart policy', () => {
     expect(pool.snapshot().lastRestartReason).toBe('max_requests');
   });
 
+  it('never counts planned cycles toward the restart limit', async () => {
+    const pool = makePool({ maxWorkers: 1, restart: { maxRestarts: 2, windowMs: 60_000 } });
+    for (let i = 0; i < 4; i++) {
+      const lease = await pool.acquireLease(source(['A']));
+      await lease.cycle();
+      lease.release();
+    }
+    const lease = await pool.acquireLease(source(['A']));
+    expect(await lease.runJsonCommand(echo, { x: 5 })).toEqual({ echo: { x: 5 } });
+    expect(lease.snapshot().generation).toBe(4);
+    lease.release();
+    expect(pool.snapshot()).toMatchObject({ explicitCycles: 4, quarantinedKeys: 0 });
+  });
+
   it('invalidates a lease that reached maxRequests instead of running a further command', async () => {
     const pool = makePool({ maxWorkers: 1, restart: { maxRequests: 1 } });
     const lease = await pool.acquireLease(source(['A']));
