@@ -4,7 +4,7 @@
  * and decodes it back into rows the consumer can use.
  */
 import { Decoder as MsgpackDecoder, Encoder as MsgpackEncoder } from '@msgpack/msgpack';
-import { Decoder as CborDecoder, Encoder as CborEncoder } from 'cbor-x';
+import { decode as cborDecode, encode as cborEncode } from 'cborg';
 import type { BenchRow } from './rows.js';
 
 export interface EncodeInput {
@@ -185,16 +185,15 @@ function msgpack(): PayloadFormat {
 }
 
 function cbor(): PayloadFormat {
-  // Plain CBOR maps: records (a cbor-x extension) would need the same encoder state on both ends.
-  const encoder = new CborEncoder({ useRecords: false });
-  const decoder = new CborDecoder({ useRecords: false });
+  // cborg (pure JS): cbor-x needs platform packages the CI registry does not serve, so `npm ci`
+  // could not install it from a lock file.
   return {
     name: 'cbor',
-    describe: 'CBOR (cbor-x, plain maps) frame per row',
-    encode: ({ rows }) => frameBytes(rows.map((r) => encoder.encode(r))),
+    describe: 'CBOR (cborg, plain maps) frame per row',
+    encode: ({ rows }) => frameBytes(rows.map((r) => cborEncode(r))),
     decode(buf) {
       const out: unknown[] = [];
-      eachFrame(buf, (s, e) => out.push(decoder.decode(buf.subarray(s, e))));
+      eachFrame(buf, (s, e) => out.push(cborDecode(buf.subarray(s, e))));
       return out;
     },
   };
