@@ -4,9 +4,12 @@
  * backpressure: each posted batch spends one credit, the consumer grants credit as it pulls, and
  * with no credit left the relay asks its owner to stop reading the child's stdout.
  *
- * A batch travels as one JSON array text. Rows usually arrive as the JSON text the child wrote
- * (already parsed and checked here), so they are forwarded without being serialised again; posting
- * one string costs a copy, where structured cloning costs per object on both threads.
+ * A batch of small rows travels as one JSON array text: rows usually arrive as the JSON text the
+ * child wrote (already parsed and checked here), so they are forwarded without being serialised
+ * again, and posting one string costs a copy where structured cloning costs per object on both
+ * threads. A batch of large rows (more than `TEXT_BATCH_MAX_ROW_BYTES` a row on average) travels
+ * as structured-cloned objects instead: for kilobyte rows `JSON.parse` on the consumer costs about
+ * twice what deserialising the objects does.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type {
@@ -15,6 +18,9 @@ import type {
   RowPortMessage,
   RowPortReply,
 } from '../src/protocol/port-messages.js';
+
+/** Average wire bytes per item up to which a batch travels as JSON text. */
+export const TEXT_BATCH_MAX_ROW_BYTES = 1024;
 
 export interface RelayOptions {
   /** Batches the consumer may have in flight before the relay waits. */
@@ -43,9 +49,11 @@ export class RowRelay {
   readonly #options: RelayOptions;
   readonly #hooks: RelayHooks;
   #credit: number;
-  #current: string[] = [];
+  #current: BatchItem[] = [];
+  /** The JSON text of each item of `#current`, where it is known already. */
+  #currentText: (string | undefined)[] = [];
   #currentBytes = 0;
-  #sealed: string[] = [];
+  #sealed: RowPortMessage[] = [];
   #end: RequestOutcome | null = null;
   #paused = false;
   #closed = false;
@@ -67,17 +75,13 @@ export class RowRelay {
     return this.#sealed.length > 0;
   }
 
-  /** Add one item to the batch being built. */
-  push(item: BatchItem, bytes: number): void {
-    this.pushJson(JSON.stringify(item), bytes);
-  }
-
   /**
-   * Add one item given as JSON text; it must parse to a `BatchItem`: a row with exactly
-   * `stream`, `sequence` and `payload`, or an event.
+   * Add one item to the batch being built. `json`, when given, is the item's JSON text (for a row:
+   * exactly `stream`, `sequence` and `payload`); it is forwarded as is if the batch goes as text.
    */
-  pushJson(json: string, bytes: number): void {
-    this.#current.push(json);
+  push(item: BatchItem, bytes: number, json?: string): void {
+    this.#current.push(item);
+    this.#currentText.push(json);
     this.#currentBytes += bytes;
     if (
       this.#current.length >= this.#options.maxBatchItems ||
@@ -110,18 +114,26 @@ export class RowRelay {
   }
 
   #seal(): void {
-    if (this.#current.length === 0) return;
-    this.#sealed.push(`[${this.#current.join(',')}]`);
+    const items = this.#current;
+    if (items.length === 0) return;
+    if (this.#currentBytes <= TEXT_BATCH_MAX_ROW_BYTES * items.length) {
+      const texts = this.#currentText;
+      for (let i = 0; i < texts.length; i++) texts[i] ??= JSON.stringify(items[i]);
+      this.#sealed.push({ type: 'batch', text: `[${texts.join(',')}]` });
+    } else {
+      this.#sealed.push({ type: 'batch', items });
+    }
     this.#current = [];
+    this.#currentText = [];
     this.#currentBytes = 0;
   }
 
   #drain(): void {
     if (this.#closed) return;
     while (this.#sealed.length > 0 && this.#credit > 0) {
-      const text = this.#sealed.shift() as string;
+      const batch = this.#sealed.shift() as RowPortMessage;
       this.#credit -= 1;
-      this.#post({ type: 'batch', text });
+      this.#post(batch);
     }
     if (this.#sealed.length > 0) {
       if (!this.#paused) {

@@ -165,6 +165,7 @@ export class ActiveRequest {
     }
     if (this.#phase === 'draining') return;
     let json = bodyText;
+    let payload = row.payload;
     if (this.#rowCheck) {
       const checked = this.#rowCheck(row.payload);
       if (!checked.ok) {
@@ -178,14 +179,12 @@ export class ActiveRequest {
         });
         return;
       }
+      payload = checked.value;
       if (!this.#rowCheck.preservesValue) json = undefined;
-      if (json === undefined) {
-        json = JSON.stringify({ stream: row.stream, sequence: row.sequence, payload: checked.value });
-      }
     }
     this.#rows += 1;
     this.#rowBytes += bytes;
-    this.relay.pushJson(json ?? JSON.stringify(row), bytes);
+    this.relay.push({ stream: row.stream, sequence: row.sequence, payload }, bytes, json);
   }
 
   #onResponse(response: Response): void {

@@ -33,8 +33,9 @@ export type BatchItem = LeanWorkerDataRow | DiagnosticItem | ProgressItem;
 
 /** Supervisor to consumer on the row port. */
 export type RowPortMessage =
-  /** A batch as the JSON text of a `BatchItem[]`, in wire order. */
+  /** A batch in wire order, as the JSON text of a `BatchItem[]` (small rows) or as the items. */
   | { readonly type: 'batch'; readonly text: string }
+  | { readonly type: 'batch'; readonly items: BatchItem[] }
   | { readonly type: 'end'; readonly outcome: RequestOutcome };
 
 /** Consumer to supervisor on the row port. */

@@ -173,7 +173,7 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
 
   #onMessage(message: RowPortMessage): void {
     if (message.type === 'batch') {
-      this.#batches.push(JSON.parse(message.text) as BatchItem[]);
+      this.#batches.push('text' in message ? (JSON.parse(message.text) as BatchItem[]) : message.items);
     } else {
       this.#outcome = message.outcome;
       this.#resolveOutcome(message.outcome);
