@@ -174,7 +174,7 @@ export class Admission {
     return best;
   }
 
-  #fits(key: string, without: PoolEntry | null = null): boolean {
+  #fits(key: string, without: readonly PoolEntry[] = []): boolean {
     return this.gate.fits(key, this.entries, without, this.#starting);
   }
 
@@ -183,17 +183,25 @@ export class Admission {
     return this.gate.budgetError(key, this.entries);
   }
 
-  /** Whether `#tryServe` would open a worker for `key` now (in a free slot or by an eviction). */
-  #canOpen(key: string): boolean {
-    if (this.#freeSlots() > 0 && this.#fits(key)) return true;
-    return this.#victimFor(key) !== null;
-  }
-
-  /** The least recently used idle worker whose eviction makes room for `key`, if any. */
-  #victimFor(key: string): PoolEntry | null {
+  /**
+   * The idle workers to evict so that a cold worker for `key` gets a slot and fits the memory
+   * budget: none when it fits as things are, else one or more least recently used ones. Null when
+   * even evicting every idle worker would not make room now.
+   */
+  #evictionsFor(key: string): PoolEntry[] | null {
+    const needSlot = this.#freeSlots() <= 0;
+    if (!needSlot && this.#fits(key)) return [];
     const idle = [...this.entries].filter((e) => e.state === 'idle' && !e.exhausted);
     idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    return idle.find((e) => this.#fits(key, e)) ?? null;
+    // One eviction if one suffices (the least recently used that does), else as many as it takes.
+    const single = idle.find((e) => this.#fits(key, [e]));
+    if (single) return [single];
+    const chosen: PoolEntry[] = [];
+    for (const entry of idle) {
+      chosen.push(entry);
+      if (this.#fits(key, chosen)) return chosen;
+    }
+    return null;
   }
 
   /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
@@ -205,16 +213,18 @@ export class Admission {
       this.lastKeyMissReason = null;
       return this.#prepareWarm(warm);
     }
-    if (this.#freeSlots() > 0 && this.#fits(p.key)) return this.#coldOpen(p);
-    const victim = this.#victimFor(p.key);
-    if (victim) {
-      this.counters.evictions += 1;
-      publish('eviction', { key: victim.key, forKey: p.key });
-      this.#retire(victim, 'graceful');
+    const victims = this.#evictionsFor(p.key);
+    if (victims) {
+      for (const victim of victims) {
+        this.counters.evictions += 1;
+        publish('eviction', { key: victim.key, forKey: p.key });
+        this.#retire(victim, 'graceful');
+      }
       return this.#coldOpen(p);
     }
-    if (this.#freeSlots() > 0 && this.entries.size === 0 && this.#starting === 0) {
-      // Nothing can ever free memory for it: refuse rather than wait forever.
+    const busy = [...this.entries].some((e) => e.state !== 'idle');
+    if (!busy && this.#starting === 0) {
+      // Nothing running can ever free memory for it: refuse rather than wait forever.
       this.counters.coldOpenRefusals += 1;
       this.refusalReason = 'memory_budget';
       throw this.#budgetError(p.key);
@@ -314,7 +324,7 @@ export class Admission {
     while (this.#waiters.size > 0) {
       const waiter = this.#waiters.pick(
         (key) => this.#idleOf(key) !== null,
-        (key) => this.#canOpen(key),
+        (key) => this.#evictionsFor(key) !== null,
       );
       if (!waiter) return;
       const source = this.#sources.get(waiter.key) as Source;
@@ -326,7 +336,7 @@ export class Admission {
         continue;
       }
       if (served === 'wait') {
-        // Unreachable while `#canOpen` mirrors `#tryServe`; refuse rather than lose the waiter.
+        // Unreachable while the pick mirrors `#tryServe`; refuse rather than lose the waiter.
         waiter.reject(this.#budgetError(waiter.key));
         continue;
       }

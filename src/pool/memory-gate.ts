@@ -26,14 +26,14 @@ export class MemoryGate {
    * Whether `starting + 1` cold workers for `key` fit: the budget over `entries` (without
    * `without`, about to be evicted), and the system reserve when the system reports its memory.
    */
-  fits(key: string, entries: Iterable<PoolEntry>, without: PoolEntry | null, starting: number): boolean {
+  fits(key: string, entries: Iterable<PoolEntry>, without: readonly PoolEntry[], starting: number): boolean {
     const predicted = this.policy.predict(key) * (starting + 1);
     const reserve = this.#options.systemMemoryReserveKib;
     const headroom = this.system?.headroomKib ?? null;
     if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
     const budget = this.#options.maxTotalChildMemoryKib;
     if (budget === undefined) return true;
-    const others = [...entries].filter((e) => e !== without);
+    const others = [...entries].filter((e) => !without.includes(e));
     return this.policy.figures(others).totalKib + predicted <= budget;
   }
 

@@ -100,6 +100,35 @@ describe('memory-aware admission', () => {
     h2.release();
   });
 
+  it('never deadlocks with every worker idle and the budget passed: it evicts as many as needed', async () => {
+    const probe = makePool({ maxWorkers: 1 });
+    (await probe.acquireLease(heavy('P'))).release();
+    const { privateSumKib, sharedFileKib } = probe.snapshot().memory;
+    await probe.destroy();
+    // Three workers fit; predictions start at zero, so the first opens can overshoot to four.
+    const pool = makePool({
+      maxWorkers: 4,
+      maxTotalChildMemoryKib: Math.round(sharedFileKib + 3.5 * privateSumKib),
+      memorySampleIntervalMs: 50,
+    });
+    const keys = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 1, 2];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < keys.length) {
+          const i = next++;
+          const lease = await pool.acquireLease(heavy(`K${keys[i]}`));
+          try {
+            expect(await lease.runJsonCommand(echo, { x: i })).toEqual({ echo: { x: i } });
+          } finally {
+            lease.release();
+          }
+        }
+      }),
+    );
+    expect(pool.snapshot()).toMatchObject({ memoryBudgetRejections: 0, queueTimeouts: 0, queueDepth: 0 });
+  });
+
   it('cycles a worker over its memory ceiling and invalidates the lease without running the command', async () => {
     const pool = makePool({ maxWorkers: 1, perWorkerMemoryCeilingKib: 40 * 1024 });
     const lease = await pool.acquireLease(heavy('A'));
