@@ -154,7 +154,7 @@ async function budgetAdmission(): Promise<Outcome[]> {
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('memory', import.meta.filename, args);
-  const n = args.smoke ? 2 : args.quick ? 3 : 30;
+  const n = args.smoke ? 2 : args.quick ? 2 : 30;
   const modules = args.smoke ? 6 : args.quick ? 8 : 128;
   report.header(
     'memory scheduling workloads',

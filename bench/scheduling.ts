@@ -51,8 +51,8 @@ async function probeWorkerCost() {
 async function main(): Promise<void> {
   const args = benchArgs();
   const report = new BenchReport('scheduling', import.meta.filename, args);
-  const requests = args.smoke ? 40 : args.quick ? 80 : 2_000;
-  const keys = args.smoke ? 8 : args.quick ? 12 : 40;
+  const requests = args.smoke ? 40 : args.quick ? 48 : 2_000;
+  const keys = args.smoke ? 8 : args.quick ? 10 : 40;
   report.header(
     'admission and eviction under a memory budget',
     `${requests.toLocaleString('en-US')} json_command requests over ${keys} session keys (Zipf s=${ZIPF_S}, seeded), ` +
