@@ -77,6 +77,8 @@ class V10Generation implements DriverGeneration {
       const deferred = decoder.error;
       // Only the core clears the request in flight, and never within one read.
       const active = link.active() === this.#request ? this.#request : null;
+      // One read with at least one frame is proof of life for the idle deadline.
+      if (frames.length > 0) link.outputSeen();
       for (let i = 0; i < frames.length; i++) {
         if (!link.isCurrent()) return;
         let message: ReturnType<typeof decodeChildMessage>;
@@ -86,7 +88,6 @@ class V10Generation implements DriverGeneration {
           this.#onDecodeError(link, error as FrameError);
           return;
         }
-        link.outputSeen();
         if (active && !active.finished) {
           active.onFrame(message, decoder.frameLengths[i] ?? 0);
         } else {
