@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { pidGone, waitGone } from '../helpers/proc.js';
-import { drain, failed, helperChild, startSupervisor, succeeded } from '../helpers/supervisor.js';
+import { drain, failed, helperChild, sleep, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 describe('conformance: shutdown and reaping', () => {
   it('conformance: graceful shutdown reaps the child', async () => {
@@ -11,6 +11,8 @@ describe('conformance: shutdown and reaping', () => {
     const report = await sup.handle.shutdown('graceful');
     expect(report.outcome).toBe('graceful');
     expect(pidGone(pid)).toBe(true);
+    // Events travel on their own port, so the reap event may land just after the shutdown reply.
+    for (let i = 0; i < 50 && !sup.eventsOf('reap').some((e) => e.pid === pid); i++) await sleep(10);
     expect(sup.eventsOf('reap').map((e) => e.pid)).toContain(pid);
     const again = await sup.handle.shutdown('graceful');
     expect(again.outcome).toBe('already_exited');
