@@ -242,6 +242,8 @@ export async function runSoak(
       }
       done += 1;
       if (done % sampleEvery === 0) {
+        // Under `node --expose-gc` the heap is collected first, so the slope shows retained memory.
+        (globalThis as { gc?: () => void }).gc?.();
         const m = process.memoryUsage();
         samples.push([done, m.rss / 1024, m.heapUsed / 1024]);
         if (done % (sampleEvery * 10) === 0) log(`  ${done} requests, rss ${Math.round(m.rss / 1024)} KB`);
@@ -300,7 +302,13 @@ async function main(): Promise<void> {
     `soak: ${options.requests} requests, ${options.faultRate * 100}% faults, ${options.keys} keys, ` +
       `${options.maxWorkers} workers, ${options.concurrency} concurrent`,
   );
-  console.log(`command: node dist/bench/soak.js ${process.argv.slice(2).join(' ')}`.trim());
+  const gcFlag = typeof (globalThis as { gc?: unknown }).gc === 'function' ? '--expose-gc ' : '';
+  console.log(`command: node ${gcFlag}dist/bench/soak.js ${process.argv.slice(2).join(' ')}`.trim());
+  console.log(
+    gcFlag
+      ? 'memory: main heap and RSS sampled after a forced GC'
+      : 'memory: sampled without a forced GC (run with node --expose-gc for retained memory)',
+  );
   console.log(`platform: ${where.cpuModel}, nproc ${where.nproc}, Node ${where.node}, ${where.uptime}`);
   const report = await runSoak(options, console.log);
   console.log(JSON.stringify(report, null, 2));
