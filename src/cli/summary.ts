@@ -126,7 +126,7 @@ export function formatSummary(r: DemoResult): string[] {
   for (let i = 0; i < cells.length; i += 4) out.push(`  ${cells.slice(i, i + 4).join('  ')}`);
   out.push(
     `  memory: ${Object.entries(r.snapshot.memory)
-      .map(([k, v]) => `${k}=${String(v)}`)
+      .map(([k, v]) => `${k}=${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
       .join('  ')}`,
   );
   out.push(
