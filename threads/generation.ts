@@ -31,11 +31,22 @@ export class StartFailure extends Error {
   }
 }
 
+/**
+ * Told the pid of every child spawned in this thread as soon as it exists, before any handshake,
+ * so the main thread can guard its process group from the start. One supervisor per thread sets it.
+ */
+let spawnListener: ((pid: number, what: 'spawned' | 'reaped') => void) | null = null;
+
+export function onChildSpawned(listener: ((pid: number, what: 'spawned' | 'reaped') => void) | null): void {
+  spawnListener = listener;
+}
+
 /** Spawn the child (no shell), or throw `StartFailure` with a typed `SPAWN` error. */
 export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
+  let child: ChildHandle;
   try {
     resolveExecutable(launch.command, launch.env, launch.cwd);
-    return await ChildHandle.start({
+    child = await ChildHandle.start({
       command: launch.command,
       args: launch.args,
       env: launch.env,
@@ -52,6 +63,8 @@ export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle>
       ),
     );
   }
+  spawnListener?.(child.pid, 'spawned');
+  return child;
 }
 
 /** Kill and reap a child that failed to get ready; the failure gains its exit and stderr tail. */
@@ -62,6 +75,7 @@ export async function failedStart(
 ): Promise<StartFailure> {
   child.killGroup();
   const exit = await child.waitExit(launch.killWaitTimeoutMs);
+  if (exit) spawnListener?.(child.pid, 'reaped');
   const wire = (error as StartFailure).wire ?? wireError(ErrorCode.HANDSHAKE, String(error));
   return new StartFailure({
     ...wire,

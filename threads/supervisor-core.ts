@@ -23,7 +23,7 @@ import {
   isRunning,
   type RunningRequest,
 } from './driver.js';
-import { StartFailure } from './generation.js';
+import { onChildSpawned, StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
 import type { RelayOptions } from './relay.js';
@@ -67,6 +67,9 @@ export class SupervisorCore {
     this.#emit = emit;
     this.#intensity = new RestartIntensity(config.restart);
     this.#driver = driverFor(config.child);
+    onChildSpawned((pid, what) =>
+      this.#emit(what === 'spawned' ? { type: 'spawned', pid } : { type: 'start_reaped', pid }),
+    );
   }
 
   get generation(): number {

@@ -168,6 +168,10 @@ export interface GenerationInfo {
 
 /** Supervisor to scheduler, unsolicited. */
 export type SupervisorEvent =
+  /** A child process exists (before its handshake); the main thread guards its process group. */
+  | { readonly type: 'spawned'; readonly pid: number }
+  /** A child that failed to get ready was reaped; its group needs no more guarding. */
+  | { readonly type: 'start_reaped'; readonly pid: number }
   | { readonly type: 'generation_started'; readonly info: GenerationInfo; readonly reason: string }
   | {
       readonly type: 'child_exited';

@@ -48,6 +48,8 @@ export class SupervisorHandle {
   #nextCall = 0;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   readonly #pids = new Map<number, number>();
+  /** Pids announced at spawn, guarded until reaped (a child that never handshakes included). */
+  readonly #spawned = new Set<number>();
   #info: GenerationInfo | null = null;
   #closed = false;
   /** Set while a replacement of this generation is expected; leases wait for it. */
@@ -233,7 +235,9 @@ export class SupervisorHandle {
     this.#requests.close();
     await this.#worker.terminate();
     for (const pid of this.#pids.values()) forgetProcessGroup(pid);
+    for (const pid of this.#spawned) forgetProcessGroup(pid);
     this.#pids.clear();
+    this.#spawned.clear();
   }
 
   #setInfo(info: GenerationInfo): void {
@@ -246,6 +250,17 @@ export class SupervisorHandle {
   }
 
   #onEvent(event: SupervisorEvent): void {
+    if (event.type === 'spawned') {
+      // Guard the group from the moment the child exists: a grandchild it forks before its
+      // handshake dies with the parent too.
+      this.#spawned.add(event.pid);
+      guardProcessGroup(event.pid);
+      return;
+    }
+    if (event.type === 'start_reaped') {
+      if (this.#spawned.delete(event.pid)) forgetProcessGroup(event.pid);
+      return;
+    }
     if (event.type === 'generation_started') {
       this.#setInfo(event.info);
       if (this.#awaitingAfter !== null && event.info.generation > this.#awaitingAfter) this.#wake();
@@ -264,6 +279,7 @@ export class SupervisorHandle {
     }
     if (event.type === 'reap') {
       forgetProcessGroup(event.pid);
+      this.#spawned.delete(event.pid);
       this.#pids.delete(event.generation);
     }
     for (const listener of this.#listeners) listener(event);

@@ -1,6 +1,7 @@
 /**
  * A Node parent with a busy pool, for parent-death tests: three workers, two of them streaming
- * rows, one of them with a grandchild that holds its stdout. Every child carries the marker from
+ * rows, one of them with a grandchild that holds its stdout, and a fourth child still before its
+ * handshake that has already forked a grandchild. Every child carries the marker from
  * this process's environment. Prints `ready` once everything runs, then ends as argv[2] says:
  *
  *   sigkill | sigterm   waits to be killed by the test
@@ -35,7 +36,9 @@ function source(key, args) {
 }
 
 setTimeout(() => process.exit(3), 60_000).unref();
-const pool = new LeanWorkerPool({ maxWorkers: 3 });
+const pool = new LeanWorkerPool({ maxWorkers: 4 });
+const early = source('grandchild-early', [`${children}misbehaving.js`, 'grandchild-early']);
+pool.acquireLease(early).catch(() => {});
 const streaming = ['a', 'b'].map((k) => source(`stream-${k}`, [`${children}test-child.js`]));
 const withGrandchild = source('grandchild', [`${children}misbehaving.js`, 'grandchild']);
 const leases = await Promise.all([...streaming, withGrandchild].map((s) => pool.acquireLease(s)));
