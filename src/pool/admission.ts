@@ -174,34 +174,13 @@ export class Admission {
     return best;
   }
 
-  #fits(key: string, without: readonly PoolEntry[] = []): boolean {
-    return this.gate.fits(key, this.entries, without, this.#starting);
-  }
-
   #budgetError(key: string): LeanWorkerError {
     this.counters.memoryBudgetRejections += 1;
     return this.gate.budgetError(key, this.entries);
   }
 
-  /**
-   * The idle workers to evict so that a cold worker for `key` gets a slot and fits the memory
-   * budget: none when it fits as things are, else one or more least recently used ones. Null when
-   * even evicting every idle worker would not make room now.
-   */
   #evictionsFor(key: string): PoolEntry[] | null {
-    const needSlot = this.#freeSlots() <= 0;
-    if (!needSlot && this.#fits(key)) return [];
-    const idle = [...this.entries].filter((e) => e.state === 'idle' && !e.exhausted);
-    idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    // One eviction if one suffices (the least recently used that does), else as many as it takes.
-    const single = idle.find((e) => this.#fits(key, [e]));
-    if (single) return [single];
-    const chosen: PoolEntry[] = [];
-    for (const entry of idle) {
-      chosen.push(entry);
-      if (this.#fits(key, chosen)) return chosen;
-    }
-    return null;
+    return this.gate.evictionsFor(key, this.entries, this.#freeSlots() > 0, this.#starting);
   }
 
   /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */

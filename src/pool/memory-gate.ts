@@ -37,6 +37,31 @@ export class MemoryGate {
     return this.policy.figures(others).totalKib + predicted <= budget;
   }
 
+  /**
+   * The idle workers to evict so that a cold worker for `key` gets a slot and fits: none when it
+   * fits as things are; else the least recently used one whose eviction suffices; else as many
+   * least recently used ones as it takes. Null when even evicting every idle worker would not make
+   * room now.
+   */
+  evictionsFor(
+    key: string,
+    entries: ReadonlySet<PoolEntry>,
+    slotFree: boolean,
+    starting: number,
+  ): PoolEntry[] | null {
+    if (slotFree && this.fits(key, entries, [], starting)) return [];
+    const idle = [...entries].filter((e) => e.state === 'idle' && !e.exhausted);
+    idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    const single = idle.find((e) => this.fits(key, entries, [e], starting));
+    if (single) return [single];
+    const chosen: PoolEntry[] = [];
+    for (const entry of idle) {
+      chosen.push(entry);
+      if (this.fits(key, entries, chosen, starting)) return chosen;
+    }
+    return null;
+  }
+
   /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it. */
   budgetError(key: string, entries: Iterable<PoolEntry>): LeanWorkerError {
     const figures = this.policy.figures(entries);
