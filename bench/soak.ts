@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from '../fixtures/seeded-random.js';
 import { ErrorCode, LeanWorkerError } from '../src/errors.js';
 import { LeanWorkerPool, type LeanWorkerSource } from '../src/pool/pool.js';
 import { fixturePath } from '../src/worker/paths.js';
@@ -66,18 +67,6 @@ const FAULTS = [
   { name: 'cancel', export: 'slow', params: { rows: 1000, msPerRow: 2 }, codes: [ErrorCode.ABORTED] },
   { name: 'consumer-stop', export: 'rows', params: { count: 5000 }, codes: [ErrorCode.ABORTED] },
 ] as const;
-
-/** A small deterministic PRNG (mulberry32), so a run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function source(key: string, mark: string): LeanWorkerSource {
   const launch = {
@@ -202,7 +191,7 @@ export async function runSoak(
   log: (line: string) => void = () => {},
 ): Promise<SoakReport> {
   const mark = randomUUID();
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const faults = FAULTS.filter((f) => options.only === undefined || f.name === options.only);
   const pool = new LeanWorkerPool({
     maxWorkers: options.maxWorkers,

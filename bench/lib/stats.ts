@@ -38,14 +38,4 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 export const fmtLatency = (l: Latency, digits = 2): string =>
   `median ${fmt(l.medianMs, digits)} ms  p90 ${fmt(l.p90Ms, digits)} ms  (n=${l.n})`;
 
-/** Deterministic pseudo-random numbers (mulberry32), so workloads repeat run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../fixtures/seeded-random.js';
