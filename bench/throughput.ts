@@ -13,6 +13,7 @@
 import { LeanWorkerPool } from '../src/index.js';
 import { type CaseSummary, type RunMeasure, summarise } from './lib/cpu.js';
 import { FAST_ROWS_CHILD, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
+import { floorCase } from './lib/floor-case.js';
 import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import {
   baselineCase,
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       await supervisorCase(256, null),
       await supervisorCase(1, null),
       await supervisorCase(1, thread),
+      await floorCase(),
     );
     for (const c of cases) await c.run(config.warmupRows);
     const runs = new Map<string, RunMeasure[]>(cases.map((c) => [c.name, []]));
@@ -110,10 +112,17 @@ async function main(): Promise<void> {
       `  natural batching off/on (consumer on main): ${fmt(off.rowsPerSec / on.rowsPerSec)}x rows/s, ` +
         `${fmt((off.mainUsPerRow + off.supervisorUsPerRow) / (on.mainUsPerRow + on.supervisorUsPerRow))}x main + supervisor CPU per row`,
     );
-    report.print();
-
     const leaseMain = summaries.get('leaseMain') as CaseSummary;
     const leaseWorker = summaries.get('leaseWorker') as CaseSummary;
+    const floor = summaries.get('floor') as CaseSummary;
+    const total = (c: CaseSummary) => c.mainUsPerRow + c.supervisorUsPerRow;
+    report.print(
+      `  floor of the design on this machine (consumer on main): main ${fmt(floor.mainUsPerRow)} us/row, ` +
+        `main + decoding thread ${fmt(total(floor))} us/row; the lease costs ` +
+        `${fmt(leaseMain.mainUsPerRow / floor.mainUsPerRow)}x and ${fmt(total(leaseMain) / total(floor))}x that`,
+    );
+    report.print();
+
     await report.finish({
       workload: {
         child: relativeToRoot(FAST_ROWS_CHILD),
@@ -128,6 +137,10 @@ async function main(): Promise<void> {
       results: {
         cases: Object.fromEntries(summaries),
         ratiosToBaseline: Object.fromEntries(cases.map((c) => [c.name, ratio(c.name)])),
+        leaseMainOverFloor: {
+          mainUsPerRow: leaseMain.mainUsPerRow / floor.mainUsPerRow,
+          mainPlusSupervisorUsPerRow: total(leaseMain) / total(floor),
+        },
         batchingOffOverOn: {
           rowsPerSec: off.rowsPerSec / on.rowsPerSec,
           mainPlusSupervisorUsPerRow:
@@ -149,7 +162,8 @@ async function main(): Promise<void> {
         'supervisor~ is process CPU (all threads, the child excluded) minus the main and consumer ELU, so it also counts GC helper and libuv threads; the on-CPU column is schedstat time of the main thread, the consumer thread and the busiest other thread (the supervisor).',
         'ELU counts wall time a thread was busy, including time it waited for a core on a loaded machine; compare the on-CPU column then.',
         'The child runs on the same 2 cores; its CPU is in no per-row figure.',
-        'The baseline decodes each frame with decodeChildMessage and does not validate payloads; the lease and supervisor cases, as the pool sends them, carry no row schema, so no case validates payloads either.',
+        "The baseline decodes each frame with the supervisor's decoder (rows: payload decoded and parsed) and checks no payload schema; the lease cases check every row against the command's row schema (compiled zod, in the supervisor); the supervisor cases send no schema.",
+        'The floor case is the design with nothing but its unavoidable work: a worker thread decodes and parses each payload and posts one JSON array per read, main parses it and loops over the payloads synchronously; no credit, no schema, no row objects, no async iteration.',
         'The pool fixes the relay at <= 256 rows / 64 KiB per batch; batching off (batches of 1) is only reachable on a supervisor started without the pool, which is why that comparison uses supervisor cases.',
         'MB/s uses the wire bytes per row measured on the baseline.',
       ],

@@ -72,7 +72,7 @@ export class ActiveRequest {
   onFrame(message: ChildMessage, bytes: number): void {
     switch (message.type) {
       case 'data_row':
-        this.#onRow(message.body, bytes, message.bodyText);
+        this.#onRow(message.body, bytes, message.payloadText);
         return;
       case 'diagnostic':
         this.#diagnostics += 1;
@@ -148,11 +148,11 @@ export class ActiveRequest {
     };
   }
 
-  /** `bodyText`, when present, is the row's own JSON text (see `decodeChildMessage`). */
+  /** `payloadText`, when present, is the payload's own JSON text (see `decodeChildMessage`). */
   #onRow(
     row: { stream: string; sequence: number; payload: unknown },
     bytes: number,
-    bodyText: string | undefined,
+    payloadText: string | undefined,
   ): void {
     if (!this.relay) {
       this.#hooks.abandon(
@@ -164,7 +164,7 @@ export class ActiveRequest {
       return;
     }
     if (this.#phase === 'draining') return;
-    let json = bodyText;
+    let json = payloadText;
     let payload = row.payload;
     if (this.#rowCheck) {
       const checked = this.#rowCheck(row.payload);

@@ -2,11 +2,13 @@
  * The lean-rs-worker protocol v10 driver: length-prefixed JSON frames, a handshake from the
  * child, one request in flight, rows and diagnostics before exactly one terminal response.
  */
-import type { FrameDecoder, FrameError } from '../src/protocol/codec.js';
-import { decodeChildMessage } from '../src/protocol/decode.js';
+import type { FrameDecoder, FrameError, FrameSpans } from '../src/protocol/codec.js';
+import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { ChildMessage } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
+import { RowFrameReader } from '../src/protocol/row-frame.js';
 import { isReplOp } from '../src/repl/work.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
@@ -65,31 +67,35 @@ class V10Generation implements DriverGeneration {
 
   attach(link: GenerationLink): void {
     const decoder = this.#decoder;
+    const rows = new RowFrameReader();
     this.child.process.stdout.on('data', (chunk: Buffer) => {
       if (!link.isCurrent()) return;
-      let frames: string[];
+      let read: FrameSpans;
       try {
-        frames = decoder.push(chunk);
+        read = decoder.split(chunk);
       } catch (error) {
         this.#onDecodeError(link, error as FrameError);
         return;
       }
+      const { buffer, spans } = read;
       const deferred = decoder.error;
       // Only the core clears the request in flight, and never within one read.
       const active = link.active() === this.#request ? this.#request : null;
       // One read with at least one frame is proof of life for the idle deadline.
-      if (frames.length > 0) link.outputSeen();
-      for (let i = 0; i < frames.length; i++) {
+      if (spans.length > 0) link.outputSeen();
+      for (let i = 0; i < spans.length; i += 2) {
         if (!link.isCurrent()) return;
-        let message: ReturnType<typeof decodeChildMessage>;
+        const start = spans[i] as number;
+        const end = spans[i + 1] as number;
+        let message: ChildMessage;
         try {
-          message = decodeChildMessage(frames[i] as string);
+          message = decodeChildFrame(buffer, start, end, rows);
         } catch (error) {
           this.#onDecodeError(link, error as FrameError);
           return;
         }
         if (active && !active.finished) {
-          active.onFrame(message, decoder.frameLengths[i] ?? 0);
+          active.onFrame(message, end - start);
         } else {
           link.abandon(
             wireError(ErrorCode.PROTOCOL, `child sent ${message.type} with no request in flight`, {

@@ -6,30 +6,35 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { DEFAULT_FRAME_BYTES } from '../../src/index.js';
 import {
   type ChildMessage,
-  decodeChildMessage,
+  decodeChildFrame,
   encodeConfigureFrameLimit,
   encodeRequest,
   FrameDecoder,
 } from '../../src/protocol/index.js';
+import { RowFrameReader } from '../../src/protocol/row-frame.js';
 
 export class BareChild {
   readonly #proc: ChildProcessWithoutNullStreams;
   readonly #decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
+  readonly #rows = new RowFrameReader();
   #onMessage: ((message: ChildMessage, bytes: number) => void) | null = null;
   #queued: { message: ChildMessage; bytes: number }[] = [];
+  #onReadEnd: (() => void) | null = null;
 
   private constructor(script: string, args: readonly string[]) {
     this.#proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#proc.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.#proc.stdout.on('data', (chunk: Buffer) => {
-      const frames = this.#decoder.push(chunk);
-      const lengths = this.#decoder.frameLengths;
-      for (let i = 0; i < frames.length; i++) {
-        const message = decodeChildMessage(frames[i] as string);
-        const bytes = (lengths[i] as number) + 4;
+      const { buffer, spans } = this.#decoder.split(chunk);
+      for (let i = 0; i < spans.length; i += 2) {
+        const start = spans[i] as number;
+        const end = spans[i + 1] as number;
+        const message = decodeChildFrame(buffer, start, end, this.#rows);
+        const bytes = end - start + 4;
         if (this.#onMessage) this.#onMessage(message, bytes);
         else this.#queued.push({ message, bytes });
       }
+      this.#onReadEnd?.();
     });
   }
 
@@ -74,6 +79,45 @@ export class BareChild {
         if (message.type === 'response') {
           this.#onMessage = null;
           if (message.body.status === 'stream_complete') resolve({ rows, bytes, checksum });
+          else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
+        }
+      };
+      this.#proc.stdin.write(
+        encodeRequest({
+          op: 'run_data_stream',
+          export: 'rows',
+          request_json: JSON.stringify({ count }),
+          progress: false,
+        }),
+      );
+    });
+  }
+
+  /**
+   * run_data_stream `rows {count}` with the least work a decoding thread can do: each row's
+   * payload decoded from UTF-8 and parsed (its check), and what one read yields handed to `post`
+   * as one JSON array of payload texts. Resolves with the row count at the terminal response.
+   */
+  streamPayloads(count: number, post: (text: string) => void): Promise<number> {
+    let texts: string[] = [];
+    this.#onReadEnd = () => {
+      if (texts.length === 0) return;
+      post(`[${texts.join(',')}]`);
+      texts = [];
+    };
+    return new Promise((resolve, reject) => {
+      let rows = 0;
+      this.#onMessage = (message) => {
+        if (message.type === 'data_row' && message.payloadText !== undefined) {
+          rows += 1;
+          texts.push(message.payloadText);
+          return;
+        }
+        if (message.type === 'response') {
+          this.#onMessage = null;
+          this.#onReadEnd?.();
+          this.#onReadEnd = null;
+          if (message.body.status === 'stream_complete') resolve(rows);
           else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
         }
       };

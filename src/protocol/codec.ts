@@ -43,9 +43,19 @@ export function encodeFrameText(json: string, maxFrameBytes: number = DEFAULT_FR
 }
 
 /**
- * Incremental frame splitter. `push()` returns the complete frame bodies found so far, as
- * UTF-8 strings, in order. A declared length above the cap throws before any body is buffered;
- * after a throw the decoder is poisoned and throws the same error again.
+ * Frame bodies found by one `FrameDecoder.split()`: body `i` is `buffer[spans[2i], spans[2i+1])`.
+ * Valid until the next `split()` or `push()`, which reuse the `spans` array.
+ */
+export interface FrameSpans {
+  readonly buffer: Buffer;
+  readonly spans: readonly number[];
+}
+
+/**
+ * Incremental frame splitter. `split()` locates the complete frame bodies found so far in the
+ * bytes, without copying or decoding them; `push()` returns them as UTF-8 strings. A declared
+ * length above the cap throws before any body is buffered; after a throw the decoder is poisoned
+ * and throws the same error again.
  */
 export class FrameDecoder {
   #maxFrameBytes: number;
@@ -53,6 +63,7 @@ export class FrameDecoder {
   #pendingBytes = 0;
   #needed = -1;
   #failed: FrameError | undefined;
+  readonly #spans: number[] = [];
   /** Byte length of each frame body returned by the last `push()`, in the same order. */
   readonly frameLengths: number[] = [];
 
@@ -79,11 +90,25 @@ export class FrameDecoder {
     return this.#pendingBytes;
   }
 
-  /** Split `chunk` (plus anything held back) into complete frame bodies. */
+  /** Split `chunk` (plus anything held back) into complete frame bodies, as UTF-8 strings. */
   push(chunk: Uint8Array): string[] {
-    if (this.#failed) throw this.#failed;
+    const { buffer, spans } = this.split(chunk);
     const frames: string[] = [];
     this.frameLengths.length = 0;
+    for (let i = 0; i < spans.length; i += 2) {
+      const start = spans[i] as number;
+      const end = spans[i + 1] as number;
+      frames.push(buffer.toString('utf8', start, end));
+      this.frameLengths.push(end - start);
+    }
+    return frames;
+  }
+
+  /** Locate the complete frame bodies in `chunk` (plus anything held back). */
+  split(chunk: Uint8Array): FrameSpans {
+    if (this.#failed) throw this.#failed;
+    const spans = this.#spans;
+    spans.length = 0;
     let buf: Buffer = Buffer.isBuffer(chunk)
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -106,16 +131,15 @@ export class FrameDecoder {
             { length, maxFrameBytes: this.#maxFrameBytes },
           );
           // Frames completed before the bad header are still returned; the error is then in `error`.
-          if (frames.length > 0) return frames;
+          if (spans.length > 0) return { buffer: buf, spans };
           throw this.#failed;
         }
         this.#needed = length;
         offset += FRAME_HEADER_BYTES;
         continue;
       }
-      if (buf.length - offset < this.#needed) break;
-      frames.push(buf.toString('utf8', offset, offset + this.#needed));
-      this.frameLengths.push(this.#needed);
+      if (available < this.#needed) break;
+      spans.push(offset, offset + this.#needed);
       offset += this.#needed;
       this.#needed = -1;
     }
@@ -124,7 +148,7 @@ export class FrameDecoder {
       this.#pending.push(rest);
       this.#pendingBytes = rest.length;
     }
-    return frames;
+    return { buffer: buf, spans };
   }
 
   /** Call at end of input: throws `truncated` if a partial frame is held. */

@@ -1,10 +1,10 @@
 /**
- * Typed decoding of frame bodies in each direction. Rows take a hand-checked fast path (they are
- * the hot path); every other message is validated by its compiled zod schema.
+ * Typed decoding of frame bodies in each direction. Rows take a hand-checked fast path on the
+ * frame's bytes (they are the hot path); every other message is validated by its compiled zod
+ * schema.
  */
 import { z } from 'zod';
 import { FrameError, parseFrameBody } from './codec.js';
-import { PROTOCOL_VERSION } from './constants.js';
 import {
   type ChildMessage,
   configureFrameLimitSchema,
@@ -16,6 +16,7 @@ import {
   requestSchema,
   responseSchema,
 } from './messages.js';
+import { RowFrameReader } from './row-frame.js';
 
 const compiled = {
   handshake: z.compile(handshakeSchema),
@@ -41,35 +42,8 @@ function check<T>(
   return result.data;
 }
 
-/**
- * A data row as the Rust peer and the child kit write it, compactly and in serde key order. The
- * row fast path parses only the body between this prefix and the closing `}}`, which halves the
- * parse cost of a typical row frame.
- */
-const ROW_PREFIX = `{"version":${PROTOCOL_VERSION},"message":{"type":"data_row","body":`;
-const ROW_SUFFIX = '}}';
-
-/**
- * Decode a canonically written row frame, or `undefined` to take the general path. If
- * the text between prefix and suffix parses as one JSON value, the whole frame is exactly
- * `{version, message: {type: "data_row", body: value}}`, so the result is the same as a full
- * parse; anything else (extra keys, whitespace, invalid JSON) falls back to the general path,
- * which also produces its error.
- */
-function decodeCanonicalRow(text: string): ChildMessage | undefined {
-  if (!text.startsWith(ROW_PREFIX) || !text.endsWith(ROW_SUFFIX)) return undefined;
-  const bodyText = text.slice(ROW_PREFIX.length, text.length - ROW_SUFFIX.length);
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyText);
-  } catch {
-    return undefined;
-  }
-  return checkRow(body, bodyText);
-}
-
-/** Check a row body; `bodyText` is kept only when the body has exactly the three row keys. */
-function checkRow(body: unknown, bodyText?: string): ChildMessage {
+/** Check a row body decoded on the general path. */
+function checkRow(body: unknown): ChildMessage {
   const row = body as { stream?: unknown; sequence?: unknown; payload?: unknown } | null;
   if (
     typeof row !== 'object' ||
@@ -81,17 +55,40 @@ function checkRow(body: unknown, bodyText?: string): ChildMessage {
   ) {
     throw invalid('data_row', 'expected {stream: string, sequence: u64, payload}');
   }
-  const decoded = { stream: row.stream, sequence: row.sequence as number, payload: row.payload };
-  if (bodyText === undefined) return { type: 'data_row', body: decoded };
-  let keys = 0;
-  for (const _ in row) keys += 1;
-  return keys === 3 ? { type: 'data_row', body: decoded, bodyText } : { type: 'data_row', body: decoded };
+  return {
+    type: 'data_row',
+    body: { stream: row.stream, sequence: row.sequence as number, payload: row.payload },
+  };
 }
 
-/** Decode a child-to-parent frame body. Throws `FrameError` on anything off-protocol. */
+const sharedReader = new RowFrameReader();
+
+/**
+ * Decode the child-to-parent frame body in `bytes[start, end)`. Canonically written rows take the
+ * fast path (`RowFrameReader`); everything else is decoded and validated in full. Throws
+ * `FrameError` on anything off-protocol.
+ */
+export function decodeChildFrame(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  reader: RowFrameReader = sharedReader,
+): ChildMessage {
+  const row = reader.read(bytes, start, end);
+  if (row) {
+    const body = { stream: row.stream, sequence: row.sequence, payload: row.payload };
+    return { type: 'data_row', body, payloadText: row.payloadText };
+  }
+  return decodeGeneral(bytes.toString('utf8', start, end));
+}
+
+/** Decode a child-to-parent frame body given as text. Throws `FrameError` on anything off-protocol. */
 export function decodeChildMessage(text: string): ChildMessage {
-  const fast = decodeCanonicalRow(text);
-  if (fast) return fast;
+  const bytes = Buffer.from(text, 'utf8');
+  return decodeChildFrame(bytes, 0, bytes.length);
+}
+
+function decodeGeneral(text: string): ChildMessage {
   const { type, body } = parseFrameBody(text);
   switch (type) {
     case 'data_row':

@@ -148,11 +148,11 @@ export type ChildMessage =
       readonly type: 'data_row';
       readonly body: DataRowWire;
       /**
-       * The body's JSON text, when the frame was written canonically and the body has exactly the
-       * keys `stream`, `sequence`, `payload`: parsing it gives a value equal to `body`, so it can be
-       * forwarded as is instead of being serialised again.
+       * The payload's JSON text as the child wrote it, when the frame took the canonical row path:
+       * parsing it gives a value equal to `body.payload`, so it can be forwarded as is instead of
+       * being serialised again.
        */
-      readonly bodyText?: string;
+      readonly payloadText?: string;
     }
   | { readonly type: 'fatal_exit'; readonly body: FatalExitWire };
 

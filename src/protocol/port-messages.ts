@@ -36,6 +36,11 @@ export type RowPortMessage =
   /** A batch in wire order, as the JSON text of a `BatchItem[]` (small rows) or as the items. */
   | { readonly type: 'batch'; readonly text: string }
   | { readonly type: 'batch'; readonly items: BatchItem[] }
+  /**
+   * A row run: rows of one stream with the consecutive sequences `first`, `first + 1`, ..., their
+   * payloads as one JSON array text.
+   */
+  | { readonly type: 'rows'; readonly stream: string; readonly first: number; readonly text: string }
   | { readonly type: 'end'; readonly outcome: RequestOutcome };
 
 /** Consumer to supervisor on the row port. */

@@ -33,6 +33,13 @@ export interface RowConsumerOptions<Row> {
  */
 const CREDIT_GRANT = 4;
 
+/** The rows of a row run: its payloads, parsed, each given its stream and sequence. */
+function rowRun(stream: string, first: number, text: string): BatchItem[] {
+  const items = JSON.parse(text) as unknown[];
+  for (let i = 0; i < items.length; i++) items[i] = { stream, sequence: first + i, payload: items[i] };
+  return items as BatchItem[];
+}
+
 export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerDataRow<Row>> {
   readonly #port: MessagePort;
   readonly #options: RowConsumerOptions<Row>;
@@ -172,7 +179,9 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
   }
 
   #onMessage(message: RowPortMessage): void {
-    if (message.type === 'batch') {
+    if (message.type === 'rows') {
+      this.#batches.push(rowRun(message.stream, message.first, message.text));
+    } else if (message.type === 'batch') {
       this.#batches.push('text' in message ? (JSON.parse(message.text) as BatchItem[]) : message.items);
     } else {
       this.#outcome = message.outcome;

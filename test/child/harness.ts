@@ -110,7 +110,7 @@ export class ChildHarness {
     }
   }
 
-  /** Next frame decoded as a child message (without the forwarding-only `bodyText` of rows). */
+  /** Next frame decoded as a child message (without the forwarding-only `payloadText` of rows). */
   async next(timeoutMs?: number): Promise<ChildMessage> {
     const message = decodeChildMessage((await this.nextFrame(timeoutMs)).text);
     if (message.type !== 'data_row') return message;

@@ -235,15 +235,14 @@ describe('golden frames, child to parent', () => {
     expect(encoded).toEqual(frame(golden));
     expect(encoded.readUInt32BE(0)).toBe(Buffer.byteLength(golden, 'utf8'));
     expect(encoded.readUInt32BE(0)).toBeGreaterThan(golden.length);
-    const bodyText = `{"stream":"rows","sequence":41,"payload":${payload}}`;
     expect(decodeChildMessage(golden)).toEqual({
       type: 'data_row',
       body: { stream: 'rows', sequence: 41, payload: JSON.parse(payload) },
-      bodyText,
+      payloadText: payload,
     });
   });
 
-  it('data_row written otherwise decodes the same, without a forwardable body text', () => {
+  it('data_row written otherwise decodes the same, without a forwardable payload text', () => {
     const body = { stream: 'rows', sequence: 41, payload: { z: 1 } };
     const variants = [
       // envelope keys in another order
@@ -254,11 +253,18 @@ describe('golden frames, child to parent', () => {
       `${V}{"type":"data_row","body":{"stream":"rows","sequence":41,"payload":{"z":1},"kind":"x"}}}`,
       // a body that is not one JSON value followed by the closing braces
       `${V}{"type":"data_row","body":{"stream":"rows","sequence":41,"payload":{"z":1}},"extra":1}}`,
+      // body keys in another order
+      `${V}{"type":"data_row","body":{"sequence":41,"stream":"rows","payload":{"z":1}}}}`,
+      // an escape in the stream name
+      `${V}{"type":"data_row","body":{"stream":"r\\u006fws","sequence":41,"payload":{"z":1}}}}`,
+      // the sequence written as a float or with an exponent
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":41.0,"payload":{"z":1}}}}`,
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":4.1e1,"payload":{"z":1}}}}`,
     ];
     for (const text of variants) {
       const decoded = decodeChildMessage(text);
-      expect(decoded).toEqual({ type: 'data_row', body });
-      expect('bodyText' in decoded).toBe(false);
+      expect(decoded, text).toEqual({ type: 'data_row', body });
+      expect('payloadText' in decoded).toBe(false);
     }
   });
 
@@ -267,6 +273,20 @@ describe('golden frames, child to parent', () => {
     expect(() => decodeChildMessage(bad)).toThrow(expect.objectContaining({ reason: 'invalid_message' }));
     const broken = `${V}{"type":"data_row","body":{"stream":"rows",}}}`;
     expect(() => decodeChildMessage(broken)).toThrow(expect.objectContaining({ reason: 'invalid_json' }));
+    const rejected = [
+      // a leading zero, a control character in the stream name, a payload that is not one value
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":041,"payload":1}}}`,
+      `${V}{"type":"data_row","body":{"stream":"r\u0001ws","sequence":1,"payload":1}}}`,
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":1,"payload":1 2}}}`,
+      `${V}{"type":"data_row","body":{"stream":"rows","sequence":1,"payload":}}}`,
+    ];
+    for (const text of rejected) {
+      expect(() => decodeChildMessage(text), text).toThrow(
+        expect.objectContaining({ reason: 'invalid_json' }),
+      );
+    }
+    const huge = `${V}{"type":"data_row","body":{"stream":"rows","sequence":9007199254740993,"payload":1}}}`;
+    expect(() => decodeChildMessage(huge)).toThrow(expect.objectContaining({ reason: 'invalid_message' }));
   });
 
   it('diagnostic', () => {

@@ -16,7 +16,7 @@ async function rawStream(sup: Sup, exportName: string, params: unknown, timeoutM
   const ended = new Promise<void>((resolve) => {
     channel.port1.on('message', (m: RowPortMessage) => {
       messages.push(m);
-      if (m.type === 'batch') channel.port1.postMessage({ type: 'credit', batches: 1 });
+      if (m.type !== 'end') channel.port1.postMessage({ type: 'credit', batches: 1 });
     });
     channel.port1.on('close', () => resolve());
   });
