@@ -4,6 +4,8 @@
  *
  *   node dist/bench/round-trip.js [--quick | --smoke] [--out DIR]
  */
+import { once } from 'node:events';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { LeanWorkerPool } from '../src/index.js';
 import { BareChild } from './lib/bare-child.js';
 import { echo, FAST_ROWS_CHILD, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
@@ -33,6 +35,9 @@ async function main(): Promise<void> {
   );
   const bare = await BareChild.start(FAST_ROWS_CHILD);
   const pool = new LeanWorkerPool({ maxWorkers: 1 });
+  const echoThread = new Worker(new URL('./lib/echo-worker.js', import.meta.url));
+  const hop = new MessageChannel();
+  echoThread.postMessage(hop.port2, [hop.port2]);
   try {
     const source = fastRowsSource();
     const bareTrip = async (i: number) => {
@@ -48,16 +53,28 @@ async function main(): Promise<void> {
         lease.release();
       }
     };
+    // The floor of any design with a thread between caller and child: the bare trip plus one
+    // round trip to a worker thread over a MessagePort, nothing else.
+    const floorTrip = async (i: number) => {
+      const back = once(hop.port1, 'message');
+      hop.port1.postMessage({ call: i, op: 'json_command' });
+      await back;
+      await bareTrip(i);
+    };
     await timed(warm, bareTrip);
     await timed(warm, poolTrip);
+    await timed(warm, floorTrip);
     const bareMs: number[] = [];
     const poolMs: number[] = [];
+    const floorMs: number[] = [];
     for (let r = 0; r < rounds; r++) {
       bareMs.push(...(await timed(n, bareTrip)));
       poolMs.push(...(await timed(n, poolTrip)));
+      floorMs.push(...(await timed(n, floorTrip)));
     }
     const b = latency(bareMs);
     const p = latency(poolMs);
+    const f = latency(floorMs);
     const ratio = p.medianMs / b.medianMs;
     report.table([
       ['side', 'median ms', 'p90 ms', 'p99 ms', 'mean ms'],
@@ -75,9 +92,20 @@ async function main(): Promise<void> {
         fmt(p.p99Ms, 3),
         fmt(p.meanMs, 3),
       ],
+      [
+        'floor: bare child + one port round trip to a thread',
+        fmt(f.medianMs, 3),
+        fmt(f.p90Ms, 3),
+        fmt(f.p99Ms, 3),
+        fmt(f.meanMs, 3),
+      ],
     ]);
     report.print(
       `  ratio pool/bare: median ${fmt(ratio)}x, p90 ${fmt(p.p90Ms / b.p90Ms)}x, p99 ${fmt(p.p99Ms / b.p99Ms)}x`,
+    );
+    report.print(
+      `  floor/bare: median ${fmt(f.medianMs / b.medianMs)}x; the pool's own work on top of the floor: ` +
+        `${fmt((p.medianMs - f.medianMs) * 1000, 0)} us a trip (median)`,
     );
     report.print();
     await report.finish({
@@ -86,6 +114,8 @@ async function main(): Promise<void> {
       results: {
         bare: b,
         pool: p,
+        floor: f,
+        ratioFloorMedian: f.medianMs / b.medianMs,
         ratioMedian: ratio,
         ratioP90: p.p90Ms / b.p90Ms,
         ratioP99: p.p99Ms / b.p99Ms,
@@ -97,9 +127,12 @@ async function main(): Promise<void> {
       caveats: [
         'The pool trip includes acquireLease on a warm entry of the same key, zod checks of request and response, the hop to the supervisor thread and back, and release.',
         'Both sides share one machine with the child; on a loaded machine the tail (p99) reflects scheduling more than the code.',
+        'The floor side adds to the bare trip one MessagePort round trip to an echoing worker thread: what waking a second thread twice costs on this machine, which no design with a supervisor thread between caller and child avoids.',
       ],
     });
   } finally {
+    hop.port1.close();
+    await echoThread.terminate();
     await bare.stop();
     await pool.destroy();
   }

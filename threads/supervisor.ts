@@ -18,6 +18,7 @@ import type {
 import type { AnySupervisorRequest } from './driver.js';
 import { nodeEndpoint } from './endpoint.js';
 import { StartFailure } from './generation.js';
+import { RefTable, type SpecRefs } from './request-refs.js';
 import { type SupervisorConfig, SupervisorCore } from './supervisor-core.js';
 
 export type StartResult = { ok: true; info: GenerationInfo } | { ok: false; error: WireError };
@@ -40,7 +41,9 @@ export interface SupervisorWorkerData {
 /** One request on the request port; `port` (transferred) takes its rows and outcome. */
 export interface RequestCall {
   readonly call: number;
+  /** The request, its session and schemas replaced by `refs` when it has any. */
   readonly spec: AnySupervisorRequest;
+  readonly refs?: SpecRefs | undefined;
   readonly port: MessagePort | null;
 }
 
@@ -67,8 +70,17 @@ if (parentPort) {
   };
   Comlink.expose(api, nodeEndpoint(parentPort));
   const requests = data.requests;
-  requests.on('message', ({ call, spec, port }: RequestCall) => {
-    core.request(spec, port).then(
+  const refs = new RefTable();
+  requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
+    let resolved: AnySupervisorRequest;
+    try {
+      resolved = refs.resolve(spec, named);
+    } catch (error) {
+      port?.close();
+      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
+      return;
+    }
+    core.request(resolved, port).then(
       (outcome) => requests.postMessage({ call, outcome } satisfies RequestReply),
       (error: unknown) =>
         requests.postMessage({

@@ -20,9 +20,20 @@ function preservesValue(schemaText: string): boolean {
 }
 
 const cache = new Map<string, Checker>();
+/** Schemas arrive as the same object request after request (`request-refs.ts`). */
+const byObject = new WeakMap<object, Checker>();
 
 /** A checker for `schema`, compiled once per distinct schema text. */
 export function checkerFor(schema: object): Checker {
+  let checker = byObject.get(schema);
+  if (!checker) {
+    checker = checkerForText(schema);
+    byObject.set(schema, checker);
+  }
+  return checker;
+}
+
+function checkerForText(schema: object): Checker {
   const text = JSON.stringify(schema);
   let checker = cache.get(text);
   if (!checker) {

@@ -27,6 +27,7 @@ import {
 } from '../protocol/port-messages.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
+import { RefNamer } from './request-refs.js';
 
 export type { SupervisorConfig };
 
@@ -46,6 +47,7 @@ export class SupervisorHandle {
   readonly #requests: MessagePort;
   readonly #calls = new Map<number, { resolve: (o: RequestOutcome) => void; reject: (e: Error) => void }>();
   #nextCall = 0;
+  readonly #refs = new RefNamer();
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   readonly #pids = new Map<number, number>();
   /** Pids announced at spawn, guarded until reaped (a child that never handshakes included). */
@@ -143,8 +145,14 @@ export class SupervisorHandle {
     const call = new Promise<RequestOutcome>((resolve, reject) => {
       const id = this.#nextCall++;
       this.#calls.set(id, { resolve, reject });
-      const message: RequestCall = { call: id, spec, port };
-      this.#requests.postMessage(message, port ? [port] : []);
+      const named = this.#refs.name(spec);
+      const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
+      try {
+        this.#requests.postMessage(message, port ? [port] : []);
+      } catch (error) {
+        this.#refs.forget();
+        throw error;
+      }
     });
     const sent = this.#unlessGone(
       call,

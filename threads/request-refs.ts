@@ -1,0 +1,54 @@
+/**
+ * Objects that come with request after request (the session to reopen, the command's JSON
+ * Schemas) cross the request port once: the main thread names each by a number the first time it
+ * sends it (`SpecRefs`), and this table gives the same object back for that number afterwards.
+ * Besides a structured clone per request, this saves the supervisor from looking a schema up by
+ * its text: the checker cache sees one object per schema.
+ */
+import type { SessionOpenSpec } from '../src/worker-spec.js';
+import type { AnySupervisorRequest } from './driver.js';
+
+/** Which objects of a request were sent by reference, and the ones named for the first time. */
+export interface SpecRefs {
+  /** Field of the request, or of its `schemas`, to the number naming its object. */
+  readonly fields: Readonly<Partial<Record<RefField, number>>>;
+  /** Objects named for the first time by this request: number, then the object. */
+  readonly defs: readonly (readonly [number, object])[];
+  /** The sender started its numbering afresh: forget every object named before. */
+  readonly reset: boolean;
+}
+
+export type RefField = 'session' | 'row' | 'summary' | 'response';
+
+export const SCHEMA_FIELDS = ['row', 'summary', 'response'] as const;
+
+export class RefTable {
+  readonly #objects = new Map<number, object>();
+
+  /**
+   * The request as the sender built it, every reference replaced by its object. `spec` is the
+   * receiver's own copy (a structured clone), so it is completed in place.
+   */
+  resolve(spec: AnySupervisorRequest, refs: SpecRefs | undefined): AnySupervisorRequest {
+    if (!refs) return spec;
+    if (refs.reset) this.#objects.clear();
+    for (const [ref, value] of refs.defs) this.#objects.set(ref, value);
+    const { fields } = refs;
+    const out = spec as { session?: SessionOpenSpec; schemas?: Record<string, object> };
+    if (fields.session !== undefined) out.session = this.#get(fields.session) as SessionOpenSpec;
+    if (fields.row !== undefined || fields.summary !== undefined || fields.response !== undefined) {
+      const schemas: Record<string, object> = {};
+      if (fields.row !== undefined) schemas.row = this.#get(fields.row);
+      if (fields.summary !== undefined) schemas.summary = this.#get(fields.summary);
+      if (fields.response !== undefined) schemas.response = this.#get(fields.response);
+      out.schemas = schemas;
+    }
+    return spec;
+  }
+
+  #get(ref: number): object {
+    const value = this.#objects.get(ref);
+    if (value === undefined) throw new Error(`request names object ${ref}, which was never sent`);
+    return value;
+  }
+}
