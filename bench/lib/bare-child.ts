@@ -65,32 +65,19 @@ export class BareChild {
 
   /** run_data_stream `rows {count}`: decode and count rows until the terminal response. */
   stream(count: number): Promise<{ rows: number; bytes: number; checksum: number }> {
-    return new Promise((resolve, reject) => {
-      let rows = 0;
-      let bytes = 0;
-      let checksum = 0;
-      this.#onMessage = (message, frameBytes) => {
+    let rows = 0;
+    let bytes = 0;
+    let checksum = 0;
+    return this.#requestRows(
+      count,
+      (message, frameBytes) => {
         bytes += frameBytes;
-        if (message.type === 'data_row') {
-          rows += 1;
-          checksum += (message.body.payload as { i: number }).i;
-          return;
-        }
-        if (message.type === 'response') {
-          this.#onMessage = null;
-          if (message.body.status === 'stream_complete') resolve({ rows, bytes, checksum });
-          else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
-        }
-      };
-      this.#proc.stdin.write(
-        encodeRequest({
-          op: 'run_data_stream',
-          export: 'rows',
-          request_json: JSON.stringify({ count }),
-          progress: false,
-        }),
-      );
-    });
+        if (message.type !== 'data_row') return;
+        rows += 1;
+        checksum += (message.body.payload as { i: number }).i;
+      },
+      () => ({ rows, bytes, checksum }),
+    );
   }
 
   /**
@@ -100,26 +87,43 @@ export class BareChild {
    */
   streamPayloads(count: number, post: (text: string) => void): Promise<number> {
     let texts: string[] = [];
-    this.#onReadEnd = () => {
+    let rows = 0;
+    const flush = () => {
       if (texts.length === 0) return;
       post(`[${texts.join(',')}]`);
       texts = [];
     };
+    this.#onReadEnd = flush;
+    const done = this.#requestRows(
+      count,
+      (message) => {
+        if (message.type !== 'data_row' || message.payloadText === undefined) return;
+        rows += 1;
+        texts.push(message.payloadText);
+      },
+      () => {
+        flush();
+        return rows;
+      },
+    );
+    return done.finally(() => {
+      this.#onReadEnd = null;
+    });
+  }
+
+  /** Send `rows {count}`: `onFrame` sees every frame, `result` is taken at stream_complete. */
+  #requestRows<T>(
+    count: number,
+    onFrame: (message: ChildMessage, frameBytes: number) => void,
+    result: () => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
-      let rows = 0;
-      this.#onMessage = (message) => {
-        if (message.type === 'data_row' && message.payloadText !== undefined) {
-          rows += 1;
-          texts.push(message.payloadText);
-          return;
-        }
-        if (message.type === 'response') {
-          this.#onMessage = null;
-          this.#onReadEnd?.();
-          this.#onReadEnd = null;
-          if (message.body.status === 'stream_complete') resolve(rows);
-          else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
-        }
+      this.#onMessage = (message, frameBytes) => {
+        onFrame(message, frameBytes);
+        if (message.type !== 'response') return;
+        this.#onMessage = null;
+        if (message.body.status === 'stream_complete') resolve(result());
+        else reject(new Error(`stream failed: ${JSON.stringify(message.body)}`));
       };
       this.#proc.stdin.write(
         encodeRequest({
