@@ -8,23 +8,26 @@ import { LeanWorkerSessionLease } from '../lease.js';
 import type { ShutdownReport } from '../protocol/port-messages.js';
 import { SupervisorStartError } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
-import { type AdmissionCounters, addCounters, emptyAdmissionCounters, emptyCounters } from './counters.js';
+import { closeWorkers } from './close-workers.js';
+import {
+  type AdmissionCounters,
+  addCounters,
+  emptyAdmissionCounters,
+  emptyCounters,
+  noteColdOpenAttempt,
+} from './counters.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import { PoolLeaseHost } from './lease-host.js';
 import { MemoryGate } from './memory-gate.js';
 import type { MemoryPolicy } from './memory-policy.js';
 import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
-import {
-  exhaustedError,
-  poolClosedError,
-  quarantinedError,
-  queueFullError,
-  queueTimeoutError,
-} from './refusals.js';
+import { Quarantine } from './quarantine.js';
+import { exhaustedError, poolClosedError, queueFullError, queueTimeoutError } from './refusals.js';
 import { StartFailures } from './start-failures.js';
 import type { SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
+import { readyForLease } from './warm-reuse.js';
 import { type StartFn, startEntry } from './worker-start.js';
 
 interface Source {
@@ -42,7 +45,7 @@ export class Admission {
   readonly retired = emptyCounters();
   readonly gate: MemoryGate;
   readonly entries = new Set<PoolEntry>();
-  readonly quarantine = new Map<string, number>();
+  readonly quarantine: Quarantine;
   readonly queueWaits: number[] = [];
   readonly keysSeen = new Set<string>();
   readonly #waiters: WaiterQueue<PoolEntry>;
@@ -60,6 +63,7 @@ export class Admission {
   constructor(options: ResolvedPoolOptions, start: StartFn) {
     this.options = options;
     this.gate = new MemoryGate(options);
+    this.quarantine = new Quarantine(options.restart.quarantineMs);
     this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
     this.#start = start;
   }
@@ -90,10 +94,10 @@ export class Admission {
     const key = source.sessionKey();
     this.keysSeen.add(key);
     this.#sources.set(key, source);
-    const until = this.quarantine.get(key);
-    if (until !== undefined && until > performance.now()) {
+    const quarantined = this.quarantine.refusal(key);
+    if (quarantined) {
       this.counters.quarantineRejections += 1;
-      throw quarantinedError(until - performance.now());
+      throw quarantined;
     }
     const began = performance.now();
     const immediate = this.#tryServe({ key, source });
@@ -213,40 +217,18 @@ export class Admission {
 
   async #prepareWarm(entry: PoolEntry): Promise<PoolEntry> {
     try {
-      // A restart in progress: grant on the generation that replaces the dead one.
-      await entry.handle.whenReady();
+      await readyForLease(entry, this.options.memoryMeasure, (e, reason) => this.cycleEntry(e, reason));
     } catch (error) {
       this.#retire(entry, 'kill');
       throw error;
-    }
-    const idleFor = performance.now() - entry.lastRequestEndAt;
-    const idleLimit = entry.policy.idleCycleMs;
-    const reason =
-      idleLimit !== undefined && idleFor >= idleLimit
-        ? 'idle'
-        : entry.policyReason(this.options.memoryMeasure);
-    if (reason) {
-      try {
-        await this.cycleEntry(entry, reason);
-      } catch (error) {
-        this.#retire(entry, 'kill');
-        throw error;
-      }
     }
     return entry;
   }
 
   async #coldOpen(p: Pending): Promise<PoolEntry> {
-    this.counters.keyMisses += 1;
-    this.counters.coldOpenAttempts += 1;
     this.lastKeyMissReason = this.entries.size === 0 ? 'empty_pool' : 'no_matching_key';
-    if (this.entries.size === 0) this.counters.missEmptyPool += 1;
-    else this.counters.missNoMatchingKey += 1;
     this.#starting += 1;
-    this.counters.concurrentColdOpensObserved = Math.max(
-      this.counters.concurrentColdOpensObserved,
-      this.#starting,
-    );
+    noteColdOpenAttempt(this.counters, this.entries.size === 0, this.#starting);
     let policy = effectivePolicy(this.options, null);
     try {
       const entry = await startEntry({
@@ -265,7 +247,7 @@ export class Admission {
       return entry;
     } catch (error) {
       if (error instanceof SupervisorStartError) {
-        if (this.#startFailures.note(p.key, policy.intensity)) this.#quarantine(p.key);
+        if (this.#startFailures.note(p.key, policy.intensity)) this.quarantine.add(p.key);
         throw error.error;
       }
       throw error;
@@ -276,13 +258,8 @@ export class Admission {
   }
 
   #onExhausted(entry: PoolEntry): void {
-    this.#quarantine(entry.key);
+    this.quarantine.add(entry.key);
     if (entry.state === 'idle') this.#retire(entry, 'kill');
-  }
-
-  #quarantine(key: string): void {
-    this.quarantine.set(key, performance.now() + this.options.restart.quarantineMs);
-    publish('quarantine', { key, forMs: this.options.restart.quarantineMs });
   }
 
   #retire(entry: PoolEntry, mode: 'graceful' | 'kill'): void {
@@ -337,25 +314,15 @@ export class Admission {
     this.#closed = true;
     this.gate.stop();
     this.#waiters.rejectAll(poolClosedError);
-    const deadline = performance.now() + timeoutMs;
-    while ([...this.entries].some((e) => e.state === 'leased') && performance.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        this.#releaseWaiters.push(resolve);
-        setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
-      });
-    }
-    const leasesOutstanding = [...this.entries].filter((e) => e.state === 'leased').length;
-    const workers = this.entries.size;
-    const reports = await Promise.all(
-      [...this.entries].map((e) => {
-        this.entries.delete(e);
-        addCounters(this.retired, e.counters);
-        return e.handle.shutdown(mode === 'kill' || e.state === 'leased' ? 'kill' : 'graceful');
-      }),
+    return closeWorkers(
+      {
+        entries: this.entries,
+        closing: this.#closing,
+        retired: this.retired,
+        nextRelease: () => new Promise<void>((resolve) => this.#releaseWaiters.push(resolve)),
+      },
+      timeoutMs,
+      mode,
     );
-    reports.push(...(await Promise.all(this.#closing)));
-    const outcomes: Record<string, number> = {};
-    for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-    return { workers, leasesOutstanding, outcomes };
   }
 }

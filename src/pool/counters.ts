@@ -110,6 +110,15 @@ export function emptyAdmissionCounters(): AdmissionCounters {
   };
 }
 
+/** Count a cold open about to start: a key miss, why it missed, and the concurrency reached. */
+export function noteColdOpenAttempt(counters: AdmissionCounters, poolEmpty: boolean, starting: number): void {
+  counters.keyMisses += 1;
+  counters.coldOpenAttempts += 1;
+  if (poolEmpty) counters.missEmptyPool += 1;
+  else counters.missNoMatchingKey += 1;
+  counters.concurrentColdOpensObserved = Math.max(counters.concurrentColdOpensObserved, starting);
+}
+
 /** Nearest-rank percentile of `values` (ms); null when empty. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;

@@ -82,7 +82,6 @@ export function buildSnapshot(
     };
   }
   const figures = a.memory.figures(entries);
-  const now = performance.now();
   const c = a.counters;
   return {
     ...totals,
@@ -110,7 +109,7 @@ export function buildSnapshot(
     lastKeyMissReason: a.lastKeyMissReason,
     refusalReason: a.refusalReason,
     evictions: c.evictions,
-    quarantinedKeys: [...a.quarantine.values()].filter((until) => until > now).length,
+    quarantinedKeys: a.quarantine.size,
     quarantineRejections: c.quarantineRejections,
     leasesGranted: c.leasesGranted,
     leasesReleased: c.leasesReleased,

@@ -1,0 +1,39 @@
+/**
+ * Quarantine of session keys whose workers crash-loop: past the restart intensity (or after
+ * repeated start failures) a key fails fast with QUARANTINED for `quarantineMs` instead of
+ * spawning again.
+ */
+import type { LeanWorkerError } from '../errors.js';
+import { publish } from './events.js';
+import { quarantinedError } from './refusals.js';
+
+export class Quarantine {
+  readonly #until = new Map<string, number>();
+  readonly #forMs: number;
+
+  constructor(forMs: number) {
+    this.#forMs = forMs;
+  }
+
+  /** Quarantine `key` from now on. */
+  add(key: string): void {
+    this.#until.set(key, performance.now() + this.#forMs);
+    publish('quarantine', { key, forMs: this.#forMs });
+  }
+
+  /** The QUARANTINED error while `key` is quarantined, else null. */
+  refusal(key: string): LeanWorkerError | null {
+    const until = this.#until.get(key);
+    const now = performance.now();
+    if (until === undefined || until <= now) return null;
+    return quarantinedError(until - now);
+  }
+
+  /** Keys quarantined now. */
+  get size(): number {
+    const now = performance.now();
+    let n = 0;
+    for (const until of this.#until.values()) if (until > now) n += 1;
+    return n;
+  }
+}

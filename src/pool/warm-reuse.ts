@@ -1,0 +1,21 @@
+/**
+ * Reuse of a warm worker: before an idle worker of the wanted key is leased, wait out a restart
+ * in progress (the lease is granted on the generation that replaces the dead one), then cycle the
+ * worker when it sat idle past `idleCycleAfterMs` or a policy limit (requests, imports, memory
+ * ceiling) says its generation is used up, so the command never runs on it.
+ */
+import type { PoolEntry } from './entry.js';
+import type { ResolvedPoolOptions } from './options.js';
+
+/** Make `entry` ready for a lease; rejects when its restart or its cycle failed. */
+export async function readyForLease(
+  entry: PoolEntry,
+  measure: ResolvedPoolOptions['memoryMeasure'],
+  cycle: (entry: PoolEntry, reason: string) => Promise<void>,
+): Promise<void> {
+  await entry.handle.whenReady();
+  const idleFor = performance.now() - entry.lastRequestEndAt;
+  const idleLimit = entry.policy.idleCycleMs;
+  const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : entry.policyReason(measure);
+  if (reason) await cycle(entry, reason);
+}
