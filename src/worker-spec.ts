@@ -32,6 +32,8 @@ export interface WorkerLaunchSpec {
   readonly hardMemoryLimitKib: number;
   /** How often memory is sampled while a request is in flight. */
   readonly memorySampleIntervalMs: number;
+  /** The `worker_version` the child must report at handshake (HANDSHAKE failure otherwise). */
+  readonly expectedWorkerVersion?: string | undefined;
 }
 
 /** The `open_host_session` the worker needs before it takes commands, or null for none. */

@@ -95,7 +95,12 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
   const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
   const frameLimit = clampFrameLimit(launch.maxFrameBytes);
   try {
-    const handshake = await readHandshake(child, decoder, launch.startupTimeoutMs);
+    const handshake = await readHandshake(
+      child,
+      decoder,
+      launch.startupTimeoutMs,
+      launch.expectedWorkerVersion,
+    );
     child.process.stdout.pause();
     child.process.stdin.write(encodeConfigureFrameLimit(frameLimit));
     decoder.maxFrameBytes = frameLimit;
@@ -112,10 +117,12 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
   }
 }
 
+/** Read the handshake; `expectedWorkerVersion`, when set, is the only worker version accepted. */
 function readHandshake(
   child: ChildHandle,
   decoder: FrameDecoder,
   timeoutMs: number,
+  expectedWorkerVersion: string | undefined,
 ): Promise<{ workerVersion: string; protocolVersion: number }> {
   const stdout = child.process.stdout;
   return new Promise((resolve, reject) => {
@@ -161,6 +168,21 @@ function readHandshake(
               expected: PROTOCOL_VERSION,
               actual: message.body.protocol_version,
             }),
+          );
+          return;
+        }
+        const actual = message.body.worker_version;
+        if (expectedWorkerVersion !== undefined && actual !== expectedWorkerVersion) {
+          fail(
+            wireError(
+              ErrorCode.HANDSHAKE,
+              `child reports worker version ${actual}, not ${expectedWorkerVersion}`,
+              {
+                reason: 'worker_version_mismatch',
+                expected: expectedWorkerVersion,
+                actual,
+              },
+            ),
           );
           return;
         }

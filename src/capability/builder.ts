@@ -131,6 +131,7 @@ export class LeanWorkerCapabilityBuilder {
         args: o.worker?.args ?? [],
         env: o.worker?.env ?? {},
         fileIdentity: location.ok ? fileIdentity(location.command) : null,
+        version: o.worker?.version ?? null,
       },
     });
   }
@@ -201,6 +202,7 @@ export class LeanWorkerCapabilityBuilder {
       stderrTailBytes: o.stderrTailBytes,
       hardMemoryLimitKib: o.hardMemoryLimitKib,
       memorySampleIntervalMs: o.memorySampleIntervalMs,
+      expectedWorkerVersion: o.worker?.version,
     };
     const metadata = this.metadataExpectation();
     const imports = canonicalImports(o.imports);

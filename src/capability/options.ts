@@ -30,6 +30,11 @@ export const capabilityBuilderOptionsSchema = z
         args: z.array(z.string()).default([]),
         env: z.record(z.string(), z.string()).default({}),
         cwd: z.string().min(1).optional(),
+        /**
+         * The `worker_version` the child must report at handshake. Part of the session key; a
+         * child that reports another version fails to start with HANDSHAKE.
+         */
+        version: z.string().min(1).optional(),
       })
       .strict()
       .optional(),

@@ -3,9 +3,10 @@
  * worker. Built from canonical real paths, the import workspace root, package and library, the
  * sorted import set, the import profile, the metadata expectation (canonical JSON, metadata
  * lists order-insensitive), the restart-policy class, and the child's identity (resolved command
- * path, file identity, arguments and explicit environment; null in planner keys, which carry no
- * child). A replaced child binary therefore gets a new key; the version each generation reports at
- * handshake is recorded on the pool entry.
+ * path, file identity, arguments, explicit environment and the worker version the builder pins;
+ * null in planner keys, which carry no child). A replaced child binary therefore gets a new key;
+ * the version each generation reports at handshake is recorded on the pool entry, and a pinned
+ * version is enforced there.
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,8 @@ export interface SessionKeyParts {
     readonly env?: Readonly<Record<string, string>>;
     /** Identity of the command file (device, inode, size, mtime), so a replaced binary is a new key. */
     readonly fileIdentity?: string | null;
+    /** The `worker_version` the child must report at handshake, when the builder pins one. */
+    readonly version?: string | null;
   } | null;
 }
 
@@ -85,6 +88,7 @@ export function formatSessionKey(parts: SessionKeyParts): string {
             args: [...parts.child.args],
             env: canonicalJson(parts.child.env ?? {}),
             file: parts.child.fileIdentity ?? null,
+            version: parts.child.version ?? null,
           },
   };
   // Fixed key order, so plain JSON is canonical; only the metadata request needed sorting.

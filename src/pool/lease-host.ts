@@ -71,6 +71,11 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
   }
 
   snapshot(entry: PoolEntry): Record<string, unknown> {
-    return { ...entry.counters, generation: entry.generation, memory: entry.lastSample };
+    return {
+      ...entry.counters,
+      generation: entry.generation,
+      workerVersion: entry.workerVersion,
+      memory: entry.lastSample,
+    };
   }
 }

@@ -61,6 +61,14 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
       key({ worker: { command: child, env: { B: '2', A: '1' } } }),
     );
     expect(key({ worker: { command: child, env: { A: '1' } } })).not.toBe(key({}));
+    // A pinned worker version is part of the child's identity.
+    expect(key({ worker: { command: child, version: '0.7.3' } })).not.toBe(key({}));
+    expect(key({ worker: { command: child, version: '0.7.3' } })).not.toBe(
+      key({ worker: { command: child, version: '0.7.4' } }),
+    );
+    expect(key({ worker: { command: child, version: '0.7.3' } })).toBe(
+      key({ worker: { command: child, version: '0.7.3' } }),
+    );
   });
 
   it('gives a replaced child binary a new key, and computes a key once per builder', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BootstrapCode } from '../../src/capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
-import { fixturePath } from '../../src/index.js';
+import { ErrorCode, fixturePath } from '../../src/index.js';
 import { makePool, ROOT, source } from './helpers.js';
 
 const expected = {
@@ -55,5 +55,35 @@ describe('pool.check(builder)', () => {
     );
     expect(missing).toMatchObject({ ok: false, probed: false });
     expect(pool.snapshot().workers).toBeLessThanOrEqual(1);
+  });
+
+  it('holds a child to the worker version its builder pins, at every handshake', async () => {
+    const pool = makePool({ maxWorkers: 2 });
+    const pinned = (version: string) =>
+      new LeanWorkerCapabilityBuilder({
+        projectRoot: ROOT,
+        package: 'Fixture',
+        libName: 'Fixture',
+        imports: ['Pinned'],
+        skipBuild: true,
+        worker: { command: process.execPath, args: [fixturePath('children/test-child')], version },
+      });
+    const right = pinned('0.1.0-fixture');
+    const wrong = pinned('9.9.9');
+    expect(right.sessionKey()).not.toBe(wrong.sessionKey());
+    const lease = await pool.acquireLease(right);
+    expect(lease.snapshot()).toMatchObject({ workerVersion: '0.1.0-fixture' });
+    lease.release();
+    const error = await pool.acquireLease(wrong).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: ErrorCode.HANDSHAKE,
+      facts: { reason: 'worker_version_mismatch', expected: '9.9.9', actual: '0.1.0-fixture' },
+    });
+    const report = await pool.check(wrong);
+    expect(report.ok).toBe(false);
+    expect(report.firstError?.code).toBe(BootstrapCode.HANDSHAKE_FAILED);
   });
 });
