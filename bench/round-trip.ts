@@ -128,6 +128,7 @@ async function main(): Promise<void> {
         'The pool trip includes acquireLease on a warm entry of the same key, zod checks of request and response, the hop to the supervisor thread and back, and release.',
         'Both sides share one machine with the child; on a loaded machine the tail (p99) reflects scheduling more than the code.',
         'The floor side adds to the bare trip one MessagePort round trip to an echoing worker thread: what waking a second thread twice costs on this machine, which no design with a supervisor thread between caller and child avoids.',
+        "The pool's cost per trip does not depend on the child, so the ratio does: the fixture child answers through libuv's thread pool (the child kit writes with fs.write), and a child that answers faster makes the same pool cost a larger ratio.",
       ],
     });
   } finally {
