@@ -30,6 +30,9 @@ import { WaiterQueue } from './waiters.js';
 import { readyForLease } from './warm-reuse.js';
 import { type StartFn, startEntry } from './worker-start.js';
 
+/** Queue waits kept for the snapshot's percentiles. */
+const QUEUE_WAITS_KEPT = 4096;
+
 interface Source {
   sessionKey(): string;
   resolve(): Promise<ResolvedWorker>;
@@ -47,6 +50,7 @@ export class Admission {
   readonly entries = new Set<PoolEntry>();
   readonly quarantine: Quarantine;
   readonly queueWaits: number[] = [];
+  #waitsWritten = 0;
   readonly keysSeen = new Set<string>();
   readonly #waiters: WaiterQueue<PoolEntry>;
   readonly #start: StartFn;
@@ -301,8 +305,10 @@ export class Admission {
   }
 
   #recordWait(ms: number): void {
-    this.queueWaits.push(ms);
-    if (this.queueWaits.length > 4096) this.queueWaits.splice(0, this.queueWaits.length - 4096);
+    // The last QUEUE_WAITS_KEPT waits, in no particular order (percentiles do not need one).
+    if (this.queueWaits.length < QUEUE_WAITS_KEPT) this.queueWaits.push(ms);
+    else this.queueWaits[this.#waitsWritten % QUEUE_WAITS_KEPT] = ms;
+    this.#waitsWritten += 1;
   }
 
   /** Start the background memory sampler (off the request path). */

@@ -4,6 +4,7 @@
  * snapshots.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Request } from '../protocol/messages.js';
 import type {
@@ -16,7 +17,7 @@ import { isReplOp, type ReplJob } from '../repl/work.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
-import { publish } from './events.js';
+import { listening, publish } from './events.js';
 import { measureOf } from './memory-policy.js';
 import type { EffectivePolicy, ResolvedPoolOptions } from './options.js';
 
@@ -111,29 +112,27 @@ export class PoolEntry {
     this.counters.requests += 1;
     this.requestsThisGeneration += 1;
     if (stream) this.counters.streamRequests += 1;
-    publish('request-admitted', { key: this.key, generation: this.generation, operation: request.op });
-    const base = {
-      id,
-      generation: this.generation,
-      timeoutMs: options.timeoutMs,
-      idleTimeoutMs: options.idleTimeoutMs ?? 0,
-    };
-    const outcome = this.handle
-      .request(
-        isReplOp(request.op)
-          ? { ...base, request: request as ReplJob }
-          : {
-              ...base,
-              request: request as Request,
-              session: this.resolved.session,
-              ...(options.schemas ? { schemas: options.schemas } : {}),
-            },
-        channel?.port2 ?? null,
-      )
-      .then((o) => {
-        this.#recordOutcome(o, stream, performance.now() - started, first);
-        return o;
-      });
+    const generation = this.generation;
+    if (listening('request-admitted')) {
+      publish('request-admitted', { key: this.key, generation, operation: request.op });
+    }
+    const { timeoutMs } = options;
+    const idleTimeoutMs = options.idleTimeoutMs ?? 0;
+    const spec: AnySupervisorRequest = isReplOp(request.op)
+      ? { id, generation, request: request as ReplJob, timeoutMs, idleTimeoutMs }
+      : {
+          id,
+          generation,
+          request: request as Request,
+          timeoutMs,
+          idleTimeoutMs,
+          session: this.resolved.session,
+          ...(options.schemas ? { schemas: options.schemas } : {}),
+        };
+    const outcome = this.handle.request(spec, channel?.port2 ?? null).then((o) => {
+      this.#recordOutcome(o, stream, performance.now() - started, first);
+      return o;
+    });
     return { port: channel?.port1 ?? null, outcome };
   }
 

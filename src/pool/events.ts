@@ -36,6 +36,11 @@ const channels = new Map<PoolEventName, diagnosticsChannel.Channel>(
   POOL_EVENT_NAMES.map((name) => [name, diagnosticsChannel.channel(channelName(name))]),
 );
 
+/** Whether anyone listens to `event` (to skip building a payload on a hot path). */
+export function listening(event: PoolEventName): boolean {
+  return channels.get(event)?.hasSubscribers === true;
+}
+
 /** Publish `payload` on the event's channel if anyone listens. */
 export function publish(event: PoolEventName, payload: Record<string, unknown>): void {
   const channel = channels.get(event);

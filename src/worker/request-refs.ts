@@ -18,7 +18,15 @@ export class RefNamer {
   /** The request without its session and schemas, and the references that replace them. */
   name(spec: AnySupervisorRequest): { spec: AnySupervisorRequest; refs: SpecRefs | undefined } {
     if (!('schemas' in spec || 'session' in spec)) return { spec, refs: undefined };
-    const { session, schemas, ...rest } = spec;
+    const { session, schemas } = spec;
+    // Built field by field: a rest pattern costs more than the rest of naming on this hot path.
+    const rest = {
+      id: spec.id,
+      generation: spec.generation,
+      request: spec.request,
+      timeoutMs: spec.timeoutMs,
+      idleTimeoutMs: spec.idleTimeoutMs,
+    };
     if (this.#next >= MAX_REFS) {
       this.#ids = new WeakMap();
       this.#next = 0;

@@ -45,7 +45,11 @@ export class SupervisorHandle {
   readonly #api: Comlink.Remote<SupervisorApi>;
   readonly #events: MessagePort;
   readonly #requests: MessagePort;
-  readonly #calls = new Map<number, { resolve: (o: RequestOutcome) => void; reject: (e: Error) => void }>();
+  /** Requests awaiting their reply; `gone` settles one with the typed failure if the thread ends. */
+  readonly #calls = new Map<
+    number,
+    { resolve: (o: RequestOutcome) => void; reject: (e: Error) => void; gone: () => void }
+  >();
   #nextCall = 0;
   readonly #refs = new RefNamer();
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
@@ -82,6 +86,8 @@ export class SupervisorHandle {
       this.#threadEnded = true;
       for (const end of this.#pendingCalls) end();
       this.#pendingCalls.clear();
+      for (const call of this.#calls.values()) call.gone();
+      this.#calls.clear();
     });
   }
 
@@ -142,32 +148,34 @@ export class SupervisorHandle {
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    const call = new Promise<RequestOutcome>((resolve, reject) => {
+    const gone = (): RequestOutcome => ({
+      ok: false,
+      generation: spec.generation,
+      error: threadEnded(spec.request.op),
+      workEnteredChild: true,
+      restarted: false,
+      stats: emptyRequestStats(),
+    });
+    if (this.#threadEnded) return Promise.resolve(gone());
+    return new Promise<RequestOutcome>((resolve, reject) => {
       const id = this.#nextCall++;
-      this.#calls.set(id, { resolve, reject });
+      this.#calls.set(id, {
+        resolve: (outcome) => {
+          if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
+          resolve(outcome);
+        },
+        reject,
+        gone: () => resolve(gone()),
+      });
       const named = this.#refs.name(spec);
       const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
       try {
         this.#requests.postMessage(message, port ? [port] : []);
       } catch (error) {
+        this.#calls.delete(id);
         this.#refs.forget();
         throw error;
       }
-    });
-    const sent = this.#unlessGone(
-      call,
-      (): RequestOutcome => ({
-        ok: false,
-        generation: spec.generation,
-        error: threadEnded(spec.request.op),
-        workEnteredChild: true,
-        restarted: false,
-        stats: emptyRequestStats(),
-      }),
-    );
-    return sent.then((outcome) => {
-      if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
-      return outcome;
     });
   }
 

@@ -1,6 +1,7 @@
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { pidGone, waitGone } from '../helpers/proc.js';
+import { pidGone, waitDead, waitGone } from '../helpers/proc.js';
 import {
   drain,
   failed,
@@ -197,5 +198,33 @@ describe('the Rust-shaped Python child', () => {
     expect(report.outcome).toBe('graceful');
     expect(report.exit?.code).toBe(0);
     expect(pidGone(pid)).toBe(true);
+  });
+});
+
+describe('a supervisor thread that ends on its own', () => {
+  it('settles the request in flight and every later one with WORKER_UNAVAILABLE', async () => {
+    // Catch the supervisor's Worker as it is built: the handle keeps it private.
+    const workers: Worker[] = [];
+    const once = Worker.prototype.once;
+    Worker.prototype.once = function (this: Worker, ...args: Parameters<Worker['once']>) {
+      if (!workers.includes(this)) workers.push(this);
+      return once.apply(this, args);
+    };
+    let sup: Awaited<ReturnType<typeof startSupervisor>>;
+    try {
+      sup = await startSupervisor('test-child');
+    } finally {
+      Worker.prototype.once = once;
+    }
+    expect(workers).toHaveLength(1);
+    const pid = sup.pid;
+    const inFlight = sup.call({ op: 'run_data_stream', export: 'hang', request_json: '{}', progress: false });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await workers[0]?.terminate();
+    const unavailable = { code: ErrorCode.WORKER_UNAVAILABLE, facts: { reason: 'supervisor_thread_ended' } };
+    expect(failed(await inFlight).error).toMatchObject(unavailable);
+    expect(failed(await sup.call({ op: 'health' })).error).toMatchObject(unavailable);
+    // The child dies with the thread that spawned it (a zombie until this process reaps it).
+    expect(await waitDead(pid, 2_000)).toBe(true);
   });
 });
