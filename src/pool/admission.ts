@@ -15,6 +15,7 @@ import {
   emptyAdmissionCounters,
   emptyCounters,
   noteColdOpenAttempt,
+  RecentValues,
 } from './counters.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
@@ -29,9 +30,6 @@ import type { SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
 import { readyForLease } from './warm-reuse.js';
 import { type StartFn, startEntry } from './worker-start.js';
-
-/** Queue waits kept for the snapshot's percentiles. */
-const QUEUE_WAITS_KEPT = 4096;
 
 interface Source {
   sessionKey(): string;
@@ -49,8 +47,8 @@ export class Admission {
   readonly gate: MemoryGate;
   readonly entries = new Set<PoolEntry>();
   readonly quarantine: Quarantine;
-  readonly queueWaits: number[] = [];
-  #waitsWritten = 0;
+  /** The last 4,096 queue waits, for the snapshot's percentiles. */
+  readonly queueWaits = new RecentValues(4096);
   readonly keysSeen = new Set<string>();
   readonly #waiters: WaiterQueue<PoolEntry>;
   readonly #start: StartFn;
@@ -106,7 +104,7 @@ export class Admission {
     const began = performance.now();
     const immediate = this.#tryServe({ key, source });
     if (immediate !== 'wait') {
-      this.#recordWait(performance.now() - began);
+      this.queueWaits.record(performance.now() - began);
       return immediate;
     }
     if (opts.timeoutMs === 0) {
@@ -133,7 +131,7 @@ export class Admission {
         if (error.code === ErrorCode.ABORTED) this.counters.queueAborts += 1;
         throw error;
       });
-    this.#recordWait(performance.now() - began);
+    this.queueWaits.record(performance.now() - began);
     return entry;
   }
 
@@ -302,13 +300,6 @@ export class Admission {
       }
       served.then(waiter.resolve, waiter.reject);
     }
-  }
-
-  #recordWait(ms: number): void {
-    // The last QUEUE_WAITS_KEPT waits, in no particular order (percentiles do not need one).
-    if (this.queueWaits.length < QUEUE_WAITS_KEPT) this.queueWaits.push(ms);
-    else this.queueWaits[this.#waitsWritten % QUEUE_WAITS_KEPT] = ms;
-    this.#waitsWritten += 1;
   }
 
   /** Start the background memory sampler (off the request path). */

@@ -119,6 +119,23 @@ export function noteColdOpenAttempt(counters: AdmissionCounters, poolEmpty: bool
   counters.concurrentColdOpensObserved = Math.max(counters.concurrentColdOpensObserved, starting);
 }
 
+/** The last `capacity` values recorded, in no particular order (percentiles need none). */
+export class RecentValues {
+  readonly values: number[] = [];
+  readonly #capacity: number;
+  #written = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  record(value: number): void {
+    if (this.values.length < this.#capacity) this.values.push(value);
+    else this.values[this.#written % this.#capacity] = value;
+    this.#written += 1;
+  }
+}
+
 /** Nearest-rank percentile of `values` (ms); null when empty. */
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
