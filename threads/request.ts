@@ -276,7 +276,8 @@ export class ActiveRequest {
     this.#finish({
       ok: true,
       generation: this.#hooks.generation(),
-      response,
+      // A json_command answer crosses once, parsed and checked, as `value`.
+      response: response.status === 'json_command' ? { status: 'json_command' } : response,
       ...(summary ? { summary } : {}),
       ...(value !== undefined ? { value } : {}),
       stats: this.stats(),

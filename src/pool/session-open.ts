@@ -4,14 +4,15 @@
  */
 import { compareMetadata } from '../capability/metadata.js';
 import { errorFromWire } from '../errors.js';
-import type { Request, Response } from '../protocol/messages.js';
+import type { Request } from '../protocol/messages.js';
+import type { OutcomeResponse } from '../protocol/port-messages.js';
 import type { PoolEntry } from './entry.js';
 
 // Ids below zero never collide with the pool's request ids.
 let openIds = -1;
 
 /** Run one preparation request on the entry's current generation; throws its typed failure. */
-async function prepare(entry: PoolEntry, request: Request): Promise<Response> {
+async function prepare(entry: PoolEntry, request: Request): Promise<OutcomeResponse> {
   const outcome = await entry.handle.request(
     { id: openIds--, generation: entry.generation, request, timeoutMs: 0, idleTimeoutMs: 0 },
     null,

@@ -78,11 +78,19 @@ export interface SupervisorRequest {
 }
 
 /** What happened to one request. Exactly one per request. */
+/**
+ * A terminal response as an outcome carries it. A `json_command` answer leaves its text behind:
+ * it crosses the port once, parsed and checked, as the outcome's `value`.
+ */
+export type OutcomeResponse =
+  | Exclude<import('./messages.js').Response, { readonly status: 'json_command' }>
+  | { readonly status: 'json_command' };
+
 export type RequestOutcome =
   | {
       readonly ok: true;
       readonly generation: number;
-      readonly response: import('./messages.js').Response;
+      readonly response: OutcomeResponse;
       /** Decoded `response_json` for json commands. */
       readonly value?: unknown;
       readonly summary?: StreamSummaryData;

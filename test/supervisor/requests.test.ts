@@ -121,6 +121,8 @@ describe('requests', () => {
       await sup.call({ op: 'json_command', export: 'echo', request_json: JSON.stringify({ a: [1, 2] }) }),
     );
     expect(outcome.value).toEqual({ echo: { a: [1, 2] } });
+    // The answer crosses once, parsed: not again as text.
+    expect(outcome.response).toEqual({ status: 'json_command' });
   });
 
   it('maps a worker error answer to WORKER with the child code and keeps the child', async () => {
