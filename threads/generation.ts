@@ -4,9 +4,9 @@
  * kills and reaps the child and comes back typed, with the child's exit and stderr tail where
  * there is one.
  */
-import { FrameDecoder, FrameError } from '../src/protocol/codec.js';
+import { FrameDecoder, FrameError, type FrameSpans } from '../src/protocol/codec.js';
 import { clampFrameLimit, DEFAULT_FRAME_BYTES, PROTOCOL_VERSION } from '../src/protocol/constants.js';
-import { decodeChildMessage } from '../src/protocol/decode.js';
+import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeConfigureFrameLimit } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
@@ -131,9 +131,9 @@ function readHandshake(
       reject(new StartFailure(wire));
     };
     const onData = (chunk: Buffer) => {
-      let frames: string[];
+      let read: FrameSpans;
       try {
-        frames = decoder.push(chunk);
+        read = decoder.split(chunk);
       } catch (error) {
         const e = error as FrameError;
         fail(
@@ -141,8 +141,9 @@ function readHandshake(
         );
         return;
       }
-      if (frames.length === 0) return;
-      if (frames.length > 1 || decoder.bufferedBytes > 0) {
+      const { buffer, spans } = read;
+      if (spans.length === 0) return;
+      if (spans.length > 2 || decoder.bufferedBytes > 0) {
         fail(
           wireError(ErrorCode.HANDSHAKE, 'child wrote more than the handshake', {
             reason: 'unexpected_message',
@@ -151,7 +152,7 @@ function readHandshake(
         return;
       }
       try {
-        const message = decodeChildMessage(frames[0] as string);
+        const message = decodeChildFrame(buffer, spans[0] as number, spans[1] as number);
         if (message.type !== 'handshake') {
           fail(
             wireError(ErrorCode.HANDSHAKE, `first frame was ${message.type}, not handshake`, {

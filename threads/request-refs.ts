@@ -36,13 +36,15 @@ export class RefTable {
     const { fields } = refs;
     const out = spec as { session?: SessionOpenSpec; schemas?: Record<string, object> };
     if (fields.session !== undefined) out.session = this.#get(fields.session) as SessionOpenSpec;
-    if (fields.row !== undefined || fields.summary !== undefined || fields.response !== undefined) {
-      const schemas: Record<string, object> = {};
-      if (fields.row !== undefined) schemas.row = this.#get(fields.row);
-      if (fields.summary !== undefined) schemas.summary = this.#get(fields.summary);
-      if (fields.response !== undefined) schemas.response = this.#get(fields.response);
-      out.schemas = schemas;
+    const schemas: Record<string, object> = {};
+    let anySchema = false;
+    for (const field of SCHEMA_FIELDS) {
+      const ref = fields[field];
+      if (ref === undefined) continue;
+      schemas[field] = this.#get(ref);
+      anySchema = true;
     }
+    if (anySchema) out.schemas = schemas;
     return spec;
   }
 

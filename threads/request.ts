@@ -148,7 +148,7 @@ export class ActiveRequest {
     };
   }
 
-  /** `payloadText`, when present, is the payload's own JSON text (see `decodeChildMessage`). */
+  /** `payloadText`, when present, is the payload's own JSON text (see `decodeChildFrame`). */
   #onRow(
     row: { stream: string; sequence: number; payload: unknown },
     bytes: number,
