@@ -5,7 +5,7 @@
  * keeps everything else: generations, restarts, deadlines, cancellation, kill and reap, memory.
  */
 import type { WireError } from '../src/protocol/error-codes.js';
-import type { RequestOutcome, SupervisorRequest } from '../src/protocol/port-messages.js';
+import type { GenerationInfo, RequestOutcome, SupervisorRequest } from '../src/protocol/port-messages.js';
 import type { ReplSupervisorRequest } from '../src/repl/work.js';
 import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
@@ -72,6 +72,17 @@ export interface ChildDriver {
 /** Whether `begin` accepted the request. */
 export function isRunning(value: RunningRequest | WireError): value is RunningRequest {
   return 'done' in value;
+}
+
+/** What the scheduler learns of generation number `generation`, started as `started`. */
+export function generationInfo(generation: number, started: DriverGeneration): GenerationInfo {
+  return {
+    generation,
+    workerVersion: started.workerVersion,
+    protocolVersion: started.protocolVersion,
+    pid: started.child.pid,
+    spawnHandshakeMs: started.spawnHandshakeMs,
+  };
 }
 
 /** The driver for a child kind (absent: lean-rs-worker protocol v10). */

@@ -20,6 +20,7 @@ import {
   type DriverGeneration,
   driverFor,
   type GenerationLink,
+  generationInfo,
   isRunning,
   type RunningRequest,
 } from './driver.js';
@@ -201,14 +202,7 @@ export class SupervisorCore {
   }
 
   #info(): GenerationInfo {
-    const c = this.#current as DriverGeneration;
-    return {
-      generation: this.#generation,
-      workerVersion: c.workerVersion,
-      protocolVersion: c.protocolVersion,
-      pid: c.child.pid,
-      spawnHandshakeMs: c.spawnHandshakeMs,
-    };
+    return generationInfo(this.#generation, this.#current as DriverGeneration);
   }
 
   #unavailable(): WireError | null {

@@ -6,7 +6,6 @@
 import { ErrorCode, type LeanWorkerError } from '../errors.js';
 import { LeanWorkerSessionLease } from '../lease.js';
 import type { ShutdownReport } from '../protocol/port-messages.js';
-import { SupervisorStartError } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { closeWorkers } from './close-workers.js';
 import {
@@ -22,13 +21,13 @@ import { publish } from './events.js';
 import { PoolLeaseHost } from './lease-host.js';
 import { MemoryGate } from './memory-gate.js';
 import type { MemoryPolicy } from './memory-policy.js';
-import { effectivePolicy, type ResolvedPoolOptions } from './options.js';
+import type { ResolvedPoolOptions } from './options.js';
 import { Quarantine } from './quarantine.js';
 import { exhaustedError, poolClosedError, queueFullError, queueTimeoutError } from './refusals.js';
 import { StartFailures } from './start-failures.js';
 import type { SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
-import { readyForLease } from './warm-reuse.js';
+import { leastRecentIdle, readyForLease } from './warm-reuse.js';
 import { type StartFn, startEntry } from './worker-start.js';
 
 interface Source {
@@ -170,16 +169,6 @@ export class Admission {
     return this.options.maxWorkers - this.entries.size - this.#starting;
   }
 
-  #idleOf(key: string | null): PoolEntry | null {
-    let best: PoolEntry | null = null;
-    for (const e of this.entries) {
-      if (e.state !== 'idle' || e.exhausted) continue;
-      if (key !== null && e.key !== key) continue;
-      if (!best || e.lastUsedAt < best.lastUsedAt) best = e;
-    }
-    return best;
-  }
-
   #budgetError(key: string): LeanWorkerError {
     this.counters.memoryBudgetRejections += 1;
     return this.gate.budgetError(key, this.entries);
@@ -191,7 +180,7 @@ export class Admission {
 
   /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
   #tryServe(p: Pending): Promise<PoolEntry> | 'wait' {
-    const warm = this.#idleOf(p.key);
+    const warm = leastRecentIdle(this.entries, p.key);
     if (warm) {
       warm.state = 'leased';
       this.counters.keyHits += 1;
@@ -231,7 +220,6 @@ export class Admission {
     this.lastKeyMissReason = this.entries.size === 0 ? 'empty_pool' : 'no_matching_key';
     this.#starting += 1;
     noteColdOpenAttempt(this.counters, this.entries.size === 0, this.#starting);
-    let policy = effectivePolicy(this.options, null);
     try {
       const entry = await startEntry({
         key: p.key,
@@ -240,19 +228,12 @@ export class Admission {
         memory: this.memory,
         start: this.#start,
         onExhausted: (e) => this.#onExhausted(e),
-        onPolicy: (effective) => {
-          policy = effective;
-        },
+        failures: this.#startFailures,
+        quarantine: this.quarantine,
       });
       this.entries.add(entry);
       this.counters.coldOpenAdmitted += 1;
       return entry;
-    } catch (error) {
-      if (error instanceof SupervisorStartError) {
-        if (this.#startFailures.note(p.key, policy.intensity)) this.quarantine.add(p.key);
-        throw error.error;
-      }
-      throw error;
     } finally {
       this.#starting -= 1;
       queueMicrotask(() => this.#pump());
@@ -281,7 +262,7 @@ export class Admission {
     if (this.#closed) return;
     while (this.#waiters.size > 0) {
       const waiter = this.#waiters.pick(
-        (key) => this.#idleOf(key) !== null,
+        (key) => leastRecentIdle(this.entries, key) !== null,
         (key) => this.#evictionsFor(key) !== null,
       );
       if (!waiter) return;

@@ -1,8 +1,9 @@
 /**
- * Reuse of a warm worker: before an idle worker of the wanted key is leased, wait out a restart
- * in progress (the lease is granted on the generation that replaces the dead one), then cycle the
- * worker when it sat idle past `idleCycleAfterMs` or a policy limit (requests, imports, memory
- * ceiling) says its generation is used up, so the command never runs on it.
+ * Reuse of a warm worker: of the idle workers of the wanted key, the least recently used one is
+ * taken. Before it is leased, wait out a restart in progress (the lease is granted on the
+ * generation that replaces the dead one), then cycle the worker when it sat idle past
+ * `idleCycleAfterMs` or a policy limit (requests, imports, memory ceiling) says its generation is
+ * used up, so the command never runs on it.
  */
 import type { PoolEntry } from './entry.js';
 import type { ResolvedPoolOptions } from './options.js';
@@ -18,4 +19,15 @@ export async function readyForLease(
   const idleLimit = entry.policy.idleCycleMs;
   const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : entry.policyReason(measure);
   if (reason) await cycle(entry, reason);
+}
+
+/** The idle, usable entry of `key` that was used least recently. */
+export function leastRecentIdle(entries: Iterable<PoolEntry>, key: string): PoolEntry | null {
+  let best: PoolEntry | null = null;
+  for (const e of entries) {
+    if (e.state !== 'idle' || e.exhausted) continue;
+    if (e.key !== key) continue;
+    if (!best || e.lastUsedAt < best.lastUsedAt) best = e;
+  }
+  return best;
 }

@@ -2,16 +2,22 @@
  * A cold worker for one session key: resolve the source, start the supervisor thread and its
  * child under the key's effective policy, open the session (imports, metadata expectation),
  * take the first memory sample and learn the key's cost. On any failure the half-started worker
- * is killed before the error propagates.
+ * is killed before the error propagates; a failed start counts toward the key's quarantine.
  */
 
 import type { SupervisorEvent } from '../protocol/port-messages.js';
-import type { SupervisorConfig, SupervisorHandle } from '../worker/supervisor-handle.js';
+import {
+  type SupervisorConfig,
+  type SupervisorHandle,
+  SupervisorStartError,
+} from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { PoolEntry } from './entry.js';
 import type { MemoryPolicy } from './memory-policy.js';
 import { type EffectivePolicy, effectivePolicy, type ResolvedPoolOptions } from './options.js';
+import type { Quarantine } from './quarantine.js';
 import { openSession } from './session-open.js';
+import type { StartFailures } from './start-failures.js';
 
 export type StartFn = (
   config: SupervisorConfig,
@@ -25,17 +31,35 @@ export interface ColdStart {
   readonly memory: MemoryPolicy;
   readonly start: StartFn;
   readonly onExhausted: (entry: PoolEntry) => void;
-  /** Told the policy in force as soon as it is known (for restart-intensity bookkeeping). */
-  readonly onPolicy: (policy: EffectivePolicy) => void;
+  /** Failed starts per key, judged against the key's restart intensity. */
+  readonly failures: StartFailures;
+  /** Where a key goes when its failed starts pass that intensity. */
+  readonly quarantine: Quarantine;
 }
 
-/** Start a worker for `c.key`; the entry comes back leased to the caller. */
+/**
+ * Start a worker for `c.key`; the entry comes back leased to the caller. A start that fails in
+ * the supervisor rejects with its public error, after counting toward the key's quarantine.
+ */
 export async function startEntry(c: ColdStart): Promise<PoolEntry> {
+  let policy: EffectivePolicy = effectivePolicy(c.options, null);
+  try {
+    return await startWorker(c, (effective) => {
+      policy = effective;
+    });
+  } catch (error) {
+    if (!(error instanceof SupervisorStartError)) throw error;
+    if (c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
+    throw error.error;
+  }
+}
+
+async function startWorker(c: ColdStart, onPolicy: (policy: EffectivePolicy) => void): Promise<PoolEntry> {
   let handle: SupervisorHandle | null = null;
   try {
     const resolved = await c.source.resolve();
     const policy = effectivePolicy(c.options, resolved.policy);
-    c.onPolicy(policy);
+    onPolicy(policy);
     handle = await c.start(
       {
         launch: {

@@ -7,27 +7,19 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { nodeEndpoint } from '../../threads/endpoint.js';
-import type {
-  RequestCall,
-  RequestReply,
-  StartResult,
-  SupervisorApi,
-  SupervisorWorkerData,
-} from '../../threads/supervisor.js';
+import type { StartResult, SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
 import type { SupervisorConfig } from '../../threads/supervisor-core.js';
-import { ErrorCode, errorFromWire, type LeanWorkerError } from '../errors.js';
-import type { WireError } from '../protocol/error-codes.js';
-import {
-  emptyRequestStats,
-  type GenerationInfo,
-  type MemorySample,
-  type RequestOutcome,
-  type ShutdownReport,
-  type SupervisorEvent,
+import { errorFromWire, type LeanWorkerError } from '../errors.js';
+import type {
+  GenerationInfo,
+  MemorySample,
+  RequestOutcome,
+  ShutdownReport,
+  SupervisorEvent,
 } from '../protocol/port-messages.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
-import { RefNamer } from './request-refs.js';
+import { RequestClient, threadEndedError } from './request-client.js';
 
 export type { SupervisorConfig };
 
@@ -44,14 +36,7 @@ export class SupervisorHandle {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SupervisorApi>;
   readonly #events: MessagePort;
-  readonly #requests: MessagePort;
-  /** Requests awaiting their reply; `gone` settles one with the typed failure if the thread ends. */
-  readonly #calls = new Map<
-    number,
-    { resolve: (o: RequestOutcome) => void; reject: (e: Error) => void; gone: () => void }
-  >();
-  #nextCall = 0;
-  readonly #refs = new RefNamer();
+  readonly #requests: RequestClient;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   readonly #pids = new Map<number, number>();
   /** Pids announced at spawn, guarded until reaped (a child that never handshakes included). */
@@ -68,13 +53,8 @@ export class SupervisorHandle {
   private constructor(worker: Worker, events: MessagePort, requests: MessagePort) {
     this.#worker = worker;
     this.#events = events;
-    this.#requests = requests;
-    requests.on('message', (reply: RequestReply) => {
-      const pending = this.#calls.get(reply.call);
-      if (!pending) return;
-      this.#calls.delete(reply.call);
-      if ('outcome' in reply) pending.resolve(reply.outcome);
-      else pending.reject(new Error(reply.error));
+    this.#requests = new RequestClient(requests, (outcome) => {
+      if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
     });
     this.#api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
     events.on('message', (event: SupervisorEvent) => this.#onEvent(event));
@@ -86,8 +66,7 @@ export class SupervisorHandle {
       this.#threadEnded = true;
       for (const end of this.#pendingCalls) end();
       this.#pendingCalls.clear();
-      for (const call of this.#calls.values()) call.gone();
-      this.#calls.clear();
+      this.#requests.threadEnded();
     });
   }
 
@@ -117,7 +96,7 @@ export class SupervisorHandle {
     if (onEvent) handle.onEvent(onEvent);
     const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => ({
       ok: false,
-      error: threadEnded('start'),
+      error: threadEndedError('start'),
     }));
     if (!result.ok) {
       await handle.#terminateThread();
@@ -148,35 +127,7 @@ export class SupervisorHandle {
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    const gone = (): RequestOutcome => ({
-      ok: false,
-      generation: spec.generation,
-      error: threadEnded(spec.request.op),
-      workEnteredChild: true,
-      restarted: false,
-      stats: emptyRequestStats(),
-    });
-    if (this.#threadEnded) return Promise.resolve(gone());
-    return new Promise<RequestOutcome>((resolve, reject) => {
-      const id = this.#nextCall++;
-      this.#calls.set(id, {
-        resolve: (outcome) => {
-          if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
-          resolve(outcome);
-        },
-        reject,
-        gone: () => resolve(gone()),
-      });
-      const named = this.#refs.name(spec);
-      const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
-      try {
-        this.#requests.postMessage(message, port ? [port] : []);
-      } catch (error) {
-        this.#calls.delete(id);
-        this.#refs.forget();
-        throw error;
-      }
-    });
+    return this.#requests.send(spec, port);
   }
 
   /**
@@ -209,7 +160,7 @@ export class SupervisorHandle {
   async cycle(reason: string): Promise<GenerationInfo> {
     const result = await this.#unlessGone<StartResult>(this.#api.cycle(reason), () => ({
       ok: false,
-      error: threadEnded('cycle'),
+      error: threadEndedError('cycle'),
     }));
     if (!result.ok) throw errorFromWire(result.error);
     this.#setInfo(result.info);
@@ -300,13 +251,4 @@ export class SupervisorHandle {
     }
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-/** The failure of a control call whose supervisor thread ended before it answered. */
-function threadEnded(operation: string): WireError {
-  return {
-    code: ErrorCode.WORKER_UNAVAILABLE,
-    message: `the supervisor thread ended during ${operation}`,
-    facts: { operation, reason: 'supervisor_thread_ended' },
-  };
 }
