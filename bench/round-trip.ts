@@ -82,29 +82,15 @@ async function main(): Promise<void> {
     const p = latency(poolMs);
     const f = latency(floorMs);
     const ratio = p.medianMs / b.medianMs;
+    const row = (side: string, l: typeof b) => [
+      side,
+      ...[l.medianMs, l.p90Ms, l.p99Ms, l.meanMs].map((ms) => fmt(ms, 3)),
+    ];
     report.table([
       ['side', 'median ms', 'p90 ms', 'p99 ms', 'mean ms'],
-      [
-        'bare child (codec on main, no pool)',
-        fmt(b.medianMs, 3),
-        fmt(b.p90Ms, 3),
-        fmt(b.p99Ms, 3),
-        fmt(b.meanMs, 3),
-      ],
-      [
-        'pool: acquire + runJsonCommand + release',
-        fmt(p.medianMs, 3),
-        fmt(p.p90Ms, 3),
-        fmt(p.p99Ms, 3),
-        fmt(p.meanMs, 3),
-      ],
-      [
-        'floor: a thread relaying to its own bare child',
-        fmt(f.medianMs, 3),
-        fmt(f.p90Ms, 3),
-        fmt(f.p99Ms, 3),
-        fmt(f.meanMs, 3),
-      ],
+      row('bare child (codec on main, no pool)', b),
+      row('pool: acquire + runJsonCommand + release', p),
+      row('floor: a thread relaying to its own bare child', f),
     ]);
     report.print(
       `  ratio pool/bare: median ${fmt(ratio)}x, p90 ${fmt(p.p90Ms / b.p90Ms)}x, p99 ${fmt(p.p99Ms / b.p99Ms)}x`,

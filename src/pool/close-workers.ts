@@ -21,10 +21,14 @@ export async function closeWorkers(table: WorkerTable, timeoutMs: number, mode: 
   const leased = () => [...table.entries].filter((e) => e.state === 'leased').length;
   const deadline = performance.now() + timeoutMs;
   while (leased() > 0 && performance.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       table.nextRelease(),
-      new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, deadline - performance.now())).unref()),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
+      }),
     ]);
+    clearTimeout(timer);
   }
   const leasesOutstanding = leased();
   const workers = table.entries.size;

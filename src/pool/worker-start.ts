@@ -39,27 +39,15 @@ export interface ColdStart {
 
 /**
  * Start a worker for `c.key`; the entry comes back leased to the caller. A start that fails in
- * the supervisor rejects with its public error, after counting toward the key's quarantine.
+ * the supervisor rejects with its public error, after counting toward the key's quarantine under
+ * the key's restart intensity.
  */
 export async function startEntry(c: ColdStart): Promise<PoolEntry> {
   let policy: EffectivePolicy = effectivePolicy(c.options, null);
-  try {
-    return await startWorker(c, (effective) => {
-      policy = effective;
-    });
-  } catch (error) {
-    if (!(error instanceof SupervisorStartError)) throw error;
-    if (c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
-    throw error.error;
-  }
-}
-
-async function startWorker(c: ColdStart, onPolicy: (policy: EffectivePolicy) => void): Promise<PoolEntry> {
   let handle: SupervisorHandle | null = null;
   try {
     const resolved = await c.source.resolve();
-    const policy = effectivePolicy(c.options, resolved.policy);
-    onPolicy(policy);
+    policy = effectivePolicy(c.options, resolved.policy);
     handle = await c.start(
       {
         launch: {
@@ -80,6 +68,8 @@ async function startWorker(c: ColdStart, onPolicy: (policy: EffectivePolicy) => 
     return entry;
   } catch (error) {
     if (handle) await handle.shutdown('kill').catch(() => {});
-    throw error;
+    if (!(error instanceof SupervisorStartError)) throw error;
+    if (c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
+    throw error.error;
   }
 }

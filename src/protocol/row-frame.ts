@@ -13,7 +13,7 @@ const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charC
 const ROW_PREFIX = ascii(`{"version":${PROTOCOL_VERSION},"message":{"type":"data_row","body":{"stream":"`);
 const SEQUENCE_KEY = ascii('","sequence":');
 const PAYLOAD_KEY = ascii(',"payload":');
-/** The closing `}}}` of payload object, message and envelope. */
+/** The closing `}}}` of the row body, the message and the envelope. */
 const ROW_SUFFIX_BYTES = 3;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;

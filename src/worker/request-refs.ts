@@ -27,11 +27,7 @@ export class RefNamer {
       timeoutMs: spec.timeoutMs,
       idleTimeoutMs: spec.idleTimeoutMs,
     };
-    if (this.#next >= MAX_REFS) {
-      this.#ids = new WeakMap();
-      this.#next = 0;
-      this.#reset = true;
-    }
+    if (this.#next >= MAX_REFS) this.forget();
     const fields: Partial<Record<RefField, number>> = {};
     const defs: [number, object][] = [];
     if (session) fields.session = this.#ref(session, defs);
@@ -44,7 +40,10 @@ export class RefNamer {
     return { spec: rest as AnySupervisorRequest, refs };
   }
 
-  /** A request may not have arrived (its post failed): name everything afresh from the next one. */
+  /**
+   * Name everything afresh from the next request on: after `MAX_REFS` objects, or when a request
+   * may not have arrived (its post failed).
+   */
   forget(): void {
     this.#ids = new WeakMap();
     this.#next = 0;

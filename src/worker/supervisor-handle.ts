@@ -38,9 +38,11 @@ export class SupervisorHandle {
   readonly #events: MessagePort;
   readonly #requests: RequestClient;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
-  readonly #pids = new Map<number, number>();
-  /** Pids announced at spawn, guarded until reaped (a child that never handshakes included). */
-  readonly #spawned = new Set<number>();
+  /**
+   * Child pids whose process groups are guarded until reaped: announced at spawn (a child that
+   * never handshakes included) or by the generation it started, whichever message comes first.
+   */
+  readonly #guarded = new Set<number>();
   #info: GenerationInfo | null = null;
   #closed = false;
   /** Set while a replacement of this generation is expected; leases wait for it. */
@@ -201,31 +203,31 @@ export class SupervisorHandle {
     this.#events.close();
     this.#requests.close();
     await this.#worker.terminate();
-    for (const pid of this.#pids.values()) forgetProcessGroup(pid);
-    for (const pid of this.#spawned) forgetProcessGroup(pid);
-    this.#pids.clear();
-    this.#spawned.clear();
+    for (const pid of this.#guarded) forgetProcessGroup(pid);
+    this.#guarded.clear();
   }
 
   #setInfo(info: GenerationInfo): void {
     if (this.#info && this.#info.generation >= info.generation) return;
     this.#info = info;
-    if (!this.#pids.has(info.generation)) {
-      this.#pids.set(info.generation, info.pid);
-      guardProcessGroup(info.pid);
-    }
+    this.#guard(info.pid);
+  }
+
+  #guard(pid: number): void {
+    if (this.#guarded.has(pid)) return;
+    this.#guarded.add(pid);
+    guardProcessGroup(pid);
   }
 
   #onEvent(event: SupervisorEvent): void {
     if (event.type === 'spawned') {
       // Guard the group from the moment the child exists: a grandchild it forks before its
       // handshake dies with the parent too.
-      this.#spawned.add(event.pid);
-      guardProcessGroup(event.pid);
+      this.#guard(event.pid);
       return;
     }
     if (event.type === 'start_reaped') {
-      if (this.#spawned.delete(event.pid)) forgetProcessGroup(event.pid);
+      if (this.#guarded.delete(event.pid)) forgetProcessGroup(event.pid);
       return;
     }
     if (event.type === 'generation_started') {
@@ -246,8 +248,7 @@ export class SupervisorHandle {
     }
     if (event.type === 'reap') {
       forgetProcessGroup(event.pid);
-      this.#spawned.delete(event.pid);
-      this.#pids.delete(event.generation);
+      this.#guarded.delete(event.pid);
     }
     for (const listener of this.#listeners) listener(event);
   }
