@@ -115,6 +115,11 @@ export class CapabilityBuildError extends LeanWorkerError {}
 export class BootstrapError extends LeanWorkerError {}
 /** Import planning failed. */
 export class PlanError extends LeanWorkerError {}
+/**
+ * A lease called an export its capability manifest does not declare (or declares for another
+ * command kind); nothing was sent. Facts: `export`, `op`, `manifestPath`, `declaredKind`.
+ */
+export class ExportNotDeclaredError extends LeanWorkerError {}
 
 type ErrorClass = new (
   code: ErrorCode,
@@ -161,6 +166,7 @@ const classByCode: Record<ErrorCode, ErrorClass> = {
   [ErrorCode.CAPABILITY_BUILD]: CapabilityBuildError,
   [ErrorCode.BOOTSTRAP]: BootstrapError,
   [ErrorCode.PLAN]: PlanError,
+  [ErrorCode.EXPORT_NOT_DECLARED]: ExportNotDeclaredError,
 };
 
 /** Build the error class that belongs to `code`. */

@@ -81,6 +81,14 @@ export interface ReplChildSpec {
 /** The protocol a child speaks; absent means lean-rs-worker protocol v10. */
 export type ChildKindSpec = { readonly kind: 'lean-rs-worker' } | ReplChildSpec;
 
+/** The exports a worker's capability manifest declares, checked before a request is sent. */
+export interface DeclaredExports {
+  /** The manifest the session opens with, or null when there is none. */
+  readonly manifestPath: string | null;
+  /** Declared exports by name: the command kind each serves (null: a signature neither binding takes). */
+  readonly kinds: Readonly<Record<string, 'stream' | 'json' | null>>;
+}
+
 /** Everything the pool needs to start a worker for one session key. */
 export interface ResolvedWorker {
   /** Canonical session key; equal keys may share a worker. */
@@ -92,4 +100,6 @@ export interface ResolvedWorker {
   readonly policy?: WorkerPolicy | null;
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
+  /** Exports the capability declares; absent means no check (the child decides). */
+  readonly exports?: DeclaredExports;
 }

@@ -14,12 +14,24 @@ export const BootstrapCode = {
 } as const;
 export type BootstrapCode = (typeof BootstrapCode)[keyof typeof BootstrapCode];
 
+/** Capability-manifest findings, with the original loader's stable codes. */
+export const LoaderCode = {
+  MISSING_MANIFEST: 'lean_rs.loader.missing_manifest',
+  MALFORMED_MANIFEST: 'lean_rs.loader.malformed_manifest',
+  UNSUPPORTED_MANIFEST_SCHEMA: 'lean_rs.loader.unsupported_manifest_schema',
+  MISSING_PRIMARY_DYLIB: 'lean_rs.loader.missing_primary_dylib',
+  MISSING_TRANSITIVE_DEPENDENCY: 'lean_rs.loader.missing_transitive_dependency',
+  UNSUPPORTED_TOOLCHAIN_FINGERPRINT: 'lean_rs.loader.unsupported_toolchain_fingerprint',
+  STALE_MANIFEST: 'lean_rs.loader.stale_manifest',
+} as const;
+export type LoaderCode = (typeof LoaderCode)[keyof typeof LoaderCode];
+
 /** Severity of one finding. */
 export type BootstrapSeverity = 'info' | 'warning' | 'error';
 
 /** One bounded finding. */
 export interface BootstrapCheck {
-  readonly code: BootstrapCode;
+  readonly code: BootstrapCode | LoaderCode;
   readonly severity: BootstrapSeverity;
   /** Child binary, library, export or protocol step concerned. */
   readonly subject: string;
@@ -52,7 +64,7 @@ export function boundText(text: string): string {
 
 /** Build one bounded finding. */
 export function bootstrapCheck(
-  code: BootstrapCode,
+  code: BootstrapCode | LoaderCode,
   severity: BootstrapSeverity,
   subject: string,
   message: string,

@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
-import { canonicalImports } from '../lake/module-name.js';
 import { clampFrameLimit } from '../protocol/constants.js';
 import type {
   MetadataExpectation,
@@ -20,6 +19,12 @@ import {
   bootstrapCheck,
   bootstrapReport,
 } from './bootstrap.js';
+import {
+  declaredExports,
+  prepareManifest,
+  userManifestChecks,
+  userManifestDigest,
+} from './capability-manifest.js';
 import { buildChildEnv } from './child-env.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
 import {
@@ -28,7 +33,8 @@ import {
   parseWithSchema,
   type ResolvedBuilderOptions,
 } from './options.js';
-import { childChecks, findLakefile, projectChecks, resolvedManifestPath } from './preflight.js';
+import type { ExportKind } from './manifest.js';
+import { childChecks, findLakefile, projectChecks } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
 import { restartPolicyClass } from './restart-policy.js';
 import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
@@ -38,6 +44,8 @@ import { discoverToolchain, type ToolchainFacts } from './toolchain.js';
 /** What `resolve()` returns: a {@link ResolvedWorker} plus the facts found on the way. */
 export interface ResolvedCapability extends ResolvedWorker {
   readonly toolchain: ToolchainFacts;
+  /** Path of the capability manifest the session opens with, or null. */
+  readonly manifestPath: string | null;
   /** The Lake build, or null when it was skipped. */
   readonly build: {
     readonly command: string;
@@ -58,6 +66,7 @@ export class LeanWorkerCapabilityBuilder {
   readonly options: Readonly<ResolvedBuilderOptions>;
   readonly #input: CapabilityBuilderOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #declared: Readonly<Record<string, ExportKind>>;
   #location: ChildLocation | undefined;
   #sessionKey: string | undefined;
 
@@ -68,6 +77,17 @@ export class LeanWorkerCapabilityBuilder {
     );
     this.#input = options;
     this.#env = context.env ?? process.env;
+    this.#declared = Object.freeze(declaredExports(this.options));
+  }
+
+  /** Every export this builder's leases may call, with its command kind. */
+  declaredExports(): Readonly<Record<string, ExportKind>> {
+    return this.#declared;
+  }
+
+  /** A builder that also declares these typed commands' exports. */
+  withCommands(...commands: readonly { readonly kind: ExportKind; readonly export: string }[]) {
+    return this.with({ commands: [...this.options.commands, ...commands] });
   }
 
   /** A builder with some options replaced (shallow merge). */
@@ -119,7 +139,21 @@ export class LeanWorkerCapabilityBuilder {
       importWorkspaceRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
       package: o.package,
       libName: o.libName,
-      imports: canonicalImports(o.imports),
+      // The child keys sessions by the ordered list: `[A, B]` and `[B, A]` are two environments.
+      imports: [...o.imports],
+      capability: {
+        module: o.module ?? o.libName,
+        exports: Object.entries(this.#declared).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        manifest: userManifestDigest(o),
+        sysroot: o.leanSysroot ?? o.worker?.env.LEAN_SYSROOT ?? this.#env.LEAN_SYSROOT ?? null,
+        knobs: {
+          numThreads: o.numThreads ?? null,
+          leanMaxMemoryKib: o.leanMaxMemoryKib ?? null,
+          moduleCache: o.moduleCache ?? null,
+          hardMemoryLimitKib: o.hardMemoryLimitKib,
+          maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
+        },
+      },
       importProfile: o.importProfile,
       metadata: this.metadataExpectation(),
       restartPolicyClass:
@@ -138,7 +172,11 @@ export class LeanWorkerCapabilityBuilder {
 
   /** Static findings (child, project, Lake target); starts no process. */
   staticChecks(): BootstrapCheck[] {
-    return [...childChecks(this.locateChild()), ...projectChecks(this.options)];
+    return [
+      ...childChecks(this.locateChild()),
+      ...projectChecks(this.options),
+      ...userManifestChecks(this.options),
+    ];
   }
 
   /**
@@ -205,17 +243,19 @@ export class LeanWorkerCapabilityBuilder {
       expectedWorkerVersion: o.worker?.version,
     };
     const metadata = this.metadataExpectation();
-    const imports = canonicalImports(o.imports);
-    // As the original: open a session only when there is something to import or to check.
+    const manifest = prepareManifest(o, toolchain, this.#declared);
+    const imports = [...o.imports];
+    // The real child binds worker exports only in a session opened with a manifest, so a manifest
+    // means a session; otherwise, as the original, only when there is something to import or check.
     const session: SessionOpenSpec | null =
-      imports.length > 0 || metadata !== null
+      imports.length > 0 || metadata !== null || manifest !== null
         ? {
             projectRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
             mode: {
               kind: 'capability',
               package: o.package,
               lib_name: o.libName,
-              manifest_path: resolvedManifestPath(o) ?? null,
+              manifest_path: manifest?.path ?? null,
             },
             imports,
             importProfile: o.importProfile,
@@ -227,7 +267,9 @@ export class LeanWorkerCapabilityBuilder {
       session,
       metadata,
       policy: o.restartPolicy ?? null,
+      exports: { manifestPath: manifest?.path ?? null, kinds: manifest?.exports ?? {} },
       toolchain,
+      manifestPath: manifest?.path ?? null,
       build,
     };
   }

@@ -1,12 +1,13 @@
 /** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { ErrorCode, InvalidOptionsError } from '../errors.js';
-import { DEFAULT_FRAME_BYTES } from '../protocol/constants.js';
+import { DEFAULT_FRAME_BYTES, MAX_TIMER_MS } from '../protocol/constants.js';
 import { importProfileSchema } from '../protocol/messages.js';
 import { restartPolicySchema } from './restart-policy.js';
 
-const ms = z.number().int().nonnegative();
+const ms = z.number().int().nonnegative().max(MAX_TIMER_MS);
 const count = z.number().int().positive();
+const positiveMs = count.max(MAX_TIMER_MS);
 const kib = z.number().int().nonnegative();
 
 /** A capability metadata check: run `export` with `request`; compare with `expected` when set. */
@@ -23,7 +24,19 @@ export const capabilityBuilderOptionsSchema = z
     imports: z.array(z.string().min(1)).default([]),
     importProfile: importProfileSchema.default('private'),
     importWorkspaceRoot: z.string().min(1).optional(),
+    /**
+     * A capability manifest built elsewhere (a Rust `build.rs`), used as is after a static check.
+     * Without it the builder writes one for the exports it declares.
+     */
     manifestPath: z.string().min(1).optional(),
+    /** Root Lean module the capability initialises (default `libName`). */
+    module: z.string().min(1).optional(),
+    /** Exports leases may call, by name: `stream` (data streams) or `json` (JSON, metadata, doctor). */
+    exports: z.record(z.string().min(1), z.enum(['stream', 'json'])).default({}),
+    /** Typed command definitions whose exports leases may call (`defineStreamingCommand`, `defineJsonCommand`). */
+    commands: z
+      .array(z.object({ kind: z.enum(['stream', 'json']), export: z.string().min(1) }).loose())
+      .default([]),
     worker: z
       .object({
         command: z.string().min(1),
@@ -46,13 +59,13 @@ export const capabilityBuilderOptionsSchema = z
     requestIdleTimeoutMs: ms.default(0),
     shutdownTimeoutMs: ms.default(2_000),
     killWaitTimeoutMs: ms.default(2_000),
-    buildTimeoutMs: count.default(600_000),
-    probeTimeoutMs: count.default(30_000),
+    buildTimeoutMs: positiveMs.default(600_000),
+    probeTimeoutMs: positiveMs.default(30_000),
     restartPolicy: restartPolicySchema.optional(),
     maxFrameBytes: count.default(DEFAULT_FRAME_BYTES),
     stderrTailBytes: count.default(4_096),
     hardMemoryLimitKib: kib.default(0),
-    memorySampleIntervalMs: count.default(250),
+    memorySampleIntervalMs: positiveMs.default(250),
     metadata: metadataCheckSchema.optional(),
     sessionPoolCapacity: count.optional(),
     numThreads: count.optional(),

@@ -55,25 +55,10 @@ export function childChecks(location: ChildLocation): BootstrapCheck[] {
   ];
 }
 
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
-
-/** Where the builder resolves the manifest path: against the project root. */
-export function resolvedManifestPath(options: ResolvedBuilderOptions): string | undefined {
-  return options.manifestPath === undefined
-    ? undefined
-    : path.resolve(options.projectRoot, options.manifestPath);
-}
-
 /**
  * Paths and names the builder hands to processes are checked before use: the library name becomes
  * an argument of `lake build` (a leading `-` would be read as an option), the child's working
- * directory and the manifest must exist, the sysroot must be absolute.
+ * directory must exist, the sysroot must be absolute.
  */
 function pathChecks(
   options: ResolvedBuilderOptions,
@@ -90,15 +75,6 @@ function pathChecks(
   const cwd = options.worker?.cwd;
   if (cwd !== undefined && !isDir(path.resolve(cwd))) {
     preflight('error', cwd, 'worker.cwd is not a directory', 'pass an existing directory as worker.cwd');
-  }
-  const manifest = resolvedManifestPath(options);
-  if (manifest !== undefined && !isFile(manifest)) {
-    preflight(
-      'error',
-      manifest,
-      'manifestPath does not name a file (resolved against the project root)',
-      'pass the path of lake-manifest.json',
-    );
   }
   if (options.leanSysroot !== undefined && !path.isAbsolute(options.leanSysroot)) {
     preflight(

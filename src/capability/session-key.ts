@@ -1,7 +1,8 @@
 /**
  * Session keys: one canonical string per set of session requirements. Equal keys may share a
  * worker. Built from canonical real paths, the import workspace root, package and library, the
- * sorted import set, the import profile, the metadata expectation (canonical JSON, metadata
+ * ordered import list (as the child keys its sessions), the capability's module, declared exports,
+ * manifest digest, sysroot and behaviour knobs, the import profile, the metadata expectation (canonical JSON, metadata
  * lists order-insensitive), the restart-policy class, and the child's identity (resolved command
  * path, file identity, arguments, explicit environment and the worker version the builder pins;
  * null in planner keys, which carry no child). A replaced child binary therefore gets a new key;
@@ -29,6 +30,18 @@ export interface SessionKeyParts {
   readonly importProfile: ImportProfile;
   readonly metadata: MetadataExpectation | null;
   readonly restartPolicyClass: RestartPolicyClass;
+  /**
+   * What decides how the child loads the capability: root module, declared exports, the digest of
+   * a user manifest, the sysroot asked for, and the knobs that change the child's behaviour.
+   * Absent in planner keys.
+   */
+  readonly capability?: {
+    readonly module: string;
+    readonly exports: readonly (readonly [string, string])[];
+    readonly manifest: string | null;
+    readonly sysroot: string | null;
+    readonly knobs: Readonly<Record<string, unknown>>;
+  };
   readonly child: {
     readonly command: string;
     readonly args: readonly string[];
@@ -61,7 +74,7 @@ export function canonicalPath(p: string): string {
   }
 }
 
-/** Format a session key; paths must already be canonical, imports already sorted. */
+/** Format a session key; paths must already be canonical, imports in the order the child gets them. */
 export function formatSessionKey(parts: SessionKeyParts): string {
   const metadata =
     parts.metadata === null
@@ -80,6 +93,10 @@ export function formatSessionKey(parts: SessionKeyParts): string {
     profile: parts.importProfile,
     metadata,
     policy: parts.restartPolicyClass,
+    capability:
+      parts.capability === undefined
+        ? null
+        : { ...parts.capability, knobs: canonicalJson(parts.capability.knobs) },
     child:
       parts.child === null
         ? null

@@ -4,6 +4,8 @@
  * explicit child env's `LEAN_SYSROOT`, the parent's `LEAN_SYSROOT`, `lean --print-prefix` run in
  * the project root (so elan picks the project's toolchain).
  */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runTool, succeeded, tailBytes } from './run-tool.js';
@@ -19,6 +21,15 @@ export interface ToolchainFacts {
   readonly toolchainFile: string | null;
   /** Why a probe failed, one line each. */
   readonly problems: readonly string[];
+  /**
+   * The Lean version as a capability manifest records it: `LEAN_VERSION_STRING` from the sysroot's
+   * `include/lean/version.h`, else the number in `lean --version`; null when neither is there.
+   */
+  readonly versionString: string | null;
+  /** SHA-256 of `<sysroot>/include/lean/lean.h`, or null when the sysroot has none. */
+  readonly headerSha256: string | null;
+  /** `<sysroot>/bin/lean` when that file exists. */
+  readonly leanBinary: string | null;
 }
 
 /** Discovery inputs. */
@@ -61,7 +72,36 @@ export async function discoverToolchain(input: ToolchainInput): Promise<Toolchai
     if (succeeded(prefix) && printed !== '') [sysroot, sysrootSource] = [printed, 'lean-print-prefix'];
     else problems.push(`\`${input.leanCommand} --print-prefix\` failed: ${describe(prefix)}`);
   }
-  return { leanVersion, sysroot, sysrootSource, toolchainFile, problems };
+  const header = sysroot === null ? null : await sysrootHeader(sysroot);
+  if (sysroot !== null && header === null) problems.push(`${sysroot} has no include/lean/lean.h`);
+  return {
+    leanVersion,
+    sysroot,
+    sysrootSource,
+    toolchainFile,
+    problems,
+    versionString: header?.version ?? versionFromBanner(leanVersion),
+    headerSha256: header?.sha256 ?? null,
+    leanBinary: sysroot !== null && (await isFile(path.join(sysroot, 'bin', 'lean'))) ? path.join(sysroot, 'bin', 'lean') : null,
+  };
+}
+
+/** `4.22.0` from `Lean (version 4.22.0, x86_64-unknown-linux-gnu, commit ..., Release)`. */
+export function versionFromBanner(banner: string | null): string | null {
+  return banner?.match(/version\s+v?([0-9][^\s,]*)/)?.[1] ?? null;
+}
+
+const isFile = (p: string): Promise<boolean> =>
+  new Promise((resolve) => stat(p, (error, st) => resolve(!error && st.isFile())));
+
+/** The digest of the sysroot's `lean.h` and the version its `version.h` defines. */
+async function sysrootHeader(sysroot: string): Promise<{ sha256: string; version: string | null } | null> {
+  const dir = path.join(sysroot, 'include', 'lean');
+  if (!(await isFile(path.join(dir, 'lean.h')))) return null;
+  const bytes = await readFile(path.join(dir, 'lean.h'));
+  const versionH = await readFile(path.join(dir, 'version.h'), 'utf8').catch(() => '');
+  const version = versionH.match(/^\s*#define\s+LEAN_VERSION_STRING\s+"([^"]+)"/m)?.[1] ?? null;
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), version };
 }
 
 function describe(run: Awaited<ReturnType<typeof runTool>>): string {

@@ -1,0 +1,233 @@
+/**
+ * The builder's side of the capability manifest: which exports a builder declares (its commands,
+ * its `exports` map, its metadata export), and the manifest a resolved worker opens its session
+ * with: the user's own (`manifestPath`, used as is after a static check) or one the builder writes
+ * into `.lake/lean-rs-build-cache/` from the built library and the discovered toolchain.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { BootstrapError, ErrorCode, makeError } from '../errors.js';
+import { type BootstrapCheck, BootstrapCode, bootstrapCheck, LoaderCode } from './bootstrap.js';
+import {
+  capabilityManifest,
+  dylibCandidates,
+  type ExportKind,
+  exportSignature,
+  hostTriple,
+  MANIFEST_CACHE_DIR,
+  manifestFileName,
+  manifestText,
+} from './manifest.js';
+import { checkManifest, type ManifestFacts, writeManifestIfChanged } from './manifest-file.js';
+import type { ResolvedBuilderOptions } from './options.js';
+import type { ToolchainFacts } from './toolchain.js';
+
+/** Every export a builder's leases may call, with its command kind. */
+export function declaredExports(o: ResolvedBuilderOptions): Record<string, ExportKind> {
+  const out: Record<string, ExportKind> = {};
+  const declare = (name: string, kind: ExportKind, where: string) => {
+    const seen = out[name];
+    if (seen !== undefined && seen !== kind) {
+      throw makeError(ErrorCode.INVALID_OPTIONS, `export ${name} is declared as ${seen} and as ${kind}`, {
+        facts: { issues: [{ path: where, message: `export ${name} declared twice with different kinds` }] },
+      });
+    }
+    out[name] = kind;
+  };
+  for (const [name, kind] of Object.entries(o.exports)) declare(name, kind, 'exports');
+  for (const command of o.commands) declare(command.export, command.kind, 'commands');
+  if (o.metadata) declare(o.metadata.export, 'json', 'metadata.export');
+  return out;
+}
+
+/** The path a user-supplied manifest resolves to (against the project root). */
+export function userManifestPath(o: ResolvedBuilderOptions): string | undefined {
+  return o.manifestPath === undefined ? undefined : path.resolve(o.projectRoot, o.manifestPath);
+}
+
+/** SHA-256 of a user manifest's bytes for the session key; `unreadable` when it cannot be read. */
+export function userManifestDigest(o: ResolvedBuilderOptions): string | null {
+  const file = userManifestPath(o);
+  if (file === undefined) return null;
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Newest modification time of the library's `.lean` sources (`<Lib>.lean`, `<Lib>/**`), or null. */
+export function newestSourceMs(projectRoot: string, libName: string): number | null {
+  let newest: number | null = null;
+  const note = (file: string) => {
+    try {
+      const st = statSync(file);
+      if (st.isFile()) newest = Math.max(newest ?? 0, st.mtimeMs);
+    } catch {
+      // absent
+    }
+  };
+  const base = path.join(projectRoot, ...libName.split('.'));
+  note(`${base}.lean`);
+  const stack = [base];
+  let budget = 100_000;
+  while (stack.length > 0 && budget-- > 0) {
+    const dir = stack.pop() as string;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) stack.push(path.join(dir, e.name));
+      else if (e.isFile() && e.name.endsWith('.lean')) note(path.join(dir, e.name));
+    }
+  }
+  return newest;
+}
+
+/** Static findings about a user-supplied manifest (no toolchain comparison: that needs discovery). */
+export function userManifestChecks(o: ResolvedBuilderOptions): BootstrapCheck[] {
+  const file = userManifestPath(o);
+  if (file === undefined) return [];
+  return checkManifest(file, { newestSourceMs: o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null })
+    .checks;
+}
+
+function fail(check: BootstrapCheck): never {
+  throw new BootstrapError(ErrorCode.BOOTSTRAP, check.message, {
+    facts: {
+      bootstrapCode: check.code,
+      subject: check.subject,
+      repairHint: check.repairHint,
+      checks: [check],
+    },
+  });
+}
+
+const SOURCE_NAMES: Record<NonNullable<ToolchainFacts['sysrootSource']>, string> = {
+  explicit: 'ExplicitSysroot',
+  'worker-env': 'ExplicitSysroot',
+  'parent-env': 'LeanSysrootEnv',
+  'lean-print-prefix': 'Path',
+};
+
+/** `lean_rs_interop_shims` from `lake-manifest.json`, as the original records that dependency. */
+function interopDependencies(projectRoot: string): unknown[] {
+  let manifest: { packages?: { name?: unknown; dir?: unknown }[] };
+  try {
+    manifest = JSON.parse(readFileSync(path.join(projectRoot, 'lake-manifest.json'), 'utf8'));
+  } catch {
+    return [];
+  }
+  const out: unknown[] = [];
+  for (const pkg of Array.isArray(manifest.packages) ? manifest.packages : []) {
+    if (pkg?.name !== 'lean_rs_interop_shims' || typeof pkg.dir !== 'string') continue;
+    let root: string;
+    try {
+      root = realpathSync(path.join(projectRoot, pkg.dir));
+    } catch {
+      continue;
+    }
+    const [fresh, old] = dylibCandidates(root, 'lean_rs_interop_shims', 'LeanRsInterop') as [string, string];
+    const exists = (p: string) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    };
+    out.push({
+      name: 'lean_rs_interop_shims',
+      dylib_path: exists(fresh) || !exists(old) ? fresh : old,
+      export_symbols_for_dependents: true,
+      initializer: { package: 'lean_rs_interop_shims', module: 'LeanRsInterop' },
+    });
+  }
+  return out;
+}
+
+/**
+ * The manifest a worker opens its session with, or null when the builder declares no export and
+ * names no manifest. Throws `BOOTSTRAP` with a loader code (and writes nothing) when the manifest
+ * cannot be trusted.
+ */
+export function prepareManifest(
+  o: ResolvedBuilderOptions,
+  toolchain: ToolchainFacts,
+  declared: Readonly<Record<string, ExportKind>>,
+): ManifestFacts | null {
+  const userFile = userManifestPath(o);
+  const newest = o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null;
+  if (userFile !== undefined) {
+    const { checks, manifest } = checkManifest(userFile, {
+      headerSha256: toolchain.headerSha256,
+      newestSourceMs: newest,
+    });
+    if (checks.length > 0) fail(checks[0] as BootstrapCheck);
+    return manifest;
+  }
+  const names = Object.keys(declared).sort();
+  if (names.length === 0) return null;
+  if (toolchain.sysroot === null || toolchain.headerSha256 === null || toolchain.versionString === null) {
+    fail(
+      bootstrapCheck(
+        BootstrapCode.CAPABILITY_PREFLIGHT,
+        'error',
+        toolchain.sysroot ?? 'LEAN_SYSROOT',
+        `cannot write the capability manifest: no Lean toolchain with include/lean/lean.h was found (${toolchain.problems.join('; ') || 'no sysroot'})`,
+        'install the toolchain the capability was built with, or pass leanSysroot',
+      ),
+    );
+  }
+  const projectRoot = realpathSync(o.projectRoot);
+  const candidates = dylibCandidates(projectRoot, o.package, o.libName);
+  const primaryDylib = candidates.find((p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (primaryDylib === undefined) {
+    fail(
+      bootstrapCheck(
+        LoaderCode.MISSING_PRIMARY_DYLIB,
+        'error',
+        candidates[0] as string,
+        `\`lake build ${o.libName}:shared\` produced no shared library (looked for ${candidates.join(', ')})`,
+        `declare \`${o.libName}\` as a lean_lib of package \`${o.package}\` and run \`lake build ${o.libName}:shared\``,
+      ),
+    );
+  }
+  const exports = names.map((name) => exportSignature(name, declared[name] as ExportKind));
+  const text = manifestText(
+    capabilityManifest({
+      projectRoot,
+      targetName: o.libName,
+      package: o.package,
+      module: o.module ?? o.libName,
+      primaryDylib,
+      toolchain: {
+        leanVersion: toolchain.versionString,
+        resolvedVersion: toolchain.versionString,
+        headerSha256: toolchain.headerSha256,
+        sysroot: toolchain.sysroot,
+        source: SOURCE_NAMES[toolchain.sysrootSource ?? 'explicit'],
+        leanBinary: toolchain.leanBinary,
+      },
+      hostTriple: hostTriple(),
+      dependencies: interopDependencies(projectRoot),
+      exports,
+    }),
+  );
+  const dir = path.join(projectRoot, MANIFEST_CACHE_DIR);
+  const file = path.join(dir, manifestFileName(o.libName, exports));
+  mkdirSync(dir, { recursive: true });
+  writeManifestIfChanged(file, text, statSync(primaryDylib).mtimeMs);
+  const { checks, manifest } = checkManifest(file, { headerSha256: toolchain.headerSha256, newestSourceMs: newest });
+  if (checks.length > 0) fail(checks[0] as BootstrapCheck);
+  return manifest;
+}
