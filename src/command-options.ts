@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, makeError } from './errors.js';
+import { MAX_TIMER_MS } from './protocol/constants.js';
 import type { DiagnosticItem, ProgressItem } from './protocol/port-messages.js';
 
 const callback = <T>() =>
@@ -13,9 +14,9 @@ const commandOptionsSchema = z
   .object({
     signal: z.instanceof(AbortSignal).optional(),
     /** Total deadline of this command; defaults to the lease's, then the worker's. */
-    timeoutMs: z.number().int().positive().optional(),
+    timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
     /** Deadline with no frame from the child; 0 disables. */
-    idleTimeoutMs: z.number().int().nonnegative().optional(),
+    idleTimeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
     onDiagnostic: callback<DiagnosticItem>().optional(),
     /** Progress the export reports (Lean progress envelopes, chunk progress). */
     onProgress: callback<ProgressItem>().optional(),

@@ -85,7 +85,10 @@ export function generationInfo(generation: number, started: DriverGeneration): G
   };
 }
 
-/** The driver for a child kind (absent: lean-rs-worker protocol v10). */
-export function driverFor(kind: ChildKindSpec | undefined): ChildDriver {
-  return kind?.kind === 'repl' ? new ReplDriver(kind) : new V10Driver();
+/**
+ * The driver for a child kind (absent: lean-rs-worker protocol v10); `maxJsonDepth` bounds the
+ * nesting of the JSON values a v10 child sends.
+ */
+export function driverFor(kind: ChildKindSpec | undefined, maxJsonDepth?: number): ChildDriver {
+  return kind?.kind === 'repl' ? new ReplDriver(kind) : new V10Driver(maxJsonDepth);
 }

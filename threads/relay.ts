@@ -78,6 +78,9 @@ export class RowRelay {
     this.#hooks = hooks;
     this.#credit = options.initialCredit;
     port.on('message', (message: RowPortReply) => this.#onReply(message));
+    // A reply that cannot be read could have been a credit or a close: end the request rather
+    // than wait on credit that may never come.
+    port.on('messageerror', () => this.#onConsumerGone());
     port.on('close', () => this.#onConsumerGone());
     port.start();
   }
@@ -130,6 +133,7 @@ export class RowRelay {
     if (this.#closed) return;
     this.#closed = true;
     this.#port.removeAllListeners('message');
+    this.#port.removeAllListeners('messageerror');
     this.#port.removeAllListeners('close');
     this.#port.close();
   }

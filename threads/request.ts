@@ -4,6 +4,7 @@
  * here, off the main thread. A `session_missing` answer reopens the session once and retries.
  */
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { jsonDepthExceeds } from '../src/protocol/json-depth.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
 import type {
   RequestOutcome,
@@ -23,6 +24,8 @@ export interface RequestHooks {
   /** The child is off-protocol or must die for this request: kill, reap, restart. */
   abandon(error: WireError): void;
   generation(): number;
+  /** Deepest nesting accepted in a JSON value the child sends (a frame checks its own). */
+  readonly maxJsonDepth: number;
 }
 
 type Phase = 'running' | 'reopening' | 'retrying' | 'draining' | 'done';
@@ -257,6 +260,17 @@ export class ActiveRequest {
         metadata,
       };
     } else if (response.status === 'json_command') {
+      const maxDepth = this.#hooks.maxJsonDepth;
+      if (jsonDepthExceeds(response.response_json, maxDepth)) {
+        this.#hooks.abandon(
+          wireError(ErrorCode.PROTOCOL, `response JSON nests values deeper than ${maxDepth} levels`, {
+            reason: 'nesting_too_deep',
+            maxDepth,
+            export: this.#exportName(),
+          }),
+        );
+        return;
+      }
       try {
         value = JSON.parse(response.response_json);
       } catch (error) {

@@ -45,6 +45,8 @@ export interface SupervisorConfig {
   readonly launch: WorkerLaunchSpec;
   readonly restart: RestartIntensityOptions;
   readonly relay: RelayOptions;
+  /** Deepest nesting accepted in JSON from the child; absent means the protocol default. */
+  readonly maxJsonDepth?: number;
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
 }
@@ -67,7 +69,7 @@ export class SupervisorCore {
     this.#config = config;
     this.#emit = emit;
     this.#intensity = new RestartIntensity(config.restart);
-    this.#driver = driverFor(config.child);
+    this.#driver = driverFor(config.child, config.maxJsonDepth);
     onChildSpawned((pid, what) =>
       this.#emit(what === 'spawned' ? { type: 'spawned', pid } : { type: 'start_reaped', pid }),
     );

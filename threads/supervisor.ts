@@ -69,7 +69,15 @@ if (parentPort) {
     shutdown: (mode) => core.shutdown(mode),
   };
   Comlink.expose(api, nodeEndpoint(parentPort));
+  // A message from main that cannot be read would leave its caller waiting forever: end the
+  // thread instead, so that main settles every call in flight with the typed failure and the cause.
+  const unreadable = (error: unknown) => {
+    throw error instanceof Error ? error : new Error(`unreadable message: ${String(error)}`);
+  };
+  parentPort.on('messageerror', unreadable);
+  events.on('messageerror', unreadable);
   const requests = data.requests;
+  requests.on('messageerror', unreadable);
   const refs = new RefTable();
   requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
     let resolved: AnySupervisorRequest;
@@ -81,7 +89,14 @@ if (parentPort) {
       return;
     }
     core.request(resolved, port).then(
-      (outcome) => requests.postMessage({ call, outcome } satisfies RequestReply),
+      (outcome) => {
+        try {
+          requests.postMessage({ call, outcome } satisfies RequestReply);
+        } catch (error) {
+          // The outcome could not be cloned: say so rather than leave the call unanswered.
+          requests.postMessage({ call, error: `outcome not sendable: ${(error as Error).message}` });
+        }
+      },
       (error: unknown) =>
         requests.postMessage({
           call,

@@ -6,6 +6,7 @@ import type { FrameDecoder, FrameError, FrameSpans } from '../src/protocol/codec
 import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
@@ -20,8 +21,14 @@ import { ActiveRequest } from './request.js';
 import { askTerminate } from './stop.js';
 
 export class V10Driver implements ChildDriver {
+  readonly #maxJsonDepth: number;
+
+  constructor(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH) {
+    this.#maxJsonDepth = maxJsonDepth;
+  }
+
   async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
-    return new V10Generation(await startChild(launch));
+    return new V10Generation(await startChild(launch), this.#maxJsonDepth);
   }
 }
 
@@ -32,9 +39,11 @@ class V10Generation implements DriverGeneration {
   readonly spawnHandshakeMs: number;
   readonly #decoder: FrameDecoder;
   readonly #frameLimit: number;
+  readonly #maxJsonDepth: number;
   #request: ActiveRequest | null = null;
 
-  constructor(started: StartedChild) {
+  constructor(started: StartedChild, maxJsonDepth: number) {
+    this.#maxJsonDepth = maxJsonDepth;
     this.child = started.child;
     this.workerVersion = started.workerVersion;
     this.protocolVersion = started.protocolVersion;
@@ -59,6 +68,7 @@ class V10Generation implements DriverGeneration {
       send: (request) => stdin.write(encodeRequest(request, this.#frameLimit)),
       abandon: (error) => link.abandon(error, 'protocol'),
       generation: () => link.generation(),
+      maxJsonDepth: this.#maxJsonDepth,
     });
     this.#request = active;
     active.start(frame);
@@ -89,7 +99,7 @@ class V10Generation implements DriverGeneration {
         const end = spans[i + 1] as number;
         let message: ChildMessage;
         try {
-          message = decodeChildFrame(buffer, start, end, rows);
+          message = decodeChildFrame(buffer, start, end, rows, this.#maxJsonDepth);
         } catch (error) {
           this.#onDecodeError(link, error as FrameError);
           return;

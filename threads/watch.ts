@@ -3,6 +3,7 @@
  * child; suspended while the consumer holds back credit), and the in-flight hard memory limit.
  * Each fires at most once, with a typed error; the supervisor then kills and restarts.
  */
+import { MAX_TIMER_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/worker-spec.js';
 import { sampleProcTree } from './memory.js';
@@ -30,8 +31,12 @@ export class InFlightWatch {
   ) {
     this.#operation = spec.request.op;
     this.#fire = fire;
-    const totalMs = spec.timeoutMs > 0 ? spec.timeoutMs : launch.requestTimeoutMs;
-    this.#idleMs = spec.idleTimeoutMs > 0 ? spec.idleTimeoutMs : launch.requestIdleTimeoutMs;
+    // Options are bounded where they are validated; the clamp keeps a longer one from firing at once.
+    const totalMs = Math.min(spec.timeoutMs > 0 ? spec.timeoutMs : launch.requestTimeoutMs, MAX_TIMER_MS);
+    this.#idleMs = Math.min(
+      spec.idleTimeoutMs > 0 ? spec.idleTimeoutMs : launch.requestIdleTimeoutMs,
+      MAX_TIMER_MS,
+    );
     this.#total = setTimeout(() => this.#trip('total', totalMs), totalMs);
     this.#armIdle();
     if (launch.hardMemoryLimitKib > 0) {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { ErrorCode, makeError } from '../errors.js';
+import { MAX_TIMER_MS } from '../protocol/constants.js';
+import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../protocol/json-depth.js';
 import type { WorkerPolicy } from '../worker-spec.js';
 
 /** Workers (distinct children) the pool runs at once. */
@@ -30,6 +32,9 @@ export const DEFAULT_ROW_BATCH_CREDIT = 8;
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
+/** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
+const positiveMs = positiveInt.max(MAX_TIMER_MS);
+const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS);
 
 export const restartPolicySchema = z
   .object({
@@ -40,10 +45,10 @@ export const restartPolicySchema = z
     /** Kill a child whose private memory passes this while a request runs. */
     hardMemoryLimitKib: positiveInt.optional(),
     maxRestarts: positiveInt.default(DEFAULT_RESTART_INTENSITY),
-    windowMs: positiveInt.default(DEFAULT_RESTART_WINDOW_MS),
-    backoffBaseMs: nonNegativeInt.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
-    backoffMaxMs: nonNegativeInt.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
-    quarantineMs: nonNegativeInt.default(DEFAULT_QUARANTINE_MS),
+    windowMs: positiveMs.default(DEFAULT_RESTART_WINDOW_MS),
+    backoffBaseMs: nonNegativeMs.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
+    backoffMaxMs: nonNegativeMs.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
+    quarantineMs: nonNegativeMs.default(DEFAULT_QUARANTINE_MS),
   })
   .strict();
 
@@ -55,17 +60,22 @@ export const poolOptionsSchema = z
     /** Cycle a worker before it takes more work once its memory reaches this. */
     perWorkerMemoryCeilingKib: positiveInt.optional(),
     /** Cycle a worker idle for this long (measured from the end of its last request). */
-    idleCycleAfterMs: positiveInt.optional(),
-    queueWaitTimeoutMs: nonNegativeInt.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
+    idleCycleAfterMs: positiveMs.optional(),
+    queueWaitTimeoutMs: nonNegativeMs.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
     maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
     restart: restartPolicySchema.default(() => restartPolicySchema.parse({})),
     /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
     memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
-    memorySampleIntervalMs: positiveInt.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
+    memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
     /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
     defaultWorkerCostKib: nonNegativeInt.default(0),
     maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
     rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
+    /**
+     * Deepest nesting of arrays and objects accepted in JSON from a child. A deeper frame is a
+     * PROTOCOL error (`reason: 'nesting_too_deep'`) and the child is replaced.
+     */
+    maxJsonDepth: positiveInt.max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH),
     /**
      * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
      * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.

@@ -56,6 +56,7 @@ export async function startEntry(c: ColdStart): Promise<PoolEntry> {
         },
         restart: policy.intensity,
         relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+        maxJsonDepth: c.options.maxJsonDepth,
         ...(resolved.child ? { child: resolved.child } : {}),
       },
       () => {},

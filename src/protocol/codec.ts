@@ -12,6 +12,8 @@ export type FrameErrorReason =
   | 'invalid_frame'
   | 'version_mismatch'
   | 'invalid_message'
+  | 'invalid_utf8'
+  | 'nesting_too_deep'
   | 'truncated';
 
 /** A codec failure with its facts. Codes are mapped to library error classes by the caller. */

@@ -30,3 +30,9 @@ export const CHILD_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
   LEAN_BACKTRACE: '0',
   RUST_BACKTRACE: '0',
 });
+
+/**
+ * Largest delay Node's timers honour (2^31 - 1 ms, about 24.8 days): a longer one fires after
+ * 1 ms. Every millisecond option is bounded by it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;

@@ -3,8 +3,10 @@
  * frame's bytes (they are the hot path); every other message is validated by its compiled zod
  * schema.
  */
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { FrameError, parseFrameBody } from './codec.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
 import {
   type ChildMessage,
   configureFrameLimitSchema,
@@ -63,17 +65,31 @@ function checkRow(body: unknown): ChildMessage {
 
 const sharedReader = new RowFrameReader();
 
+/** Levels the envelope adds around a message body's values (frame, message, body). */
+const ENVELOPE_DEPTH = 3;
+
 /**
  * Decode the child-to-parent frame body in `bytes[start, end)`. Canonically written rows take the
  * fast path (`RowFrameReader`); everything else is decoded and validated in full. Throws
- * `FrameError` on anything off-protocol.
+ * `FrameError` on anything off-protocol: bytes that are not UTF-8 (`invalid_utf8`, never replaced
+ * by U+FFFD) and values nested deeper than `maxDepth` (`nesting_too_deep`) included.
  */
 export function decodeChildFrame(
   bytes: Buffer,
   start: number,
   end: number,
   reader: RowFrameReader = sharedReader,
+  maxDepth: number = DEFAULT_MAX_JSON_DEPTH,
 ): ChildMessage {
+  if (!isUtf8(bytes.subarray(start, end))) {
+    throw new FrameError('invalid_utf8', 'frame is not valid UTF-8', { length: end - start });
+  }
+  if (jsonDepthExceeds(bytes, maxDepth + ENVELOPE_DEPTH, start, end)) {
+    throw new FrameError('nesting_too_deep', `frame nests values deeper than ${maxDepth} levels`, {
+      maxDepth,
+      length: end - start,
+    });
+  }
   const row = reader.read(bytes, start, end);
   if (row) {
     const body = { stream: row.stream, sequence: row.sequence, payload: row.payload };

@@ -4,4 +4,5 @@ export * from './constants.js';
 export * from './decode.js';
 export * from './encode.js';
 export * from './error-codes.js';
+export * from './json-depth.js';
 export * from './messages.js';

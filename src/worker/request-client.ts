@@ -13,9 +13,10 @@ import { RefNamer } from './request-refs.js';
 
 interface PendingCall {
   readonly resolve: (outcome: RequestOutcome) => void;
-  readonly reject: (error: Error) => void;
-  /** Settle with the typed failure: the thread ended before it answered. */
-  readonly gone: () => void;
+  /** Settle with a typed failure (the answer could not be read, or the supervisor refused). */
+  readonly fail: (error: WireError) => void;
+  /** Settle as gone: the thread ended (`cause` is why, when it said) before it answered. */
+  readonly gone: (cause: Error | null) => void;
 }
 
 export class RequestClient {
@@ -26,8 +27,15 @@ export class RequestClient {
   #nextCall = 0;
   #ended = false;
 
-  /** `onOutcome` sees each outcome the supervisor answered with, before its caller does. */
-  constructor(port: MessagePort, onOutcome: (outcome: RequestOutcome) => void) {
+  /**
+   * `onOutcome` sees each outcome the supervisor answered with, before its caller does;
+   * `onUnreadable` hears that an answer could not be read (every call in flight then fails).
+   */
+  constructor(
+    port: MessagePort,
+    onOutcome: (outcome: RequestOutcome) => void,
+    onUnreadable: (error: WireError) => void = () => {},
+  ) {
     this.#port = port;
     this.#onOutcome = onOutcome;
     port.on('message', (reply: RequestReply) => {
@@ -37,16 +45,40 @@ export class RequestClient {
       if ('outcome' in reply) {
         this.#onOutcome(reply.outcome);
         pending.resolve(reply.outcome);
-      } else pending.reject(new Error(reply.error));
+      } else {
+        pending.fail({
+          code: ErrorCode.WORKER_UNAVAILABLE,
+          message: `the supervisor could not run the request: ${reply.error}`,
+          facts: { reason: 'supervisor_error', detail: reply.error },
+        });
+      }
+    });
+    // Which call an unreadable answer belonged to is unknown: fail them all, never leave one hanging.
+    port.on('messageerror', (error: Error) => {
+      const wire: WireError = {
+        code: ErrorCode.PROTOCOL,
+        message: `an answer from the supervisor could not be read: ${error.message}`,
+        facts: { reason: 'message_unreadable' },
+      };
+      this.#failAll(wire);
+      onUnreadable(wire);
     });
   }
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
   send(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
-    if (this.#ended) return Promise.resolve(threadEndedOutcome(spec));
-    return new Promise<RequestOutcome>((resolve, reject) => {
+    if (this.#ended) {
+      // Nothing will ever write to the row port: close it, so its reader ends too.
+      port?.close();
+      return Promise.resolve(failedOutcome(spec, threadEndedError(spec.request.op)));
+    }
+    return new Promise<RequestOutcome>((resolve) => {
       const id = this.#nextCall++;
-      this.#calls.set(id, { resolve, reject, gone: () => resolve(threadEndedOutcome(spec)) });
+      this.#calls.set(id, {
+        resolve,
+        fail: (error) => resolve(failedOutcome(spec, error)),
+        gone: (cause) => resolve(failedOutcome(spec, threadEndedError(spec.request.op, cause))),
+      });
       const named = this.#refs.name(spec);
       const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
       try {
@@ -64,27 +96,36 @@ export class RequestClient {
   }
 
   /** The supervisor thread ended: settle every pending request, and every later one, as gone. */
-  threadEnded(): void {
+  threadEnded(cause: Error | null = null): void {
     this.#ended = true;
-    for (const call of this.#calls.values()) call.gone();
+    for (const call of this.#calls.values()) call.gone(cause);
+    this.#calls.clear();
+  }
+
+  #failAll(error: WireError): void {
+    for (const call of this.#calls.values()) call.fail(error);
     this.#calls.clear();
   }
 }
 
-/** The failure of a control call whose supervisor thread ended before it answered. */
-export function threadEndedError(operation: string): WireError {
+/**
+ * The failure of a control call whose supervisor thread ended before it answered; `cause` is
+ * what ended the thread, when it said (an uncaught error, or a failure to load).
+ */
+export function threadEndedError(operation: string, cause?: Error | null): WireError {
   return {
     code: ErrorCode.WORKER_UNAVAILABLE,
-    message: `the supervisor thread ended during ${operation}`,
+    message: `the supervisor thread ended during ${operation}${cause ? `: ${cause.message}` : ''}`,
     facts: { operation, reason: 'supervisor_thread_ended' },
+    ...(cause ? { cause: { name: cause.name, message: cause.message } } : {}),
   };
 }
 
-function threadEndedOutcome(spec: AnySupervisorRequest): RequestOutcome {
+function failedOutcome(spec: AnySupervisorRequest, error: WireError): RequestOutcome {
   return {
     ok: false,
     generation: spec.generation,
-    error: threadEndedError(spec.request.op),
+    error,
     workEnteredChild: true,
     restarted: false,
     stats: emptyRequestStats(),

@@ -51,25 +51,63 @@ export class SupervisorHandle {
   #readyWaiters: (() => void)[] = [];
   readonly #pendingCalls = new Set<() => void>();
   #threadEnded = false;
+  /** What ended the thread or made it unusable, when it said. */
+  #threadError: Error | null = null;
+  /** Set once a message from the thread could not be read: the worker must not be reused. */
+  #unreadable = false;
+  readonly #endListeners = new Set<() => void>();
 
   private constructor(worker: Worker, events: MessagePort, requests: MessagePort) {
     this.#worker = worker;
     this.#events = events;
-    this.#requests = new RequestClient(requests, (outcome) => {
-      if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
-    });
+    this.#requests = new RequestClient(
+      requests,
+      (outcome) => {
+        if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
+      },
+      () => this.#markUnusable(),
+    );
     this.#api = Comlink.wrap<SupervisorApi>(nodeEndpoint(worker));
     events.on('message', (event: SupervisorEvent) => this.#onEvent(event));
-    worker.on('error', () => {
-      // A crashed supervisor thread takes its child with it (parent-death signal); requests fail.
+    events.on('messageerror', () => this.#markUnusable());
+    worker.on('messageerror', () => this.#markUnusable());
+    worker.on('error', (error: Error) => {
+      // An uncaught error in the thread, or its entry failing to load: the thread ends next, and
+      // its child with it (parent-death signal). Kept as the cause of what fails because of it.
+      this.#threadError = error;
     });
     // Calls in flight when the thread ends (it crashed, or never loaded) would never settle.
     worker.once('exit', () => {
       this.#threadEnded = true;
       for (const end of this.#pendingCalls) end();
       this.#pendingCalls.clear();
-      this.#requests.threadEnded();
+      this.#requests.threadEnded(this.#threadError);
+      this.#failure ??= errorFromWire(threadEndedError('restart', this.#threadError));
+      this.#wake();
+      this.#notifyEnded();
     });
+  }
+
+  /** Whether this worker can take no more work: shut down, its thread ended, or unreadable. */
+  get unusable(): boolean {
+    return this.#closed || this.#threadEnded || this.#unreadable;
+  }
+
+  /** Run `listener` once the worker becomes unusable without being shut down by its owner. */
+  onUnusable(listener: () => void): void {
+    this.#endListeners.add(listener);
+  }
+
+  #markUnusable(): void {
+    if (this.#unreadable) return;
+    this.#unreadable = true;
+    this.#notifyEnded();
+  }
+
+  #notifyEnded(): void {
+    if (this.#closed) return;
+    for (const listener of this.#endListeners) listener();
+    this.#endListeners.clear();
   }
 
   /** `call`, or the typed failure `gone` once the supervisor thread has ended. */
@@ -98,7 +136,7 @@ export class SupervisorHandle {
     if (onEvent) handle.onEvent(onEvent);
     const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => ({
       ok: false,
-      error: threadEndedError('start'),
+      error: threadEndedError('start', handle.#threadError),
     }));
     if (!result.ok) {
       await handle.#terminateThread();
@@ -162,15 +200,18 @@ export class SupervisorHandle {
   async cycle(reason: string): Promise<GenerationInfo> {
     const result = await this.#unlessGone<StartResult>(this.#api.cycle(reason), () => ({
       ok: false,
-      error: threadEndedError('cycle'),
+      error: threadEndedError('cycle', this.#threadError),
     }));
     if (!result.ok) throw errorFromWire(result.error);
     this.#setInfo(result.info);
     return result.info;
   }
 
-  sample(withPss = false): Promise<MemorySample> {
-    return this.#api.sample(withPss);
+  /** Memory of the child tree; rejects once the supervisor thread has ended. */
+  async sample(withPss = false): Promise<MemorySample> {
+    const sample = await this.#unlessGone<MemorySample | null>(this.#api.sample(withPss), () => null);
+    if (!sample) throw errorFromWire(threadEndedError('sample', this.#threadError));
+    return sample;
   }
 
   /** Stop the child (graceful or kill) and end the thread. */
