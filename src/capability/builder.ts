@@ -27,13 +27,13 @@ import {
 } from './capability-manifest.js';
 import { buildChildEnv } from './child-env.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
+import type { ExportKind } from './manifest.js';
 import {
   type CapabilityBuilderOptions,
   capabilityBuilderOptionsSchema,
   parseWithSchema,
   type ResolvedBuilderOptions,
 } from './options.js';
-import type { ExportKind } from './manifest.js';
 import { childChecks, findLakefile, projectChecks } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
 import { restartPolicyClass } from './restart-policy.js';

@@ -92,8 +92,9 @@ export function newestSourceMs(projectRoot: string, libName: string): number | n
 export function userManifestChecks(o: ResolvedBuilderOptions): BootstrapCheck[] {
   const file = userManifestPath(o);
   if (file === undefined) return [];
-  return checkManifest(file, { newestSourceMs: o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null })
-    .checks;
+  return checkManifest(file, {
+    newestSourceMs: o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null,
+  }).checks;
 }
 
 function fail(check: BootstrapCheck): never {
@@ -227,7 +228,10 @@ export function prepareManifest(
   const file = path.join(dir, manifestFileName(o.libName, exports));
   mkdirSync(dir, { recursive: true });
   writeManifestIfChanged(file, text, statSync(primaryDylib).mtimeMs);
-  const { checks, manifest } = checkManifest(file, { headerSha256: toolchain.headerSha256, newestSourceMs: newest });
+  const { checks, manifest } = checkManifest(file, {
+    headerSha256: toolchain.headerSha256,
+    newestSourceMs: newest,
+  });
   if (checks.length > 0) fail(checks[0] as BootstrapCheck);
   return manifest;
 }

@@ -54,12 +54,14 @@ function parseExports(value: unknown, file: string): Record<string, ExportKind |
   if (!Array.isArray(value)) throw malformed(file, 'manifest field `exports` must be an array');
   const out: Record<string, ExportKind | null> = {};
   for (const entry of value) {
-    if (entry === null || typeof entry !== 'object') throw malformed(file, 'an export entry is not an object');
+    if (entry === null || typeof entry !== 'object')
+      throw malformed(file, 'an export entry is not an object');
     const e = entry as Record<string, unknown>;
     const symbol = field(e, 'symbol', file);
     if (Object.hasOwn(out, symbol)) throw malformed(file, `export \`${symbol}\` is listed twice`);
     const kind = e.kind;
-    if (kind !== 'function' && kind !== 'global') throw malformed(file, `export \`${symbol}\` has no valid kind`);
+    if (kind !== 'function' && kind !== 'global')
+      throw malformed(file, `export \`${symbol}\` has no valid kind`);
     if (!Array.isArray(e.args) || e.return === null || typeof e.return !== 'object') {
       throw malformed(file, `export \`${symbol}\` needs \`args\` and \`return\``);
     }
@@ -101,7 +103,9 @@ function parseManifest(file: string): ManifestFacts {
   if (m.schema_version !== CAPABILITY_MANIFEST_SCHEMA_VERSION) {
     throw new Finding(
       bootstrapCheck(
-        typeof m.schema_version === 'number' ? LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA : LoaderCode.MALFORMED_MANIFEST,
+        typeof m.schema_version === 'number'
+          ? LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA
+          : LoaderCode.MALFORMED_MANIFEST,
         'error',
         file,
         `capability manifest schema ${String(m.schema_version)} is not the supported schema ${CAPABILITY_MANIFEST_SCHEMA_VERSION}`,

@@ -15,6 +15,22 @@ export const metadataCheckSchema = z
   .object({ export: z.string().min(1), request: z.unknown(), expected: z.unknown().optional() })
   .strict();
 
+/** The part of a typed command the builder reads: its kind and export name. */
+export interface CommandRef {
+  readonly kind: 'stream' | 'json';
+  readonly export: string;
+}
+
+const commandRefSchema = z.custom<CommandRef>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ((v as CommandRef).kind === 'stream' || (v as CommandRef).kind === 'json') &&
+    typeof (v as CommandRef).export === 'string' &&
+    (v as CommandRef).export.length > 0,
+  { message: 'expected a command made by defineStreamingCommand or defineJsonCommand' },
+);
+
 /** Schema of the builder options. Defaults are documented on {@link CapabilityBuilderOptions}. */
 export const capabilityBuilderOptionsSchema = z
   .object({
@@ -34,9 +50,7 @@ export const capabilityBuilderOptionsSchema = z
     /** Exports leases may call, by name: `stream` (data streams) or `json` (JSON, metadata, doctor). */
     exports: z.record(z.string().min(1), z.enum(['stream', 'json'])).default({}),
     /** Typed command definitions whose exports leases may call (`defineStreamingCommand`, `defineJsonCommand`). */
-    commands: z
-      .array(z.object({ kind: z.enum(['stream', 'json']), export: z.string().min(1) }).loose())
-      .default([]),
+    commands: z.array(commandRefSchema).default([]),
     worker: z
       .object({
         command: z.string().min(1),

@@ -82,7 +82,10 @@ export async function discoverToolchain(input: ToolchainInput): Promise<Toolchai
     problems,
     versionString: header?.version ?? versionFromBanner(leanVersion),
     headerSha256: header?.sha256 ?? null,
-    leanBinary: sysroot !== null && (await isFile(path.join(sysroot, 'bin', 'lean'))) ? path.join(sysroot, 'bin', 'lean') : null,
+    leanBinary:
+      sysroot !== null && (await isFile(path.join(sysroot, 'bin', 'lean')))
+        ? path.join(sysroot, 'bin', 'lean')
+        : null,
   };
 }
 

@@ -18,6 +18,7 @@ import type { ExportContext, WorkerExport } from './exports.js';
 import { doctorResponse, errorResponse, metadataResponse, runStream, runString } from './run-export.js';
 import { type ChildSession, type OpenSessionHook, SessionPool, sessionPoolCapacity } from './sessions.js';
 import { FrameReader, FrameWriter, stderrLine } from './stdio.js';
+import { loadManifest, type ManifestBindings, parentIsInit, strictBindingError } from './strict.js';
 
 /** How to build a child. */
 export interface WorkerChildOptions {
@@ -33,6 +34,12 @@ export interface WorkerChildOptions {
   readonly sessionPoolCapacity?: number;
   /** Every export needs an open session, as in the Rust child (default false). Exports may override. */
   readonly requireSession?: boolean;
+  /**
+   * Enforce the real child's contract (default false): exit 0 before the handshake when the parent
+   * is PID 1; load the capability manifest at session open; serve a worker request only in a
+   * session whose manifest declares the export with that request's binding. See `strict.ts`.
+   */
+  readonly strict?: boolean;
   /** Prefix of the stderr line written on a fatal error (default `lean-worker-child`). */
   readonly name?: string;
   /** Protocol version to announce (default 10); only for testing a parent's version check. */
@@ -83,8 +90,18 @@ export function createWorkerChild(options: WorkerChildOptions): WorkerChild {
   };
 }
 
+/** Per-child state the request handlers share. */
+interface Served {
+  readonly options: WorkerChildOptions;
+  readonly pool: SessionPool;
+  readonly writer: FrameWriter;
+  /** Loaded manifests by path (strict mode). */
+  readonly manifests: Map<string, ManifestBindings>;
+}
+
 async function serveChild(options: WorkerChildOptions): Promise<number> {
   const name = options.name ?? 'lean-worker-child';
+  if (options.strict && parentIsInit()) return 0;
   const writer = new FrameWriter(options.outputFd ?? 1);
   const reader = new FrameReader(options.input ?? process.stdin);
   const pool = new SessionPool(
@@ -104,9 +121,10 @@ async function serveChild(options: WorkerChildOptions): Promise<number> {
     writer.maxFrameBytes = limit.data.max_frame_bytes;
     reader.maxFrameBytes = limit.data.max_frame_bytes;
 
+    const served: Served = { options, pool, writer, manifests: new Map() };
     while (true) {
       const message = await nextMessage(reader, 'a request');
-      const response = await answer(message, options, pool, writer);
+      const response = await answer(message, served);
       await writeResponse(writer, response);
       if (response.status === 'terminating') return 0;
     }
@@ -124,12 +142,7 @@ async function nextMessage(reader: FrameReader, expecting: string): Promise<{ ty
   return parseFrameBody(text);
 }
 
-async function answer(
-  message: { type: string; body: unknown },
-  options: WorkerChildOptions,
-  pool: SessionPool,
-  writer: FrameWriter,
-): Promise<Response> {
+async function answer(message: { type: string; body: unknown }, served: Served): Promise<Response> {
   if (message.type !== 'request') {
     return {
       status: 'error',
@@ -147,15 +160,11 @@ async function answer(
   }
   const parsed = requestSchema.safeParse(message.body);
   if (!parsed.success) throw new Fatal(`malformed ${op} request`);
-  return dispatch(parsed.data, options, pool, writer);
+  return dispatch(parsed.data, served);
 }
 
-async function dispatch(
-  request: Request,
-  options: WorkerChildOptions,
-  pool: SessionPool,
-  writer: FrameWriter,
-): Promise<Response> {
+async function dispatch(request: Request, served: Served): Promise<Response> {
+  const { options, pool } = served;
   switch (request.op) {
     case 'health':
       return { status: 'health_ok' };
@@ -163,6 +172,12 @@ async function dispatch(
       return { status: 'terminating' };
     case 'open_host_session':
       try {
+        const manifestPath = request.mode.kind === 'capability' ? request.mode.manifest_path : null;
+        if (options.strict && manifestPath !== null) {
+          const loaded = loadManifest(manifestPath);
+          if (!loaded.ok) return loaded.response;
+          served.manifests.set(manifestPath, loaded.bindings);
+        }
         const outcome = await pool.openOrReuse({
           projectRoot: request.project_root,
           mode: request.mode,
@@ -177,7 +192,7 @@ async function dispatch(
         return errorResponse(error);
       }
     default:
-      return runExport(request, options, pool, writer);
+      return runExport(request, served);
   }
 }
 
@@ -195,12 +210,18 @@ const SESSION_MISSING: Response = {
   message: 'open a session before sending host-session requests',
 };
 
-async function runExport(
-  request: Extract<Request, { export: string }>,
-  options: WorkerChildOptions,
-  pool: SessionPool,
-  writer: FrameWriter,
-): Promise<Response> {
+function manifestOf(served: Served): ManifestBindings | undefined {
+  const mode = served.pool.current?.key.mode;
+  if (mode?.kind !== 'capability' || mode.manifest_path === null) return undefined;
+  return served.manifests.get(mode.manifest_path);
+}
+
+async function runExport(request: Extract<Request, { export: string }>, served: Served): Promise<Response> {
+  const { options, pool, writer } = served;
+  if (options.strict) {
+    const refused = strictBindingError(request, pool.current, manifestOf(served));
+    if (refused) return refused;
+  }
   const exportName = request.export;
   const exp = Object.hasOwn(options.exports, exportName) ? options.exports[exportName] : undefined;
   const requireSession = options.requireSession ?? false;

@@ -8,6 +8,7 @@ import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
 import { CHILD_ENV_ALLOWLIST } from '../../src/capability/child-env.js';
 import { HandshakeError, MetadataMismatchError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { standInCapability } from '../helpers/capability.js';
 import { caughtError } from '../helpers/errors.js';
 
 const bin = path.resolve(import.meta.dirname, '../../fixtures/bin');
@@ -38,14 +39,31 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
     ).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }));
   });
 
-  it('forms an order-insensitive key that separates what must not share a worker', () => {
+  it('forms a key that keeps import order and separates what must not share a worker', () => {
     const key = (o: object) =>
       new LeanWorkerCapabilityBuilder(
         { ...base, worker: { command: child }, ...o },
         { env: baseEnv },
       ).sessionKey();
-    expect(key({ imports: ['B', 'A'] })).toBe(key({ imports: ['A', 'B', 'A'] }));
+    // The child keys its sessions by the ordered import list.
+    expect(key({ imports: ['B', 'A'] })).not.toBe(key({ imports: ['A', 'B'] }));
+    expect(key({ imports: ['A', 'B'] })).toBe(key({ imports: ['A', 'B'] }));
     expect(key({ imports: ['A'] })).not.toBe(key({ imports: ['B'] }));
+    // Every knob that changes how the child behaves or loads the capability.
+    for (const knob of [
+      { leanSysroot: '/opt/lean-a' },
+      { numThreads: 2 },
+      { leanMaxMemoryKib: 1024 },
+      { moduleCache: { maxEntries: 3 } },
+      { hardMemoryLimitKib: 4096 },
+      { maxFrameBytes: 2 << 20 },
+      { module: 'Core.Main' },
+      { exports: { x: 'stream' } },
+    ]) {
+      expect(key(knob), JSON.stringify(knob)).not.toBe(key({}));
+    }
+    expect(key({ exports: { x: 'stream' } })).not.toBe(key({ exports: { x: 'json' } }));
+    expect(key({ exports: { a: 'json', b: 'json' } })).toBe(key({ exports: { b: 'json', a: 'json' } }));
     expect(key({ importProfile: 'server' })).not.toBe(key({}));
     expect(key({ restartPolicy: { maxImports: 2 } })).not.toBe(key({}));
     expect(key({ restartPolicy: {} })).toBe(key({}));
@@ -161,7 +179,7 @@ describe('child location and environment', () => {
     expect(resolved.metadata).toBeNull();
   });
 
-  it('opens no session without imports or a metadata check', async () => {
+  it('opens no session without imports, exports or a metadata check', async () => {
     const builder = new LeanWorkerCapabilityBuilder(
       { ...base, worker: { command: child }, skipBuild: true, leanSysroot: '/s' },
       { env: baseEnv },
@@ -169,10 +187,25 @@ describe('child location and environment', () => {
     const resolved = await builder.resolve();
     expect(resolved.session).toBeNull();
     expect(resolved.build).toBeNull();
+    expect(resolved.manifestPath).toBeNull();
     expect(resolved.launch.env.LEAN_SYSROOT).toBe('/s');
-    const withCheck = await builder.validateMetadata('meta', {}).resolve();
+    // A metadata export needs a manifest, and a manifest needs a toolchain with lean.h.
+    const err = await caughtError(() => builder.validateMetadata('meta', {}).resolve());
+    expect([err.code, err.facts.bootstrapCode]).toEqual([
+      ErrorCode.BOOTSTRAP,
+      BootstrapCode.CAPABILITY_PREFLIGHT,
+    ]);
+    const withCheck = await builder
+      .with({ ...standInCapability(), exports: {} })
+      .validateMetadata('meta', {})
+      .resolve();
     expect(withCheck.session?.imports).toEqual([]);
+    expect(withCheck.session?.mode).toMatchObject({
+      kind: 'capability',
+      manifest_path: withCheck.manifestPath,
+    });
     expect(withCheck.metadata).toEqual({ export: 'meta', request: {} });
+    expect(withCheck.exports?.kinds).toEqual({ meta: 'json' });
   });
 
   it('types a failed build with the output tail', async () => {
@@ -221,7 +254,7 @@ describe('check()', () => {
 
   it('maps probe failures onto bootstrap codes and compares metadata', async () => {
     const builder = new LeanWorkerCapabilityBuilder(
-      { ...base, worker: { command: child }, skipBuild: true, leanSysroot: '/s' },
+      { ...base, ...standInCapability(), exports: {}, worker: { command: child } },
       { env: baseEnv },
     );
     expect((await builder.check(async () => undefined)).ok).toBe(true);

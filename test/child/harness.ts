@@ -180,8 +180,12 @@ export function startFixture(
   name: string,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  options: { readonly strict?: boolean } = {},
 ): ChildHarness {
-  return new ChildHarness(process.execPath, [fixture(name), ...args], env);
+  // `test-child` enforces the real child's contract unless told `--lenient`; these raw-frame tests
+  // speak the protocol without a capability manifest unless they ask for the strict child.
+  const lenient = name === 'test-child' && !options.strict ? ['--lenient'] : [];
+  return new ChildHarness(process.execPath, [fixture(name), ...lenient, ...args], env);
 }
 
 /** A handshaken test child. */

@@ -55,6 +55,12 @@ export const BASE_LAUNCH: Omit<WorkerLaunchSpec, 'command' | 'args'> = {
 };
 
 export interface Overrides {
+  /**
+   * Run `test-child` under the real child's contract (manifest-bound exports, PID 1 rule). Off by
+   * default here: supervisor tests speak the raw protocol without a capability manifest, so they
+   * pass `--lenient`; pool tests go through the builder and its manifest with strict children.
+   */
+  readonly strict?: boolean;
   readonly launch?: Partial<WorkerLaunchSpec>;
   readonly restart?: Partial<SupervisorConfig['restart']>;
   readonly relay?: Partial<SupervisorConfig['relay']>;
@@ -70,7 +76,14 @@ export function configFor(
 ): SupervisorConfig {
   const [command, args] =
     typeof child === 'string'
-      ? [process.execPath, [child.includes('/') ? child : fixtureChild(child), ...argv]]
+      ? [
+          process.execPath,
+          [
+            child.includes('/') ? child : fixtureChild(child),
+            ...(child === 'test-child' && !overrides.strict ? ['--lenient'] : []),
+            ...argv,
+          ],
+        ]
       : [child.command, [...(child.args ?? []), ...argv]];
   return {
     launch: { ...BASE_LAUNCH, command, args, ...overrides.launch },

@@ -14,17 +14,19 @@ import { channelName, type PoolEventName } from '../../src/pool/events.js';
 import type { LeanWorkerPoolOptions } from '../../src/pool/options.js';
 import { LeanWorkerPool } from '../../src/pool/pool.js';
 import { fixturePath } from '../../src/worker/paths.js';
+import { standInCapability } from '../helpers/capability.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A builder for the fixture child whose session key is decided by `imports`. */
+/**
+ * A builder for the strict fixture child whose session key is decided by `imports`. It declares
+ * every export of the fixture, so the builder writes a capability manifest and every worker opens
+ * its session with it, as with the real child.
+ */
 export function source(imports: string[], argv: string[] = []): LeanWorkerCapabilityBuilder {
   return new LeanWorkerCapabilityBuilder({
-    projectRoot: ROOT,
-    package: 'Fixture',
-    libName: 'Fixture',
+    ...standInCapability(),
     imports,
-    skipBuild: true,
     worker: { command: process.execPath, args: [fixturePath('children/test-child'), ...argv] },
   });
 }

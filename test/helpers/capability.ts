@@ -1,0 +1,89 @@
+/**
+ * A stand-in capability for pool tests: the repository root as the Lake project of package and
+ * library `Fixture`, with a stand-in shared library where `lake build Fixture:shared` would leave
+ * it and the stand-in toolchain (`fixtures/toolchain`, whose `lean.h` feeds the fingerprint). The
+ * builder writes the real manifest from these, and strict fixture children load it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dylibCandidates } from '../../src/capability/manifest.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const STAND_IN_SYSROOT = path.join(ROOT, 'fixtures/toolchain');
+export const FAKE_BIN = path.join(ROOT, 'fixtures/bin');
+
+/** Exports of `fixtures/children/test-child.ts` with the binding each one needs. */
+export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = Object.freeze({
+  ...Object.fromEntries(
+    [
+      'rows',
+      'multi_stream',
+      'chunked',
+      'generator',
+      'crash_after',
+      'abort_after',
+      'hang',
+      'hang_after_rows',
+      'hang_progress',
+      'slow',
+      'forever',
+      'big_row',
+      'stderr_flood',
+      'throws',
+      'throws_code',
+      'malformed',
+      'status',
+      'ignore_stop',
+      'needs_session_stream',
+    ].map((name) => [name, 'stream' as const]),
+  ),
+  ...Object.fromEntries(
+    [
+      'echo',
+      'echo_raw',
+      'json_throws',
+      'big_json',
+      'session_info',
+      'metadata',
+      'metadata_malformed',
+      'metadata_not_json',
+      'doctor',
+      'doctor_malformed',
+    ].map((name) => [name, 'json' as const]),
+  ),
+});
+
+/** Write the stand-in `Fixture` library under `<root>/.lake/build/lib` (idempotent). */
+export function ensureStandInLibrary(root = ROOT, pkg = 'Fixture', lib = 'Fixture'): string {
+  const file = dylibCandidates(root, pkg, lib)[0] as string;
+  mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    writeFileSync(file, `stand-in shared library for ${lib}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return file;
+}
+
+/** Builder options for the stand-in capability (spread into a builder's options). */
+export function standInCapability(): {
+  projectRoot: string;
+  package: string;
+  libName: string;
+  skipBuild: true;
+  leanSysroot: string;
+  leanCommand: string;
+  exports: Record<string, 'stream' | 'json'>;
+} {
+  ensureStandInLibrary();
+  return {
+    projectRoot: ROOT,
+    package: 'Fixture',
+    libName: 'Fixture',
+    skipBuild: true,
+    leanSysroot: STAND_IN_SYSROOT,
+    leanCommand: path.join(FAKE_BIN, 'lean'),
+    exports: { ...TEST_CHILD_EXPORTS },
+  };
+}
