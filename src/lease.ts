@@ -36,6 +36,8 @@ export type ReplRowPayload = ReplMessageRow | ReplSorryRow;
 export interface LeaseHost<Entry> {
   /** Pool policy before a command: returns an error if the worker was cycled (lease invalid). */
   beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
+  /** An error when `request` must not be sent (an export the manifest does not declare). */
+  checkRequest?(entry: Entry, request: LeaseRequest): LeanWorkerError | null;
   run(
     entry: Entry,
     request: LeaseRequest,
@@ -261,6 +263,8 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   ) {
     checkCommandOptions(options);
     this.#check();
+    const refused = this.#host.checkRequest?.(this.#entry, request);
+    if (refused) throw refused;
     if (options.signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'aborted before the request was sent', {
         facts: { reason: 'before_send', workEnteredChild: false },

@@ -8,6 +8,7 @@ import type { Request } from '../protocol/messages.js';
 import type { ValidationSchemas } from '../protocol/port-messages.js';
 import type { ReplJob } from '../repl/work.js';
 import type { AdmissionCounters } from './counters.js';
+import { undeclaredExport } from './declared-export.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import type { ResolvedPoolOptions } from './options.js';
@@ -40,6 +41,10 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
     return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
       facts: { reason, ...(reason === 'memory_ceiling' ? entry.memoryFacts(measure) : {}) },
     });
+  }
+
+  checkRequest(entry: PoolEntry, request: Request | ReplJob): LeanWorkerError | null {
+    return undeclaredExport(entry.resolved.exports, request);
   }
 
   run(
