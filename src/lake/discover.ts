@@ -4,7 +4,6 @@
  * error-severity finding throws {@link LakeDiscoveryError}; warnings come back with the result.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   enumerateModules,
@@ -14,9 +13,8 @@ import {
 } from './enumerate.js';
 import { LakeDiscoveryError } from './errors.js';
 import type { LeanHeader } from './header.js';
-import { parseLakefileLean } from './lakefile-lean.js';
-import { parseLakefileToml } from './lakefile-toml.js';
-import type { LakeDiagnostic, LakefileConfig, LeanLibDecl } from './lakefile-types.js';
+import { expandHome, fallbackRoots, findLakeRoot, readLakefile } from './lake-root.js';
+import type { LakeDiagnostic, LeanLibDecl } from './lakefile-types.js';
 import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';
 import { resolveInsideRoot } from './paths.js';
 import {
@@ -26,6 +24,7 @@ import {
   readOptional,
   sha256Hex,
 } from './project-files.js';
+import { DEFAULT_MAX_PROJECT_FILE_BYTES } from './read-file.js';
 import { scanSources } from './scan.js';
 
 /** Discovery options. */
@@ -44,6 +43,11 @@ export interface LakeDiscoveryOptions {
   readonly parallel?: 'auto' | 'always' | 'never';
   /** File count at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD (files) */
   readonly parallelThreshold?: number;
+  /**
+   * Cap on `lakefile.*`, `lake-manifest.json` and `lean-toolchain`; a larger one is a
+   * `file-too-large` error. @default DEFAULT_MAX_PROJECT_FILE_BYTES (4 MiB)
+   */
+  readonly maxProjectFileBytes?: number;
 }
 
 /** Stable facts about the discovered source set (cache-key material, not a cache decision). */
@@ -92,22 +96,6 @@ export interface LakeProject {
   };
 }
 
-const expandHome = (p: string): string =>
-  p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
-
-const isFile = async (p: string): Promise<boolean> => (await fs.stat(p).catch(() => null))?.isFile() ?? false;
-
-async function findLakeRoot(dir: string): Promise<{ root: string; lakefile: string; both: boolean } | null> {
-  for (const candidate of [dir, path.join(dir, 'lean')]) {
-    const lean = path.join(candidate, 'lakefile.lean');
-    const toml = path.join(candidate, 'lakefile.toml');
-    const [hasLean, hasToml] = await Promise.all([isFile(lean), isFile(toml)]);
-    if (hasLean || hasToml)
-      return { root: candidate, lakefile: hasLean ? lean : toml, both: hasLean && hasToml };
-  }
-  return null;
-}
-
 function nameDiagnostic(name: string, what: string): LakeDiagnostic | null {
   const problem = moduleNameProblem(name);
   if (problem === null) return null;
@@ -121,23 +109,6 @@ function nameDiagnostic(name: string, what: string): LakeDiagnostic | null {
 
 function fail(diagnostics: readonly LakeDiagnostic[]): never {
   throw new LakeDiscoveryError(diagnostics);
-}
-
-async function readLakefile(file: string): Promise<LakefileConfig> {
-  const bytes = await readOptional(file);
-  if (bytes === null) {
-    fail([{ code: 'unreadable-file', severity: 'error', message: `could not read ${file}`, path: file }]);
-  }
-  const text = bytes.toString('utf8');
-  return file.endsWith('.toml') ? parseLakefileToml(text, file) : parseLakefileLean(text, file);
-}
-
-async function fallbackRoots(root: string): Promise<string[]> {
-  const entries = await fs.readdir(root, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.lean') && e.name !== 'lakefile.lean')
-    .map((e) => e.name.slice(0, -5))
-    .sort(compareNames);
 }
 
 /** Discover a Lake project's modules and fingerprint them. */
@@ -165,7 +136,8 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       path: found.lakefile,
     });
   }
-  const config = await readLakefile(found.lakefile);
+  const maxFileBytes = options.maxProjectFileBytes ?? DEFAULT_MAX_PROJECT_FILE_BYTES;
+  const { bytes: lakefileBytes, config } = await readLakefile(found.lakefile, maxFileBytes);
   const errors: LakeDiagnostic[] = config.diagnostics.filter((d) => d.severity === 'error');
   warnings.push(...config.diagnostics.filter((d) => d.severity === 'warning'));
 
@@ -246,10 +218,9 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   return finish();
 
   async function finish(): Promise<LakeProject> {
-    const [lakefileBytes, manifestBytes, toolchainBytes] = await Promise.all([
-      readOptional(found!.lakefile),
-      readOptional(path.join(projectRoot, 'lake-manifest.json')),
-      readOptional(path.join(projectRoot, 'lean-toolchain')),
+    const [manifestBytes, toolchainBytes] = await Promise.all([
+      readOptional(path.join(projectRoot, 'lake-manifest.json'), maxFileBytes),
+      readOptional(path.join(projectRoot, 'lean-toolchain'), maxFileBytes),
     ]);
     let manifest: LakeManifest | null = null;
     if (manifestBytes !== null) {
@@ -303,7 +274,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       headers,
       fingerprint: {
         toolchain: toolchainBytes === null ? null : parseToolchainFile(toolchainBytes),
-        lakefileSha256: sha256Hex(lakefileBytes ?? ''),
+        lakefileSha256: sha256Hex(lakefileBytes),
         manifestSha256: manifestBytes === null ? null : sha256Hex(manifestBytes),
         sourceCount: modules.length,
         sourceMaxMtimeNs: maxMtime.toString(),

@@ -7,7 +7,8 @@
  *   with the default globs (`one` of each root) a root's whole tree belongs to the library.
  * A module's source root is the first root (declaration order) that prefixes it, else the name of
  * the first glob that selected it. Order is by module name; a module reached by two libraries
- * belongs to the first declared one. Symlinks are followed only when they stay inside the root.
+ * belongs to the first declared one. Symlinks are followed only when they stay inside the root:
+ * every directory entered and every root file is judged by its real path before it is read.
  */
 import type { Dirent } from 'node:fs';
 import { promises as fs } from 'node:fs';
@@ -74,27 +75,29 @@ class Walker {
     return stat?.isFile() ?? false;
   }
 
-  /** Stat through symlinks, refusing targets outside the root. */
+  /** Stat through every link on the path, refusing a real path outside the root. */
   async safeStat(target: string): Promise<import('node:fs').Stats | null> {
     try {
-      const lst = await fs.lstat(target);
-      if (!lst.isSymbolicLink()) return lst;
       const real = await fs.realpath(target);
-      if (!isInside(this.realRoot, real)) {
-        this.diagnostics.push({
-          code: 'path-escapes-root',
-          severity: 'error',
-          message: `symlink ${target} points outside the project root (${real})`,
-          path: target,
-        });
-        return null;
-      }
+      if (!this.inside(target, real)) return null;
       return await fs.stat(real);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable(target, err);
       return null;
     }
+  }
+
+  /** True when `real` (the real path of `target`) is inside the root; else a finding. */
+  inside(target: string, real: string): boolean {
+    if (isInside(this.realRoot, real)) return true;
+    this.diagnostics.push({
+      code: 'path-escapes-root',
+      severity: 'error',
+      message: `${target} resolves to ${real}, outside the project root ${this.realRoot}`,
+      path: target,
+    });
+    return false;
   }
 
   unreadable(target: string, err: unknown): void {
@@ -114,6 +117,9 @@ class Walker {
       real = await fs.realpath(dir);
       if (this.visitedDirs.has(real)) return;
       this.visitedDirs.add(real);
+      // Every directory entered is judged by its real path: a linked library or root directory
+      // that leads outside the root is a finding, never read.
+      if (!this.inside(dir, real)) return;
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -2,6 +2,10 @@
  * Tokenizer for the subset of the Lake Lean DSL that `lakefile-lean.ts` reads. Comments of every
  * kind (including doc comments) are trivia here; tokens carry line and column for command
  * splitting and diagnostics.
+ *
+ * Tokens are produced one at a time, so a reader keeps only the tokens it needs: memory stays
+ * small and linear in the input whatever the input is. A run of characters that are neither
+ * punctuation, names, strings nor trivia is one `other` token, not one token per character.
  */
 import { lexIdent, skipBlockComment, skipTrivia, startsIdent } from './lean-lexer.js';
 
@@ -17,48 +21,78 @@ export interface LakeToken {
   readonly column: number;
 }
 
-/** Tokenizer result; `error` set when the text cannot be tokenized (unterminated comment/string). */
-export interface LakeTokens {
-  readonly tokens: LakeToken[];
-  readonly error: { readonly line: number; readonly message: string } | null;
+/** Why the text could not be tokenized (unterminated comment, string or escape). */
+export interface LakeTokenError {
+  readonly line: number;
+  readonly message: string;
 }
 
 const PUNCT = [':=', '#[', '@[', '[', ']', '{', '}', '(', ')', ',', '/', ':'];
+/** Characters that end a run of `other` characters (they may start a token or trivia). */
+const BREAKS = new Set([...' \t\r\n\ufeff-/"`«#@[]{}(),:.']);
 
-/** Tokenize a `lakefile.lean`. */
-export function tokenizeLakefile(text: string): LakeTokens {
-  const tokens: LakeToken[] = [];
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const where = (offset: number): { line: number; column: number } => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - lineStarts[lo]! };
-  };
-  const fail = (offset: number, message: string): LakeTokens => ({
-    tokens,
-    error: { line: where(offset).line, message },
-  });
+/** A pull tokenizer over a `lakefile.lean` text. */
+export class LakeTokenizer {
+  readonly #text: string;
+  #pos = 0;
+  /** Line bookkeeping: the line of `#linePos`, and where that line starts. */
+  #line = 1;
+  #lineStart = 0;
+  #linePos = 0;
+  #error: LakeTokenError | null = null;
 
-  let i = 0;
-  while (i < text.length) {
-    const skipped = skipTrivia(text, i);
-    if (skipped.unterminatedAt !== undefined)
-      return fail(skipped.unterminatedAt, 'unterminated block comment');
-    i = skipped.pos;
-    if (i >= text.length) break;
-    if (text.startsWith('/-', i)) {
-      const end = skipBlockComment(text, i + 2);
-      if (end < 0) return fail(i, 'unterminated doc comment');
-      i = end;
-      continue;
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** Set once tokenizing stopped on malformed text. */
+  get error(): LakeTokenError | null {
+    return this.#error;
+  }
+
+  /** Line and column of `offset`; offsets must not decrease between calls. */
+  #where(offset: number): { line: number; column: number } {
+    const text = this.#text;
+    for (let i = text.indexOf('\n', this.#linePos); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+      this.#line++;
+      this.#lineStart = i + 1;
     }
-    const at = where(i);
+    this.#linePos = offset;
+    return { line: this.#line, column: offset - this.#lineStart };
+  }
+
+  #fail(offset: number, message: string): null {
+    this.#error = { line: this.#where(offset).line, message };
+    this.#pos = this.#text.length;
+    return null;
+  }
+
+  /** The next token, or null at the end of the text or on an error (see {@link error}). */
+  next(): LakeToken | null {
+    const text = this.#text;
+    for (;;) {
+      if (this.#error) return null;
+      const skipped = skipTrivia(text, this.#pos);
+      if (skipped.unterminatedAt !== undefined)
+        return this.#fail(skipped.unterminatedAt, 'unterminated block comment');
+      const i = skipped.pos;
+      if (i >= text.length) {
+        this.#pos = i;
+        return null;
+      }
+      if (text.startsWith('/-', i)) {
+        const end = skipBlockComment(text, i + 2);
+        if (end < 0) return this.#fail(i, 'unterminated doc comment');
+        this.#pos = end;
+        continue;
+      }
+      return this.#token(i);
+    }
+  }
+
+  #token(i: number): LakeToken | null {
+    const text = this.#text;
+    const at = this.#where(i);
     const c = text[i]!;
     if (c === '`' && startsIdent(text, i + 1)) {
       const id = lexIdent(text, i + 1);
@@ -68,34 +102,49 @@ export function tokenizeLakefile(text: string): LakeTokens {
         globSuffix = text[end] === '*' ? '.*' : '.+';
         end++;
       } else if (id.partial || id.unterminatedEscape) {
-        return fail(i, 'malformed name literal');
+        return this.#fail(i, 'malformed name literal');
       }
-      tokens.push({ kind: 'name', text: id.name, ...(globSuffix ? { globSuffix } : {}), ...at });
-      i = end;
-    } else if (startsIdent(text, i)) {
-      const id = lexIdent(text, i);
-      if (id.unterminatedEscape) return fail(i, 'unterminated «» escape');
-      tokens.push({ kind: 'ident', text: id.name, ...at });
-      i = id.end;
-    } else if (c === '"') {
-      let j = i + 1;
-      let value = '';
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === '\\') {
-          const e = text[++j];
-          value += e === 'n' ? '\n' : e === 't' ? '\t' : (e ?? '');
-        } else {
-          value += text[j];
-        }
-      }
-      if (j >= text.length) return fail(i, 'unterminated string literal');
-      tokens.push({ kind: 'string', text: value, ...at });
-      i = j + 1;
-    } else {
-      const punct = PUNCT.find((p) => text.startsWith(p, i));
-      tokens.push({ kind: punct ? 'punct' : 'other', text: punct ?? c, ...at });
-      i += punct ? punct.length : 1;
+      this.#pos = end;
+      return { kind: 'name', text: id.name, ...(globSuffix ? { globSuffix } : {}), ...at };
     }
+    if (startsIdent(text, i)) {
+      const id = lexIdent(text, i);
+      if (id.unterminatedEscape) return this.#fail(i, 'unterminated «» escape');
+      this.#pos = id.end;
+      return { kind: 'ident', text: id.name, ...at };
+    }
+    if (c === '"') return this.#string(i, at);
+    const punct = PUNCT.find((p) => text.startsWith(p, i));
+    if (punct !== undefined) {
+      this.#pos = i + punct.length;
+      return { kind: 'punct', text: punct, ...at };
+    }
+    let end = i + 1;
+    if (!BREAKS.has(c)) {
+      while (end < text.length && !BREAKS.has(text[end]!) && !startsIdent(text, end)) end++;
+    }
+    this.#pos = end;
+    return { kind: 'other', text: text.slice(i, end), ...at };
   }
-  return { tokens, error: null };
+
+  #string(i: number, at: { line: number; column: number }): LakeToken | null {
+    const text = this.#text;
+    const parts: string[] = [];
+    let from = i + 1;
+    for (let j = from; j < text.length; j++) {
+      const ch = text.charCodeAt(j);
+      if (ch === 0x22) {
+        parts.push(text.slice(from, j));
+        this.#pos = j + 1;
+        return { kind: 'string', text: parts.join(''), ...at };
+      }
+      if (ch === 0x5c) {
+        parts.push(text.slice(from, j));
+        const e = text[++j];
+        parts.push(e === 'n' ? '\n' : e === 't' ? '\t' : (e ?? ''));
+        from = j + 1;
+      }
+    }
+    return this.#fail(i, 'unterminated string literal');
+  }
 }

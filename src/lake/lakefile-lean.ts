@@ -15,7 +15,8 @@
  * define values the parser cannot see); a `package`/`lean_lib` srcDir, roots or globs value that
  * is not a literal of the forms above is an error, since any module set would be a guess.
  */
-import { type LakeToken, tokenizeLakefile } from './lakefile-lean-tokens.js';
+import { CLOSE, keeps, MAX_COMMAND_WARNINGS, OPEN, splitCommands } from './lakefile-lean-commands.js';
+import { type LakeToken, LakeTokenizer } from './lakefile-lean-tokens.js';
 import type {
   LakeDiagnostic,
   LakefileConfig,
@@ -46,8 +47,6 @@ const SKIPPED = new Set([
   'package_data',
   'target_data',
 ]);
-const OPEN = new Set(['#[', '@[', '[', '{', '(']);
-const CLOSE = new Set([']', '}', ')']);
 const GLOB_CTORS: Record<string, LakeGlobKind> = {
   one: 'one',
   submodules: 'submodules',
@@ -58,18 +57,6 @@ const GLOB_CTORS: Record<string, LakeGlobKind> = {
 };
 
 const stripEscapes = (name: string): string => name.replace(/[«»]/g, '');
-
-function splitCommands(tokens: readonly LakeToken[]): LakeToken[][] {
-  const commands: LakeToken[][] = [];
-  let depth = 0;
-  for (const tok of tokens) {
-    if (depth === 0 && (tok.column === 0 || commands.length === 0)) commands.push([]);
-    commands[commands.length - 1]!.push(tok);
-    if (tok.kind === 'punct' && OPEN.has(tok.text)) depth++;
-    else if (tok.kind === 'punct' && CLOSE.has(tok.text)) depth = Math.max(0, depth - 1);
-  }
-  return commands;
-}
 
 interface Field {
   readonly name: string;
@@ -150,21 +137,18 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     diagnostics.push({ code: 'lakefile-unsupported', severity, message, path: file, line, subject });
   };
 
-  const { tokens, error } = tokenizeLakefile(text);
-  if (error) {
-    diagnostics.push({
-      code: 'lakefile-syntax',
-      severity: 'error',
-      message: error.message,
-      path: file,
-      line: error.line,
-    });
-    return { format: 'lean', packageName, packageSrcDir, leanLibs, defaultTargets, diagnostics };
-  }
+  const tokenizer = new LakeTokenizer(text);
+  let unsupported = 0;
+  const warnUnsupported = (head: LakeToken): void => {
+    if (++unsupported <= MAX_COMMAND_WARNINGS) {
+      const shown = head.text.length > 80 ? `${head.text.slice(0, 80)}…` : head.text;
+      report('warning', shown, head.line, `unsupported top-level command \`${shown}\` in lakefile.lean`);
+    }
+  };
 
   let pendingAttrs: string[] = [];
-  for (const command of splitCommands(tokens)) {
-    let toks = command;
+  for (const command of splitCommands(tokenizer)) {
+    let toks = command.tokens;
     let attrs = pendingAttrs;
     pendingAttrs = [];
     if (toks[0]!.text === '@[') {
@@ -191,13 +175,12 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
       if (attrs.includes('default_target') && toks[1]) defaultTargets.push(stripEscapes(toks[1].text));
       continue;
     }
-    if (head.kind !== 'ident' || (head.text !== 'package' && head.text !== 'lean_lib')) {
-      report(
-        'warning',
-        head.text,
-        head.line,
-        `unsupported top-level command \`${head.text}\` in lakefile.lean`,
-      );
+    if (!keeps(head)) {
+      warnUnsupported(head);
+      continue;
+    }
+    if (command.truncated) {
+      report('error', head.text, head.line, `\`${head.text}\` is too long for the lakefile reader`);
       continue;
     }
     const nameTok = toks[1];
@@ -249,6 +232,33 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     const isDefaultTarget = attrs.includes('default_target');
     if (isDefaultTarget) defaultTargets.push(name);
     leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget });
+  }
+  const error = tokenizer.error;
+  if (error) {
+    // Nothing read from a lakefile that does not tokenize is trusted.
+    const syntax: LakeDiagnostic = {
+      code: 'lakefile-syntax',
+      severity: 'error',
+      message: error.message,
+      path: file,
+      line: error.line,
+    };
+    return {
+      format: 'lean',
+      packageName: null,
+      packageSrcDir: '.',
+      leanLibs: [],
+      defaultTargets: [],
+      diagnostics: [syntax],
+    };
+  }
+  if (unsupported > MAX_COMMAND_WARNINGS) {
+    report(
+      'warning',
+      'lakefile.lean',
+      0,
+      `${unsupported - MAX_COMMAND_WARNINGS} more unsupported top-level commands`,
+    );
   }
   return { format: 'lean', packageName, packageSrcDir, leanLibs, defaultTargets, diagnostics };
 }

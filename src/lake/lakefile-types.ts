@@ -32,6 +32,8 @@ export type LakeDiagnosticCode =
   | 'missing-module-root'
   | 'invalid-module-name'
   | 'unreadable-file'
+  | 'not-regular-file'
+  | 'file-too-large'
   | 'lakefile-syntax'
   | 'lakefile-unsupported'
   | 'path-escapes-root'

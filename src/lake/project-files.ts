@@ -1,8 +1,8 @@
 /** The small project files around a lakefile: `lake-manifest.json`, `lean-toolchain`, hashing. */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { LakeDiscoveryError } from './errors.js';
 import type { LakeDiagnostic } from './lakefile-types.js';
+import { describeRefusal, type FileRefusal, readRegularFile } from './read-file.js';
 
 /** One dependency of `lake-manifest.json`. */
 export interface LakeManifestPackage {
@@ -27,24 +27,28 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Read a file; null when it does not exist; a typed `unreadable-file` error when it cannot be read. */
-export async function readOptional(file: string): Promise<Buffer | null> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new LakeDiscoveryError(
-      [
-        {
-          code: 'unreadable-file',
-          severity: 'error',
-          message: `could not read ${file}: ${(err as Error).message}`,
-          path: file,
-        },
-      ],
-      { cause: err },
-    );
-  }
+/** The diagnostic of a project file that was not read. */
+export function refusalDiagnostic(file: string, refusal: FileRefusal): LakeDiagnostic {
+  const code =
+    refusal.reason === 'not-regular-file'
+      ? 'not-regular-file'
+      : refusal.reason === 'file-too-large'
+        ? 'file-too-large'
+        : 'unreadable-file';
+  return { code, severity: 'error', message: describeRefusal(file, refusal), path: file };
+}
+
+/**
+ * Read a project file: null when it does not exist; a typed error (`not-regular-file`,
+ * `file-too-large`, `unreadable-file`) when it is not a regular file of at most `maxBytes`.
+ */
+export async function readOptional(file: string, maxBytes: number): Promise<Buffer | null> {
+  const read = await readRegularFile(file, maxBytes);
+  if (read.ok) return read.bytes;
+  if (read.reason === 'missing') return null;
+  throw new LakeDiscoveryError([refusalDiagnostic(file, read)], {
+    cause: read.reason === 'unreadable' ? read.error : undefined,
+  });
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

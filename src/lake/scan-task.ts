@@ -4,8 +4,12 @@
  * (large trees), so both paths give identical results.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { type LeanHeader, parseLeanHeader } from './header.js';
+import { describeRefusal, readRegularFileSync } from './read-file.js';
+
+/** Largest source file read for its header or hash: far above any real Lean module. @default 256 MiB */
+export const MAX_SOURCE_FILE_BYTES = 256 * 1024 * 1024;
 
 /** What to compute for each file. */
 export interface ScanWhat {
@@ -44,7 +48,10 @@ function scanOne(file: string, what: ScanWhat): ScanEntry {
         error: null,
       };
     }
-    const bytes = readFileSync(file);
+    // Only a regular file is read (a FIFO or a device swapped in after discovery is refused).
+    const read = readRegularFileSync(file, MAX_SOURCE_FILE_BYTES);
+    if (!read.ok) throw new Error(describeRefusal(file, read));
+    const bytes = read.bytes;
     const sha256 = what.hash ? createHash('sha256').update(bytes).digest('hex') : null;
     const header = what.headers ? parseLeanHeader(bytes.toString('utf8')) : null;
     return { mtimeNs: stat.mtimeNs.toString(), size: bytes.length, sha256, header, error: null };

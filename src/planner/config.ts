@@ -21,6 +21,7 @@ export const importPlanConfigSchema = z
     contentHash: z.boolean().default(false),
     parallel: z.enum(['auto', 'always', 'never']).default('auto'),
     parallelThreshold: z.number().int().positive().optional(),
+    maxProjectFileBytes: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -39,6 +40,8 @@ export const importPlanConfigSchema = z
  * - `contentHash`: hash every source into the fingerprint. @default false
  * - `parallel`: header/hash scan on piscina threads by size, always, or never. @default 'auto'
  * - `parallelThreshold`: files at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD
+ * - `maxProjectFileBytes`: cap on the lakefile, `lake-manifest.json` and `lean-toolchain`.
+ *   @default DEFAULT_MAX_PROJECT_FILE_BYTES (4 MiB)
  */
 export type ImportPlanConfig = z.input<typeof importPlanConfigSchema>;
 /** Planner configuration after defaults. */

@@ -52,6 +52,7 @@ export class LeanWorkerImportPlanner {
       contentHash: c.contentHash,
       parallel: c.parallel,
       ...(c.parallelThreshold === undefined ? {} : { parallelThreshold: c.parallelThreshold }),
+      ...(c.maxProjectFileBytes === undefined ? {} : { maxProjectFileBytes: c.maxProjectFileBytes }),
     });
     if (!project.declaredLeanLibs.includes(c.libName))
       throw unresolvedCapabilityTarget(project.projectRoot, c.libName);

@@ -135,10 +135,10 @@ describe('discoverLakeProject', () => {
     expect(p.modules.map((m) => m.module)).toEqual(['Demo', 'Demo.Shared.Util']);
   });
 
-  it('reports an unreadable project file', async () => {
+  it('reports a project file that is a directory as not a regular file', async () => {
     const root = await tempProject({ 'lakefile.toml': '[[lean_lib]]\nname = "Demo"\n', 'Demo.lean': '' });
     await mkdir(path.join(root, 'lean-toolchain'));
-    expect(await discoveryCode(root)).toBe('unreadable-file');
+    expect(await discoveryCode(root)).toBe('not-regular-file');
   });
 
   it('falls back to top-level files when no lean_lib is declared, declaring nothing', async () => {
