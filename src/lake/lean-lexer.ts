@@ -2,6 +2,7 @@
  * The slice of Lean 4's lexer a module header needs: whitespace, line comments, nested block
  * comments, and identifiers (with `«»` escapes). Positions are UTF-16 code unit offsets.
  */
+import { LEAN_KEYWORDS } from './lean-keywords.js';
 
 /** Lean's `isLetterLike`: Greek (minus λ, Π, Σ), Coptic, polytonic Greek, letterlike symbols, math alphanumerics. */
 export function isLetterLike(c: number): boolean {
@@ -95,7 +96,10 @@ export function skipBlockComment(text: string, start: number): number {
 
 /** A lexed identifier. */
 export interface IdentToken {
-  /** Canonical dotted name: escapes kept only where a component needs them. */
+  /**
+   * Canonical dotted name: escapes kept only where a component needs them (not an identifier, or
+   * a keyword such as `«end»`); components written without escapes are kept as written.
+   */
   readonly name: string;
   readonly start: number;
   readonly end: number;
@@ -144,7 +148,8 @@ export function lexIdent(text: string, start: number): IdentToken {
       if (close < 0)
         return { name: parts.join('.'), start, end: n, partial: false, unterminatedEscape: true };
       const inner = text.slice(i + 1, close);
-      parts.push(isPlainComponent(inner) ? inner : `«${inner}»`);
+      // An escape stays when the component needs it: not an identifier, or spelled as a keyword.
+      parts.push(isPlainComponent(inner) && !LEAN_KEYWORDS.has(inner) ? inner : `«${inner}»`);
       i = close + 1;
     } else {
       const begin = i;

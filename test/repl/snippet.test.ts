@@ -21,6 +21,15 @@ describe('splitSnippet', () => {
     expect(shiftPosition({ line: 2, column: 3 }, s)).toEqual({ line: 2, column: 3 });
   });
 
+  it('keeps the escapes of module names spelled as keywords in the key and the header command', () => {
+    const s = splitSnippet('import «import»\nimport «end».X\nimport «Foo».«open»\n\n#eval 1\n');
+    expect(s.header.imports.map((i) => i.module)).toEqual(['Foo.«open»', '«end».X', '«import»']);
+    expect(s.headerCommand).toBe('import Foo.«open»\nimport «end».X\nimport «import»');
+    expect(s.sessionKey).toBe(s.headerCommand);
+    // The rendered header reads back to the same imports.
+    expect(sessionKeyOf(`${s.headerCommand}\n`)).toBe(s.sessionKey);
+  });
+
   it('keeps "no position" (line 0) as it is', () => {
     const s = splitSnippet('import Lean\n\nexample : True := trivial');
     expect(shiftPosition({ line: 0, column: 0 }, s)).toEqual({ line: 0, column: 0 });
