@@ -2,11 +2,14 @@
  * Starting and stopping one child process. No shell, ever. The child leads its own process group
  * (so a kill reaches grandchildren such as `lake` -> `lean`) and, on Linux, is started through
  * `setpriv --pdeathsig SIGKILL`, so it dies with the thread that spawned it, however that ends.
+ * When this process is PID 1 the child runs under a launcher that gives it a PID namespace of its
+ * own (`pid-namespace.ts`); its exit and its kills then go through that launcher.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
+import { killNamespace, launcherExit } from './pid-namespace.js';
 import { StderrRing } from './stderr-ring.js';
 
 /** How long stdio may stay open after the child exited before descendants are killed. */
@@ -40,6 +43,8 @@ export interface SpawnOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd?: string | undefined;
   readonly stderrTailBytes: number;
+  /** Argv to run the command under (the PID-namespace launcher), or none. */
+  readonly launcher?: readonly string[];
 }
 
 /** A live child with its exit tracked. `exited` settles once the process is gone and stdio closed. */
@@ -48,10 +53,13 @@ export class ChildHandle {
   readonly pid: number;
   readonly stderr: StderrRing;
   readonly exited: Promise<ChildExitInfo>;
+  /** `pid` is the PID-namespace launcher, the child its only child. */
+  readonly namespaced: boolean;
   #exit: ChildExitInfo | null = null;
 
-  private constructor(proc: ChildProcessWithoutNullStreams, stderrTailBytes: number) {
+  private constructor(proc: ChildProcessWithoutNullStreams, stderrTailBytes: number, namespaced: boolean) {
     this.process = proc;
+    this.namespaced = namespaced;
     this.pid = proc.pid as number;
     this.stderr = new StderrRing(stderrTailBytes);
     proc.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk));
@@ -60,7 +68,8 @@ export class ChildHandle {
     this.exited = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.#exit) return;
-        this.#exit = { code, signal, success: code === 0, stderrTail: this.stderr.tail() };
+        const exit = { code, signal, success: code === 0, stderrTail: this.stderr.tail() };
+        this.#exit = namespaced ? launcherExit(exit) : exit;
         resolve(this.#exit);
       };
       proc.once('close', finish);
@@ -90,9 +99,11 @@ export class ChildHandle {
   /** Spawn; rejects with the OS error (ENOENT, EACCES, ...) if the process could not start. */
   static start(options: SpawnOptions): Promise<ChildHandle> {
     const setpriv = findSetpriv();
+    const launcher = options.launcher ?? [];
+    const argv = [...launcher, options.command, ...options.args];
     const [file, args] = setpriv
-      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', options.command, ...options.args]]
-      : [options.command, [...options.args]];
+      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', ...argv]]
+      : [argv[0] as string, argv.slice(1)];
     return new Promise((resolve, reject) => {
       let proc: ChildProcessWithoutNullStreams;
       try {
@@ -113,14 +124,22 @@ export class ChildHandle {
       proc.once('spawn', () => {
         proc.off('error', onError);
         proc.on('error', () => {});
-        resolve(new ChildHandle(proc, options.stderrTailBytes));
+        resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0));
       });
     });
   }
 
-  /** SIGKILL the child's whole process group (grandchildren included). */
+  /**
+   * SIGKILL the child's whole process group (grandchildren included). Under the namespace launcher
+   * only the child is killed, which takes its namespace with it, so that the launcher outlives it.
+   */
   killGroup(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.#exit) return;
+    const proc = this.process;
+    if (this.namespaced && proc.exitCode === null && proc.signalCode === null) {
+      killNamespace(this.pid, () => proc.exitCode !== null || proc.signalCode !== null);
+      return;
+    }
     try {
       process.kill(-this.pid, signal);
     } catch {

@@ -47,31 +47,31 @@ const fails = (code: ErrorCode, counter: keyof WorkerCounters): Expectation => (
 /** Per fault: the expectation at each phase where the fault applies. */
 const MATRIX: Record<string, Partial<Record<Phase, Expectation>>> = {
   'exit-0': {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_EXIT),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_EXIT, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_EXIT, 'crashRestarts'),
   },
   'exit-3': {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_CRASH),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
   },
   sigkill: {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_CRASH),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
   },
   abort: {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_CRASH),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
   },
   segv: {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_CRASH),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_CRASH, 'crashRestarts'),
@@ -142,7 +142,7 @@ const MATRIX: Record<string, Partial<Record<Phase, Expectation>>> = {
     midstream: fails(ErrorCode.TIMEOUT, 'timeoutRestarts'),
   },
   grandchild: {
-    handshake: startFails(ErrorCode.HANDSHAKE),
+    handshake: startFails(ErrorCode.CHILD_EXIT),
     idle: idleRestart('crashRestarts'),
     inflight: fails(ErrorCode.CHILD_EXIT, 'crashRestarts'),
     midstream: fails(ErrorCode.CHILD_EXIT, 'crashRestarts'),

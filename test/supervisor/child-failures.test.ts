@@ -65,8 +65,10 @@ describe('child exits and crashes during a request', () => {
 
 describe('protocol violations', () => {
   it('keeps a request answered twice successful, reports the duplicate and starts a new generation', async () => {
-    const sup = await startSupervisor('misbehaving', ['duplicate-terminal']);
-    const outcome = succeeded(await sup.call({ op: 'health' }));
+    const sup = await startSupervisor(helperChild('raw-child.mjs'), ['duplicate-terminal']);
+    const outcome = succeeded(
+      await sup.call({ op: 'json_command', export: 'echo', request_json: '{"x":1}' }),
+    );
     expect(outcome.generation).toBe(0);
     const violation = await sup.untilEvent('protocol_violation');
     expect(violation.generation).toBe(0);
@@ -76,7 +78,7 @@ describe('protocol violations', () => {
   });
 
   it('keeps a completed stream successful when a row follows its terminal response', async () => {
-    const sup = await startSupervisor('misbehaving', ['row-after-terminal']);
+    const sup = await startSupervisor(helperChild('raw-child.mjs'), ['row-after-terminal']);
     const s = sup.stream('rows', {});
     const { rows, error } = await drain(s.stream);
     expect(error).toBeNull();

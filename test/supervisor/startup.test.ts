@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { pidGone } from '../helpers/proc.js';
-import { startFailure, startSupervisor, succeeded } from '../helpers/supervisor.js';
+import { helperChild, startFailure, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 describe('spawn and handshake', () => {
   it('starts generation 0 after the handshake and answers health', async () => {
@@ -29,19 +29,37 @@ describe('spawn and handshake', () => {
     expect(error.facts.signal).toBe('SIGKILL');
   });
 
-  it('fails with HANDSHAKE and the stderr tail when the child exits during the handshake', async () => {
+  it('fails with CHILD_CRASH, its exit code and the stderr tail when the child exits during the handshake', async () => {
     const { error } = await startFailure('misbehaving', ['exit-during-handshake']);
-    expect(error.code).toBe(ErrorCode.HANDSHAKE);
+    expect(error.code).toBe(ErrorCode.CHILD_CRASH);
     expect(error.facts.reason).toBe('exited_before_handshake');
     expect(error.facts.exitCode).toBe(2);
+    expect(error.facts.signal).toBeNull();
     expect(typeof error.facts.stderrTail).toBe('string');
   });
 
   it('carries what the child wrote on stderr before it died in the startup failure', async () => {
     const { error } = await startFailure('misbehaving', ['no-such-mode']);
-    expect(error.code).toBe(ErrorCode.HANDSHAKE);
+    expect(error.code).toBe(ErrorCode.CHILD_CRASH);
     expect(error.facts.exitCode).toBe(64);
     expect(String(error.facts.stderrTail)).toContain('no-such-mode');
+  });
+
+  it('fails with CHILD_EXIT when the child exits with status 0 before its handshake', async () => {
+    const { error } = await startFailure('fault-child', ['exit-0', 'handshake']);
+    expect(error.code).toBe(ErrorCode.CHILD_EXIT);
+    expect(error.facts).toMatchObject({ reason: 'exited_before_handshake', exitCode: 0, signal: null });
+    expect(typeof error.facts.stderrTail).toBe('string');
+  });
+
+  it('fails with CHILD_CRASH naming the signal when the child is killed before its handshake', async () => {
+    const { error } = await startFailure('fault-child', ['sigkill', 'handshake']);
+    expect(error.code).toBe(ErrorCode.CHILD_CRASH);
+    expect(error.facts).toMatchObject({
+      reason: 'exited_before_handshake',
+      exitCode: null,
+      signal: 'SIGKILL',
+    });
   });
 
   it('fails with HANDSHAKE when the first frame is garbage', async () => {
@@ -115,5 +133,51 @@ describe('spawn and handshake', () => {
         request_json: JSON.stringify('z'.repeat(60_000)),
       }),
     );
+  });
+});
+
+describe('health during start', () => {
+  const raw = helperChild('raw-child.mjs');
+
+  it('sends configure_frame_limit and then health before the first request', async () => {
+    const sup = await startSupervisor(raw, []);
+    const outcome = succeeded(await sup.call({ op: 'json_command', export: 'seen', request_json: '{}' }));
+    expect(outcome.value).toEqual(['configure_frame_limit', 'request:health', 'request:json_command']);
+  });
+
+  it('fails with HANDSHAKE health_failed when the child answers health with an error', async () => {
+    const { error } = await startFailure(raw, ['health-error']);
+    expect(error.code).toBe(ErrorCode.HANDSHAKE);
+    expect(error.facts).toMatchObject({
+      phase: 'health',
+      reason: 'health_failed',
+      workerCode: 'fixture.unwell',
+    });
+    expect(error.facts.signal).toBe('SIGKILL');
+  });
+
+  it('fails with HANDSHAKE unexpected_message when the child answers health with something else', async () => {
+    const { error } = await startFailure(raw, ['health-row']);
+    expect(error.code).toBe(ErrorCode.HANDSHAKE);
+    expect(error.facts).toMatchObject({
+      phase: 'health',
+      reason: 'unexpected_message',
+      messageType: 'data_row',
+    });
+  });
+
+  it('fails with a startup TIMEOUT when health goes unanswered', async () => {
+    const { error } = await startFailure(raw, ['health-silent'], { launch: { startupTimeoutMs: 400 } });
+    expect(error.code).toBe(ErrorCode.TIMEOUT);
+    expect(error.facts).toMatchObject({ operation: 'startup', phase: 'health', timeoutMs: 400 });
+  });
+
+  it('reports a child that exits instead of answering health by its exit status', async () => {
+    const clean = await startFailure(raw, ['health-exit-0']);
+    expect(clean.error.code).toBe(ErrorCode.CHILD_EXIT);
+    expect(clean.error.facts).toMatchObject({ reason: 'exited_before_health', exitCode: 0, signal: null });
+    const crashed = await startFailure(raw, ['health-exit-5']);
+    expect(crashed.error.code).toBe(ErrorCode.CHILD_CRASH);
+    expect(crashed.error.facts).toMatchObject({ reason: 'exited_before_health', exitCode: 5, signal: null });
   });
 });

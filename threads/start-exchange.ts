@@ -1,0 +1,231 @@
+/**
+ * The protocol v10 start exchange, as the original parent runs it: read the child's handshake,
+ * send `configure_frame_limit` and `health`, and require `health_ok`, all within the startup
+ * deadline. A violation is HANDSHAKE (with `phase`), a missed deadline TIMEOUT, and an exit
+ * before the child is ready an `ExitedDuringStart` that the caller turns into CHILD_EXIT or
+ * CHILD_CRASH once the exit is reaped.
+ */
+import { type FrameDecoder, FrameError, type FrameSpans } from '../src/protocol/codec.js';
+import { PROTOCOL_VERSION } from '../src/protocol/constants.js';
+import { decodeChildFrame } from '../src/protocol/decode.js';
+import { encodeConfigureFrameLimit, encodeRequest } from '../src/protocol/encode.js';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { ChildMessage } from '../src/protocol/messages.js';
+import type { ChildHandle } from './child-process.js';
+import { wireError } from './outcome.js';
+
+export type StartPhase = 'handshake' | 'health';
+
+/** The exchange failed with a typed error. */
+export class ExchangeFailure extends Error {
+  readonly wire: WireError;
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.wire = wire;
+  }
+}
+
+/** The child exited before it was ready; its exit facts are known once it is reaped. */
+export class ExitedDuringStart extends Error {
+  readonly phase: StartPhase;
+  constructor(phase: StartPhase) {
+    super(`child exited before the ${phase === 'handshake' ? 'handshake' : 'health answer'}`);
+    this.phase = phase;
+  }
+}
+
+/** The error for a child that exited during the start exchange: a clean exit or a crash. */
+export function exitedError(
+  phase: StartPhase,
+  exit: { readonly code: number | null; readonly signal: string | null },
+): WireError {
+  const facts = {
+    operation: 'startup',
+    phase,
+    reason: phase === 'handshake' ? 'exited_before_handshake' : 'exited_before_health',
+  };
+  if (exit.code === 0 && exit.signal === null)
+    return wireError(ErrorCode.CHILD_EXIT, `worker child exited with status 0 before its ${phase}`, facts);
+  const how = exit.signal ?? `exit code ${exit.code}`;
+  return wireError(ErrorCode.CHILD_CRASH, `worker child died before its ${phase} (${how})`, facts);
+}
+
+export interface ExchangeOptions {
+  readonly timeoutMs: number;
+  readonly frameLimit: number;
+  /** When set, the only worker version accepted. */
+  readonly expectedWorkerVersion: string | undefined;
+}
+
+export interface Exchanged {
+  readonly workerVersion: string;
+  readonly protocolVersion: number;
+}
+
+function handshakeViolation(
+  message: ChildMessage,
+  expectedWorkerVersion: string | undefined,
+): WireError | null {
+  if (message.type !== 'handshake') {
+    return wireError(ErrorCode.HANDSHAKE, `first frame was ${message.type}, not handshake`, {
+      phase: 'handshake',
+      reason: 'unexpected_message',
+      messageType: message.type,
+    });
+  }
+  if (message.body.protocol_version !== PROTOCOL_VERSION) {
+    return wireError(ErrorCode.HANDSHAKE, `child speaks protocol ${message.body.protocol_version}`, {
+      phase: 'handshake',
+      reason: 'version_mismatch',
+      expected: PROTOCOL_VERSION,
+      actual: message.body.protocol_version,
+    });
+  }
+  const actual = message.body.worker_version;
+  if (expectedWorkerVersion !== undefined && actual !== expectedWorkerVersion) {
+    return wireError(
+      ErrorCode.HANDSHAKE,
+      `child reports worker version ${actual}, not ${expectedWorkerVersion}`,
+      {
+        phase: 'handshake',
+        reason: 'worker_version_mismatch',
+        expected: expectedWorkerVersion,
+        actual,
+      },
+    );
+  }
+  return null;
+}
+
+function healthViolation(message: ChildMessage): WireError | null {
+  if (message.type === 'response' && message.body.status === 'health_ok') return null;
+  if (message.type === 'response' && message.body.status === 'error') {
+    return wireError(ErrorCode.HANDSHAKE, `child failed its start health check: ${message.body.message}`, {
+      phase: 'health',
+      reason: 'health_failed',
+      workerCode: message.body.code,
+      workerMessage: message.body.message,
+    });
+  }
+  const status = message.type === 'response' ? message.body.status : null;
+  return wireError(ErrorCode.HANDSHAKE, `child answered health with ${status ?? message.type}`, {
+    phase: 'health',
+    reason: 'unexpected_message',
+    messageType: message.type,
+    status,
+  });
+}
+
+/**
+ * Run the start exchange on `child`. On success nothing more than the handshake and the health
+ * answer has been read, and stdout is paused for the generation to take over.
+ */
+export function runStartExchange(
+  child: ChildHandle,
+  decoder: FrameDecoder,
+  options: ExchangeOptions,
+): Promise<Exchanged> {
+  const stdout = child.process.stdout;
+  let phase: StartPhase = 'handshake';
+  let exchanged: Exchanged | null = null;
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const violation = (wire: WireError) => fail(new ExchangeFailure(wire));
+    const invalid = (e: FrameError) =>
+      violation(
+        wireError(ErrorCode.HANDSHAKE, `invalid ${phase}: ${e.message}`, {
+          phase,
+          reason: e instanceof FrameError ? e.reason : 'invalid_message',
+          ...(e instanceof FrameError ? e.facts : {}),
+        }),
+      );
+    const onData = (chunk: Buffer) => {
+      let read: FrameSpans;
+      try {
+        read = decoder.split(chunk);
+      } catch (error) {
+        invalid(error as FrameError);
+        return;
+      }
+      const { buffer, spans } = read;
+      for (let i = 0; i < spans.length; i += 2) {
+        let message: ChildMessage;
+        try {
+          message = decodeChildFrame(buffer, spans[i] as number, spans[i + 1] as number);
+        } catch (error) {
+          invalid(error as FrameError);
+          return;
+        }
+        const wrong =
+          phase === 'handshake'
+            ? handshakeViolation(message, options.expectedWorkerVersion)
+            : healthViolation(message);
+        if (wrong) {
+          violation(wrong);
+          return;
+        }
+        // Each answer must be the last thing read: the child has not been asked anything more.
+        if (i + 2 < spans.length || decoder.bufferedBytes > 0) {
+          const what = phase === 'handshake' ? 'the handshake' : 'the health answer';
+          violation(
+            wireError(ErrorCode.HANDSHAKE, `child wrote more than ${what}`, {
+              phase,
+              reason: 'unexpected_message',
+            }),
+          );
+          return;
+        }
+        if (message.type === 'handshake') {
+          exchanged = {
+            workerVersion: message.body.worker_version,
+            protocolVersion: message.body.protocol_version,
+          };
+          phase = 'health';
+          child.process.stdin.write(encodeConfigureFrameLimit(options.frameLimit));
+          child.process.stdin.write(encodeRequest({ op: 'health' }, options.frameLimit));
+          decoder.maxFrameBytes = options.frameLimit;
+        } else {
+          cleanup();
+          stdout.pause();
+          resolve(exchanged as Exchanged);
+        }
+      }
+    };
+    const onExit = () => fail(new ExitedDuringStart(phase));
+    const timer = setTimeout(
+      () =>
+        violation(
+          wireError(
+            ErrorCode.TIMEOUT,
+            `no ${phase === 'handshake' ? 'handshake' : 'health answer'} within ${options.timeoutMs} ms`,
+            {
+              operation: 'startup',
+              phase,
+              timeoutMs: options.timeoutMs,
+              kind: 'total',
+            },
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const unwatch = child.whenStdoutClosedAlive(() =>
+      violation(
+        wireError(ErrorCode.HANDSHAKE, `child closed its stdout before the ${phase}`, {
+          phase,
+          reason: decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed',
+        }),
+      ),
+    );
+    const cleanup = () => {
+      unwatch();
+      clearTimeout(timer);
+      stdout.off('data', onData);
+      child.process.off('exit', onExit);
+    };
+    stdout.on('data', onData);
+    child.process.once('exit', onExit);
+  });
+}
