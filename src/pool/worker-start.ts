@@ -2,9 +2,11 @@
  * A cold worker for one session key: resolve the source, start the supervisor thread and its
  * child under the key's effective policy, open the session (imports, metadata expectation),
  * take the first memory sample and learn the key's cost. On any failure the half-started worker
- * is killed before the error propagates; a failed start counts toward the key's quarantine.
+ * is killed before the error propagates; a failed start counts toward the key's quarantine, except
+ * one that says this process needs an init (`init_required`).
  */
 
+import { ErrorCode } from '../protocol/error-codes.js';
 import type { SupervisorEvent } from '../protocol/port-messages.js';
 import {
   type SupervisorConfig,
@@ -70,7 +72,9 @@ export async function startEntry(c: ColdStart): Promise<PoolEntry> {
   } catch (error) {
     if (handle) await handle.shutdown('kill').catch(() => {});
     if (!(error instanceof SupervisorStartError)) throw error;
-    if (c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
+    // A process that needs an init to run children at all is not the key's fault.
+    const initRequired = error.error.code === ErrorCode.SPAWN && error.error.facts.reason === 'init_required';
+    if (!initRequired && c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
     throw error.error;
   }
 }
