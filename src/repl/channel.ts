@@ -5,13 +5,14 @@
  * beyond a request's own deadline.
  *
  * Any break of the stream (bytes that are not a response, a response nobody asked for, a
- * response past the cap, EOF, a deadline or an abort after the request was written) fails the
+ * response that repeats an earlier one (see `answer-order.ts`), a response past the cap, EOF, a deadline or an abort after the request was written) fails the
  * channel for good: the child's state is unknown and its next answer could be mistaken for the
  * answer to another request. The owner then kills the child.
  */
 
 import { type LeanWorkerError, makeError } from '../errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { ReplAnswerOrder } from './answer-order.js';
 import { DEFAULT_REPL_RESPONSE_BYTES, encodeReplRequest, ReplResponseDecoder } from './codec.js';
 import { classifyReplResponse, type ReplRequest, type ReplResponse } from './schemas.js';
 
@@ -67,6 +68,7 @@ export class ReplChannel {
   readonly #write: ReplChannelOptions['write'];
   readonly #now: () => number;
   readonly #decoder: ReplResponseDecoder;
+  readonly #order = new ReplAnswerOrder();
   #pending: Pending | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #failure: LeanWorkerError | undefined;
@@ -113,6 +115,19 @@ export class ReplChannel {
           makeError(ErrorCode.PROTOCOL, 'repl response has an unknown shape', {
             facts: { kind: 'repl_unexpected_response', excerpt: JSON.stringify(decoded.value).slice(0, 200) },
           }),
+        );
+        return;
+      }
+      const misfit = this.#order.accept(pending.request, response);
+      if (misfit !== null) {
+        this.#fail(
+          makeError(
+            ErrorCode.PROTOCOL,
+            `repl answered with an old ${misfit.field}: a repeat of an earlier answer`,
+            {
+              facts: { kind: 'repl_stale_response', ...misfit },
+            },
+          ),
         );
         return;
       }

@@ -52,6 +52,32 @@ describe('ReplChannel', () => {
     expect(channel.failure?.facts).toMatchObject({ kind: 'repl_unsolicited_output' });
   });
 
+  it('fails with PROTOCOL when an answer repeats an earlier env or proof state', async () => {
+    const cases = [
+      { first: { cmd: 'a' }, second: { cmd: 'b', env: 0 }, answer: '{"env": 0}' },
+      {
+        first: { tactic: 'skip', proofState: 0 },
+        second: { tactic: 'skip', proofState: 1 },
+        answer: '{"proofState": 1, "goals": []}',
+      },
+    ];
+    for (const { first, second, answer } of cases) {
+      const channel = new ReplChannel({ write: () => undefined });
+      const a = channel.request(first);
+      await tick();
+      channel.feed(Buffer.from(`${answer}\n\n`));
+      await a;
+      // The same answer again, while the next request waits: a repeat, not its answer.
+      const b = channel.request(second);
+      await tick();
+      channel.feed(Buffer.from(`${answer}\n\n`));
+      await expect(b).rejects.toMatchObject({
+        code: ErrorCode.PROTOCOL,
+        facts: { kind: 'repl_stale_response' },
+      });
+    }
+  });
+
   it('fails with PROTOCOL on JSON of an unknown shape', async () => {
     const channel = new ReplChannel({ write: () => undefined });
     const pending = channel.request({ cmd: 'x' });
@@ -186,8 +212,10 @@ describe('ReplSession header handling (in memory)', () => {
   it('reports a repl failure answer to a body as WORKER and stays usable', async () => {
     const child = memoryChild();
     const session = new ReplSession({ write: child.write, headerProbe: null });
+    let envs = 0;
     child.answerWith(
-      (r) => ((r as { cmd: string }).cmd === 'bad' ? { message: 'Unknown environment.' } : { env: 0 }),
+      // As the repl: every command answer names a new env.
+      (r) => ((r as { cmd: string }).cmd === 'bad' ? { message: 'Unknown environment.' } : { env: envs++ }),
       (b) => session.feed(b),
     );
     await expect(session.run('bad')).rejects.toMatchObject({

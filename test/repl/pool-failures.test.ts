@@ -79,6 +79,24 @@ describe('repl failure model', () => {
     expect(pool.snapshot()).toMatchObject({ workers: 1, crashRestarts: 1, protocolRestarts: 1, keyHits: 2 });
   });
 
+  it('never takes a repeated late answer as the answer to the next check; the worker is replaced', async () => {
+    const pool = makePool();
+    const repl = fakeRepl();
+    // The first answer (one error) is written again 300 ms later, while the next check still runs.
+    const first = check('#repeat 300\nerror_here');
+    const a = await pool.withLease(repl.forSnippet(first), (l) => l.check(first).collect());
+    expect(a.summary.metadata).toMatchObject({ errors: 1 });
+    const second = check('#sleep 900\n#eval 2');
+    const stale = await pool.withLease(repl.forSnippet(second), (l) =>
+      rejection(l.check(second).summary, ErrorCode.PROTOCOL),
+    );
+    expect(stale.facts).toMatchObject({ kind: 'repl_stale_response', field: 'env' });
+    const third = check('#eval 3');
+    const c = await pool.withLease(repl.forSnippet(third), (l) => l.check(third).summary);
+    expect(c.metadata).toMatchObject({ ok: true, errors: 0, infos: 1 });
+    expect(pool.snapshot()).toMatchObject({ workers: 1, protocolRestarts: 1 });
+  });
+
   it('quarantines a header whose checks crash the worker past the restart intensity', async () => {
     const pool = makePool({ maxWorkers: 2, restart: { backoffBaseMs: 0 } });
     const repl = fakeRepl({}, { restartPolicy: { restartIntensity: { maxRestarts: 2, windowMs: 60_000 } } });
