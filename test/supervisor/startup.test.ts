@@ -167,9 +167,10 @@ describe('health during start', () => {
   });
 
   it('fails with a startup TIMEOUT when health goes unanswered', async () => {
-    const { error } = await startFailure(raw, ['health-silent'], { launch: { startupTimeoutMs: 400 } });
+    // Long enough for the handshake to arrive first on a loaded machine; health then never does.
+    const { error } = await startFailure(raw, ['health-silent'], { launch: { startupTimeoutMs: 2_500 } });
     expect(error.code).toBe(ErrorCode.TIMEOUT);
-    expect(error.facts).toMatchObject({ operation: 'startup', phase: 'health', timeoutMs: 400 });
+    expect(error.facts).toMatchObject({ operation: 'startup', phase: 'health', timeoutMs: 2_500 });
   });
 
   it('reports a child that exits instead of answering health by its exit status', async () => {
