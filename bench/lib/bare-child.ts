@@ -22,7 +22,8 @@ export class BareChild {
   #onReadEnd: (() => void) | null = null;
 
   private constructor(script: string, args: readonly string[]) {
-    this.#proc = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The bare floor speaks the raw protocol with no session or manifest: the fixture's lenient mode.
+    this.#proc = spawn(process.execPath, [script, '--lenient', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#proc.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.#proc.stdout.on('data', (chunk: Buffer) => {
       const { buffer, spans } = this.#decoder.split(chunk);

@@ -1,6 +1,7 @@
 /** Fixture children, builders and typed commands the benchmarks share. */
 import path from 'node:path';
 import { z } from 'zod';
+import { writeStandInLibrary, writeStandInToolchain } from '../../fixtures/lake/stand-in-capability.js';
 import {
   defineJsonCommand,
   defineStreamingCommand,
@@ -49,14 +50,28 @@ export const crashAfter = defineStreamingCommand({
   summary: z.unknown(),
 });
 
-/** A builder over the fast row producer. */
-export function fastRowsSource(): LeanWorkerCapabilityBuilder {
-  return new LeanWorkerCapabilityBuilder({
+/**
+ * The stand-in capability the benchmark children run under: a library file where `lake build
+ * Bench:shared` would leave it and a stand-in toolchain, so the builder writes the capability
+ * manifest the (strict) fixture children load, as a real child would.
+ */
+function standIn(exports: Record<string, 'stream' | 'json'>) {
+  writeStandInLibrary(PACKAGE_ROOT, 'Bench', 'Bench');
+  return {
     projectRoot: PACKAGE_ROOT,
     package: 'Bench',
     libName: 'Bench',
-    imports: ['Bench'],
     skipBuild: true,
+    leanSysroot: writeStandInToolchain(path.join(PACKAGE_ROOT, '.lake', 'stand-in-toolchain')),
+    exports,
+  } as const;
+}
+
+/** A builder over the fast row producer. */
+export function fastRowsSource(): LeanWorkerCapabilityBuilder {
+  return new LeanWorkerCapabilityBuilder({
+    ...standIn({ rows: 'stream', echo: 'json' }),
+    imports: ['Bench'],
     worker: { command: process.execPath, args: [FAST_ROWS_CHILD] },
   });
 }
@@ -64,11 +79,8 @@ export function fastRowsSource(): LeanWorkerCapabilityBuilder {
 /** A builder over the test child; `imports` decide the session key. */
 export function testChildSource(imports: readonly string[], argv: readonly string[] = []) {
   return new LeanWorkerCapabilityBuilder({
-    projectRoot: PACKAGE_ROOT,
-    package: 'Bench',
-    libName: 'Bench',
+    ...standIn({ forever: 'stream', crash_after: 'stream', rows: 'stream', echo: 'json' }),
     imports: [...imports],
-    skipBuild: true,
     worker: { command: process.execPath, args: [TEST_CHILD, ...argv] },
   });
 }

@@ -25,6 +25,21 @@ export interface DemoExportNames {
   readonly panicAfterRow: string;
 }
 
+/** Every demo export with the binding it needs, for the builder's capability manifest. */
+export function demoExportKinds(names: DemoExportNames): Record<string, 'stream' | 'json'> {
+  return {
+    [names.metadata]: 'json',
+    [names.version]: 'json',
+    [names.doctor]: 'json',
+    [names.index]: 'stream',
+    [names.extract]: 'stream',
+    [names.features]: 'stream',
+    [names.probe]: 'stream',
+    [names.timeoutAfterRow]: 'stream',
+    [names.panicAfterRow]: 'stream',
+  };
+}
+
 /** The names the bundled fixture child exports. */
 export const FIXTURE_EXPORTS: DemoExportNames = Object.freeze({
   metadata: 'metadata',

@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
-import { ensureMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { ensureMathlibShaped, standInSysroot } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { writeStandInLibrary, writeStandInToolchain } from '../../fixtures/lake/stand-in-capability.js';
 import { LeanWorkerError } from '../errors.js';
 import type { LeanWorkerSessionLease } from '../lease.js';
 import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
@@ -15,7 +16,7 @@ import { LeanWorkerPool } from '../pool/pool.js';
 import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
 import { fixturePath } from '../worker/paths.js';
 import { type FailureKind, failurePlan, runBatch } from './demo-batch.js';
-import { BATCH_COMMANDS, looseCommands, mathlibCommands } from './demo-commands.js';
+import { BATCH_COMMANDS, demoExportKinds, looseCommands, mathlibCommands } from './demo-commands.js';
 import { MemoryTracker } from './demo-memory.js';
 import type { DemoOptions } from './demo-options.js';
 import { type ReadinessResult, readinessCheck } from './demo-readiness.js';
@@ -40,7 +41,14 @@ function label(modules: readonly string[]): string {
 async function prepare(options: DemoOptions): Promise<DemoResult['project']> {
   const began = performance.now();
   if (options.project !== undefined) {
-    return { root: path.resolve(options.project), generated: false, prepareMs: 0, modules: 0 };
+    const root = path.resolve(options.project);
+    if (options.child === undefined) {
+      // The bundled child simulates Lean: give the project what a Lake build and a toolchain
+      // would leave (under its `.lake/`), so the builder can write the capability manifest.
+      writeStandInLibrary(root, options.package, options.lib);
+      writeStandInToolchain(standInSysroot(root));
+    }
+    return { root, generated: false, prepareMs: 0, modules: 0 };
   }
   const root = path.join(options.generatedDir, `mathlib-shaped-${options.modules}`);
   const { generated } = await ensureMathlibShaped({ dir: root, modules: options.modules });
@@ -48,9 +56,13 @@ async function prepare(options: DemoOptions): Promise<DemoResult['project']> {
 }
 
 function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
+  const exports = demoExportKinds(options.exports);
   if (options.child === undefined) {
     return batch.capabilityBuilder({
       skipBuild: true,
+      // The generated project holds a stand-in library and toolchain, so a manifest is written.
+      leanSysroot: standInSysroot(batch.projectRoot),
+      exports,
       requestTimeoutMs: options.requestTimeoutMs,
       worker: {
         command: process.execPath,
@@ -64,6 +76,7 @@ function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
   }
   return batch.capabilityBuilder({
     skipBuild: options.skipBuild,
+    exports,
     requestTimeoutMs: options.requestTimeoutMs,
     worker: { command: options.child, args: [...options.childArgs] },
   });

@@ -11,6 +11,7 @@ import { FrameDecoder } from '../../src/protocol/codec.js';
 import { decodeChildMessage } from '../../src/protocol/decode.js';
 import { encodeConfigureFrameLimit, encodeRequest } from '../../src/protocol/encode.js';
 import type { ChildMessage, Request, Response } from '../../src/protocol/messages.js';
+import { STRICT_FIXTURES } from '../helpers/capability.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -182,9 +183,10 @@ export function startFixture(
   env: NodeJS.ProcessEnv = {},
   options: { readonly strict?: boolean } = {},
 ): ChildHarness {
-  // `test-child` enforces the real child's contract unless told `--lenient`; these raw-frame tests
+  // `test-child` and `mathlib-child` enforce the real child's contract unless told `--lenient`; raw-frame tests
   // speak the protocol without a capability manifest unless they ask for the strict child.
-  const lenient = name === 'test-child' && !options.strict ? ['--lenient'] : [];
+  const strictByDefault = STRICT_FIXTURES.has(name);
+  const lenient = strictByDefault && !options.strict ? ['--lenient'] : [];
   return new ChildHarness(process.execPath, [fixture(name), ...lenient, ...args], env);
 }
 

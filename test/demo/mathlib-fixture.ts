@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
 import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
-import { ensureMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { ensureMathlibShaped, standInSysroot } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { demoExportKinds, FIXTURE_EXPORTS } from '../../src/cli/demo-commands.js';
 import { type ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import type { LeanWorkerPlannedBatch } from '../../src/planner/batch.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
@@ -42,6 +43,8 @@ export function mainBatch(batches: readonly LeanWorkerPlannedBatch[]): LeanWorke
 export function builder(batch: LeanWorkerPlannedBatch, args: readonly string[] = []) {
   return batch.capabilityBuilder({
     skipBuild: true,
+    leanSysroot: standInSysroot(batch.projectRoot),
+    exports: demoExportKinds(FIXTURE_EXPORTS),
     worker: {
       command: process.execPath,
       args: [fixturePath('children/mathlib-child'), '--time-scale=0', ...args],

@@ -4,14 +4,16 @@
  * it and the stand-in toolchain (`fixtures/toolchain`, whose `lean.h` feeds the fingerprint). The
  * builder writes the real manifest from these, and strict fixture children load it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dylibCandidates } from '../../src/capability/manifest.js';
+import { writeStandInLibrary } from '../../fixtures/lake/stand-in-capability.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STAND_IN_SYSROOT = path.join(ROOT, 'fixtures/toolchain');
 export const FAKE_BIN = path.join(ROOT, 'fixtures/bin');
+
+/** Fixture children that enforce the real child's contract unless started with `--lenient`. */
+export const STRICT_FIXTURES: ReadonlySet<string> = new Set(['test-child', 'mathlib-child', 'fast-rows']);
 
 /** Exports of `fixtures/children/test-child.ts` with the binding each one needs. */
 export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = Object.freeze({
@@ -56,14 +58,7 @@ export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = O
 
 /** Write the stand-in `Fixture` library under `<root>/.lake/build/lib` (idempotent). */
 export function ensureStandInLibrary(root = ROOT, pkg = 'Fixture', lib = 'Fixture'): string {
-  const file = dylibCandidates(root, pkg, lib)[0] as string;
-  mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, `stand-in shared library for ${lib}\n`, { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return file;
+  return writeStandInLibrary(root, pkg, lib);
 }
 
 /** Builder options for the stand-in capability (spread into a builder's options). */

@@ -25,6 +25,7 @@ import {
   SupervisorStartError,
 } from '../../src/worker/supervisor-handle.js';
 import type { SessionOpenSpec, WorkerLaunchSpec } from '../../src/worker-spec.js';
+import { STRICT_FIXTURES } from './capability.js';
 import { eventually, killQuietly } from './proc.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -80,7 +81,7 @@ export function configFor(
           process.execPath,
           [
             child.includes('/') ? child : fixtureChild(child),
-            ...(child === 'test-child' && !overrides.strict ? ['--lenient'] : []),
+            ...(STRICT_FIXTURES.has(child) && !overrides.strict ? ['--lenient'] : []),
             ...argv,
           ],
         ]

@@ -87,7 +87,7 @@ describe('consumer faults', () => {
     const source = rawSource(
       'test-child',
       process.execPath,
-      [path.resolve('dist/fixtures/children/test-child.js')],
+      [path.resolve('dist/fixtures/children/test-child.js'), '--lenient'],
       mark,
     );
     const lease = await p.acquireLease(source);

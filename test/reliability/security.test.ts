@@ -13,6 +13,7 @@ import { CHILD_ENV_ALLOWLIST } from '../../src/capability/child-env.js';
 import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
 import { ErrorCode } from '../../src/errors.js';
 import { fixturePath } from '../../src/worker/paths.js';
+import { standInCapability } from '../helpers/capability.js';
 import { makePool, ROOT, rejection } from '../pool/helpers.js';
 import { MARK_VARIABLE, markedProcesses } from './resources.js';
 import { faultSource, healthySource, scratch } from './sources.js';
@@ -72,10 +73,8 @@ describe('security: child environment', () => {
     process.env[SECRET] = 'hunter2';
     process.env.LD_PRELOAD_TEST_ONLY = '/tmp/evil.so';
     const builder = new LeanWorkerCapabilityBuilder({
-      projectRoot: ROOT,
-      package: 'Fixture',
-      libName: 'Fixture',
-      skipBuild: true,
+      ...standInCapability(),
+      exports: { env: 'json' },
       worker: {
         command: process.execPath,
         args: [fixturePath('children/fault-child'), 'none', 'none'],
@@ -97,6 +96,7 @@ describe('security: child environment', () => {
       'LEAN_ABORT_ON_PANIC',
       'LEAN_BACKTRACE',
       'RUST_BACKTRACE',
+      'LEAN_SYSROOT',
     ]);
     for (const name of Object.keys(seen)) {
       expect(
@@ -205,7 +205,7 @@ describe('security: builder paths and names are validated before use', () => {
   it.each([
     ['a libName that lake would read as an option', { libName: '--help' }],
     ['a worker.cwd that does not exist', { worker: { ...worker, cwd: '/nonexistent/lwp-cwd' } }],
-    ['a manifestPath that does not exist', { manifestPath: 'no/such/lake-manifest.json', worker }],
+    ['a manifestPath that does not exist', { manifestPath: 'no/such/X.lean-rs-capability.json', worker }],
     ['a relative leanSysroot', { leanSysroot: 'toolchains/lean', worker }],
   ])('refuses %s with BOOTSTRAP', async (_what, override) => {
     const builder = new LeanWorkerCapabilityBuilder({ ...base, worker, ...override });
@@ -213,15 +213,17 @@ describe('security: builder paths and names are validated before use', () => {
   });
 
   it('resolves a relative worker.cwd and manifestPath to absolute paths', async () => {
+    const written = await new LeanWorkerCapabilityBuilder({ ...standInCapability(), worker }).resolve();
+    const manifestPath = path.relative(ROOT, written.manifestPath as string);
+    expect(path.isAbsolute(manifestPath)).toBe(false);
     const builder = new LeanWorkerCapabilityBuilder({
-      ...base,
+      ...standInCapability(),
       imports: ['Fixture.Basic'],
-      manifestPath: 'package.json',
-      leanSysroot: '/s',
+      manifestPath,
       worker: { ...worker, cwd: 'test' },
     });
     const resolved = await builder.resolve();
     expect(resolved.launch.cwd).toBe(path.resolve('test'));
-    expect(resolved.session?.mode).toMatchObject({ manifest_path: path.join(ROOT, 'package.json') });
+    expect(resolved.session?.mode).toMatchObject({ manifest_path: path.join(ROOT, manifestPath) });
   });
 });

@@ -13,7 +13,7 @@ const mode = process.argv[2] ?? 'stream';
 const child = new URL('../../../dist/fixtures/children/test-child.js', import.meta.url).pathname;
 const launch = {
   command: process.execPath,
-  args: [child],
+  args: [child, '--lenient'], // raw requests without a capability manifest
   env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   startupTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,

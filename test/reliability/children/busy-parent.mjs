@@ -39,7 +39,7 @@ setTimeout(() => process.exit(3), 60_000).unref();
 const pool = new LeanWorkerPool({ maxWorkers: 4 });
 const early = source('grandchild-early', [`${children}misbehaving.js`, 'grandchild-early']);
 pool.acquireLease(early).catch(() => {});
-const streaming = ['a', 'b'].map((k) => source(`stream-${k}`, [`${children}test-child.js`]));
+const streaming = ['a', 'b'].map((k) => source(`stream-${k}`, [`${children}test-child.js`, '--lenient']));
 const withGrandchild = source('grandchild', [`${children}misbehaving.js`, 'grandchild']);
 const leases = await Promise.all([...streaming, withGrandchild].map((s) => pool.acquireLease(s)));
 const started = [];
