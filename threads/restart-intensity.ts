@@ -1,6 +1,8 @@
 /**
- * Restart intensity: at most `maxRestarts` restarts in a moving `windowMs`, with an exponential
- * backoff between consecutive restarts. Past the limit the worker stops restarting and fails fast.
+ * Restart intensity judges crash loops: at most `maxRestarts` restarts in a moving `windowMs`
+ * with no successful request between them, with an exponential backoff between consecutive
+ * restarts. A success ends the count (and the backoff), so failures scattered through a long run
+ * of good requests are not a loop. Past the limit the worker stops restarting and fails fast.
  */
 export interface RestartIntensityOptions {
   readonly maxRestarts: number;
@@ -29,7 +31,12 @@ export class RestartIntensity {
     return this.#options;
   }
 
-  /** Restarts counted in the current window. */
+  /** A request succeeded: the restarts before it were not a loop and stop counting. */
+  succeeded(): void {
+    this.#instants = [];
+  }
+
+  /** Restarts counted in the current window (since the last success). */
   recent(now: number = performance.now()): number {
     const from = now - this.#options.windowMs;
     this.#instants = this.#instants.filter((t) => t > from);

@@ -129,6 +129,7 @@ export class SupervisorCore {
     });
     current.child.process.stdout.resume();
     const outcome = await active.done;
+    if (outcome.ok) this.#intensity.succeeded();
     this.#cancels.finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
