@@ -2,11 +2,12 @@
  * Static bootstrap checks: the child can be located and executed, the project root and import
  * workspace exist, and the library is declared in the lakefile. No process is started.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseLakefileLean } from '../lake/lakefile-lean.js';
 import { parseLakefileToml } from '../lake/lakefile-toml.js';
 import { moduleNameProblem } from '../lake/module-name.js';
+import { DEFAULT_MAX_PROJECT_FILE_BYTES, describeRefusal, readRegularFileSync } from '../lake/read-file.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapCheck } from './bootstrap.js';
 import { type ChildLocation, executableProblem } from './child-locator.js';
 import type { ResolvedBuilderOptions } from './options.js';
@@ -126,18 +127,19 @@ export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[]
     );
     return checks;
   }
-  let text: string;
-  try {
-    text = readFileSync(lakefile, 'utf8');
-  } catch (err) {
+  // Only a regular file under the project file cap is read: a FIFO or a device never blocks
+  // this synchronous check, and a huge lakefile is refused before it is parsed.
+  const read = readRegularFileSync(lakefile, DEFAULT_MAX_PROJECT_FILE_BYTES);
+  if (!read.ok) {
     preflight(
       'error',
       lakefile,
-      `could not read the lakefile: ${(err as Error).message}`,
-      'make the lakefile readable',
+      `could not read the lakefile: ${describeRefusal(lakefile, read)}`,
+      'make the lakefile a readable regular file of at most 4 MiB',
     );
     return checks;
   }
+  const text = read.bytes.toString('utf8');
   const config = lakefile.endsWith('.toml')
     ? parseLakefileToml(text, lakefile)
     : parseLakefileLean(text, lakefile);
