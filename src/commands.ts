@@ -1,27 +1,40 @@
 /**
  * Typed commands: a Lean export name plus zod schemas for its request, response, rows and summary.
- * Schemas that JSON Schema can express are checked in the supervisor thread (off the main event
- * loop); schemas with transforms or refinements are checked where the rows are consumed.
+ * A schema the supervisor thread can check faithfully (`thread-schema.ts`) is checked there, off
+ * the main event loop; any other is checked where the rows are consumed, with the schema itself.
+ * Either way the value a consumer gets is exactly `schema.parse(payload)`.
  */
 import { z } from 'zod';
 import { ErrorCode, makeError } from './errors.js';
+import type { LeanWorkerDataRow, StreamSummaryData } from './protocol/port-messages.js';
+import { toThreadSchema } from './thread-schema.js';
 
-/** A schema as JSON Schema for the supervisor, or null when it must be checked by the consumer. */
-function toThreadSchema(schema: z.ZodType): object | null {
-  try {
-    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'throw', cycles: 'throw' });
-  } catch {
-    return null;
-  }
-}
-
-function checkName(exportName: unknown): string {
+/** An export name as a lease sends it: a non-empty string, else INVALID_ARGUMENT. */
+export function checkExportName(exportName: unknown): string {
   if (typeof exportName !== 'string' || exportName.length === 0) {
     throw makeError(ErrorCode.INVALID_ARGUMENT, 'a command needs a non-empty export name', {
-      facts: { export: exportName },
+      facts: { export: typeof exportName === 'string' ? exportName : typeof exportName },
     });
   }
   return exportName;
+}
+
+/** The definition itself and each named schema must be there: refused at definition time. */
+function checkDefinition(definition: unknown, schemas: readonly string[]): Record<string, unknown> {
+  if (typeof definition !== 'object' || definition === null) {
+    throw makeError(ErrorCode.INVALID_ARGUMENT, 'a command definition must be an object', {
+      facts: { argument: 'definition', received: definition === null ? 'null' : typeof definition },
+    });
+  }
+  const d = definition as Record<string, unknown>;
+  for (const name of schemas) {
+    if (!(d[name] instanceof z.ZodType)) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, `a command definition needs a zod schema for ${name}`, {
+        facts: { argument: name, export: typeof d.export === 'string' ? d.export : null },
+      });
+    }
+  }
+  return d;
 }
 
 /** A `String -> IO String` export with a typed request and response. */
@@ -51,9 +64,10 @@ export function defineJsonCommand<Req, Resp>(definition: {
   request: z.ZodType<Req>;
   response: z.ZodType<Resp>;
 }): LeanWorkerJsonCommand<Req, Resp> {
+  checkDefinition(definition, ['request', 'response']);
   return Object.freeze({
     kind: 'json' as const,
-    export: checkName(definition.export),
+    export: checkExportName(definition.export),
     request: definition.request,
     response: definition.response,
     responseThreadSchema: toThreadSchema(definition.response),
@@ -67,9 +81,10 @@ export function defineStreamingCommand<Req, Row, Summary>(definition: {
   row: z.ZodType<Row>;
   summary: z.ZodType<Summary>;
 }): LeanWorkerStreamingCommand<Req, Row, Summary> {
+  checkDefinition(definition, ['request', 'row', 'summary']);
   return Object.freeze({
     kind: 'stream' as const,
-    export: checkName(definition.export),
+    export: checkExportName(definition.export),
     request: definition.request,
     row: definition.row,
     summary: definition.summary,
@@ -78,7 +93,11 @@ export function defineStreamingCommand<Req, Row, Summary>(definition: {
   });
 }
 
-/** Encode a request with its schema; a mismatch is a typed REQUEST_ENCODE error. */
+/**
+ * Encode a request with its schema: a mismatch is REQUEST_ENCODE; a value with no JSON text
+ * (`undefined`, a function, a BigInt, a cycle, a throwing `toJSON`, nesting too deep to
+ * serialise) is INVALID_ARGUMENT. Either way nothing is sent.
+ */
 export function encodeCommandRequest<Req>(
   exportName: string,
   schema: z.ZodType<Req>,
@@ -90,7 +109,37 @@ export function encodeCommandRequest<Req>(
       facts: { export: exportName, issues: z.prettifyError(parsed.error) },
     });
   }
-  return JSON.stringify(parsed.data);
+  return requestJson(parsed.data, exportName);
+}
+
+/** The JSON text of a request, or INVALID_ARGUMENT when it has none. */
+export function requestJson(value: unknown, exportName: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw makeError(ErrorCode.INVALID_ARGUMENT, `request for ${exportName} cannot be written as JSON`, {
+      facts: { export: exportName, reason: (error as Error).name },
+      cause: error,
+    });
+  }
+  if (typeof text !== 'string') {
+    throw makeError(ErrorCode.INVALID_ARGUMENT, `request for ${exportName} has no JSON value`, {
+      facts: { export: exportName, reason: typeof value },
+    });
+  }
+  return text;
+}
+
+/** The command a lease is asked to run must be one `define*Command` made, of the right kind. */
+export function checkCommand(command: unknown, kind: 'json' | 'stream'): void {
+  const c = command as { kind?: unknown; export?: unknown } | null;
+  if (typeof c !== 'object' || c === null || c.kind !== kind || typeof c.export !== 'string') {
+    const maker = kind === 'json' ? 'defineJsonCommand' : 'defineStreamingCommand';
+    throw makeError(ErrorCode.INVALID_ARGUMENT, `expected a command made by ${maker}`, {
+      facts: { argument: 'command', received: c === null ? 'null' : typeof c },
+    });
+  }
 }
 
 /** Validate on the consumer side; throws a typed error naming what failed. */
@@ -107,4 +156,32 @@ export function decodeWith<T>(
     });
   }
   return parsed.data;
+}
+
+/**
+ * How a lease decodes a streaming command's rows and summary on the consumer side: rows only when
+ * the supervisor cannot check their schema, the summary metadata likewise.
+ */
+export function streamDecoders<Row, Summary>(command: LeanWorkerStreamingCommand<unknown, Row, Summary>) {
+  const exportName = command.export;
+  return {
+    schemas: { row: command.rowThreadSchema, summary: command.summaryThreadSchema },
+    decodeRow: command.rowThreadSchema
+      ? undefined
+      : (row: LeanWorkerDataRow) => ({
+          ...row,
+          payload: decodeWith(ErrorCode.ROW_DECODE, command.row, row.payload, {
+            export: exportName,
+            stream: row.stream,
+            sequence: row.sequence,
+          }),
+        }),
+    decodeSummary: (s: StreamSummaryData) => ({
+      ...s,
+      metadata:
+        command.summaryThreadSchema || s.metadata === null
+          ? (s.metadata as Summary | null)
+          : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: exportName }),
+    }),
+  };
 }

@@ -7,19 +7,18 @@
 import { MessageChannel } from 'node:worker_threads';
 import { checkCommandOptions, type LeanWorkerCommandOptions } from './command-options.js';
 import {
+  checkCommand,
+  checkExportName,
   decodeWith,
   encodeCommandRequest,
   type LeanWorkerJsonCommand,
   type LeanWorkerStreamingCommand,
+  requestJson,
+  streamDecoders,
 } from './commands.js';
 import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from './errors.js';
 import type { Request } from './protocol/messages.js';
-import type {
-  LeanWorkerDataRow,
-  RequestOutcome,
-  StreamSummaryData,
-  ValidationSchemas,
-} from './protocol/port-messages.js';
+import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
 import type { ReplJob } from './repl/work.js';
 import { LeanWorkerStream } from './stream/lean-worker-stream.js';
@@ -48,7 +47,9 @@ export interface LeaseHost<Entry> {
     port: import('node:worker_threads').MessagePort | null;
     outcome: Promise<RequestOutcome>;
   };
-  cancel(entry: Entry, id: number): void;
+  cancel(entry: Entry, id: number, reason?: string): void;
+  /** A stream the supervisor counted a success failed where it was consumed (a row, the summary). */
+  consumerFailed?(entry: Entry): void;
   release(entry: Entry): void;
   cycle(entry: Entry): Promise<void>;
   generation(entry: Entry): number;
@@ -63,6 +64,8 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   #released = false;
   #invalidReason: string | null = null;
   #busy = false;
+  /** The request in flight: release cancels it and returns the worker once it has ended. */
+  #running: { readonly id: number; readonly outcome: Promise<unknown> } | null = null;
 
   /** @internal Leases are granted by `LeanWorkerPool.acquireLease`. */
   constructor(host: LeaseHost<Entry>, entry: Entry, generation: number, requestTimeoutMs: number) {
@@ -87,36 +90,18 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     request: Req,
     options: LeanWorkerCommandOptions = {},
   ): LeanWorkerStream<Row, Summary> {
+    checkCommand(command, 'stream');
+    checkCommandOptions(options);
     const requestJson = encodeCommandRequest(command.export, command.request, request);
-    const exportName = command.export;
     return this.#stream<Row, Summary>(
       {
         op: 'run_data_stream',
-        export: exportName,
+        export: command.export,
         request_json: requestJson,
         progress: options.rowProgress === true,
       },
       options,
-      {
-        schemas: { row: command.rowThreadSchema, summary: command.summaryThreadSchema },
-        decodeRow: command.rowThreadSchema
-          ? undefined
-          : (row: LeanWorkerDataRow) => ({
-              ...row,
-              payload: decodeWith(ErrorCode.ROW_DECODE, command.row, row.payload, {
-                export: exportName,
-                stream: row.stream,
-                sequence: row.sequence,
-              }),
-            }),
-        decodeSummary: (s: StreamSummaryData) => ({
-          ...s,
-          metadata:
-            command.summaryThreadSchema || s.metadata === null
-              ? (s.metadata as Summary | null)
-              : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: exportName }),
-        }),
-      },
+      streamDecoders(command),
     );
   }
 
@@ -126,11 +111,12 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     request: unknown,
     options: LeanWorkerCommandOptions = {},
   ): LeanWorkerStream {
+    checkCommandOptions(options);
     return this.#stream(
       {
         op: 'run_data_stream',
-        export: exportName,
-        request_json: JSON.stringify(request ?? null),
+        export: checkExportName(exportName),
+        request_json: requestJson(request ?? null, exportName),
         progress: options.rowProgress === true,
       },
       options,
@@ -144,6 +130,8 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     request: Req,
     options: LeanWorkerCommandOptions = {},
   ): Promise<Resp> {
+    checkCommand(command, 'json');
+    checkCommandOptions(options);
     const requestJson = encodeCommandRequest(command.export, command.request, request);
     const outcome = await this.#unary(
       { op: 'json_command', export: command.export, request_json: requestJson },
@@ -162,7 +150,11 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     options: LeanWorkerCommandOptions = {},
   ) {
     const outcome = await this.#unary(
-      { op: 'capability_metadata', export: exportName, request_json: JSON.stringify(request) },
+      {
+        op: 'capability_metadata',
+        export: checkExportName(exportName),
+        request_json: requestJson(request, exportName),
+      },
       options,
     );
     if (!outcome.ok) throw errorFromWire(outcome.error);
@@ -172,7 +164,11 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   /** Run the capability's doctor export. */
   async capabilityDoctor(exportName: string, request: unknown = {}, options: LeanWorkerCommandOptions = {}) {
     const outcome = await this.#unary(
-      { op: 'capability_doctor', export: exportName, request_json: JSON.stringify(request) },
+      {
+        op: 'capability_doctor',
+        export: checkExportName(exportName),
+        request_json: requestJson(request, exportName),
+      },
       options,
     );
     if (!outcome.ok) throw errorFromWire(outcome.error);
@@ -218,11 +214,22 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     await this.#host.cycle(this.#entry);
   }
 
-  /** Return the worker to the pool. Idempotent: capacity is returned exactly once. */
+  /**
+   * Return the worker to the pool. Idempotent: capacity is returned exactly once. A request
+   * still in flight is cancelled first (ABORTED); the worker goes back once it has ended.
+   */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#host.release(this.#entry);
+    const running = this.#running;
+    if (!running) {
+      this.#host.release(this.#entry);
+      return;
+    }
+    // Never hand a busy worker to the next holder: cancel the request, return the worker once
+    // it has ended (the child is replaced).
+    this.#host.cancel(this.#entry, running.id, 'lease_released');
+    void running.outcome.finally(() => this.#host.release(this.#entry));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -238,7 +245,10 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     }
     const current = this.#host.generation(this.#entry);
     if (current !== this.#generation) {
-      this.#invalidReason = `worker generation changed from ${this.#generation} to ${current}`;
+      this.#invalidReason =
+        current < 0
+          ? 'the worker is gone (shut down, or its supervisor ended)'
+          : `worker generation changed from ${this.#generation} to ${current}`;
       throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
         facts: {
           reason: this.#invalidReason,
@@ -283,11 +293,13 @@ export class LeanWorkerSessionLease<Entry = unknown> {
     const outcome = run.outcome.then((o) => {
       options.signal?.removeEventListener('abort', onAbort);
       this.#busy = false;
+      this.#running = null;
       if (!o.ok && (o.restarted || o.error.code === ErrorCode.RESTART_LIMIT)) {
-        this.#invalidReason = `${o.error.code} during ${request.op}`;
+        this.#invalidReason ??= `${o.error.code} during ${request.op}`;
       }
       return o;
     });
+    this.#running = { id: run.id, outcome };
     return { port: run.port, outcome };
   }
 
@@ -300,11 +312,21 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   ): LeanWorkerStream<Row, Summary> {
     const { schemas, ...decoders } = decode;
     const { port, outcome } = this.#start(request, options, true, schemas);
-    return new LeanWorkerStream<Row, Summary>(port ?? new MessageChannel().port1, outcome, {
+    const stream = new LeanWorkerStream<Row, Summary>(port ?? new MessageChannel().port1, outcome, {
       ...decoders,
       onDiagnostic: options.onDiagnostic,
       onProgress: options.onProgress,
+      // Decided before the failure is thrown: a consumer that fails mid-request cancels it, and
+      // the worker is replaced, so the lease is invalid from that moment on.
+      onLocalFailure: (error) => {
+        if (this.#busy) this.#invalidReason ??= `${error.code} where the rows were consumed`;
+      },
     });
+    // The supervisor counted a success that the consumer side then refused: count it a failure.
+    stream.summary.catch(async () => {
+      if ((await outcome).ok) this.#host.consumerFailed?.(this.#entry);
+    });
+    return stream;
   }
 
   #unary(

@@ -10,13 +10,52 @@ export interface Checker {
   readonly preservesValue: boolean;
 }
 
+/** Objects whose unknown keys are removed after the check, as `z.object` does (`thread-schema.ts`). */
+const STRIP_MARKER = 'x-strip';
+
 /**
- * Whether a rebuilt schema returns its input unchanged. Rebuilt objects keep unknown keys, and
- * JSON Schema has no transforms, so only defaults change a value. The test is conservative: a
- * property that happens to be named `default` also counts.
+ * Whether a rebuilt schema returns its input unchanged. Rebuilt objects keep unknown keys (they
+ * are stripped after the check where marked), and JSON Schema has no transforms, so only
+ * defaults and stripping change a value. The test is conservative: a property that happens to be
+ * named `default` also counts.
  */
 function preservesValue(schemaText: string): boolean {
-  return !schemaText.includes('"default"') && !schemaText.includes('"prefault"');
+  return (
+    !schemaText.includes('"default"') &&
+    !schemaText.includes('"prefault"') &&
+    !schemaText.includes(`"${STRIP_MARKER}"`)
+  );
+}
+
+type JsonSchemaNode = {
+  readonly [STRIP_MARKER]?: boolean;
+  readonly properties?: Record<string, JsonSchemaNode>;
+  readonly items?: JsonSchemaNode;
+  readonly anyOf?: readonly JsonSchemaNode[];
+  readonly type?: unknown;
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Remove the unknown keys of every object `node` marks, in place (the value is the thread's own). */
+function strip(value: unknown, node: JsonSchemaNode | undefined): void {
+  if (!node || value === null || typeof value !== 'object') return;
+  if (node.anyOf) {
+    const branches = node.anyOf.filter((b) => b.type !== 'null');
+    if (branches.length === 1) strip(value, branches[0]);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) strip(item, node.items);
+    return;
+  }
+  if (!isRecord(value) || !node.properties) return;
+  for (const key of Object.keys(value)) {
+    const property = Object.hasOwn(node.properties, key) ? node.properties[key] : undefined;
+    if (property) strip(value[key], property);
+    else if (node[STRIP_MARKER]) delete value[key];
+  }
 }
 
 const cache = new Map<string, Checker>();
@@ -44,11 +83,12 @@ function checkerForText(schema: object): Checker {
     } catch {
       // Not every rebuilt schema compiles; the runtime parser gives identical results.
     }
+    const stripping = text.includes(`"${STRIP_MARKER}"`);
     const check = (value: unknown) => {
       const result = compiled.safeParse(value);
-      return result.success
-        ? ({ ok: true, value: result.data } as const)
-        : ({ ok: false, issues: z.prettifyError(result.error) } as const);
+      if (!result.success) return { ok: false, issues: z.prettifyError(result.error) } as const;
+      if (stripping) strip(result.data, schema as JsonSchemaNode);
+      return { ok: true, value: result.data } as const;
     };
     checker = Object.assign(check, { preservesValue: preservesValue(text) });
     if (cache.size > 256) cache.clear();

@@ -1,21 +1,22 @@
 /**
  * Admission and the worker table: warm reuse, cold opens under the memory budget, LRU eviction of
  * idle workers of other keys, the waiter queue, quarantine of crash-looping keys, and the lease
- * host (policy before commands, bookkeeping after outcomes, release).
+ * host (policy before commands, bookkeeping after outcomes, release). A worker holds its slot
+ * from the start of its cold open until its child is reaped, so `maxWorkers` bounds the children
+ * alive, evicted ones still exiting included.
  */
 import { ErrorCode, type LeanWorkerError } from '../errors.js';
 import { LeanWorkerSessionLease } from '../lease.js';
-import type { ShutdownReport } from '../protocol/port-messages.js';
 import type { ResolvedWorker } from '../worker-spec.js';
-import { closeWorkers } from './close-workers.js';
+import { SeenKeys } from './bounded-map.js';
+import type { CloseCounts } from './close-workers.js';
 import {
   type AdmissionCounters,
-  addCounters,
   emptyAdmissionCounters,
-  emptyCounters,
   noteColdOpenAttempt,
   RecentValues,
 } from './counters.js';
+import { deliver } from './deliver.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import { PoolLeaseHost } from './lease-host.js';
@@ -29,35 +30,36 @@ import type { SystemMemory } from './system-memory.js';
 import { WaiterQueue } from './waiters.js';
 import { leastRecentIdle, readyForLease } from './warm-reuse.js';
 import { type StartFn, startEntry } from './worker-start.js';
+import { WorkerTable } from './worker-table.js';
 
 interface Source {
   sessionKey(): string;
   resolve(): Promise<ResolvedWorker>;
 }
-interface Pending {
-  readonly key: string;
-  readonly source: Source;
-}
+
+/** What serving an acquire now gives: the entry (being readied), or why it must wait. */
+type Served = Promise<PoolEntry> | 'wait' | 'evicting';
 
 export class Admission {
   readonly options: ResolvedPoolOptions;
   readonly counters: AdmissionCounters = emptyAdmissionCounters();
-  readonly retired = emptyCounters();
   readonly gate: MemoryGate;
-  readonly entries = new Set<PoolEntry>();
+  readonly table = new WorkerTable(() => this.#pump());
+  readonly entries = this.table.entries;
+  /** Workers shutting down: each keeps its slot and its counters until its child is reaped. */
+  readonly closingEntries = this.table.closingEntries;
+  readonly retired = this.table.retired;
   readonly quarantine: Quarantine;
   /** The last 4,096 queue waits, for the snapshot's percentiles. */
   readonly queueWaits = new RecentValues(4096);
-  readonly keysSeen = new Set<string>();
-  readonly #waiters: WaiterQueue<PoolEntry>;
+  readonly keys = new SeenKeys();
+  readonly #waiters: WaiterQueue<PoolEntry, Source>;
   readonly #start: StartFn;
-  readonly #sources = new Map<string, Source>();
-  readonly #closing = new Set<Promise<ShutdownReport>>();
   readonly #startFailures = new StartFailures();
-  #starting = 0;
   readonly #leaseHost = new PoolLeaseHost(this);
   #closed = false;
-  #releaseWaiters: (() => void)[] = [];
+  #killNow = false;
+  #closeRun: Promise<CloseCounts> | null = null;
   lastKeyMissReason: string | null = null;
   refusalReason: string | null = null;
 
@@ -84,7 +86,11 @@ export class Admission {
   }
 
   get starting(): number {
-    return this.#starting;
+    return this.table.starting;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /** Get an entry reserved for the caller (state `leased`). */
@@ -93,45 +99,50 @@ export class Admission {
     opts: { signal?: AbortSignal | undefined; timeoutMs: number },
   ): Promise<PoolEntry> {
     const key = source.sessionKey();
-    this.keysSeen.add(key);
-    this.#sources.set(key, source);
+    this.keys.note(key);
     const quarantined = this.quarantine.refusal(key);
     if (quarantined) {
       this.counters.quarantineRejections += 1;
       throw quarantined;
     }
     const began = performance.now();
-    const immediate = this.#tryServe({ key, source });
-    if (immediate !== 'wait') {
-      this.queueWaits.record(performance.now() - began);
-      return immediate;
-    }
-    if (opts.timeoutMs === 0) {
-      this.counters.coldOpenRefusals += 1;
-      const memoryBound = this.#freeSlots() > 0;
-      this.refusalReason = memoryBound ? 'memory_budget' : 'max_workers';
-      publish('admission-refused', { key, reason: this.refusalReason });
-      if (memoryBound) throw this.#budgetError(key);
-      throw exhaustedError(this.options.maxWorkers);
-    }
+    const served = this.#tryServe(key, source);
+    if (served === 'wait' && opts.timeoutMs === 0) this.#refuseNow(key);
+    const pending =
+      served === 'wait' || served === 'evicting'
+        ? this.#enqueue(key, source, opts)
+        : deliver(served, opts.signal, (e) => this.returnEntry(e));
+    const entry = await pending.catch((error: LeanWorkerError) => {
+      if (error.code === ErrorCode.ABORTED) this.counters.queueAborts += 1;
+      throw error;
+    });
+    this.queueWaits.record(performance.now() - began);
+    return entry;
+  }
+
+  /** Waiting is disabled and nothing can serve `key` now: POOL_EXHAUSTED or MEMORY_BUDGET. */
+  #refuseNow(key: string): never {
+    this.counters.coldOpenRefusals += 1;
+    const memoryBound = this.#freeSlots() > 0;
+    this.refusalReason = memoryBound ? 'memory_budget' : 'max_workers';
+    publish('admission-refused', { key, reason: this.refusalReason });
+    if (memoryBound) throw this.#budgetError(key);
+    throw exhaustedError(this.options.maxWorkers);
+  }
+
+  /** Queue for a worker (or for evicted children to be reaped), up to `opts.timeoutMs`. */
+  #enqueue(key: string, source: Source, opts: { signal?: AbortSignal | undefined; timeoutMs: number }) {
     if (this.#waiters.size >= this.options.maxQueuedAcquires) {
       this.counters.queueFullRejections += 1;
       publish('admission-refused', { key, reason: 'queue_full' });
       throw queueFullError(this.options.maxQueuedAcquires);
     }
-    const entry = await this.#waiters
-      .add(key, opts.timeoutMs, opts.signal, (waitedMs) => {
-        this.counters.queueTimeouts += 1;
-        this.refusalReason = 'queue_timeout';
-        publish('admission-refused', { key, reason: 'queue_timeout', waitedMs });
-        return queueTimeoutError(waitedMs, opts.timeoutMs, this.#waiters.size);
-      })
-      .catch((error: LeanWorkerError) => {
-        if (error.code === ErrorCode.ABORTED) this.counters.queueAborts += 1;
-        throw error;
-      });
-    this.queueWaits.record(performance.now() - began);
-    return entry;
+    return this.#waiters.add(key, source, opts.timeoutMs, opts.signal, (waitedMs) => {
+      this.counters.queueTimeouts += 1;
+      this.refusalReason = 'queue_timeout';
+      publish('admission-refused', { key, reason: 'queue_timeout', waitedMs });
+      return queueTimeoutError(waitedMs, opts.timeoutMs, this.#waiters.size);
+    });
   }
 
   /** Wrap a reserved entry in a lease. */
@@ -151,8 +162,8 @@ export class Admission {
     if (entry.state !== 'leased') return;
     entry.state = 'idle';
     entry.lastUsedAt = performance.now();
-    if (entry.exhausted || entry.handle.closed) this.#retire(entry, 'kill');
-    for (const wake of this.#releaseWaiters.splice(0)) wake();
+    if (entry.exhausted || entry.handle.unusable) this.table.retire(entry, 'kill');
+    this.table.changed();
     this.#pump();
   }
 
@@ -165,8 +176,9 @@ export class Admission {
 
   // ---- internals ----
 
+  /** Slots free now: live, starting and still-exiting workers all hold one. */
   #freeSlots(): number {
-    return this.options.maxWorkers - this.entries.size - this.#starting;
+    return this.options.maxWorkers - this.table.slotsHeld;
   }
 
   #budgetError(key: string): LeanWorkerError {
@@ -174,88 +186,99 @@ export class Admission {
     return this.gate.budgetError(key, this.entries);
   }
 
-  #evictionsFor(key: string): PoolEntry[] | null {
-    return this.gate.evictionsFor(key, this.entries, this.#freeSlots() > 0, this.#starting);
+  /**
+   * Room for a cold worker of `key`: [] to start now, the idle workers to evict first, 'reaping'
+   * when a slot is on its way (a worker is exiting) and nothing needs evicting, or null.
+   */
+  #room(key: string): PoolEntry[] | 'reaping' | null {
+    const slotFree = this.#freeSlots() > 0;
+    const slotComing = this.closingEntries.size > 0;
+    const victims = this.gate.evictionsFor(key, this.entries, slotFree || slotComing, this.table.starting);
+    if (victims?.length === 0 && !slotFree) return 'reaping';
+    return victims;
   }
 
-  /** Serve now (a promise of the reserved entry) or say 'wait'. Throws when it can never fit. */
-  #tryServe(p: Pending): Promise<PoolEntry> | 'wait' {
-    const warm = leastRecentIdle(this.entries, p.key);
+  /** Serve now (a promise of the reserved entry) or say why not. Throws when it can never fit. */
+  #tryServe(key: string, source: Source): Served {
+    const warm = leastRecentIdle(this.entries, key);
     if (warm) {
       warm.state = 'leased';
       this.counters.keyHits += 1;
       this.lastKeyMissReason = null;
       return this.#prepareWarm(warm);
     }
-    const victims = this.#evictionsFor(p.key);
-    if (victims) {
-      for (const victim of victims) {
-        this.counters.evictions += 1;
-        publish('eviction', { key: victim.key, forKey: p.key });
-        this.#retire(victim, 'graceful');
-      }
-      return this.#coldOpen(p);
-    }
-    const busy = [...this.entries].some((e) => e.state !== 'idle');
-    if (!busy && this.#starting === 0) {
+    if (this.gate.overBudgetAlone(key)) return this.#refuseBudget(key);
+    const room = this.#room(key);
+    if (room === 'reaping') return 'wait';
+    if (room === null) {
+      const busy = [...this.entries].some((e) => e.state !== 'idle');
       // Nothing running can ever free memory for it: refuse rather than wait forever.
-      this.counters.coldOpenRefusals += 1;
-      this.refusalReason = 'memory_budget';
-      throw this.#budgetError(p.key);
+      if (!busy && this.table.starting === 0 && this.closingEntries.size === 0)
+        return this.#refuseBudget(key);
+      return 'wait';
     }
-    return 'wait';
+    if (room.length === 0) return this.#coldOpen(key, source);
+    for (const victim of room) {
+      this.counters.evictions += 1;
+      publish('eviction', { key: victim.key, forKey: key });
+      this.table.retire(victim, 'graceful');
+    }
+    return 'evicting';
+  }
+
+  #refuseBudget(key: string): never {
+    this.counters.coldOpenRefusals += 1;
+    this.refusalReason = 'memory_budget';
+    publish('admission-refused', { key, reason: 'memory_budget' });
+    throw this.#budgetError(key);
   }
 
   async #prepareWarm(entry: PoolEntry): Promise<PoolEntry> {
     try {
       await readyForLease(entry, this.options.memoryMeasure, (e, reason) => this.cycleEntry(e, reason));
     } catch (error) {
-      this.#retire(entry, 'kill');
+      this.table.retire(entry, 'kill');
       throw error;
     }
     return entry;
   }
 
-  async #coldOpen(p: Pending): Promise<PoolEntry> {
+  #coldOpen(key: string, source: Source): Promise<PoolEntry> {
     this.lastKeyMissReason = this.entries.size === 0 ? 'empty_pool' : 'no_matching_key';
-    this.#starting += 1;
-    noteColdOpenAttempt(this.counters, this.entries.size === 0, this.#starting);
-    try {
-      const entry = await startEntry({
-        key: p.key,
-        source: p.source,
-        options: this.options,
-        memory: this.memory,
-        start: this.#start,
-        onExhausted: (e) => this.#onExhausted(e),
-        failures: this.#startFailures,
-        quarantine: this.quarantine,
-      });
-      this.entries.add(entry);
-      this.counters.coldOpenAdmitted += 1;
-      return entry;
-    } finally {
-      this.#starting -= 1;
-      queueMicrotask(() => this.#pump());
+    noteColdOpenAttempt(this.counters, this.entries.size === 0, this.table.starting + 1);
+    const run = this.table.open(() => this.#openEntry(key, source));
+    // Once the slot count no longer holds this start, serve whoever waits for it.
+    run.finally(() => this.#pump()).catch(() => {});
+    return run;
+  }
+
+  async #openEntry(key: string, source: Source): Promise<PoolEntry> {
+    const entry = await startEntry({
+      key,
+      source,
+      options: this.options,
+      memory: this.memory,
+      start: this.#start,
+      onExhausted: (e) => this.#onExhausted(e),
+      failures: this.#startFailures,
+      quarantine: this.quarantine,
+    });
+    if (this.#closed) {
+      // The pool closed during the start: the worker must not outlive it.
+      await this.table.discard(entry);
+      throw poolClosedError();
     }
+    this.entries.add(entry);
+    entry.handle.onUnusable(() => {
+      if (entry.state === 'idle') this.table.retire(entry, 'kill');
+    });
+    this.counters.coldOpenAdmitted += 1;
+    return entry;
   }
 
   #onExhausted(entry: PoolEntry): void {
     this.quarantine.add(entry.key);
-    if (entry.state === 'idle') this.#retire(entry, 'kill');
-  }
-
-  #retire(entry: PoolEntry, mode: 'graceful' | 'kill'): void {
-    if (!this.entries.delete(entry)) return;
-    entry.state = 'closing';
-    addCounters(this.retired, entry.counters);
-    const done = entry.handle.shutdown(mode).finally(() => {
-      entry.state = 'closed';
-      this.#closing.delete(done);
-      this.#pump();
-    });
-    this.#closing.add(done);
-    publish('shutdown', { key: entry.key, mode });
+    if (entry.state === 'idle') this.table.retire(entry, 'kill');
   }
 
   #pump(): void {
@@ -263,23 +286,21 @@ export class Admission {
     while (this.#waiters.size > 0) {
       const waiter = this.#waiters.pick(
         (key) => leastRecentIdle(this.entries, key) !== null,
-        (key) => this.#evictionsFor(key) !== null,
+        (key) => Array.isArray(this.#room(key)),
       );
       if (!waiter) return;
-      const source = this.#sources.get(waiter.key) as Source;
-      let served: Promise<PoolEntry> | 'wait';
+      let served: Served;
       try {
-        served = this.#tryServe({ key: waiter.key, source });
+        served = this.#tryServe(waiter.key, waiter.source);
       } catch (error) {
+        this.#waiters.remove(waiter);
         waiter.reject(error as LeanWorkerError);
         continue;
       }
-      if (served === 'wait') {
-        // Unreachable while the pick mirrors `#tryServe`; refuse rather than lose the waiter.
-        waiter.reject(this.#budgetError(waiter.key));
-        continue;
-      }
-      served.then(waiter.resolve, waiter.reject);
+      // Evicting for it, or waiting on a reap: it keeps its place until a slot is free.
+      if (served === 'wait' || served === 'evicting') return;
+      this.#waiters.take(waiter);
+      waiter.resolve(deliver(served, waiter.signal, (e) => this.returnEntry(e)));
     }
   }
 
@@ -288,19 +309,24 @@ export class Admission {
     this.gate.start(() => this.entries);
   }
 
-  async close(timeoutMs: number, mode: 'graceful' | 'kill') {
+  /**
+   * Close the table: refuse waiters, wait for cold opens in flight, let leases finish until
+   * `timeoutMs`, then shut every worker down and wait until each is reaped. A second call shares
+   * the first; a `kill` call ends the wait for leases at once and kills what is left.
+   */
+  close(timeoutMs: number, mode: 'graceful' | 'kill'): Promise<CloseCounts> {
+    if (mode === 'kill') {
+      this.#killNow = true;
+      this.table.changed();
+    }
+    this.#closeRun ??= this.#runClose(performance.now() + timeoutMs);
+    return this.#closeRun;
+  }
+
+  async #runClose(deadline: number): Promise<CloseCounts> {
     this.#closed = true;
     this.gate.stop();
     this.#waiters.rejectAll(poolClosedError);
-    return closeWorkers(
-      {
-        entries: this.entries,
-        closing: this.#closing,
-        retired: this.retired,
-        nextRelease: () => new Promise<void>((resolve) => this.#releaseWaiters.push(resolve)),
-      },
-      timeoutMs,
-      mode,
-    );
+    return this.table.closeAll(deadline, () => this.#killNow);
   }
 }

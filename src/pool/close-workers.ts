@@ -1,46 +1,51 @@
 /**
- * Closing the worker table: let leased workers finish up to the deadline, then shut every worker
- * down (graceful unless killing was asked for or a lease still holds it), and count the outcomes
- * of those shutdowns and of the ones already under way.
+ * Closing the worker table: wait until no lease holds a worker (or the deadline passes, or a
+ * kill is asked for meanwhile), then the shutdowns are counted by outcome.
  */
 import type { ShutdownReport } from '../protocol/port-messages.js';
-import { addCounters, type WorkerCounters } from './counters.js';
-import type { PoolEntry } from './entry.js';
 
-export interface WorkerTable {
-  readonly entries: Set<PoolEntry>;
-  /** Shutdowns already under way (retired workers). */
-  readonly closing: Iterable<Promise<ShutdownReport>>;
-  /** Counters of workers that left the table. */
-  readonly retired: WorkerCounters;
-  /** Resolves at the next release of a lease. */
-  nextRelease(): Promise<void>;
+/** What `close()` and `destroy()` report. */
+export interface CloseCounts {
+  readonly workers: number;
+  readonly leasesOutstanding: number;
+  readonly outcomes: Record<string, number>;
 }
 
-export async function closeWorkers(table: WorkerTable, timeoutMs: number, mode: 'graceful' | 'kill') {
-  const leased = () => [...table.entries].filter((e) => e.state === 'leased').length;
-  const deadline = performance.now() + timeoutMs;
-  while (leased() > 0 && performance.now() < deadline) {
+/**
+ * Wait while `leased()` is above zero, until `deadline` (a `performance.now()` time) or until
+ * `stop()` holds; `nextChange()` resolves at the next release, retirement or kill request. The
+ * timer is not unref'd: a close in progress keeps the process alive until it settles.
+ */
+export async function waitForLeases(
+  leased: () => number,
+  deadline: number,
+  stop: () => boolean,
+  nextChange: () => Promise<void>,
+): Promise<void> {
+  while (leased() > 0 && !stop() && performance.now() < deadline) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      table.nextRelease(),
+      nextChange(),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(1, deadline - performance.now())).unref();
+        timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
       }),
     ]);
     clearTimeout(timer);
   }
-  const leasesOutstanding = leased();
-  const workers = table.entries.size;
-  const reports = await Promise.all(
-    [...table.entries].map((e) => {
-      table.entries.delete(e);
-      addCounters(table.retired, e.counters);
-      return e.handle.shutdown(mode === 'kill' || e.state === 'leased' ? 'kill' : 'graceful');
-    }),
-  );
-  reports.push(...(await Promise.all(table.closing)));
+}
+
+/** Shutdown reports counted by outcome. */
+export function countOutcomes(reports: readonly ShutdownReport[]): Record<string, number> {
   const outcomes: Record<string, number> = {};
   for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-  return { workers, leasesOutstanding, outcomes };
+  return outcomes;
 }
+
+/** The report of a shutdown that failed to report (its supervisor thread was gone). */
+export const LOST_SHUTDOWN: ShutdownReport = Object.freeze({
+  outcome: 'already_exited',
+  elapsedMs: 0,
+  gracefulWaitMs: 0,
+  killWaitMs: null,
+  exit: null,
+});

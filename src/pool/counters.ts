@@ -20,6 +20,8 @@ export interface WorkerCounters {
   replacementAttempts: number;
   replacementSuccesses: number;
   replacementFailures: number;
+  /** Replacements under way when their worker was retired: attempts = successes + failures + this. */
+  replacementAbandoned: number;
   importLikeRequests: number;
   streamRequests: number;
   streamSuccesses: number;
@@ -50,6 +52,7 @@ export function emptyCounters(): WorkerCounters {
     replacementAttempts: 0,
     replacementSuccesses: 0,
     replacementFailures: 0,
+    replacementAbandoned: 0,
     importLikeRequests: 0,
     streamRequests: 0,
     streamSuccesses: 0,

@@ -158,6 +158,14 @@ export class PoolEntry {
     if (o.ok && o.response.status === 'host_session_opened') this.importsThisGeneration += 1;
   }
 
+  /** The worker is gone: a replacement still under way when it left counts as abandoned. */
+  settleReplacements(): void {
+    const c = this.counters;
+    const open =
+      c.replacementAttempts - c.replacementSuccesses - c.replacementFailures - c.replacementAbandoned;
+    if (open > 0) c.replacementAbandoned += open;
+  }
+
   /** Why the policy wants this worker cycled before more work, or null. */
   policyReason(measure: Measure): string | null {
     const p = this.policy;

@@ -29,8 +29,9 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
     this.#pool = pool;
   }
 
+  /** The worker's generation; -1 once it can take no more work (shut down, or its thread ended). */
   generation(entry: PoolEntry): number {
-    return entry.generation;
+    return entry.handle.unusable ? -1 : entry.generation;
   }
 
   beforeCommand(entry: PoolEntry, _generation: number): LeanWorkerError | null {
@@ -61,8 +62,13 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
     return { id, ...entry.startRequest(id, request, options, stream) };
   }
 
-  cancel(entry: PoolEntry, id: number): void {
-    entry.handle.cancel(id, 'aborted');
+  cancel(entry: PoolEntry, id: number, reason = 'aborted'): void {
+    entry.handle.cancel(id, reason);
+  }
+
+  consumerFailed(entry: PoolEntry): void {
+    entry.counters.streamSuccesses -= 1;
+    entry.counters.streamFailures += 1;
   }
 
   release(entry: PoolEntry): void {

@@ -37,6 +37,12 @@ export class MemoryGate {
     return this.policy.figures(others).totalKib + predicted <= budget;
   }
 
+  /** Whether `key`'s predicted cost alone passes the pool budget: it can never fit. */
+  overBudgetAlone(key: string): boolean {
+    const budget = this.#options.maxTotalChildMemoryKib;
+    return budget !== undefined && this.policy.predict(key) > budget;
+  }
+
   /**
    * The idle workers to evict so that a cold worker for `key` gets a slot and fits: none when it
    * fits as things are; else the least recently used one whose eviction suffices; else as many

@@ -6,6 +6,7 @@
  * mean of known keys, else `defaultWorkerCostKib`.
  */
 import type { MemorySample } from '../protocol/port-messages.js';
+import { BoundedMap } from './bounded-map.js';
 import type { PoolEntry } from './entry.js';
 import type { ResolvedPoolOptions } from './options.js';
 
@@ -30,7 +31,7 @@ export interface MemoryFigures {
 
 export class MemoryPolicy {
   readonly #options: ResolvedPoolOptions;
-  readonly #learned = new Map<string, number>();
+  readonly #learned = new BoundedMap<string, number>();
 
   constructor(options: ResolvedPoolOptions) {
     this.#options = options;

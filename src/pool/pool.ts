@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import type { BootstrapReport } from '../capability/bootstrap.js';
-import type { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
+import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerSessionLease } from '../lease.js';
+import { MAX_TIMER_MS } from '../protocol/constants.js';
 import { SupervisorHandle } from '../worker/supervisor-handle.js';
 import type { ResolvedWorker } from '../worker-spec.js';
 import { Admission } from './admission.js';
@@ -24,13 +25,42 @@ const acquireOptionsSchema = z
   .object({
     signal: z.instanceof(AbortSignal).optional(),
     /** Queue wait for this acquire; defaults to the pool's `queueWaitTimeoutMs`. */
-    timeoutMs: z.number().int().nonnegative().optional(),
+    timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
     /** Default total deadline of each command on this lease. */
-    requestTimeoutMs: z.number().int().positive().optional(),
+    requestTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
   })
   .strict();
 
 export type AcquireLeaseOptions = z.input<typeof acquireOptionsSchema>;
+
+const closeOptionsSchema = z
+  .object({
+    /** How long running leases may finish before their workers are killed. */
+    timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
+  })
+  .strict();
+
+/** A source must name its key and resolve its worker; anything else is refused before a spawn. */
+function checkSource(source: unknown): asserts source is LeanWorkerSource {
+  const s = source as Partial<LeanWorkerSource> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.sessionKey !== 'function' ||
+    typeof s.resolve !== 'function'
+  ) {
+    throw makeError(ErrorCode.INVALID_ARGUMENT, 'expected a worker source (a capability or repl builder)', {
+      facts: { argument: 'source', received: s === null ? 'null' : typeof s },
+    });
+  }
+}
+
+function invalidOptions(what: string, error: z.ZodError): never {
+  throw makeError(ErrorCode.INVALID_OPTIONS, `invalid ${what} options: ${z.prettifyError(error)}`, {
+    facts: { issues: error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
+    cause: error,
+  });
+}
 
 /** What `close()` did. */
 export interface LeanWorkerPoolCloseReport {
@@ -67,16 +97,9 @@ export class LeanWorkerPool {
     source: LeanWorkerSource,
     options: AcquireLeaseOptions = {},
   ): Promise<LeanWorkerSessionLease> {
+    checkSource(source);
     const parsed = acquireOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      throw makeError(
-        ErrorCode.INVALID_OPTIONS,
-        `invalid acquire options: ${z.prettifyError(parsed.error)}`,
-        {
-          cause: parsed.error,
-        },
-      );
-    }
+    if (!parsed.success) invalidOptions('acquire', parsed.error);
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
     const { signal, timeoutMs, requestTimeoutMs } = parsed.data;
     if (signal?.aborted) {
@@ -89,6 +112,11 @@ export class LeanWorkerPool {
       signal,
       timeoutMs: timeoutMs ?? this.#options.queueWaitTimeoutMs,
     });
+    if (this.#admission.closed) {
+      // The pool closed while the worker was being made ready: close reaps it, no lease is made.
+      this.#admission.returnEntry(entry);
+      throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while the worker was starting');
+    }
     return this.#admission.grant(entry, requestTimeoutMs ?? entry.resolved.launch.requestTimeoutMs);
   }
 
@@ -98,7 +126,15 @@ export class LeanWorkerPool {
    * names a metadata export, its metadata. Never throws; every failure is a finding. The worker
    * stays warm in the pool afterwards.
    */
-  check(builder: LeanWorkerCapabilityBuilder, options: AcquireLeaseOptions = {}): Promise<BootstrapReport> {
+  async check(
+    builder: LeanWorkerCapabilityBuilder,
+    options: AcquireLeaseOptions = {},
+  ): Promise<BootstrapReport> {
+    if (!(builder instanceof LeanWorkerCapabilityBuilder)) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'check() takes a LeanWorkerCapabilityBuilder', {
+        facts: { argument: 'builder', received: builder === null ? 'null' : typeof builder },
+      });
+    }
     return builder.check(async () => {
       const lease = await this.acquireLease(builder, options);
       try {
@@ -116,6 +152,11 @@ export class LeanWorkerPool {
     fn: (lease: LeanWorkerSessionLease) => Promise<T> | T,
     options: AcquireLeaseOptions = {},
   ): Promise<T> {
+    if (typeof fn !== 'function') {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'withLease() takes a function of the lease', {
+        facts: { argument: 'fn', received: fn === null ? 'null' : typeof fn },
+      });
+    }
     const lease = await this.acquireLease(source, options);
     try {
       return await fn(lease);
@@ -130,17 +171,20 @@ export class LeanWorkerPool {
   }
 
   /**
-   * Stop admitting, reject waiters with POOL_CLOSED, let running leases finish up to `timeoutMs`,
-   * then shut every worker down (terminate, wait, kill, reap).
+   * Stop admitting, reject waiters with POOL_CLOSED, wait for workers still starting, let running
+   * leases finish up to `timeoutMs`, then shut every worker down (terminate, wait, kill, reap).
+   * A second call settles with the first; `destroy()` during a close ends its wait at once.
    */
   async close(options: { timeoutMs?: number } = {}): Promise<LeanWorkerPoolCloseReport> {
+    const parsed = closeOptionsSchema.safeParse(options);
+    if (!parsed.success) invalidOptions('close', parsed.error);
     const began = performance.now();
     this.#closed = true;
-    const reports = await this.#admission.close(options.timeoutMs ?? 10_000, 'graceful');
+    const reports = await this.#admission.close(parsed.data.timeoutMs ?? 10_000, 'graceful');
     return { ...reports, elapsedMs: performance.now() - began };
   }
 
-  /** Kill every worker at once. */
+  /** Kill every worker at once (also during a `close()`, which then settles as soon). */
   async destroy(): Promise<LeanWorkerPoolCloseReport> {
     const began = performance.now();
     this.#closed = true;

@@ -4,11 +4,12 @@
  * spawning again.
  */
 import type { LeanWorkerError } from '../errors.js';
+import { BoundedMap } from './bounded-map.js';
 import { publish } from './events.js';
 import { quarantinedError } from './refusals.js';
 
 export class Quarantine {
-  readonly #until = new Map<string, number>();
+  readonly #until = new BoundedMap<string, number>();
   readonly #forMs: number;
 
   constructor(forMs: number) {
@@ -25,7 +26,11 @@ export class Quarantine {
   refusal(key: string): LeanWorkerError | null {
     const until = this.#until.get(key);
     const now = performance.now();
-    if (until === undefined || until <= now) return null;
+    if (until === undefined) return null;
+    if (until <= now) {
+      this.#until.delete(key);
+      return null;
+    }
     return quarantinedError(until - now);
   }
 

@@ -14,6 +14,8 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   /** Idle warm workers (the original's `warm_leases`). */
   readonly idleWorkers: number;
   readonly startingWorkers: number;
+  /** Retired workers whose child is not reaped yet; each still holds a `maxWorkers` slot. */
+  readonly exitingWorkers: number;
   readonly queueDepth: number;
   readonly queueWaitP50Ms: number | null;
   readonly queueWaitP99Ms: number | null;
@@ -26,7 +28,10 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   readonly coldOpenRefusals: number;
   readonly keyHits: number;
   readonly keyMisses: number;
+  /** Session keys counted as they were first seen (a counter; the pool keeps no list of them). */
   readonly distinctKeysSeen: number;
+  /** Keys whose per-key state the pool holds now, at most `MAX_TRACKED_KEYS` per table. */
+  readonly trackedKeys: number;
   readonly freshColdOpensAvoided: number;
   readonly missEmptyPool: number;
   readonly missNoMatchingKey: number;
@@ -68,6 +73,7 @@ export function buildSnapshot(
   closed: boolean,
 ): LeanWorkerPoolSnapshot {
   const totals = addCounters(emptyCounters(), a.retired);
+  for (const e of a.closingEntries) addCounters(totals, e.counters);
   const entries = [...a.entries];
   let last: { [k: string]: unknown } = {};
   for (const e of entries) {
@@ -87,6 +93,7 @@ export function buildSnapshot(
     ...totals,
     maxWorkers: options.maxWorkers,
     workers: entries.length,
+    exitingWorkers: a.closingEntries.size,
     activeWorkers: entries.filter((e) => e.state === 'leased').length,
     idleWorkers: entries.filter((e) => e.state === 'idle').length,
     startingWorkers: a.starting,
@@ -102,7 +109,8 @@ export function buildSnapshot(
     coldOpenRefusals: c.coldOpenRefusals,
     keyHits: c.keyHits,
     keyMisses: c.keyMisses,
-    distinctKeysSeen: a.keysSeen.size,
+    distinctKeysSeen: a.keys.distinct,
+    trackedKeys: a.keys.tracked,
     freshColdOpensAvoided: c.keyHits,
     missEmptyPool: c.missEmptyPool,
     missNoMatchingKey: c.missNoMatchingKey,

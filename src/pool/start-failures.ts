@@ -3,8 +3,10 @@
  * does not import, a child that dies before it is ready) never gets a worker whose restarts could
  * be counted, so its failed starts count against the restart intensity instead.
  */
+import { BoundedMap } from './bounded-map.js';
+
 export class StartFailures {
-  readonly #recent = new Map<string, number[]>();
+  readonly #recent = new BoundedMap<string, number[]>();
 
   /** Note one failed start of `key`; true when that passes `maxRestarts` within `windowMs`. */
   note(key: string, limit: { readonly maxRestarts: number; readonly windowMs: number }): boolean {

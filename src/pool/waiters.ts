@@ -1,21 +1,24 @@
 /**
  * The admission queue: a bounded FIFO of waiters, each with a deadline and an AbortSignal.
  * `pick` prefers a waiter that a warm worker can serve, but never passes over the oldest waiter
- * more than `maxBypasses` times, which bounds its wait.
+ * more than `maxBypasses` times, which bounds its wait. A waiter carries what it asked for
+ * (`source`), so the queue holds no per-key state of its own.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 
-export interface Waiter<T> {
+export interface Waiter<T, S> {
   readonly key: string;
+  readonly source: S;
+  readonly signal: AbortSignal | undefined;
   readonly enqueuedAt: number;
   bypassed: number;
-  readonly resolve: (value: T) => void;
+  readonly resolve: (value: T | Promise<T>) => void;
   readonly reject: (error: LeanWorkerError) => void;
   cleanup: () => void;
 }
 
-export class WaiterQueue<T> {
-  readonly #items: Waiter<T>[] = [];
+export class WaiterQueue<T, S> {
+  readonly #items: Waiter<T, S>[] = [];
   readonly #maxBypasses: number;
 
   constructor(maxBypasses: number) {
@@ -29,13 +32,16 @@ export class WaiterQueue<T> {
   /** Add a waiter; `timeoutMs` 0 means no deadline; the signal aborts it. */
   add(
     key: string,
+    source: S,
     timeoutMs: number,
     signal: AbortSignal | undefined,
     onTimeout: (waitedMs: number) => LeanWorkerError,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T> = {
+      const waiter: Waiter<T, S> = {
         key,
+        source,
+        signal,
         enqueuedAt: performance.now(),
         bypassed: 0,
         resolve,
@@ -67,28 +73,30 @@ export class WaiterQueue<T> {
     });
   }
 
-  remove(waiter: Waiter<T>): void {
+  remove(waiter: Waiter<T, S>): void {
     const at = this.#items.indexOf(waiter);
     if (at >= 0) this.#items.splice(at, 1);
     waiter.cleanup();
   }
 
   /**
-   * Choose the next waiter to serve: the first for which `warm` holds, else the first for which
-   * `possible` holds; only the oldest once it has been bypassed `maxBypasses` times.
+   * The next waiter to serve, left in the queue: the first for which `warm` holds, else the first
+   * for which `possible` holds; only the oldest once it has been bypassed `maxBypasses` times.
    */
-  pick(warm: (key: string) => boolean, possible: (key: string) => boolean): Waiter<T> | null {
+  pick(warm: (key: string) => boolean, possible: (key: string) => boolean): Waiter<T, S> | null {
     const oldest = this.#items[0];
     if (!oldest) return null;
     const candidates = oldest.bypassed >= this.#maxBypasses ? [oldest] : this.#items;
-    const chosen = candidates.find((w) => warm(w.key)) ?? candidates.find((w) => possible(w.key)) ?? null;
-    if (!chosen) return null;
+    return candidates.find((w) => warm(w.key)) ?? candidates.find((w) => possible(w.key)) ?? null;
+  }
+
+  /** Take `chosen` out of the queue to serve it; the waiters ahead of it count a bypass. */
+  take(chosen: Waiter<T, S>): void {
     for (const w of this.#items) {
       if (w === chosen) break;
       w.bypassed += 1;
     }
     this.remove(chosen);
-    return chosen;
   }
 
   /** Reject every waiter (pool closing). */

@@ -25,7 +25,7 @@ export async function readyForLease(
 export function leastRecentIdle(entries: Iterable<PoolEntry>, key: string): PoolEntry | null {
   let best: PoolEntry | null = null;
   for (const e of entries) {
-    if (e.state !== 'idle' || e.exhausted) continue;
+    if (e.state !== 'idle' || e.exhausted || e.handle.unusable) continue;
     if (e.key !== key) continue;
     if (!best || e.lastUsedAt < best.lastUsedAt) best = e;
   }

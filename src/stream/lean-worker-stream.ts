@@ -37,11 +37,19 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     this.#control = control;
     this.#decodeSummary = options.decodeSummary ?? ((s) => s as LeanWorkerStreamSummary<Summary>);
     // The control-plane outcome is authoritative and arrives even when the rows went elsewhere.
-    this.summary = control.then((outcome) => {
+    // Rows checked here (not in the supervisor) must all have decoded too: a row failure fails
+    // the summary, never only the iterator.
+    this.summary = control.then(async (outcome) => {
       if (!outcome.ok) throw errorFromWire(outcome.error);
+      if (this.#consumerChecked) await this.#ensureConsumer().verified();
       return this.#decodeSummary(outcome.summary as StreamSummaryData);
     });
     this.summary.catch(() => {});
+  }
+
+  /** Whether rows are checked where they are consumed (their schema cannot be checked in the supervisor). */
+  get #consumerChecked(): boolean {
+    return this.#options.decodeRow !== undefined;
   }
 
   #ensureConsumer(): RowPortConsumer<Row> {
@@ -86,6 +94,12 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     }
     if (this.#consumer) {
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'cannot transfer a stream that is being read');
+    }
+    if (this.#consumerChecked) {
+      // Its row schema is checked where the rows are read, with the schema, which cannot travel.
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this command are checked on this thread', {
+        facts: { reason: 'consumer_checked_schema' },
+      });
     }
     const port = this.#port;
     this.#transferred = true;

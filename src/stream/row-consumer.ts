@@ -24,6 +24,8 @@ export interface RowConsumerOptions<Row> {
   readonly onProgress?: ((event: ProgressItem) => void) | undefined;
   /** Awaited once the last row has been read, before the iterator reports done or throws. */
   readonly beforeDone?: (() => Promise<unknown>) | undefined;
+  /** Hears a failure of this side (a row decode, a callback, an unreadable batch) before it is thrown. */
+  readonly onLocalFailure?: ((error: LeanWorkerError) => void) | undefined;
 }
 
 /**
@@ -56,6 +58,10 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
   #resolveOutcome!: (outcome: RequestOutcome) => void;
   /** Rows handed to the iterator so far. */
   rowsSeen = 0;
+  /** Buffered batches whose credit went back on arrival (see `verified`). */
+  #prepaid = 0;
+  #unpaced = false;
+  #verdict: { resolve: () => void; reject: (error: LeanWorkerError) => void } | null = null;
 
   constructor(port: MessagePort, options: RowConsumerOptions<Row> = {}) {
     this.#port = port;
@@ -64,6 +70,16 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
       this.#resolveOutcome = resolve;
     });
     port.on('message', (message: RowPortMessage) => this.#onMessage(message));
+    // A batch that cannot be read would be rows lost without a word: fail the stream instead.
+    port.on('messageerror', (error: Error) => {
+      this.#fail(
+        makeError(ErrorCode.PROTOCOL, 'a row batch could not be read', {
+          facts: { reason: 'message_unreadable' },
+          cause: error,
+        }),
+      );
+      this.#wakeUp();
+    });
     port.on('close', () => {
       if (this.#outcome || this.#closed) return;
       // The producer vanished (its thread ended) without a terminal outcome.
@@ -87,6 +103,31 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     return this.outcome.then((outcome) => {
       if (outcome.ok) return outcome.summary as StreamSummaryData;
       throw errorFromWire(outcome.error);
+    });
+  }
+
+  /** The first failure of this side, if any. */
+  get localError(): LeanWorkerError | null {
+    return this.#localError;
+  }
+
+  /**
+   * Resolves once every row has arrived and decoded (the end message came, with no local
+   * failure); rejects with the first local failure. From the call on, batches are credited as
+   * they arrive, so the rows the producer still holds come without anyone iterating.
+   */
+  verified(): Promise<void> {
+    if (this.#localError) return Promise.reject(this.#localError);
+    if (this.#outcome) return Promise.resolve();
+    if (!this.#unpaced) {
+      this.#unpaced = true;
+      const unpaid = this.#batches.length - this.#prepaid;
+      this.#prepaid = this.#batches.length;
+      this.#owedCredit += unpaid;
+      this.#grantCredit();
+    }
+    return new Promise((resolve, reject) => {
+      this.#verdict = { resolve, reject };
     });
   }
 
@@ -118,7 +159,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
         if (this.#index >= batch.length) {
           this.#batches.shift();
           this.#index = 0;
-          this.#owedCredit += 1;
+          if (this.#prepaid > 0) this.#prepaid -= 1;
+          else this.#owedCredit += 1;
           if (this.#owedCredit >= CREDIT_GRANT) this.#grantCredit();
           continue;
         }
@@ -128,7 +170,7 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
           continue;
         }
         this.rowsSeen += 1;
-        return { done: false, value: this.#decode(item) };
+        return { done: false, value: item as LeanWorkerDataRow<Row> };
       }
       if (this.#outcome) {
         if (this.#outcome.ok) {
@@ -147,21 +189,31 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     }
   }
 
-  #decode(row: LeanWorkerDataRow): LeanWorkerDataRow<Row> {
-    if (!this.#options.decodeRow) return row as LeanWorkerDataRow<Row>;
-    try {
-      return this.#options.decodeRow(row);
-    } catch (error) {
-      this.#localError =
-        error instanceof LeanWorkerError
-          ? error
-          : makeError(ErrorCode.ROW_DECODE, 'row does not match the command schema', {
-              facts: { stream: row.stream, sequence: row.sequence },
-              cause: error,
-            });
-      this.close();
-      throw this.#localError;
+  /**
+   * Decode the rows of a batch as it arrives, so a failure is known before the summary is
+   * trusted; a failing row ends the stream there (the rows after it are dropped).
+   */
+  #decodeBatch(batch: BatchItem[]): BatchItem[] {
+    const decode = this.#options.decodeRow;
+    if (!decode || this.#localError) return batch;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as BatchItem;
+      if ('kind' in item) continue;
+      try {
+        batch[i] = decode(item) as BatchItem;
+      } catch (error) {
+        this.#fail(
+          error instanceof LeanWorkerError
+            ? error
+            : makeError(ErrorCode.ROW_DECODE, 'row does not match the command schema', {
+                facts: { stream: item.stream, sequence: item.sequence },
+                cause: error,
+              }),
+        );
+        return batch.slice(0, i);
+      }
     }
+    return batch;
   }
 
   #callback(item: DiagnosticItem | ProgressItem): void {
@@ -169,25 +221,50 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
       if (item.kind === 'diagnostic') this.#options.onDiagnostic?.(item);
       else this.#options.onProgress?.(item);
     } catch (error) {
-      this.#localError = makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, {
-        facts: { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' },
-        cause: error,
-      });
-      this.close();
+      this.#fail(
+        makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, {
+          facts: { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' },
+          cause: error,
+        }),
+      );
       throw this.#localError;
     }
   }
 
+  /** This side failed: record it, tell the owner first (before anything throws), end the stream. */
+  #fail(error: LeanWorkerError): void {
+    if (this.#localError) return;
+    this.#localError = error;
+    this.#options.onLocalFailure?.(error);
+    this.#verdict?.reject(error);
+    this.#verdict = null;
+    this.close();
+  }
+
   #onMessage(message: RowPortMessage): void {
-    if (message.type === 'rows') {
-      this.#batches.push(rowRun(message.stream, message.first, message.text));
-    } else if (message.type === 'batch') {
-      this.#batches.push('text' in message ? (JSON.parse(message.text) as BatchItem[]) : message.items);
-    } else {
+    if (message.type === 'end') {
       this.#outcome = message.outcome;
       this.#resolveOutcome(message.outcome);
       this.#port.close();
+      this.#verdict?.resolve();
+      this.#verdict = null;
+    } else if (!this.#localError) {
+      const batch =
+        message.type === 'rows'
+          ? rowRun(message.stream, message.first, message.text)
+          : 'text' in message
+            ? (JSON.parse(message.text) as BatchItem[])
+            : message.items;
+      this.#batches.push(this.#decodeBatch(batch));
+      if (this.#unpaced) {
+        this.#prepaid += 1;
+        this.#reply({ type: 'credit', batches: 1 });
+      }
     }
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
     const wake = this.#wake;
     this.#wake = null;
     wake?.();

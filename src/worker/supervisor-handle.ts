@@ -17,6 +17,7 @@ import type {
   ShutdownReport,
   SupervisorEvent,
 } from '../protocol/port-messages.js';
+import { supervisorExecArgv } from './exec-argv.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
 import { RequestClient, threadEndedError } from './request-client.js';
@@ -131,6 +132,7 @@ export class SupervisorHandle {
     const worker = new Worker(supervisorEntryUrl(), {
       workerData: data,
       transferList: [channel.port2, requests.port2],
+      execArgv: supervisorExecArgv(),
     });
     const handle = new SupervisorHandle(worker, channel.port1, requests.port1);
     if (onEvent) handle.onEvent(onEvent);

@@ -7,23 +7,25 @@ import { z } from 'zod';
 import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
 import { fixturePath } from '../../src/worker/paths.js';
-import type { WorkerLaunchSpec } from '../../src/worker-spec.js';
-import { BASE_LAUNCH, helperChild } from '../helpers/supervisor.js';
+import type { ResolvedWorker, WorkerLaunchSpec } from '../../src/worker-spec.js';
+import { BASE_LAUNCH, helperChild, ROOT } from '../helpers/supervisor.js';
 
 /**
- * A source that runs `script` with Node under `launch` (no session to open, no export
- * declarations): the pool's own behaviour, independent of the capability builder.
+ * A source that runs `script` with Node under `launch` (no export declarations; a session only
+ * when `imports` are given): the pool's own behaviour, independent of the capability builder.
  */
 export function nodeSource(
   script: string,
   args: string[] = [],
   launch: Partial<WorkerLaunchSpec> = {},
+  imports: string[] | null = null,
 ): LeanWorkerSource {
-  const key = JSON.stringify({ script, args, launch });
-  const resolved = {
+  const key = JSON.stringify({ script, args, launch, imports });
+  const mode = { kind: 'capability', package: 'Fixture', lib_name: 'Fixture', manifest_path: null } as const;
+  const resolved: ResolvedWorker = {
     key,
     launch: { ...BASE_LAUNCH, ...launch, command: process.execPath, args: [script, ...args] },
-    session: null,
+    session: imports ? { projectRoot: ROOT, mode, imports, importProfile: 'private' } : null,
     metadata: null,
   };
   return { sessionKey: () => key, resolve: async () => resolved };
@@ -34,9 +36,13 @@ export function hostile(args: string[] = [], launch: Partial<WorkerLaunchSpec> =
   return nodeSource(helperChild('hostile-child.mjs'), args, launch);
 }
 
-/** The general test child (`fixtures/children/test-child.ts`) with no session. */
-export function testChild(args: string[] = [], launch: Partial<WorkerLaunchSpec> = {}): LeanWorkerSource {
-  return nodeSource(fixturePath('children/test-child'), args, launch);
+/** The general test child (`fixtures/children/test-child.ts`) with a session of `imports`. */
+export function testChild(
+  args: string[] = [],
+  launch: Partial<WorkerLaunchSpec> = {},
+  imports: string[] = ['A'],
+): LeanWorkerSource {
+  return nodeSource(fixturePath('children/test-child'), args, launch, imports);
 }
 
 /** Rows whose payloads are the request's `payloads`, checked against `row`. */
@@ -66,4 +72,18 @@ export const hostileEcho = defineJsonCommand({
   export: 'echo',
   request: z.unknown(),
   response: z.unknown(),
+});
+
+export const hostileSlow = defineStreamingCommand({
+  export: 'slow',
+  request: z.object({ rows: z.number(), msPerRow: z.number() }),
+  row: z.object({ i: z.number() }),
+  summary: z.unknown(),
+});
+
+export const hostileHang = defineStreamingCommand({
+  export: 'hang',
+  request: z.object({}),
+  row: z.unknown(),
+  summary: z.unknown(),
 });

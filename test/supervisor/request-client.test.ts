@@ -59,7 +59,11 @@ describe('request client', () => {
     supervisor.postMessage({ call: b.call, outcome: success(20) });
     supervisor.postMessage({ call: a.call, error: 'could not resolve a reference' });
     await expect(second).resolves.toMatchObject({ ok: true, generation: 20 });
-    await expect(first).rejects.toThrow('could not resolve a reference');
+    // A call the supervisor could not run settles with a typed outcome, never a raw Error.
+    await expect(first).resolves.toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.WORKER_UNAVAILABLE, facts: { reason: 'supervisor_error' } },
+    });
     expect(seen).toEqual([20]);
   });
 

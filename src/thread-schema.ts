@@ -1,0 +1,104 @@
+/**
+ * Which zod schemas the supervisor thread may check. A schema crosses to the thread as JSON
+ * Schema and is rebuilt there, so only a schema whose rebuilt form parses to exactly what
+ * `schema.parse` gives is sent: plain types, length and range checks, regexes without flags,
+ * objects (unknown keys of a plain `z.object` are stripped in the thread, marked `x-strip`),
+ * arrays, optional, nullable, defaults, and unions of those without stripping objects. Anything
+ * else (transforms, refinements, preprocess, coercion, `.catch`, string formats, flagged regexes,
+ * records, tuples, lazy schemas) is checked where the rows are consumed, with the schema itself.
+ */
+import { z } from 'zod';
+
+/** The marker of an object whose unknown keys the thread removes, as `z.object` does. */
+export const STRIP_MARKER = 'x-strip';
+
+interface Def {
+  readonly type: string;
+  readonly coerce?: boolean;
+  readonly format?: string;
+  readonly checks?: readonly { readonly _zod: { readonly def: CheckDef } }[];
+  readonly [key: string]: unknown;
+}
+interface CheckDef {
+  readonly check: string;
+  readonly format?: string;
+  readonly pattern?: RegExp;
+}
+
+const LENGTH_CHECKS = new Set(['min_length', 'max_length', 'length_equals']);
+const NUMBER_CHECKS = new Set(['greater_than', 'less_than', 'multiple_of']);
+const NUMBER_FORMATS = new Set(['safeint', 'int32', 'uint32', 'float32', 'float64']);
+const PLAIN = new Set(['boolean', 'null', 'unknown', 'any', 'enum']);
+
+const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
+
+function checksOk(def: Def, allowed: (check: CheckDef) => boolean): boolean {
+  return (def.checks ?? []).every((c) => allowed(c._zod.def));
+}
+
+function isJsonLiteral(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** Whether the rebuilt JSON Schema of `schema` parses exactly as `schema` does. */
+function faithful(schema: unknown, inUnion: boolean): boolean {
+  const def = defOf(schema);
+  if (def.coerce) return false;
+  switch (def.type) {
+    case 'string':
+      return (
+        def.format === undefined &&
+        checksOk(
+          def,
+          (c) =>
+            LENGTH_CHECKS.has(c.check) ||
+            (c.check === 'string_format' && c.format === 'regex' && c.pattern?.flags === ''),
+        )
+      );
+    case 'number':
+      return (
+        (def.format === undefined || NUMBER_FORMATS.has(def.format)) &&
+        checksOk(def, (c) => NUMBER_CHECKS.has(c.check) || c.check === 'number_format')
+      );
+    case 'literal':
+      return checksOk(def, () => false) && (def.values as unknown[]).every(isJsonLiteral);
+    case 'array':
+      return checksOk(def, (c) => LENGTH_CHECKS.has(c.check)) && faithful(def.element, inUnion);
+    case 'object': {
+      const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
+      if (catchall !== undefined && !['never', 'unknown', 'any'].includes(catchall)) return false;
+      if (catchall === undefined && inUnion) return false;
+      const shape = def.shape as Record<string, unknown>;
+      return checksOk(def, () => false) && Object.values(shape).every((s) => faithful(s, inUnion));
+    }
+    case 'optional':
+    case 'nullable':
+      return faithful(def.innerType, inUnion);
+    case 'default': {
+      const text = JSON.stringify(def.defaultValue);
+      return text !== undefined && faithful(def.innerType, inUnion);
+    }
+    case 'union':
+      return checksOk(def, () => false) && (def.options as unknown[]).every((o) => faithful(o, true));
+    default:
+      return PLAIN.has(def.type) && checksOk(def, () => false);
+  }
+}
+
+/** The JSON Schema the supervisor checks `schema` with, or null when the consumer must check it. */
+export function toThreadSchema(schema: z.ZodType): object | null {
+  if (!faithful(schema, false)) return null;
+  try {
+    return z.toJSONSchema(schema, {
+      io: 'input',
+      unrepresentable: 'throw',
+      cycles: 'throw',
+      override: (ctx) => {
+        const def = defOf(ctx.zodSchema);
+        if (def.type === 'object' && def.catchall === undefined) ctx.jsonSchema[STRIP_MARKER] = true;
+      },
+    });
+  } catch {
+    return null;
+  }
+}
