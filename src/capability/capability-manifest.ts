@@ -115,9 +115,32 @@ const SOURCE_NAMES: Record<NonNullable<ToolchainFacts['sysrootSource']>, string>
   'lean-print-prefix': 'Path',
 };
 
-/** `lean_rs_interop_shims` from `lake-manifest.json`, as the original records that dependency. */
+interface LakePackageEntry {
+  readonly name?: unknown;
+  readonly type?: unknown;
+  readonly dir?: unknown;
+  readonly subDir?: unknown;
+}
+
+/** Where Lake keeps a dependency: its `dir` (path require), else `<packagesDir>/<name>[/<subDir>]` (git). */
+function packageRoot(projectRoot: string, packagesDir: unknown, pkg: LakePackageEntry): string | null {
+  if (typeof pkg.dir === 'string') return path.join(projectRoot, pkg.dir);
+  if (pkg.type !== 'git' || typeof pkg.name !== 'string') return null;
+  const base = path.join(
+    projectRoot,
+    typeof packagesDir === 'string' ? packagesDir : '.lake/packages',
+    pkg.name,
+  );
+  return typeof pkg.subDir === 'string' ? path.join(base, pkg.subDir) : base;
+}
+
+/**
+ * `lean_rs_interop_shims` from `lake-manifest.json`, recorded as the original records that
+ * dependency (its library opened first, its symbols exported to dependents); a git require is
+ * found under Lake's packages directory as well as a path require.
+ */
 function interopDependencies(projectRoot: string): unknown[] {
-  let manifest: { packages?: { name?: unknown; dir?: unknown }[] };
+  let manifest: { packagesDir?: unknown; packages?: LakePackageEntry[] };
   try {
     manifest = JSON.parse(readFileSync(path.join(projectRoot, 'lake-manifest.json'), 'utf8'));
   } catch {
@@ -125,10 +148,12 @@ function interopDependencies(projectRoot: string): unknown[] {
   }
   const out: unknown[] = [];
   for (const pkg of Array.isArray(manifest.packages) ? manifest.packages : []) {
-    if (pkg?.name !== 'lean_rs_interop_shims' || typeof pkg.dir !== 'string') continue;
+    if (pkg?.name !== 'lean_rs_interop_shims') continue;
+    const at = packageRoot(projectRoot, manifest.packagesDir, pkg);
+    if (at === null) continue;
     let root: string;
     try {
-      root = realpathSync(path.join(projectRoot, pkg.dir));
+      root = realpathSync(at);
     } catch {
       continue;
     }

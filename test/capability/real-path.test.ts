@@ -14,7 +14,7 @@ import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
 import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
 import { ErrorCode } from '../../src/errors.js';
 import { fixturePath } from '../../src/worker/paths.js';
-import { FAKE_BIN, STAND_IN_SYSROOT } from '../helpers/capability.js';
+import { ensureStandInLibrary, FAKE_BIN, STAND_IN_SYSROOT } from '../helpers/capability.js';
 import { caughtError } from '../helpers/errors.js';
 import { makePool, rejection } from '../pool/helpers.js';
 
@@ -181,5 +181,34 @@ describe('the real build path against strict children', () => {
     const report = await builder(root, { worker, manifestPath: broken }).check();
     expect(report.firstError?.code).toBe(LoaderCode.MALFORMED_MANIFEST);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('records the interop shims library as a dependency, from a path or a git require', async () => {
+    for (const kind of ['path', 'git'] as const) {
+      const root = project();
+      const shims =
+        kind === 'path'
+          ? path.join(root, 'shims')
+          : path.join(root, '.lake/packages/lean_rs_interop_shims/crates/shims');
+      const lib = ensureStandInLibrary(shims, 'lean_rs_interop_shims', 'LeanRsInterop');
+      const entry =
+        kind === 'path'
+          ? { type: 'path', name: 'lean_rs_interop_shims', dir: './shims' }
+          : { type: 'git', name: 'lean_rs_interop_shims', subDir: 'crates/shims', rev: 'abc' };
+      writeFileSync(
+        path.join(root, 'lake-manifest.json'),
+        JSON.stringify({ version: '1.1.0', packagesDir: '.lake/packages', packages: [entry] }),
+      );
+      const resolved = await builder(root).resolve();
+      const manifest = JSON.parse(readFileSync(resolved.manifestPath as string, 'utf8'));
+      expect(manifest.dependencies, kind).toEqual([
+        {
+          name: 'lean_rs_interop_shims',
+          dylib_path: lib,
+          export_symbols_for_dependents: true,
+          initializer: { package: 'lean_rs_interop_shims', module: 'LeanRsInterop' },
+        },
+      ]);
+    }
   });
 });
