@@ -7,13 +7,13 @@
  * never run through a shell), `--project <dir>` (run `lake env <repl>` there; the repl command
  * defaults to `repl`), or `--fake` (the bundled fake repl, for trying the tool without Lean).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
 import { fixturePath } from '../worker/paths.js';
 import { CheckProgress, type ProgressSink } from './check-progress.js';
 import { type CheckItem, type CheckResult, checkAll } from './check-run.js';
+import { readSnippetInput } from './snippet-input.js';
 
 interface Io {
   readonly stdout: { write(text: string): unknown };
@@ -31,6 +31,9 @@ const USAGE = `usage: lean-worker check [files...] [-e snippet]... (--repl <cmd>
   --timeout-ms <n> deadline per snippet; the worker is killed and replaced (default 60000)
   --header-timeout-ms <n>  deadline for a worker to import its header (default 600000)
   --max-uses <n>   replace a worker after this many checks (default: never)
+  --max-restarts <n>       a header whose worker restarts this many times with no
+                           successful check between is quarantined (default 16)
+  --restart-window-ms <n>  ... within this window (default 60000)
   --json           print one JSON report
 `;
 
@@ -42,21 +45,6 @@ const positiveInt = (name: string, text: string | undefined, fallback: number | 
 };
 
 class UsageError extends Error {}
-
-/** Snippets of one input argument. */
-function readInput(path: string): CheckItem[] {
-  const text = readFileSync(path, 'utf8');
-  if (!path.endsWith('.json')) return [{ id: path, text }];
-  const parsed = JSON.parse(text) as unknown;
-  const list = Array.isArray(parsed) ? parsed : (parsed as { snippets?: unknown }).snippets;
-  if (!Array.isArray(list)) throw new UsageError(`${path}: expected a list of snippets`);
-  return list.map((entry: unknown, i) => {
-    if (typeof entry === 'string') return { id: `${path}#${i}`, text: entry };
-    const e = entry as { id?: unknown; text?: unknown };
-    if (typeof e.text !== 'string') throw new UsageError(`${path}: snippet ${i} has no text`);
-    return { id: typeof e.id === 'string' ? e.id : `${path}#${i}`, text: e.text };
-  });
-}
 
 function words(command: string): string[] {
   const trimmed = command.trim();
@@ -133,6 +121,7 @@ export async function checkCommand(
   let items: CheckItem[];
   let builder: LeanReplBuilder;
   let workers: number;
+  let restart: { maxRestarts?: number; windowMs?: number };
   try {
     const parsed = parseArgs({
       args: [...args],
@@ -146,6 +135,8 @@ export async function checkCommand(
         'timeout-ms': { type: 'string' },
         'header-timeout-ms': { type: 'string' },
         'max-uses': { type: 'string' },
+        'max-restarts': { type: 'string' },
+        'restart-window-ms': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -155,19 +146,31 @@ export async function checkCommand(
       io.stdout.write(USAGE);
       return 0;
     }
-    items = parsed.positionals.flatMap(readInput);
+    items = [];
+    for (const file of parsed.positionals) items.push(...(await readSnippetInput(file)));
     ((values.snippet as string[] | undefined) ?? []).forEach((text, i) => {
       items.push({ id: `snippet-${i + 1}`, text });
     });
     if (items.length === 0) throw new UsageError('nothing to check: give files or -e snippets');
     workers = positiveInt('workers', values.workers as string | undefined, 2) as number;
+    const maxRestarts = positiveInt('max-restarts', values['max-restarts'] as string | undefined, undefined);
+    const windowMs = positiveInt(
+      'restart-window-ms',
+      values['restart-window-ms'] as string | undefined,
+      undefined,
+    );
+    restart = {
+      ...(maxRestarts === undefined ? {} : { maxRestarts }),
+      ...(windowMs === undefined ? {} : { windowMs }),
+    };
     builder = builderFrom(values, env);
   } catch (error) {
-    io.stderr.write(`lean-worker check: ${(error as Error).message}\n${USAGE}`);
+    const e = error as { code?: string; message: string };
+    io.stderr.write(`lean-worker check: ${e.code ? `${e.code}: ` : ''}${e.message}\n${USAGE}`);
     return 2;
   }
   const timeoutMs = builder.options.requestTimeoutMs;
-  const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000 });
+  const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, restart });
   const began = performance.now();
   const progress = new CheckProgress(values.json ? null : io.stderr, items.length);
   let results: CheckResult[];

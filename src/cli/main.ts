@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 /** `lean-worker`: demo, plan, doctor, check. */
 import { demoCommand } from './demo.js';
+import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
-const io = { stdout: process.stdout, stderr: process.stderr };
+const stdout = guardOutput(process.stdout);
+const stderr = guardOutput(process.stderr);
+const io = { stdout: stdout.stream, stderr: stderr.stream };
+// The EPIPE of a reader that went away may be reported after the command resolved: judge at exit.
+// A reader that went away is not a failure of the command: exit quietly, as piped-off tools do.
+process.on('exit', () => {
+  if (stdout.closed) process.exitCode = EXIT_OUTPUT_CLOSED;
+});
 const [command = 'help', ...rest] = process.argv.slice(2);
 
 async function main(): Promise<number> {
@@ -33,7 +41,7 @@ main().then(
   },
   (error: unknown) => {
     const e = error as { code?: string; message?: string };
-    process.stderr.write(`lean-worker: ${e.code ?? 'error'}: ${e.message ?? String(error)}\n`);
+    io.stderr.write(`lean-worker: ${e.code ?? 'error'}: ${e.message ?? String(error)}\n`);
     process.exitCode = 1;
   },
 );

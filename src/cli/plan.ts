@@ -92,7 +92,8 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof LeanWorkerError) {
-      io.stderr.write(`${err.code}: ${err.message}\n`);
+      const finding = (err.facts.diagnostic as { code?: string } | undefined)?.code;
+      io.stderr.write(`${err.code}${finding ? ` (${finding})` : ''}: ${err.message}\n`);
       return 1;
     }
     throw err;

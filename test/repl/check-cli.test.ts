@@ -3,13 +3,14 @@
  * (each spelled several ways), with crashes and hangs injected by the corpus itself, checked in
  * parallel on warm workers; every result is compared with the generator's expectation.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../fixtures/repl/snippet-corpus.js';
 import { checkCommand } from '../../src/cli/check.js';
 import type { CheckResult } from '../../src/cli/check-run.js';
+import { ErrorCode } from '../../src/errors.js';
 
 function io(isTTY = false) {
   const out = { stdout: '', stderr: '' };
@@ -111,5 +112,64 @@ describe('lean-worker check', () => {
       expect(await checkCommand(args, run.io)).toBe(2);
       expect(run.out.stderr).toContain('usage: lean-worker check');
     }
+  });
+
+  it('refuses a snippet list that is null, a number or has entries without text as INVALID_ARGUMENT', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lwp-check-json-'));
+    try {
+      for (const [name, text] of [
+        ['null.json', 'null'],
+        ['number.json', '5'],
+        ['null-list.json', '{"snippets": null}'],
+        ['null-entry.json', '[null]'],
+        ['broken.json', '[1,'],
+      ]) {
+        const file = path.join(dir, name);
+        writeFileSync(file, text);
+        const run = io();
+        expect(await checkCommand([file, '--fake'], run.io)).toBe(2);
+        expect(run.out.stderr).toContain(`lean-worker check: ${ErrorCode.INVALID_ARGUMENT}: `);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the restart intensity from the command line: a crash loop quarantines, scattered crashes do not', {
+    timeout: 60_000,
+  }, async () => {
+    const snippet = (body: string) => `import Lean\n\n${body}\n`;
+    const policy = [
+      '--fake',
+      '--json',
+      '--workers',
+      '1',
+      '--max-restarts',
+      '2',
+      '--restart-window-ms',
+      '60000',
+    ];
+    const loop = ['#crash', '#crash', '#crash', '#eval 1', '#eval 2'].flatMap((b) => ['-e', snippet(b)]);
+    const looped = io();
+    expect(await checkCommand([...loop, ...policy], looped.io)).toBe(1);
+    const loopReport = JSON.parse(looped.out.stdout) as { items: CheckResult[] };
+    expect(loopReport.items.map((r) => r.code)).toEqual([
+      ErrorCode.CHILD_CRASH,
+      ErrorCode.CHILD_CRASH,
+      ErrorCode.CHILD_CRASH,
+      ErrorCode.QUARANTINED,
+      ErrorCode.QUARANTINED,
+    ]);
+    const bodies = Array.from({ length: 12 }, (_, i) => (i % 2 === 1 ? '#crash' : `#eval ${i}`));
+    const scattered = io();
+    expect(await checkCommand([...bodies.flatMap((b) => ['-e', snippet(b)]), ...policy], scattered.io)).toBe(
+      1,
+    );
+    const report = JSON.parse(scattered.out.stdout) as {
+      items: CheckResult[];
+      workers: { quarantinedKeys: number };
+    };
+    expect(report.items.map((r) => r.status)).toEqual(bodies.map((b) => (b === '#crash' ? 'crash' : 'ok')));
+    expect(report.workers.quarantinedKeys).toBe(0);
   });
 });
