@@ -19,6 +19,11 @@
  * }).run();
  * ```
  *
+ * With `strict: true` the child holds its parent to the real `lean-rs-worker-child`'s contract: it
+ * exits at once when its parent is PID 1, loads the capability manifest named at session open, and
+ * serves a worker request only in a session whose manifest declares the export for that request's
+ * binding (see `strict.ts`). Test doubles of the real child should set it.
+ *
  * Never write to stdout (no `console.log`) in a child: stdout carries the frames. Use stderr.
  */
 export {

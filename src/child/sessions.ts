@@ -57,10 +57,15 @@ function keyId(key: SessionKey): string {
   return JSON.stringify([key.projectRoot, mode, key.imports, key.importProfile]);
 }
 
-function defaultStats(key: SessionKey, partial: Partial<ImportStats> = {}): ImportStats {
+/** Import statistics of a session that imported `imports` and reports nothing else. */
+export function importStatsFor(
+  imports: readonly string[],
+  importProfile: ImportProfile,
+  partial: Partial<ImportStats> = {},
+): ImportStats {
   return {
-    direct_import_names: [...key.imports],
-    effective_module_count: key.imports.length,
+    direct_import_names: [...imports],
+    effective_module_count: imports.length,
     compacted_region_count: 0,
     memory_mapped_region_count: 0,
     compacted_region_bytes: 0,
@@ -70,7 +75,7 @@ function defaultStats(key: SessionKey, partial: Partial<ImportStats> = {}): Impo
     imported_constant_count: 0,
     extension_count: 0,
     total_imported_extension_entries: 0,
-    import_level: key.importProfile,
+    import_level: importProfile,
     import_all: false,
     load_exts: true,
     ...partial,
@@ -134,7 +139,12 @@ export class SessionPool {
       this.#onEvict?.(evicted);
     }
     const opened = (await this.#open?.(key)) ?? {};
-    const held: Held = { id, key, importStats: defaultStats(key, opened.importStats), state: opened.state };
+    const held: Held = {
+      id,
+      key,
+      importStats: importStatsFor(key.imports, key.importProfile, opened.importStats),
+      state: opened.state,
+    };
     this.#current = held;
     return { reused: false, session: held };
   }
