@@ -42,6 +42,11 @@ export interface SessionOpenSpec {
   readonly mode: HostSessionMode;
   readonly imports: readonly string[];
   readonly importProfile: ImportProfile;
+  /**
+   * Deadline of every open of this session (cold, after a restart, or after the child answered
+   * `session_missing`), in place of the command's; absent means `DEFAULT_IMPORT_TIMEOUT_MS`.
+   */
+  readonly importTimeoutMs?: number | undefined;
 }
 
 /** A capability metadata check run after the session opens. */

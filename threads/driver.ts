@@ -37,8 +37,20 @@ export interface GenerationLink {
   active(): RunningRequest | null;
   /** Output arrived from the child (keeps the idle deadline alive). */
   outputSeen(): void;
+  /**
+   * Restart the deadlines of the request in flight for its next phase: the session reopen it
+   * sends runs under the import deadline, the retried command under its own again.
+   */
+  rearm(deadline: Deadline): void;
   /** The child broke its protocol or must die: kill, reap, fail the request in flight, restart. */
   abandon(error: WireError, reason: string): void;
+}
+
+/** The deadlines of one phase of a request in flight (0: the worker's default). */
+export interface Deadline {
+  readonly operation: string;
+  readonly timeoutMs: number;
+  readonly idleTimeoutMs: number;
 }
 
 /** One started child of a driver. */

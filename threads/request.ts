@@ -1,8 +1,10 @@
 /**
  * One request in flight on one child: frames in, rows out, exactly one terminal outcome. Rows and
  * the diagnostics/progress between them go to the relay in wire order; typed validation happens
- * here, off the main thread. A `session_missing` answer reopens the session once and retries.
+ * here, off the main thread. A `session_missing` answer reopens the session once, under the
+ * session's import deadline, and retries the command under its own deadline again.
  */
+import { DEFAULT_IMPORT_TIMEOUT_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import { jsonDepthExceeds } from '../src/protocol/json-depth.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
@@ -12,6 +14,7 @@ import type {
   StreamSummaryData,
   SupervisorRequest,
 } from '../src/protocol/port-messages.js';
+import type { Deadline } from './driver.js';
 import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { checkerFor } from './validation.js';
@@ -23,6 +26,8 @@ export interface RequestHooks {
   send(request: Request): void;
   /** The child is off-protocol or must die for this request: kill, reap, restart. */
   abandon(error: WireError): void;
+  /** Restart the request's deadlines for its next phase (reopen, then the retried command). */
+  rearm(deadline: Deadline): void;
   generation(): number;
   /** Deepest nesting accepted in a JSON value the child sends (a frame checks its own). */
   readonly maxJsonDepth: number;
@@ -194,7 +199,10 @@ export class ActiveRequest {
     if (this.#phase === 'reopening') {
       if (response.status === 'host_session_opened' || response.status === 'host_session_reused') {
         this.#phase = 'retrying';
-        this.#sessionReopened = true;
+        // Only an open that imported counts as a reopen; a reuse imported nothing.
+        this.#sessionReopened = response.status === 'host_session_opened';
+        const { timeoutMs, idleTimeoutMs } = this.spec;
+        this.#hooks.rearm({ operation: this.operation, timeoutMs, idleTimeoutMs });
         this.#hooks.send(this.spec.request);
         return;
       }
@@ -210,6 +218,8 @@ export class ActiveRequest {
     ) {
       const s = this.spec.session;
       this.#phase = 'reopening';
+      const importMs = s.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
+      this.#hooks.rearm({ operation: 'open_host_session', timeoutMs: importMs, idleTimeoutMs: importMs });
       this.#hooks.send({
         op: 'open_host_session',
         project_root: s.projectRoot,

@@ -17,6 +17,7 @@ import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
 import {
   type AnySupervisorRequest,
   type ChildDriver,
+  type Deadline,
   type DriverGeneration,
   driverFor,
   type GenerationLink,
@@ -124,12 +125,11 @@ export class SupervisorCore {
     active = begun;
     this.#active = active;
     this.#state = 'busy';
-    this.#watch = new InFlightWatch(this.#config.launch, spec, current.child.pid, (error) => {
-      void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
-    });
+    const { timeoutMs, idleTimeoutMs } = spec;
+    this.#arm({ operation: spec.request.op, timeoutMs, idleTimeoutMs }, current.child.pid);
     current.child.process.stdout.resume();
     const outcome = await active.done;
-    if (outcome.ok) this.#intensity.succeeded();
+    if (outcome.ok && !('preparation' in spec && spec.preparation)) this.#intensity.succeeded();
     this.#cancels.finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
@@ -204,6 +204,16 @@ export class SupervisorCore {
     );
   }
 
+  /** Start the watchdogs of the request in flight (replacing any running ones) for `deadline`. */
+  #arm(deadline: Deadline, pid: number): void {
+    this.#watch?.stop();
+    const { operation, timeoutMs, idleTimeoutMs } = deadline;
+    const spec = { request: { op: operation }, timeoutMs, idleTimeoutMs };
+    this.#watch = new InFlightWatch(this.#config.launch, spec, pid, (error) => {
+      void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
+    });
+  }
+
   #info(): GenerationInfo {
     return generationInfo(this.#generation, this.#current as DriverGeneration);
   }
@@ -235,6 +245,9 @@ export class SupervisorCore {
       generation: () => this.#generation,
       active: () => (this.#current === started ? this.#active : null),
       outputSeen: () => this.#watch?.frameSeen(),
+      rearm: (deadline) => {
+        if (this.#current === started && this.#active) this.#arm(deadline, started.child.pid);
+      },
       abandon: (error, reason) => {
         if (this.#current === started) void this.#killAndRestart(error, reason);
       },

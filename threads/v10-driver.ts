@@ -67,6 +67,7 @@ class V10Generation implements DriverGeneration {
       write: (bytes) => stdin.write(bytes),
       send: (request) => stdin.write(encodeRequest(request, this.#frameLimit)),
       abandon: (error) => link.abandon(error, 'protocol'),
+      rearm: (deadline) => link.rearm(deadline),
       generation: () => link.generation(),
       maxJsonDepth: this.#maxJsonDepth,
     });

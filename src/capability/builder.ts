@@ -259,6 +259,7 @@ export class LeanWorkerCapabilityBuilder {
             },
             imports,
             importProfile: o.importProfile,
+            importTimeoutMs: o.importTimeoutMs,
           }
         : null;
     return {

@@ -1,7 +1,7 @@
 /** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { ErrorCode, InvalidOptionsError } from '../errors.js';
-import { DEFAULT_FRAME_BYTES, MAX_TIMER_MS } from '../protocol/constants.js';
+import { DEFAULT_FRAME_BYTES, DEFAULT_IMPORT_TIMEOUT_MS, MAX_TIMER_MS } from '../protocol/constants.js';
 import { importProfileSchema } from '../protocol/messages.js';
 import { restartPolicySchema } from './restart-policy.js';
 
@@ -71,6 +71,11 @@ export const capabilityBuilderOptionsSchema = z
     startupTimeoutMs: ms.default(10_000),
     requestTimeoutMs: ms.default(30_000),
     requestIdleTimeoutMs: ms.default(0),
+    /**
+     * Deadline of opening the session (its imports): the cold open and every reopen after a
+     * restart run under it, never under a command's deadline.
+     */
+    importTimeoutMs: positiveMs.default(DEFAULT_IMPORT_TIMEOUT_MS),
     shutdownTimeoutMs: ms.default(2_000),
     killWaitTimeoutMs: ms.default(2_000),
     buildTimeoutMs: positiveMs.default(600_000),
@@ -102,8 +107,9 @@ export const capabilityBuilderOptionsSchema = z
  * Builder options (input form). Defaults: `imports` [], `importProfile` 'private',
  * `importWorkspaceRoot` = projectRoot, `worker` found through `LEAN_RS_WORKER_CHILD` or PATH
  * (`lean-rs-worker-child`), `lakeCommand` 'lake', `leanCommand` 'lean', `startupTimeoutMs`
- * 10000 ms, `requestTimeoutMs` 30000 ms, `requestIdleTimeoutMs` 0 (off), `shutdownTimeoutMs`
- * 2000 ms, `killWaitTimeoutMs` 2000 ms, `buildTimeoutMs` 600000 ms, `probeTimeoutMs` 30000 ms,
+ * 10000 ms, `requestTimeoutMs` 30000 ms, `requestIdleTimeoutMs` 0 (off), `importTimeoutMs`
+ * 600000 ms (10 minutes, for Mathlib-sized imports), `shutdownTimeoutMs` 2000 ms,
+ * `killWaitTimeoutMs` 2000 ms, `buildTimeoutMs` 600000 ms, `probeTimeoutMs` 30000 ms,
  * `maxFrameBytes` 1 MiB, `stderrTailBytes` 4096 bytes, `hardMemoryLimitKib` 0 (off),
  * `memorySampleIntervalMs` 250 ms, `skipBuild` false.
  */

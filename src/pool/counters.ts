@@ -5,6 +5,7 @@
  */
 export interface WorkerCounters {
   requests: number;
+  /** Session opens the child answered with an import (cold, after each restart, after `session_missing`). */
   imports: number;
   workerRestarts: number;
   maxRequestRestarts: number;
@@ -22,6 +23,7 @@ export interface WorkerCounters {
   replacementFailures: number;
   /** Replacements under way when their worker was retired: attempts = successes + failures + this. */
   replacementAbandoned: number;
+  /** Session opens sent that were not answered as a reuse: `imports` plus the opens that failed. */
   importLikeRequests: number;
   streamRequests: number;
   streamSuccesses: number;

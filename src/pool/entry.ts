@@ -54,7 +54,8 @@ export class PoolEntry {
   /** End of the last request (idle time is measured from here). */
   lastRequestEndAt = performance.now();
   requestsThisGeneration = 0;
-  importsThisGeneration = 0;
+  /** The generation whose session is open (opened by the pool); -1 before the first open. */
+  sessionGeneration = -1;
   lastSample: MemorySample | null = null;
   peakPrivateKib = 0;
   lastRestartReason: string | null = null;
@@ -67,6 +68,8 @@ export class PoolEntry {
   /** Set when the supervisor stopped restarting (restart limit). */
   exhausted = false;
   #generationSeen: number;
+  /** Imports counted on one generation (`noteImport`). */
+  #imports = { generation: -1, count: 0 };
 
   constructor(
     key: string,
@@ -93,6 +96,25 @@ export class PoolEntry {
 
   get generation(): number {
     return this.handle.generation;
+  }
+
+  /** Imports (session opens the child did not answer as a reuse) on the current generation. */
+  get importsThisGeneration(): number {
+    return this.#imports.generation === this.generation ? this.#imports.count : 0;
+  }
+
+  /**
+   * Count one import-like request (an `open_host_session`) sent on `generation`: `reused` when
+   * the child answered that it still held the session (no import, nothing counted), `opened`
+   * when it imported, `failed` when the open failed (an attempt, not an import).
+   */
+  noteImport(generation: number, result: 'opened' | 'reused' | 'failed'): void {
+    if (result === 'reused') return;
+    this.counters.importLikeRequests += 1;
+    if (result === 'failed') return;
+    this.counters.imports += 1;
+    if (this.#imports.generation !== generation) this.#imports = { generation, count: 0 };
+    this.#imports.count += 1;
   }
 
   /** Send one request to the child; a stream gets a fresh row port. */
@@ -155,7 +177,8 @@ export class PoolEntry {
     const facts = { key: this.key, generation: o.generation, ok: o.ok, elapsedMs };
     publish('terminal-outcome', o.ok ? facts : { ...facts, code: o.error.code });
     if (!o.ok && o.error.code === ErrorCode.TIMEOUT) publish('timeout', { ...facts, ...o.error.facts });
-    if (o.ok && o.response.status === 'host_session_opened') this.importsThisGeneration += 1;
+    // The child lost its session and the supervisor reopened it before running the command.
+    if (o.stats.sessionReopened) this.noteImport(o.generation, 'opened');
   }
 
   /** The worker is gone: a replacement still under way when it left counts as abandoned. */
@@ -207,7 +230,6 @@ export class PoolEntry {
         if (event.info.generation > this.#generationSeen) {
           this.#generationSeen = event.info.generation;
           this.requestsThisGeneration = 0;
-          this.importsThisGeneration = 0;
           this.counters.replacementSuccesses += 1;
         }
         this.lastSpawnHandshakeMs = event.info.spawnHandshakeMs;

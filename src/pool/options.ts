@@ -40,7 +40,10 @@ export const restartPolicySchema = z
   .object({
     /** Cycle a worker after this many requests in one generation. */
     maxRequests: positiveInt.optional(),
-    /** Cycle a worker after this many session imports in one generation. */
+    /**
+     * Cycle a worker before its next command once its generation opened its session more than
+     * this many times (a reopen after the child lost its session counts).
+     */
     maxImports: positiveInt.optional(),
     /** Kill a child whose private memory passes this while a request runs. */
     hardMemoryLimitKib: positiveInt.optional(),

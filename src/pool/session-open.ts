@@ -1,9 +1,14 @@
 /**
- * Preparing a fresh worker: open its host session when the builder asks for one (imports or a
- * metadata check, as the original does) and check capability metadata against the expectation.
+ * Preparing a worker's generation: open its host session when the builder asks for one (imports,
+ * a capability manifest or a metadata check, as the original does) and check capability metadata
+ * against the expectation. A cold worker is prepared before its first lease, and every later
+ * generation (after a crash, a timeout, a policy or explicit cycle) before the next lease runs on
+ * it, so a restart never leaves a lease on a child without its session. The open runs under the
+ * session's own import deadline, never a command's; each one counts toward `maxImports`.
  */
 import { compareMetadata } from '../capability/metadata.js';
 import { errorFromWire } from '../errors.js';
+import { DEFAULT_IMPORT_TIMEOUT_MS } from '../protocol/constants.js';
 import type { Request } from '../protocol/messages.js';
 import type { OutcomeResponse } from '../protocol/port-messages.js';
 import type { PoolEntry } from './entry.js';
@@ -11,49 +16,78 @@ import type { PoolEntry } from './entry.js';
 // Ids below zero never collide with the pool's request ids.
 let openIds = -1;
 
-/** Run one preparation request on the entry's current generation; throws its typed failure. */
-async function prepare(entry: PoolEntry, request: Request): Promise<OutcomeResponse> {
+/**
+ * Run one preparation request on `generation`; throws its typed failure. `timeoutMs` 0 is the
+ * worker's request deadline; an import passes its own, as total and idle deadline both (an import
+ * may be silent for as long as it takes).
+ */
+async function prepare(
+  entry: PoolEntry,
+  generation: number,
+  request: Request,
+  timeoutMs = 0,
+): Promise<OutcomeResponse> {
   const outcome = await entry.handle.request(
-    { id: openIds--, generation: entry.generation, request, timeoutMs: 0, idleTimeoutMs: 0 },
+    { id: openIds--, generation, request, timeoutMs, idleTimeoutMs: timeoutMs, preparation: true },
     null,
   );
   if (!outcome.ok) throw errorFromWire(outcome.error);
   return outcome.response;
 }
 
+/** Whether the entry's current generation still needs its session opened (and checked). */
+export function needsSession(entry: PoolEntry): boolean {
+  return entry.sessionGeneration !== entry.generation;
+}
+
+/**
+ * Prepare the entry's current generation: open its session, then run the metadata expectation.
+ * Throws the typed failure (TIMEOUT past the import deadline, METADATA_MISMATCH, ...).
+ */
 export async function openSession(entry: PoolEntry): Promise<void> {
   const { session, metadata, child } = entry.resolved;
+  const generation = entry.generation;
   if (child?.kind === 'repl') {
     // A repl generation is ready only once its header imported: that was its session open.
-    entry.counters.imports += 1;
-    entry.importsThisGeneration += 1;
+    entry.noteImport(generation, 'opened');
     entry.lastSessionOpenMs = entry.handle.info?.spawnHandshakeMs ?? null;
+    entry.sessionGeneration = generation;
     return;
   }
   const began = performance.now();
   if (session) {
-    const response = await prepare(entry, {
-      op: 'open_host_session',
-      project_root: session.projectRoot,
-      mode: session.mode,
-      imports: [...session.imports],
-      import_profile: session.importProfile,
-    });
-    if (response.status === 'host_session_opened') {
-      entry.counters.imports += 1;
-      entry.importsThisGeneration += 1;
+    let response: OutcomeResponse;
+    try {
+      response = await prepare(
+        entry,
+        generation,
+        {
+          op: 'open_host_session',
+          project_root: session.projectRoot,
+          mode: session.mode,
+          imports: [...session.imports],
+          import_profile: session.importProfile,
+        },
+        session.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS,
+      );
+    } catch (error) {
+      entry.noteImport(generation, 'failed');
+      throw error;
     }
+    entry.noteImport(generation, response.status === 'host_session_reused' ? 'reused' : 'opened');
     if ('import_stats' in response) entry.lastImportStats = response.import_stats;
     entry.lastSessionOpenMs = performance.now() - began;
   }
   if (metadata) {
-    const response = await prepare(entry, {
+    const response = await prepare(entry, generation, {
       op: 'capability_metadata',
       export: metadata.export,
       request_json: JSON.stringify(metadata.request),
     });
-    if (response.status !== 'capability_metadata' || metadata.expected === undefined) return;
-    const mismatch = compareMetadata(metadata.export, metadata.expected, response.metadata);
-    if (mismatch) throw mismatch;
+    if (response.status === 'capability_metadata' && metadata.expected !== undefined) {
+      const mismatch = compareMetadata(metadata.export, metadata.expected, response.metadata);
+      if (mismatch) throw mismatch;
+    }
   }
+  entry.sessionGeneration = generation;
 }

@@ -3,12 +3,14 @@
  * taken. Before it is leased, wait out a restart in progress (the lease is granted on the
  * generation that replaces the dead one), then cycle the worker when it sat idle past
  * `idleCycleAfterMs` or a policy limit (requests, imports, memory ceiling) says its generation is
- * used up, so the command never runs on it.
+ * used up, so the command never runs on it. A generation the lease would be the first on (after
+ * a crash, a timeout or a cycle) gets its session reopened and its metadata checked first.
  */
 import type { PoolEntry } from './entry.js';
 import type { ResolvedPoolOptions } from './options.js';
+import { needsSession, openSession } from './session-open.js';
 
-/** Make `entry` ready for a lease; rejects when its restart or its cycle failed. */
+/** Make `entry` ready for a lease; rejects when its restart, its cycle or its session open failed. */
 export async function readyForLease(
   entry: PoolEntry,
   measure: ResolvedPoolOptions['memoryMeasure'],
@@ -19,6 +21,7 @@ export async function readyForLease(
   const idleLimit = entry.policy.idleCycleMs;
   const reason = idleLimit !== undefined && idleFor >= idleLimit ? 'idle' : entry.policyReason(measure);
   if (reason) await cycle(entry, reason);
+  if (needsSession(entry)) await openSession(entry);
 }
 
 /** The idle, usable entry of `key` that was used least recently. */

@@ -36,3 +36,9 @@ export const CHILD_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
  * 1 ms. Every millisecond option is bounded by it.
  */
 export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Deadline of opening a session (`open_host_session`: the imports), cold or after a restart,
+ * when none is given: 10 minutes, long enough for a Mathlib-sized import set.
+ */
+export const DEFAULT_IMPORT_TIMEOUT_MS = 600_000;

@@ -75,6 +75,12 @@ export interface SupervisorRequest {
   readonly schemas?: ValidationSchemas;
   /** Retry once after opening the session when the child answers `session_missing`. */
   readonly session?: import('../worker-spec.js').SessionOpenSpec | null;
+  /**
+   * Sent by the pool to prepare a generation (session open, metadata check), not by a caller: its
+   * success does not end a run of restarts, so a child that opens but crashes on every command is
+   * still judged a crash loop.
+   */
+  readonly preparation?: boolean;
 }
 
 /** What happened to one request. Exactly one per request. */
