@@ -2,16 +2,20 @@
  * Planner benchmark: plans a generated Mathlib-shaped Lake project (default 5,000 modules) with
  * per-module header imports and content hashing, sequentially and on piscina threads, and
  * optionally sweeps tree sizes to locate the sequential/parallel crossover of the source scan.
+ * Then hostile inputs: peak memory of the planner and of `pool.check` on a huge `lakefile.lean`
+ * (default 50 MB), and planning time on a very large tree (default 200,000 modules).
  *
- *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5] [--crossover] [--out DIR]
+ *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5] [--crossover]
+ *     [--lakefile-mb 50] [--tree-modules 200000] [--out DIR]
  */
 import path from 'node:path';
 import { generateMathlibShaped } from '../fixtures/lake/generate-mathlib-shaped.js';
 import { discoverLakeProject } from '../src/lake/discover.js';
 import { PARALLEL_SCAN_THRESHOLD, scanSources } from '../src/lake/scan.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
-import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain } from './lib/report.js';
-import { fmt, median } from './lib/stats.js';
+import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain, step } from './lib/report.js';
+import { fmt, fmtInt, median } from './lib/stats.js';
+import { bigTreeTimes, hugeLakefileMemory } from './planner-hostile.js';
 
 async function timePlan(root: string, parallel: 'never' | 'always', runs: number) {
   const ms: number[] = [];
@@ -74,6 +78,12 @@ async function main(): Promise<void> {
   const sequential = await timePlan(root, 'never', runs);
   const parallel = await timePlan(root, 'always', runs);
   const sweep = args.argv.includes('--crossover') ? await crossover(runs) : [];
+  const lakefileMb = flag('--lakefile-mb', args.smoke ? 1 : args.quick ? 5 : 50);
+  const treeModules = flag('--tree-modules', args.smoke ? 2_000 : args.quick ? 20_000 : 200_000);
+  step(`memory on a ${lakefileMb} MB lakefile.lean`);
+  const lakefile = await hugeLakefileMemory(lakefileMb * 1_000_000);
+  step(`planning a ${treeModules}-module tree`);
+  const tree = await bigTreeTimes(treeModules);
   report.print(`${sequential.modules} modules in ${sequential.batches} batches`);
   report.print(
     `sequential: median ${fmt(sequential.medianMs, 1)} ms (runs ${sequential.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
@@ -87,10 +97,44 @@ async function main(): Promise<void> {
     );
   }
   report.print();
+  report.print(
+    `${lakefileMb} MB lakefile.lean, peak RSS of a fresh process per workload (baseline: loading only, ${fmtInt(lakefile.baseline.maxRssKib / 1024)} MiB):`,
+  );
+  report.table([
+    ['workload', 'outcome', 'ms', 'peak RSS MiB', 'over baseline MiB'],
+    ...lakefile.runs.map((r) => [
+      r.workload,
+      r.outcome,
+      fmt(r.elapsedMs, 0),
+      fmt(r.maxRssKib / 1024, 1),
+      fmt((r.maxRssKib - lakefile.baseline.maxRssKib) / 1024, 1),
+    ]),
+  ]);
+  report.print();
+  report.print(
+    `${fmtInt(tree.modules)}-module tree (generated in ${fmt(tree.generateMs / 1000, 1)} s): discovery ${fmt(tree.discoverMs, 0)} ms; ` +
+      `plan with header imports and SHA-256: auto ${fmt(tree.auto.ms, 0)} ms, sequential ${fmt(tree.sequential.ms, 0)} ms (${fmtInt(tree.auto.batches)} batches)`,
+  );
+  report.print();
   await report.finish({
-    workload: { modules, runs, importsFrom: 'header', contentHash: true },
-    memoryMeasure: 'unavailable (not measured by this benchmark)',
-    results: { sequential, parallel, autoThresholdFiles: PARALLEL_SCAN_THRESHOLD, crossover: sweep },
+    workload: {
+      modules,
+      runs,
+      importsFrom: 'header',
+      contentHash: true,
+      hugeLakefileBytes: lakefileMb * 1_000_000,
+      treeModules,
+    },
+    memoryMeasure:
+      'peak RSS (resourceUsage().maxRSS) of a fresh process per huge-lakefile workload; none for the timing runs',
+    results: {
+      sequential,
+      parallel,
+      autoThresholdFiles: PARALLEL_SCAN_THRESHOLD,
+      crossover: sweep,
+      hugeLakefile: lakefile,
+      bigTree: tree,
+    },
     checks:
       modules === 5000
         ? { 'plan 5,000 modules, sequential (ms)': check(sequential.medianMs, '<', 2000) }
@@ -98,6 +142,8 @@ async function main(): Promise<void> {
     caveats: [
       'The page cache is warm after the first run; the first run includes cold reads.',
       'piscina timings include creating and destroying the thread pool on every plan.',
+      'Peak RSS includes the Node runtime; the baseline process loads the same modules and does nothing else.',
+      'The big tree is written just before it is planned, so its files are in the page cache.',
     ],
   });
 }

@@ -137,7 +137,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
     });
   }
   const maxFileBytes = options.maxProjectFileBytes ?? DEFAULT_MAX_PROJECT_FILE_BYTES;
-  const { bytes: lakefileBytes, config } = await readLakefile(found.lakefile, maxFileBytes);
+  const { sha256: lakefileSha256, config } = await readLakefile(found.lakefile, maxFileBytes);
   const errors: LakeDiagnostic[] = config.diagnostics.filter((d) => d.severity === 'error');
   warnings.push(...config.diagnostics.filter((d) => d.severity === 'warning'));
 
@@ -274,7 +274,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       headers,
       fingerprint: {
         toolchain: toolchainBytes === null ? null : parseToolchainFile(toolchainBytes),
-        lakefileSha256: sha256Hex(lakefileBytes),
+        lakefileSha256,
         manifestSha256: manifestBytes === null ? null : sha256Hex(manifestBytes),
         sourceCount: modules.length,
         sourceMaxMtimeNs: maxMtime.toString(),

@@ -11,7 +11,7 @@ import { parseLakefileLean } from './lakefile-lean.js';
 import { parseLakefileToml } from './lakefile-toml.js';
 import type { LakeDiagnostic, LakefileConfig } from './lakefile-types.js';
 import { compareNames } from './module-name.js';
-import { refusalDiagnostic } from './project-files.js';
+import { refusalDiagnostic, sha256Hex } from './project-files.js';
 import { readRegularFile } from './read-file.js';
 
 /** `~` and `~/...` expanded to the home directory. */
@@ -41,9 +41,9 @@ export async function findLakeRoot(dir: string): Promise<FoundLakeRoot | null> {
   return null;
 }
 
-/** A read lakefile: its bytes (for the fingerprint) and what it declares. */
+/** A read lakefile: its SHA-256 (for the fingerprint) and what it declares. */
 export interface ReadLakefile {
-  readonly bytes: Buffer;
+  readonly sha256: string;
   readonly config: LakefileConfig;
 }
 
@@ -59,9 +59,11 @@ export async function readLakefile(file: string, maxBytes: number): Promise<Read
       cause: read.reason === 'unreadable' ? read.error : undefined,
     });
   }
+  // Only the hash and the text outlive the read, so the bytes are not held while parsing.
+  const sha256 = sha256Hex(read.bytes);
   const text = read.bytes.toString('utf8');
   const config = file.endsWith('.toml') ? parseLakefileToml(text, file) : parseLakefileLean(text, file);
-  return { bytes: read.bytes, config };
+  return { sha256, config };
 }
 
 /** Top-level `*.lean` stems of `root` (regular files only), the roots of a project without libraries. */
