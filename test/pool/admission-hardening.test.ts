@@ -126,21 +126,21 @@ describe('admission hardening', () => {
   it('an over-budget key fails fast with MEMORY_BUDGET while other workers are busy', async () => {
     const pool = makePool({
       maxWorkers: 2,
-      maxTotalChildMemoryKib: 64 * 1024,
-      defaultWorkerCostKib: 128 * 1024,
-      queueWaitTimeoutMs: 20_000,
+      maxTotalChildMemoryKib: 80 * 1024,
+      defaultWorkerCostKib: 1,
+      queueWaitTimeoutMs: 5_000,
       systemMemoryReserveKib: false,
     });
-    // A key the pool has a cost for (its own, or the default) above the whole budget can never fit.
-    const busy = makePool({ maxWorkers: 1 });
-    const lease = await busy.acquireLease(hostile());
-    await rejection(pool.acquireLease(hostile(['--key=big'])), ErrorCode.MEMORY_BUDGET);
-    expect(pool.snapshot()).toMatchObject({
-      memoryBudgetRejections: 1,
-      queueTimeouts: 0,
-      coldOpenAttempts: 0,
-    });
-    lease.release();
+    const big = hostile(['--alloc-mib=100']);
+    // The pool learns what the big key costs (more than the whole budget) by running it once.
+    const first = await pool.acquireLease(big);
+    first.release();
+    expect(pool.snapshot().memory.learnedKeys).toBe(1);
+    // A small key evicts it and stays busy; the big key can then never fit, and must not wait.
+    const busy = await pool.acquireLease(hostile(['--key=small']));
+    await rejection(pool.acquireLease(big), ErrorCode.MEMORY_BUDGET);
+    expect(pool.snapshot()).toMatchObject({ memoryBudgetRejections: 1, queueTimeouts: 0 });
+    busy.release();
   });
 
   it('restart counters add up when a worker is evicted mid-restart', async () => {

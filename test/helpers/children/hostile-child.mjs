@@ -12,7 +12,8 @@
  *                    deep {depth}          arrays nested `depth` deep as the response
  *
  * Flags: `--start-delay-ms=N` handshakes only after N ms (a slow start); `--exit-delay-ms=N` answers `terminate` but exits only N ms later, and ignores SIGTERM
- * meanwhile, and stdin EOF too (a child slow to exit); `--key=K` only makes a distinct session key. With
+ * meanwhile, and stdin EOF too (a child slow to exit); `--alloc-mib=N` holds N MiB of touched
+ * memory (private memory the pool measures); `--key=K` only makes a distinct session key. With
  * HOSTILE_PIDS_DIR set, the child creates the file `<dir>/<pid>` at start, so a test can list the
  * children that ran. Exits 1 on stdin EOF and by itself after 60 s.
  */
@@ -25,6 +26,8 @@ import { encodeDataRowRaw, encodeHandshake, encodeResponse } from '../../../dist
 const flag = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const exitDelayMs = Number(flag('exit-delay-ms') ?? 0);
 const startDelayMs = Number(flag('start-delay-ms') ?? 0);
+// Held for the life of the process (module scope).
+export const held = Buffer.alloc(Number(flag('alloc-mib') ?? 0) * 1024 * 1024, 0x5a);
 const out = (buf) => fs.writeSync(1, buf);
 const nested = (depth) => (depth === 0 ? '{"i":0}' : `${'['.repeat(depth)}${']'.repeat(depth)}`);
 const complete = (rows, metadata = null) => ({

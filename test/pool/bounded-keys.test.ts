@@ -1,0 +1,49 @@
+/**
+ * Per-key tables stay bounded by MAX_TRACKED_KEYS however many session keys pass through: learned
+ * costs, quarantine, failed starts and the keys seen (whose distinct count stays a counter).
+ */
+import { describe, expect, it } from 'vitest';
+import { BoundedMap, MAX_TRACKED_KEYS, SeenKeys } from '../../src/pool/bounded-map.js';
+import { MemoryPolicy } from '../../src/pool/memory-policy.js';
+import { parsePoolOptions } from '../../src/pool/options.js';
+import { Quarantine } from '../../src/pool/quarantine.js';
+import type { MemorySample } from '../../src/protocol/port-messages.js';
+
+const KEYS = MAX_TRACKED_KEYS * 2;
+
+describe('bounded per-key state', () => {
+  it('forgets the least recently touched key first', () => {
+    const map = new BoundedMap<string, number>(2);
+    map.set('a', 1).set('b', 2);
+    expect(map.get('a')).toBe(1);
+    map.set('c', 3);
+    expect([map.has('a'), map.has('b'), map.has('c')]).toEqual([true, false, true]);
+    expect(map.size).toBe(2);
+  });
+
+  it('counts keys seen without keeping them all', () => {
+    const seen = new SeenKeys();
+    for (let i = 0; i < KEYS; i++) seen.note(`k${i}`);
+    seen.note(`k${KEYS - 1}`);
+    expect(seen.distinct).toBe(KEYS);
+    expect(seen.tracked).toBe(MAX_TRACKED_KEYS);
+  });
+
+  it('bounds learned costs and quarantined keys', () => {
+    const policy = new MemoryPolicy(parsePoolOptions({}));
+    const sample = {
+      available: true,
+      privateKib: 100,
+      rssKib: 200,
+      pssKib: null,
+      rssFileKib: 0,
+    } as MemorySample;
+    for (let i = 0; i < KEYS; i++) policy.learn(`k${i}`, sample);
+    expect(policy.learnedKeys()).toBe(MAX_TRACKED_KEYS);
+    expect(policy.predict(`k${KEYS - 1}`)).toBe(100);
+    const quarantine = new Quarantine(60_000);
+    for (let i = 0; i < KEYS; i++) quarantine.add(`k${i}`);
+    expect(quarantine.size).toBe(MAX_TRACKED_KEYS);
+    expect(quarantine.refusal(`k${KEYS - 1}`)).not.toBeNull();
+  });
+});
