@@ -15,6 +15,7 @@ import { benchArgs, PACKAGE_ROOT } from './lib/report.js';
 /** In this order: throughput first, while the machine is freshest. */
 const SUITE = [
   'throughput',
+  'event-loop-delay',
   'port-hop',
   'payload',
   'round-trip',
