@@ -22,12 +22,15 @@ export {
   type LeanWorkerSource,
 } from './pool/pool.js';
 export type { LeanWorkerPoolSnapshot } from './pool/snapshot.js';
+export { MAX_TRACKED_KEYS } from './pool/bounded-map.js';
 export {
   DEFAULT_FRAME_BYTES,
   MAX_FRAME_BYTES_HARD_CAP,
+  MAX_TIMER_MS,
   MIN_FRAME_BYTES,
   PROTOCOL_VERSION,
 } from './protocol/constants.js';
+export { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from './protocol/json-depth.js';
 export type {
   DiagnosticItem,
   LeanWorkerDataRow,
