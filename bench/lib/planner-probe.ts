@@ -54,7 +54,8 @@ async function run(workload: string, root: string, maxBytes: number | undefined)
             worker: { command: process.execPath, args: [fixturePath('children/test-child')] },
           }),
         );
-        return report.ok ? 'ok' : `finding ${report.firstError?.code} (${report.firstError?.subject})`;
+        const first = report.firstError;
+        return first === null ? 'ok' : `finding ${first.code} (${path.basename(first.subject)})`;
       } finally {
         await pool.close();
       }
