@@ -123,7 +123,7 @@ describe('lean-worker check', () => {
         ['null-list.json', '{"snippets": null}'],
         ['null-entry.json', '[null]'],
         ['broken.json', '[1,'],
-      ]) {
+      ] as const) {
         const file = path.join(dir, name);
         writeFileSync(file, text);
         const run = io();
