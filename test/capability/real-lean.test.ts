@@ -52,6 +52,7 @@ describe.skipIf(missing.length > 0)(`the example capability on real Lean${reason
       worker: { command: child as string },
       buildTimeoutMs: timeout,
       requestTimeoutMs: timeout,
+      importTimeoutMs: timeout,
     });
     const resolved = await builder.resolve();
     expect(resolved.manifestPath).toMatch(/LwpExample-[0-9a-f]{16}\.lean-rs-capability\.json$/);
