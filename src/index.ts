@@ -13,6 +13,7 @@ export {
 export * from './errors.js';
 export { type LeanWorkerCommandOptions, LeanWorkerSessionLease, type ReplRowPayload } from './lease.js';
 export { LeanWorkerImportPlanner } from './planner/planner.js';
+export { MAX_TRACKED_KEYS } from './pool/bounded-map.js';
 export { channelName, POOL_EVENT_NAMES, type PoolEventName } from './pool/events.js';
 export * from './pool/options.js';
 export {
@@ -22,9 +23,9 @@ export {
   type LeanWorkerSource,
 } from './pool/pool.js';
 export type { LeanWorkerPoolSnapshot } from './pool/snapshot.js';
-export { MAX_TRACKED_KEYS } from './pool/bounded-map.js';
 export {
   DEFAULT_FRAME_BYTES,
+  DEFAULT_IMPORT_TIMEOUT_MS,
   MAX_FRAME_BYTES_HARD_CAP,
   MAX_TIMER_MS,
   MIN_FRAME_BYTES,
