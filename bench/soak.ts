@@ -12,9 +12,11 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { seededRandom } from '../fixtures/seeded-random.js';
+import { LeanWorkerCapabilityBuilder } from '../src/capability/builder.js';
 import { ErrorCode, LeanWorkerError } from '../src/errors.js';
 import { LeanWorkerPool, type LeanWorkerSource } from '../src/pool/pool.js';
 import { fixturePath } from '../src/worker/paths.js';
+import { standInCapability } from './lib/fixtures.js';
 import { platform } from './lib/platform.js';
 
 export interface SoakOptions {
@@ -68,25 +70,29 @@ const FAULTS = [
   { name: 'consumer-stop', export: 'rows', params: { count: 5000 }, codes: [ErrorCode.ABORTED] },
 ] as const;
 
+/**
+ * The strict test child under a stand-in capability: the builder writes the manifest declaring the
+ * exports the soak calls, and every worker opens its session with it, as with the real child.
+ */
 function source(key: string, mark: string): LeanWorkerSource {
-  const launch = {
-    command: process.execPath,
-    args: [fixturePath('children/test-child')],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [MARK]: mark },
+  return new LeanWorkerCapabilityBuilder({
+    ...standInCapability({
+      rows: 'stream',
+      slow: 'stream',
+      malformed: 'stream',
+      crash_after: 'stream',
+      abort_after: 'stream',
+      hang_after_rows: 'stream',
+    }),
+    imports: [key],
+    worker: { command: process.execPath, args: [fixturePath('children/test-child')], env: { [MARK]: mark } },
     startupTimeoutMs: 20_000,
     requestTimeoutMs: 20_000,
-    requestIdleTimeoutMs: 0,
     shutdownTimeoutMs: 1_000,
     killWaitTimeoutMs: 5_000,
-    maxFrameBytes: 1 << 20,
     stderrTailBytes: 4_096,
-    hardMemoryLimitKib: 0,
     memorySampleIntervalMs: 1_000,
-  };
-  return {
-    sessionKey: () => key,
-    resolve: async () => ({ key, launch, session: null, metadata: null, policy: null }),
-  };
+  });
 }
 
 /** Live processes carrying `mark` in their environment. */
@@ -198,7 +204,7 @@ export async function runSoak(
     queueWaitTimeoutMs: 60_000,
     restart: { maxRestarts: 100_000, windowMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 },
   });
-  const sources = Array.from({ length: options.keys }, (_, i) => source(`soak-${i}`, mark));
+  const sources = Array.from({ length: options.keys }, (_, i) => source(`Soak.Key${i}`, mark));
   const outcomes: Record<string, number> = {};
   const totalMs: Record<string, number> = {};
   const mismatches: string[] = [];

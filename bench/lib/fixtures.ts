@@ -55,7 +55,7 @@ export const crashAfter = defineStreamingCommand({
  * Bench:shared` would leave it and a stand-in toolchain, so the builder writes the capability
  * manifest the (strict) fixture children load, as a real child would.
  */
-function standIn(exports: Record<string, 'stream' | 'json'>) {
+export function standInCapability(exports: Record<string, 'stream' | 'json'>) {
   writeStandInLibrary(PACKAGE_ROOT, 'Bench', 'Bench');
   return {
     projectRoot: PACKAGE_ROOT,
@@ -70,7 +70,7 @@ function standIn(exports: Record<string, 'stream' | 'json'>) {
 /** A builder over the fast row producer. */
 export function fastRowsSource(): LeanWorkerCapabilityBuilder {
   return new LeanWorkerCapabilityBuilder({
-    ...standIn({ rows: 'stream', echo: 'json' }),
+    ...standInCapability({ rows: 'stream', echo: 'json' }),
     imports: ['Bench'],
     worker: { command: process.execPath, args: [FAST_ROWS_CHILD] },
   });
@@ -79,7 +79,7 @@ export function fastRowsSource(): LeanWorkerCapabilityBuilder {
 /** A builder over the test child; `imports` decide the session key. */
 export function testChildSource(imports: readonly string[], argv: readonly string[] = []) {
   return new LeanWorkerCapabilityBuilder({
-    ...standIn({ forever: 'stream', crash_after: 'stream', rows: 'stream', echo: 'json' }),
+    ...standInCapability({ forever: 'stream', crash_after: 'stream', rows: 'stream', echo: 'json' }),
     imports: [...imports],
     worker: { command: process.execPath, args: [TEST_CHILD, ...argv] },
   });
