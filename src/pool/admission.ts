@@ -176,9 +176,8 @@ export class Admission {
 
   // ---- internals ----
 
-  /** Slots free now: live, starting and still-exiting workers all hold one. */
   #freeSlots(): number {
-    return this.options.maxWorkers - this.table.slotsHeld;
+    return this.table.freeSlots(this.options.maxWorkers);
   }
 
   #budgetError(key: string): LeanWorkerError {
@@ -186,16 +185,8 @@ export class Admission {
     return this.gate.budgetError(key, this.entries);
   }
 
-  /**
-   * Room for a cold worker of `key`: [] to start now, the idle workers to evict first, 'reaping'
-   * when a slot is on its way (a worker is exiting) and nothing needs evicting, or null.
-   */
   #room(key: string): PoolEntry[] | 'reaping' | null {
-    const slotFree = this.#freeSlots() > 0;
-    const slotComing = this.closingEntries.size > 0;
-    const victims = this.gate.evictionsFor(key, this.entries, slotFree || slotComing, this.table.starting);
-    if (victims?.length === 0 && !slotFree) return 'reaping';
-    return victims;
+    return this.table.room(key, this.gate, this.options.maxWorkers);
   }
 
   /** Serve now (a promise of the reserved entry) or say why not. Throws when it can never fit. */

@@ -8,6 +8,7 @@ import { type CloseCounts, countOutcomes, LOST_SHUTDOWN, waitForLeases } from '.
 import { addCounters, emptyCounters } from './counters.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
+import type { MemoryGate } from './memory-gate.js';
 
 export class WorkerTable {
   readonly entries = new Set<PoolEntry>();
@@ -57,6 +58,23 @@ export class WorkerTable {
     entry.state = 'closed';
     entry.settleReplacements();
     addCounters(this.retired, entry.counters);
+  }
+
+  /** Slots free under `maxWorkers`: starting, live and still-exiting workers all hold one. */
+  freeSlots(maxWorkers: number): number {
+    return maxWorkers - this.slotsHeld;
+  }
+
+  /**
+   * Room for a cold worker of `key`: [] to start now, the idle workers to evict first, 'reaping'
+   * when a slot is on its way (a worker is exiting) and nothing needs evicting, or null.
+   */
+  room(key: string, gate: MemoryGate, maxWorkers: number): PoolEntry[] | 'reaping' | null {
+    const slotFree = this.freeSlots(maxWorkers) > 0;
+    const slotComing = this.closingEntries.size > 0;
+    const victims = gate.evictionsFor(key, this.entries, slotFree || slotComing, this.starting);
+    if (victims?.length === 0 && !slotFree) return 'reaping';
+    return victims;
   }
 
   leased(): number {
