@@ -3,8 +3,10 @@
  * a thread that fails to start says why (its error is the cause of WORKER_UNAVAILABLE).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { supervisorExecArgv } from '../../src/worker/exec-argv.js';
 import { BASE_LAUNCH, helperChild } from '../helpers/supervisor.js';
 
@@ -58,6 +60,48 @@ describe('supervisor thread start', () => {
       ok: false,
       code: 'LEAN_WORKER_ERR_WORKER_UNAVAILABLE',
       cause: 'thread-start-refused-by-preload',
+    });
+  });
+
+  it('a worker whose supervisor thread died leaves the pool; the next lease gets a fresh one', () => {
+    const preload = helperChild('die-in-threads-later.cjs');
+    const later = `
+      import { LeanWorkerPool } from ${JSON.stringify(path.resolve('dist/src/index.js'))};
+      const resolved = { key: 'k', session: null, metadata: null, launch: {
+        ...${JSON.stringify(BASE_LAUNCH)}, command: process.execPath, args: [${JSON.stringify(helperChild('hostile-child.mjs'))}] } };
+      const source = { sessionKey: () => 'k', resolve: async () => resolved };
+      const pool = new LeanWorkerPool({ queueWaitTimeoutMs: 5000 });
+      const ask = async () => {
+        const lease = await pool.acquireLease(source);
+        try {
+          return await lease.capabilityDoctor('missing').catch((e) => e.code);
+        } finally {
+          lease.release();
+        }
+      };
+      const first = await ask();
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const afterDeath = pool.snapshot().workers;
+      const second = await ask().catch((e) => 'acquire failed: ' + e.code);
+      console.log(JSON.stringify({ first, afterDeath, second, admitted: pool.snapshot().coldOpenAdmitted }));
+      await pool.destroy();
+    `;
+    // A script file, not `-e`: only the thread's death is under test here.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lwp-thread-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'later.mjs');
+    writeFileSync(file, later);
+    const result = spawnSync(process.execPath, ['-r', preload, file], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      first: 'LEAN_WORKER_ERR_WORKER',
+      afterDeath: 0,
+      second: 'LEAN_WORKER_ERR_WORKER',
+      admitted: 2,
     });
   });
 });
