@@ -16,45 +16,17 @@ import {
   requestJson,
   streamDecoders,
 } from './commands.js';
-import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from './errors.js';
+import { ErrorCode, errorFromWire, makeError } from './errors.js';
+import type { LeaseHost, LeaseRequest } from './lease-contract.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
-import type { ReplJob } from './repl/work.js';
 import { LeanWorkerStream } from './stream/lean-worker-stream.js';
 
-export type { LeanWorkerCommandOptions };
-
-/** Any request a lease sends: a protocol v10 request or a repl job. */
-type LeaseRequest = Request | ReplJob;
+export type { LeanWorkerCommandOptions, LeaseHost };
 
 /** A row of a repl answer: a message (stream `messages`) or a sorry (stream `sorries`). */
 export type ReplRowPayload = ReplMessageRow | ReplSorryRow;
-
-/** What the pool provides to a lease. */
-export interface LeaseHost<Entry> {
-  /** Pool policy before a command: returns an error if the worker was cycled (lease invalid). */
-  beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
-  /** An error when `request` must not be sent (an export the manifest does not declare). */
-  checkRequest?(entry: Entry, request: LeaseRequest): LeanWorkerError | null;
-  run(
-    entry: Entry,
-    request: LeaseRequest,
-    options: LeanWorkerCommandOptions & { timeoutMs: number; schemas?: ValidationSchemas | undefined },
-    stream: boolean,
-  ): {
-    id: number;
-    port: import('node:worker_threads').MessagePort | null;
-    outcome: Promise<RequestOutcome>;
-  };
-  cancel(entry: Entry, id: number, reason?: string): void;
-  /** A stream the supervisor counted a success failed where it was consumed (a row, the summary). */
-  consumerFailed?(entry: Entry): void;
-  release(entry: Entry): void;
-  cycle(entry: Entry): Promise<void>;
-  generation(entry: Entry): number;
-  snapshot(entry: Entry): Record<string, unknown>;
-}
 
 export class LeanWorkerSessionLease<Entry = unknown> {
   readonly #host: LeaseHost<Entry>;

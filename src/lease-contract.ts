@@ -1,0 +1,38 @@
+/**
+ * The contract between a lease and what grants it (the pool): the worker's generation, the
+ * checks before a command, running and cancelling a request, releasing, cycling, counters.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { LeanWorkerCommandOptions } from './command-options.js';
+import type { LeanWorkerError } from './errors.js';
+import type { Request } from './protocol/messages.js';
+import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
+import type { ReplJob } from './repl/work.js';
+
+/** Any request a lease sends: a protocol v10 request or a repl job. */
+export type LeaseRequest = Request | ReplJob;
+
+/** What the pool provides to a lease. */
+export interface LeaseHost<Entry> {
+  /** Pool policy before a command: returns an error if the worker was cycled (lease invalid). */
+  beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
+  /** An error when `request` must not be sent (an export the manifest does not declare). */
+  checkRequest?(entry: Entry, request: LeaseRequest): LeanWorkerError | null;
+  run(
+    entry: Entry,
+    request: LeaseRequest,
+    options: LeanWorkerCommandOptions & { timeoutMs: number; schemas?: ValidationSchemas | undefined },
+    stream: boolean,
+  ): {
+    id: number;
+    port: MessagePort | null;
+    outcome: Promise<RequestOutcome>;
+  };
+  cancel(entry: Entry, id: number, reason?: string): void;
+  /** A stream the supervisor counted a success failed where it was consumed (a row, the summary). */
+  consumerFailed?(entry: Entry): void;
+  release(entry: Entry): void;
+  cycle(entry: Entry): Promise<void>;
+  generation(entry: Entry): number;
+  snapshot(entry: Entry): Record<string, unknown>;
+}
