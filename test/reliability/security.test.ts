@@ -165,21 +165,28 @@ describe('security: a hostile child cannot exhaust the parent memory', () => {
     return process.memoryUsage().rss - before;
   }
 
-  it('50 MiB of stderr per request, twice: the requests succeed and parent RSS grows far less', async () => {
+  it('50 MiB of stderr per request, ten times: the requests succeed and parent RSS stops growing after two', {
+    timeout: 120_000,
+  }, async () => {
     const { mark } = scratch();
     const pool = makePool({ maxWorkers: 1 });
     const source = faultSource('stderr-flood', 'midstream', mark, undefined, { requestTimeoutMs: 60_000 });
     await pool.withLease(source, async (lease) => {
       await lease.runDataStream('rows', {}).collect();
-      // 100 MiB pass through the stderr pipe; what is kept is the 4 KiB tail. The growth seen is
-      // garbage not yet collected, and it does not scale with the flood.
-      const growth = await rssGrowth(async () => {
-        for (let i = 0; i < 2; i++) {
+      const flood = async (requests: number): Promise<void> => {
+        for (let i = 0; i < requests; i++) {
           const result = await lease.runDataStream('fault', {}, { timeoutMs: 60_000 }).collect();
           expect(result.rows).toHaveLength(2);
         }
-      });
-      expect(growth).toBeLessThan(48 << 20);
+      };
+      // What is kept of each flood is the 4 KiB tail, but every 64 KiB pipe read is a fresh buffer
+      // in the supervisor thread, garbage until that thread's next GC. Node 24 lets about 70 MiB of
+      // it pile up (Node 20 and 22: about 30 MiB) and the allocator keeps the freed pages, so the
+      // first floods raise RSS by 30-70 MiB once; after them RSS moves within that band. Keeping
+      // the stderr instead grows it by 50 MiB per request: 400 MiB over the eight measured here.
+      await flood(2);
+      const growth = await rssGrowth(() => flood(8));
+      expect(growth).toBeLessThan(96 << 20);
     });
   });
 
