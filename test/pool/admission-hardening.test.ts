@@ -112,9 +112,9 @@ describe('admission hardening', () => {
     }, 10);
     onTestFinished(() => clearInterval(sampler));
     for (const key of ['a', 'b', 'c']) {
-      const lease = await pool.acquireLease(hostile([`--key=${key}`, '--exit-delay-ms=500'], { env }), {
-        timeoutMs: 20_000,
-      });
+      // Each child takes 1.5 s to exit once asked, well within its graceful shutdown deadline.
+      const source = hostile([`--key=${key}`, '--exit-delay-ms=1500'], { env, shutdownTimeoutMs: 5_000 });
+      const lease = await pool.acquireLease(source, { timeoutMs: 20_000 });
       expect(await lease.runJsonCommand(hostileEcho, key)).toEqual({ echo: key });
       lease.release();
     }
@@ -158,7 +158,7 @@ describe('admission hardening', () => {
     const s = pool.snapshot();
     expect(s.replacementAttempts).toBeGreaterThanOrEqual(1);
     expect(s.replacementAttempts).toBe(
-      s.replacementSuccesses + s.replacementFailures + s.replacementAbandoned,
+      s.replacementSuccesses + s.replacementFailures + (s.replacementAbandoned ?? 0),
     );
   });
 
