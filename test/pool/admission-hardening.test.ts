@@ -64,6 +64,30 @@ describe('admission hardening', () => {
     expect(pool.snapshot()).toMatchObject({ keyHits: 1, coldOpenAttempts: 1, queueAborts: 1 });
   });
 
+  it('an abort while the worker a queued acquire was given is still starting is ABORTED at once', async () => {
+    const { env, pids } = pidsDir();
+    const pool = makePool({ maxWorkers: 1 });
+    const held = await pool.acquireLease(hostile(['--key=a'], { env }));
+    const controller = new AbortController();
+    const queued = pool.acquireLease(hostile(['--key=b', '--start-delay-ms=1500'], { env }), {
+      signal: controller.signal,
+    });
+    held.release();
+    // The queue serves it: key a's worker is evicted, and key b's child starts.
+    await eventually(() => expect(pids()).toHaveLength(2), 10_000);
+    controller.abort();
+    const settledFirst = await Promise.race([
+      queued.then(
+        () => 'lease',
+        () => 'settled',
+      ),
+      tick(1_000),
+    ]);
+    expect(settledFirst).toBe('settled');
+    await rejection(queued, ErrorCode.ABORTED);
+    await eventually(() => expect(pool.snapshot().idleWorkers).toBe(1), 10_000);
+  });
+
   it('a second close() and a destroy() during a close waiting on a lease settle together', async () => {
     const pool = makePool({ maxWorkers: 1 });
     const lease = await pool.acquireLease(hostile());
