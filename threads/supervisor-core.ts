@@ -64,6 +64,8 @@ export class SupervisorCore {
   #lastError: WireError | null = null;
   #active: RunningRequest | null = null;
   #watch: InFlightWatch | null = null;
+  /** The generation a shutdown is stopping, while it waits. */
+  #stopping: DriverGeneration | null = null;
   readonly #cancels = new CancelBook();
 
   constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
@@ -188,9 +190,19 @@ export class SupervisorCore {
         workEnteredChild: true,
       });
     }
+    this.#stopping = current;
     const report = await this.#stop(current, mode);
+    this.#stopping = null;
     this.#state = 'closed';
     return { ...report, elapsedMs: performance.now() - began };
+  }
+
+  /** A graceful shutdown under way becomes a kill now (the pool was destroyed meanwhile). */
+  killNow(): void {
+    const stopping = this.#stopping;
+    if (!stopping) return;
+    this.#emit({ type: 'kill', generation: this.#generation, reason: 'destroyed' });
+    stopping.child.killGroup();
   }
 
   /** Stop `generation`'s child (terminate the protocol's way, wait, kill) and reap it. */

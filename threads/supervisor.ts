@@ -30,6 +30,8 @@ export interface SupervisorApi {
   cycle(reason: string): Promise<StartResult>;
   sample(withPss?: boolean): Promise<MemorySample>;
   shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport>;
+  /** Turn a graceful shutdown under way into a kill. */
+  killNow(): void;
 }
 
 export interface SupervisorWorkerData {
@@ -67,6 +69,7 @@ if (parentPort) {
     cycle: (reason) => core.cycle(reason).then((info) => ({ ok: true as const, info }), asResult),
     sample: (withPss) => core.sample(withPss),
     shutdown: (mode) => core.shutdown(mode),
+    killNow: () => core.killNow(),
   };
   Comlink.expose(api, nodeEndpoint(parentPort));
   // A message from main that cannot be read would leave its caller waiting forever: end the

@@ -44,7 +44,7 @@ export class Admission {
   readonly options: ResolvedPoolOptions;
   readonly counters: AdmissionCounters = emptyAdmissionCounters();
   readonly gate: MemoryGate;
-  readonly table = new WorkerTable(() => this.#pump());
+  readonly table: WorkerTable;
   readonly entries = this.table.entries;
   /** Workers shutting down: each keeps its slot and its counters until its child is reaped. */
   readonly closingEntries = this.table.closingEntries;
@@ -65,8 +65,9 @@ export class Admission {
 
   constructor(options: ResolvedPoolOptions, start: StartFn) {
     this.options = options;
+    this.table = new WorkerTable(() => this.#pump(), options.poolId);
     this.gate = new MemoryGate(options);
-    this.quarantine = new Quarantine(options.restart.quarantineMs);
+    this.quarantine = new Quarantine(options.restart.quarantineMs, options.poolId);
     this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
     this.#start = start;
   }
@@ -125,7 +126,7 @@ export class Admission {
     this.counters.coldOpenRefusals += 1;
     const memoryBound = this.#freeSlots() > 0;
     this.refusalReason = memoryBound ? 'memory_budget' : 'max_workers';
-    publish('admission-refused', { key, reason: this.refusalReason });
+    publish('admission-refused', this.options.poolId, { key, reason: this.refusalReason });
     if (memoryBound) throw this.#budgetError(key);
     throw exhaustedError(this.options.maxWorkers);
   }
@@ -134,13 +135,13 @@ export class Admission {
   #enqueue(key: string, source: Source, opts: { signal?: AbortSignal | undefined; timeoutMs: number }) {
     if (this.#waiters.size >= this.options.maxQueuedAcquires) {
       this.counters.queueFullRejections += 1;
-      publish('admission-refused', { key, reason: 'queue_full' });
+      publish('admission-refused', this.options.poolId, { key, reason: 'queue_full' });
       throw queueFullError(this.options.maxQueuedAcquires);
     }
     return this.#waiters.add(key, source, opts.timeoutMs, opts.signal, (waitedMs) => {
       this.counters.queueTimeouts += 1;
       this.refusalReason = 'queue_timeout';
-      publish('admission-refused', { key, reason: 'queue_timeout', waitedMs });
+      publish('admission-refused', this.options.poolId, { key, reason: 'queue_timeout', waitedMs });
       return queueTimeoutError(waitedMs, opts.timeoutMs, this.#waiters.size);
     });
   }
@@ -148,7 +149,7 @@ export class Admission {
   /** Wrap a reserved entry in a lease. */
   grant(entry: PoolEntry, requestTimeoutMs: number): LeanWorkerSessionLease {
     this.counters.leasesGranted += 1;
-    publish('lease-granted', { key: entry.key, generation: entry.generation });
+    publish('lease-granted', this.options.poolId, { key: entry.key, generation: entry.generation });
     return new LeanWorkerSessionLease<PoolEntry>(
       this.#leaseHost,
       entry,
@@ -211,7 +212,7 @@ export class Admission {
     if (room.length === 0) return this.#coldOpen(key, source);
     for (const victim of room) {
       this.counters.evictions += 1;
-      publish('eviction', { key: victim.key, forKey: key });
+      publish('eviction', this.options.poolId, { key: victim.key, forKey: key });
       this.table.retire(victim, 'graceful');
     }
     return 'evicting';
@@ -220,7 +221,7 @@ export class Admission {
   #refuseBudget(key: string): never {
     this.counters.coldOpenRefusals += 1;
     this.refusalReason = 'memory_budget';
-    publish('admission-refused', { key, reason: 'memory_budget' });
+    publish('admission-refused', this.options.poolId, { key, reason: 'memory_budget' });
     throw this.#budgetError(key);
   }
 
@@ -309,6 +310,7 @@ export class Admission {
     if (mode === 'kill') {
       this.#killNow = true;
       this.table.changed();
+      this.table.killExiting();
     }
     this.#closeRun ??= this.#runClose(performance.now() + timeoutMs);
     return this.#closeRun;

@@ -21,10 +21,12 @@ export class WorkerTable {
   starting = 0;
   #waiting: (() => void)[] = [];
   readonly #onReaped: () => void;
+  readonly #poolId: string;
 
   /** `onReaped` runs after each retired worker's child is reaped (a slot is free). */
-  constructor(onReaped: () => void) {
+  constructor(onReaped: () => void, poolId = '') {
     this.#onReaped = onReaped;
+    this.#poolId = poolId;
   }
 
   /** Workers that hold a slot: starting, live and still exiting. */
@@ -101,7 +103,12 @@ export class WorkerTable {
         this.#onReaped();
       });
     this.#shutdowns.add(done);
-    publish('shutdown', { key: entry.key, mode });
+    publish('shutdown', this.#poolId, { key: entry.key, mode });
+  }
+
+  /** Kill every child still being shut down gracefully, at once. */
+  killExiting(): void {
+    for (const entry of this.closingEntries) entry.handle.killNow();
   }
 
   /** Every shutdown under way, to its report. */

@@ -216,6 +216,12 @@ export class SupervisorHandle {
     return sample;
   }
 
+  /** Turn a graceful shutdown under way into a kill at once. */
+  killNow(): void {
+    if (this.#threadEnded) return;
+    void this.#api.killNow().catch(() => {});
+  }
+
   /** Stop the child (graceful or kill) and end the thread. */
   async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
     if (this.#closed) {

@@ -105,6 +105,21 @@ describe('admission hardening', () => {
     await rejection(stream.summary, ErrorCode.POOL_CLOSED);
   });
 
+  it('destroy() during a graceful shutdown kills the child at once', async () => {
+    const { env, pids } = pidsDir();
+    const pool = makePool({ maxWorkers: 1 });
+    // A child that takes a minute to exit when asked, with a minute allowed for it.
+    const lease = await pool.acquireLease(
+      hostile(['--exit-delay-ms=60000'], { env, shutdownTimeoutMs: 60_000 }),
+    );
+    lease.release();
+    const closing = pool.close();
+    await eventually(() => expect(pool.snapshot().exitingWorkers).toBe(1));
+    const [closed, destroyed] = await Promise.all([closing, pool.destroy()]);
+    expect(destroyed.outcomes).toEqual(closed.outcomes);
+    for (const pid of pids()) expect(await waitGone(pid)).toBe(true);
+  });
+
   it('a close waiting on a lease keeps the process alive until it settles, a second close() with it', () => {
     const script = `
       import { LeanWorkerPool } from ${JSON.stringify(path.resolve('dist/src/index.js'))};
