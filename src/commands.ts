@@ -19,6 +19,19 @@ export function checkExportName(exportName: unknown): string {
   return exportName;
 }
 
+/**
+ * A zod 4 schema, recognised by shape rather than `instanceof`: the application's zod may be
+ * another copy than the one this package resolves (ESM and CommonJS builds, two versions).
+ */
+function isZodSchema(value: unknown): value is z.ZodType {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    '_zod' in value &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
+}
+
 /** The definition itself and each named schema must be there: refused at definition time. */
 function checkDefinition(definition: unknown, schemas: readonly string[]): Record<string, unknown> {
   if (typeof definition !== 'object' || definition === null) {
@@ -28,7 +41,7 @@ function checkDefinition(definition: unknown, schemas: readonly string[]): Recor
   }
   const d = definition as Record<string, unknown>;
   for (const name of schemas) {
-    if (!(d[name] instanceof z.ZodType)) {
+    if (!isZodSchema(d[name])) {
       throw makeError(ErrorCode.INVALID_ARGUMENT, `a command definition needs a zod schema for ${name}`, {
         facts: { argument: name, export: typeof d.export === 'string' ? d.export : null },
       });
@@ -37,57 +50,71 @@ function checkDefinition(definition: unknown, schemas: readonly string[]): Recor
   return d;
 }
 
-/** A `String -> IO String` export with a typed request and response. */
+/**
+ * A `String -> IO String` export with a typed request and response. `Req` is what a caller
+ * passes (the request schema's input type: fields with defaults are optional), `Resp` what it
+ * gets back (the response schema's output type).
+ */
 export interface LeanWorkerJsonCommand<Req, Resp> {
   readonly kind: 'json';
   readonly export: string;
-  readonly request: z.ZodType<Req>;
+  readonly request: z.ZodType<unknown, Req>;
   readonly response: z.ZodType<Resp>;
   /** JSON Schema of the response for the supervisor, null if checked on the main side. */
   readonly responseThreadSchema: object | null;
 }
 
-/** A streaming export (`String -> USize -> USize -> IO UInt8`) with typed rows and summary metadata. */
+/**
+ * A streaming export (`String -> USize -> USize -> IO UInt8`) with typed rows and summary
+ * metadata. `Req` is the request schema's input type; `Row` and `Summary` are output types.
+ */
 export interface LeanWorkerStreamingCommand<Req, Row, Summary> {
   readonly kind: 'stream';
   readonly export: string;
-  readonly request: z.ZodType<Req>;
+  readonly request: z.ZodType<unknown, Req>;
   readonly row: z.ZodType<Row>;
   readonly summary: z.ZodType<Summary>;
   readonly rowThreadSchema: object | null;
   readonly summaryThreadSchema: object | null;
 }
 
-/** Define a typed JSON command. */
-export function defineJsonCommand<Req, Resp>(definition: {
+/** Define a typed JSON command from the export's name and zod schemas of its request and response. */
+export function defineJsonCommand<
+  RequestSchema extends z.ZodType,
+  ResponseSchema extends z.ZodType,
+>(definition: {
   export: string;
-  request: z.ZodType<Req>;
-  response: z.ZodType<Resp>;
-}): LeanWorkerJsonCommand<Req, Resp> {
+  request: RequestSchema;
+  response: ResponseSchema;
+}): LeanWorkerJsonCommand<z.input<RequestSchema>, z.output<ResponseSchema>> {
   checkDefinition(definition, ['request', 'response']);
   return Object.freeze({
     kind: 'json' as const,
     export: checkExportName(definition.export),
-    request: definition.request,
-    response: definition.response,
+    request: definition.request as z.ZodType<unknown, z.input<RequestSchema>>,
+    response: definition.response as z.ZodType<z.output<ResponseSchema>>,
     responseThreadSchema: toThreadSchema(definition.response),
   });
 }
 
-/** Define a typed streaming command. */
-export function defineStreamingCommand<Req, Row, Summary>(definition: {
+/** Define a typed streaming command from the export's name and zod schemas of its request, rows and summary. */
+export function defineStreamingCommand<
+  RequestSchema extends z.ZodType,
+  RowSchema extends z.ZodType,
+  SummarySchema extends z.ZodType,
+>(definition: {
   export: string;
-  request: z.ZodType<Req>;
-  row: z.ZodType<Row>;
-  summary: z.ZodType<Summary>;
-}): LeanWorkerStreamingCommand<Req, Row, Summary> {
+  request: RequestSchema;
+  row: RowSchema;
+  summary: SummarySchema;
+}): LeanWorkerStreamingCommand<z.input<RequestSchema>, z.output<RowSchema>, z.output<SummarySchema>> {
   checkDefinition(definition, ['request', 'row', 'summary']);
   return Object.freeze({
     kind: 'stream' as const,
     export: checkExportName(definition.export),
-    request: definition.request,
-    row: definition.row,
-    summary: definition.summary,
+    request: definition.request as z.ZodType<unknown, z.input<RequestSchema>>,
+    row: definition.row as z.ZodType<z.output<RowSchema>>,
+    summary: definition.summary as z.ZodType<z.output<SummarySchema>>,
     rowThreadSchema: toThreadSchema(definition.row),
     summaryThreadSchema: toThreadSchema(definition.summary),
   });
@@ -98,11 +125,7 @@ export function defineStreamingCommand<Req, Row, Summary>(definition: {
  * (`undefined`, a function, a BigInt, a cycle, a throwing `toJSON`, nesting too deep to
  * serialise) is INVALID_ARGUMENT. Either way nothing is sent.
  */
-export function encodeCommandRequest<Req>(
-  exportName: string,
-  schema: z.ZodType<Req>,
-  request: unknown,
-): string {
+export function encodeCommandRequest(exportName: string, schema: z.ZodType, request: unknown): string {
   const parsed = schema.safeParse(request);
   if (!parsed.success) {
     throw makeError(ErrorCode.REQUEST_ENCODE, `request for ${exportName} does not match its schema`, {

@@ -173,7 +173,7 @@ function build<Row, Summary, Version, Doctor>(
   version: z.ZodType<Version>,
   doctor: z.ZodType<Doctor>,
 ): DemoCommandSet<Row, Summary, Version, Doctor> {
-  const empty = z.object({}).strict() as z.ZodType<Record<string, never>>;
+  const empty = z.object({}).strict() as z.ZodType<Record<string, never>, Record<string, never>>;
   const stream = (exportName: string) =>
     defineStreamingCommand({ export: exportName, request: moduleRequestSchema, row, summary });
   return Object.freeze({
