@@ -3,6 +3,7 @@
  * fields; the underlying error is `cause`. Callers branch on `code`, never on the message.
  * Errors cross threads as `WireError` data and are rebuilt here by `errorFromWire`.
  */
+import type * as Facts from './error-facts.js';
 import { ErrorCode, type WireError } from './protocol/error-codes.js';
 
 export type { WireError };
@@ -10,11 +11,11 @@ export { ErrorCode };
 
 const kBrand = Symbol.for('lean-worker-pool.error');
 
-/** Base of every error this library throws. */
-export class LeanWorkerError extends Error {
+/** Base of every error this library throws; `Facts` types the facts of its class. */
+export class LeanWorkerError<F extends Facts.BaseFacts = Facts.BaseFacts> extends Error {
   readonly code: ErrorCode;
   /** Structured facts of the failure (limits, exit status, stream and sequence, ...). */
-  readonly facts: Readonly<Record<string, unknown>>;
+  readonly facts: Readonly<F>;
 
   constructor(
     code: ErrorCode,
@@ -23,7 +24,7 @@ export class LeanWorkerError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.facts = Object.freeze({ ...(options.facts ?? {}) });
+    this.facts = Object.freeze({ ...(options.facts ?? {}) }) as Readonly<F>;
   }
 
   override get name(): string {
@@ -60,72 +61,72 @@ function causeToWire(cause: unknown): { cause?: WireError['cause'] } {
 }
 
 /** Options failed validation. */
-export class InvalidOptionsError extends LeanWorkerError {}
+export class InvalidOptionsError extends LeanWorkerError<Facts.InvalidOptionsFacts> {}
 /** An argument other than an options object is unusable. */
-export class InvalidArgumentError extends LeanWorkerError {}
+export class InvalidArgumentError extends LeanWorkerError<Facts.InvalidArgumentFacts> {}
 /** The child could not be started (ENOENT, EACCES, ...). */
-export class SpawnError extends LeanWorkerError {}
+export class SpawnError extends LeanWorkerError<Facts.ChildFacts> {}
 /** The child did not handshake correctly or in time. */
-export class HandshakeError extends LeanWorkerError {}
+export class HandshakeError extends LeanWorkerError<Facts.ChildFacts> {}
 /** The child broke the wire protocol (bad frame, unexpected message, stale output). */
-export class ProtocolError extends LeanWorkerError {}
+export class ProtocolError extends LeanWorkerError<Facts.ProtocolFacts> {}
 /** A frame's declared length passed the negotiated cap. */
-export class FrameTooLargeError extends LeanWorkerError {}
+export class FrameTooLargeError extends LeanWorkerError<Facts.FrameTooLargeFacts> {}
 /** The child exited cleanly (status 0) while work was outstanding. */
-export class ChildExitError extends LeanWorkerError {}
+export class ChildExitError extends LeanWorkerError<Facts.ChildFacts> {}
 /** The child died by a signal or a non-zero status. */
-export class ChildCrashError extends LeanWorkerError {}
+export class ChildCrashError extends LeanWorkerError<Facts.ChildFacts> {}
 /** A request or startup deadline passed (total or idle). */
-export class TimeoutError extends LeanWorkerError {}
+export class TimeoutError extends LeanWorkerError<Facts.TimeoutFacts> {}
 /** The caller aborted; `cause` is the signal's reason. */
-export class AbortError extends LeanWorkerError {}
+export class AbortError extends LeanWorkerError<Facts.AbortFacts> {}
 /** The child answered `error{code,message}`; `facts.workerCode` is the child's code. */
-export class WorkerError extends LeanWorkerError {}
+export class WorkerError extends LeanWorkerError<Facts.WorkerFacts> {}
 /** A streaming export returned a non-callback status byte. */
-export class StreamExportFailedError extends LeanWorkerError {}
+export class StreamExportFailedError extends LeanWorkerError<Facts.StreamFacts> {}
 /** A streaming export's callback failed (status 1-4). */
-export class StreamCallbackFailedError extends LeanWorkerError {}
+export class StreamCallbackFailedError extends LeanWorkerError<Facts.StreamFacts> {}
 /** The child reported a malformed stream envelope. */
-export class StreamRowMalformedError extends LeanWorkerError {}
+export class StreamRowMalformedError extends LeanWorkerError<Facts.StreamFacts> {}
 /** Capability metadata or doctor output was not decodable. */
-export class CapabilityMalformedError extends LeanWorkerError {}
+export class CapabilityMalformedError extends LeanWorkerError<Facts.MetadataFacts> {}
 /** Capability metadata differed from the expectation. */
-export class MetadataMismatchError extends LeanWorkerError {}
+export class MetadataMismatchError extends LeanWorkerError<Facts.MetadataFacts> {}
 /** A typed command's request, response, row or summary did not match its schema. */
-export class CommandSchemaError extends LeanWorkerError {}
+export class CommandSchemaError extends LeanWorkerError<Facts.CommandSchemaFacts> {}
 /** A consumer callback threw. */
-export class ConsumerError extends LeanWorkerError {}
+export class ConsumerError extends LeanWorkerError<Facts.ConsumerFacts> {}
 /** The lease can no longer be used (generation changed, released, busy). */
-export class LeaseInvalidatedError extends LeanWorkerError {}
+export class LeaseInvalidatedError extends LeanWorkerError<Facts.LeaseFacts> {}
 /** Waiting for a worker took longer than allowed. */
-export class QueueTimeoutError extends LeanWorkerError {}
+export class QueueTimeoutError extends LeanWorkerError<Facts.QueueTimeoutFacts> {}
 /** The admission queue is at its bound. */
-export class QueueFullError extends LeanWorkerError {}
+export class QueueFullError extends LeanWorkerError<Facts.QueueFullFacts> {}
 /** No worker can be had and waiting is disabled. */
-export class PoolExhaustedError extends LeanWorkerError {}
+export class PoolExhaustedError extends LeanWorkerError<Facts.PoolExhaustedFacts> {}
 /** Admission would pass the pool memory budget, or a worker passed its hard limit. */
-export class MemoryBudgetError extends LeanWorkerError {}
+export class MemoryBudgetError extends LeanWorkerError<Facts.MemoryBudgetFacts> {}
 /** The pool is closing or closed. */
-export class PoolClosedError extends LeanWorkerError {}
+export class PoolClosedError extends LeanWorkerError<Facts.BaseFacts> {}
 /** Restarts passed the intensity limit; the key may be quarantined. */
-export class RestartLimitError extends LeanWorkerError {}
+export class RestartLimitError extends LeanWorkerError<Facts.RestartLimitFacts> {}
 /** Building the Lean capability failed. */
-export class CapabilityBuildError extends LeanWorkerError {}
+export class CapabilityBuildError extends LeanWorkerError<Facts.CapabilityBuildFacts> {}
 /** Static preflight of a worker failed. */
-export class BootstrapError extends LeanWorkerError {}
+export class BootstrapError extends LeanWorkerError<Facts.BootstrapFacts> {}
 /** Import planning failed. */
-export class PlanError extends LeanWorkerError {}
+export class PlanError extends LeanWorkerError<Facts.PlanFacts> {}
 /**
  * A lease called an export its capability manifest does not declare (or declares for another
  * command kind); nothing was sent. Facts: `export`, `op`, `manifestPath`, `declaredKind`.
  */
-export class ExportNotDeclaredError extends LeanWorkerError {}
+export class ExportNotDeclaredError extends LeanWorkerError<Facts.ExportNotDeclaredFacts> {}
 
 type ErrorClass = new (
   code: ErrorCode,
   message: string,
   options?: { facts?: Record<string, unknown>; cause?: unknown },
-) => LeanWorkerError;
+) => LeanWorkerError<Facts.BaseFacts>;
 
 /** The class for each code: the only place that knows the mapping. */
 const classByCode: Record<ErrorCode, ErrorClass> = {

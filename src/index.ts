@@ -2,27 +2,87 @@
  * lean-worker-pool: pools of supervised Lean 4 worker processes for Node.
  *
  * planner -> pool -> session lease -> typed command -> live rows -> terminal summary -> pool stats
+ *
+ * The public API, named one by one. The child side of the protocol is `lean-worker-pool/child`.
  */
 export { LeanWorkerCapabilityBuilder } from './capability/builder.js';
+export type { CapabilityBuilderOptions as LeanWorkerCapabilityBuilderOptions } from './capability/options.js';
+export type { LeanWorkerCommandOptions } from './command-options.js';
 export {
   defineJsonCommand,
   defineStreamingCommand,
   type LeanWorkerJsonCommand,
   type LeanWorkerStreamingCommand,
 } from './commands.js';
-export * from './errors.js';
-export { type LeanWorkerCommandOptions, LeanWorkerSessionLease, type ReplRowPayload } from './lease.js';
+export type * from './error-facts.js';
+export {
+  AbortError,
+  BootstrapError,
+  CapabilityBuildError,
+  CapabilityMalformedError,
+  ChildCrashError,
+  ChildExitError,
+  CommandSchemaError,
+  ConsumerError,
+  ErrorCode,
+  ExportNotDeclaredError,
+  FrameTooLargeError,
+  HandshakeError,
+  InvalidArgumentError,
+  InvalidOptionsError,
+  LeanWorkerError,
+  LeaseInvalidatedError,
+  MemoryBudgetError,
+  MetadataMismatchError,
+  PlanError,
+  PoolClosedError,
+  PoolExhaustedError,
+  ProtocolError,
+  QueueFullError,
+  QueueTimeoutError,
+  RestartLimitError,
+  SpawnError,
+  StreamCallbackFailedError,
+  StreamExportFailedError,
+  StreamRowMalformedError,
+  TimeoutError,
+  WorkerError,
+} from './errors.js';
+export { LeanWorkerSessionLease, type ReplRowPayload } from './lease.js';
+export type { LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './planner/batch.js';
+export type { ImportPlanConfig } from './planner/config.js';
 export { LeanWorkerImportPlanner } from './planner/planner.js';
 export { MAX_TRACKED_KEYS } from './pool/bounded-map.js';
-export { channelName, POOL_EVENT_NAMES, type PoolEventName } from './pool/events.js';
-export * from './pool/options.js';
+export {
+  channelName,
+  POOL_EVENT_NAMES,
+  type PoolEventBase,
+  type PoolEventName,
+  type PoolEventPayload,
+  type PoolEventPayloads,
+} from './pool/events.js';
+export {
+  DEFAULT_MAX_QUEUED_ACQUIRES,
+  DEFAULT_MAX_WAITER_BYPASSES,
+  DEFAULT_MAX_WORKERS,
+  DEFAULT_MEMORY_SAMPLE_INTERVAL_MS,
+  DEFAULT_QUARANTINE_MS,
+  DEFAULT_QUEUE_WAIT_TIMEOUT_MS,
+  DEFAULT_RESTART_BACKOFF_BASE_MS,
+  DEFAULT_RESTART_BACKOFF_MAX_MS,
+  DEFAULT_RESTART_INTENSITY,
+  DEFAULT_RESTART_WINDOW_MS,
+  DEFAULT_ROW_BATCH_CREDIT,
+  DEFAULT_SYSTEM_MEMORY_RESERVE_KIB,
+  type LeanWorkerPoolOptions,
+} from './pool/options.js';
 export {
   type AcquireLeaseOptions,
   LeanWorkerPool,
   type LeanWorkerPoolCloseReport,
   type LeanWorkerSource,
 } from './pool/pool.js';
-export type { LeanWorkerPoolSnapshot } from './pool/snapshot.js';
+export type { LeanWorkerPoolSnapshot, LeaseSnapshot } from './pool/snapshot.js';
 export {
   DEFAULT_FRAME_BYTES,
   DEFAULT_IMPORT_TIMEOUT_MS,
@@ -58,5 +118,4 @@ export {
   LeanWorkerStream,
   type LeanWorkerStreamSummary,
 } from './stream/lean-worker-stream.js';
-export { RowPortConsumer } from './stream/row-consumer.js';
-export { fixturePath } from './worker/paths.js';
+export type { RowConsumerOptions } from './stream/row-consumer.js';

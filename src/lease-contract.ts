@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LeanWorkerCommandOptions } from './command-options.js';
 import type { LeanWorkerError } from './errors.js';
+import type { LeaseSnapshot } from './pool/snapshot.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplJob } from './repl/work.js';
@@ -34,5 +35,5 @@ export interface LeaseHost<Entry> {
   release(entry: Entry): void;
   cycle(entry: Entry): Promise<void>;
   generation(entry: Entry): number;
-  snapshot(entry: Entry): Record<string, unknown>;
+  snapshot(entry: Entry): LeaseSnapshot;
 }

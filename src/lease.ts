@@ -18,6 +18,7 @@ import {
 } from './commands.js';
 import { ErrorCode, errorFromWire, makeError } from './errors.js';
 import type { LeaseHost, LeaseRequest } from './lease-contract.js';
+import type { LeaseSnapshot } from './pool/snapshot.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';
@@ -175,7 +176,7 @@ export class LeanWorkerSessionLease<Entry = unknown> {
   }
 
   /** Counters of this lease's worker only. */
-  snapshot(): Record<string, unknown> {
+  snapshot(): LeaseSnapshot {
     return this.#host.snapshot(this.#entry);
   }
 

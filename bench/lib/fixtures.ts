@@ -2,12 +2,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { writeStandInLibrary, writeStandInToolchain } from '../../fixtures/lake/stand-in-capability.js';
-import {
-  defineJsonCommand,
-  defineStreamingCommand,
-  fixturePath,
-  LeanWorkerCapabilityBuilder,
-} from '../../src/index.js';
+import { defineJsonCommand, defineStreamingCommand, LeanWorkerCapabilityBuilder } from '../../src/index.js';
+import { fixturePath } from '../../src/worker/paths.js';
 import { PACKAGE_ROOT } from './report.js';
 
 /** The fast row producer (`rows`, `echo`). */

@@ -44,7 +44,10 @@ export class Admission {
   readonly options: ResolvedPoolOptions;
   readonly counters: AdmissionCounters = emptyAdmissionCounters();
   readonly gate: MemoryGate;
-  readonly table: WorkerTable;
+  readonly table = new WorkerTable(
+    () => this.#pump(),
+    () => this.options.poolId,
+  );
   readonly entries = this.table.entries;
   /** Workers shutting down: each keeps its slot and its counters until its child is reaped. */
   readonly closingEntries = this.table.closingEntries;
@@ -65,7 +68,6 @@ export class Admission {
 
   constructor(options: ResolvedPoolOptions, start: StartFn) {
     this.options = options;
-    this.table = new WorkerTable(() => this.#pump(), options.poolId);
     this.gate = new MemoryGate(options);
     this.quarantine = new Quarantine(options.restart.quarantineMs, options.poolId);
     this.#waiters = new WaiterQueue(options.maxWaiterBypasses);

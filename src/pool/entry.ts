@@ -86,7 +86,7 @@ export class PoolEntry {
     this.lastSpawnHandshakeMs = handle.info?.spawnHandshakeMs ?? null;
     this.#generationSeen = handle.generation;
     handle.onEvent((event) => this.#onEvent(event, onExhausted));
-    publish('generation-started', {
+    publish('generation-started', this.policy.poolId, {
       key,
       generation: handle.generation,
       reason: 'initial',
@@ -136,7 +136,7 @@ export class PoolEntry {
     if (stream) this.counters.streamRequests += 1;
     const generation = this.generation;
     if (listening('request-admitted')) {
-      publish('request-admitted', { key: this.key, generation, operation: request.op });
+      publish('request-admitted', this.policy.poolId, { key: this.key, generation, operation: request.op });
     }
     const { timeoutMs } = options;
     const idleTimeoutMs = options.idleTimeoutMs ?? 0;
@@ -175,8 +175,9 @@ export class PoolEntry {
       }
     }
     const facts = { key: this.key, generation: o.generation, ok: o.ok, elapsedMs };
-    publish('terminal-outcome', o.ok ? facts : { ...facts, code: o.error.code });
-    if (!o.ok && o.error.code === ErrorCode.TIMEOUT) publish('timeout', { ...facts, ...o.error.facts });
+    publish('terminal-outcome', this.policy.poolId, o.ok ? facts : { ...facts, code: o.error.code });
+    if (!o.ok && o.error.code === ErrorCode.TIMEOUT)
+      publish('timeout', this.policy.poolId, { ...facts, ...o.error.facts });
     // The child lost its session and the supervisor reopened it before running the command.
     if (o.stats.sessionReopened) this.noteImport(o.generation, 'opened');
   }
@@ -234,7 +235,7 @@ export class PoolEntry {
         }
         this.lastSpawnHandshakeMs = event.info.spawnHandshakeMs;
         this.workerVersion = event.info.workerVersion;
-        publish('generation-started', {
+        publish('generation-started', this.policy.poolId, {
           ...facts,
           generation: event.info.generation,
           reason: event.reason,
@@ -248,7 +249,7 @@ export class PoolEntry {
         if (counter) this.counters[counter] += 1;
         if (POLICY_REASONS.has(event.reason)) this.counters.policyRestarts += 1;
         this.lastRestartReason = event.reason;
-        publish('restart', {
+        publish('restart', this.policy.poolId, {
           ...facts,
           generation: event.generation,
           reason: event.reason,
@@ -258,7 +259,7 @@ export class PoolEntry {
       }
       case 'restart_failed':
         this.counters.replacementFailures += 1;
-        publish('crash', {
+        publish('crash', this.policy.poolId, {
           ...facts,
           generation: event.generation,
           code: event.error.code,
@@ -267,12 +268,16 @@ export class PoolEntry {
         return;
       case 'restart_limit':
         this.exhausted = true;
-        publish('restart-limit', { ...facts, restarts: event.restarts, windowMs: event.windowMs });
+        publish('restart-limit', this.policy.poolId, {
+          ...facts,
+          restarts: event.restarts,
+          windowMs: event.windowMs,
+        });
         onExhausted(this);
         return;
       case 'child_exited':
         if (!event.exit.success || event.inFlight) {
-          publish('crash', {
+          publish('crash', this.policy.poolId, {
             ...facts,
             generation: event.generation,
             exitCode: event.exit.code,
@@ -282,13 +287,13 @@ export class PoolEntry {
         }
         return;
       case 'backpressure':
-        publish('backpressure', { ...facts, waits: event.waits });
+        publish('backpressure', this.policy.poolId, { ...facts, waits: event.waits });
         return;
       case 'kill':
-        publish('kill', { ...facts, generation: event.generation, reason: event.reason });
+        publish('kill', this.policy.poolId, { ...facts, generation: event.generation, reason: event.reason });
         return;
       case 'reap':
-        publish('reap', {
+        publish('reap', this.policy.poolId, {
           ...facts,
           generation: event.generation,
           exitCode: event.exit.code,
@@ -296,7 +301,11 @@ export class PoolEntry {
         });
         return;
       case 'protocol_violation':
-        publish('protocol-violation', { ...facts, generation: event.generation, code: event.error.code });
+        publish('protocol-violation', this.policy.poolId, {
+          ...facts,
+          generation: event.generation,
+          code: event.error.code,
+        });
         return;
     }
   }

@@ -1,9 +1,11 @@
 /**
  * Lifecycle events on `node:diagnostics_channel`, the Node convention undici uses. Each channel is
- * named `lean-worker-pool:<event>`; payloads are plain objects with no pids or worker ids.
+ * named `lean-worker-pool:<event>`; payloads are plain objects (`PoolEventPayloads`) naming the pool (`poolId`) and the session key,
+ * with no pids or worker ids.
  * Publishing costs nothing when no one subscribes.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { ErrorCode } from '../protocol/error-codes.js';
 
 export const POOL_EVENT_NAMES = [
   'generation-started',
@@ -27,6 +29,68 @@ export const POOL_EVENT_NAMES = [
 
 export type PoolEventName = (typeof POOL_EVENT_NAMES)[number];
 
+/** What every event names: the pool (`pool.id`) and the session key of the worker concerned. */
+export interface PoolEventBase {
+  readonly poolId: string;
+  readonly key: string;
+}
+
+/** The payload of each event, by name. */
+export interface PoolEventPayloads {
+  /** A worker's child handshook: its first (`reason: 'initial'`) or a replacement. */
+  'generation-started': PoolEventBase & {
+    readonly generation: number;
+    readonly reason: string;
+    readonly workerVersion: string;
+  };
+  'request-admitted': PoolEventBase & { readonly generation: number; readonly operation: string };
+  /** The row relay waited for the consumer `waits` times. */
+  backpressure: PoolEventBase & { readonly waits: number };
+  'terminal-outcome': PoolEventBase & {
+    readonly generation: number;
+    readonly ok: boolean;
+    readonly elapsedMs: number;
+    /** The failure's code when `ok` is false. */
+    readonly code?: ErrorCode;
+  };
+  /** A request passed its deadline; the error's facts are spread in. */
+  timeout: PoolEventBase & {
+    readonly generation: number;
+    readonly ok: boolean;
+    readonly elapsedMs: number;
+    readonly [fact: string]: unknown;
+  };
+  /** A child died (`exitCode`/`signal`) or a replacement failed to start (`phase: 'restart'`, `code`). */
+  crash: PoolEventBase & {
+    readonly generation: number;
+    readonly exitCode?: number | null;
+    readonly signal?: string | null;
+    readonly inFlight?: boolean;
+    readonly code?: ErrorCode;
+    readonly phase?: 'restart';
+  };
+  restart: PoolEventBase & { readonly generation: number; readonly reason: string; readonly delayMs: number };
+  'restart-limit': PoolEventBase & { readonly restarts: number; readonly windowMs: number };
+  shutdown: PoolEventBase & { readonly mode: string };
+  kill: PoolEventBase & { readonly generation: number; readonly reason: string };
+  reap: PoolEventBase & {
+    readonly generation: number;
+    readonly exitCode: number | null;
+    readonly signal: string | null;
+  };
+  'lease-granted': PoolEventBase & { readonly generation: number };
+  'lease-released': PoolEventBase & { readonly generation: number };
+  /** `reason`: `queue_full`, `queue_timeout` (with `waitedMs`), `memory_budget`, or why the pool refused. */
+  'admission-refused': PoolEventBase & { readonly reason: string; readonly waitedMs?: number };
+  /** An idle worker of `key` was shut down to make room for `forKey`. */
+  eviction: PoolEventBase & { readonly forKey: string };
+  quarantine: PoolEventBase & { readonly forMs: number };
+  'protocol-violation': PoolEventBase & { readonly generation: number; readonly code: ErrorCode };
+}
+
+/** The payload of `event`. */
+export type PoolEventPayload<E extends PoolEventName = PoolEventName> = PoolEventPayloads[E];
+
 /** The channel name of an event. */
 export function channelName(event: PoolEventName): string {
   return `lean-worker-pool:${event}`;
@@ -41,8 +105,12 @@ export function listening(event: PoolEventName): boolean {
   return channels.get(event)?.hasSubscribers === true;
 }
 
-/** Publish `payload` on the event's channel if anyone listens. */
-export function publish(event: PoolEventName, payload: Record<string, unknown>): void {
+/** Publish `payload`, with the pool's id, on the event's channel if anyone listens. */
+export function publish<E extends PoolEventName>(
+  event: E,
+  poolId: string,
+  payload: Omit<PoolEventPayloads[E], 'poolId'>,
+): void {
   const channel = channels.get(event);
-  if (channel?.hasSubscribers) channel.publish(payload);
+  if (channel?.hasSubscribers) channel.publish({ poolId, ...payload });
 }

@@ -12,6 +12,7 @@ import { undeclaredExport } from './declared-export.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import type { ResolvedPoolOptions } from './options.js';
+import type { LeaseSnapshot } from './snapshot.js';
 
 /** The parts of admission a lease host needs. */
 interface LeasePool {
@@ -73,7 +74,7 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
 
   release(entry: PoolEntry): void {
     this.#pool.counters.leasesReleased += 1;
-    publish('lease-released', { key: entry.key, generation: entry.generation });
+    publish('lease-released', this.#pool.options.poolId, { key: entry.key, generation: entry.generation });
     this.#pool.returnEntry(entry);
   }
 
@@ -81,7 +82,7 @@ export class PoolLeaseHost implements LeaseHost<PoolEntry> {
     await this.#pool.cycleEntry(entry, 'explicit');
   }
 
-  snapshot(entry: PoolEntry): Record<string, unknown> {
+  snapshot(entry: PoolEntry): LeaseSnapshot {
     return {
       ...entry.counters,
       generation: entry.generation,

@@ -91,8 +91,10 @@ export const poolOptionsSchema = z
 
 /** Options as callers write them (every field optional). */
 export type LeanWorkerPoolOptions = z.input<typeof poolOptionsSchema>;
-/** Options with every default filled. */
-export type ResolvedPoolOptions = z.output<typeof poolOptionsSchema>;
+/** Options with every default filled, plus the pool's id (`pool-1`, `pool-2`, ... per process). */
+export type ResolvedPoolOptions = z.output<typeof poolOptionsSchema> & { readonly poolId: string };
+
+let poolCount = 0;
 
 /** Validate pool options; a ZodError becomes INVALID_OPTIONS with the issues as facts. */
 export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
@@ -103,11 +105,14 @@ export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
       cause: parsed.error,
     });
   }
-  return parsed.data;
+  poolCount += 1;
+  return { ...parsed.data, poolId: `pool-${poolCount}` };
 }
 
 /** The policy one worker runs under: its builder's settings over the pool's. */
 export interface EffectivePolicy {
+  /** The pool the worker belongs to, named in its events. */
+  readonly poolId: string;
   readonly maxRequests: number | undefined;
   readonly maxImports: number | undefined;
   readonly memoryCeilingKib: number | undefined;
@@ -128,6 +133,7 @@ export function effectivePolicy(
 ): EffectivePolicy {
   const r = options.restart;
   return {
+    poolId: options.poolId,
     maxRequests: worker?.maxRequests ?? r.maxRequests,
     maxImports: worker?.maxImports ?? r.maxImports,
     memoryCeilingKib: worker?.memoryCeilingKib ?? options.perWorkerMemoryCeilingKib,

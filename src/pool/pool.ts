@@ -165,6 +165,11 @@ export class LeanWorkerPool {
     }
   }
 
+  /** This pool's id (`pool-1`, `pool-2`, ... in creation order), the `poolId` of its events. */
+  get id(): string {
+    return this.#options.poolId;
+  }
+
   /** Counters and facts; never pids, worker ids or pipes. */
   snapshot(): LeanWorkerPoolSnapshot {
     return buildSnapshot(this.#admission, this.#options, this.#closed);

@@ -11,15 +11,17 @@ import { quarantinedError } from './refusals.js';
 export class Quarantine {
   readonly #until = new BoundedMap<string, number>();
   readonly #forMs: number;
+  readonly #poolId: string;
 
-  constructor(forMs: number) {
+  constructor(forMs: number, poolId = '') {
     this.#forMs = forMs;
+    this.#poolId = poolId;
   }
 
   /** Quarantine `key` from now on. */
   add(key: string): void {
     this.#until.set(key, performance.now() + this.#forMs);
-    publish('quarantine', { key, forMs: this.#forMs });
+    publish('quarantine', this.#poolId, { key, forMs: this.#forMs });
   }
 
   /** The QUARANTINED error while `key` is quarantined, else null. */

@@ -21,10 +21,10 @@ export class WorkerTable {
   starting = 0;
   #waiting: (() => void)[] = [];
   readonly #onReaped: () => void;
-  readonly #poolId: string;
+  readonly #poolId: () => string;
 
   /** `onReaped` runs after each retired worker's child is reaped (a slot is free). */
-  constructor(onReaped: () => void, poolId = '') {
+  constructor(onReaped: () => void, poolId: () => string = () => '') {
     this.#onReaped = onReaped;
     this.#poolId = poolId;
   }
@@ -103,7 +103,7 @@ export class WorkerTable {
         this.#onReaped();
       });
     this.#shutdowns.add(done);
-    publish('shutdown', this.#poolId, { key: entry.key, mode });
+    publish('shutdown', this.#poolId(), { key: entry.key, mode });
   }
 
   /** Kill every child still being shut down gracefully, at once. */

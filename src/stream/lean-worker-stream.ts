@@ -19,6 +19,7 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
   #consumer: RowPortConsumer<Row> | null = null;
   #port: MessagePort | null;
   #transferred = false;
+  #ended = false;
   readonly #options: RowConsumerOptions<Row>;
   readonly #control: Promise<RequestOutcome>;
   readonly #decodeSummary: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
@@ -36,6 +37,10 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     this.#options = options;
     this.#control = control;
     this.#decodeSummary = options.decodeSummary ?? ((s) => s as LeanWorkerStreamSummary<Summary>);
+    const ended = () => {
+      this.#ended = true;
+    };
+    control.then(ended, ended);
     // The control-plane outcome is authoritative and arrives even when the rows went elsewhere.
     // Rows checked here (not in the supervisor) must all have decoded too: a row failure fails
     // the summary, never only the iterator.
@@ -82,6 +87,16 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
   cancel(): void {
     if (this.#transferred) return;
     this.#ensureConsumer().close();
+  }
+
+  /**
+   * `await using stream = lease.runStreamingCommand(...)`: leaving the scope cancels a stream
+   * whose request has not ended (as `cancel()` does) and waits until the request is over, so
+   * the lease can be released or reused at once. Never throws; read `summary` for the outcome.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#ended) this.cancel();
+    await this.#control.catch(() => {});
   }
 
   /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BootstrapCode } from '../../src/capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
-import { ErrorCode, fixturePath } from '../../src/index.js';
+import { ErrorCode } from '../../src/index.js';
+import { fixturePath } from '../../src/worker/paths.js';
 import { makePool, ROOT, source } from './helpers.js';
 
 const expected = {

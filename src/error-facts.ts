@@ -1,0 +1,179 @@
+/**
+ * The facts each error class carries (`error.facts`). Every field is optional because one class
+ * covers several codes and places of failure; a fact that is present has the type given here.
+ * Facts are plain data (they cross threads), so each object stays open to further keys.
+ */
+
+/** Facts any error may carry. */
+export interface BaseFacts {
+  readonly [fact: string]: unknown;
+}
+
+/** `INVALID_OPTIONS`: which options failed and how. */
+export interface InvalidOptionsFacts extends BaseFacts {
+  readonly issues?: readonly { readonly path: string; readonly code: string }[];
+}
+
+/** `INVALID_ARGUMENT`: the argument refused and what was received. */
+export interface InvalidArgumentFacts extends BaseFacts {
+  readonly argument?: string;
+  readonly received?: string;
+  readonly export?: string | null;
+  readonly reason?: string;
+}
+
+/** `CHILD_EXIT`, `CHILD_CRASH`, `SPAWN`, `HANDSHAKE`, `WORKER_UNAVAILABLE`: how the child ended. */
+export interface ChildFacts extends BaseFacts {
+  readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  /** The last bytes the child wrote to stderr. */
+  readonly stderrTail?: string;
+  readonly requestInFlight?: boolean;
+  readonly operation?: string;
+  readonly phase?: string;
+  readonly reason?: string;
+}
+
+/** `PROTOCOL`: what broke the wire protocol. */
+export interface ProtocolFacts extends BaseFacts {
+  readonly reason?: string;
+  /** The offending bytes, as text (e.g. what a child printed to stdout). */
+  readonly excerpt?: string;
+  readonly bytes?: number;
+  readonly messageType?: string;
+}
+
+/** `FRAME_TOO_LARGE`: the declared length against the cap. */
+export interface FrameTooLargeFacts extends BaseFacts {
+  readonly declaredBytes?: number;
+  readonly maxResponseBytes?: number;
+  readonly bufferedBytes?: number;
+}
+
+/** `TIMEOUT`: which deadline passed. */
+export interface TimeoutFacts extends BaseFacts {
+  readonly kind?: string;
+  readonly timeoutMs?: number;
+  readonly operation?: string;
+}
+
+/** `ABORTED`: what the abort reached. */
+export interface AbortFacts extends BaseFacts {
+  readonly waitedMs?: number;
+  /** Whether the request had been sent to the child. */
+  readonly sent?: boolean;
+  readonly workEnteredChild?: boolean;
+}
+
+/** `WORKER`: the child's own error. */
+export interface WorkerFacts extends BaseFacts {
+  readonly workerCode?: string;
+  readonly workerMessage?: string;
+  readonly export?: string;
+}
+
+/** `STREAM_EXPORT_FAILED`, `STREAM_CALLBACK_FAILED`, `STREAM_ROW_MALFORMED`. */
+export interface StreamFacts extends BaseFacts {
+  readonly export?: string;
+  readonly status?: number;
+  readonly stream?: string;
+  readonly sequence?: number;
+}
+
+/** `METADATA_MISMATCH`, `METADATA_MALFORMED`, `DOCTOR_MALFORMED`. */
+export interface MetadataFacts extends BaseFacts {
+  readonly export?: string;
+  readonly expected?: unknown;
+  readonly actual?: unknown;
+}
+
+/** `REQUEST_ENCODE`, `RESPONSE_DECODE`, `ROW_DECODE`, `SUMMARY_DECODE`: where the schema failed. */
+export interface CommandSchemaFacts extends BaseFacts {
+  readonly export?: string;
+  /** zod's description of the mismatch. */
+  readonly issues?: string;
+  readonly stream?: string;
+  readonly sequence?: number;
+}
+
+/** `CONSUMER`: which callback threw. */
+export interface ConsumerFacts extends BaseFacts {
+  readonly callback?: string;
+}
+
+/** `LEASE_INVALIDATED`, `LEASE_RELEASED`, `LEASE_BUSY`. */
+export interface LeaseFacts extends BaseFacts {
+  readonly reason?: string;
+  readonly grantedGeneration?: number;
+  readonly currentGeneration?: number;
+}
+
+/** `QUEUE_TIMEOUT`. */
+export interface QueueTimeoutFacts extends BaseFacts {
+  readonly timeoutMs?: number;
+  readonly queueWaitMs?: number;
+  readonly queueDepth?: number;
+}
+
+/** `QUEUE_FULL`. */
+export interface QueueFullFacts extends BaseFacts {
+  readonly maxQueuedAcquires?: number;
+}
+
+/** `POOL_EXHAUSTED`. */
+export interface PoolExhaustedFacts extends BaseFacts {
+  readonly maxWorkers?: number;
+}
+
+/** `MEMORY_BUDGET`, `MEMORY_LIMIT`: the figures behind the refusal, in KiB. */
+export interface MemoryBudgetFacts extends BaseFacts {
+  readonly measure?: string;
+  readonly currentKib?: number;
+  readonly predictedKib?: number;
+  readonly limitKib?: number;
+  readonly systemHeadroomKib?: number;
+  readonly systemReserveKib?: number;
+}
+
+/** `RESTART_LIMIT`, `QUARANTINED`. */
+export interface RestartLimitFacts extends BaseFacts {
+  readonly restarts?: number;
+  readonly windowMs?: number;
+  readonly retryAfterMs?: number;
+}
+
+/** `CAPABILITY_BUILD`: the helper command that failed. */
+export interface CapabilityBuildFacts extends BaseFacts {
+  readonly command?: string;
+  readonly args?: readonly string[];
+  readonly cwd?: string;
+  readonly exitCode?: number | null;
+  readonly signal?: string | null;
+  readonly timedOut?: boolean;
+  readonly spawnError?: string | null;
+  readonly outputTail?: string;
+}
+
+/** `BOOTSTRAP`: the preflight check that failed. */
+export interface BootstrapFacts extends BaseFacts {
+  readonly bootstrapCode?: string;
+  readonly subject?: string;
+  readonly repairHint?: string;
+}
+
+/** `PLAN`: what the planner could not resolve. */
+export interface PlanFacts extends BaseFacts {
+  readonly kind?: string;
+  readonly module?: string;
+  readonly path?: string;
+  readonly projectRoot?: string;
+  readonly reason?: string;
+}
+
+/** `EXPORT_NOT_DECLARED`: the export and what the manifest says of it. */
+export interface ExportNotDeclaredFacts extends BaseFacts {
+  readonly export?: string;
+  readonly op?: string;
+  readonly manifestPath?: string | null;
+  readonly declaredKind?: string | null;
+}
