@@ -143,7 +143,13 @@ async function runCase(c: FaultCase, dir: string): Promise<void> {
   try {
     const healthy = await pool.acquireLease(healthySource(mark));
     const background = healthy.runDataStream('rows', { count: 300 }).collect();
-    const launch = c.slow ? { startupTimeoutMs: 30_000, requestTimeoutMs: 30_000 } : {};
+    // A start that is not the fault under test gets room for a loaded machine; a fault at the
+    // handshake keeps the short startup deadline so a hang there is caught quickly.
+    const launch = c.slow
+      ? { startupTimeoutMs: 30_000, requestTimeoutMs: 30_000 }
+      : c.phase === 'handshake'
+        ? {}
+        : { startupTimeoutMs: 10_000 };
     const faulty = faultSource(c.fault, c.phase, mark, path.join(dir, mark), launch);
     rowsSeen += await exercise(pool, faulty, c);
     // The other lease was served throughout and still is.
