@@ -3,7 +3,7 @@
  * execa: never a shell, output captured and bounded, a deadline that kills the whole process
  * group (Lake starts `lean` grandchildren).
  */
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 
 /** Result of one helper command. */
 export interface ToolRun {
@@ -41,8 +41,10 @@ export async function runTool(
 ): Promise<ToolRun> {
   const started = performance.now();
   let timedOut = false;
-  let subprocess: ReturnType<typeof execa> | undefined;
+  let subprocess: ReturnType<typeof Execa> | undefined;
   try {
+    // Loaded on first use only: importing the package must not pay for execa.
+    const { execa } = await import('execa');
     subprocess = execa(command, [...args], {
       cwd: options.cwd,
       env: options.env,

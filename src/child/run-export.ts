@@ -4,9 +4,9 @@
  * metadata and the summary for streams; status-byte decoding; malformed metadata and doctor
  * reports; thrown errors as `error{code, message}`.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { encodeDataRowRaw, encodeDiagnostic, encodeProgressTick } from '../protocol/encode.js';
-import { capabilityMetadataSchema, doctorReportSchema, type Response } from '../protocol/messages.js';
+import type { Response } from '../protocol/messages.js';
 import type { EmitFn, ExportContext, StreamExport, StringExport } from './exports.js';
 import { WorkerExportError } from './exports.js';
 import { parseEnvelope, sortKeys } from './parse-envelope.js';
@@ -183,7 +183,25 @@ function fillNull(value: unknown, key: string): void {
   }
 }
 
-function parseReport<T>(text: string, schema: z.ZodType<T>, prepare: (value: unknown) => void): T | string {
+/**
+ * The report schemas and zod, loaded on the first metadata or doctor request only: a child's
+ * start (and every data or JSON export) never loads zod.
+ */
+async function reportSchemas() {
+  const [{ z }, { capabilityMetadataSchema, doctorReportSchema }] = await Promise.all([
+    import('zod'),
+    import('../protocol/messages.js'),
+  ]);
+  return { prettifyError: z.prettifyError, capabilityMetadataSchema, doctorReportSchema };
+}
+
+async function parseReport<T>(
+  text: string,
+  pick: (schemas: Awaited<ReturnType<typeof reportSchemas>>) => z.ZodType<T>,
+  prepare: (value: unknown) => void,
+): Promise<T | string> {
+  const schemas = await reportSchemas();
+  const schema = pick(schemas);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -192,26 +210,34 @@ function parseReport<T>(text: string, schema: z.ZodType<T>, prepare: (value: unk
   }
   prepare(value);
   const result = schema.safeParse(value);
-  return result.success ? result.data : z.prettifyError(result.error);
+  return result.success ? result.data : schemas.prettifyError(result.error);
 }
 
 /** Convert a metadata export's text into `capability_metadata` or `capability_metadata_malformed`. */
-export function metadataResponse(text: string): Response {
-  const parsed = parseReport(text, capabilityMetadataSchema, (value) => {
-    fillNull(value, 'lean_version');
-    fillNull(value, 'extra');
-  });
+export async function metadataResponse(text: string): Promise<Response> {
+  const parsed = await parseReport(
+    text,
+    (s) => s.capabilityMetadataSchema,
+    (value) => {
+      fillNull(value, 'lean_version');
+      fillNull(value, 'extra');
+    },
+  );
   if (typeof parsed === 'string') return { status: 'capability_metadata_malformed', message: parsed };
   return { status: 'capability_metadata', metadata: { ...parsed, extra: sortKeys(parsed.extra) } };
 }
 
 /** Convert a doctor export's text into `capability_doctor` or `capability_doctor_malformed`. */
-export function doctorResponse(text: string): Response {
-  const parsed = parseReport(text, doctorReportSchema, (value) => {
-    fillNull(value, 'metadata');
-    const diagnostics = (value as { diagnostics?: unknown } | null)?.diagnostics;
-    if (Array.isArray(diagnostics)) for (const d of diagnostics) fillNull(d, 'details');
-  });
+export async function doctorResponse(text: string): Promise<Response> {
+  const parsed = await parseReport(
+    text,
+    (s) => s.doctorReportSchema,
+    (value) => {
+      fillNull(value, 'metadata');
+      const diagnostics = (value as { diagnostics?: unknown } | null)?.diagnostics;
+      if (Array.isArray(diagnostics)) for (const d of diagnostics) fillNull(d, 'details');
+    },
+  );
   if (typeof parsed === 'string') return { status: 'capability_doctor_malformed', message: parsed };
   return {
     status: 'capability_doctor',

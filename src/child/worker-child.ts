@@ -8,16 +8,12 @@ import type { Readable } from 'node:stream';
 import { FrameError, parseFrameBody } from '../protocol/codec.js';
 import { PROTOCOL_VERSION } from '../protocol/constants.js';
 import { encodeHandshake, encodeResponse } from '../protocol/encode.js';
-import {
-  configureFrameLimitSchema,
-  type Request,
-  type Response,
-  requestSchema,
-} from '../protocol/messages.js';
+import type { Request, Response } from '../protocol/messages.js';
 import type { ExportContext, WorkerExport } from './exports.js';
+import { parseFrameLimit, parseRequest } from './parse-request.js';
 import { doctorResponse, errorResponse, metadataResponse, runStream, runString } from './run-export.js';
 import { type ChildSession, type OpenSessionHook, SessionPool, sessionPoolCapacity } from './sessions.js';
-import { FrameReader, FrameWriter, stderrLine } from './stdio.js';
+import { FrameReader, FrameWriter, routeStdoutToStderr, stderrLine } from './stdio.js';
 import { loadManifest, type ManifestBindings, parentIsInit, strictBindingError } from './strict.js';
 
 /** How to build a child. */
@@ -84,6 +80,7 @@ export function createWorkerChild(options: WorkerChildOptions): WorkerChild {
       };
       process.on('uncaughtException', die('uncaught exception'));
       process.on('unhandledRejection', die('unhandled rejection'));
+      routeStdoutToStderr();
       const code = await serve();
       process.exit(code);
     },
@@ -116,10 +113,10 @@ async function serveChild(options: WorkerChildOptions): Promise<number> {
     if (first.type !== 'configure_frame_limit') {
       throw new Fatal(`expected configure_frame_limit as the first frame, got ${first.type}`);
     }
-    const limit = configureFrameLimitSchema.safeParse(first.body);
-    if (!limit.success) throw new Fatal('configure_frame_limit carries no valid max_frame_bytes');
-    writer.maxFrameBytes = limit.data.max_frame_bytes;
-    reader.maxFrameBytes = limit.data.max_frame_bytes;
+    const limit = parseFrameLimit(first.body);
+    if (limit === null) throw new Fatal('configure_frame_limit carries no valid max_frame_bytes');
+    writer.maxFrameBytes = limit;
+    reader.maxFrameBytes = limit;
 
     const served: Served = { options, pool, writer, manifests: new Map() };
     while (true) {
@@ -158,9 +155,9 @@ async function answer(message: { type: string; body: unknown }, served: Served):
       message: `child received a request it does not recognise: ${String(op)}`,
     };
   }
-  const parsed = requestSchema.safeParse(message.body);
-  if (!parsed.success) throw new Fatal(`malformed ${op} request`);
-  return dispatch(parsed.data, served);
+  const request = parseRequest(message.body);
+  if (request === null) throw new Fatal(`malformed ${op} request`);
+  return dispatch(request, served);
 }
 
 async function dispatch(request: Request, served: Served): Promise<Response> {

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
 import { type ScanEntry, type ScanWhat, scanFiles } from './scan-task.js';
 
 /**
@@ -84,6 +83,8 @@ export async function scanSources(files: readonly string[], options: ScanOptions
     1,
     Math.min(options.threads ?? availableParallelism(), Math.ceil(files.length / 64)),
   );
+  // Loaded on first parallel scan only: importing the package must not pay for piscina.
+  const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: pathToFileURL(workerFile).href,
     minThreads: threads,
