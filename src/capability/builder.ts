@@ -26,6 +26,7 @@ import {
   userManifestDigest,
 } from './capability-manifest.js';
 import { buildChildEnv } from './child-env.js';
+import { CHILD_KIT_TOOLCHAIN, checkChildKit } from './child-kit.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
 import {
@@ -77,6 +78,7 @@ export class LeanWorkerCapabilityBuilder {
     );
     this.#input = options;
     this.#env = context.env ?? process.env;
+    checkChildKit(this.options);
     this.#declared = Object.freeze(declaredExports(this.options));
   }
 
@@ -144,7 +146,7 @@ export class LeanWorkerCapabilityBuilder {
       capability: {
         module: o.module ?? o.libName,
         exports: Object.entries(this.#declared).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        manifest: userManifestDigest(o),
+        manifest: o.childKit ? 'child-kit' : userManifestDigest(o),
         sysroot: o.leanSysroot ?? o.worker?.env.LEAN_SYSROOT ?? this.#env.LEAN_SYSROOT ?? null,
         knobs: {
           numThreads: o.numThreads ?? null,
@@ -199,16 +201,18 @@ export class LeanWorkerCapabilityBuilder {
       });
     }
     const location = this.locateChild() as Extract<ChildLocation, { ok: true }>;
-    const build = await this.#build();
-    const toolchain = await discoverToolchain({
-      projectRoot: o.projectRoot,
-      leanCommand: o.leanCommand,
-      explicitSysroot: o.leanSysroot,
-      workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
-      parentEnv: this.#env,
-      timeoutMs: o.probeTimeoutMs,
-    });
-    if (toolchain.sysroot === null && !o.skipBuild) {
+    const build = o.childKit ? null : await this.#build();
+    const toolchain = o.childKit
+      ? CHILD_KIT_TOOLCHAIN
+      : await discoverToolchain({
+          projectRoot: o.projectRoot,
+          leanCommand: o.leanCommand,
+          explicitSysroot: o.leanSysroot,
+          workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
+          parentEnv: this.#env,
+          timeoutMs: o.probeTimeoutMs,
+        });
+    if (toolchain.sysroot === null && !o.skipBuild && !o.childKit) {
       throw new BootstrapError(
         ErrorCode.BOOTSTRAP,
         'could not discover the Lean sysroot for the worker child',
@@ -243,7 +247,7 @@ export class LeanWorkerCapabilityBuilder {
       expectedWorkerVersion: o.worker?.version,
     };
     const metadata = this.metadataExpectation();
-    const manifest = prepareManifest(o, toolchain, this.#declared);
+    const manifest = o.childKit ? null : prepareManifest(o, toolchain, this.#declared);
     const imports = [...o.imports];
     // The real child binds worker exports only in a session opened with a manifest, so a manifest
     // means a session; otherwise, as the original, only when there is something to import or check.
@@ -268,7 +272,11 @@ export class LeanWorkerCapabilityBuilder {
       session,
       metadata,
       policy: o.restartPolicy ?? null,
-      exports: { manifestPath: manifest?.path ?? null, kinds: manifest?.exports ?? {} },
+      // A child-kit child binds exports by name: the builder's declarations are the list.
+      exports: {
+        manifestPath: manifest?.path ?? null,
+        kinds: o.childKit ? { ...this.#declared } : (manifest?.exports ?? {}),
+      },
       toolchain,
       manifestPath: manifest?.path ?? null,
       build,

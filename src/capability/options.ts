@@ -100,6 +100,14 @@ export const capabilityBuilderOptionsSchema = z
       .strict()
       .optional(),
     skipBuild: z.boolean().default(false),
+    /**
+     * The worker is a JavaScript child built with `lean-worker-pool/child` that binds its exports
+     * by name: no Lake build, no Lean toolchain, no capability manifest. Needs `worker`; not with
+     * `manifestPath`. Declared exports are still the only ones leases may call. A child-kit child
+     * in `strict` mode holds its parent to the real child's rules and needs a manifest: leave
+     * this off for it.
+     */
+    childKit: z.boolean().default(false),
   })
   .strict();
 
@@ -111,7 +119,7 @@ export const capabilityBuilderOptionsSchema = z
  * 600000 ms (10 minutes, for Mathlib-sized imports), `shutdownTimeoutMs` 2000 ms,
  * `killWaitTimeoutMs` 2000 ms, `buildTimeoutMs` 600000 ms, `probeTimeoutMs` 30000 ms,
  * `maxFrameBytes` 1 MiB, `stderrTailBytes` 4096 bytes, `hardMemoryLimitKib` 0 (off),
- * `memorySampleIntervalMs` 250 ms, `skipBuild` false.
+ * `memorySampleIntervalMs` 250 ms, `skipBuild` false, `childKit` false.
  */
 export type CapabilityBuilderOptions = z.input<typeof capabilityBuilderOptionsSchema>;
 /** Builder options after defaults. */
@@ -121,14 +129,26 @@ export type ResolvedBuilderOptions = z.output<typeof capabilityBuilderOptionsSch
 export function parseWithSchema<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    path: i.path.map(String).join('.'),
-    message: i.message,
-    code: i.code,
-  }));
+  return invalidOptions(
+    what,
+    parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.'),
+      message: i.message,
+      code: i.code,
+    })),
+    parsed.error,
+  );
+}
+
+/** Throw the `INVALID_OPTIONS` error that lists `issues`. */
+export function invalidOptions(
+  what: string,
+  issues: readonly { path: string; message: string; code: string }[],
+  cause?: unknown,
+): never {
   throw new InvalidOptionsError(
     ErrorCode.INVALID_OPTIONS,
     `invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-    { facts: { issues }, cause: parsed.error },
+    { facts: { issues }, cause },
   );
 }

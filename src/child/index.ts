@@ -24,7 +24,9 @@
  * serves a worker request only in a session whose manifest declares the export for that request's
  * binding (see `strict.ts`). Test doubles of the real child should set it.
  *
- * Never write to stdout (no `console.log`) in a child: stdout carries the frames. Use stderr.
+ * stdout carries the frames: `run()` sends `console.*` and `process.stdout.write` to stderr, so
+ * a stray `console.log` in an export is harmless. Code that writes to file descriptor 1 directly
+ * still breaks the channel; the pool then fails with a PROTOCOL error that shows the bytes.
  */
 export {
   chunkProgress,

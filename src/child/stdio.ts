@@ -5,7 +5,7 @@
  * Input is read one frame at a time with the frame cap in force when that frame is reached.
  */
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { FrameError } from '../protocol/codec.js';
 import { DEFAULT_FRAME_BYTES, FRAME_HEADER_BYTES } from '../protocol/constants.js';
 
@@ -200,7 +200,11 @@ export class FrameReader {
 
 /** Write one line to stderr synchronously; never throws (the child must not die silently). */
 export function stderrLine(line: string): void {
-  const buf = Buffer.from(line.endsWith('\n') ? line : `${line}\n`, 'utf8');
+  writeStderr(Buffer.from(line.endsWith('\n') ? line : `${line}\n`, 'utf8'));
+}
+
+/** Write bytes to fd 2 synchronously, retrying a full pipe; never throws. */
+function writeStderr(buf: Buffer): void {
   let offset = 0;
   for (let attempt = 0; offset < buf.length && attempt < 1000; attempt++) {
     try {
@@ -209,4 +213,21 @@ export function stderrLine(line: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
     }
   }
+}
+
+/**
+ * Send everything written through `console` and `process.stdout` to stderr. stdout carries the
+ * frames, which the kit writes to fd 1 directly, so a `console.log` left in an export cannot
+ * corrupt the channel. `process.stdout` is replaced before Node opens it, so fd 1 keeps its
+ * blocking mode; the replacement writes to fd 2 synchronously.
+ */
+export function routeStdoutToStderr(): void {
+  const toStderr = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      writeStderr(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      callback();
+    },
+  });
+  Object.defineProperty(process, 'stdout', { configurable: true, enumerable: true, get: () => toStderr });
+  globalThis.console = new console.Console({ stdout: toStderr, stderr: toStderr });
 }

@@ -14,7 +14,8 @@ export type FrameErrorReason =
   | 'invalid_message'
   | 'invalid_utf8'
   | 'nesting_too_deep'
-  | 'truncated';
+  | 'truncated'
+  | 'non_protocol_output';
 
 /** A codec failure with its facts. Codes are mapped to library error classes by the caller. */
 export class FrameError extends Error {
@@ -27,6 +28,26 @@ export class FrameError extends Error {
     this.reason = reason;
     this.facts = facts;
   }
+}
+
+/** Bytes of stray output an error shows. @default 200 (bytes) */
+export const STRAY_EXCERPT_BYTES = 200;
+
+const isTextByte = (b: number) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/**
+ * A header that is text (four printable ASCII bytes, as `console.log` output is) is no length:
+ * the child wrote non-protocol bytes to stdout. The error shows them. Such a header always
+ * declares more than any frame cap allows, so it is only looked for when the length is refused.
+ */
+function strayText(buf: Buffer, offset: number): FrameError | null {
+  for (let i = offset; i < offset + FRAME_HEADER_BYTES; i++) if (!isTextByte(buf[i]!)) return null;
+  const excerpt = buf.subarray(offset, offset + STRAY_EXCERPT_BYTES).toString('utf8');
+  return new FrameError(
+    'non_protocol_output',
+    `the child wrote non-protocol bytes to stdout (stdout carries the frames; log to stderr): ${JSON.stringify(excerpt)}`,
+    { excerpt, bytes: buf.length - offset },
+  );
 }
 
 /** Encode one already-serialised JSON body as a frame; throws `frame_too_large` without output. */
@@ -127,11 +148,13 @@ export class FrameDecoder {
         if (available < FRAME_HEADER_BYTES) break;
         const length = buf.readUInt32BE(offset);
         if (length > this.#maxFrameBytes) {
-          this.#failed = new FrameError(
-            'frame_too_large',
-            `frame too large: declared ${length} bytes exceeds ${this.#maxFrameBytes}`,
-            { length, maxFrameBytes: this.#maxFrameBytes },
-          );
+          this.#failed =
+            strayText(buf, offset) ??
+            new FrameError(
+              'frame_too_large',
+              `frame too large: declared ${length} bytes exceeds ${this.#maxFrameBytes}`,
+              { length, maxFrameBytes: this.#maxFrameBytes },
+            );
           // Frames completed before the bad header are still returned; the error is then in `error`.
           if (spans.length > 0) return { buffer: buf, spans };
           throw this.#failed;
