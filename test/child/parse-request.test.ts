@@ -45,7 +45,10 @@ const body = fc.record(
     project_root: fc.oneof(fc.string(), loose),
     mode,
     imports: fc.oneof(fc.array(fc.string(), { maxLength: 3 }), loose),
-    import_profile: fc.oneof(fc.constantFrom('exported-public', 'server', 'private', 'full-private-compat'), loose),
+    import_profile: fc.oneof(
+      fc.constantFrom('exported-public', 'server', 'private', 'full-private-compat'),
+      loose,
+    ),
     export: fc.oneof(fc.string(), loose),
     request_json: fc.oneof(fc.string(), loose),
     progress: fc.oneof(fc.boolean(), loose),
