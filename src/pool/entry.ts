@@ -49,7 +49,7 @@ export class PoolEntry {
   readonly policy: EffectivePolicy;
   readonly counters: WorkerCounters = emptyCounters();
   readonly createdAt = performance.now();
-  state: EntryState = 'idle';
+  #state: EntryState = 'idle';
   lastUsedAt = performance.now();
   /** End of the last request (idle time is measured from here). */
   lastRequestEndAt = performance.now();
@@ -85,6 +85,7 @@ export class PoolEntry {
     this.workerVersion = handle.info?.workerVersion ?? 'unknown';
     this.lastSpawnHandshakeMs = handle.info?.spawnHandshakeMs ?? null;
     this.#generationSeen = handle.generation;
+    handle.keepProcessAlive(false);
     handle.onEvent((event) => this.#onEvent(event, onExhausted));
     publish('generation-started', this.policy.poolId, {
       key,
@@ -96,6 +97,16 @@ export class PoolEntry {
 
   get generation(): number {
     return this.handle.generation;
+  }
+
+  get state(): EntryState {
+    return this.#state;
+  }
+
+  /** An idle worker does not keep the process alive; a leased or closing one does. */
+  set state(state: EntryState) {
+    this.#state = state;
+    this.handle.keepProcessAlive(state !== 'idle');
   }
 
   /** Imports (session opens the child did not answer as a reuse) on the current generation. */

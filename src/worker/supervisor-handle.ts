@@ -37,6 +37,7 @@ export class SupervisorHandle {
   readonly #worker: Worker;
   readonly #api: Comlink.Remote<SupervisorApi>;
   readonly #events: MessagePort;
+  readonly #requestPort: MessagePort;
   readonly #requests: RequestClient;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   /**
@@ -61,6 +62,7 @@ export class SupervisorHandle {
   private constructor(worker: Worker, events: MessagePort, requests: MessagePort) {
     this.#worker = worker;
     this.#events = events;
+    this.#requestPort = requests;
     this.#requests = new RequestClient(
       requests,
       (outcome) => {
@@ -165,6 +167,19 @@ export class SupervisorHandle {
   onEvent(listener: (event: SupervisorEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Whether this worker keeps the process alive: its thread and both ports are referenced while
+   * it works for someone (leased, starting, closing) and unreferenced while it idles, so a
+   * script that forgets `pool.close()` still exits; the orphan guard then ends the child.
+   */
+  keepProcessAlive(keep: boolean): void {
+    if (this.#threadEnded) return;
+    for (const handle of [this.#worker, this.#events, this.#requestPort]) {
+      if (keep) handle.ref();
+      else handle.unref();
+    }
   }
 
   /** Send one request; `port` (transferred) receives its rows and terminal outcome. */
