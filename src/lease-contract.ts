@@ -8,7 +8,7 @@ import type { LeanWorkerError } from './errors.js';
 import type { LeaseSnapshot } from './pool/snapshot.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
-import type { ReplJob } from './repl/work.js';
+import type { ReplJob } from './protocol/repl-work.js';
 
 /** Any request a lease sends: a protocol v10 request or a repl job. */
 export type LeaseRequest = Request | ReplJob;

@@ -5,16 +5,15 @@
  * keeps everything else: generations, restarts, deadlines, cancellation, kill and reap, memory.
  */
 import type { WireError } from '../src/protocol/error-codes.js';
-import type { GenerationInfo, RequestOutcome, SupervisorRequest } from '../src/protocol/port-messages.js';
-import type { ReplSupervisorRequest } from '../src/repl/work.js';
-import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { GenerationInfo, RequestOutcome } from '../src/protocol/port-messages.js';
+import type { AnySupervisorRequest } from '../src/protocol/thread-contract.js';
+import type { ChildKindSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import type { RowRelay } from './relay.js';
 import { ReplDriver } from './repl-driver.js';
 import { V10Driver } from './v10-driver.js';
 
-/** A request for either child kind; each driver refuses the other kind's operations. */
-export type AnySupervisorRequest = SupervisorRequest | ReplSupervisorRequest;
+export type { AnySupervisorRequest };
 
 /** A request on the wire, as the core sees it. */
 export interface RunningRequest {

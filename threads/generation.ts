@@ -8,7 +8,7 @@
 import { FrameDecoder } from '../src/protocol/codec.js';
 import { clampFrameLimit, DEFAULT_FRAME_BYTES } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { ChildHandle, resolveExecutable, spawnErrorFacts } from './child-process.js';
 import { wireError } from './outcome.js';
 import { childLauncher } from './pid-namespace.js';

@@ -22,16 +22,10 @@ import type {
   RowPortMessage,
   RowPortReply,
 } from '../src/protocol/port-messages.js';
+import type { RelayOptions } from '../src/protocol/thread-contract.js';
 
 /** Average wire bytes per item up to which a batch travels as JSON text. */
 export const TEXT_BATCH_MAX_ROW_BYTES = 1024;
-
-export interface RelayOptions {
-  /** Batches the consumer may have in flight before the relay waits. */
-  readonly initialCredit: number;
-  readonly maxBatchItems: number;
-  readonly maxBatchBytes: number;
-}
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = Object.freeze({
   initialCredit: 8,

@@ -10,11 +10,11 @@
  */
 import { type LeanWorkerError, makeError } from '../src/errors.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
+import type { ReplSupervisorRequest, ReplTacticJob } from '../src/protocol/repl-work.js';
+import { isReplOp } from '../src/protocol/repl-work.js';
+import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { ReplSession } from '../src/repl/session.js';
 import { splitSnippet } from '../src/repl/snippet.js';
-import type { ReplSupervisorRequest, ReplTacticJob } from '../src/repl/work.js';
-import { isReplOp } from '../src/repl/work.js';
-import type { ReplChildSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import type { AnySupervisorRequest, ChildDriver, DriverGeneration, GenerationLink } from './driver.js';
 import { failedStart, StartFailure, spawnChild } from './generation.js';

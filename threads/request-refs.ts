@@ -5,22 +5,8 @@
  * Besides a structured clone per request, this saves the supervisor from looking a schema up by
  * its text: the checker cache sees one object per schema.
  */
-import type { SessionOpenSpec } from '../src/worker-spec.js';
-import type { AnySupervisorRequest } from './driver.js';
-
-/** Which objects of a request were sent by reference, and the ones named for the first time. */
-export interface SpecRefs {
-  /** Field of the request, or of its `schemas`, to the number naming its object. */
-  readonly fields: Readonly<Partial<Record<RefField, number>>>;
-  /** Objects named for the first time by this request: number, then the object. */
-  readonly defs: readonly (readonly [number, object])[];
-  /** The sender started its numbering afresh: forget every object named before. */
-  readonly reset: boolean;
-}
-
-export type RefField = 'session' | 'row' | 'summary' | 'response';
-
-export const SCHEMA_FIELDS = ['row', 'summary', 'response'] as const;
+import { type AnySupervisorRequest, SCHEMA_FIELDS, type SpecRefs } from '../src/protocol/thread-contract.js';
+import type { SessionOpenSpec } from '../src/protocol/worker-spec.js';
 
 export class RefTable {
   readonly #objects = new Map<number, object>();

@@ -1,16 +1,4 @@
-/**
- * Restart intensity judges crash loops: at most `maxRestarts` restarts in a moving `windowMs`
- * with no successful request between them, with an exponential backoff between consecutive
- * restarts. A success ends the count (and the backoff), so failures scattered through a long run
- * of good requests are not a loop. Past the limit the worker stops restarting and fails fast.
- */
-export interface RestartIntensityOptions {
-  readonly maxRestarts: number;
-  readonly windowMs: number;
-  /** Delay before the second restart in a window; doubles each time after. 0 disables backoff. */
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-}
+import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 
 export const DEFAULT_RESTART_INTENSITY: RestartIntensityOptions = Object.freeze({
   maxRestarts: 16,

@@ -7,7 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import type { SupervisorEvent } from '../src/protocol/port-messages.js';
-import { type RelayOptions, RowRelay } from './relay.js';
+import type { RelayOptions } from '../src/protocol/thread-contract.js';
+import { RowRelay } from './relay.js';
 import type { InFlightWatch } from './watch.js';
 
 export interface RelaySteering {

@@ -5,7 +5,7 @@
  */
 import { encodeRequest } from '../src/protocol/encode.js';
 import type { ShutdownReport } from '../src/protocol/port-messages.js';
-import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 
 type Timeouts = Pick<WorkerLaunchSpec, 'shutdownTimeoutMs' | 'killWaitTimeoutMs'>;

@@ -13,7 +13,7 @@ import type {
   ShutdownReport,
   SupervisorEvent,
 } from '../src/protocol/port-messages.js';
-import type { ChildKindSpec, WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { SupervisorConfig } from '../src/protocol/thread-contract.js';
 import {
   type AnySupervisorRequest,
   type ChildDriver,
@@ -28,7 +28,6 @@ import {
 import { onChildSpawned, StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
-import type { RelayOptions } from './relay.js';
 import {
   CancelBook,
   refusal,
@@ -37,20 +36,10 @@ import {
   staleGeneration,
   unavailableError,
 } from './request-gate.js';
-import { RestartIntensity, type RestartIntensityOptions } from './restart-intensity.js';
+import { RestartIntensity } from './restart-intensity.js';
 import { steeredRelay } from './steered-relay.js';
 import { stopChild } from './stop.js';
 import { InFlightWatch } from './watch.js';
-
-export interface SupervisorConfig {
-  readonly launch: WorkerLaunchSpec;
-  readonly restart: RestartIntensityOptions;
-  readonly relay: RelayOptions;
-  /** Deepest nesting accepted in JSON from the child; absent means the protocol default. */
-  readonly maxJsonDepth?: number;
-  /** The child kind; absent means lean-rs-worker protocol v10. */
-  readonly child?: ChildKindSpec;
-}
 
 export class SupervisorCore {
   readonly #config: SupervisorConfig;

@@ -5,54 +5,22 @@
  * events on another. Rows never pass through here on their way to main: each request brings its
  * own transferable row port.
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { nodeEndpoint } from '../src/protocol/endpoint.js';
+import { ErrorCode } from '../src/protocol/error-codes.js';
+import type { SupervisorEvent } from '../src/protocol/port-messages.js';
 import type {
-  GenerationInfo,
-  MemorySample,
-  RequestOutcome,
-  ShutdownReport,
-  SupervisorEvent,
-} from '../src/protocol/port-messages.js';
-import type { AnySupervisorRequest } from './driver.js';
-import { nodeEndpoint } from './endpoint.js';
+  AnySupervisorRequest,
+  RequestCall,
+  RequestReply,
+  StartResult,
+  SupervisorApi,
+  SupervisorWorkerData,
+} from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
-import { RefTable, type SpecRefs } from './request-refs.js';
-import { type SupervisorConfig, SupervisorCore } from './supervisor-core.js';
-
-export type StartResult = { ok: true; info: GenerationInfo } | { ok: false; error: WireError };
-
-/** The control API the scheduler calls. */
-export interface SupervisorApi {
-  start(): Promise<StartResult>;
-  cancel(id: number, reason?: string): void;
-  cycle(reason: string): Promise<StartResult>;
-  sample(withPss?: boolean): Promise<MemorySample>;
-  shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport>;
-  /** Turn a graceful shutdown under way into a kill. */
-  killNow(): void;
-}
-
-export interface SupervisorWorkerData {
-  readonly config: SupervisorConfig;
-  readonly events: MessagePort;
-  readonly requests: MessagePort;
-}
-
-/** One request on the request port; `port` (transferred) takes its rows and outcome. */
-export interface RequestCall {
-  readonly call: number;
-  /** The request, its session and schemas replaced by `refs` when it has any. */
-  readonly spec: AnySupervisorRequest;
-  readonly refs?: SpecRefs | undefined;
-  readonly port: MessagePort | null;
-}
-
-/** The answer to a {@link RequestCall}: its outcome, or why the supervisor could not run it. */
-export type RequestReply =
-  | { readonly call: number; readonly outcome: RequestOutcome }
-  | { readonly call: number; readonly error: string };
+import { RefTable } from './request-refs.js';
+import { SupervisorCore } from './supervisor-core.js';
 
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };

@@ -5,7 +5,7 @@
  */
 import { MAX_TIMER_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import type { WorkerLaunchSpec } from '../src/worker-spec.js';
+import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { sampleProcTree } from './memory.js';
 import { wireError } from './outcome.js';
 

@@ -11,7 +11,7 @@ import type {
   ResolvedWorker,
   SessionOpenSpec,
   WorkerLaunchSpec,
-} from '../worker-spec.js';
+} from '../protocol/worker-spec.js';
 import {
   type BootstrapCheck,
   BootstrapCode,

@@ -12,7 +12,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportProfile } from '../protocol/messages.js';
-import type { MetadataExpectation } from '../worker-spec.js';
+import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { canonicalJson } from './canonical-json.js';
 import { canonicalMetadata } from './metadata.js';
 import type { RestartPolicyClass } from './restart-policy.js';

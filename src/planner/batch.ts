@@ -4,7 +4,7 @@ import type { CapabilityBuilderOptions } from '../capability/options.js';
 import type { RestartPolicy, RestartPolicyClass } from '../capability/restart-policy.js';
 import type { LeanModuleSetFingerprint } from '../lake/discover.js';
 import type { ImportProfile } from '../protocol/messages.js';
-import type { MetadataExpectation } from '../worker-spec.js';
+import type { MetadataExpectation } from '../protocol/worker-spec.js';
 
 /** One module-sized unit of work. */
 export interface LeanWorkerModuleWork {

@@ -17,7 +17,7 @@ import {
   moduleNameProblem,
 } from '../lake/module-name.js';
 import { scanSources } from '../lake/scan.js';
-import type { MetadataExpectation } from '../worker-spec.js';
+import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { batchKeyString, type LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './batch.js';
 import { type ImportPlanConfig, importPlanConfigSchema, type ResolvedImportPlanConfig } from './config.js';
 import { invalidHeader, invalidModuleName, unresolvedCapabilityTarget } from './errors.js';

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, type LeanWorkerError } from '../errors.js';
 import { LeanWorkerSessionLease } from '../lease.js';
-import type { ResolvedWorker } from '../worker-spec.js';
+import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import { SeenKeys } from './bounded-map.js';
 import type { CloseCounts } from './close-workers.js';
 import {

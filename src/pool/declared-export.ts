@@ -5,8 +5,8 @@
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import type { Request } from '../protocol/messages.js';
-import type { ReplJob } from '../repl/work.js';
-import type { DeclaredExports } from '../worker-spec.js';
+import type { ReplJob } from '../protocol/repl-work.js';
+import type { DeclaredExports } from '../protocol/worker-spec.js';
 
 const KIND_OF_OP: Readonly<Record<string, 'stream' | 'json'>> = {
   run_data_stream: 'stream',

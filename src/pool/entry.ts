@@ -4,7 +4,6 @@
  * snapshots.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { AnySupervisorRequest } from '../../threads/driver.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Request } from '../protocol/messages.js';
 import type {
@@ -13,9 +12,10 @@ import type {
   SupervisorEvent,
   ValidationSchemas,
 } from '../protocol/port-messages.js';
-import { isReplOp, type ReplJob } from '../repl/work.js';
+import { isReplOp, type ReplJob } from '../protocol/repl-work.js';
+import type { AnySupervisorRequest } from '../protocol/thread-contract.js';
+import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
-import type { ResolvedWorker } from '../worker-spec.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
 import { listening, publish } from './events.js';
 import { measureOf } from './memory-policy.js';

@@ -6,7 +6,7 @@ import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import type { LeaseHost } from '../lease.js';
 import type { Request } from '../protocol/messages.js';
 import type { ValidationSchemas } from '../protocol/port-messages.js';
-import type { ReplJob } from '../repl/work.js';
+import type { ReplJob } from '../protocol/repl-work.js';
 import type { AdmissionCounters } from './counters.js';
 import { undeclaredExport } from './declared-export.js';
 import type { PoolEntry } from './entry.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, makeError } from '../errors.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../protocol/json-depth.js';
-import type { WorkerPolicy } from '../worker-spec.js';
+import type { WorkerPolicy } from '../protocol/worker-spec.js';
 
 /** Workers (distinct children) the pool runs at once. */
 export const DEFAULT_MAX_WORKERS = 1;

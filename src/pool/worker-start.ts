@@ -8,12 +8,12 @@
 
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { SupervisorEvent } from '../protocol/port-messages.js';
+import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import {
   type SupervisorConfig,
   type SupervisorHandle,
   SupervisorStartError,
 } from '../worker/supervisor-handle.js';
-import type { ResolvedWorker } from '../worker-spec.js';
 import { PoolEntry } from './entry.js';
 import type { MemoryPolicy } from './memory-policy.js';
 import { type EffectivePolicy, effectivePolicy, type ResolvedPoolOptions } from './options.js';

@@ -74,7 +74,7 @@ export interface SupervisorRequest {
   readonly idleTimeoutMs: number;
   readonly schemas?: ValidationSchemas;
   /** Retry once after opening the session when the child answers `session_missing`. */
-  readonly session?: import('../worker-spec.js').SessionOpenSpec | null;
+  readonly session?: import('./worker-spec.js').SessionOpenSpec | null;
   /**
    * Sent by the pool to prepare a generation (session open, metadata check), not by a caller: its
    * success does not end a run of restarts, so a child that opens but crashes on every command is

@@ -9,7 +9,7 @@ import { allowlistedParentEnv } from '../capability/child-env.js';
 import { parseWithSchema } from '../capability/options.js';
 import { restartPolicyClass, restartPolicySchema } from '../capability/restart-policy.js';
 import { canonicalPath } from '../capability/session-key.js';
-import type { ReplChildSpec, ResolvedWorker, WorkerLaunchSpec } from '../worker-spec.js';
+import type { ReplChildSpec, ResolvedWorker, WorkerLaunchSpec } from '../protocol/worker-spec.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from './codec.js';
 import { DEFAULT_HEADER_PROBE } from './session.js';
 import { type ReplSnippetSplit, splitSnippet } from './snippet.js';

@@ -11,21 +11,9 @@
  */
 import { type LeanHeader, type LeanImport, parseLeanHeader } from '../lake/header.js';
 
-/** One import of a canonical header. */
-export interface ReplImport {
-  readonly module: string;
-  readonly isPublic: boolean;
-  readonly isMeta: boolean;
-  readonly importAll: boolean;
-}
+import type { ReplHeaderKey, ReplImport } from '../protocol/worker-spec.js';
 
-/** The canonical import set of a header. */
-export interface ReplHeaderKey {
-  readonly isModule: boolean;
-  readonly isPrelude: boolean;
-  /** Sorted by module, then modifiers; no duplicates. */
-  readonly imports: readonly ReplImport[];
-}
+export type { ReplHeaderKey, ReplImport };
 
 /** A snippet split for a header-keyed session. */
 export interface ReplSnippetSplit {

@@ -4,11 +4,10 @@
  * WORKER_UNAVAILABLE instead of hanging; so does every request sent after that.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { AnySupervisorRequest } from '../../threads/driver.js';
-import type { RequestCall, RequestReply } from '../../threads/supervisor.js';
 import { ErrorCode } from '../errors.js';
 import type { WireError } from '../protocol/error-codes.js';
 import { emptyRequestStats, type RequestOutcome } from '../protocol/port-messages.js';
+import type { AnySupervisorRequest, RequestCall, RequestReply } from '../protocol/thread-contract.js';
 import { RefNamer } from './request-refs.js';
 
 interface PendingCall {

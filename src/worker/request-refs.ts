@@ -4,8 +4,8 @@
  * the supervisor so) once `MAX_REFS` objects were named, so commands defined on the fly do not
  * grow the supervisor's table without bound.
  */
-import type { AnySupervisorRequest } from '../../threads/driver.js';
-import { type RefField, SCHEMA_FIELDS, type SpecRefs } from '../../threads/request-refs.js';
+import type { AnySupervisorRequest } from '../protocol/thread-contract.js';
+import { type RefField, SCHEMA_FIELDS, type SpecRefs } from '../protocol/thread-contract.js';
 
 /** Objects named before the numbering starts afresh. */
 export const MAX_REFS = 256;

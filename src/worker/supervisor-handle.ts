@@ -5,11 +5,8 @@
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import type { AnySupervisorRequest } from '../../threads/driver.js';
-import { nodeEndpoint } from '../../threads/endpoint.js';
-import type { StartResult, SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
-import type { SupervisorConfig } from '../../threads/supervisor-core.js';
 import { errorFromWire, type LeanWorkerError } from '../errors.js';
+import { nodeEndpoint } from '../protocol/endpoint.js';
 import type {
   GenerationInfo,
   MemorySample,
@@ -17,6 +14,13 @@ import type {
   ShutdownReport,
   SupervisorEvent,
 } from '../protocol/port-messages.js';
+import type {
+  AnySupervisorRequest,
+  StartResult,
+  SupervisorApi,
+  SupervisorConfig,
+  SupervisorWorkerData,
+} from '../protocol/thread-contract.js';
 import { supervisorExecArgv } from './exec-argv.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';

@@ -1,9 +1,9 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { nodeEndpoint } from '../../src/protocol/endpoint.js';
+import type { SupervisorApi, SupervisorWorkerData } from '../../src/protocol/thread-contract.js';
 import { supervisorEntryUrl } from '../../src/worker/paths.js';
-import { nodeEndpoint } from '../../threads/endpoint.js';
-import type { SupervisorApi, SupervisorWorkerData } from '../../threads/supervisor.js';
 import { startParentProcess } from '../helpers/parent-process.js';
 import { killQuietly, pidDead, waitDead } from '../helpers/proc.js';
 import { configFor } from '../helpers/supervisor.js';

@@ -18,13 +18,13 @@ import type {
   SupervisorRequest,
   ValidationSchemas,
 } from '../../src/protocol/port-messages.js';
+import type { SessionOpenSpec, WorkerLaunchSpec } from '../../src/protocol/worker-spec.js';
 import { LeanWorkerStream } from '../../src/stream/lean-worker-stream.js';
 import {
   type SupervisorConfig,
   SupervisorHandle,
   SupervisorStartError,
 } from '../../src/worker/supervisor-handle.js';
-import type { SessionOpenSpec, WorkerLaunchSpec } from '../../src/worker-spec.js';
 import { STRICT_FIXTURES } from './capability.js';
 import { eventually, killQuietly } from './proc.js';
 

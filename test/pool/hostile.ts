@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
+import type { ResolvedWorker, WorkerLaunchSpec } from '../../src/protocol/worker-spec.js';
 import { fixturePath } from '../../src/worker/paths.js';
-import type { ResolvedWorker, WorkerLaunchSpec } from '../../src/worker-spec.js';
 import { BASE_LAUNCH, helperChild, ROOT } from '../helpers/supervisor.js';
 
 /**

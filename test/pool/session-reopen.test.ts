@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { defineJsonCommand, defineStreamingCommand } from '../../src/commands.js';
 import { ErrorCode } from '../../src/errors.js';
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
-import type { ResolvedWorker } from '../../src/worker-spec.js';
+import type { ResolvedWorker } from '../../src/protocol/worker-spec.js';
 import { BASE_LAUNCH, helperChild } from '../helpers/supervisor.js';
 import { crashAfter, echo, eventually, makePool, ROOT, rejection, source } from './helpers.js';
 

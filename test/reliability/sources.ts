@@ -11,8 +11,8 @@ import { onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineJsonCommand } from '../../src/commands.js';
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
+import type { WorkerLaunchSpec } from '../../src/protocol/worker-spec.js';
 import { fixturePath } from '../../src/worker/paths.js';
-import type { WorkerLaunchSpec } from '../../src/worker-spec.js';
 import { MARK_VARIABLE } from './resources.js';
 
 /** Launch limits short enough for a fast matrix. */

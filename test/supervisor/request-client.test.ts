@@ -7,8 +7,8 @@ import {
   type RequestOutcome,
   type SupervisorRequest,
 } from '../../src/protocol/port-messages.js';
+import type { RequestCall } from '../../src/protocol/thread-contract.js';
 import { RequestClient } from '../../src/worker/request-client.js';
-import type { RequestCall } from '../../threads/supervisor.js';
 
 function spec(id: number): SupervisorRequest {
   return {

@@ -3,8 +3,23 @@
  * builder (which resolves it) and the pool and supervisor (which run it). Plain data only, so it
  * can be posted to a supervisor thread as is.
  */
-import type { HostSessionMode, ImportProfile } from './protocol/messages.js';
-import type { ReplHeaderKey } from './repl/snippet.js';
+import type { HostSessionMode, ImportProfile } from './messages.js';
+
+/** One import of a canonical repl header. */
+export interface ReplImport {
+  readonly module: string;
+  readonly isPublic: boolean;
+  readonly isMeta: boolean;
+  readonly importAll: boolean;
+}
+
+/** The canonical import set of a repl header. */
+export interface ReplHeaderKey {
+  readonly isModule: boolean;
+  readonly isPrelude: boolean;
+  /** Sorted by module, then modifiers; no duplicates. */
+  readonly imports: readonly ReplImport[];
+}
 
 /** How to start the child and the supervisor's limits for it. */
 export interface WorkerLaunchSpec {
