@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LeanWorkerCommandOptions } from './command-options.js';
 import type { LeanWorkerError } from './errors.js';
-import type { LeaseSnapshot } from './pool/snapshot.js';
+import type { LeaseSnapshot } from './pool/counters.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplJob } from './protocol/repl-work.js';

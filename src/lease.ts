@@ -18,7 +18,7 @@ import {
 } from './commands.js';
 import { ErrorCode, errorFromWire, makeError } from './errors.js';
 import type { LeaseHost, LeaseRequest } from './lease-contract.js';
-import type { LeaseSnapshot } from './pool/snapshot.js';
+import type { LeaseSnapshot } from './pool/counters.js';
 import type { Request } from './protocol/messages.js';
 import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
 import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './repl/mapping.js';

@@ -16,7 +16,12 @@ import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spe
 import { ReplSession } from '../src/repl/session.js';
 import { splitSnippet } from '../src/repl/snippet.js';
 import type { ChildHandle } from './child-process.js';
-import type { AnySupervisorRequest, ChildDriver, DriverGeneration, GenerationLink } from './driver.js';
+import type {
+  AnySupervisorRequest,
+  ChildDriver,
+  DriverGeneration,
+  GenerationLink,
+} from './driver-contract.js';
 import { failedStart, StartFailure, spawnChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';

@@ -8,7 +8,7 @@ import type { WireError } from '../src/protocol/error-codes.js';
 import type { RequestOutcome, RequestStats, StreamSummaryData } from '../src/protocol/port-messages.js';
 import type { ReplSupervisorRequest } from '../src/protocol/repl-work.js';
 import type { ReplMappedResult } from '../src/repl/mapping.js';
-import type { RunningRequest } from './driver.js';
+import type { RunningRequest } from './driver-contract.js';
 import type { RowRelay } from './relay.js';
 
 /** Rough bytes of one row for batch sizing (text plus fixed fields). */

@@ -14,7 +14,7 @@ import type {
   StreamSummaryData,
   SupervisorRequest,
 } from '../src/protocol/port-messages.js';
-import type { Deadline } from './driver.js';
+import type { Deadline } from './driver-contract.js';
 import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { checkerFor } from './validation.js';

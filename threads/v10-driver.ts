@@ -13,7 +13,12 @@ import { isReplOp } from '../src/protocol/repl-work.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import type { AnySupervisorRequest, ChildDriver, DriverGeneration, GenerationLink } from './driver.js';
+import type {
+  AnySupervisorRequest,
+  ChildDriver,
+  DriverGeneration,
+  GenerationLink,
+} from './driver-contract.js';
 import { type StartedChild, startChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';

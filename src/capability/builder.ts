@@ -6,12 +6,7 @@
 import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
 import { clampFrameLimit } from '../protocol/constants.js';
-import type {
-  MetadataExpectation,
-  ResolvedWorker,
-  SessionOpenSpec,
-  WorkerLaunchSpec,
-} from '../protocol/worker-spec.js';
+import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
 import {
   type BootstrapCheck,
   BootstrapCode,
@@ -37,24 +32,13 @@ import {
 } from './options.js';
 import { childChecks, findLakefile, projectChecks } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
+import type { ResolvedCapability } from './resolved.js';
 import { restartPolicyClass } from './restart-policy.js';
 import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
-import { discoverToolchain, type ToolchainFacts } from './toolchain.js';
+import { discoverToolchain } from './toolchain.js';
 
-/** What `resolve()` returns: a {@link ResolvedWorker} plus the facts found on the way. */
-export interface ResolvedCapability extends ResolvedWorker {
-  readonly toolchain: ToolchainFacts;
-  /** Path of the capability manifest the session opens with, or null. */
-  readonly manifestPath: string | null;
-  /** The Lake build, or null when it was skipped. */
-  readonly build: {
-    readonly command: string;
-    readonly args: readonly string[];
-    readonly durationMs: number;
-    readonly outputTail: string;
-  } | null;
-}
+export type { ResolvedCapability };
 
 /** Context of a builder: the parent environment it reads. @default { env: process.env } */
 export interface BuilderContext {

@@ -10,8 +10,8 @@ import {
   bootstrapCheck,
   bootstrapReport,
 } from './bootstrap.js';
-import type { LeanWorkerCapabilityBuilder, ResolvedCapability } from './builder.js';
 import { compareMetadata } from './metadata.js';
+import type { ResolvedCapability } from './resolved.js';
 
 /**
  * A trial open of a resolved worker (the pool supplies one): start it, handshake, open the
@@ -68,7 +68,7 @@ function checkFromError(err: unknown): BootstrapCheck {
 
 /** Run the checks of `builder.check(probe)`. */
 export async function runCheck(
-  builder: LeanWorkerCapabilityBuilder,
+  builder: { staticChecks(): BootstrapCheck[]; resolve(): Promise<ResolvedCapability> },
   probe?: ProbeFn,
 ): Promise<BootstrapReport> {
   const checks: BootstrapCheck[] = [];

@@ -3,6 +3,8 @@
  * restarts and are folded into the pool's retired totals when it leaves, so no figure ever goes
  * backwards.
  */
+import type { MemorySample } from '../protocol/port-messages.js';
+
 export interface WorkerCounters {
   requests: number;
   /** Session opens the child answered with an import (cold, after each restart, after `session_missing`). */
@@ -147,4 +149,14 @@ export function percentile(values: readonly number[], p: number): number | null 
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
+}
+
+/** `lease.snapshot()`: the counters of the lease's worker only. */
+export interface LeaseSnapshot extends Readonly<WorkerCounters> {
+  /** The worker's generation (one per child it has run). */
+  readonly generation: number;
+  /** The version the child announced in its handshake (`'unknown'` before one). */
+  readonly workerVersion: string;
+  /** The last memory sample of the worker's child, null before the first. */
+  readonly memory: MemorySample | null;
 }

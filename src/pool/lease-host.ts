@@ -3,16 +3,15 @@
  * running a request, cancelling it, cycling the worker, returning it, and its counters.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import type { LeaseHost } from '../lease.js';
+import type { LeaseHost } from '../lease-contract.js';
 import type { Request } from '../protocol/messages.js';
 import type { ValidationSchemas } from '../protocol/port-messages.js';
 import type { ReplJob } from '../protocol/repl-work.js';
-import type { AdmissionCounters } from './counters.js';
+import type { AdmissionCounters, LeaseSnapshot } from './counters.js';
 import { undeclaredExport } from './declared-export.js';
 import type { PoolEntry } from './entry.js';
 import { publish } from './events.js';
 import type { ResolvedPoolOptions } from './options.js';
-import type { LeaseSnapshot } from './snapshot.js';
 
 /** The parts of admission a lease host needs. */
 interface LeasePool {

@@ -7,7 +7,6 @@
  */
 import type { MemorySample } from '../protocol/port-messages.js';
 import { BoundedMap } from './bounded-map.js';
-import type { PoolEntry } from './entry.js';
 import type { ResolvedPoolOptions } from './options.js';
 
 /** The figure of `sample` the pool decides on. */
@@ -60,7 +59,9 @@ export class MemoryPolicy {
   }
 
   /** Current figures over `entries`. */
-  figures(entries: Iterable<PoolEntry>): MemoryFigures {
+  figures(
+    entries: Iterable<{ readonly key: string; readonly lastSample: MemorySample | null }>,
+  ): MemoryFigures {
     let workersKib = 0;
     let sharedFileKib = 0;
     let rssSumKib = 0;

@@ -3,21 +3,12 @@
  * `queueDepth`, plus queue-wait percentiles, evictions, quarantined keys and memory by measure.
  */
 
-import type { MemorySample } from '../protocol/port-messages.js';
 import type { Admission } from './admission.js';
 import { addCounters, emptyCounters, percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { SystemMemory } from './system-memory.js';
 
-/** `lease.snapshot()`: the counters of the lease's worker only. */
-export interface LeaseSnapshot extends Readonly<WorkerCounters> {
-  /** The worker's generation (one per child it has run). */
-  readonly generation: number;
-  /** The version the child announced in its handshake (`'unknown'` before one). */
-  readonly workerVersion: string;
-  /** The last memory sample of the worker's child, null before the first. */
-  readonly memory: MemorySample | null;
-}
+export type { LeaseSnapshot } from './counters.js';
 
 export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   readonly maxWorkers: number;
