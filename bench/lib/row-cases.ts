@@ -190,6 +190,9 @@ export async function supervisorCase(
           },
           timeoutMs: 0,
           idleTimeoutMs: 0,
+          // The strict child serves only in a session opened with the capability manifest: the
+          // supervisor opens it on the first request that finds none.
+          ...(resolved.session ? { session: resolved.session } : {}),
         },
         channel.port2,
       );
