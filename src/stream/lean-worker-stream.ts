@@ -45,6 +45,10 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     // Rows checked here (not in the supervisor) must all have decoded too: a row failure fails
     // the summary, never only the iterator.
     this.summary = control.then(async (outcome) => {
+      // A row refused here cancels the request: its failure, not the cancellation it caused, is
+      // the stream's outcome, whichever reached this thread first.
+      const local = this.#consumer?.localError;
+      if (local) throw local;
       if (!outcome.ok) throw errorFromWire(outcome.error);
       if (this.#consumerChecked) await this.#ensureConsumer().verified();
       return this.#decodeSummary(outcome.summary as StreamSummaryData);
