@@ -5,6 +5,8 @@
  * `--input-type` for a thread whose entry is a file, so the thread would die before it loaded.
  */
 
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
 /** Options that take the next argument as their value when written without `=`. */
 const ENTRY_OPTIONS_WITH_VALUE = new Set(['--input-type', '-e', '--eval', '-p', '--print']);
 /** Options that stand alone. */
@@ -24,4 +26,21 @@ export function supervisorExecArgv(execArgv: readonly string[] = process.execArg
     kept.push(arg);
   }
   return kept;
+}
+
+/**
+ * Start a supervisor thread. With nothing to drop it inherits the caller's options the way Node
+ * does by default (Node itself leaves out the process-wide ones, such as `--expose-gc`). With
+ * entry options dropped the rest are passed explicitly, and Node refuses process-wide ones there:
+ * then the thread starts with none.
+ */
+export function startSupervisorWorker(url: URL, options: Omit<WorkerOptions, 'execArgv'>): Worker {
+  const kept = supervisorExecArgv();
+  if (kept.length === process.execArgv.length) return new Worker(url, options);
+  try {
+    return new Worker(url, { ...options, execArgv: kept });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return new Worker(url, { ...options, execArgv: [] });
+  }
 }

@@ -3,7 +3,7 @@
  * comlink, listens to its events, and tracks the generation leases are bound to. Never parses a
  * child frame; never exposes pids to pool users.
  */
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { errorFromWire, type LeanWorkerError } from '../errors.js';
 import { nodeEndpoint } from '../protocol/endpoint.js';
@@ -21,7 +21,7 @@ import type {
   SupervisorConfig,
   SupervisorWorkerData,
 } from '../protocol/thread-contract.js';
-import { supervisorExecArgv } from './exec-argv.js';
+import { startSupervisorWorker } from './exec-argv.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
 import { RequestClient, threadEndedError } from './request-client.js';
@@ -135,10 +135,9 @@ export class SupervisorHandle {
     const channel = new MessageChannel();
     const requests = new MessageChannel();
     const data: SupervisorWorkerData = { config, events: channel.port2, requests: requests.port2 };
-    const worker = new Worker(supervisorEntryUrl(), {
+    const worker = startSupervisorWorker(supervisorEntryUrl(), {
       workerData: data,
       transferList: [channel.port2, requests.port2],
-      execArgv: supervisorExecArgv(),
     });
     const handle = new SupervisorHandle(worker, channel.port1, requests.port1);
     if (onEvent) handle.onEvent(onEvent);

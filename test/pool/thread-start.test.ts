@@ -54,6 +54,15 @@ describe('supervisor thread start', () => {
     expect(run([])).toEqual({ ok: true, answer: 'LEAN_WORKER_ERR_WORKER' });
   });
 
+  it('runs workers when the caller has process-wide options such as --expose-gc', () => {
+    expect(run(['--expose-gc'])).toEqual({ ok: true, answer: 'LEAN_WORKER_ERR_WORKER' });
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'lwp-gc-')), 'main.mjs');
+    onTestFinished(() => rmSync(path.dirname(file), { recursive: true, force: true }));
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, ['--expose-gc', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(JSON.parse(result.stdout.trim())).toEqual({ ok: true, answer: 'LEAN_WORKER_ERR_WORKER' });
+  });
+
   it('a thread that cannot start fails WORKER_UNAVAILABLE with its error as the cause', () => {
     const preload = helperChild('refuse-in-threads.cjs');
     expect(run(['-r', preload])).toEqual({
