@@ -7,12 +7,27 @@
  * never run through a shell), `--project <dir>` (run `lake env <repl>` there; the repl command
  * defaults to `repl`), or `--fake` (the bundled fake repl, for trying the tool without Lean).
  */
-import { parseArgs } from 'node:util';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
 import { fixturePath } from '../worker/paths.js';
 import { CheckProgress, type ProgressSink } from './check-progress.js';
 import { type CheckItem, type CheckResult, checkAll } from './check-run.js';
+import {
+  CliUsageError,
+  EXIT_FAILED,
+  EXIT_OK,
+  type FlagSpec,
+  type FlagValues,
+  formatHelp,
+  HELP_FLAG,
+  listFlag,
+  parseFlags,
+  positiveInt,
+  reportUsage,
+  stringFlag,
+  UsageCode,
+  wantsHelp,
+} from './flags.js';
 import { readSnippetInput } from './snippet-input.js';
 
 interface Io {
@@ -20,56 +35,97 @@ interface Io {
   readonly stderr: ProgressSink;
 }
 
-const USAGE = `usage: lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake)
-  files            .lean files (one snippet each) or .json lists of snippets
-                   (strings, {id, text} objects, or {"snippets": [...]})
-  -e, --snippet    a snippet given inline (repeatable)
-  --repl <cmd>     the repl command (words split on spaces, or a JSON array)
-  --project <dir>  run the repl as \`lake env <repl>\` in this Lake project (repl: \`repl\`)
-  --fake           the bundled fake repl (no Lean needed; for trying the tool)
-  --workers <n>    workers (and checks in flight) at once (default 2)
-  --timeout-ms <n> deadline per snippet; the worker is killed and replaced (default 60000)
-  --header-timeout-ms <n>  deadline for a worker to import its header (default 600000)
-  --max-uses <n>   replace a worker after this many checks (default: never)
-  --max-restarts <n>       a header whose worker restarts this many times with no
-                           successful check between is quarantined (default 16)
-  --restart-window-ms <n>  ... within this window (default 60000)
-  --json           print one JSON report
-`;
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'snippet',
+    short: 'e',
+    value: 'TEXT',
+    multiple: true,
+    dashValue: true,
+    description: 'a snippet given inline (repeatable)',
+  },
+  { name: 'repl', value: 'CMD', description: 'the repl command (words split on spaces, or a JSON array)' },
+  {
+    name: 'project',
+    value: 'DIR',
+    description: 'run the repl as `lake env <repl>` in this Lake project (repl: `repl`)',
+  },
+  {
+    name: 'fake',
+    description: "the bundled fake repl: no Lean needed, results are not Lean's (labelled fake)",
+  },
+  { name: 'workers', value: 'N', description: 'workers (and checks in flight) at once (default 2)' },
+  {
+    name: 'timeout-ms',
+    value: 'N',
+    description: 'deadline per snippet; the worker is killed and replaced (default 60000)',
+  },
+  {
+    name: 'header-timeout-ms',
+    value: 'N',
+    description: 'deadline for a worker to import its header (default 600000)',
+  },
+  { name: 'max-uses', value: 'N', description: 'replace a worker after this many checks (default: never)' },
+  {
+    name: 'max-restarts',
+    value: 'N',
+    description:
+      'quarantine a header whose worker restarts this often with no successful check between (default 16)',
+  },
+  { name: 'restart-window-ms', value: 'N', description: '... within this window (default 60000)' },
+  { name: 'json', description: 'print one JSON report' },
+  HELP_FLAG,
+];
 
-const positiveInt = (name: string, text: string | undefined, fallback: number | undefined) => {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer`);
-  return n;
-};
+const HELP = formatHelp({
+  usage: 'lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake) [flags]',
+  summary:
+    'Check Lean snippets in parallel on warm repl workers, one warm worker per import header.\n' +
+    'files: .lean files (one snippet each) or .json lists of snippets (strings, {id, text}, or {"snippets": [...]}).',
+  flags: FLAGS,
+  notes: ['exit status: 0 every snippet ok, 1 any not ok (or a file missing or unreadable), 2 usage error'],
+});
 
-class UsageError extends Error {}
+/** Which checker answered: the bundled fake's results say nothing about Lean. */
+export type Checker = 'repl' | 'fake';
+
+const FAKE_NOTE = 'fake checker: results from the bundled fake repl, not from Lean';
+
+const int = (values: FlagValues, name: string) => positiveInt(name, stringFlag(values, name));
 
 function words(command: string): string[] {
   const trimmed = command.trim();
-  const list = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown) : trimmed.split(/\s+/);
+  let list: unknown = trimmed.split(/\s+/);
+  if (trimmed.startsWith('[')) {
+    try {
+      list = JSON.parse(trimmed);
+    } catch {
+      list = null;
+    }
+  }
   if (!Array.isArray(list) || list.length === 0 || list.some((w) => typeof w !== 'string' || w === '')) {
-    throw new UsageError('--repl must name a command');
+    throw new CliUsageError(UsageCode.BAD_VALUE, '--repl must name a command', { flag: '--repl' });
   }
   return list as string[];
 }
 
 /** The repl workers the options name. */
-function builderFrom(
-  values: Record<string, string | boolean | string[] | undefined>,
-  env: Readonly<Record<string, string | undefined>>,
-): LeanReplBuilder {
+function builderFrom(values: FlagValues, env: Readonly<Record<string, string | undefined>>): LeanReplBuilder {
   const timeouts = {
-    requestTimeoutMs: positiveInt('timeout-ms', values['timeout-ms'] as string | undefined, 60_000),
-    startupTimeoutMs: positiveInt(
-      'header-timeout-ms',
-      values['header-timeout-ms'] as string | undefined,
-      600_000,
-    ),
+    requestTimeoutMs: int(values, 'timeout-ms') ?? 60_000,
+    startupTimeoutMs: int(values, 'header-timeout-ms') ?? 600_000,
   };
-  const maxUses = positiveInt('max-uses', values['max-uses'] as string | undefined, undefined);
+  const maxUses = int(values, 'max-uses');
   const policy = maxUses === undefined ? {} : { restartPolicy: { maxRequests: maxUses } };
+  if (values.fake && (values.repl !== undefined || values.project !== undefined)) {
+    throw new CliUsageError(
+      UsageCode.CONFLICTING_FLAGS,
+      '--fake runs the bundled fake: leave out --repl and --project',
+      {
+        flag: '--fake',
+      },
+    );
+  }
   if (values.fake) {
     // The fake repl's knobs (FAKE_REPL_*) pass through from this process's environment.
     const fakeEnv = Object.fromEntries(
@@ -89,9 +145,13 @@ function builderFrom(
     );
   }
   const repl = values.repl === undefined ? undefined : words(values.repl as string);
-  const project = values.project as string | undefined;
+  const project = stringFlag(values, 'project');
   if (repl === undefined && project === undefined) {
-    throw new UsageError('name the repl: --repl <cmd>, --project <dir>, or --fake for the bundled fake');
+    throw new CliUsageError(
+      UsageCode.MISSING_ARGUMENT,
+      'name the repl: --repl <cmd>, --project <dir>, or --fake for the bundled fake',
+      { flag: '--repl' },
+    );
   }
   return new LeanReplBuilder(
     {
@@ -104,8 +164,8 @@ function builderFrom(
   );
 }
 
-function formatResult(r: CheckResult): string {
-  const lines = [`${r.id}: ${r.status}${r.code ? ` (${r.code})` : ''}`];
+function formatResult(r: CheckResult, checker: Checker): string {
+  const lines = [`${r.id}: ${r.status}${checker === 'fake' ? ' [fake]' : ''}${r.code ? ` (${r.code})` : ''}`];
   for (const e of r.errors) lines.push(`  ${e.line}:${e.column} error: ${e.text.split('\n')[0]}`);
   for (const s of r.sorries) lines.push(`  ${s.line}:${s.column} sorry`);
   return lines.join('\n');
@@ -117,58 +177,53 @@ export async function checkCommand(
   io: Io,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
+  let values: FlagValues;
   let items: CheckItem[];
   let builder: LeanReplBuilder;
   let workers: number;
   let restart: { maxRestarts?: number; windowMs?: number };
+  let files: string[];
   try {
-    const parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        snippet: { type: 'string', short: 'e', multiple: true },
-        repl: { type: 'string' },
-        project: { type: 'string' },
-        fake: { type: 'boolean' },
-        workers: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'header-timeout-ms': { type: 'string' },
-        'max-uses': { type: 'string' },
-        'max-restarts': { type: 'string' },
-        'restart-window-ms': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    const parsed = parseFlags(args, FLAGS, { max: Number.POSITIVE_INFINITY });
     values = parsed.values;
-    if (values.help) {
-      io.stdout.write(USAGE);
-      return 0;
+    if (wantsHelp(args, values)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
     }
-    items = [];
-    for (const file of parsed.positionals) items.push(...(await readSnippetInput(file)));
-    ((values.snippet as string[] | undefined) ?? []).forEach((text, i) => {
-      items.push({ id: `snippet-${i + 1}`, text });
-    });
-    if (items.length === 0) throw new UsageError('nothing to check: give files or -e snippets');
-    workers = positiveInt('workers', values.workers as string | undefined, 2) as number;
-    const maxRestarts = positiveInt('max-restarts', values['max-restarts'] as string | undefined, undefined);
-    const windowMs = positiveInt(
-      'restart-window-ms',
-      values['restart-window-ms'] as string | undefined,
-      undefined,
-    );
+    files = parsed.positionals;
+    items = listFlag(values, 'snippet').map((text, i) => ({ id: `snippet-${i + 1}`, text }));
+    if (items.length === 0 && files.length === 0) {
+      throw new CliUsageError(UsageCode.MISSING_ARGUMENT, 'nothing to check: give files or -e snippets', {
+        argument: 'files',
+      });
+    }
+    workers = int(values, 'workers') ?? 2;
+    const maxRestarts = int(values, 'max-restarts');
+    const windowMs = int(values, 'restart-window-ms');
     restart = {
       ...(maxRestarts === undefined ? {} : { maxRestarts }),
       ...(windowMs === undefined ? {} : { windowMs }),
     };
     builder = builderFrom(values, env);
   } catch (error) {
-    const e = error as { code?: string; message: string };
-    io.stderr.write(`lean-worker check: ${e.code ? `${e.code}: ` : ''}${e.message}\n${USAGE}`);
-    return 2;
+    if (!(error instanceof CliUsageError)) throw error;
+    if (wantsHelp(args, null)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    return reportUsage(io.stderr, 'check', error);
   }
+  // A file that is missing or unreadable is a failure of the run, not of the command line.
+  try {
+    const fromFiles: CheckItem[] = [];
+    for (const file of files) fromFiles.push(...(await readSnippetInput(file)));
+    items = [...fromFiles, ...items];
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    io.stderr.write(`lean-worker check: ${e.code ?? 'error'}: ${e.message}\n`);
+    return EXIT_FAILED;
+  }
+  const checker: Checker = values.fake === true ? 'fake' : 'repl';
   const timeoutMs = builder.options.requestTimeoutMs;
   const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, restart });
   const began = performance.now();
@@ -202,17 +257,20 @@ export async function checkCommand(
     quarantinedKeys: snapshot.quarantinedKeys,
   };
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ items: results, totals, workers: workersReport }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ checker, items: results, totals, workers: workersReport }, null, 2)}\n`,
+    );
   } else {
-    for (const r of results) io.stdout.write(`${formatResult(r)}\n`);
+    if (checker === 'fake') io.stdout.write(`${FAKE_NOTE}\n`);
+    for (const r of results) io.stdout.write(`${formatResult(r, checker)}\n`);
     const counts = Object.entries(totals)
       .filter(([k]) => k !== 'snippets' && k !== 'elapsedMs')
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
     io.stdout.write(
-      `checked ${totals.snippets} snippets in ${((totals.elapsedMs ?? 0) / 1000).toFixed(1)} s: ${counts}\n` +
+      `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${((totals.elapsedMs ?? 0) / 1000).toFixed(1)} s: ${counts}\n` +
         `workers: ${workersReport.workersStarted} started for ${workersReport.headers} headers, ${workersReport.warmHits} warm hits, ${workersReport.restarts} restarts\n`,
     );
   }
-  return results.every((r) => r.ok) ? 0 : 1;
+  return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;
 }

@@ -1,69 +1,148 @@
 /**
- * Options of `lean-worker demo`: flags, each with an environment variable fallback, validated once
- * with a strict zod schema. Without `--child` the demo runs the bundled Mathlib-scale child over a
- * generated Mathlib-shaped project; with `--child` (and usually `--project`, `--package`, `--lib`)
- * it runs the same path against a real Lean capability.
+ * Options of `lean-worker demo`: flags, each with an environment variable fallback, checked in
+ * our own words (usage errors are {@link CliUsageError}). Without `--child` the demo runs the
+ * bundled Mathlib-scale child over a generated Mathlib-shaped project; with `--child` (and usually
+ * `--project`, `--package`, `--lib`) it runs the same path against a real Lean capability.
+ * The generated project goes to a cache directory, never into the package's own folder.
  */
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { packageRoot } from '../worker/paths.js';
 import { type DemoExportNames, exportNames, FIXTURE_EXPORTS } from './demo-commands.js';
+import {
+  CliUsageError,
+  choice,
+  type FlagSpec,
+  formatHelp,
+  HELP_FLAG,
+  listFlag,
+  nonNegativeNumber,
+  parseFlags,
+  positiveInt,
+  stringFlag,
+  UsageCode,
+} from './flags.js';
 
-export const USAGE = `usage: lean-worker demo [options]
-  --json                   print one JSON result instead of progress and tables
-  --modules N              modules of the generated project (1000)        LEAN_WORKER_DEMO_MODULES
-  --workers N              workers (and concurrent leases) (2)            LEAN_WORKER_DEMO_WORKERS
-  --max-batches N          stop after the first N batches (all)           LEAN_WORKER_DEMO_MAX_BATCHES
-  --time-scale F           scale the fixture's simulated import and elaboration time (1)
-  --timeout-ms N           deadline of the injected hanging command (400)
-  --no-failures            skip the injected cancellation, timeout and crash
-  --generated-dir DIR      where the generated project lives (fixtures/generated)
-  real Lean:
-  --child PATH             worker child, e.g. lean-rs-worker-child        LEAN_WORKER_DEMO_CHILD
-  --child-arg ARG          an argument for the child (repeatable)
-  --project DIR            Lake project root                              LEAN_WORKER_DEMO_PROJECT
-  --package NAME           Lake package of the capability (mathlib)       LEAN_WORKER_DEMO_PACKAGE
-  --lib NAME               Lake library of the capability (Mathlib)       LEAN_WORKER_DEMO_LIB
-  --import MODULE          import of every session (repeatable)           LEAN_WORKER_DEMO_IMPORTS (comma-separated)
-  --imports-from MODE      header (per-module headers) or base (header)   LEAN_WORKER_DEMO_IMPORTS_FROM
-  --export-prefix P        prefix of every export name                    LEAN_WORKER_DEMO_EXPORT_PREFIX
-  --export KEY=NAME        one export name (keys: ${Object.keys(FIXTURE_EXPORTS).join(', ')})
-  --check-metadata         validate capability metadata when each worker opens
-  --skip-build             do not run lake build
-  --request-timeout-ms N   deadline of each command (60000)
-`;
+/** The demo's options after defaults. */
+export interface DemoOptions {
+  /** `--help` was asked for. */
+  readonly help: boolean;
+  readonly json: boolean;
+  readonly modules: number;
+  readonly workers: number;
+  readonly maxBatches: number | undefined;
+  readonly timeScale: number;
+  readonly timeoutMs: number;
+  readonly failures: boolean;
+  readonly generatedDir: string;
+  readonly child: string | undefined;
+  readonly childArgs: readonly string[];
+  readonly project: string | undefined;
+  readonly package: string;
+  readonly lib: string;
+  readonly imports: readonly string[];
+  readonly importsFrom: 'header' | 'base';
+  readonly exports: DemoExportNames;
+  readonly checkMetadata: boolean;
+  readonly skipBuild: boolean;
+  readonly requestTimeoutMs: number;
+}
 
-const positiveInt = z.coerce.number().int().positive();
+export const DEMO_FLAGS: readonly FlagSpec[] = [
+  { name: 'json', description: 'print one JSON result instead of progress and tables' },
+  {
+    name: 'modules',
+    value: 'N',
+    description: 'modules of the generated project (1000; LEAN_WORKER_DEMO_MODULES)',
+  },
+  { name: 'workers', value: 'N', description: 'workers and concurrent leases (2; LEAN_WORKER_DEMO_WORKERS)' },
+  {
+    name: 'max-batches',
+    value: 'N',
+    description: 'stop after the first N batches (all; LEAN_WORKER_DEMO_MAX_BATCHES)',
+  },
+  {
+    name: 'time-scale',
+    value: 'F',
+    description: "scale the fixture's simulated import and elaboration time (1)",
+  },
+  { name: 'timeout-ms', value: 'N', description: 'deadline of the injected hanging command (400)' },
+  { name: 'no-failures', description: 'skip the injected cancellation, timeout and crash' },
+  {
+    name: 'generated-dir',
+    value: 'DIR',
+    description:
+      'where the generated project is written (LEAN_WORKER_DEMO_GENERATED_DIR; default $XDG_CACHE_HOME/lean-worker-pool/demo or ~/.cache/lean-worker-pool/demo)',
+  },
+  {
+    name: 'child',
+    value: 'PATH',
+    description: 'real Lean: worker child, e.g. lean-rs-worker-child (LEAN_WORKER_DEMO_CHILD)',
+  },
+  {
+    name: 'child-arg',
+    value: 'ARG',
+    multiple: true,
+    dashValue: true,
+    description: 'an argument for the child (repeatable)',
+  },
+  {
+    name: 'project',
+    value: 'DIR',
+    description: 'Lake project root, with --child (LEAN_WORKER_DEMO_PROJECT)',
+  },
+  {
+    name: 'package',
+    value: 'NAME',
+    description: 'Lake package of the capability (mathlib; LEAN_WORKER_DEMO_PACKAGE)',
+  },
+  {
+    name: 'lib',
+    value: 'NAME',
+    description: 'Lake library of the capability (Mathlib; LEAN_WORKER_DEMO_LIB)',
+  },
+  {
+    name: 'import',
+    value: 'MODULE',
+    multiple: true,
+    description: 'import of every session (repeatable; LEAN_WORKER_DEMO_IMPORTS, comma-separated)',
+  },
+  {
+    name: 'imports-from',
+    value: 'MODE',
+    description: 'header (per-module headers, default) or base (LEAN_WORKER_DEMO_IMPORTS_FROM)',
+  },
+  {
+    name: 'export-prefix',
+    value: 'P',
+    description: 'prefix of every export name (LEAN_WORKER_DEMO_EXPORT_PREFIX)',
+  },
+  {
+    name: 'export',
+    value: 'KEY=NAME',
+    multiple: true,
+    description: `one export name (keys: ${Object.keys(FIXTURE_EXPORTS).join(', ')})`,
+  },
+  { name: 'check-metadata', description: 'validate capability metadata when each worker opens' },
+  { name: 'skip-build', description: 'do not run lake build' },
+  { name: 'request-timeout-ms', value: 'N', description: 'deadline of each command (60000)' },
+  HELP_FLAG,
+];
 
-const optionsSchema = z
-  .object({
-    json: z.boolean(),
-    modules: positiveInt.default(1000),
-    workers: positiveInt.default(2),
-    maxBatches: positiveInt.optional(),
-    timeScale: z.coerce.number().nonnegative().default(1),
-    timeoutMs: positiveInt.default(400),
-    failures: z.boolean(),
-    generatedDir: z.string().min(1),
-    child: z.string().min(1).optional(),
-    childArgs: z.array(z.string()),
-    project: z.string().min(1).optional(),
-    package: z.string().min(1).default('mathlib'),
-    lib: z.string().min(1).default('Mathlib'),
-    imports: z.array(z.string().min(1)),
-    importsFrom: z.enum(['header', 'base']).default('header'),
-    exports: z.custom<DemoExportNames>(),
-    checkMetadata: z.boolean(),
-    skipBuild: z.boolean(),
-    requestTimeoutMs: positiveInt.default(60_000),
-  })
-  .strict();
+export const USAGE = formatHelp({
+  usage: 'lean-worker demo [flags]',
+  summary:
+    'Planner -> pool -> leases -> typed streaming commands over every batch of a generated\n' +
+    'Mathlib-shaped project on several workers, with live progress, one cancellation, one timeout\n' +
+    'and one crash recovered from, then a summary. With --child, the same path on real Lean.',
+  flags: DEMO_FLAGS,
+  notes: ['exit status: 0 success, 1 a batch failed or a failure was not recovered, 2 usage error'],
+});
 
-export type DemoOptions = z.output<typeof optionsSchema>;
-
-/** Thrown for a usage error (exit status 2). */
-export class DemoUsageError extends Error {}
+/** Where the generated project goes by default: the user's cache directory. */
+export function defaultGeneratedDir(env: NodeJS.ProcessEnv): string {
+  const cache = env.XDG_CACHE_HOME?.trim() ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(cache, 'lean-worker-pool', 'demo');
+}
 
 function exportOverrides(pairs: readonly string[]): Partial<DemoExportNames> {
   const out: Record<string, string> = {};
@@ -71,87 +150,68 @@ function exportOverrides(pairs: readonly string[]): Partial<DemoExportNames> {
     const at = pair.indexOf('=');
     const key = pair.slice(0, at);
     if (at <= 0 || !Object.hasOwn(FIXTURE_EXPORTS, key) || at === pair.length - 1) {
-      throw new DemoUsageError(`--export expects KEY=NAME with KEY one of the command keys, got ${pair}`);
+      throw new CliUsageError(
+        UsageCode.BAD_VALUE,
+        `--export expects KEY=NAME with KEY one of ${Object.keys(FIXTURE_EXPORTS).join(', ')}, got ${pair}`,
+        { flag: '--export', value: pair },
+      );
     }
     out[key] = pair.slice(at + 1);
   }
   return out;
 }
 
-/** Parse `args` (and the `LEAN_WORKER_DEMO_*` environment); throws DemoUsageError. */
+const nonEmpty = (text: string | undefined): string | undefined =>
+  text === undefined || text.trim() === '' ? undefined : text;
+
+/** Parse `args` (and the `LEAN_WORKER_DEMO_*` environment); throws CliUsageError. */
 export function parseDemoOptions(args: readonly string[], env: NodeJS.ProcessEnv = process.env): DemoOptions {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(args).values;
-  } catch (error) {
-    throw new DemoUsageError((error as Error).message);
-  }
+  const { values } = parseFlags(args, DEMO_FLAGS);
+  const flag = (name: string, envName?: string) =>
+    nonEmpty(stringFlag(values, name)) ?? (envName === undefined ? undefined : nonEmpty(env[envName]));
   const list = (raw: string | undefined) =>
     raw
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean) ?? [];
-  const prefix = values['export-prefix'] ?? env.LEAN_WORKER_DEMO_EXPORT_PREFIX ?? '';
-  const parsed = optionsSchema.safeParse({
-    json: values.json ?? false,
-    modules: values.modules ?? env.LEAN_WORKER_DEMO_MODULES,
-    workers: values.workers ?? env.LEAN_WORKER_DEMO_WORKERS,
-    maxBatches: values['max-batches'] ?? env.LEAN_WORKER_DEMO_MAX_BATCHES,
-    timeScale: values['time-scale'],
-    timeoutMs: values['timeout-ms'],
-    failures: !(values['no-failures'] ?? false),
-    generatedDir: path.resolve(values['generated-dir'] ?? path.join(packageRoot, 'fixtures', 'generated')),
-    child: values.child ?? env.LEAN_WORKER_DEMO_CHILD,
-    childArgs: values['child-arg'] ?? [],
-    project: values.project ?? env.LEAN_WORKER_DEMO_PROJECT,
-    package: values.package ?? env.LEAN_WORKER_DEMO_PACKAGE,
-    lib: values.lib ?? env.LEAN_WORKER_DEMO_LIB,
-    imports: values.import ?? list(env.LEAN_WORKER_DEMO_IMPORTS),
-    importsFrom: values['imports-from'] ?? env.LEAN_WORKER_DEMO_IMPORTS_FROM,
-    exports: exportNames(prefix, exportOverrides(values.export ?? [])),
-    checkMetadata: values['check-metadata'] ?? false,
-    skipBuild: values['skip-build'] ?? false,
-    requestTimeoutMs: values['request-timeout-ms'],
-  });
-  if (!parsed.success) throw new DemoUsageError(z.prettifyError(parsed.error));
-  if (parsed.data.project !== undefined && parsed.data.child === undefined) {
-    throw new DemoUsageError('--project needs --child: the bundled child only serves the generated project');
+  const imports = listFlag(values, 'import');
+  const options: DemoOptions = {
+    help: values.help === true,
+    json: values.json === true,
+    modules: positiveInt('modules', flag('modules', 'LEAN_WORKER_DEMO_MODULES')) ?? 1000,
+    workers: positiveInt('workers', flag('workers', 'LEAN_WORKER_DEMO_WORKERS')) ?? 2,
+    maxBatches: positiveInt('max-batches', flag('max-batches', 'LEAN_WORKER_DEMO_MAX_BATCHES')),
+    timeScale: nonNegativeNumber('time-scale', flag('time-scale')) ?? 1,
+    timeoutMs: positiveInt('timeout-ms', flag('timeout-ms')) ?? 400,
+    failures: values['no-failures'] !== true,
+    generatedDir: path.resolve(
+      flag('generated-dir', 'LEAN_WORKER_DEMO_GENERATED_DIR') ?? defaultGeneratedDir(env),
+    ),
+    child: flag('child', 'LEAN_WORKER_DEMO_CHILD'),
+    childArgs: listFlag(values, 'child-arg'),
+    project: flag('project', 'LEAN_WORKER_DEMO_PROJECT'),
+    package: flag('package', 'LEAN_WORKER_DEMO_PACKAGE') ?? 'mathlib',
+    lib: flag('lib', 'LEAN_WORKER_DEMO_LIB') ?? 'Mathlib',
+    imports: imports.length > 0 ? imports : list(env.LEAN_WORKER_DEMO_IMPORTS),
+    importsFrom:
+      choice('imports-from', flag('imports-from', 'LEAN_WORKER_DEMO_IMPORTS_FROM'), [
+        'header',
+        'base',
+      ] as const) ?? 'header',
+    exports: exportNames(
+      flag('export-prefix', 'LEAN_WORKER_DEMO_EXPORT_PREFIX') ?? '',
+      exportOverrides(listFlag(values, 'export')),
+    ),
+    checkMetadata: values['check-metadata'] === true,
+    skipBuild: values['skip-build'] === true,
+    requestTimeoutMs: positiveInt('request-timeout-ms', flag('request-timeout-ms')) ?? 60_000,
+  };
+  if (options.project !== undefined && options.child === undefined) {
+    throw new CliUsageError(
+      UsageCode.CONFLICTING_FLAGS,
+      '--project needs --child: the bundled child only serves the generated project',
+      { flag: '--project' },
+    );
   }
-  return parsed.data;
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      json: { type: 'boolean' },
-      modules: { type: 'string' },
-      workers: { type: 'string' },
-      'max-batches': { type: 'string' },
-      'time-scale': { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      'no-failures': { type: 'boolean' },
-      'generated-dir': { type: 'string' },
-      child: { type: 'string' },
-      'child-arg': { type: 'string', multiple: true },
-      project: { type: 'string' },
-      package: { type: 'string' },
-      lib: { type: 'string' },
-      import: { type: 'string', multiple: true },
-      'imports-from': { type: 'string' },
-      'export-prefix': { type: 'string' },
-      export: { type: 'string', multiple: true },
-      'check-metadata': { type: 'boolean' },
-      'skip-build': { type: 'boolean' },
-      'request-timeout-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
-/** Whether `--help` was asked for. */
-export function wantsHelp(args: readonly string[]): boolean {
-  return args.includes('--help') || args.includes('-h');
+  return options;
 }

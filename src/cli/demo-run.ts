@@ -97,7 +97,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     projectRoot: project.root,
     package: options.package,
     libName: options.lib,
-    baseImports: options.imports,
+    baseImports: [...options.imports],
     importsFrom: options.importsFrom,
     ...(metadata ? { metadata } : {}),
   }).planLakeProject();

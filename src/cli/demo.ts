@@ -6,9 +6,10 @@
  * Exit status: 0 success, 1 a batch failed or a failure was not recovered, 2 usage error.
  */
 import { LeanWorkerError } from '../errors.js';
-import { type DemoOptions, DemoUsageError, parseDemoOptions, USAGE, wantsHelp } from './demo-options.js';
+import { type DemoOptions, parseDemoOptions, USAGE } from './demo-options.js';
 import { runDemo } from './demo-run.js';
-import { ProgressRenderer } from './progress.js';
+import { CliUsageError, EXIT_FAILED, EXIT_OK, reportUsage, wantsHelp } from './flags.js';
+import { grouped, ProgressRenderer } from './progress.js';
 import { formatSummary } from './summary.js';
 
 /** Where the demo writes; progress bars only when `stdout.isTTY`. */
@@ -31,17 +32,20 @@ export async function demoCommand(
   io: DemoIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  if (wantsHelp(args)) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
   let options: DemoOptions;
   try {
     options = parseDemoOptions(args, env);
   } catch (error) {
-    if (!(error instanceof DemoUsageError)) throw error;
-    io.stderr.write(`lean-worker demo: ${error.message}\n${USAGE}`);
-    return 2;
+    if (!(error instanceof CliUsageError)) throw error;
+    if (wantsHelp(args, null)) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    return reportUsage(io.stderr, 'demo', error);
+  }
+  if (options.help) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
   }
   const text = !options.json;
   const live = text && io.stdout.isTTY === true;
@@ -64,7 +68,7 @@ export async function demoCommand(
     const result = await runDemo(options, {
       onStart(state, facts) {
         say(
-          `planned ${facts.batches} batches of ${facts.modules} modules; each batch runs index, extract, features, probe`,
+          `planned ${grouped(facts.batches)} batches covering ${grouped(facts.modules)} modules; each batch runs index, extract, features, probe`,
         );
         if (live) {
           renderer = new ProgressRenderer(io.stdout, state);
@@ -75,12 +79,12 @@ export async function demoCommand(
     (renderer as ProgressRenderer | null)?.stop();
     if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else for (const line of formatSummary(result)) say(line);
-    return result.ok ? 0 : 1;
+    return result.ok ? EXIT_OK : EXIT_FAILED;
   } catch (error) {
     (renderer as ProgressRenderer | null)?.stop();
     if (!(error instanceof LeanWorkerError)) throw error;
     io.stderr.write(`lean-worker demo: ${error.code}: ${error.message}\n`);
-    return 1;
+    return EXIT_FAILED;
   } finally {
     if (live) {
       process.removeListener('exit', restoreCursor);

@@ -6,11 +6,33 @@
  * whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless the
  * arguments are wrong (2).
  */
-import { parseArgs } from 'node:util';
 import { executableProblem, findOnPath, locateWorkerChild } from '../capability/child-locator.js';
 import { runTool, succeeded } from '../capability/run-tool.js';
 import { readSystemMemory, type SystemMemory } from '../pool/system-memory.js';
+import {
+  CliUsageError,
+  EXIT_OK,
+  type FlagSpec,
+  formatHelp,
+  HELP_FLAG,
+  parseFlags,
+  reportUsage,
+  wantsHelp,
+} from './flags.js';
 import type { CliIo } from './plan.js';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'json', description: 'print the report as one JSON document' },
+  HELP_FLAG,
+];
+
+const HELP = formatHelp({
+  usage: 'lean-worker doctor [flags]',
+  summary:
+    'Report what this machine offers a worker pool: Node, orphan protection (setpriv --pdeathsig),\nmemory (MemAvailable, cgroup limit and usage), and lean, lake and the worker child with versions.',
+  flags: FLAGS,
+  notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
+});
 
 /** A found (or missing) tool. */
 export interface ToolReport {
@@ -101,10 +123,19 @@ const tool = (name: string, t: ToolReport): string =>
 export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
   let json = false;
   try {
-    json = parseArgs({ args, strict: true, options: { json: { type: 'boolean' } } }).values.json ?? false;
+    const { values } = parseFlags(args, FLAGS);
+    if (wantsHelp(args, values)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    json = values.json === true;
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\nusage: lean-worker doctor [--json]\n`);
-    return 2;
+    if (!(err instanceof CliUsageError)) throw err;
+    if (wantsHelp(args, null)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    return reportUsage(io.stderr, 'doctor', err);
   }
   const r = await collectDoctorReport();
   if (json) {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-/** `lean-worker`: demo, plan, doctor, check. */
+/** `lean-worker`: check, plan, doctor, demo; `--help` and `--version`. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../worker/paths.js';
 import { demoCommand } from './demo.js';
+import { CliUsageError, EXIT_OK, reportUsage, UsageCode } from './flags.js';
 import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
 const stdout = guardOutput(process.stdout);
@@ -11,7 +15,36 @@ const io = { stdout: stdout.stream, stderr: stderr.stream };
 process.on('exit', () => {
   if (stdout.closed) process.exitCode = EXIT_OUTPUT_CLOSED;
 });
-const [command = 'help', ...rest] = process.argv.slice(2);
+const [command = '--help', ...rest] = process.argv.slice(2);
+
+/** The commands, one line each, for `lean-worker --help`. */
+const COMMANDS: readonly (readonly [string, string])[] = [
+  ['check', 'check Lean snippets in parallel on warm repl workers'],
+  ['plan', "print a Lake project's import batches"],
+  ['doctor', 'report what this machine offers a worker pool'],
+  ['demo', 'a live demo: typed streaming commands over a generated Mathlib-shaped project'],
+];
+
+const HELP = `usage: lean-worker <command> [flags]
+
+Pools of supervised Lean 4 worker processes, from the command line.
+
+commands:
+${COMMANDS.map(([name, line]) => `  ${name.padEnd(8)}${line}`).join('\n')}
+
+  lean-worker <command> --help   the command's flags
+  lean-worker --version          the package version
+
+exit status: 0 success, 1 the command ran and something failed, 2 usage error (nothing ran),
+141 stdout's reader went away
+`;
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? 'unknown';
+}
 
 async function main(): Promise<number> {
   switch (command) {
@@ -29,9 +62,27 @@ async function main(): Promise<number> {
       const { doctorCommand } = await import('./doctor.js');
       return doctorCommand(rest, io);
     }
-    default:
-      io.stdout.write('usage: lean-worker <demo|plan|doctor|check> [--json]\n');
-      return command === 'help' || command === '--help' ? 0 : 2;
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    case '--version':
+    case '-v':
+      io.stdout.write(`${version()}\n`);
+      return EXIT_OK;
+    default: {
+      const known = COMMANDS.map(([name]) => name).join(', ');
+      const error = command.startsWith('-')
+        ? new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${command}; commands: ${known}`, {
+            flag: command,
+          })
+        : new CliUsageError(UsageCode.UNKNOWN_COMMAND, `unknown command ${command}; commands: ${known}`, {
+            command,
+          });
+      io.stderr.write(`lean-worker: ${error.code}: ${error.message}\n(see \`lean-worker --help\`)\n`);
+      return 2;
+    }
   }
 }
 
@@ -40,6 +91,10 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof CliUsageError) {
+      process.exitCode = reportUsage(io.stderr, command, error);
+      return;
+    }
     const e = error as { code?: string; message?: string };
     io.stderr.write(`lean-worker: ${e.code ?? 'error'}: ${e.message ?? String(error)}\n`);
     process.exitCode = 1;

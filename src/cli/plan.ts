@@ -4,12 +4,25 @@
  * Package defaults to the lakefile's package name, library to the first default-target library
  * (else the first declared one). Exit status: 0 planned, 1 planning failed, 2 usage error.
  */
-import { parseArgs } from 'node:util';
 import { LeanWorkerError } from '../errors.js';
 import { discoverLakeProject, type LakeProject } from '../lake/discover.js';
 import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
 import { unresolvedCapabilityTarget } from '../planner/errors.js';
 import { LeanWorkerImportPlanner } from '../planner/planner.js';
+import {
+  CliUsageError,
+  EXIT_FAILED,
+  EXIT_OK,
+  type FlagSpec,
+  formatHelp,
+  HELP_FLAG,
+  listFlag,
+  parseFlags,
+  reportUsage,
+  stringFlag,
+  UsageCode,
+  wantsHelp,
+} from './flags.js';
 
 /** Where a command writes. */
 export interface CliIo {
@@ -17,44 +30,78 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown };
 }
 
-const USAGE =
-  'usage: lean-worker plan <project> [--json] [--per-module-imports] [--package NAME] [--lib NAME] [--import MODULE]... [--content-hash]\n';
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'json', description: 'print the plan as one JSON document' },
+  { name: 'per-module-imports', description: "import each module's own header (default: the base imports)" },
+  { name: 'package', value: 'NAME', description: "Lake package (default: the lakefile's package name)" },
+  {
+    name: 'lib',
+    value: 'NAME',
+    description: 'Lake library (default: the first default-target library, else the first one)',
+  },
+  {
+    name: 'import',
+    value: 'MODULE',
+    multiple: true,
+    description: 'a base import of every session (repeatable)',
+  },
+  { name: 'content-hash', description: "key batches by the sources' content hash (reads every module)" },
+  HELP_FLAG,
+];
+
+const HELP = formatHelp({
+  usage: 'lean-worker plan <project> [flags]',
+  summary: "Print the planner's batches of a Lake project, deterministically.",
+  flags: FLAGS,
+  notes: ['exit status: 0 planned, 1 planning failed (a missing project included), 2 usage error'],
+});
 
 /** Run `plan`; resolves to the exit status. */
 export async function planCommand(args: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  let values: ReturnType<typeof parseFlags>['values'] | null = null;
+  let root: string;
   try {
-    parsed = parse(args);
+    const parsed = parseFlags(args, FLAGS, { max: 1 });
+    values = parsed.values;
+    if (wantsHelp(args, values)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) {
+      throw new CliUsageError(
+        UsageCode.MISSING_ARGUMENT,
+        'name the Lake project: lean-worker plan <project>',
+        {
+          argument: 'project',
+        },
+      );
+    }
+    root = parsed.positionals[0] as string;
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    io.stderr.write(USAGE);
-    return 2;
+    if (!(err instanceof CliUsageError)) throw err;
+    if (wantsHelp(args, null)) {
+      io.stdout.write(HELP);
+      return EXIT_OK;
+    }
+    return reportUsage(io.stderr, 'plan', err);
   }
   try {
     const project = await discoverLakeProject({
-      root: positionals[0]!,
-      headers: values['per-module-imports'] ?? false,
+      root,
+      headers: values['per-module-imports'] === true,
     });
     const libName =
-      values.lib ??
+      stringFlag(values, 'lib') ??
       project.libraries.find((l) => l.isDefaultTarget)?.name ??
       project.libraries[0]?.name ??
       '';
     const planner = new LeanWorkerImportPlanner({
       projectRoot: project.projectRoot,
-      package: values.package ?? project.packageName ?? libName,
+      package: stringFlag(values, 'package') ?? project.packageName ?? libName,
       libName: libName || 'unknown',
-      baseImports: values.import ?? [],
+      baseImports: listFlag(values, 'import'),
       importsFrom: values['per-module-imports'] ? 'header' : 'base',
-      contentHash: values['content-hash'] ?? false,
+      contentHash: values['content-hash'] === true,
     });
     const batches = values['content-hash']
       ? await planner.planLakeProject()
@@ -94,7 +141,7 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
     if (err instanceof LeanWorkerError) {
       const finding = (err.facts.diagnostic as { code?: string } | undefined)?.code;
       io.stderr.write(`${err.code}${finding ? ` (${finding})` : ''}: ${err.message}\n`);
-      return 1;
+      return EXIT_FAILED;
     }
     throw err;
   }
@@ -105,21 +152,4 @@ function planLake(planner: LeanWorkerImportPlanner, project: LakeProject): Promi
     throw unresolvedCapabilityTarget(project.projectRoot, planner.config.libName);
   }
   return planner.planDiscovered(project);
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean' },
-      'per-module-imports': { type: 'boolean' },
-      'content-hash': { type: 'boolean' },
-      package: { type: 'string' },
-      lib: { type: 'string' },
-      import: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }

@@ -127,12 +127,12 @@ describe('project and snippet files that are not regular files', () => {
     }
   });
 
-  it('check refuses a snippet file that is a FIFO as a usage error', async () => {
+  it('check refuses a snippet file that is a FIFO as a failed input, not a usage error', async () => {
     const fifo = path.join(await tempDir(), 'snippet.lean');
     execFileSync('mkfifo', [fifo]);
     const run = await runCli(['check', '--fake', fifo]);
     expect(run.timedOut).toBe(false);
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(1);
     expect(run.stderr).toContain(ErrorCode.INVALID_ARGUMENT);
   });
 });

@@ -10,6 +10,7 @@ import { MATHLIB_COMMANDS } from '../../fixtures/children/mathlib-metadata.js';
 import { rowCounts } from '../../fixtures/children/mathlib-model.js';
 import { demoCommand } from '../../src/cli/demo.js';
 import type { DemoResult } from '../../src/cli/demo-result.js';
+import { UsageCode } from '../../src/cli/flags.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
 import { ROOT } from './mathlib-fixture.js';
 
@@ -121,10 +122,17 @@ describe('lean-worker demo', () => {
   });
 
   it('rejects bad usage with exit status 2 and prints help with 0', async () => {
-    for (const args of [['--workers', '0'], ['--project', '/tmp'], ['--export', 'bogus=x'], ['--nope']]) {
+    for (const [args, code] of [
+      [['--workers', '0'], UsageCode.BAD_VALUE],
+      [['--time-scale', 'fast'], UsageCode.BAD_VALUE],
+      [['--imports-from', 'nowhere'], UsageCode.BAD_VALUE],
+      [['--project', '/tmp'], UsageCode.CONFLICTING_FLAGS],
+      [['--export', 'bogus=x'], UsageCode.BAD_VALUE],
+      [['--nope'], UsageCode.UNKNOWN_FLAG],
+    ] as const) {
       const run = io();
-      expect(await demoCommand(args, run.io, {})).toBe(2);
-      expect(run.out.stderr).toContain('usage: lean-worker demo');
+      expect(await demoCommand([...args], run.io, {})).toBe(2);
+      expect(run.out.stderr).toContain(`lean-worker demo: ${code}: `);
     }
     const help = io();
     expect(await demoCommand(['--help'], help.io, {})).toBe(0);

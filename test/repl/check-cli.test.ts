@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../fixtures/repl/snippet-corpus.js';
 import { checkCommand } from '../../src/cli/check.js';
 import type { CheckResult } from '../../src/cli/check-run.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageCode } from '../../src/cli/flags.js';
 import { ErrorCode } from '../../src/errors.js';
 
 function io(isTTY = false) {
@@ -91,9 +92,13 @@ describe('lean-worker check', () => {
     ];
     const tty = io(true);
     expect(await checkCommand(args, tty.io)).toBe(1);
-    expect(tty.out.stdout).toContain('snippet-1: ok\n');
-    expect(tty.out.stdout).toContain('snippet-2: errors\n  3:17 error: Unknown identifier `error_here`\n');
-    expect(tty.out.stdout).toMatch(/checked 2 snippets in [\d.]+ s: 1 ok, 1 errors\n/);
+    // The fake's results are labelled as the fake's, on every line that reports one.
+    expect(tty.out.stdout).toMatch(/^fake checker: /);
+    expect(tty.out.stdout).toContain('snippet-1: ok [fake]\n');
+    expect(tty.out.stdout).toContain(
+      'snippet-2: errors [fake]\n  3:17 error: Unknown identifier `error_here`\n',
+    );
+    expect(tty.out.stdout).toMatch(/checked 2 snippets with the fake checker in [\d.]+ s: 1 ok, 1 errors\n/);
     expect(tty.out.stderr).toContain('2/2');
     const pipe = io(false);
     expect(await checkCommand([...args, '--workers', '1'], pipe.io)).toBe(1);
@@ -101,20 +106,38 @@ describe('lean-worker check', () => {
     expect(await checkCommand(['--fake', '-e', 'import Lean\n\n#eval 1\n'], io().io)).toBe(0);
   });
 
-  it('refuses to run without a named repl, and on bad options', async () => {
-    for (const args of [
-      ['-e', '#eval 1'],
-      ['--fake'],
-      ['--fake', '-e', 'x', '--workers', '0'],
-      ['--bogus'],
-    ]) {
+  it('refuses to run without a named repl, and on bad options, as usage errors with their codes', async () => {
+    for (const [args, code] of [
+      [['-e', '#eval 1'], UsageCode.MISSING_ARGUMENT],
+      [['--fake'], UsageCode.MISSING_ARGUMENT],
+      [['--fake', '-e', 'x', '--workers', '0'], UsageCode.BAD_VALUE],
+      [['--bogus'], UsageCode.UNKNOWN_FLAG],
+      [['--fake', '-e', 'x', '--repl'], UsageCode.MISSING_VALUE],
+      [['-e', 'x', '--repl', '[1'], UsageCode.BAD_VALUE],
+      [['--fake', '-e', 'x', '--repl', 'repl'], UsageCode.CONFLICTING_FLAGS],
+    ] as const) {
       const run = io();
-      expect(await checkCommand(args, run.io)).toBe(2);
-      expect(run.out.stderr).toContain('usage: lean-worker check');
+      expect(await checkCommand(args, run.io)).toBe(EXIT_USAGE);
+      expect(run.out.stderr).toContain(`lean-worker check: ${code}: `);
+      expect(run.out.stderr).not.toMatch(/ERR_PARSE_ARGS|Unknown option/);
     }
   });
 
-  it('refuses a snippet list that is null, a number or has entries without text as INVALID_ARGUMENT', async () => {
+  it("labels the JSON report as the fake checker's", async () => {
+    const run = io();
+    expect(await checkCommand(['--fake', '--json', '-e', 'import Lean\n\n#eval 1\n'], run.io)).toBe(EXIT_OK);
+    expect(JSON.parse(run.out.stdout)).toMatchObject({ checker: 'fake' });
+  });
+
+  it('treats a missing snippet file as a failure (exit 1), not a usage error', async () => {
+    const run = io();
+    expect(await checkCommand([path.join(tmpdir(), 'lwp-no-such-dir', 'x.lean'), '--fake'], run.io)).toBe(
+      EXIT_FAILED,
+    );
+    expect(run.out.stderr).toContain(`lean-worker check: ${ErrorCode.INVALID_ARGUMENT}: `);
+  });
+
+  it('fails (exit 1) on a snippet list that is null, a number or has entries without text, as INVALID_ARGUMENT', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lwp-check-json-'));
     try {
       for (const [name, text] of [
@@ -127,7 +150,7 @@ describe('lean-worker check', () => {
         const file = path.join(dir, name);
         writeFileSync(file, text);
         const run = io();
-        expect(await checkCommand([file, '--fake'], run.io)).toBe(2);
+        expect(await checkCommand([file, '--fake'], run.io)).toBe(EXIT_FAILED);
         expect(run.out.stderr).toContain(`lean-worker check: ${ErrorCode.INVALID_ARGUMENT}: `);
       }
     } finally {
