@@ -26,6 +26,12 @@ function intro(o: DemoOptions): string {
   return `lean-worker demo: planner -> pool -> leases -> typed streaming commands over ${source}, ${o.workers} workers`;
 }
 
+/** The line announcing the plan: "planned 51 batches covering 1,001 modules; ...". */
+export function plannedLine(facts: { readonly batches: number; readonly modules: number }): string {
+  const count = (n: number, one: string, many: string) => `${grouped(n)} ${n === 1 ? one : many}`;
+  return `planned ${count(facts.batches, 'batch', 'batches')} covering ${count(facts.modules, 'module', 'modules')}; each batch runs index, extract, features, probe`;
+}
+
 /** Run the demo; resolves to the exit status. */
 export async function demoCommand(
   args: string[],
@@ -67,9 +73,7 @@ export async function demoCommand(
   try {
     const result = await runDemo(options, {
       onStart(state, facts) {
-        say(
-          `planned ${grouped(facts.batches)} batches covering ${grouped(facts.modules)} modules; each batch runs index, extract, features, probe`,
-        );
+        say(plannedLine(facts));
         if (live) {
           renderer = new ProgressRenderer(io.stdout, state);
           renderer.start();

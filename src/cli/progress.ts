@@ -1,7 +1,8 @@
 /**
  * Live progress bars for the demo, hand-rolled ANSI: one overall bar and one bar per lease slot
  * (rows, modules, current command), redrawn in place ten times a second. Event lines are printed
- * above the bars. Only for a TTY; callers print nothing live otherwise.
+ * above the bars. Only for a TTY; callers print nothing live otherwise. On a narrow terminal the
+ * figures (rows/s, elapsed time, counts) stay and each line's label is cut.
  */
 import { BATCH_COMMANDS } from './demo-commands.js';
 import type { DemoState, LaneState } from './demo-state.js';
@@ -38,32 +39,51 @@ function laneFraction(lane: LaneState): number {
   return (step * lane.batchModules + lane.commandModulesDone) / (lane.batchModules * BATCH_COMMANDS.length);
 }
 
-/** The lines of one frame. */
-export function frame(state: DemoState): string[] {
+/**
+ * One line of a frame: `figures` (bar, counts, rows/s, elapsed) are kept whole; `label` (which
+ * batch, which modules) is what a narrow terminal cuts.
+ */
+export interface FrameLine {
+  readonly figures: string;
+  readonly label: string;
+}
+
+/** Bars are narrower on terminals under this many columns. */
+const WIDE_COLUMNS = 110;
+
+/** The lines of one frame, for a terminal `columns` wide. */
+export function frame(state: DemoState, columns = 120): FrameLine[] {
+  const width = columns >= WIDE_COLUMNS ? BAR_WIDTH : 16;
   const elapsed = state.elapsedMs;
   const rate = state.liveRows / Math.max(0.001, elapsed / 1000);
   const fraction = state.totalUnits === 0 ? 1 : state.unitsDone / state.totalUnits;
-  const lines = [
-    `overall   ${bar(fraction)} ${String(Math.floor(fraction * 100)).padStart(3)}%  batches ${state.batchesDone}/${state.totalBatches}  module-commands ${grouped(state.unitsDone)}/${grouped(state.totalUnits)}  rows ${grouped(state.liveRows)}  ${grouped(rate)} rows/s  ${clock(elapsed)}`,
+  const lines: FrameLine[] = [
+    {
+      figures: `overall   ${bar(fraction, width)} ${String(Math.floor(fraction * 100)).padStart(3)}%  batches ${state.batchesDone}/${state.totalBatches}  ${grouped(rate)} rows/s  ${clock(elapsed)}`,
+      label: `  rows ${grouped(state.liveRows)}  module-commands ${grouped(state.unitsDone)}/${grouped(state.totalUnits)}`,
+    },
   ];
   for (const lane of state.lanes) {
-    const what =
-      lane.phase === 'done'
-        ? 'done'
-        : lane.phase === 'running'
-          ? lane.command
-          : lane.phase === 'waiting'
-            ? 'waiting'
-            : lane.command;
+    const what = lane.phase === 'done' ? 'done' : lane.phase === 'waiting' ? 'waiting' : lane.command;
     const batch =
       lane.batch === null || lane.phase === 'done'
         ? ''
-        : `batch ${lane.batch + 1}/${state.totalBatches} ${lane.label} (${lane.batchModules} modules, ${lane.batchImports} imports)`;
-    lines.push(
-      `worker ${String(lane.lane + 1).padEnd(2)} ${bar(laneFraction(lane))} ${what.padEnd(16)} rows ${grouped(lane.rows).padStart(7)}  modules ${grouped(lane.units / BATCH_COMMANDS.length).padStart(5)}  ${batch}`,
-    );
+        : `  batch ${lane.batch + 1}/${state.totalBatches} ${lane.label} (${lane.batchModules} modules, ${lane.batchImports} imports)`;
+    lines.push({
+      figures: `worker ${String(lane.lane + 1).padEnd(2)} ${bar(laneFraction(lane), width)} ${what.padEnd(9)} rows ${grouped(lane.rows).padStart(9)}  modules ${grouped(lane.units / BATCH_COMMANDS.length).padStart(5)}`,
+      label: batch,
+    });
   }
   return lines;
+}
+
+/** A frame line within `width` characters: the label is cut (with `…`) before any figure is. */
+export function fitLine(line: FrameLine, width: number): string {
+  const whole = `${line.figures}${line.label}`;
+  if (whole.length <= width) return whole;
+  const room = width - line.figures.length;
+  if (room >= 2) return `${line.figures}${line.label.slice(0, room - 1)}…`;
+  return line.figures.length <= width ? line.figures : `${line.figures.slice(0, width - 1)}…`;
 }
 
 export class ProgressRenderer {
@@ -106,8 +126,10 @@ export class ProgressRenderer {
   }
 
   #draw(): void {
-    const width = Math.max(40, (this.#out.columns ?? 120) - 1);
-    const lines = frame(this.#state).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+    const columns = this.#out.columns ?? 120;
+    // One column short of the edge, so a full line never wraps.
+    const width = Math.max(40, columns - 1);
+    const lines = frame(this.#state, columns).map((l) => fitLine(l, width));
     this.#clear();
     this.#out.write(`${lines.join('\n')}\n`);
     this.#drawn = lines.length;

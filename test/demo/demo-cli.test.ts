@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MATHLIB_COMMANDS } from '../../fixtures/children/mathlib-metadata.js';
 import { rowCounts } from '../../fixtures/children/mathlib-model.js';
-import { demoCommand } from '../../src/cli/demo.js';
+import { demoCommand, plannedLine } from '../../src/cli/demo.js';
 import type { DemoResult } from '../../src/cli/demo-result.js';
 import { UsageCode } from '../../src/cli/flags.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
@@ -119,6 +119,14 @@ describe('lean-worker demo', () => {
       expect(text).toContain(section);
     }
     expect(text).toMatch(/\nok: [\d,]+ rows from 3 batches/);
+    expect(text).toMatch(/\nplanned 3 batches covering \d+ modules; /);
+  });
+
+  it('announces the plan with grouped numbers', () => {
+    expect(plannedLine({ batches: 51, modules: 1_001 })).toMatch(
+      /^planned 51 batches covering 1,001 modules; /,
+    );
+    expect(plannedLine({ batches: 1, modules: 1 })).toMatch(/^planned 1 batch covering 1 module; /);
   });
 
   it('rejects bad usage with exit status 2 and prints help with 0', async () => {
