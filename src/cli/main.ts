@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `lean-worker`: check, plan, doctor, demo; `--help` and `--version`. */
+/** `lean-worker`: run, check, plan, doctor, demo; `--help` and `--version`. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../worker/paths.js';
@@ -9,7 +9,7 @@ import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
 const stdout = guardOutput(process.stdout);
 const stderr = guardOutput(process.stderr);
-const io = { stdout: stdout.stream, stderr: stderr.stream };
+const io = { stdout: stdout.stream, stderr: stderr.stream, outputClosed: () => stdout.closed };
 // The EPIPE of a reader that went away may be reported after the command resolved: judge at exit.
 // A reader that went away is not a failure of the command: exit quietly, as piped-off tools do.
 process.on('exit', () => {
@@ -19,6 +19,7 @@ const [command = '--help', ...rest] = process.argv.slice(2);
 
 /** The commands, one line each, for `lean-worker --help`. */
 const COMMANDS: readonly (readonly [string, string])[] = [
+  ['run', 'run one export of a capability; rows as NDJSON on stdout'],
   ['check', 'check Lean snippets in parallel on warm repl workers'],
   ['plan', "print a Lake project's import batches"],
   ['doctor', 'report what this machine offers a worker pool'],
@@ -50,6 +51,10 @@ async function main(): Promise<number> {
   switch (command) {
     case 'demo':
       return demoCommand(rest, io);
+    case 'run': {
+      const { runCommand } = await import('./run.js');
+      return runCommand(rest, io);
+    }
     case 'plan': {
       const { planCommand } = await import('./plan.js');
       return planCommand(rest, io);

@@ -27,7 +27,7 @@ export function killRunning(): void {
 /** Run `lean-worker ...args`. */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; deadlineMs?: number } = {},
+  options: { env?: Record<string, string>; deadlineMs?: number; closeStdout?: boolean } = {},
 ): Promise<CliRun> {
   const child = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +36,9 @@ export function runCli(
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  // With `closeStdout`, the reader of the CLI's stdout is gone before it writes.
+  if (options.closeStdout) child.stdout.destroy();
+  else child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   let timedOut = false;
   const timer = setTimeout(() => {

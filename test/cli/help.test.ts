@@ -14,7 +14,7 @@ import { killRunning, runCli } from './cli-process.js';
 
 afterEach(killRunning);
 
-const COMMANDS = ['check', 'plan', 'doctor', 'demo'];
+const COMMANDS = ['run', 'check', 'plan', 'doctor', 'demo'];
 const missing = path.join(tmpdir(), 'lwp-no-such-dir', 'nothing-here');
 
 describe('lean-worker --help and --version', () => {

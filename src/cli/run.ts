@@ -1,0 +1,142 @@
+/**
+ * `lean-worker run`: run one export of a capability on a pooled worker, for shells and other
+ * languages. A data stream's rows go to stdout as NDJSON (`{stream, sequence, payload}` a line,
+ * as they arrive: a stream that then fails leaves the rows printed so far uncommitted); a JSON
+ * command's response is one stdout line. The summary goes to stderr, or with `--json` as the last
+ * stdout line `{"summary": {...}}`. A failure prints its error code on stderr and exits 1.
+ */
+import { z } from 'zod';
+import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
+import { defineJsonCommand } from '../commands.js';
+import { LeanWorkerError } from '../errors.js';
+import { LeanWorkerPool } from '../pool/pool.js';
+import { CliUsageError, EXIT_FAILED, EXIT_OK, reportUsage, wantsHelp } from './flags.js';
+import { checkChild, parseRunOptions, RUN_HELP, type RunOptions, readRequest } from './run-options.js';
+
+/** Where `run` writes; `outputClosed` says stdout's reader went away. */
+export interface RunIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly outputClosed?: () => boolean;
+}
+
+/** What a run reports when it ends. */
+export interface RunSummary {
+  readonly ok: boolean;
+  readonly export: string;
+  readonly kind: 'stream' | 'json';
+  /** Rows printed (a stream). */
+  readonly rows: number;
+  readonly perStreamCounts: Readonly<Record<string, number>>;
+  /** The stream's terminal metadata, when it has some. */
+  readonly metadata: unknown;
+  readonly elapsedMs: number;
+  readonly error: { readonly code: string; readonly message: string; readonly facts: unknown } | null;
+}
+
+/** Exit status after an interrupt (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+function builderFor(o: RunOptions): LeanWorkerCapabilityBuilder {
+  return new LeanWorkerCapabilityBuilder({
+    projectRoot: o.projectRoot,
+    package: o.package,
+    libName: o.lib,
+    imports: [...o.imports],
+    // Leases may only call declared exports.
+    exports: { [o.export]: o.kind },
+    ...(o.child ? { worker: { command: o.child.command, args: [...o.child.args] } } : {}),
+    childKit: o.childKit,
+    skipBuild: o.skipBuild,
+  });
+}
+
+/** Run `lean-worker run`; resolves to the exit status. */
+export async function runCommand(args: readonly string[], io: RunIo): Promise<number> {
+  let options: RunOptions;
+  try {
+    options = parseRunOptions(args);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    if (wantsHelp(args, null)) {
+      io.stdout.write(RUN_HELP);
+      return EXIT_OK;
+    }
+    return reportUsage(io.stderr, 'run', error);
+  }
+  if (options.help) {
+    io.stdout.write(RUN_HELP);
+    return EXIT_OK;
+  }
+  const closed = io.outputClosed ?? (() => false);
+  const began = performance.now();
+  const abort = new AbortController();
+  const interrupted = () => abort.abort();
+  process.once('SIGINT', interrupted);
+  const pool = new LeanWorkerPool({ maxWorkers: 1 });
+  let rows = 0;
+  let summary: Omit<RunSummary, 'ok' | 'export' | 'kind' | 'rows' | 'elapsedMs' | 'error'> = {
+    perStreamCounts: {},
+    metadata: null,
+  };
+  let failure: RunSummary['error'] = null;
+  try {
+    checkChild(options.child);
+    const request = await readRequest(options.request);
+    const commandOptions = {
+      signal: abort.signal,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    };
+    await pool.withLease(builderFor(options), async (lease) => {
+      if (options.kind === 'json') {
+        const command = defineJsonCommand({
+          export: options.export,
+          request: z.unknown(),
+          response: z.unknown(),
+        });
+        const response = await lease.runJsonCommand(command, request, commandOptions);
+        io.stdout.write(`${JSON.stringify(response ?? null)}\n`);
+        return;
+      }
+      const stream = lease.runDataStream(options.export, request, commandOptions);
+      for await (const row of stream) {
+        if (closed()) {
+          // Nobody reads the rows any more: stop the export and end quietly.
+          stream.cancel();
+          return;
+        }
+        io.stdout.write(
+          `${JSON.stringify({ stream: row.stream, sequence: row.sequence, payload: row.payload })}\n`,
+        );
+        rows += 1;
+      }
+      const done = await stream.summary;
+      summary = { perStreamCounts: done.perStreamCounts, metadata: done.metadata };
+    });
+  } catch (error) {
+    if (!(error instanceof LeanWorkerError)) throw error;
+    if (!closed()) failure = { code: error.code, message: error.message, facts: error.facts };
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    await pool.close();
+  }
+  if (closed()) return EXIT_OK;
+  const report: RunSummary = {
+    ok: failure === null,
+    export: options.export,
+    kind: options.kind,
+    rows,
+    ...summary,
+    elapsedMs: Math.round(performance.now() - began),
+    error: failure,
+  };
+  if (failure !== null) io.stderr.write(`lean-worker run: ${failure.code}: ${failure.message}\n`);
+  if (options.json) io.stdout.write(`${JSON.stringify({ summary: report })}\n`);
+  else if (failure === null) {
+    io.stderr.write(
+      `lean-worker run: ok: ${options.export} (${options.kind})${options.kind === 'stream' ? `, ${rows} rows` : ''} in ${report.elapsedMs} ms\n`,
+    );
+  }
+  if (abort.signal.aborted) return EXIT_INTERRUPTED;
+  return failure === null ? EXIT_OK : EXIT_FAILED;
+}
