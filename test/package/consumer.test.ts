@@ -17,8 +17,11 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   devDependencies: Record<string, string>;
 };
-/** The packed tarball's budget: 205 kB today; this catches tests, maps or fixtures leaking in. */
-const MAX_TARBALL_BYTES = 210_000;
+/**
+ * A guard against tests, benchmarks, maps or fixtures leaking into the package (any of them adds
+ * hundreds of kB), not the size target: the tarball is about 210 kB with the `run` command.
+ */
+const MAX_TARBALL_BYTES = 225_000;
 
 let work = '';
 let tarball = '';
