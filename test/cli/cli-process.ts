@@ -11,6 +11,7 @@ export const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js
 /** How a run ended. */
 export interface CliRun {
   readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly timedOut: boolean;
@@ -46,10 +47,10 @@ export function runCli(
     child.kill('SIGKILL');
   }, options.deadlineMs ?? 20_000);
   return new Promise((resolve) => {
-    child.on('close', (status) => {
+    child.on('close', (status, signal) => {
       clearTimeout(timer);
       running.delete(child);
-      resolve({ status, stdout, stderr, timedOut });
+      resolve({ status, signal, stdout, stderr, timedOut });
     });
   });
 }

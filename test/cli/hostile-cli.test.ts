@@ -3,7 +3,7 @@
  * away (EPIPE), project files and snippet files that are FIFOs or devices. Each run has a
  * deadline, after which it is killed: a hang fails the test instead of stalling the suite.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
@@ -13,12 +13,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
 import { EXIT_OUTPUT_CLOSED } from '../../src/cli/output.js';
 import { ErrorCode } from '../../src/errors.js';
+import { killRunning, runCli } from './cli-process.js';
 
-const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const temps: string[] = [];
-const running: ChildProcess[] = [];
 afterEach(async () => {
-  for (const child of running.splice(0)) child.kill('SIGKILL');
+  killRunning();
   await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -26,43 +25,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lwp-hostile-cli-'));
   temps.push(dir);
   return dir;
-}
-
-interface Run {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** The run passed its deadline and was killed. */
-  readonly timedOut: boolean;
-}
-
-/** Run the CLI; with `closeStdout`, the reader of its stdout is gone before it writes. */
-function runCli(
-  args: readonly string[],
-  options: { closeStdout?: boolean; env?: Record<string, string>; deadlineMs?: number } = {},
-): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-  });
-  running.push(child);
-  let stdout = '';
-  let stderr = '';
-  if (options.closeStdout) child.stdout.destroy();
-  else child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, options.deadlineMs ?? 20_000);
-  return new Promise((resolve) => {
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
 }
 
 /** Pids of live processes whose environment holds `marker`. */
