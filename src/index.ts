@@ -48,7 +48,7 @@ export {
   TimeoutError,
   WorkerError,
 } from './errors.js';
-export { LeanWorkerSessionLease, type ReplRowPayload } from './lease.js';
+export { type LeanWorkerLease, LeanWorkerSessionLease } from './lease.js';
 export type { LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './planner/batch.js';
 export type { ImportPlanConfig } from './planner/config.js';
 export { LeanWorkerImportPlanner } from './planner/planner.js';
@@ -78,6 +78,8 @@ export {
 } from './pool/options.js';
 export {
   type AcquireLeaseOptions,
+  type AnyLeanWorkerSource,
+  type LeanWorkerLeaseFor,
   LeanWorkerPool,
   type LeanWorkerPoolCloseReport,
   type LeanWorkerSource,
@@ -106,6 +108,7 @@ export {
   type LeanReplBuilderOptions,
   type LeanReplSource,
 } from './repl/builder.js';
+export { LeanReplLease, type ReplRowPayload } from './repl/lease.js';
 export {
   REPL_STREAMS,
   type ReplMessageRow,

@@ -13,14 +13,13 @@ import type { ReplJob } from './protocol/repl-work.js';
 /** Any request a lease sends: a protocol v10 request or a repl job. */
 export type LeaseRequest = Request | ReplJob;
 
-/** What the pool provides to a lease. */
-export interface LeaseHost<Entry> {
+/** What the pool provides to a lease, bound to the lease's worker. */
+export interface LeaseHost {
   /** Pool policy before a command: returns an error if the worker was cycled (lease invalid). */
-  beforeCommand(entry: Entry, generation: number): LeanWorkerError | null;
+  beforeCommand(generation: number): LeanWorkerError | null;
   /** An error when `request` must not be sent (an export the manifest does not declare). */
-  checkRequest?(entry: Entry, request: LeaseRequest): LeanWorkerError | null;
+  checkRequest?(request: LeaseRequest): LeanWorkerError | null;
   run(
-    entry: Entry,
     request: LeaseRequest,
     options: LeanWorkerCommandOptions & { timeoutMs: number; schemas?: ValidationSchemas | undefined },
     stream: boolean,
@@ -29,11 +28,11 @@ export interface LeaseHost<Entry> {
     port: MessagePort | null;
     outcome: Promise<RequestOutcome>;
   };
-  cancel(entry: Entry, id: number, reason?: string): void;
+  cancel(id: number, reason?: string): void;
   /** A stream the supervisor counted a success failed where it was consumed (a row, the summary). */
-  consumerFailed?(entry: Entry): void;
-  release(entry: Entry): void;
-  cycle(entry: Entry): Promise<void>;
-  generation(entry: Entry): number;
-  snapshot(entry: Entry): LeaseSnapshot;
+  consumerFailed?(): void;
+  release(): void;
+  cycle(): Promise<void>;
+  generation(): number;
+  snapshot(): LeaseSnapshot;
 }

@@ -6,8 +6,9 @@
  * alive, evicted ones still exiting included.
  */
 import { ErrorCode, type LeanWorkerError } from '../errors.js';
-import { LeanWorkerSessionLease } from '../lease.js';
+import { type LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
+import { LeanReplLease } from '../repl/lease.js';
 import { SeenKeys } from './bounded-map.js';
 import type { CloseCounts } from './close-workers.js';
 import {
@@ -149,15 +150,13 @@ export class Admission {
   }
 
   /** Wrap a reserved entry in a lease. */
-  grant(entry: PoolEntry, requestTimeoutMs: number): LeanWorkerSessionLease {
+  grant(entry: PoolEntry, requestTimeoutMs: number): LeanWorkerLease {
     this.counters.leasesGranted += 1;
     publish('lease-granted', this.options.poolId, { key: entry.key, generation: entry.generation });
-    return new LeanWorkerSessionLease<PoolEntry>(
-      this.#leaseHost,
-      entry,
-      entry.generation,
-      requestTimeoutMs,
-    ) as never;
+    const host = this.#leaseHost.bind(entry);
+    return entry.resolved.child?.kind === 'repl'
+      ? new LeanReplLease(host, entry.generation, requestTimeoutMs)
+      : new LeanWorkerSessionLease(host, entry.generation, requestTimeoutMs);
   }
 
   /** Put a released entry back to work (or retire it) and serve the queue. */

@@ -21,12 +21,27 @@ interface LeasePool {
   returnEntry(entry: PoolEntry): void;
 }
 
-export class PoolLeaseHost implements LeaseHost<PoolEntry> {
+export class PoolLeaseHost {
   readonly #pool: LeasePool;
   #nextId = 1;
 
   constructor(pool: LeasePool) {
     this.#pool = pool;
+  }
+
+  /** The host of a lease on `entry`. */
+  bind(entry: PoolEntry): LeaseHost {
+    return {
+      beforeCommand: (generation) => this.beforeCommand(entry, generation),
+      checkRequest: (request) => this.checkRequest(entry, request),
+      run: (request, options, stream) => this.run(entry, request, options, stream),
+      cancel: (id, reason) => this.cancel(entry, id, reason),
+      consumerFailed: () => this.consumerFailed(entry),
+      release: () => this.release(entry),
+      cycle: () => this.cycle(entry),
+      generation: () => this.generation(entry),
+      snapshot: () => this.snapshot(entry),
+    };
   }
 
   /** The worker's generation; -1 once it can take no more work (shut down, or its thread ended). */

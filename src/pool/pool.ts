@@ -7,19 +7,34 @@ import { z } from 'zod';
 import type { BootstrapReport } from '../capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { ErrorCode, makeError } from '../errors.js';
-import type { LeanWorkerSessionLease } from '../lease.js';
+import type { LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
+import type { LeanReplSource } from '../repl/builder.js';
+import type { LeanReplLease } from '../repl/lease.js';
 import { SupervisorHandle } from '../worker/supervisor-handle.js';
 import { Admission } from './admission.js';
 import { type LeanWorkerPoolOptions, parsePoolOptions, type ResolvedPoolOptions } from './options.js';
 import { buildSnapshot, type LeanWorkerPoolSnapshot } from './snapshot.js';
 
-/** Anything that can name a session key and resolve the worker for it (a capability builder). */
+/**
+ * Anything that can name a session key and resolve the worker for it. A source without a `kind`
+ * is a lean-rs-worker capability source (a `LeanWorkerCapabilityBuilder`); a repl source
+ * (`LeanReplBuilder.forSnippet`) says `kind: 'repl'`. The kind decides the lease's commands.
+ */
 export interface LeanWorkerSource {
+  readonly kind?: 'capability';
   sessionKey(): string;
   resolve(): Promise<ResolvedWorker>;
 }
+
+/** Either kind of source. */
+export type AnyLeanWorkerSource = LeanWorkerSource | LeanReplSource;
+
+/** The lease `acquireLease(source)` gives: repl commands for a repl source, capability commands otherwise. */
+export type LeanWorkerLeaseFor<S extends AnyLeanWorkerSource> = S extends LeanReplSource
+  ? LeanReplLease
+  : LeanWorkerSessionLease;
 
 const acquireOptionsSchema = z
   .object({
@@ -41,8 +56,8 @@ const closeOptionsSchema = z
   .strict();
 
 /** A source must name its key and resolve its worker; anything else is refused before a spawn. */
-function checkSource(source: unknown): asserts source is LeanWorkerSource {
-  const s = source as Partial<LeanWorkerSource> | null;
+function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
+  const s = source as Partial<AnyLeanWorkerSource> | null;
   if (
     typeof s !== 'object' ||
     s === null ||
@@ -93,10 +108,15 @@ export class LeanWorkerPool {
    * key, or wait in the FIFO queue. Typed failures: QUEUE_TIMEOUT, QUEUE_FULL, POOL_EXHAUSTED,
    * MEMORY_BUDGET, ABORTED, POOL_CLOSED, QUARANTINED, and the worker's own start errors.
    */
-  async acquireLease(
-    source: LeanWorkerSource,
+  acquireLease<S extends AnyLeanWorkerSource>(
+    source: S,
     options: AcquireLeaseOptions = {},
-  ): Promise<LeanWorkerSessionLease> {
+  ): Promise<LeanWorkerLeaseFor<S>> {
+    // The lease's class follows the resolved worker's kind, which the source's kind names.
+    return this.#acquire(source, options) as Promise<LeanWorkerLeaseFor<S>>;
+  }
+
+  async #acquire(source: AnyLeanWorkerSource, options: AcquireLeaseOptions): Promise<LeanWorkerLease> {
     checkSource(source);
     const parsed = acquireOptionsSchema.safeParse(options);
     if (!parsed.success) invalidOptions('acquire', parsed.error);
@@ -147,9 +167,9 @@ export class LeanWorkerPool {
   }
 
   /** Acquire, run `fn`, release (even when `fn` throws). */
-  async withLease<T>(
-    source: LeanWorkerSource,
-    fn: (lease: LeanWorkerSessionLease) => Promise<T> | T,
+  async withLease<S extends AnyLeanWorkerSource, T>(
+    source: S,
+    fn: (lease: LeanWorkerLeaseFor<S>) => Promise<T> | T,
     options: AcquireLeaseOptions = {},
   ): Promise<T> {
     if (typeof fn !== 'function') {

@@ -65,6 +65,7 @@ export type ResolvedReplBuilderOptions = z.output<typeof replBuilderOptionsSchem
 
 /** The worker one import header needs; pass it to `pool.acquireLease`. */
 export interface LeanReplSource {
+  readonly kind: 'repl';
   /** Canonical import set of the header (part of the session key). */
   readonly headerKey: string;
   sessionKey(): string;
@@ -119,6 +120,7 @@ export class LeanReplBuilder {
       child,
     };
     return {
+      kind: 'repl',
       headerKey: split.sessionKey,
       sessionKey: () => key,
       resolve: () => Promise.resolve(resolved),

@@ -3,9 +3,14 @@ import { z } from 'zod';
 import {
   defineJsonCommand,
   defineStreamingCommand,
+  type LeanReplLease,
+  type LeanReplSource,
   type LeanWorkerDataRow,
   type LeanWorkerError,
+  type LeanWorkerLeaseFor,
+  type LeanWorkerPool,
   type LeanWorkerSessionLease,
+  type LeanWorkerSource,
   type LeanWorkerStream,
   type LeaseSnapshot,
   type PoolEventPayloads,
@@ -51,6 +56,24 @@ describe('public types', () => {
     expectTypeOf<PoolEventPayloads['lease-granted']['poolId']>().toEqualTypeOf<string>();
     expectTypeOf<LeanWorkerStream>().toHaveProperty(Symbol.asyncDispose);
   });
+
+  it('gives each source kind its own lease: the other family is a type error', () => {
+    expectTypeOf<LeanWorkerLeaseFor<LeanReplSource>>().toEqualTypeOf<LeanReplLease>();
+    expectTypeOf<LeanWorkerLeaseFor<LeanWorkerSource>>().toEqualTypeOf<LeanWorkerSessionLease>();
+    type Acquired<S extends LeanReplSource | LeanWorkerSource> = Awaited<
+      ReturnType<typeof LeanWorkerPool.prototype.acquireLease<S>>
+    >;
+    expectTypeOf<Acquired<LeanReplSource>>().toEqualTypeOf<LeanReplLease>();
+    expectTypeOf<Acquired<LeanWorkerSource>>().toEqualTypeOf<LeanWorkerSessionLease>();
+    expectTypeOf<LeanReplLease>().toHaveProperty('check');
+    expectTypeOf<LeanReplLease>().toHaveProperty('runTactic');
+    expectTypeOf<LeanReplLease>().not.toHaveProperty('runStreamingCommand');
+    expectTypeOf<LeanReplLease>().not.toHaveProperty('runDataStream');
+    expectTypeOf<LeanWorkerSessionLease>().not.toHaveProperty('check');
+    expectTypeOf<LeanWorkerSessionLease>().not.toHaveProperty('runTactic');
+    // withLease's callback gets the lease of its source's kind.
+    expectTypeOf(checkOnRepl).returns.resolves.toHaveProperty('metadata');
+  });
 });
 
 /** What a caller passes for a command's request. */
@@ -61,4 +84,7 @@ function runCount(lease: LeanWorkerSessionLease, request: RequestOf<typeof count
 }
 function runGreet(lease: LeanWorkerSessionLease, request: RequestOf<typeof greet>) {
   return lease.runJsonCommand(greet, request);
+}
+function checkOnRepl(pool: LeanWorkerPool, repl: LeanReplSource) {
+  return pool.withLease(repl, (lease) => lease.check('#eval 1').summary);
 }

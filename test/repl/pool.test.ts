@@ -1,6 +1,8 @@
 /** Checking snippets through the pool on repl workers (the compiled fake repl). */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
+import { LeanWorkerSessionLease } from '../../src/lease.js';
+import { LeanReplLease } from '../../src/repl/lease.js';
 import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
 import { source } from '../pool/helpers.js';
 import { fakeRepl, MATHLIB, makePool } from './pool-helpers.js';
@@ -62,17 +64,20 @@ describe('repl workers through the pool', () => {
     expect((await lease.check(`${MATHLIB}#eval 2\n`).summary).metadata?.ok).toBe(true);
   });
 
-  it('refuses commands of the other child kind with INVALID_ARGUMENT, leaving both leases valid', async () => {
+  it('grants a lease of the source kind: repl commands on a repl source, capability commands otherwise', async () => {
     const pool = makePool({ maxWorkers: 2 });
     await using repl = await pool.acquireLease(fakeRepl().forSnippet(MATHLIB));
-    const v10 = await repl
-      .runDataStream('rows', { count: 1 })
-      .summary.catch((e: unknown) => e as { code: string });
-    expect(v10).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
-    expect(repl.isValid).toBe(true);
+    expect(repl.kind).toBe('repl');
+    expect(repl).toBeInstanceOf(LeanReplLease);
+    expect('runDataStream' in repl).toBe(false);
+    expect('runStreamingCommand' in repl).toBe(false);
     await using worker = await pool.acquireLease(source([]));
-    const check = await worker.check(MATHLIB).summary.catch((e: unknown) => e as { code: string });
-    expect(check).toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    expect(worker.kind).toBe('capability');
+    expect(worker).toBeInstanceOf(LeanWorkerSessionLease);
+    expect('check' in worker).toBe(false);
+    expect('runTactic' in worker).toBe(false);
+    expect((await repl.check(`${MATHLIB}#eval 2\n`).summary).metadata?.ok).toBe(true);
+    expect(repl.isValid).toBe(true);
     expect(worker.isValid).toBe(true);
   });
 });
