@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ErrorCode, makeError } from './errors.js';
-import type { LeanWorkerDataRow, StreamSummaryData } from './protocol/port-messages.js';
+import type { LeanWorkerDataRow, StreamSummaryData, ThreadSchema } from './protocol/port-messages.js';
 import { toThreadSchema } from './thread-schema.js';
 
 /** An export name as a lease sends it: a non-empty string, else INVALID_ARGUMENT. */
@@ -61,7 +61,7 @@ export interface LeanWorkerJsonCommand<Req, Resp> {
   readonly request: z.ZodType<unknown, Req>;
   readonly response: z.ZodType<Resp>;
   /** JSON Schema of the response for the supervisor, null if checked on the main side. */
-  readonly responseThreadSchema: object | null;
+  readonly responseThreadSchema: ThreadSchema | null;
 }
 
 /**
@@ -74,8 +74,8 @@ export interface LeanWorkerStreamingCommand<Req, Row, Summary> {
   readonly request: z.ZodType<unknown, Req>;
   readonly row: z.ZodType<Row>;
   readonly summary: z.ZodType<Summary>;
-  readonly rowThreadSchema: object | null;
-  readonly summaryThreadSchema: object | null;
+  readonly rowThreadSchema: ThreadSchema | null;
+  readonly summaryThreadSchema: ThreadSchema | null;
 }
 
 /** Define a typed JSON command from the export's name and zod schemas of its request and response. */

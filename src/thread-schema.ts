@@ -8,9 +8,7 @@
  * records, tuples, lazy schemas) is checked where the rows are consumed, with the schema itself.
  */
 import { z } from 'zod';
-
-/** The marker of an object whose unknown keys the thread removes, as `z.object` does. */
-export const STRIP_MARKER = 'x-strip';
+import { STRIP_MARKER, type ThreadSchema } from './protocol/port-messages.js';
 
 interface Def {
   readonly type: string;
@@ -85,19 +83,29 @@ function faithful(schema: unknown, inUnion: boolean): boolean {
   }
 }
 
-/** The JSON Schema the supervisor checks `schema` with, or null when the consumer must check it. */
-export function toThreadSchema(schema: z.ZodType): object | null {
+/**
+ * What the supervisor checks `schema` with, or null when the consumer must check it. Whether a
+ * passing value comes back unchanged is read off the schema here, once: only a default filled in
+ * or an object's unknown keys removed change it (JSON Schema has no transforms).
+ */
+export function toThreadSchema(schema: z.ZodType): ThreadSchema | null {
   if (!faithful(schema, false)) return null;
+  let changesValue = false;
   try {
-    return z.toJSONSchema(schema, {
+    const json = z.toJSONSchema(schema, {
       io: 'input',
       unrepresentable: 'throw',
       cycles: 'throw',
       override: (ctx) => {
         const def = defOf(ctx.zodSchema);
-        if (def.type === 'object' && def.catchall === undefined) ctx.jsonSchema[STRIP_MARKER] = true;
+        if (def.type === 'default' || def.type === 'prefault') changesValue = true;
+        if (def.type === 'object' && def.catchall === undefined) {
+          ctx.jsonSchema[STRIP_MARKER] = true;
+          changesValue = true;
+        }
       },
     });
+    return { json, preservesValue: !changesValue };
   } catch {
     return null;
   }

@@ -1,30 +1,15 @@
 /**
  * Typed validation in the supervisor thread. Command schemas arrive as JSON Schema (zod schemas
- * cannot cross a thread); each is rebuilt once with zod and compiled for the row hot path.
+ * cannot cross a thread), with what the main thread decided about them (`src/thread-schema.ts`);
+ * each is rebuilt once with zod and compiled for the row hot path.
  */
 import { z } from 'zod';
+import { STRIP_MARKER, type ThreadSchema } from '../src/protocol/port-messages.js';
 
 /** A compiled check; `preservesValue` when a passing value comes back deep-equal to its input. */
 export interface Checker {
   (value: unknown): { ok: true; value: unknown } | { ok: false; issues: string };
   readonly preservesValue: boolean;
-}
-
-/** Objects whose unknown keys are removed after the check, as `z.object` does (`thread-schema.ts`). */
-const STRIP_MARKER = 'x-strip';
-
-/**
- * Whether a rebuilt schema returns its input unchanged. Rebuilt objects keep unknown keys (they
- * are stripped after the check where marked), and JSON Schema has no transforms, so only
- * defaults and stripping change a value. The test is conservative: a property that happens to be
- * named `default` also counts.
- */
-function preservesValue(schemaText: string): boolean {
-  return (
-    !schemaText.includes('"default"') &&
-    !schemaText.includes('"prefault"') &&
-    !schemaText.includes(`"${STRIP_MARKER}"`)
-  );
 }
 
 type JsonSchemaNode = {
@@ -63,7 +48,7 @@ const cache = new Map<string, Checker>();
 const byObject = new WeakMap<object, Checker>();
 
 /** A checker for `schema`, compiled once per distinct schema text. */
-export function checkerFor(schema: object): Checker {
+export function checkerFor(schema: ThreadSchema): Checker {
   let checker = byObject.get(schema);
   if (!checker) {
     checker = checkerForText(schema);
@@ -72,8 +57,8 @@ export function checkerFor(schema: object): Checker {
   return checker;
 }
 
-function checkerForText(schema: object): Checker {
-  const text = JSON.stringify(schema);
+function checkerForText({ json: schema, preservesValue }: ThreadSchema): Checker {
+  const text = `${preservesValue}${JSON.stringify(schema)}`;
   let checker = cache.get(text);
   if (!checker) {
     const rebuilt = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
@@ -90,7 +75,7 @@ function checkerForText(schema: object): Checker {
       if (stripping) strip(result.data, schema as JsonSchemaNode);
       return { ok: true, value: result.data } as const;
     };
-    checker = Object.assign(check, { preservesValue: preservesValue(text) });
+    checker = Object.assign(check, { preservesValue });
     if (cache.size > 256) cache.clear();
     cache.set(text, checker);
   }

@@ -56,10 +56,23 @@ export interface StreamSummaryData<Metadata = unknown> {
 }
 
 /** JSON Schemas the supervisor validates with; null where the consumer validates. */
+/** Marks, in a thread schema, an object whose unknown keys are removed after the check (as `z.object` does). */
+export const STRIP_MARKER = 'x-strip';
+
+/**
+ * A command schema the supervisor thread checks exactly: the JSON Schema of the zod schema's
+ * input (objects that strip unknown keys marked with `STRIP_MARKER`), decided once per command.
+ */
+export interface ThreadSchema {
+  readonly json: object;
+  /** Whether a passing value comes back unchanged (no default filled in, no key removed). */
+  readonly preservesValue: boolean;
+}
+
 export interface ValidationSchemas {
-  readonly row?: object | null;
-  readonly summary?: object | null;
-  readonly response?: object | null;
+  readonly row?: ThreadSchema | null;
+  readonly summary?: ThreadSchema | null;
+  readonly response?: ThreadSchema | null;
 }
 
 /** A request as the scheduler hands it to a supervisor. */

@@ -106,7 +106,7 @@ describe('typed rows and sessions', () => {
   it('fails with ROW_DECODE naming export, stream and sequence, without restarting the child', async () => {
     const sup = await startSupervisor('test-child');
     const pid = sup.pid;
-    const s = sup.stream('rows', { count: 5 }, { schemas: { row: rowSchema } });
+    const s = sup.stream('rows', { count: 5 }, { schemas: { row: { json: rowSchema, preservesValue: true } } });
     const { rows, error } = await drain(s.stream);
     expect(rows).toHaveLength(0);
     expect(error?.code).toBe(ErrorCode.ROW_DECODE);
@@ -121,7 +121,7 @@ describe('typed rows and sessions', () => {
   it('passes rows that match the row schema', async () => {
     const sup = await startSupervisor('test-child');
     const schema = { type: 'object', properties: { i: { type: 'number' } }, required: ['i'] };
-    const s = sup.stream('rows', { count: 4 }, { schemas: { row: schema } });
+    const s = sup.stream('rows', { count: 4 }, { schemas: { row: { json: schema, preservesValue: true } } });
     const { rows, error } = await drain(s.stream);
     expect(error).toBeNull();
     expect(rows.map((r) => (r.payload as { i: number }).i)).toEqual([0, 1, 2, 3]);
@@ -134,7 +134,7 @@ describe('typed rows and sessions', () => {
       properties: { i: { type: 'number' }, tag: { type: 'string', default: 'untagged' } },
       required: ['i'],
     };
-    const typed = await drain(sup.stream('rows', { count: 3 }, { schemas: { row: withDefault } }).stream);
+    const typed = await drain(sup.stream('rows', { count: 3 }, { schemas: { row: { json: withDefault, preservesValue: false } } }).stream);
     expect(typed.error).toBeNull();
     expect(typed.rows.map((r) => r.payload)).toEqual(
       [0, 1, 2].map((i) => expect.objectContaining({ i, tag: 'untagged' })),

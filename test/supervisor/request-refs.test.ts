@@ -4,8 +4,8 @@ import { MAX_REFS, RefNamer } from '../../src/worker/request-refs.js';
 import { RefTable } from '../../threads/request-refs.js';
 
 const session = { projectRoot: '/p', mode: 'lake', imports: ['Mathlib'], importProfile: 'full' } as never;
-const rowSchema = { type: 'object', properties: { i: { type: 'number' } } };
-const summarySchema = { type: 'object' };
+const rowSchema = { json: { type: 'object', properties: { i: { type: 'number' } } }, preservesValue: true };
+const summarySchema = { json: { type: 'object' }, preservesValue: true };
 
 function request(id: number, schemas?: SupervisorRequest['schemas']): SupervisorRequest {
   return {
@@ -52,13 +52,13 @@ describe('request references', () => {
     let last: ReturnType<RefNamer['name']> | undefined;
     // The first request names the session and a row schema, every later one a new row schema.
     for (let i = 0; i <= MAX_REFS; i++) {
-      last = cross(namer.name(request(i, { row: { i } })));
+      last = cross(namer.name(request(i, { row: { json: { i }, preservesValue: true } })));
       if (last.refs?.reset) {
         resets += 1;
         // Numbering starts afresh: the session is named again, with the new schema.
         expect(last.refs.defs.map(([ref]) => ref)).toEqual([0, 1]);
       }
-      expect(table.resolve(last.spec, last.refs)).toEqual(request(i, { row: { i } }));
+      expect(table.resolve(last.spec, last.refs)).toEqual(request(i, { row: { json: { i }, preservesValue: true } }));
     }
     expect(resets).toBe(1);
     const stale = {
