@@ -1,7 +1,8 @@
 /**
  * Memory of the machine and of the cgroup the pool runs in: `/proc/meminfo` `MemAvailable`, and
- * the cgroup's limit and usage (v2 `memory.max` / `memory.current` of this process's own cgroup,
- * else v1 `memory.limit_in_bytes` / `memory.usage_in_bytes`). Synchronous reads of a few small
+ * the limit and usage of this process's own cgroup as `/proc/self/cgroup` names it (v2
+ * `memory.max` / `memory.current`, v1 `memory.limit_in_bytes` / `memory.usage_in_bytes` of the
+ * memory controller's hierarchy), or of an ancestor whose limit leaves less room. Synchronous reads of a few small
  * files (tens of microseconds); the pool calls it from its background sampler only.
  */
 import { readFileSync } from 'node:fs';
@@ -52,41 +53,63 @@ function memAvailable(proc: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** This process's cgroup v2 directory (`0::/path` in /proc/self/cgroup), if any. */
-function ownV2Dir(paths: SystemMemoryPaths): string | null {
-  const text = read(path.join(paths.proc, 'self', 'cgroup'));
-  const line = text?.split('\n').find((l) => l.startsWith('0::'));
-  if (line === undefined) return null;
-  const rel = line.slice(3);
-  // Never leave the cgroup mount, whatever the file says.
-  const dir = path.join(paths.cgroupRoot, path.normalize(`/${rel}`));
-  return dir.startsWith(paths.cgroupRoot) ? dir : null;
+/**
+ * The directory of this process's own cgroup under `mount`, as `/proc/self/cgroup` names it: the
+ * `0::` line for v2, the line listing the `memory` controller for v1. Null when the file names
+ * none, or a path outside the mount (never followed, whatever the file says).
+ */
+function ownDir(paths: SystemMemoryPaths, mount: string, version: 1 | 2): string | null {
+  const lines = read(path.join(paths.proc, 'self', 'cgroup'))?.split('\n') ?? [];
+  const line = lines
+    .map((l) => l.split(':'))
+    .find(([id, controllers]) =>
+      version === 2 ? id === '0' && controllers === '' : controllers?.split(',').includes('memory'),
+    );
+  if (!line || line.length < 3) return null;
+  const dir = path.join(mount, path.normalize(`/${line.slice(2).join(':')}`));
+  const rel = path.relative(mount, dir);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? null : dir;
+}
+
+/**
+ * The figures of the level that binds: from the process's own cgroup up to the mount's root
+ * (which stands in for the own cgroup when its directory is not visible, as in a container's own
+ * mount), the limited level with the least room; with no limit anywhere, the own level's usage.
+ */
+function bindingLevel(
+  mount: string,
+  own: string | null,
+  files: { readonly limit: string; readonly usage: string },
+): { maxKib: number | null; currentKib: number | null } | null {
+  let best: { maxKib: number | null; currentKib: number | null } | null = null;
+  let bestRoom = Number.POSITIVE_INFINITY;
+  for (let dir = own ?? mount; ; dir = path.dirname(dir)) {
+    const currentKib = bytesToKib(read(path.join(dir, files.usage)));
+    const maxKib = bytesToKib(read(path.join(dir, files.limit)));
+    if (currentKib !== null) {
+      best ??= { maxKib: null, currentKib };
+      if (maxKib !== null && maxKib - currentKib < bestRoom) {
+        bestRoom = maxKib - currentKib;
+        best = { maxKib, currentKib };
+      }
+    }
+    if (path.relative(mount, dir) === '') return best;
+  }
 }
 
 function cgroupFigures(paths: SystemMemoryPaths): SystemMemory['cgroup'] {
-  if (read(path.join(paths.cgroupRoot, 'cgroup.controllers')) !== null) {
-    const dirs = [ownV2Dir(paths), paths.cgroupRoot].filter((d): d is string => d !== null);
-    for (const dir of dirs) {
-      const current = read(path.join(dir, 'memory.current'));
-      if (current === null) continue;
-      return {
-        version: 2,
-        maxKib: bytesToKib(read(path.join(dir, 'memory.max'))),
-        currentKib: bytesToKib(current),
-      };
-    }
-    return { version: 2, maxKib: null, currentKib: null };
+  const root = paths.cgroupRoot;
+  if (read(path.join(root, 'cgroup.controllers')) !== null) {
+    const own = ownDir(paths, root, 2);
+    const files = { limit: 'memory.max', usage: 'memory.current' };
+    const level = bindingLevel(root, own, files) ?? (own ? bindingLevel(root, null, files) : null);
+    return { version: 2, ...(level ?? { maxKib: null, currentKib: null }) };
   }
-  const v1 = path.join(paths.cgroupRoot, 'memory');
-  const usage = read(path.join(v1, 'memory.usage_in_bytes'));
-  if (usage !== null) {
-    return {
-      version: 1,
-      maxKib: bytesToKib(read(path.join(v1, 'memory.limit_in_bytes'))),
-      currentKib: bytesToKib(usage),
-    };
-  }
-  return { version: null, maxKib: null, currentKib: null };
+  const mount = path.join(root, 'memory');
+  const files = { limit: 'memory.limit_in_bytes', usage: 'memory.usage_in_bytes' };
+  const own = ownDir(paths, mount, 1);
+  const level = bindingLevel(mount, own, files) ?? (own ? bindingLevel(mount, null, files) : null);
+  return level ? { version: 1, ...level } : { version: null, maxKib: null, currentKib: null };
 }
 
 /** Read the system's memory figures now. */

@@ -88,6 +88,72 @@ describe('system memory', () => {
     expect(readSystemMemory(unlimited).cgroup.maxKib).toBeNull();
   });
 
+  it('reads cgroup v1 of the memory controller line in /proc/self/cgroup, not the hierarchy root', () => {
+    const paths = tree({
+      'proc/meminfo': meminfo,
+      'proc/self/cgroup': '9:name=systemd:/\n5:cpuacct,cpu:/\n4:memory:/job/42\n0::/\n',
+      'cgroup/memory/memory.limit_in_bytes': '9223372036854771712',
+      'cgroup/memory/memory.usage_in_bytes': String(6 * GIB),
+      'cgroup/memory/job/42/memory.limit_in_bytes': String(500 * 2 ** 20),
+      'cgroup/memory/job/42/memory.usage_in_bytes': String(100 * 2 ** 20),
+    });
+    const m = readSystemMemory(paths);
+    expect(m.cgroup).toEqual({ version: 1, maxKib: 500 * 1024, currentKib: 100 * 1024 });
+    expect(m.headroomKib).toBe(400 * 1024);
+  });
+
+  it('falls back to the mount root when the named cgroup is not visible (a container mount)', () => {
+    for (const [version, files] of [
+      [
+        1,
+        {
+          'proc/self/cgroup': '4:memory:/docker/abc\n',
+          'cgroup/memory/memory.limit_in_bytes': String(2 * GIB),
+          'cgroup/memory/memory.usage_in_bytes': String(1 * GIB),
+        },
+      ],
+      [
+        2,
+        {
+          'proc/self/cgroup': '0::/docker/abc\n',
+          'cgroup/cgroup.controllers': 'memory\n',
+          'cgroup/memory.max': String(2 * GIB),
+          'cgroup/memory.current': String(1 * GIB),
+        },
+      ],
+    ] as const) {
+      const m = readSystemMemory(tree({ 'proc/meminfo': meminfo, ...files }));
+      expect(m.cgroup).toEqual({ version, maxKib: 2 * GIB_IN_KIB, currentKib: 1 * GIB_IN_KIB });
+    }
+  });
+
+  it('takes the ancestor whose limit leaves the least room', () => {
+    const paths = tree({
+      'proc/meminfo': meminfo,
+      'proc/self/cgroup': '0::/team/pool\n',
+      'cgroup/cgroup.controllers': 'memory\n',
+      'cgroup/memory.current': String(5 * GIB),
+      'cgroup/team/memory.max': String(3 * GIB),
+      'cgroup/team/memory.current': String(2.5 * GIB),
+      'cgroup/team/pool/memory.max': String(4 * GIB),
+      'cgroup/team/pool/memory.current': String(1 * GIB),
+    });
+    const m = readSystemMemory(paths);
+    expect(m.cgroup).toEqual({ version: 2, maxKib: 3 * GIB_IN_KIB, currentKib: 2.5 * GIB_IN_KIB });
+    expect(m.headroomKib).toBe(0.5 * GIB_IN_KIB);
+  });
+
+  it('never leaves the cgroup v1 mount for a hostile path either', () => {
+    const paths = tree({
+      'proc/meminfo': meminfo,
+      'proc/self/cgroup': '4:memory:/../../outside\n',
+      'cgroup/memory/memory.usage_in_bytes': '2048',
+      'outside/memory.usage_in_bytes': '999999999',
+      'outside/memory.limit_in_bytes': '1024',
+    });
+    expect(readSystemMemory(paths).cgroup).toEqual({ version: 1, maxKib: null, currentKib: 2 });
+  });
+
   it('says unavailable, not zero, when nothing can be read', () => {
     const m = readSystemMemory(tree({}));
     expect(m).toEqual({
