@@ -8,8 +8,9 @@
  * - when it dies without running any code (SIGKILL, or a signal with no handler such as
  *   SIGTERM), a small watchdog process notices: it reads the list of groups on a pipe from this
  *   process, and the kernel closes that pipe however this process ends. On end of input it kills
- *   every group still listed. The watchdog runs in its own session so a signal sent to this
- *   process's group does not take it too. One watchdog per process, started with the first child.
+ *   every group still listed. The watchdog is a `/bin/sh` script (about 1 MiB, and no second copy
+ *   of Node or of an Electron app); it runs in its own session so a signal sent to this process's
+ *   group does not take it too. One watchdog per process, started with the first child.
  *
  * Limit: a group is listed once the child's handshake is reported to the main thread; a grandchild
  * forked before that and a parent killed in that window escape both.
@@ -21,31 +22,22 @@ const groups = new Set<number>();
 let installed = false;
 let watchdog: ChildProcess | null = null;
 
-/** The watchdog's program: keep the listed groups, kill them all when the pipe closes. */
-const WATCHDOG_SOURCE = `
-const groups = new Set();
-let pending = '';
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
-process.stdin.on('data', (chunk) => {
-  pending += chunk;
-  let at;
-  while ((at = pending.indexOf('\\n')) >= 0) {
-    const line = pending.slice(0, at);
-    pending = pending.slice(at + 1);
-    const pid = Number(line.slice(1));
-    if (!Number.isSafeInteger(pid) || pid <= 1) continue;
-    if (line[0] === '+') groups.add(pid);
-    else groups.delete(pid);
-  }
-});
-const end = () => {
-  for (const pid of groups) {
-    try { process.kill(-pid, 'SIGKILL'); } catch {}
-  }
-  process.exit(0);
-};
-process.stdin.on('end', end);
-process.stdin.on('error', end);
+/**
+ * The watchdog's program, for any POSIX `sh` (no Node: inside Electron `process.execPath` is the
+ * app). It ignores the signals a terminal or a group kill sends, keeps the listed groups as a
+ * space-separated list, and kills every group left when its input ends.
+ */
+const WATCHDOG_SCRIPT = `trap '' HUP INT TERM
+groups=' '
+while IFS= read -r line; do
+  pid=\${line#?}
+  case $pid in ''|*[!0-9]*|0|1) continue ;; esac
+  case $line in
+    +*) groups="$groups$pid " ;;
+    -*) case $groups in *" $pid "*) groups="\${groups%% $pid *} \${groups#* $pid }" ;; esac ;;
+  esac
+done
+for pid in $groups; do kill -KILL "-$pid" 2>/dev/null; done
 `;
 
 function killAll(): void {
@@ -59,11 +51,11 @@ function killAll(): void {
   groups.clear();
 }
 
-/** Start the watchdog once (Linux only); it never keeps this process alive. */
+/** Start the watchdog once (POSIX systems); it never keeps this process alive. */
 function ensureWatchdog(): void {
-  if (watchdog || process.platform !== 'linux') return;
+  if (watchdog || process.platform === 'win32') return;
   try {
-    const proc = spawn(process.execPath, ['--max-old-space-size=16', '-e', WATCHDOG_SOURCE], {
+    const proc = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
       env: {},

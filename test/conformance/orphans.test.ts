@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -15,6 +16,24 @@ describe('conformance: no orphans', () => {
     parent.proc.kill('SIGKILL');
     expect((await parent.exited).signal).toBe('SIGKILL');
     expect(await waitDead(parent.childPid, 1_000)).toBe(true);
+  });
+
+  it('the watchdog is a shell script, not a second Node (or a second copy of an Electron app)', async () => {
+    const parent = await startParentProcess('stream');
+    const watchdogs = childrenOf(parent.proc.pid as number)
+      .map((pid) => ({ pid, argv: readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0') }))
+      .filter(({ argv }) => argv[0] === '/bin/sh');
+    expect(watchdogs).toHaveLength(1);
+    const watchdog = watchdogs[0] as { pid: number; argv: string[] };
+    expect(watchdog.argv[1]).toBe('-c');
+    onTestFinished(() => killQuietly(watchdog.pid));
+    // Its own session: a signal to the parent's group does not reach it.
+    const session = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.split(' ')[3]);
+    expect(session(watchdog.pid)).toBe(watchdog.pid);
+    parent.proc.kill('SIGKILL');
+    expect(await waitDead(parent.childPid, 1_000)).toBe(true);
+    expect(await waitDead(watchdog.pid, 1_000)).toBe(true);
   });
 
   it('conformance: a Node parent that exits without shutting its worker down leaves no child alive', async () => {
@@ -54,3 +73,17 @@ describe('conformance: no orphans', () => {
     expect(await waitDead(pid, 1_000)).toBe(true);
   });
 });
+
+/** Pids whose parent is `ppid` (from /proc). */
+function childrenOf(ppid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return Number(readFileSync(`/proc/${name}/stat`, 'latin1').split(') ')[1]?.split(' ')[1]) === ppid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
