@@ -86,7 +86,15 @@ async function main(): Promise<void> {
     }),
   );
 
-  const pool = new LeanWorkerPool({ maxWorkers: 1, restart: { ...RESTART, quarantineMs: 0 } });
+  const pool = new LeanWorkerPool({
+    maxWorkers: 1,
+    policy: {
+      maxRestarts: RESTART.maxRestarts,
+      restartBackoffBaseMs: 0,
+      restartBackoffMaxMs: 0,
+      quarantineMs: 0,
+    },
+  });
   try {
     (await pool.acquireLease(source)).release();
     results.warmAcquireRelease = latency(

@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     await workload(
       'import reuse: fresh child per request (maxRequests 1)',
       // Policy cycles count toward restart intensity; this workload measures reuse, not that limit.
-      { maxWorkers: 1, restart: { maxRequests: 1, maxRestarts: 10_000 } },
+      { maxWorkers: 1, policy: { maxRequests: 1, maxRestarts: 10_000 } },
       async (pool) => {
         await requestsOn(pool, testChildSource(key, CHILD_ARGS), n);
         return undefined;
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     await workload(
       'cycle/reuse: acquire, request, cycle, repeated',
       // Explicit cycles count toward restart intensity; this workload measures reuse, not that limit.
-      { maxWorkers: 1, restart: { maxRestarts: 10_000 } },
+      { maxWorkers: 1, policy: { maxRestarts: 10_000 } },
       async (pool) => {
         const source = testChildSource(['Bench.Cycle'], CHILD_ARGS);
         const privateAfterOpen: number[] = [];

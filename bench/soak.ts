@@ -202,7 +202,12 @@ export async function runSoak(
   const pool = new LeanWorkerPool({
     maxWorkers: options.maxWorkers,
     queueWaitTimeoutMs: 60_000,
-    restart: { maxRestarts: 100_000, windowMs: 60_000, backoffBaseMs: 0, backoffMaxMs: 0 },
+    policy: {
+      maxRestarts: 100_000,
+      restartWindowMs: 60_000,
+      restartBackoffBaseMs: 0,
+      restartBackoffMaxMs: 0,
+    },
   });
   const sources = Array.from({ length: options.keys }, (_, i) => source(`Soak.Key${i}`, mark));
   const outcomes: Record<string, number> = {};

@@ -3,7 +3,7 @@
  * is an INVALID_OPTIONS error, never silently ignored.
  */
 import { z } from 'zod';
-import { ErrorCode, makeError } from './errors.js';
+import { parseOptions } from './parse-options.js';
 import { MAX_TIMER_MS } from './protocol/constants.js';
 import type { DiagnosticItem, ProgressItem } from './protocol/port-messages.js';
 
@@ -36,11 +36,5 @@ const compiled = z.compile(commandOptionsSchema);
 /** Validate command options; an unknown or mistyped option is INVALID_OPTIONS. */
 export function checkCommandOptions(options: unknown): void {
   if (options === undefined) return;
-  const parsed = compiled.safeParse(options);
-  if (!parsed.success) {
-    throw makeError(ErrorCode.INVALID_OPTIONS, `invalid command options: ${z.prettifyError(parsed.error)}`, {
-      facts: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
-      cause: parsed.error,
-    });
-  }
+  parseOptions(compiled, options, 'command options');
 }

@@ -11,7 +11,7 @@ export interface BaseFacts {
 
 /** `INVALID_OPTIONS`: which options failed and how. */
 export interface InvalidOptionsFacts extends BaseFacts {
-  readonly issues?: readonly { readonly path: string; readonly code: string }[];
+  readonly issues?: readonly { readonly path: string; readonly code: string; readonly message: string }[];
 }
 
 /** `INVALID_ARGUMENT`: the argument refused and what was received. */

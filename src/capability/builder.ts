@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { clampFrameLimit } from '../protocol/constants.js';
+import { restartPolicyClass } from '../protocol/worker-policy.js';
 import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
 import {
   type BootstrapCheck,
@@ -27,13 +29,11 @@ import type { ExportKind } from './manifest.js';
 import {
   type CapabilityBuilderOptions,
   capabilityBuilderOptionsSchema,
-  parseWithSchema,
   type ResolvedBuilderOptions,
 } from './options.js';
 import { childChecks, findLakefile, projectChecks } from './preflight.js';
 import { type ProbeFn, runCheck } from './probe.js';
 import type { ResolvedCapability } from './resolved.js';
-import { restartPolicyClass } from './restart-policy.js';
 import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
 import { discoverToolchain } from './toolchain.js';
@@ -58,7 +58,7 @@ export class LeanWorkerCapabilityBuilder {
   /** @throws an `INVALID_OPTIONS` error when the options fail validation (unknown keys included). */
   constructor(options: CapabilityBuilderOptions, context: BuilderContext = {}) {
     this.options = Object.freeze(
-      parseWithSchema(capabilityBuilderOptionsSchema, options, 'capability builder options'),
+      parseOptions(capabilityBuilderOptionsSchema, options, 'capability builder options'),
     );
     this.#input = options;
     this.#env = context.env ?? process.env;
@@ -136,14 +136,13 @@ export class LeanWorkerCapabilityBuilder {
           numThreads: o.numThreads ?? null,
           leanMaxMemoryKib: o.leanMaxMemoryKib ?? null,
           moduleCache: o.moduleCache ?? null,
-          hardMemoryLimitKib: o.hardMemoryLimitKib,
+          hardMemoryLimitKib: o.policy?.hardMemoryLimitKib ?? 0,
           maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
         },
       },
       importProfile: o.importProfile,
       metadata: this.metadataExpectation(),
-      restartPolicyClass:
-        o.sessionPoolCapacity !== undefined ? 'Custom' : restartPolicyClass(o.restartPolicy),
+      restartPolicyClass: o.sessionPoolCapacity !== undefined ? 'Custom' : restartPolicyClass(o.policy),
       child: {
         command: location.ok
           ? canonicalPath(location.command)
@@ -226,7 +225,7 @@ export class LeanWorkerCapabilityBuilder {
       killWaitTimeoutMs: o.killWaitTimeoutMs,
       maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
       stderrTailBytes: o.stderrTailBytes,
-      hardMemoryLimitKib: o.hardMemoryLimitKib,
+      hardMemoryLimitKib: o.policy?.hardMemoryLimitKib ?? 0,
       memorySampleIntervalMs: o.memorySampleIntervalMs,
       expectedWorkerVersion: o.worker?.version,
     };
@@ -255,7 +254,7 @@ export class LeanWorkerCapabilityBuilder {
       launch,
       session,
       metadata,
-      policy: o.restartPolicy ?? null,
+      policy: o.policy ?? null,
       // A child-kit child binds exports by name: the builder's declarations are the list.
       exports: {
         manifestPath: manifest?.path ?? null,

@@ -4,7 +4,8 @@
  * writes no capability manifest. The exports a builder declares are still the only ones its
  * leases may call.
  */
-import { invalidOptions, type ResolvedBuilderOptions } from './options.js';
+import { invalidOptions } from '../parse-options.js';
+import type { ResolvedBuilderOptions } from './options.js';
 import type { ToolchainFacts } from './toolchain.js';
 
 /** What a child-kit worker runs with: no Lean toolchain is looked for. */

@@ -1,9 +1,8 @@
 /** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
 import { z } from 'zod';
-import { ErrorCode, InvalidOptionsError } from '../errors.js';
 import { DEFAULT_FRAME_BYTES, DEFAULT_IMPORT_TIMEOUT_MS, MAX_TIMER_MS } from '../protocol/constants.js';
 import { importProfileSchema } from '../protocol/messages.js';
-import { restartPolicySchema } from './restart-policy.js';
+import { workerPolicySchema } from '../protocol/worker-policy.js';
 
 const ms = z.number().int().nonnegative().max(MAX_TIMER_MS);
 const count = z.number().int().positive();
@@ -80,10 +79,10 @@ export const capabilityBuilderOptionsSchema = z
     killWaitTimeoutMs: ms.default(2_000),
     buildTimeoutMs: positiveMs.default(600_000),
     probeTimeoutMs: positiveMs.default(30_000),
-    restartPolicy: restartPolicySchema.optional(),
+    /** Worker policy fields that override the pool's for this builder's workers. */
+    policy: workerPolicySchema.optional(),
     maxFrameBytes: count.default(DEFAULT_FRAME_BYTES),
     stderrTailBytes: count.default(4_096),
-    hardMemoryLimitKib: kib.default(0),
     memorySampleIntervalMs: positiveMs.default(250),
     metadata: metadataCheckSchema.optional(),
     sessionPoolCapacity: count.optional(),
@@ -118,37 +117,9 @@ export const capabilityBuilderOptionsSchema = z
  * 10000 ms, `requestTimeoutMs` 30000 ms, `requestIdleTimeoutMs` 0 (off), `importTimeoutMs`
  * 600000 ms (10 minutes, for Mathlib-sized imports), `shutdownTimeoutMs` 2000 ms,
  * `killWaitTimeoutMs` 2000 ms, `buildTimeoutMs` 600000 ms, `probeTimeoutMs` 30000 ms,
- * `maxFrameBytes` 1 MiB, `stderrTailBytes` 4096 bytes, `hardMemoryLimitKib` 0 (off),
+ * `maxFrameBytes` 1 MiB, `stderrTailBytes` 4096 bytes, `policy` the pool's,
  * `memorySampleIntervalMs` 250 ms, `skipBuild` false, `childKit` false.
  */
 export type CapabilityBuilderOptions = z.input<typeof capabilityBuilderOptionsSchema>;
 /** Builder options after defaults. */
 export type ResolvedBuilderOptions = z.output<typeof capabilityBuilderOptionsSchema>;
-
-/** Parse options or throw an `INVALID_OPTIONS` error listing the issues. */
-export function parseWithSchema<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  return invalidOptions(
-    what,
-    parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.'),
-      message: i.message,
-      code: i.code,
-    })),
-    parsed.error,
-  );
-}
-
-/** Throw the `INVALID_OPTIONS` error that lists `issues`. */
-export function invalidOptions(
-  what: string,
-  issues: readonly { path: string; message: string; code: string }[],
-  cause?: unknown,
-): never {
-  throw new InvalidOptionsError(
-    ErrorCode.INVALID_OPTIONS,
-    `invalid ${what}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-    { facts: { issues }, cause },
-  );
-}

@@ -12,10 +12,10 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportProfile } from '../protocol/messages.js';
+import type { RestartPolicyClass } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { canonicalJson } from './canonical-json.js';
 import { canonicalMetadata } from './metadata.js';
-import type { RestartPolicyClass } from './restart-policy.js';
 
 /** Version tag at the front of every key. */
 export const SESSION_KEY_PREFIX = 'lean-worker-session/1';

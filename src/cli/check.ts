@@ -116,7 +116,7 @@ function builderFrom(values: FlagValues, env: Readonly<Record<string, string | u
     startupTimeoutMs: int(values, 'header-timeout-ms') ?? 600_000,
   };
   const maxUses = int(values, 'max-uses');
-  const policy = maxUses === undefined ? {} : { restartPolicy: { maxRequests: maxUses } };
+  const workerPolicy = maxUses === undefined ? {} : { policy: { maxRequests: maxUses } };
   if (values.fake && (values.repl !== undefined || values.project !== undefined)) {
     throw new CliUsageError(
       UsageCode.CONFLICTING_FLAGS,
@@ -139,7 +139,7 @@ function builderFrom(values: FlagValues, env: Readonly<Record<string, string | u
         args: [fixturePath('repl/fake-repl')],
         env: fakeEnv,
         ...timeouts,
-        ...policy,
+        ...workerPolicy,
       },
       { env },
     );
@@ -158,7 +158,7 @@ function builderFrom(values: FlagValues, env: Readonly<Record<string, string | u
       ...(repl ? { command: repl[0] as string, args: repl.slice(1) } : {}),
       ...(project ? { project } : {}),
       ...timeouts,
-      ...policy,
+      ...workerPolicy,
     },
     { env },
   );
@@ -181,7 +181,7 @@ export async function checkCommand(
   let items: CheckItem[];
   let builder: LeanReplBuilder;
   let workers: number;
-  let restart: { maxRestarts?: number; windowMs?: number };
+  let policy: { maxRestarts?: number; restartWindowMs?: number };
   let files: string[];
   try {
     const parsed = parseFlags(args, FLAGS, { max: Number.POSITIVE_INFINITY });
@@ -200,9 +200,9 @@ export async function checkCommand(
     workers = int(values, 'workers') ?? 2;
     const maxRestarts = int(values, 'max-restarts');
     const windowMs = int(values, 'restart-window-ms');
-    restart = {
+    policy = {
       ...(maxRestarts === undefined ? {} : { maxRestarts }),
-      ...(windowMs === undefined ? {} : { windowMs }),
+      ...(windowMs === undefined ? {} : { restartWindowMs: windowMs }),
     };
     builder = builderFrom(values, env);
   } catch (error) {
@@ -225,7 +225,7 @@ export async function checkCommand(
   }
   const checker: Checker = values.fake === true ? 'fake' : 'repl';
   const timeoutMs = builder.options.requestTimeoutMs;
-  const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, restart });
+  const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, policy });
   const began = performance.now();
   const progress = new CheckProgress(values.json ? null : io.stderr, items.length);
   let results: CheckResult[];

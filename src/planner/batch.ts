@@ -1,9 +1,9 @@
 /** A planned batch: one session's requirements and the modules that run under it. */
 import { type BuilderContext, LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import type { CapabilityBuilderOptions } from '../capability/options.js';
-import type { RestartPolicy, RestartPolicyClass } from '../capability/restart-policy.js';
 import type { LeanModuleSetFingerprint } from '../lake/discover.js';
 import type { ImportProfile } from '../protocol/messages.js';
+import type { RestartPolicyClass, WorkerPolicy } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
 
 /** One module-sized unit of work. */
@@ -42,7 +42,7 @@ export interface PlannedBatchData {
   readonly modules: readonly LeanWorkerModuleWork[];
   readonly fingerprint: LeanWorkerBatchFingerprint;
   readonly metadata: MetadataExpectation | null;
-  readonly restartPolicy: RestartPolicy | null;
+  readonly policy: WorkerPolicy | null;
 }
 
 /** One stable execution group. Holds no worker ids, pids or scheduling decisions. */
@@ -59,7 +59,7 @@ export class LeanWorkerPlannedBatch implements PlannedBatchData {
   readonly modules!: readonly LeanWorkerModuleWork[];
   readonly fingerprint!: LeanWorkerBatchFingerprint;
   readonly metadata!: MetadataExpectation | null;
-  readonly restartPolicy!: RestartPolicy | null;
+  readonly policy!: WorkerPolicy | null;
 
   constructor(data: PlannedBatchData) {
     Object.assign(this, data);
@@ -82,7 +82,7 @@ export class LeanWorkerPlannedBatch implements PlannedBatchData {
       imports: [...this.imports],
       importProfile: this.importProfile,
       importWorkspaceRoot: this.importWorkspaceRoot,
-      ...(this.restartPolicy === null ? {} : { restartPolicy: this.restartPolicy }),
+      ...(this.policy === null ? {} : { policy: this.policy }),
       ...(this.metadata === null ? {} : { metadata: { ...this.metadata } }),
     };
     return new LeanWorkerCapabilityBuilder({ ...base, ...overrides }, context);

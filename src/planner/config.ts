@@ -1,8 +1,8 @@
 /** Planner configuration, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { metadataCheckSchema } from '../capability/options.js';
-import { restartPolicySchema } from '../capability/restart-policy.js';
 import { importProfileSchema } from '../protocol/messages.js';
+import { workerPolicySchema } from '../protocol/worker-policy.js';
 
 /** Schema of {@link ImportPlanConfig}; unknown keys are rejected. */
 export const importPlanConfigSchema = z
@@ -16,7 +16,7 @@ export const importPlanConfigSchema = z
     importProfile: importProfileSchema.default('private'),
     importWorkspaceRoot: z.string().min(1).optional(),
     metadata: metadataCheckSchema.optional(),
-    restartPolicy: restartPolicySchema.optional(),
+    policy: workerPolicySchema.optional(),
     importsFrom: z.enum(['base', 'header']).default('base'),
     contentHash: z.boolean().default(false),
     parallel: z.enum(['auto', 'always', 'never']).default('auto'),
@@ -34,7 +34,7 @@ export const importPlanConfigSchema = z
  * - `importProfile`. @default 'private'
  * - `importWorkspaceRoot`. @default projectRoot
  * - `metadata`: metadata check carried into keys and builders. @default none
- * - `restartPolicy`: carried into builders; its class enters keys. @default none
+ * - `policy`: the worker policy carried into builders; its class enters keys. @default none
  * - `importsFrom`: `base` gives every module `baseImports` (the original); `header` gives each
  *   module `baseImports` plus its own header imports, canonicalised. @default 'base'
  * - `contentHash`: hash every source into the fingerprint. @default false

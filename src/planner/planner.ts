@@ -5,8 +5,6 @@
  * Deterministic: the same inputs give the same batches, byte for byte.
  */
 
-import { parseWithSchema } from '../capability/options.js';
-import { restartPolicyClass } from '../capability/restart-policy.js';
 import { canonicalPath, formatSessionKey } from '../capability/session-key.js';
 import { discoverLakeProject, type LakeProject, type LeanModuleSetFingerprint } from '../lake/discover.js';
 import { headerImportSet } from '../lake/header.js';
@@ -17,6 +15,8 @@ import {
   moduleNameProblem,
 } from '../lake/module-name.js';
 import { scanSources } from '../lake/scan.js';
+import { parseOptions } from '../parse-options.js';
+import { restartPolicyClass } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { batchKeyString, type LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './batch.js';
 import { type ImportPlanConfig, importPlanConfigSchema, type ResolvedImportPlanConfig } from './config.js';
@@ -34,7 +34,7 @@ export class LeanWorkerImportPlanner {
 
   /** @throws an `INVALID_OPTIONS` error when the configuration fails validation. */
   constructor(config: ImportPlanConfig) {
-    this.config = Object.freeze(parseWithSchema(importPlanConfigSchema, config, 'import plan config'));
+    this.config = Object.freeze(parseOptions(importPlanConfigSchema, config, 'import plan config'));
   }
 
   /**
@@ -98,7 +98,7 @@ export class LeanWorkerImportPlanner {
     const c = this.config;
     const projectRoot = canonicalPath(c.projectRoot);
     const importWorkspaceRoot = canonicalPath(c.importWorkspaceRoot ?? c.projectRoot);
-    const policyClass = restartPolicyClass(c.restartPolicy);
+    const policyClass = restartPolicyClass(c.policy);
     const metadata: MetadataExpectation | null = c.metadata
       ? c.metadata.expected === undefined
         ? { export: c.metadata.export, request: c.metadata.request }
@@ -149,7 +149,7 @@ export class LeanWorkerImportPlanner {
           batchKey: batchKeyString({ ...shared, modules }),
         },
         metadata,
-        restartPolicy: c.restartPolicy ?? null,
+        policy: c.policy ?? null,
       });
     });
   }

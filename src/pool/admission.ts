@@ -70,7 +70,7 @@ export class Admission {
   constructor(options: ResolvedPoolOptions, start: StartFn) {
     this.options = options;
     this.gate = new MemoryGate(options);
-    this.quarantine = new Quarantine(options.restart.quarantineMs, options.poolId);
+    this.quarantine = new Quarantine(options.policy.quarantineMs, options.poolId);
     this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
     this.#start = start;
   }
@@ -270,7 +270,7 @@ export class Admission {
   }
 
   #onExhausted(entry: PoolEntry): void {
-    this.quarantine.add(entry.key);
+    this.quarantine.add(entry.key, entry.policy.quarantineMs);
     if (entry.state === 'idle') this.table.retire(entry, 'kill');
   }
 

@@ -14,12 +14,13 @@ import type {
 } from '../protocol/port-messages.js';
 import { isReplOp, type ReplJob } from '../protocol/repl-work.js';
 import type { AnySupervisorRequest } from '../protocol/thread-contract.js';
+import type { EffectivePolicy } from '../protocol/worker-policy.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { SupervisorHandle } from '../worker/supervisor-handle.js';
 import { emptyCounters, type WorkerCounters } from './counters.js';
 import { listening, publish } from './events.js';
 import { measureOf } from './memory-policy.js';
-import type { EffectivePolicy, ResolvedPoolOptions } from './options.js';
+import type { ResolvedPoolOptions } from './options.js';
 
 type Measure = ResolvedPoolOptions['memoryMeasure'];
 

@@ -3,10 +3,10 @@
  * error. Defaults are exported constants, documented in the README options table.
  */
 import { z } from 'zod';
-import { ErrorCode, makeError } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../protocol/json-depth.js';
-import type { WorkerPolicy } from '../protocol/worker-spec.js';
+import { poolPolicySchema } from '../protocol/worker-policy.js';
 
 /** Workers (distinct children) the pool runs at once. */
 export const DEFAULT_MAX_WORKERS = 1;
@@ -14,13 +14,6 @@ export const DEFAULT_MAX_WORKERS = 1;
 export const DEFAULT_QUEUE_WAIT_TIMEOUT_MS = 30_000;
 /** Waiters the admission queue holds before refusing with QUEUE_FULL. */
 export const DEFAULT_MAX_QUEUED_ACQUIRES = 1_024;
-/** Restarts allowed per worker within the window before it is quarantined. */
-export const DEFAULT_RESTART_INTENSITY = 16;
-export const DEFAULT_RESTART_WINDOW_MS = 60_000;
-export const DEFAULT_RESTART_BACKOFF_BASE_MS = 10;
-export const DEFAULT_RESTART_BACKOFF_MAX_MS = 2_000;
-/** How long a key that crash-looped fails fast. */
-export const DEFAULT_QUARANTINE_MS = 30_000;
 /** Background memory sampling period of live workers (never on the request path). */
 export const DEFAULT_MEMORY_SAMPLE_INTERVAL_MS = 1_000;
 /** Times the oldest waiter may be passed over by same-key waiters before it is served first. */
@@ -36,37 +29,15 @@ const nonNegativeInt = z.number().int().nonnegative();
 const positiveMs = positiveInt.max(MAX_TIMER_MS);
 const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS);
 
-export const restartPolicySchema = z
-  .object({
-    /** Cycle a worker after this many requests in one generation. */
-    maxRequests: positiveInt.optional(),
-    /**
-     * Cycle a worker before its next command once its generation opened its session more than
-     * this many times (a reopen after the child lost its session counts).
-     */
-    maxImports: positiveInt.optional(),
-    /** Kill a child whose private memory passes this while a request runs. */
-    hardMemoryLimitKib: positiveInt.optional(),
-    maxRestarts: positiveInt.default(DEFAULT_RESTART_INTENSITY),
-    windowMs: positiveMs.default(DEFAULT_RESTART_WINDOW_MS),
-    backoffBaseMs: nonNegativeMs.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
-    backoffMaxMs: nonNegativeMs.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
-    quarantineMs: nonNegativeMs.default(DEFAULT_QUARANTINE_MS),
-  })
-  .strict();
-
 export const poolOptionsSchema = z
   .object({
     maxWorkers: positiveInt.default(DEFAULT_MAX_WORKERS),
     /** Budget for all children together, in KiB of the chosen memory measure. */
     maxTotalChildMemoryKib: positiveInt.optional(),
-    /** Cycle a worker before it takes more work once its memory reaches this. */
-    perWorkerMemoryCeilingKib: positiveInt.optional(),
-    /** Cycle a worker idle for this long (measured from the end of its last request). */
-    idleCycleAfterMs: positiveMs.optional(),
     queueWaitTimeoutMs: nonNegativeMs.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
     maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
-    restart: restartPolicySchema.default(() => restartPolicySchema.parse({})),
+    /** The worker policy of every worker, unless its builder's `policy` sets a field. */
+    policy: poolPolicySchema.default(() => poolPolicySchema.parse({})),
     /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
     memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
     memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
@@ -96,54 +67,9 @@ export type ResolvedPoolOptions = z.output<typeof poolOptionsSchema> & { readonl
 
 let poolCount = 0;
 
-/** Validate pool options; a ZodError becomes INVALID_OPTIONS with the issues as facts. */
+/** Validate pool options; a failure is INVALID_OPTIONS listing the issues. */
 export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
-  const parsed = poolOptionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    throw makeError(ErrorCode.INVALID_OPTIONS, `invalid pool options: ${z.prettifyError(parsed.error)}`, {
-      facts: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
-      cause: parsed.error,
-    });
-  }
+  const parsed = parseOptions(poolOptionsSchema, options ?? {}, 'pool options');
   poolCount += 1;
-  return { ...parsed.data, poolId: `pool-${poolCount}` };
-}
-
-/** The policy one worker runs under: its builder's settings over the pool's. */
-export interface EffectivePolicy {
-  /** The pool the worker belongs to, named in its events. */
-  readonly poolId: string;
-  readonly maxRequests: number | undefined;
-  readonly maxImports: number | undefined;
-  readonly memoryCeilingKib: number | undefined;
-  readonly idleCycleMs: number | undefined;
-  readonly hardMemoryLimitKib: number | undefined;
-  readonly intensity: {
-    readonly maxRestarts: number;
-    readonly windowMs: number;
-    readonly backoffBaseMs: number;
-    readonly backoffMaxMs: number;
-  };
-}
-
-/** Merge a builder's restart policy (each field it sets wins) over the pool options. */
-export function effectivePolicy(
-  options: ResolvedPoolOptions,
-  worker: WorkerPolicy | null | undefined,
-): EffectivePolicy {
-  const r = options.restart;
-  return {
-    poolId: options.poolId,
-    maxRequests: worker?.maxRequests ?? r.maxRequests,
-    maxImports: worker?.maxImports ?? r.maxImports,
-    memoryCeilingKib: worker?.memoryCeilingKib ?? options.perWorkerMemoryCeilingKib,
-    idleCycleMs: worker?.idleCycleMs ?? options.idleCycleAfterMs,
-    hardMemoryLimitKib: r.hardMemoryLimitKib,
-    intensity: {
-      maxRestarts: worker?.restartIntensity?.maxRestarts ?? r.maxRestarts,
-      windowMs: worker?.restartIntensity?.windowMs ?? r.windowMs,
-      backoffBaseMs: r.backoffBaseMs,
-      backoffMaxMs: r.backoffMaxMs,
-    },
-  };
+  return { ...parsed, poolId: `pool-${poolCount}` };
 }

@@ -8,6 +8,7 @@ import type { BootstrapReport } from '../capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
+import { parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { LeanReplSource } from '../repl/builder.js';
@@ -70,13 +71,6 @@ function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
   }
 }
 
-function invalidOptions(what: string, error: z.ZodError): never {
-  throw makeError(ErrorCode.INVALID_OPTIONS, `invalid ${what} options: ${z.prettifyError(error)}`, {
-    facts: { issues: error.issues.map((i) => ({ path: i.path.join('.'), code: i.code })) },
-    cause: error,
-  });
-}
-
 /** What `close()` did. */
 export interface LeanWorkerPoolCloseReport {
   readonly workers: number;
@@ -118,10 +112,9 @@ export class LeanWorkerPool {
 
   async #acquire(source: AnyLeanWorkerSource, options: AcquireLeaseOptions): Promise<LeanWorkerLease> {
     checkSource(source);
-    const parsed = acquireOptionsSchema.safeParse(options);
-    if (!parsed.success) invalidOptions('acquire', parsed.error);
+    const parsed = parseOptions(acquireOptionsSchema, options, 'acquire options');
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
-    const { signal, timeoutMs, requestTimeoutMs } = parsed.data;
+    const { signal, timeoutMs, requestTimeoutMs } = parsed;
     if (signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'acquire aborted', {
         facts: { reason: 'before_queue' },
@@ -201,11 +194,10 @@ export class LeanWorkerPool {
    * A second call settles with the first; `destroy()` during a close ends its wait at once.
    */
   async close(options: { timeoutMs?: number } = {}): Promise<LeanWorkerPoolCloseReport> {
-    const parsed = closeOptionsSchema.safeParse(options);
-    if (!parsed.success) invalidOptions('close', parsed.error);
+    const parsed = parseOptions(closeOptionsSchema, options, 'close options');
     const began = performance.now();
     this.#closed = true;
-    const reports = await this.#admission.close(parsed.data.timeoutMs ?? 10_000, 'graceful');
+    const reports = await this.#admission.close(parsed.timeoutMs ?? 10_000, 'graceful');
     return { ...reports, elapsedMs: performance.now() - began };
   }
 

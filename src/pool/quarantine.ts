@@ -18,10 +18,10 @@ export class Quarantine {
     this.#poolId = poolId;
   }
 
-  /** Quarantine `key` from now on. */
-  add(key: string): void {
-    this.#until.set(key, performance.now() + this.#forMs);
-    publish('quarantine', this.#poolId, { key, forMs: this.#forMs });
+  /** Quarantine `key` from now on, for `forMs` (its worker policy's) or the pool's default. */
+  add(key: string, forMs = this.#forMs): void {
+    this.#until.set(key, performance.now() + forMs);
+    publish('quarantine', this.#poolId, { key, forMs });
   }
 
   /** The QUARANTINED error while `key` is quarantined, else null. */

@@ -8,6 +8,7 @@
 
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { SupervisorEvent } from '../protocol/port-messages.js';
+import { type EffectivePolicy, effectivePolicy, restartIntensity } from '../protocol/worker-policy.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import {
   type SupervisorConfig,
@@ -16,7 +17,7 @@ import {
 } from '../worker/supervisor-handle.js';
 import { PoolEntry } from './entry.js';
 import type { MemoryPolicy } from './memory-policy.js';
-import { type EffectivePolicy, effectivePolicy, type ResolvedPoolOptions } from './options.js';
+import type { ResolvedPoolOptions } from './options.js';
 import type { Quarantine } from './quarantine.js';
 import { openSession } from './session-open.js';
 import type { StartFailures } from './start-failures.js';
@@ -45,18 +46,15 @@ export interface ColdStart {
  * the key's restart intensity.
  */
 export async function startEntry(c: ColdStart): Promise<PoolEntry> {
-  let policy: EffectivePolicy = effectivePolicy(c.options, null);
+  let policy: EffectivePolicy = effectivePolicy(c.options.policy, c.options.poolId, null);
   let handle: SupervisorHandle | null = null;
   try {
     const resolved = await c.source.resolve();
-    policy = effectivePolicy(c.options, resolved.policy);
+    policy = effectivePolicy(c.options.policy, c.options.poolId, resolved.policy);
     handle = await c.start(
       {
-        launch: {
-          ...resolved.launch,
-          hardMemoryLimitKib: resolved.launch.hardMemoryLimitKib || (policy.hardMemoryLimitKib ?? 0),
-        },
-        restart: policy.intensity,
+        launch: { ...resolved.launch, hardMemoryLimitKib: policy.hardMemoryLimitKib ?? 0 },
+        restart: restartIntensity(policy),
         relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
         maxJsonDepth: c.options.maxJsonDepth,
         ...(resolved.child ? { child: resolved.child } : {}),
@@ -74,7 +72,8 @@ export async function startEntry(c: ColdStart): Promise<PoolEntry> {
     if (!(error instanceof SupervisorStartError)) throw error;
     // A process that needs an init to run children at all is not the key's fault.
     const initRequired = error.error.code === ErrorCode.SPAWN && error.error.facts.reason === 'init_required';
-    if (!initRequired && c.failures.note(c.key, policy.intensity)) c.quarantine.add(c.key);
+    if (!initRequired && c.failures.note(c.key, restartIntensity(policy)))
+      c.quarantine.add(c.key, policy.quarantineMs);
     throw error.error;
   }
 }

@@ -3,7 +3,9 @@
  * builder (which resolves it) and the pool and supervisor (which run it). Plain data only, so it
  * can be posted to a supervisor thread as is.
  */
+
 import type { HostSessionMode, ImportProfile } from './messages.js';
+import type { WorkerPolicy } from './worker-policy.js';
 
 /** One import of a canonical repl header. */
 export interface ReplImport {
@@ -72,15 +74,6 @@ export interface MetadataExpectation {
   readonly expected?: unknown;
 }
 
-/** A worker's own restart policy; each field set here overrides the pool's. */
-export interface WorkerPolicy {
-  readonly maxRequests?: number | undefined;
-  readonly maxImports?: number | undefined;
-  readonly memoryCeilingKib?: number | undefined;
-  readonly idleCycleMs?: number | undefined;
-  readonly restartIntensity?: { readonly maxRestarts: number; readonly windowMs: number } | undefined;
-}
-
 /**
  * A leanprover-community `repl` child: each generation imports one header once, and every check
  * runs against that header's env.
@@ -116,10 +109,12 @@ export interface ResolvedWorker {
   readonly launch: WorkerLaunchSpec;
   readonly session: SessionOpenSpec | null;
   readonly metadata: MetadataExpectation | null;
-  /** The builder's restart policy, or null to use the pool's. */
+  /** The builder's worker policy, or null to use the pool's. */
   readonly policy?: WorkerPolicy | null;
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
   /** Exports the capability declares; absent means no check (the child decides). */
   readonly exports?: DeclaredExports;
 }
+
+export type { WorkerPolicy };

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { allowlistedParentEnv } from '../capability/child-env.js';
-import { parseWithSchema } from '../capability/options.js';
-import { restartPolicyClass, restartPolicySchema } from '../capability/restart-policy.js';
 import { canonicalPath } from '../capability/session-key.js';
+import { parseOptions } from '../parse-options.js';
+import { restartPolicyClass, workerPolicySchema } from '../protocol/worker-policy.js';
 import type { ReplChildSpec, ResolvedWorker, WorkerLaunchSpec } from '../protocol/worker-spec.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from './codec.js';
 import { DEFAULT_HEADER_PROBE } from './session.js';
@@ -38,10 +38,9 @@ export const replBuilderOptionsSchema = z
     shutdownTimeoutMs: ms.default(2_000),
     killWaitTimeoutMs: ms.default(2_000),
     stderrTailBytes: count.default(4_096),
-    hardMemoryLimitKib: ms.default(0),
     memorySampleIntervalMs: count.default(250),
     maxResponseBytes: count.default(DEFAULT_REPL_RESPONSE_BYTES),
-    restartPolicy: restartPolicySchema.optional(),
+    policy: workerPolicySchema.optional(),
   })
   .strict()
   .refine((o) => o.command !== undefined || o.project !== undefined, {
@@ -56,8 +55,8 @@ export const replBuilderOptionsSchema = z
  * allowlisted parent variables), `lakeCommand` 'lake', `headerProbe` '#check Nat' (null: off),
  * `startupTimeoutMs` 600000 ms (spawn plus header import), `requestTimeoutMs` 60000 ms,
  * `requestIdleTimeoutMs` 0 (off), `shutdownTimeoutMs` 2000 ms, `killWaitTimeoutMs` 2000 ms,
- * `stderrTailBytes` 4096, `hardMemoryLimitKib` 0 (off), `memorySampleIntervalMs` 250 ms,
- * `maxResponseBytes` 64 MiB, `restartPolicy` the pool's.
+ * `stderrTailBytes` 4096, `memorySampleIntervalMs` 250 ms, `maxResponseBytes` 64 MiB, `policy`
+ * (worker policy fields over the pool's) the pool's.
  */
 export type LeanReplBuilderOptions = z.input<typeof replBuilderOptionsSchema>;
 /** Builder options after defaults. */
@@ -85,7 +84,7 @@ export class LeanReplBuilder {
     options: LeanReplBuilderOptions,
     context: { readonly env?: Readonly<Record<string, string | undefined>> } = {},
   ) {
-    this.options = Object.freeze(parseWithSchema(replBuilderOptionsSchema, options, 'repl builder options'));
+    this.options = Object.freeze(parseOptions(replBuilderOptionsSchema, options, 'repl builder options'));
     this.#env = context.env ?? process.env;
     this.#launch = this.#launchSpec();
     const o = this.options;
@@ -95,7 +94,7 @@ export class LeanReplBuilder {
       cwd: this.#launch.cwd ?? null,
       env: Object.entries(o.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       probe: o.headerProbe,
-      policy: restartPolicyClass(o.restartPolicy),
+      policy: restartPolicyClass(o.policy),
     });
   }
 
@@ -116,7 +115,7 @@ export class LeanReplBuilder {
       launch: this.#launch,
       session: null,
       metadata: null,
-      policy: this.options.restartPolicy ?? null,
+      policy: this.options.policy ?? null,
       child,
     };
     return {
@@ -146,7 +145,7 @@ export class LeanReplBuilder {
       killWaitTimeoutMs: o.killWaitTimeoutMs,
       maxFrameBytes: o.maxResponseBytes,
       stderrTailBytes: o.stderrTailBytes,
-      hardMemoryLimitKib: o.hardMemoryLimitKib,
+      hardMemoryLimitKib: o.policy?.hardMemoryLimitKib ?? 0,
       memorySampleIntervalMs: o.memorySampleIntervalMs,
     };
   }

@@ -34,9 +34,9 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
     expect(() => new LeanWorkerCapabilityBuilder({ ...base, import: ['X'] } as never)).toThrow(
       expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }),
     );
-    expect(
-      () => new LeanWorkerCapabilityBuilder({ ...base, restartPolicy: { maxRequest: 3 } } as never),
-    ).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }));
+    expect(() => new LeanWorkerCapabilityBuilder({ ...base, policy: { maxRequest: 3 } } as never)).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }),
+    );
   });
 
   it('forms a key that keeps import order and separates what must not share a worker', () => {
@@ -55,7 +55,7 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
       { numThreads: 2 },
       { leanMaxMemoryKib: 1024 },
       { moduleCache: { maxEntries: 3 } },
-      { hardMemoryLimitKib: 4096 },
+      { policy: { hardMemoryLimitKib: 4096 } },
       { maxFrameBytes: 2 << 20 },
       { module: 'Core.Main' },
       { exports: { x: 'stream' } },
@@ -65,8 +65,8 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
     expect(key({ exports: { x: 'stream' } })).not.toBe(key({ exports: { x: 'json' } }));
     expect(key({ exports: { a: 'json', b: 'json' } })).toBe(key({ exports: { b: 'json', a: 'json' } }));
     expect(key({ importProfile: 'server' })).not.toBe(key({}));
-    expect(key({ restartPolicy: { maxImports: 2 } })).not.toBe(key({}));
-    expect(key({ restartPolicy: {} })).toBe(key({}));
+    expect(key({ policy: { maxImports: 2 } })).not.toBe(key({}));
+    expect(key({ policy: {} })).toBe(key({}));
     expect(key({ sessionPoolCapacity: 2 })).not.toBe(key({}));
     expect(key({ worker: { command: child, args: ['--x'] } })).not.toBe(key({}));
     expect(key({ metadata: { export: 'm', request: { a: 1, b: 2 } } })).toBe(

@@ -91,14 +91,14 @@ describe('LeanWorkerImportPlanner', () => {
     const plain = await new LeanWorkerImportPlanner(common).planWorkItems(item, fakeFingerprint);
     const custom = await new LeanWorkerImportPlanner({
       ...common,
-      restartPolicy: { maxRequests: 10 },
+      policy: { maxRequests: 10 },
       metadata: { export: 'meta', request: { a: 1 } },
     }).planWorkItems(item, fakeFingerprint);
     expect(custom[0]!.sessionKey).not.toBe(plain[0]!.sessionKey);
     expect(custom[0]!.fingerprint.batchKey).toContain('policy=Custom');
     const builder = custom[0]!.capabilityBuilder({ worker: { command: '/bin/true' } });
     expect(builder.options.imports).toEqual(['I']);
-    expect(builder.options.restartPolicy).toEqual({ maxRequests: 10 });
+    expect(builder.options.policy).toEqual({ maxRequests: 10 });
     expect(builder.metadataExpectation()).toEqual({ export: 'meta', request: { a: 1 } });
   });
 

@@ -183,7 +183,7 @@ describe('admission hardening', () => {
   });
 
   it('restart counters add up when a worker is evicted mid-restart', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { backoffBaseMs: 300, backoffMaxMs: 300 } });
+    const pool = makePool({ maxWorkers: 1, policy: { restartBackoffBaseMs: 300, restartBackoffMaxMs: 300 } });
     const first = await pool.acquireLease(hostile(['--key=a']));
     // A deadline restarts the worker after a 300 ms backoff; it is evicted meanwhile.
     await rejection(

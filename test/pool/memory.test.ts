@@ -130,7 +130,7 @@ describe('memory-aware admission', () => {
   });
 
   it('cycles a worker over its memory ceiling and invalidates the lease without running the command', async () => {
-    const pool = makePool({ maxWorkers: 1, perWorkerMemoryCeilingKib: 40 * 1024 });
+    const pool = makePool({ maxWorkers: 1, policy: { memoryCeilingKib: 40 * 1024 } });
     const lease = await pool.acquireLease(heavy('A'));
     const error = await rejection(lease.runJsonCommand(echo, { x: 1 }), ErrorCode.LEASE_INVALIDATED);
     expect(error.facts.reason).toBe('memory_ceiling');

@@ -5,9 +5,9 @@ import {
   DEFAULT_MAX_WAITER_BYPASSES,
   DEFAULT_MAX_WORKERS,
   DEFAULT_QUEUE_WAIT_TIMEOUT_MS,
-  DEFAULT_RESTART_INTENSITY,
 } from '../../src/pool/options.js';
 import { LeanWorkerPool } from '../../src/pool/pool.js';
+import { DEFAULT_MAX_RESTARTS, DEFAULT_QUARANTINE_MS } from '../../src/protocol/worker-policy.js';
 import { makePool, rejection, source } from './helpers.js';
 
 function constructionError(options: unknown): LeanWorkerError {
@@ -27,13 +27,17 @@ describe('pool options', () => {
     const error = constructionError({ maxWorker: 2 });
     expect(error.code).toBe('LEAN_WORKER_ERR_INVALID_OPTIONS');
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
-    expect(error.facts.issues).toEqual([{ path: '', code: 'unrecognized_keys' }]);
+    expect(error.facts.issues).toEqual([
+      { path: '', code: 'unrecognized_keys', message: expect.stringContaining('maxWorker') },
+    ]);
   });
 
-  it('rejects a misspelt key of the nested restart policy', () => {
-    const error = constructionError({ restart: { maxRestart: 1 } });
+  it('rejects a misspelt key of the nested worker policy', () => {
+    const error = constructionError({ policy: { maxRestart: 1 } });
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
-    expect(error.facts.issues).toEqual([{ path: 'restart', code: 'unrecognized_keys' }]);
+    expect(error.facts.issues).toEqual([
+      { path: 'policy', code: 'unrecognized_keys', message: expect.stringContaining('maxRestart') },
+    ]);
   });
 
   it.each([
@@ -42,8 +46,6 @@ describe('pool options', () => {
     ['maxWorkers', 1.5],
     ['maxWorkers', '2'],
     ['maxTotalChildMemoryKib', 0],
-    ['perWorkerMemoryCeilingKib', -5],
-    ['idleCycleAfterMs', 0],
     ['queueWaitTimeoutMs', -1],
     ['maxQueuedAcquires', 2.5],
     ['memoryMeasure', 'vss'],
@@ -51,7 +53,7 @@ describe('pool options', () => {
     ['defaultWorkerCostKib', -1],
     ['maxWaiterBypasses', -1],
     ['rowBatchCredit', 0],
-    ['restart', 'sometimes'],
+    ['policy', 'sometimes'],
   ])('rejects %s = %j', (key, value) => {
     const error = constructionError({ [key]: value });
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
@@ -60,15 +62,30 @@ describe('pool options', () => {
   });
 
   it.each([
-    ['maxRestarts', 0],
-    ['windowMs', 0],
-    ['backoffBaseMs', -1],
+    ['maxRestarts', -1],
+    ['restartWindowMs', 0],
+    ['restartBackoffBaseMs', -1],
     ['maxRequests', 0],
+    ['memoryCeilingKib', -5],
+    ['idleCycleMs', 0],
     ['quarantineMs', 1.5],
-  ])('rejects restart.%s = %j', (key, value) => {
-    const error = constructionError({ restart: { [key]: value } });
+    ['windowMs', 1000],
+  ])('rejects policy.%s = %j', (key, value) => {
+    const error = constructionError({ policy: { [key]: value } });
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
-    expect((error.facts.issues as { path: string }[]).map((i) => i.path)).toContain(`restart.${key}`);
+    const paths = (error.facts.issues as { path: string }[]).map((i) => i.path);
+    expect(paths.some((p) => p === `policy.${key}` || p === 'policy')).toBe(true);
+  });
+
+  it.each([
+    ['restart', {}],
+    ['perWorkerMemoryCeilingKib', 1024],
+    ['idleCycleAfterMs', 1000],
+  ])('refuses the pre-policy name %s as an unknown key', (key, value) => {
+    const error = constructionError({ [key]: value });
+    expect(error.facts.issues).toEqual([
+      { path: '', code: 'unrecognized_keys', message: expect.stringContaining(key) },
+    ]);
   });
 
   it('fills the exported defaults', () => {
@@ -77,7 +94,8 @@ describe('pool options', () => {
     expect(pool.options.queueWaitTimeoutMs).toBe(DEFAULT_QUEUE_WAIT_TIMEOUT_MS);
     expect(pool.options.maxQueuedAcquires).toBe(DEFAULT_MAX_QUEUED_ACQUIRES);
     expect(pool.options.maxWaiterBypasses).toBe(DEFAULT_MAX_WAITER_BYPASSES);
-    expect(pool.options.restart.maxRestarts).toBe(DEFAULT_RESTART_INTENSITY);
+    expect(pool.options.policy.maxRestarts).toBe(DEFAULT_MAX_RESTARTS);
+    expect(pool.options.policy.quarantineMs).toBe(DEFAULT_QUARANTINE_MS);
     expect(pool.options.memoryMeasure).toBe('private');
   });
 

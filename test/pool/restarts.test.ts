@@ -4,7 +4,7 @@ import { crashAfter, echo, eventually, makePool, rejection, source, tick } from 
 
 describe('restart policy', () => {
   it('cycles a worker after maxRequests; the next lease runs on the new generation', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { maxRequests: 2 } });
+    const pool = makePool({ maxWorkers: 1, policy: { maxRequests: 2 } });
     const first = await pool.acquireLease(source(['A']));
     await first.runJsonCommand(echo, { x: 1 });
     await first.runJsonCommand(echo, { x: 2 });
@@ -20,7 +20,7 @@ describe('restart policy', () => {
   });
 
   it('never counts planned cycles toward the restart limit', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { maxRestarts: 2, windowMs: 60_000 } });
+    const pool = makePool({ maxWorkers: 1, policy: { maxRestarts: 2, restartWindowMs: 60_000 } });
     for (let i = 0; i < 4; i++) {
       const lease = await pool.acquireLease(source(['A']));
       await lease.cycle();
@@ -34,7 +34,7 @@ describe('restart policy', () => {
   });
 
   it('invalidates a lease that reached maxRequests instead of running a further command', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { maxRequests: 1 } });
+    const pool = makePool({ maxWorkers: 1, policy: { maxRequests: 1 } });
     const lease = await pool.acquireLease(source(['A']));
     await lease.runJsonCommand(echo, { x: 1 });
     const error = await rejection(lease.runJsonCommand(echo, { x: 2 }), ErrorCode.LEASE_INVALIDATED);
@@ -44,7 +44,7 @@ describe('restart policy', () => {
 
   it("applies the builder's own restart policy over the pool's", async () => {
     const pool = makePool({ maxWorkers: 1 });
-    const builder = source(['A']).with({ restartPolicy: { maxRequests: 1 } });
+    const builder = source(['A']).with({ policy: { maxRequests: 1 } });
     const lease = await pool.acquireLease(builder);
     await lease.runJsonCommand(echo, { x: 1 });
     const error = await rejection(lease.runJsonCommand(echo, { x: 2 }), ErrorCode.LEASE_INVALIDATED);
@@ -52,8 +52,8 @@ describe('restart policy', () => {
     expect(pool.snapshot().requests).toBe(1);
   });
 
-  it('cycles a worker that sat idle longer than idleCycleAfterMs', async () => {
-    const pool = makePool({ maxWorkers: 1, idleCycleAfterMs: 50 });
+  it('cycles a worker that sat idle longer than policy.idleCycleMs', async () => {
+    const pool = makePool({ maxWorkers: 1, policy: { idleCycleMs: 50 } });
     const first = await pool.acquireLease(source(['A']));
     await first.runJsonCommand(echo, { x: 1 });
     const generation = first.snapshot().generation as number;
@@ -66,7 +66,7 @@ describe('restart policy', () => {
   });
 
   it('quarantines a key that passes the restart intensity and fails it fast', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { maxRestarts: 1, backoffBaseMs: 0 } });
+    const pool = makePool({ maxWorkers: 1, policy: { maxRestarts: 1, restartBackoffBaseMs: 0 } });
     const first = await pool.acquireLease(source(['A']));
     await rejection(first.runStreamingCommand(crashAfter, { rows: 1 }).summary, ErrorCode.CHILD_CRASH);
     first.release();

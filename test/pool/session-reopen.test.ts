@@ -108,7 +108,7 @@ describe('builder importTimeoutMs', () => {
 
 describe('session opens and reopens', () => {
   it('reopens the session of a builder with no imports before the next lease after every restart, and counts each open', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { backoffBaseMs: 0 } });
+    const pool = makePool({ maxWorkers: 1, policy: { restartBackoffBaseMs: 0 } });
     const builder = source([]);
     const restarts = 3;
     for (let i = 0; i < restarts; i++) {
@@ -133,7 +133,7 @@ describe('session opens and reopens', () => {
   });
 
   it('opens and reopens under importTimeoutMs, not the request deadline', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { backoffBaseMs: 0 } });
+    const pool = makePool({ maxWorkers: 1, policy: { restartBackoffBaseMs: 0 } });
     const builder = source(['A'], ['--open-delay-ms=900']).with({
       requestTimeoutMs: 300,
       importTimeoutMs: 60_000,
@@ -156,7 +156,7 @@ describe('session opens and reopens', () => {
   });
 
   it('reopens a session the child lost under the import deadline, and counts it toward maxImports', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { maxImports: 1 } });
+    const pool = makePool({ maxWorkers: 1, policy: { maxImports: 1 } });
     const child = sessionChild(['--reopen-delay-ms=900'], { importTimeoutMs: 60_000, requestTimeoutMs: 300 });
     const lease = await pool.acquireLease(child);
     expect(await lease.runJsonCommand(sessionEcho, { x: 1 })).toEqual({ echo: { x: 1 }, opens: 1 });
@@ -188,7 +188,7 @@ describe('session opens and reopens', () => {
   });
 
   it('checks the metadata expectation again after a restart: a mismatch fails the acquire with METADATA_MISMATCH', async () => {
-    const pool = makePool({ maxWorkers: 1, restart: { backoffBaseMs: 0 } });
+    const pool = makePool({ maxWorkers: 1, policy: { restartBackoffBaseMs: 0 } });
     const file = tempFile('v1');
     const child = sessionChild([`--metadata-file=${file}`], {
       importTimeoutMs: 60_000,

@@ -18,9 +18,9 @@ describe('millisecond options and Node timers', () => {
     for (const options of [
       { queueWaitTimeoutMs: TOO_LONG },
       { memorySampleIntervalMs: TOO_LONG },
-      { idleCycleAfterMs: TOO_LONG },
-      { restart: { backoffMaxMs: TOO_LONG } },
-      { restart: { quarantineMs: TOO_LONG } },
+      { policy: { idleCycleMs: TOO_LONG } },
+      { policy: { restartBackoffMaxMs: TOO_LONG } },
+      { policy: { quarantineMs: TOO_LONG } },
     ]) {
       expect(() => new LeanWorkerPool(options)).toThrow(
         expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }),

@@ -23,7 +23,7 @@ function pool(maxWorkers = 2): LeanWorkerPool {
   return makePool({
     maxWorkers,
     memorySampleIntervalMs: 60_000,
-    restart: { backoffBaseMs: 0, backoffMaxMs: 0 },
+    policy: { restartBackoffBaseMs: 0, restartBackoffMaxMs: 0 },
   });
 }
 

@@ -32,7 +32,7 @@ function newPool(): LeanWorkerPool {
     maxWorkers: 2,
     queueWaitTimeoutMs: 10_000,
     memorySampleIntervalMs: 60_000,
-    restart: { backoffBaseMs: 0, backoffMaxMs: 0 },
+    policy: { restartBackoffBaseMs: 0, restartBackoffMaxMs: 0 },
   });
 }
 

@@ -28,8 +28,8 @@ describe('restart intensity', () => {
   });
 
   it('keeps a header in service through crashes scattered between successful checks', async () => {
-    const pool = makePool({ restart: { backoffBaseMs: 0 } });
-    const repl = fakeRepl({}, { restartPolicy: { restartIntensity: { maxRestarts: 2, windowMs: 60_000 } } });
+    const pool = makePool({ policy: { restartBackoffBaseMs: 0 } });
+    const repl = fakeRepl({}, { policy: { maxRestarts: 2, restartWindowMs: 60_000 } });
     const outcomes: string[] = [];
     for (let i = 0; i < 15; i++) {
       const snippet = check(i % 3 === 2 ? '#crash' : `#eval ${i}`);

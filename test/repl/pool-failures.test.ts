@@ -29,8 +29,8 @@ describe('repl failure model', () => {
   });
 
   it('quarantines a header that keeps failing to import past the restart intensity', async () => {
-    const pool = makePool({ restart: { backoffBaseMs: 0 } });
-    const repl = fakeRepl({}, { restartPolicy: { restartIntensity: { maxRestarts: 1, windowMs: 60_000 } } });
+    const pool = makePool({ policy: { restartBackoffBaseMs: 0 } });
+    const repl = fakeRepl({}, { policy: { maxRestarts: 1, restartWindowMs: 60_000 } });
     const broken = repl.forSnippet('import Broken.Module\n');
     await rejection(pool.acquireLease(broken), ErrorCode.WORKER);
     await rejection(pool.acquireLease(broken), ErrorCode.WORKER);
@@ -98,8 +98,8 @@ describe('repl failure model', () => {
   });
 
   it('quarantines a header whose checks crash the worker past the restart intensity', async () => {
-    const pool = makePool({ maxWorkers: 2, restart: { backoffBaseMs: 0 } });
-    const repl = fakeRepl({}, { restartPolicy: { restartIntensity: { maxRestarts: 2, windowMs: 60_000 } } });
+    const pool = makePool({ maxWorkers: 2, policy: { restartBackoffBaseMs: 0 } });
+    const repl = fakeRepl({}, { policy: { maxRestarts: 2, restartWindowMs: 60_000 } });
     const codes: string[] = [];
     for (let i = 0; i < 3; i++) {
       const outcome = await pool
@@ -120,7 +120,7 @@ describe('repl failure model', () => {
 
   it('cycles a worker after its maximum uses, importing the header again', async () => {
     const pool = makePool();
-    const repl = fakeRepl({}, { restartPolicy: { maxRequests: 3 } });
+    const repl = fakeRepl({}, { policy: { maxRequests: 3 } });
     const envs: (number | null)[] = [];
     for (let i = 0; i < 7; i++) {
       const summary = await pool.withLease(
@@ -136,7 +136,7 @@ describe('repl failure model', () => {
   });
 
   it('cycles a worker whose memory passed the per-worker ceiling before it takes more work', async () => {
-    const pool = makePool({ perWorkerMemoryCeilingKib: 150_000, memorySampleIntervalMs: 50 });
+    const pool = makePool({ policy: { memoryCeilingKib: 150_000 }, memorySampleIntervalMs: 50 });
     const repl = fakeRepl();
     const grow = await pool.withLease(
       repl.forSnippet(MATHLIB),

@@ -106,7 +106,11 @@ describe('typed rows and sessions', () => {
   it('fails with ROW_DECODE naming export, stream and sequence, without restarting the child', async () => {
     const sup = await startSupervisor('test-child');
     const pid = sup.pid;
-    const s = sup.stream('rows', { count: 5 }, { schemas: { row: { json: rowSchema, preservesValue: true } } });
+    const s = sup.stream(
+      'rows',
+      { count: 5 },
+      { schemas: { row: { json: rowSchema, preservesValue: true } } },
+    );
     const { rows, error } = await drain(s.stream);
     expect(rows).toHaveLength(0);
     expect(error?.code).toBe(ErrorCode.ROW_DECODE);
@@ -134,7 +138,10 @@ describe('typed rows and sessions', () => {
       properties: { i: { type: 'number' }, tag: { type: 'string', default: 'untagged' } },
       required: ['i'],
     };
-    const typed = await drain(sup.stream('rows', { count: 3 }, { schemas: { row: { json: withDefault, preservesValue: false } } }).stream);
+    const typed = await drain(
+      sup.stream('rows', { count: 3 }, { schemas: { row: { json: withDefault, preservesValue: false } } })
+        .stream,
+    );
     expect(typed.error).toBeNull();
     expect(typed.rows.map((r) => r.payload)).toEqual(
       [0, 1, 2].map((i) => expect.objectContaining({ i, tag: 'untagged' })),

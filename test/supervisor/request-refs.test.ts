@@ -58,7 +58,9 @@ describe('request references', () => {
         // Numbering starts afresh: the session is named again, with the new schema.
         expect(last.refs.defs.map(([ref]) => ref)).toEqual([0, 1]);
       }
-      expect(table.resolve(last.spec, last.refs)).toEqual(request(i, { row: { json: { i }, preservesValue: true } }));
+      expect(table.resolve(last.spec, last.refs)).toEqual(
+        request(i, { row: { json: { i }, preservesValue: true } }),
+      );
     }
     expect(resets).toBe(1);
     const stale = {
