@@ -52,6 +52,13 @@ export { type LeanWorkerLease, LeanWorkerSessionLease } from './lease.js';
 export type { LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './planner/batch.js';
 export type { ImportPlanConfig } from './planner/config.js';
 export { LeanWorkerImportPlanner } from './planner/planner.js';
+export {
+  checkNodeRuntime,
+  type NodeRuntime,
+  nodeRuntime,
+  nodeWorker,
+  type RuntimeHost,
+} from './platform/node-runtime.js';
 export { MAX_TRACKED_KEYS } from './pool/bounded-map.js';
 export {
   channelName,
