@@ -11,26 +11,12 @@ import { LeanWorkerError, LeanWorkerPool } from '../src/index.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { describePeaks, MEMORY_MEASURE_TEXT, MemoryWatch } from './lib/memory-watch.js';
 import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
-import { fmt, latency, seededRandom } from './lib/stats.js';
+import { fmt, latency } from './lib/stats.js';
+import { zipfTrace } from './lib/traces.js';
 
 const OPEN_KIB = 32 * 1024;
 const CALLERS = 8;
 const ZIPF_S = 1;
-
-/** Key indices 0..keys-1 with Zipf(s) weights, drawn from a seeded generator. */
-function zipfSequence(requests: number, keys: number, seed: number): number[] {
-  const weights = Array.from({ length: keys }, (_, k) => 1 / (k + 1) ** ZIPF_S);
-  const total = weights.reduce((a, b) => a + b, 0);
-  const random = seededRandom(seed);
-  const out: number[] = [];
-  for (let i = 0; i < requests; i++) {
-    let u = random() * total;
-    let k = 0;
-    while (k < keys - 1 && u >= (weights[k] as number)) u -= weights[k++] as number;
-    out.push(k);
-  }
-  return out;
-}
 
 const source = (key: number) =>
   testChildSource([`Bench.Key${key}`], [`--open-kib=${OPEN_KIB}`, '--require-session']);
@@ -73,7 +59,7 @@ async function main(): Promise<void> {
     memorySampleIntervalMs: 50,
     queueWaitTimeoutMs: 120_000,
   });
-  const sequence = zipfSequence(requests, keys, 42);
+  const sequence = zipfTrace(requests, keys, ZIPF_S, 42);
   const acquireMs: number[] = [];
   const errors = new Map<string, number>();
   let next = 0;
