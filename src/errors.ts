@@ -4,7 +4,7 @@
  * Errors cross threads as `WireError` data and are rebuilt here by `errorFromWire`.
  */
 import type * as Facts from './error-facts.js';
-import { ErrorCode, type WireError } from './protocol/error-codes.js';
+import { causeData, ErrorCode, type WireError } from './protocol/error-codes.js';
 
 export type { WireError };
 export { ErrorCode };
@@ -55,9 +55,7 @@ export class LeanWorkerError<F extends Facts.BaseFacts = Facts.BaseFacts> extend
 
 function causeToWire(cause: unknown): { cause?: WireError['cause'] } {
   if (cause === undefined) return {};
-  if (cause instanceof LeanWorkerError) return { cause: cause.toWire() };
-  if (cause instanceof Error) return { cause: { name: cause.name, message: cause.message } };
-  return { cause: { name: 'Error', message: String(cause) } };
+  return { cause: cause instanceof LeanWorkerError ? cause.toWire() : causeData(cause) };
 }
 
 /** Options failed validation. */

@@ -7,12 +7,13 @@
  */
 import { FrameDecoder } from '../src/protocol/codec.js';
 import { clampFrameLimit, DEFAULT_FRAME_BYTES } from '../src/protocol/constants.js';
-import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { ErrorCode } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { ChildHandle, resolveExecutable, spawnErrorFacts } from './child-process.js';
 import { wireError } from './outcome.js';
 import { childLauncher } from './pid-namespace.js';
-import { ExchangeFailure, ExitedDuringStart, exitedError, runStartExchange } from './start-exchange.js';
+import { ExitedDuringStart, exitedError, runStartExchange } from './start-exchange.js';
+import { WireFailure } from './wire-failure.js';
 
 export interface StartedChild {
   readonly child: ChildHandle;
@@ -24,13 +25,7 @@ export interface StartedChild {
 }
 
 /** A generation that could not start. */
-export class StartFailure extends Error {
-  readonly wire: WireError;
-  constructor(wire: WireError) {
-    super(wire.message);
-    this.wire = wire;
-  }
-}
+export class StartFailure extends WireFailure {}
 
 /**
  * Told the pid of every child spawned in this thread as soon as it exists, before any handshake,
@@ -90,7 +85,7 @@ export async function failedStart(
   const wire =
     error instanceof ExitedDuringStart
       ? exitedError(error.phase, exit ?? { code: child.process.exitCode, signal: child.process.signalCode })
-      : error instanceof StartFailure || error instanceof ExchangeFailure
+      : error instanceof WireFailure
         ? error.wire
         : wireError(ErrorCode.HANDSHAKE, String(error));
   return new StartFailure({

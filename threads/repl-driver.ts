@@ -8,13 +8,11 @@
  * kills the child and starts the next generation (which imports the header again). Output that
  * is not a response to the request in flight fails the channel for good, and the child is killed.
  */
-import { type LeanWorkerError, makeError } from '../src/errors.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
+import { splitSnippet } from '../src/protocol/repl-snippet.js';
 import type { ReplSupervisorRequest, ReplTacticJob } from '../src/protocol/repl-work.js';
 import { isReplOp } from '../src/protocol/repl-work.js';
 import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
-import { ReplSession } from '../src/repl/session.js';
-import { splitSnippet } from '../src/repl/snippet.js';
 import type { ChildHandle } from './child-process.js';
 import type {
   AnySupervisorRequest,
@@ -25,8 +23,10 @@ import type {
 import { failedStart, StartFailure, spawnChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
+import { keyMismatch, ReplSession } from './repl/session.js';
 import { ReplRunningRequest } from './repl-request.js';
 import { wrongKind } from './v10-driver.js';
+import type { WireFailure } from './wire-failure.js';
 
 /** What a repl generation reports as its worker version (the repl has no handshake). */
 export const REPL_WORKER_VERSION = 'leanprover-community/repl';
@@ -45,8 +45,7 @@ export class ReplDriver implements ChildDriver {
     try {
       await generation.openHeader(launch.startupTimeoutMs);
     } catch (error) {
-      const wire = error instanceof StartFailure ? error.wire : (error as LeanWorkerError).toWire();
-      throw await failedStart(child, launch, new StartFailure({ ...wire, facts: { ...wire.facts } }));
+      throw await failedStart(child, launch, error);
     }
     generation.spawnHandshakeMs = performance.now() - began;
     return generation;
@@ -132,13 +131,11 @@ class ReplGeneration implements DriverGeneration {
     const job = repl.request;
     const split = job.op === 'repl_check' ? splitSnippet(job.snippet) : null;
     if (split !== null && split.sessionKey !== this.#spec.headerKey) {
-      return makeError(ErrorCode.INVALID_ARGUMENT, 'the snippet imports another header than this worker', {
-        facts: {
-          kind: 'repl_session_key_mismatch',
-          sessionKey: this.#spec.headerKey,
-          requestedKey: split.sessionKey,
-        },
-      }).toWire();
+      return keyMismatch(
+        this.#spec.headerKey,
+        split.sessionKey,
+        'the snippet imports another header than this worker',
+      ).wire;
     }
     const running = new ReplRunningRequest(repl, relay(), () => link.generation());
     const answer =
@@ -147,10 +144,10 @@ class ReplGeneration implements DriverGeneration {
         : this.#session.runTactic((job as ReplTacticJob).proofState, (job as ReplTacticJob).tactic);
     answer.then(
       (result) => running.succeed(result),
-      (error: LeanWorkerError) => {
+      (error: WireFailure) => {
         // A failed channel means the child must die; the core fails the request as it kills.
         if (error === this.#session.failure) this.#report();
-        else running.fail(error.toWire(), { restarted: false, workEnteredChild: true });
+        else running.fail(error.wire, { restarted: false, workEnteredChild: true });
       },
     );
     return running;
@@ -170,6 +167,6 @@ class ReplGeneration implements DriverGeneration {
     const link = this.#link;
     if (failure === undefined || this.#reported || link === null || !link.isCurrent()) return;
     this.#reported = true;
-    link.abandon(failure.toWire(), 'protocol');
+    link.abandon(failure.wire, 'protocol');
   }
 }

@@ -7,9 +7,9 @@
 import type { WireError } from '../src/protocol/error-codes.js';
 import type { RequestOutcome, RequestStats, StreamSummaryData } from '../src/protocol/port-messages.js';
 import type { ReplSupervisorRequest } from '../src/protocol/repl-work.js';
-import type { ReplMappedResult } from '../src/repl/mapping.js';
 import type { RunningRequest } from './driver-contract.js';
 import type { RowRelay } from './relay.js';
+import type { ReplMappedResult } from './repl/mapping.js';
 
 /** Rough bytes of one row for batch sizing (text plus fixed fields). */
 function rowBytes(payload: unknown): number {

@@ -13,17 +13,12 @@ import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import type { ChildHandle } from './child-process.js';
 import { wireError } from './outcome.js';
+import { WireFailure } from './wire-failure.js';
 
 export type StartPhase = 'handshake' | 'health';
 
 /** The exchange failed with a typed error. */
-export class ExchangeFailure extends Error {
-  readonly wire: WireError;
-  constructor(wire: WireError) {
-    super(wire.message);
-    this.wire = wire;
-  }
-}
+export class ExchangeFailure extends WireFailure {}
 
 /** The child exited before it was ready; its exit facts are known once it is reaped. */
 export class ExitedDuringStart extends Error {

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { LeanHeader } from '../protocol/lean-header.js';
 import {
   enumerateModules,
   type LeanModuleDescriptor,
@@ -12,7 +13,6 @@ import {
   type ResolvedLib,
 } from './enumerate.js';
 import { LakeDiscoveryError } from './errors.js';
-import type { LeanHeader } from './header.js';
 import { expandHome, fallbackRoots, findLakeRoot, readLakefile } from './lake-root.js';
 import type { LakeDiagnostic, LeanLibDecl } from './lakefile-types.js';
 import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';

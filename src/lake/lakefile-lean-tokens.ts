@@ -7,7 +7,7 @@
  * small and linear in the input whatever the input is. A run of characters that are neither
  * punctuation, names, strings nor trivia is one `other` token, not one token per character.
  */
-import { lexIdent, skipBlockComment, skipTrivia, startsIdent } from './lean-lexer.js';
+import { lexIdent, skipBlockComment, skipTrivia, startsIdent } from '../protocol/lean-lexer.js';
 
 /** One token of a lakefile. */
 export interface LakeToken {

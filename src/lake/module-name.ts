@@ -3,6 +3,7 @@
  * the mapping between names and source paths.
  */
 import path from 'node:path';
+import type { LeanHeader } from '../protocol/lean-header.js';
 
 /** Why a module name was rejected; `null` when it is valid. */
 export type ModuleNameProblem = 'empty' | 'empty-component' | 'bad-first-character' | 'bad-character';
@@ -66,4 +67,9 @@ export function moduleToDir(dir: string, module: string): string {
 export function canonicalImports(imports: Iterable<string>): string[] {
   // Default sort order is UTF-16 code unit order, the same as compareNames.
   return [...new Set(imports)].sort();
+}
+
+/** A header's imported module names, canonical: deduplicated and sorted. */
+export function headerImportSet(header: Pick<LeanHeader, 'imports'>): string[] {
+  return canonicalImports(header.imports.map((imp) => imp.module));
 }

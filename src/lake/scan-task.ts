@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { type LeanHeader, parseLeanHeader } from './header.js';
+import { type LeanHeader, parseLeanHeader } from '../protocol/lean-header.js';
 import { describeRefusal, readRegularFileSync } from './read-file.js';
 
 /** Largest source file read for its header or hash: far above any real Lean module. @default 256 MiB */

@@ -1,6 +1,6 @@
 /** Typed planning errors: code `PLAN`, `facts.kind` says which failure. */
 import { ErrorCode, PlanError } from '../errors.js';
-import type { LeanHeaderIssue } from '../lake/header.js';
+import type { LeanHeaderIssue } from '../protocol/lean-header.js';
 
 /** A module or source-root name is not a valid Lean module name. */
 export function invalidModuleName(module: string, reason: string): PlanError {

@@ -7,11 +7,11 @@
 
 import { canonicalPath, formatSessionKey } from '../capability/session-key.js';
 import { discoverLakeProject, type LakeProject, type LeanModuleSetFingerprint } from '../lake/discover.js';
-import { headerImportSet } from '../lake/header.js';
 import {
   canonicalImports,
   compareNames,
   describeModuleNameProblem,
+  headerImportSet,
   moduleNameProblem,
 } from '../lake/module-name.js';
 import { scanSources } from '../lake/scan.js';

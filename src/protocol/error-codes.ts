@@ -54,3 +54,10 @@ export interface WireError {
   /** A nested cause, already flattened to data. */
   readonly cause?: WireError | { readonly name: string; readonly message: string };
 }
+
+/** A thrown value other than a library error as cause data: its name and message. */
+export function causeData(cause: unknown): { readonly name: string; readonly message: string } {
+  return cause instanceof Error
+    ? { name: cause.name, message: cause.message }
+    : { name: 'Error', message: String(cause) };
+}

@@ -74,6 +74,11 @@ export interface MetadataExpectation {
   readonly expected?: unknown;
 }
 
+/** The default header probe: `Nat` exists in every environment that imported anything from Lean's core. */
+export const DEFAULT_HEADER_PROBE = '#check Nat';
+/** Default cap on one repl response, in bytes (64 MiB). */
+export const DEFAULT_REPL_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 /**
  * A leanprover-community `repl` child: each generation imports one header once, and every check
  * runs against that header's env.

@@ -9,9 +9,13 @@ import { allowlistedParentEnv } from '../capability/child-env.js';
 import { canonicalPath } from '../capability/session-key.js';
 import { parseOptions } from '../parse-options.js';
 import { restartPolicyClass, workerPolicySchema } from '../protocol/worker-policy.js';
-import type { ReplChildSpec, ResolvedWorker, WorkerLaunchSpec } from '../protocol/worker-spec.js';
-import { DEFAULT_REPL_RESPONSE_BYTES } from './codec.js';
-import { DEFAULT_HEADER_PROBE } from './session.js';
+import {
+  DEFAULT_HEADER_PROBE,
+  DEFAULT_REPL_RESPONSE_BYTES,
+  type ReplChildSpec,
+  type ResolvedWorker,
+  type WorkerLaunchSpec,
+} from '../protocol/worker-spec.js';
 import { type ReplSnippetSplit, splitSnippet } from './snippet.js';
 
 /** Version tag at the front of every repl session key. */

@@ -12,17 +12,6 @@ const files = sourceFiles(ROOT, ['src', 'threads']);
 const edges = importEdges(ROOT, files);
 const show = (e: ImportEdge) => `${e.from} -> ${e.to}${e.typeOnly ? ' (type)' : ''}`;
 
-/**
- * The repl session stack (`src/repl/session.ts` and what it uses) still runs in the supervisor
- * thread from `src/`; these are the only edges from `threads/` outside `src/protocol/`.
- */
-const REPL_STACK_EDGES = new Set([
-  'threads/repl-driver.ts -> src/errors.ts',
-  'threads/repl-driver.ts -> src/repl/session.ts',
-  'threads/repl-driver.ts -> src/repl/snippet.ts',
-  'threads/repl-request.ts -> src/repl/mapping.ts (type)',
-]);
-
 describe('import rules', () => {
   it('reads the graph it checks', () => {
     expect(files.length).toBeGreaterThan(100);
@@ -41,14 +30,14 @@ describe('import rules', () => {
     );
   });
 
-  it('threads/ imports only threads/ and src/protocol/ (and the repl stack still to move)', () => {
+  it('threads/ imports only threads/ and src/protocol/', () => {
     const outside = edges
       .filter(
         (e) =>
           e.from.startsWith('threads/') && !e.to.startsWith('threads/') && !e.to.startsWith('src/protocol/'),
       )
       .map(show);
-    expect(outside.filter((e) => !REPL_STACK_EDGES.has(e))).toEqual([]);
+    expect(outside).toEqual([]);
   });
 
   it('src/protocol/ imports only src/protocol/', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { headerImportSet, parseLeanHeader } from '../../src/lake/header.js';
+import { headerImportSet } from '../../src/lake/module-name.js';
+import { parseLeanHeader } from '../../src/protocol/lean-header.js';
 
 const names = (text: string): string[] => parseLeanHeader(text).imports.map((i) => i.module);
 

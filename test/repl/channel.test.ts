@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { ReplChannel } from '../../src/repl/channel.js';
-import { ReplSession } from '../../src/repl/session.js';
-import { splitSnippet } from '../../src/repl/snippet.js';
+import { splitSnippet } from '../../src/protocol/repl-snippet.js';
+import { ReplChannel } from '../../threads/repl/channel.js';
+import { ReplSession } from '../../threads/repl/session.js';
 
 /** Let queued requests reach the wire. */
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -48,8 +48,8 @@ describe('ReplChannel', () => {
   it('fails with PROTOCOL on a response nobody asked for', () => {
     const channel = new ReplChannel({ write: () => undefined });
     channel.feed(Buffer.from('{"env": 0}\n\n'));
-    expect(channel.failure?.code).toBe(ErrorCode.PROTOCOL);
-    expect(channel.failure?.facts).toMatchObject({ kind: 'repl_unsolicited_output' });
+    expect(channel.failure?.wire.code).toBe(ErrorCode.PROTOCOL);
+    expect(channel.failure?.wire.facts).toMatchObject({ kind: 'repl_unsolicited_output' });
   });
 
   it('fails with PROTOCOL when an answer repeats an earlier env or proof state', async () => {
@@ -72,8 +72,7 @@ describe('ReplChannel', () => {
       await tick();
       channel.feed(Buffer.from(`${answer}\n\n`));
       await expect(b).rejects.toMatchObject({
-        code: ErrorCode.PROTOCOL,
-        facts: { kind: 'repl_stale_response' },
+        wire: { code: ErrorCode.PROTOCOL, facts: { kind: 'repl_stale_response' } },
       });
     }
   });
@@ -84,8 +83,7 @@ describe('ReplChannel', () => {
     await tick();
     channel.feed(Buffer.from('{"surprise": true}\n\n'));
     await expect(pending).rejects.toMatchObject({
-      code: ErrorCode.PROTOCOL,
-      facts: { kind: 'repl_unexpected_response' },
+      wire: { code: ErrorCode.PROTOCOL, facts: { kind: 'repl_unexpected_response' } },
     });
   });
 
@@ -96,8 +94,7 @@ describe('ReplChannel', () => {
     clean.feed(Buffer.from('{"env":'));
     clean.end({ exitCode: 0, signal: null });
     await expect(p1).rejects.toMatchObject({
-      code: ErrorCode.CHILD_EXIT,
-      facts: { kind: 'repl_eof_mid_response', requestInFlight: true },
+      wire: { code: ErrorCode.CHILD_EXIT, facts: { kind: 'repl_eof_mid_response', requestInFlight: true } },
     });
 
     const crashed = new ReplChannel({ write: () => undefined });
@@ -105,11 +102,15 @@ describe('ReplChannel', () => {
     await tick();
     crashed.end({ exitCode: null, signal: 'SIGKILL', stderrTail: 'Stack overflow detected. Aborting.\n' });
     await expect(p2).rejects.toMatchObject({
-      code: ErrorCode.CHILD_CRASH,
-      facts: { kind: 'repl_eof', signal: 'SIGKILL', stderrTail: 'Stack overflow detected. Aborting.\n' },
+      wire: {
+        code: ErrorCode.CHILD_CRASH,
+        facts: { kind: 'repl_eof', signal: 'SIGKILL', stderrTail: 'Stack overflow detected. Aborting.\n' },
+      },
     });
     // Later requests fail the same way without writing.
-    await expect(crashed.request({ cmd: 'y' })).rejects.toMatchObject({ code: ErrorCode.CHILD_CRASH });
+    await expect(crashed.request({ cmd: 'y' })).rejects.toMatchObject({
+      wire: { code: ErrorCode.CHILD_CRASH },
+    });
   });
 
   it('treats a non-zero exit status as a crash', async () => {
@@ -117,7 +118,9 @@ describe('ReplChannel', () => {
     const pending = channel.request({ cmd: 'x' });
     await tick();
     channel.end({ exitCode: 1, signal: null });
-    await expect(pending).rejects.toMatchObject({ code: ErrorCode.CHILD_CRASH, facts: { exitCode: 1 } });
+    await expect(pending).rejects.toMatchObject({
+      wire: { code: ErrorCode.CHILD_CRASH, facts: { exitCode: 1 } },
+    });
   });
 
   it('leaves the channel usable when a queued request is aborted before it was sent', async () => {
@@ -128,7 +131,7 @@ describe('ReplChannel', () => {
     const controller = new AbortController();
     const second = channel.request({ cmd: 'queued' }, { signal: controller.signal });
     controller.abort(new Error('caller gave up'));
-    await expect(second).rejects.toMatchObject({ code: ErrorCode.ABORTED, facts: { sent: false } });
+    await expect(second).rejects.toMatchObject({ wire: { code: ErrorCode.ABORTED, facts: { sent: false } } });
     channel.feed(Buffer.from('{"env": 0}\n\n'));
     await expect(first).resolves.toMatchObject({ response: { kind: 'command' } });
     expect(channel.failure).toBeUndefined();
@@ -141,13 +144,12 @@ describe('ReplChannel', () => {
     const p1 = aborted.request({ cmd: 'x' }, { signal: controller.signal });
     await tick();
     controller.abort();
-    await expect(p1).rejects.toMatchObject({ code: ErrorCode.ABORTED, facts: { sent: true } });
-    expect(aborted.failure?.code).toBe(ErrorCode.ABORTED);
+    await expect(p1).rejects.toMatchObject({ wire: { code: ErrorCode.ABORTED, facts: { sent: true } } });
+    expect(aborted.failure?.wire.code).toBe(ErrorCode.ABORTED);
 
     const timed = new ReplChannel({ write: () => undefined });
     await expect(timed.request({ cmd: 'x' }, { timeoutMs: 5 })).rejects.toMatchObject({
-      code: ErrorCode.TIMEOUT,
-      facts: { kind: 'repl_timeout', timeoutMs: 5 },
+      wire: { code: ErrorCode.TIMEOUT, facts: { kind: 'repl_timeout', timeoutMs: 5 } },
     });
   });
 
@@ -157,7 +159,9 @@ describe('ReplChannel', () => {
         throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
       },
     });
-    await expect(channel.request({ cmd: 'x' })).rejects.toMatchObject({ code: ErrorCode.WORKER_UNAVAILABLE });
+    await expect(channel.request({ cmd: 'x' })).rejects.toMatchObject({
+      wire: { code: ErrorCode.WORKER_UNAVAILABLE },
+    });
   });
 
   it('fails with FRAME_TOO_LARGE past the response cap', async () => {
@@ -165,7 +169,7 @@ describe('ReplChannel', () => {
     const pending = channel.request({ cmd: 'x' });
     await tick();
     channel.feed(Buffer.from(`{"env": 0, "messages": [{"data": "${'z'.repeat(64)}`));
-    await expect(pending).rejects.toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE });
+    await expect(pending).rejects.toMatchObject({ wire: { code: ErrorCode.FRAME_TOO_LARGE } });
   });
 });
 
@@ -193,8 +197,7 @@ describe('ReplSession header handling (in memory)', () => {
     );
     await session.openHeader(splitSnippet('import A'));
     await expect(session.run('import B\n#eval 1')).rejects.toMatchObject({
-      code: ErrorCode.INVALID_ARGUMENT,
-      facts: { kind: 'repl_session_key_mismatch' },
+      wire: { code: ErrorCode.INVALID_ARGUMENT, facts: { kind: 'repl_session_key_mismatch' } },
     });
   });
 
@@ -219,8 +222,7 @@ describe('ReplSession header handling (in memory)', () => {
       (b) => session.feed(b),
     );
     await expect(session.run('bad')).rejects.toMatchObject({
-      code: ErrorCode.WORKER,
-      facts: { kind: 'repl_error', replMessage: 'Unknown environment.' },
+      wire: { code: ErrorCode.WORKER, facts: { kind: 'repl_error', replMessage: 'Unknown environment.' } },
     });
     expect(session.failure).toBeUndefined();
     await expect(session.run('good')).resolves.toMatchObject({ summary: { metadata: { ok: true } } });

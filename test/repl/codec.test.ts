@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { errorFromWire, ProtocolError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { encodeReplRequest, ReplResponseDecoder } from '../../src/repl/codec.js';
-import type { ReplRequest } from '../../src/repl/schemas.js';
+import { encodeReplRequest, ReplResponseDecoder } from '../../threads/repl/codec.js';
+import type { ReplRequest } from '../../threads/repl/schemas.js';
 
 // Two responses as the real repl prints them: Lean-style pretty JSON, each followed by a blank line.
 const PRETTY = [
@@ -56,10 +57,12 @@ describe('encodeReplRequest', () => {
 
   it('refuses a value that is not a request with REQUEST_ENCODE', () => {
     const bad = { cmd: 'x', env: -1 } as unknown as ReplRequest;
-    expect(() => encodeReplRequest(bad)).toThrow(expect.objectContaining({ code: ErrorCode.REQUEST_ENCODE }));
+    expect(() => encodeReplRequest(bad)).toThrow(
+      expect.objectContaining({ wire: expect.objectContaining({ code: ErrorCode.REQUEST_ENCODE }) }),
+    );
     const unknown = { command: 'x' } as unknown as ReplRequest;
     expect(() => encodeReplRequest(unknown)).toThrow(
-      expect.objectContaining({ code: ErrorCode.REQUEST_ENCODE }),
+      expect.objectContaining({ wire: expect.objectContaining({ code: ErrorCode.REQUEST_ENCODE }) }),
     );
   });
 });
@@ -113,17 +116,17 @@ describe('ReplResponseDecoder', () => {
     const first = decoder.push(Buffer.from(`{"messages": [{"data": "${'x'.repeat(40)}`));
     expect(first.error).toBeUndefined();
     const second = decoder.push(Buffer.from('x'.repeat(40)));
-    expect(second.error?.code).toBe(ErrorCode.FRAME_TOO_LARGE);
-    expect(second.error?.facts).toMatchObject({ maxResponseBytes: 64 });
+    expect(second.error?.wire.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(second.error?.wire.facts).toMatchObject({ maxResponseBytes: 64 });
     // The decoder stays failed.
-    expect(decoder.push(Buffer.from('{"env": 1}\n\n')).error?.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(decoder.push(Buffer.from('{"env": 1}\n\n')).error?.wire.code).toBe(ErrorCode.FRAME_TOO_LARGE);
   });
 
   it('counts a response that arrives whole in one chunk against the cap too', () => {
     const decoder = new ReplResponseDecoder(16);
     const { responses, error } = decoder.push(Buffer.from(`{"env": 0}\n\n{"data": "${'y'.repeat(30)}"}\n\n`));
     expect(responses).toHaveLength(1);
-    expect(error?.code).toBe(ErrorCode.FRAME_TOO_LARGE);
+    expect(error?.wire.code).toBe(ErrorCode.FRAME_TOO_LARGE);
   });
 
   it('fails with PROTOCOL (invalid_json) on text that is not JSON, keeping responses decoded before it', () => {
@@ -132,8 +135,13 @@ describe('ReplResponseDecoder', () => {
       Buffer.from('{"env": 0}\n\nuncaught exception: oops\n\n{"env": 1}\n\n'),
     );
     expect(responses.map((r) => r.value)).toEqual([{ env: 0 }]);
-    expect(error?.code).toBe(ErrorCode.PROTOCOL);
-    expect(error?.facts).toMatchObject({ kind: 'invalid_json' });
+    expect(error?.wire.code).toBe(ErrorCode.PROTOCOL);
+    expect(error?.wire.facts).toMatchObject({ kind: 'invalid_json' });
     expect(decoder.error).toBe(error);
+    // On the main thread it is the library's class, its facts and the parser's error as cause.
+    const rebuilt = errorFromWire(error!.wire);
+    expect(rebuilt).toBeInstanceOf(ProtocolError);
+    expect(rebuilt.facts).toEqual(error!.wire.facts);
+    expect(rebuilt.cause).toMatchObject({ name: 'SyntaxError' });
   });
 });

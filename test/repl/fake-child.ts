@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { type ConnectReplOptions, connectReplChild } from '../../src/repl/connect.js';
-import type { ReplSession } from '../../src/repl/session.js';
+import { type ConnectReplOptions, connectReplChild } from '../../threads/repl/connect.js';
+import type { ReplSession } from '../../threads/repl/session.js';
 
 /** The compiled fake repl (`npm run build`). */
 export const FAKE_REPL_JS = fileURLToPath(new URL('../../dist/fixtures/repl/fake-repl.js', import.meta.url));

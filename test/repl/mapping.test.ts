@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mapCommandResponse, mapProofStepResponse, REPL_STREAMS } from '../../src/repl/mapping.js';
-import type { ReplCommandResponse } from '../../src/repl/schemas.js';
+import { REPL_STREAMS } from '../../src/protocol/repl-rows.js';
+import { mapCommandResponse, mapProofStepResponse } from '../../threads/repl/mapping.js';
+import type { ReplCommandResponse } from '../../threads/repl/schemas.js';
 
 const response: ReplCommandResponse = {
   env: 7,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReplResponse } from '../../src/repl/schemas.js';
+import { classifyReplResponse } from '../../threads/repl/schemas.js';
 
 describe('classifyReplResponse', () => {
   it('reads a command answer with fields omitted when empty', () => {

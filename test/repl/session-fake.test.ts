@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
-import { splitSnippet } from '../../src/repl/snippet.js';
+import type { ReplMessageRow, ReplSorryRow } from '../../src/protocol/repl-rows.js';
+import { splitSnippet } from '../../src/protocol/repl-snippet.js';
 import { fakeSession } from './fake-child.js';
 
 const HEADER = 'import Mathlib\nimport Aesop\n\n';
@@ -53,8 +53,7 @@ describe('ReplSession on the fake repl', () => {
     const step = await session.runTactic(sorry.proofState!, 'simp');
     expect(step.summary.metadata).toMatchObject({ ok: true, goals: [], proofStatus: 'Completed' });
     await expect(session.runTactic(sorry.proofState!, 'exat foo')).rejects.toMatchObject({
-      code: ErrorCode.WORKER,
-      facts: { kind: 'repl_error', request: 'tactic' },
+      wire: { code: ErrorCode.WORKER, facts: { kind: 'repl_error', request: 'tactic' } },
     });
     expect(session.failure).toBeUndefined();
   });
@@ -64,18 +63,20 @@ describe('ReplSession on the fake repl', () => {
     const snippet = 'import Mathlib\nimport Broken.Module\n\ntheorem t : True := trivial\n';
     const first = await session.run(snippet).catch((e: unknown) => e);
     expect(first).toMatchObject({
-      code: ErrorCode.WORKER,
-      facts: {
-        kind: 'repl_header_failed',
-        detectedBy: 'probe',
-        sessionKey: splitSnippet(snippet).sessionKey,
+      wire: {
+        code: ErrorCode.WORKER,
+        facts: {
+          kind: 'repl_header_failed',
+          detectedBy: 'probe',
+          sessionKey: splitSnippet(snippet).sessionKey,
+        },
       },
     });
     expect(session.headerEnv).toBeUndefined();
     const second = await session.run(snippet).catch((e: unknown) => e);
-    expect(second).toMatchObject({ code: ErrorCode.WORKER, facts: { kind: 'repl_header_failed' } });
+    expect(second).toMatchObject({ wire: { code: ErrorCode.WORKER, facts: { kind: 'repl_header_failed' } } });
     // The header ran again: its env id is new.
-    const envOf = (e: unknown) => (e as { facts: { env: number } }).facts.env;
+    const envOf = (e: unknown) => (e as { wire: { facts: { env: number } } }).wire.facts.env;
     expect(envOf(second)).toBeGreaterThan(envOf(first));
     // The process itself is fine: another key could still be opened by its owner.
     expect(session.failure).toBeUndefined();
@@ -85,8 +86,10 @@ describe('ReplSession on the fake repl', () => {
     const { session } = fakeSession({ FAKE_REPL_HEADER_ERRORS: 'report' });
     const failure = await session.run('import NotAModule\n\n#eval 1\n').catch((e: unknown) => e);
     expect(failure).toMatchObject({
-      code: ErrorCode.WORKER,
-      facts: { kind: 'repl_header_failed', detectedBy: 'messages', messages: [{ severity: 'error' }] },
+      wire: {
+        code: ErrorCode.WORKER,
+        facts: { kind: 'repl_header_failed', detectedBy: 'messages', messages: [{ severity: 'error' }] },
+      },
     });
   });
 
@@ -95,45 +98,45 @@ describe('ReplSession on the fake repl', () => {
     await session.run(`${HEADER}def before := 1\n`);
     const failure = await session.run(`${HEADER}#crash\n`).catch((e: unknown) => e);
     expect(failure).toMatchObject({
-      code: ErrorCode.CHILD_CRASH,
-      facts: { kind: 'repl_eof', signal: 'SIGKILL', requestInFlight: true },
+      wire: {
+        code: ErrorCode.CHILD_CRASH,
+        facts: { kind: 'repl_eof', signal: 'SIGKILL', requestInFlight: true },
+      },
     });
-    expect((failure as { facts: { stderrTail: string } }).facts.stderrTail).toContain('Stack overflow');
+    expect((failure as { wire: { facts: { stderrTail: string } } }).wire.facts.stderrTail).toContain(
+      'Stack overflow',
+    );
     await expect(session.run(`${HEADER}def after := 1\n`)).rejects.toMatchObject({
-      code: ErrorCode.CHILD_CRASH,
+      wire: { code: ErrorCode.CHILD_CRASH },
     });
   });
 
   it('turns EOF in the middle of a response into CHILD_EXIT', async () => {
     const { session } = fakeSession();
     await expect(session.run(`${HEADER}def x := 1\n#truncate\n`)).rejects.toMatchObject({
-      code: ErrorCode.CHILD_EXIT,
-      facts: { kind: 'repl_eof_mid_response', exitCode: 0 },
+      wire: { code: ErrorCode.CHILD_EXIT, facts: { kind: 'repl_eof_mid_response', exitCode: 0 } },
     });
   });
 
   it('turns a clean exit with nothing written into CHILD_EXIT', async () => {
     const { session } = fakeSession();
     await expect(session.run(`${HEADER}#exit\n`)).rejects.toMatchObject({
-      code: ErrorCode.CHILD_EXIT,
-      facts: { kind: 'repl_eof', exitCode: 0 },
+      wire: { code: ErrorCode.CHILD_EXIT, facts: { kind: 'repl_eof', exitCode: 0 } },
     });
   });
 
   it('turns output that is not JSON into PROTOCOL', async () => {
     const { session } = fakeSession();
     await expect(session.run(`${HEADER}#garbage\n`)).rejects.toMatchObject({
-      code: ErrorCode.PROTOCOL,
-      facts: { kind: 'invalid_json' },
+      wire: { code: ErrorCode.PROTOCOL, facts: { kind: 'invalid_json' } },
     });
-    expect(session.failure?.code).toBe(ErrorCode.PROTOCOL);
+    expect(session.failure?.wire.code).toBe(ErrorCode.PROTOCOL);
   });
 
   it('turns an oversized response into FRAME_TOO_LARGE', async () => {
     const { session } = fakeSession({}, { maxResponseBytes: 4096 });
     await expect(session.run(`${HEADER}#big 100000\n`)).rejects.toMatchObject({
-      code: ErrorCode.FRAME_TOO_LARGE,
-      facts: { maxResponseBytes: 4096 },
+      wire: { code: ErrorCode.FRAME_TOO_LARGE, facts: { maxResponseBytes: 4096 } },
     });
   });
 
@@ -141,11 +144,10 @@ describe('ReplSession on the fake repl', () => {
     const { child, session } = fakeSession();
     await session.run(`${HEADER}def x := 1\n`);
     await expect(session.run(`${HEADER}#hang\n`, { timeoutMs: 200 })).rejects.toMatchObject({
-      code: ErrorCode.TIMEOUT,
-      facts: { kind: 'repl_timeout' },
+      wire: { code: ErrorCode.TIMEOUT, facts: { kind: 'repl_timeout' } },
     });
     expect(child.exitCode).toBeNull();
-    expect(session.failure?.code).toBe(ErrorCode.TIMEOUT);
+    expect(session.failure?.wire.code).toBe(ErrorCode.TIMEOUT);
   });
 
   it('pays the configured import time per module', async () => {

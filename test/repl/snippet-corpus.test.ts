@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type CorpusSnippet, generateCorpus } from '../../fixtures/repl/snippet-corpus.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
-import type { ReplSession } from '../../src/repl/session.js';
+import type { ReplMessageRow, ReplSorryRow } from '../../src/protocol/repl-rows.js';
+import type { ReplSession } from '../../threads/repl/session.js';
 import { fakeSession, killAndReap, requireBuiltFake } from './fake-child.js';
 
 const GENERATOR_JS = fileURLToPath(new URL('../../dist/fixtures/repl/generate-snippets.js', import.meta.url));
@@ -66,7 +66,7 @@ describe('corpus expectations on the fake repl', () => {
         if (outcome === 'crash' || outcome === 'hang') {
           const failure = await session.run(snippet.text, { timeoutMs: 300 }).catch((e: unknown) => e);
           expect(failure, snippet.id).toMatchObject({
-            code: outcome === 'crash' ? ErrorCode.CHILD_CRASH : ErrorCode.TIMEOUT,
+            wire: { code: outcome === 'crash' ? ErrorCode.CHILD_CRASH : ErrorCode.TIMEOUT },
           });
           await killAndReap(worker.child);
           worker = undefined;

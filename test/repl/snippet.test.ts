@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHeaderKey, sessionKeyOf, shiftPosition, splitSnippet } from '../../src/repl/snippet.js';
+import { canonicalHeaderKey, shiftPosition, splitSnippet } from '../../src/protocol/repl-snippet.js';
+import { sessionKeyOf } from '../../src/repl/snippet.js';
 
 describe('splitSnippet', () => {
   it('splits the import block from the body and counts the lines before the body', () => {

@@ -5,15 +5,17 @@
  * beyond a request's own deadline.
  *
  * Any break of the stream (bytes that are not a response, a response nobody asked for, a
- * response that repeats an earlier one (see `answer-order.ts`), a response past the cap, EOF, a deadline or an abort after the request was written) fails the
- * channel for good: the child's state is unknown and its next answer could be mistaken for the
- * answer to another request. The owner then kills the child.
+ * response that repeats an earlier one (see `answer-order.ts`), a response past the cap, EOF, a
+ * deadline or an abort after the request was written) fails the channel for good: the child's
+ * state is unknown and its next answer could be mistaken for the answer to another request. The
+ * owner then kills the child. Failures are `WireFailure`s: typed data for the main thread.
  */
 
-import { type LeanWorkerError, makeError } from '../errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
+import { type WireFailure, wireFailure } from '../wire-failure.js';
 import { ReplAnswerOrder } from './answer-order.js';
-import { DEFAULT_REPL_RESPONSE_BYTES, encodeReplRequest, ReplResponseDecoder } from './codec.js';
+import { encodeReplRequest, ReplResponseDecoder } from './codec.js';
 import { classifyReplResponse, type ReplRequest, type ReplResponse } from './schemas.js';
 
 /** How the child ended, as far as the owner knows. */
@@ -52,15 +54,15 @@ interface Pending {
   readonly request: ReplRequest;
   readonly startedAt: number;
   readonly resolve: (value: ReplTimedResponse) => void;
-  readonly reject: (error: LeanWorkerError) => void;
+  readonly reject: (error: WireFailure) => void;
   readonly cleanup: () => void;
 }
 
-function abortedBeforeSend(signal: AbortSignal): LeanWorkerError {
-  return makeError(ErrorCode.ABORTED, 'repl request aborted before it was sent', {
-    facts: { kind: 'repl_aborted', sent: false },
-    cause: signal.reason,
-  });
+function aborted(sent: boolean, reason: unknown): WireFailure {
+  const message = sent
+    ? 'repl request aborted after it was sent; the child state is unknown'
+    : 'repl request aborted before it was sent';
+  return wireFailure(ErrorCode.ABORTED, message, { kind: 'repl_aborted', sent }, reason);
 }
 
 /** Serial request/response over the repl's blank-line framed JSON. */
@@ -71,7 +73,7 @@ export class ReplChannel {
   readonly #order = new ReplAnswerOrder();
   #pending: Pending | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #failure: LeanWorkerError | undefined;
+  #failure: WireFailure | undefined;
   #requests = 0;
 
   constructor(options: ReplChannelOptions) {
@@ -81,7 +83,7 @@ export class ReplChannel {
   }
 
   /** The error that failed the channel, if it failed. */
-  get failure(): LeanWorkerError | undefined {
+  get failure(): WireFailure | undefined {
     return this.#failure;
   }
 
@@ -103,8 +105,9 @@ export class ReplChannel {
       const pending = this.#pending;
       if (pending === undefined) {
         this.#fail(
-          makeError(ErrorCode.PROTOCOL, 'repl wrote a response no request was waiting for', {
-            facts: { kind: 'repl_unsolicited_output', bytes: decoded.bytes },
+          wireFailure(ErrorCode.PROTOCOL, 'repl wrote a response no request was waiting for', {
+            kind: 'repl_unsolicited_output',
+            bytes: decoded.bytes,
           }),
         );
         return;
@@ -112,23 +115,17 @@ export class ReplChannel {
       const response = classifyReplResponse(decoded.value);
       if (response === undefined) {
         this.#fail(
-          makeError(ErrorCode.PROTOCOL, 'repl response has an unknown shape', {
-            facts: { kind: 'repl_unexpected_response', excerpt: JSON.stringify(decoded.value).slice(0, 200) },
+          wireFailure(ErrorCode.PROTOCOL, 'repl response has an unknown shape', {
+            kind: 'repl_unexpected_response',
+            excerpt: JSON.stringify(decoded.value).slice(0, 200),
           }),
         );
         return;
       }
       const misfit = this.#order.accept(pending.request, response);
       if (misfit !== null) {
-        this.#fail(
-          makeError(
-            ErrorCode.PROTOCOL,
-            `repl answered with an old ${misfit.field}: a repeat of an earlier answer`,
-            {
-              facts: { kind: 'repl_stale_response', ...misfit },
-            },
-          ),
-        );
+        const stale = `repl answered with an old ${misfit.field}: a repeat of an earlier answer`;
+        this.#fail(wireFailure(ErrorCode.PROTOCOL, stale, { kind: 'repl_stale_response', ...misfit }));
         return;
       }
       this.#pending = undefined;
@@ -145,25 +142,23 @@ export class ReplChannel {
     const midResponse = this.#decoder.midResponse;
     const what = midResponse ? 'in the middle of a response' : 'with no response pending on stdout';
     this.#fail(
-      makeError(
+      wireFailure(
         crashed ? ErrorCode.CHILD_CRASH : ErrorCode.CHILD_EXIT,
         `repl ended ${what} (exit code ${exit.exitCode}, signal ${exit.signal})`,
         {
-          facts: {
-            kind: midResponse ? 'repl_eof_mid_response' : 'repl_eof',
-            exitCode: exit.exitCode,
-            signal: exit.signal,
-            stderrTail: exit.stderrTail ?? '',
-            bufferedBytes: this.#decoder.bufferedBytes,
-            requestInFlight: this.#pending !== undefined,
-          },
+          kind: midResponse ? 'repl_eof_mid_response' : 'repl_eof',
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          stderrTail: exit.stderrTail ?? '',
+          bufferedBytes: this.#decoder.bufferedBytes,
+          requestInFlight: this.#pending !== undefined,
         },
       ),
     );
   }
 
   /** Fail the channel from outside (e.g. the owner's own deadline); the first failure wins. */
-  fail(error: LeanWorkerError): void {
+  fail(error: WireFailure): void {
     this.#fail(error);
   }
 
@@ -182,7 +177,7 @@ export class ReplChannel {
     if (signal === undefined) return turn;
     return new Promise<ReplTimedResponse>((resolve, reject) => {
       const onAbort = (): void => {
-        if (!started) reject(abortedBeforeSend(signal));
+        if (!started) reject(aborted(false, signal.reason));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       turn.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -192,18 +187,11 @@ export class ReplChannel {
   #send(request: ReplRequest, options: ReplRequestOptions): Promise<ReplTimedResponse> {
     if (this.#failure) return Promise.reject(this.#failure);
     const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(abortedBeforeSend(signal));
+    if (signal?.aborted) return Promise.reject(aborted(false, signal.reason));
     const bytes = encodeReplRequest(request);
     return new Promise<ReplTimedResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => {
-        this.#fail(
-          makeError(ErrorCode.ABORTED, 'repl request aborted after it was sent; the child state is unknown', {
-            facts: { kind: 'repl_aborted', sent: true },
-            cause: signal?.reason,
-          }),
-        );
-      };
+      const onAbort = (): void => this.#fail(aborted(true, signal?.reason));
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -213,11 +201,8 @@ export class ReplChannel {
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined && timeoutMs > 0) {
         timer = setTimeout(() => {
-          this.#fail(
-            makeError(ErrorCode.TIMEOUT, `repl request took longer than ${timeoutMs} ms`, {
-              facts: { kind: 'repl_timeout', timeoutMs },
-            }),
-          );
+          const facts = { kind: 'repl_timeout', timeoutMs };
+          this.#fail(wireFailure(ErrorCode.TIMEOUT, `repl request took longer than ${timeoutMs} ms`, facts));
         }, timeoutMs);
       }
       try {
@@ -230,15 +215,11 @@ export class ReplChannel {
   }
 
   #failWrite(cause: unknown): void {
-    this.#fail(
-      makeError(ErrorCode.WORKER_UNAVAILABLE, 'writing to the repl failed', {
-        facts: { kind: 'repl_stdin_write_failed' },
-        cause,
-      }),
-    );
+    const facts = { kind: 'repl_stdin_write_failed' };
+    this.#fail(wireFailure(ErrorCode.WORKER_UNAVAILABLE, 'writing to the repl failed', facts, cause));
   }
 
-  #fail(error: LeanWorkerError): void {
+  #fail(error: WireFailure): void {
     if (this.#failure) return;
     this.#failure = error;
     const pending = this.#pending;

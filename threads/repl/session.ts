@@ -9,8 +9,10 @@
  * (it fails in an empty environment). A failed header is never cached: the next call tries again.
  */
 
-import { type LeanWorkerError, makeError } from '../errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { type ReplSnippetSplit, splitSnippet } from '../../src/protocol/repl-snippet.js';
+import { DEFAULT_HEADER_PROBE } from '../../src/protocol/worker-spec.js';
+import { type WireFailure, wireFailure } from '../wire-failure.js';
 import {
   ReplChannel,
   type ReplChannelOptions,
@@ -18,11 +20,7 @@ import {
   type ReplRequestOptions,
 } from './channel.js';
 import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
-import type { ReplMessage, ReplRequest, ReplResponse } from './schemas.js';
-import { type ReplSnippetSplit, splitSnippet } from './snippet.js';
-
-/** The default probe: `Nat` exists in every environment that imported anything from Lean's core. */
-export const DEFAULT_HEADER_PROBE = '#check Nat';
+import type { ReplCommandResponse, ReplMessage, ReplRequest, ReplResponse } from './schemas.js';
 
 /** Options of a session: the channel's injection points plus the header check. */
 export interface ReplSessionOptions extends ReplChannelOptions {
@@ -70,12 +68,12 @@ export class ReplSession {
   }
 
   /** Fail the session from outside (owner deadline, kill); the first failure wins. */
-  fail(error: LeanWorkerError): void {
+  fail(error: WireFailure): void {
     this.#channel.fail(error);
   }
 
   /** Set once the session can no longer be used; the owner should kill the child. */
-  get failure(): LeanWorkerError | undefined {
+  get failure(): WireFailure | undefined {
     return this.#channel.failure;
   }
 
@@ -110,13 +108,11 @@ export class ReplSession {
   ): Promise<ReplHeaderState> {
     if (this.#header !== undefined) {
       if (this.#header.key !== split.sessionKey) {
-        throw makeError(ErrorCode.INVALID_ARGUMENT, 'this repl session holds another import header', {
-          facts: {
-            kind: 'repl_session_key_mismatch',
-            sessionKey: this.#header.key,
-            requestedKey: split.sessionKey,
-          },
-        });
+        throw keyMismatch(
+          this.#header.key,
+          split.sessionKey,
+          'this repl session holds another import header',
+        );
       }
       return { sessionKey: this.#header.key, env: this.#header.env, elapsedMs: 0, reused: true };
     }
@@ -141,45 +137,34 @@ export class ReplSession {
   ): Promise<ReplHeaderState> {
     const key = split.sessionKey;
     const opened = await this.#channel.request({ cmd: split.headerCommand }, options);
+    const env = this.#stepAnswer(key, 'header', opened.response).env;
     let elapsedMs = opened.elapsedMs;
-    const answer = opened.response;
-    if (answer.kind !== 'command') {
-      throw this.#headerFailed(
-        key,
-        'answer',
-        answer.kind === 'error' ? answer.body.message : 'unexpected answer',
-        [],
-      );
-    }
-    const reported = errorMessages(answer.body.messages);
-    if (reported.length > 0)
-      throw this.#headerFailed(key, 'messages', 'the header reported errors', reported, answer.body.env);
     const needsProbe = this.#probe !== null && !(split.header.isPrelude && split.header.imports.length === 0);
     if (needsProbe) {
-      const probed = await this.#channel.request({ cmd: this.#probe!, env: answer.body.env }, options);
+      const probed = await this.#channel.request({ cmd: this.#probe!, env }, options);
       elapsedMs += probed.elapsedMs;
-      const probe = probed.response;
-      if (probe.kind !== 'command') {
-        throw this.#headerFailed(
-          key,
-          'probe',
-          probe.kind === 'error' ? probe.body.message : 'unexpected answer',
-          [],
-        );
-      }
-      const probeErrors = errorMessages(probe.body.messages);
-      if (probeErrors.length > 0) {
-        throw this.#headerFailed(
-          key,
-          'probe',
-          'the header env cannot see core Lean',
-          probeErrors,
-          answer.body.env,
-        );
-      }
+      this.#stepAnswer(key, 'probe', probed.response, env);
     }
-    this.#header = { key, env: answer.body.env };
-    return { sessionKey: key, env: answer.body.env, elapsedMs, reused: false };
+    this.#header = { key, env };
+    return { sessionKey: key, env, elapsedMs, reused: false };
+  }
+
+  /** The command answer to the header or its probe, or the header failure the answer shows. */
+  #stepAnswer(
+    key: string,
+    step: 'header' | 'probe',
+    response: ReplResponse,
+    headerEnv?: number,
+  ): ReplCommandResponse {
+    if (response.kind !== 'command') {
+      const reason = response.kind === 'error' ? response.body.message : 'unexpected answer';
+      throw this.#headerFailed(key, step === 'header' ? 'answer' : 'probe', reason, []);
+    }
+    const errors = errorMessages(response.body.messages);
+    if (errors.length === 0) return response.body;
+    throw step === 'header'
+      ? this.#headerFailed(key, 'messages', 'the header reported errors', errors, response.body.env)
+      : this.#headerFailed(key, 'probe', 'the header env cannot see core Lean', errors, headerEnv);
   }
 
   /**
@@ -217,30 +202,41 @@ export class ReplSession {
     reason: string,
     messages: ReplMessage[],
     env: number | null = null,
-  ): LeanWorkerError {
-    return makeError(ErrorCode.WORKER, `repl header failed to import: ${reason}`, {
-      facts: {
-        kind: 'repl_header_failed',
-        sessionKey,
-        detectedBy,
-        env,
-        reason,
-        messages: messages.map((m) => mapMessage(m)),
-      },
+  ): WireFailure {
+    return wireFailure(ErrorCode.WORKER, `repl header failed to import: ${reason}`, {
+      kind: 'repl_header_failed',
+      sessionKey,
+      detectedBy,
+      env,
+      reason,
+      messages: messages.map((m) => mapMessage(m)),
     });
   }
 
-  #replError(replMessage: string, request: 'cmd' | 'tactic'): LeanWorkerError {
-    return makeError(ErrorCode.WORKER, `repl answered an error: ${replMessage}`, {
-      facts: { kind: 'repl_error', request, replMessage },
+  #replError(replMessage: string, request: 'cmd' | 'tactic'): WireFailure {
+    return wireFailure(ErrorCode.WORKER, `repl answered an error: ${replMessage}`, {
+      kind: 'repl_error',
+      request,
+      replMessage,
     });
   }
 
-  #unexpected(request: 'cmd' | 'tactic', got: string): LeanWorkerError {
-    const error = makeError(ErrorCode.PROTOCOL, `repl answered a ${got} response to a ${request} request`, {
-      facts: { kind: 'repl_unexpected_response', request, got },
+  #unexpected(request: 'cmd' | 'tactic', got: string): WireFailure {
+    const error = wireFailure(ErrorCode.PROTOCOL, `repl answered a ${got} response to a ${request} request`, {
+      kind: 'repl_unexpected_response',
+      request,
+      got,
     });
     this.#channel.fail(error);
     return error;
   }
+}
+
+/** `INVALID_ARGUMENT` for a snippet whose header is not the one `sessionKey` names. */
+export function keyMismatch(sessionKey: string, requestedKey: string, message: string): WireFailure {
+  return wireFailure(ErrorCode.INVALID_ARGUMENT, message, {
+    kind: 'repl_session_key_mismatch',
+    sessionKey,
+    requestedKey,
+  });
 }

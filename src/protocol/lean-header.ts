@@ -8,10 +8,10 @@
  * with whitespace, `--` line comments and nested `/- -/` block comments between tokens, several
  * imports on one line (`import A import B`), and `«»`-escaped name components. It stops at the
  * first token that does not continue the header (a command, a doc comment `/--` or `/-!`,
- * `public section`, ...). Pure: text in, structure out; no I/O.
+ * `public section`, ...). Pure: text in, structure out; no I/O. Both sides read headers: the
+ * planner and the repl builder on the main thread, the repl driver in the supervisor thread.
  */
 import { lexIdent, skipTrivia, startsIdent } from './lean-lexer.js';
-import { canonicalImports } from './module-name.js';
 
 /** One `import` of a header. */
 export interface LeanImport {
@@ -186,9 +186,4 @@ export function parseLeanHeader(text: string): LeanHeader {
     bodyOffset: Math.min(bodyOffset, text.length),
     issue,
   };
-}
-
-/** The header's imported module names, canonical: deduplicated and sorted. */
-export function headerImportSet(header: LeanHeader): string[] {
-  return canonicalImports(header.imports.map((imp) => imp.module));
 }

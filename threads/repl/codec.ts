@@ -9,12 +9,10 @@
  * printer wraps at 80 columns), followed by a blank line.
  */
 
-import { type LeanWorkerError, makeError } from '../errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
+import { WireFailure, wireFailure } from '../wire-failure.js';
 import { type ReplRequest, replRequestSchema } from './schemas.js';
-
-/** Default cap on one response, in bytes (64 MiB). */
-export const DEFAULT_REPL_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 
@@ -25,8 +23,9 @@ const NEWLINE = 0x0a;
 export function encodeReplRequest(request: ReplRequest): Buffer {
   const parsed = replRequestSchema.safeParse(request);
   if (!parsed.success) {
-    throw makeError(ErrorCode.REQUEST_ENCODE, 'not a repl request', {
-      facts: { kind: 'repl_request_invalid', issues: parsed.error.issues.map((i) => i.message) },
+    throw wireFailure(ErrorCode.REQUEST_ENCODE, 'not a repl request', {
+      kind: 'repl_request_invalid',
+      issues: parsed.error.issues.map((i) => i.message),
     });
   }
   return Buffer.from(`${JSON.stringify(request)}\n\n`, 'utf8');
@@ -47,7 +46,7 @@ export interface ReplDecodeResult {
    * Set when the stream became unreadable: `FRAME_TOO_LARGE` (a response passed the cap) or
    * `PROTOCOL` with `facts.kind === 'invalid_json'`. The decoder stays failed afterwards.
    */
-  readonly error: LeanWorkerError | undefined;
+  readonly error: WireFailure | undefined;
 }
 
 function isBlankByte(b: number): boolean {
@@ -70,7 +69,7 @@ export class ReplResponseDecoder {
   #hasContent = false;
   /** The current (unterminated) line has a non-blank byte. */
   #lineHasContent = false;
-  #failed: LeanWorkerError | undefined;
+  #failed: WireFailure | undefined;
 
   constructor(maxResponseBytes: number = DEFAULT_REPL_RESPONSE_BYTES) {
     this.maxResponseBytes = maxResponseBytes;
@@ -87,7 +86,7 @@ export class ReplResponseDecoder {
   }
 
   /** The error that failed the decoder, if any. */
-  get error(): LeanWorkerError | undefined {
+  get error(): WireFailure | undefined {
     return this.#failed;
   }
 
@@ -124,7 +123,7 @@ export class ReplResponseDecoder {
         this.#lineHasContent = false;
       } else if (this.#hasContent) {
         const response = this.#finish();
-        if (response instanceof Error) return { responses, error: this.#fail(response) };
+        if (response instanceof WireFailure) return { responses, error: this.#fail(response) };
         responses.push(response);
       } else {
         this.#reset();
@@ -133,31 +132,31 @@ export class ReplResponseDecoder {
     return { responses, error: undefined };
   }
 
-  #finish(): ReplDecodedResponse | LeanWorkerError {
+  #finish(): ReplDecodedResponse | WireFailure {
     const bytes = this.#bytes;
     const text = Buffer.concat(this.#parts, bytes).toString('utf8');
     this.#reset();
     try {
       return { value: JSON.parse(text), bytes };
     } catch (cause) {
-      return makeError(ErrorCode.PROTOCOL, 'repl response is not valid JSON', {
-        facts: { kind: 'invalid_json', bytes, excerpt: text.slice(0, EXCERPT_CHARS) },
+      return wireFailure(
+        ErrorCode.PROTOCOL,
+        'repl response is not valid JSON',
+        { kind: 'invalid_json', bytes, excerpt: text.slice(0, EXCERPT_CHARS) },
         cause,
-      });
+      );
     }
   }
 
-  #tooLarge(): LeanWorkerError {
-    return makeError(ErrorCode.FRAME_TOO_LARGE, `repl response passed ${this.maxResponseBytes} bytes`, {
-      facts: {
-        kind: 'repl_response_too_large',
-        bufferedBytes: this.#bytes,
-        maxResponseBytes: this.maxResponseBytes,
-      },
+  #tooLarge(): WireFailure {
+    return wireFailure(ErrorCode.FRAME_TOO_LARGE, `repl response passed ${this.maxResponseBytes} bytes`, {
+      kind: 'repl_response_too_large',
+      bufferedBytes: this.#bytes,
+      maxResponseBytes: this.maxResponseBytes,
     });
   }
 
-  #fail(error: LeanWorkerError): LeanWorkerError {
+  #fail(error: WireFailure): WireFailure {
     this.#failed = error;
     this.#parts = [];
     return error;

@@ -7,16 +7,20 @@
  * `proofStatus` is absent in older repl versions; a failure is `{"message": ...}`.
  */
 import { z } from 'zod';
+import type { ReplPos, ReplSeverity } from '../../src/protocol/repl-rows.js';
 
 const nat = z.number().int().nonnegative();
 
-/** A position: 1-based line, 0-based column in code points. Line 0 means "no position". */
-export const replPosSchema = z.object({ line: nat, column: nat });
-export type ReplPos = z.infer<typeof replPosSchema>;
+/** A position as the repl writes it (the row type `ReplPos` says what it means). */
+export const replPosSchema = z.object({ line: nat, column: nat }) satisfies z.ZodType<ReplPos>;
 
-/** Message severities; the repl maps Lean's `information` to `info`. */
-export const replSeveritySchema = z.enum(['trace', 'info', 'warning', 'error']);
-export type ReplSeverity = z.infer<typeof replSeveritySchema>;
+/** Message severities, as the row type `ReplSeverity` has them. */
+export const replSeveritySchema = z.enum([
+  'trace',
+  'info',
+  'warning',
+  'error',
+]) satisfies z.ZodType<ReplSeverity>;
 
 /** One Lean message. */
 export const replMessageSchema = z.object({
