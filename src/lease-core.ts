@@ -12,11 +12,14 @@ import { checkCommandOptions, type LeanWorkerCommandOptions } from './command-op
 import { ErrorCode, makeError } from './errors.js';
 import type { LeaseHost, LeaseRequest } from './lease-contract.js';
 import type { LeaseSnapshot } from './pool/counters.js';
-import type { RequestOutcome, ValidationSchemas } from './protocol/port-messages.js';
-import { LeanWorkerStream } from './stream/lean-worker-stream.js';
+import type { RequestOutcome, StreamSummaryData, ValidationSchemas } from './protocol/port-messages.js';
+import { LeanWorkerStream, type LeanWorkerStreamSummary } from './stream/lean-worker-stream.js';
+import type { RowConsumerOptions } from './stream/row-consumer.js';
 
 /** How a stream's rows and summary are decoded where they are consumed. */
-type StreamDecoders<Row, Summary> = ConstructorParameters<typeof LeanWorkerStream<Row, Summary>>[2];
+type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
+  decodeSummary?: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+};
 
 export type { LeanWorkerCommandOptions, LeaseHost };
 
@@ -76,7 +79,7 @@ export abstract class LeaseCore {
     this.release();
   }
 
-  /** Send `request` as a stream whose rows `decode` turns into `Row`s. */
+  /** @internal Send `request` as a stream whose rows `decode` turns into `Row`s. */
   protected stream<Row, Summary>(
     request: LeaseRequest,
     options: LeanWorkerCommandOptions,
@@ -101,7 +104,7 @@ export abstract class LeaseCore {
     return stream;
   }
 
-  /** Send `request` and wait for its one answer. */
+  /** @internal Send `request` and wait for its one answer. */
   protected unary(
     request: LeaseRequest,
     options: LeanWorkerCommandOptions,

@@ -70,6 +70,11 @@ function processes() {
   return found;
 }
 
+/** The orphan watchdog: a `/bin/sh -c` program started with the first child, alive until this process exits. */
+function isWatchdog(p) {
+  return p.cmdline.startsWith("/bin/sh -c trap '' HUP INT TERM");
+}
+
 const children = (pid) => {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
@@ -107,7 +112,7 @@ async function failure(promise) {
 }
 
 async function serve() {
-  const pool = new LeanWorkerPool({ maxWorkers: 1, restart: { maxRestarts: 10, windowMs: 60_000 } });
+  const pool = new LeanWorkerPool({ maxWorkers: 1, policy: { maxRestarts: 10, restartWindowMs: 60_000 } });
   const report = { pid: process.pid };
   let lease = await pool.acquireLease(source);
   const streamed = await lease.runDataStream('rows', { count: 200 }).collect();
@@ -144,12 +149,12 @@ async function serve() {
   const after = processes().filter((p) => p.pid !== process.pid);
   report.zombiesClosed = after.filter((p) => p.state === 'Z');
   // The orphan watchdog stays until this process exits; it is no worker process.
-  report.leftClosed = after.filter((p) => !p.cmdline.includes('--max-old-space-size=16'));
+  report.leftClosed = after.filter((p) => !isWatchdog(p));
   return report;
 }
 
 async function refused() {
-  const pool = new LeanWorkerPool({ maxWorkers: 1, restart: { maxRestarts: 1, windowMs: 60_000 } });
+  const pool = new LeanWorkerPool({ maxWorkers: 1, policy: { maxRestarts: 1, restartWindowMs: 60_000 } });
   const attempts = [];
   for (let i = 0; i < 4; i++) attempts.push(await failure(pool.acquireLease(source)));
   const error = await pool.acquireLease(source).then(
@@ -161,7 +166,7 @@ async function refused() {
     pid: process.pid,
     attempts,
     facts: error?.facts ?? null,
-    left: processes().filter((p) => p.pid !== process.pid && !p.cmdline.includes('--max-old-space-size=16')),
+    left: processes().filter((p) => p.pid !== process.pid && !isWatchdog(p)),
   };
 }
 
