@@ -50,8 +50,8 @@ export interface Deadline {
   readonly idleTimeoutMs: number;
 }
 
-/** One started child of a driver. */
-export interface DriverGeneration {
+/** One started child of a driver, taking requests of type `Req`. */
+export interface DriverGeneration<Req extends AnySupervisorRequest = AnySupervisorRequest> {
   readonly child: ChildHandle;
   readonly workerVersion: string;
   readonly protocolVersion: number;
@@ -63,19 +63,15 @@ export interface DriverGeneration {
    * Check `spec`, then (through `relay()`, called only once the request is accepted) send it.
    * A `WireError` means nothing reached the child.
    */
-  begin(
-    spec: AnySupervisorRequest,
-    relay: () => RowRelay | null,
-    link: GenerationLink,
-  ): RunningRequest | WireError;
+  begin(spec: Req, relay: () => RowRelay | null, link: GenerationLink): RunningRequest | WireError;
   /** Ask the child to exit by itself (graceful stop); false when the ask could not be written. */
   askToExit(): boolean;
 }
 
-/** Starts generations of one child kind. */
-export interface ChildDriver {
+/** Starts generations of one child kind, whose requests are `Req`s. */
+export interface ChildDriver<Req extends AnySupervisorRequest = AnySupervisorRequest> {
   /** Spawn and make ready, or throw `StartFailure` with the child killed and reaped. */
-  start(launch: WorkerLaunchSpec): Promise<DriverGeneration>;
+  start(launch: WorkerLaunchSpec): Promise<DriverGeneration<Req>>;
 }
 
 /** Whether `begin` accepted the request. */

@@ -10,35 +10,28 @@
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { splitSnippet } from '../src/protocol/repl-snippet.js';
-import type { ReplSupervisorRequest, ReplTacticJob } from '../src/protocol/repl-work.js';
-import { isReplOp } from '../src/protocol/repl-work.js';
+import type { ReplSupervisorRequest } from '../src/protocol/repl-work.js';
 import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import type {
-  AnySupervisorRequest,
-  ChildDriver,
-  DriverGeneration,
-  GenerationLink,
-} from './driver-contract.js';
+import type { ChildDriver, DriverGeneration, GenerationLink } from './driver-contract.js';
 import { failedStart, StartFailure, spawnChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { keyMismatch, ReplSession } from './repl/session.js';
 import { ReplRunningRequest } from './repl-request.js';
-import { wrongKind } from './v10-driver.js';
 import type { WireFailure } from './wire-failure.js';
 
 /** What a repl generation reports as its worker version (the repl has no handshake). */
 export const REPL_WORKER_VERSION = 'leanprover-community/repl';
 
-export class ReplDriver implements ChildDriver {
+export class ReplDriver implements ChildDriver<ReplSupervisorRequest> {
   readonly #spec: ReplChildSpec;
 
   constructor(spec: ReplChildSpec) {
     this.#spec = spec;
   }
 
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
+  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration<ReplSupervisorRequest>> {
     const began = performance.now();
     const child = await spawnChild(launch);
     const generation = new ReplGeneration(child, this.#spec);
@@ -52,7 +45,7 @@ export class ReplDriver implements ChildDriver {
   }
 }
 
-class ReplGeneration implements DriverGeneration {
+class ReplGeneration implements DriverGeneration<ReplSupervisorRequest> {
   readonly child: ChildHandle;
   readonly workerVersion = REPL_WORKER_VERSION;
   readonly protocolVersion = 0;
@@ -125,9 +118,7 @@ class ReplGeneration implements DriverGeneration {
     this.#report();
   }
 
-  begin(spec: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
-    if (!isReplOp(spec.request.op)) return wrongKind(spec.request.op, 'lean-rs-worker');
-    const repl = spec as ReplSupervisorRequest;
+  begin(repl: ReplSupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
     const job = repl.request;
     const split = job.op === 'repl_check' ? splitSnippet(job.snippet) : null;
     if (split !== null && split.sessionKey !== this.#spec.headerKey) {
@@ -139,9 +130,9 @@ class ReplGeneration implements DriverGeneration {
     }
     const running = new ReplRunningRequest(repl, relay(), () => link.generation());
     const answer =
-      split !== null
-        ? this.#session.run(split)
-        : this.#session.runTactic((job as ReplTacticJob).proofState, (job as ReplTacticJob).tactic);
+      job.op === 'repl_tactic'
+        ? this.#session.runTactic(job.proofState, job.tactic)
+        : this.#session.run(split ?? splitSnippet(job.snippet));
     answer.then(
       (result) => running.succeed(result),
       (error: WireFailure) => {

@@ -5,39 +5,33 @@
 import type { FrameDecoder, FrameError, FrameSpans } from '../src/protocol/codec.js';
 import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
-import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
-import { isReplOp } from '../src/protocol/repl-work.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import type {
-  AnySupervisorRequest,
-  ChildDriver,
-  DriverGeneration,
-  GenerationLink,
-} from './driver-contract.js';
+import type { ChildDriver, DriverGeneration, GenerationLink } from './driver-contract.js';
 import { type StartedChild, startChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
 import { askTerminate } from './stop.js';
 
-export class V10Driver implements ChildDriver {
+export class V10Driver implements ChildDriver<SupervisorRequest> {
   readonly #maxJsonDepth: number;
 
   constructor(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH) {
     this.#maxJsonDepth = maxJsonDepth;
   }
 
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
+  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration<SupervisorRequest>> {
     return new V10Generation(await startChild(launch), this.#maxJsonDepth);
   }
 }
 
-class V10Generation implements DriverGeneration {
+class V10Generation implements DriverGeneration<SupervisorRequest> {
   readonly child: ChildHandle;
   readonly workerVersion: string;
   readonly protocolVersion: number;
@@ -57,9 +51,7 @@ class V10Generation implements DriverGeneration {
     this.#frameLimit = started.frameLimit;
   }
 
-  begin(spec: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
-    if (isReplOp(spec.request.op)) return wrongKind(spec.request.op, 'repl');
-    const v10 = spec as SupervisorRequest;
+  begin(v10: SupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
     let frame: Buffer;
     try {
       frame = encodeRequest(v10.request, this.#frameLimit);
@@ -141,9 +133,4 @@ class V10Generation implements DriverGeneration {
     const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
     link.abandon(wireError(code, error.message, { reason: error.reason, ...error.facts }), 'protocol');
   }
-}
-
-/** The error for a request of the wrong kind, shared by the drivers. */
-export function wrongKind(op: string, needs: string): WireError {
-  return wireError(ErrorCode.INVALID_ARGUMENT, `${op} needs a ${needs} worker`, { operation: op });
 }

@@ -21,11 +21,21 @@ import type {
   ShutdownReport,
   SupervisorRequest,
 } from './port-messages.js';
-import type { ReplSupervisorRequest } from './repl-work.js';
+import { isReplOp, type ReplSupervisorRequest } from './repl-work.js';
 import type { ChildKindSpec, WorkerLaunchSpec } from './worker-spec.js';
 
 /** A request for either child kind; each driver refuses the other kind's operations. */
 export type AnySupervisorRequest = SupervisorRequest | ReplSupervisorRequest;
+
+/** Whether `spec` is a repl job (else a lean-rs-worker protocol v10 request). */
+export function isReplRequest(spec: AnySupervisorRequest): spec is ReplSupervisorRequest {
+  return isReplOp(spec.request.op);
+}
+
+/** Whether `spec` is a lean-rs-worker protocol v10 request. */
+export function isV10Request(spec: AnySupervisorRequest): spec is SupervisorRequest {
+  return !isReplRequest(spec);
+}
 
 /** Restart intensity: at most `maxRestarts` within `windowMs`, with backoff between restarts. */
 export interface RestartIntensityOptions {

@@ -235,3 +235,28 @@ describe('a supervisor thread that ends on its own', () => {
     expect(await waitDead(pid, 2_000)).toBe(true);
   });
 });
+
+describe('child kinds', () => {
+  it('refuses a repl job on a lean-rs-worker child with INVALID_ARGUMENT, nothing sent, the child kept', async () => {
+    const sup = await startSupervisor('test-child');
+    const pid = sup.pid;
+    const outcome = failed(
+      await sup.handle.request(
+        {
+          id: 1_000_001,
+          generation: sup.generation,
+          request: { op: 'repl_check', snippet: '#eval 1\n' },
+          timeoutMs: 0,
+          idleTimeoutMs: 0,
+        },
+        null,
+      ),
+    );
+    expect(outcome.error.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(outcome.error.facts).toMatchObject({ operation: 'repl_check' });
+    expect(outcome.workEnteredChild).toBe(false);
+    expect(outcome.restarted).toBe(false);
+    expect(sup.pid).toBe(pid);
+    succeeded(await sup.call({ op: 'health' }));
+  });
+});
