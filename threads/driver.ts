@@ -6,6 +6,9 @@
  *
  * Each driver is typed by the requests of its kind; the core hands it any request, so the kind is
  * checked here, once, at the door: a request of the other kind is INVALID_ARGUMENT, nothing sent.
+ *
+ * The repl driver (and the repl session stack with its zod schemas) is loaded only by a thread
+ * whose child is a repl: `loadDriver` before `driverFor`. A thread costs every pool worker.
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { type AnySupervisorRequest, isReplRequest, isV10Request } from '../src/protocol/thread-contract.js';
@@ -13,7 +16,7 @@ import type { ChildKindSpec, WorkerLaunchSpec } from '../src/protocol/worker-spe
 import type { ChildDriver, DriverGeneration, GenerationLink } from './driver-contract.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
-import { ReplDriver } from './repl-driver.js';
+import type { ReplDriver } from './repl-driver.js';
 import { V10Driver } from './v10-driver.js';
 
 export * from './driver-contract.js';
@@ -73,8 +76,15 @@ function checked<Req extends AnySupervisorRequest>(
   };
 }
 
+let replDriver: typeof ReplDriver | null = null;
+
+/** Load the driver module of `kind`; resolves once `driverFor(kind)` can build it. */
+export async function loadDriver(kind: ChildKindSpec | undefined): Promise<void> {
+  if (kind?.kind === 'repl') replDriver ??= (await import('./repl-driver.js')).ReplDriver;
+}
+
 export function driverFor(kind: ChildKindSpec | undefined, maxJsonDepth?: number): ChildDriver {
-  return kind?.kind === 'repl'
-    ? checked(new ReplDriver(kind), isReplRequest, 'repl')
-    : checked(new V10Driver(maxJsonDepth), isV10Request, 'lean-rs-worker');
+  if (kind?.kind !== 'repl') return checked(new V10Driver(maxJsonDepth), isV10Request, 'lean-rs-worker');
+  if (!replDriver) throw new Error('the repl driver is not loaded (loadDriver first)');
+  return checked(new replDriver(kind), isReplRequest, 'repl');
 }

@@ -4,8 +4,12 @@
  * dedicated port (one plain message each way, the hot path of a round trip), and hears unsolicited
  * events on another. Rows never pass through here on their way to main: each request brings its
  * own transferable row port.
+ *
+ * The thread loads only what its child needs: the repl driver for a repl child, and the
+ * validation machinery (zod) with the first request that brings a schema to check. The main
+ * thread sizes its heap (`resourceLimits`, `src/worker/exec-argv.ts`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../src/protocol/endpoint.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
@@ -18,17 +22,24 @@ import type {
   SupervisorApi,
   SupervisorWorkerData,
 } from '../src/protocol/thread-contract.js';
+import { loadDriver } from './driver.js';
 import { StartFailure } from './generation.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
+import { loadValidation, validationLoaded } from './validation.js';
 
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };
   return { ok: false, error: { code: ErrorCode.SPAWN, message: String((error as Error)?.message ?? error) } };
 }
 
+/** Whether `spec` brings a schema for the thread to check. */
+const bringsSchema = (spec: AnySupervisorRequest): boolean =>
+  'schemas' in spec && spec.schemas != null && Object.values(spec.schemas).some((s) => s != null);
+
 if (parentPort) {
   const data = workerData as SupervisorWorkerData;
+  await loadDriver(data.config.child);
   const events = data.events;
   const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));
   const api: SupervisorApi = {
@@ -50,15 +61,7 @@ if (parentPort) {
   const requests = data.requests;
   requests.on('messageerror', unreadable);
   const refs = new RefTable();
-  requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
-    let resolved: AnySupervisorRequest;
-    try {
-      resolved = refs.resolve(spec, named);
-    } catch (error) {
-      port?.close();
-      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
-      return;
-    }
+  const run = (call: number, resolved: AnySupervisorRequest, port: MessagePort | null) =>
     core.request(resolved, port).then(
       (outcome) => {
         try {
@@ -73,6 +76,40 @@ if (parentPort) {
           call,
           error: String((error as Error)?.message ?? error),
         } satisfies RequestReply),
+    );
+  /** Set while zod loads; every request arriving meanwhile waits behind it, in order. */
+  let loadingValidation: Promise<void> | null = null;
+  requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
+    let resolved: AnySupervisorRequest;
+    try {
+      resolved = refs.resolve(spec, named);
+    } catch (error) {
+      port?.close();
+      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
+      return;
+    }
+    if (loadingValidation === null && !validationLoaded() && bringsSchema(resolved)) {
+      loadingValidation = loadValidation().finally(() => {
+        loadingValidation = null;
+      });
+    }
+    if (loadingValidation === null) {
+      void run(call, resolved, port);
+      return;
+    }
+    void loadingValidation.then(
+      () => run(call, resolved, port),
+      (error: unknown) => {
+        if (!bringsSchema(resolved)) {
+          void run(call, resolved, port);
+          return;
+        }
+        port?.close();
+        requests.postMessage({
+          call,
+          error: `validation could not load: ${String((error as Error)?.message ?? error)}`,
+        } satisfies RequestReply);
+      },
     );
   });
 }

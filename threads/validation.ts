@@ -1,10 +1,36 @@
 /**
  * Typed validation in the supervisor thread. Command schemas arrive as JSON Schema (zod schemas
+/**
+ * Typed validation in the supervisor thread. Command schemas arrive as JSON Schema (zod schemas
  * cannot cross a thread), with what the main thread decided about them (`src/thread-schema.ts`);
  * each is rebuilt once with zod and compiled for the row hot path.
+ *
+ * zod is loaded on the first request that brings a schema (`loadValidation`), not with the thread:
+ * it costs a thread about 4 MiB of heap, and a pool pays the thread once per worker.
  */
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { STRIP_MARKER, type ThreadSchema } from '../src/protocol/port-messages.js';
+
+let zod: typeof Zod | null = null;
+let loading: Promise<void> | null = null;
+
+/** Whether `checkerFor` can run now. */
+export function validationLoaded(): boolean {
+  return zod !== null;
+}
+
+/** Load the validation machinery (zod); resolves once `checkerFor` can run. */
+export function loadValidation(): Promise<void> {
+  loading ??= import('zod').then((module) => {
+    zod = module.z;
+  });
+  return loading;
+}
+
+function loadedZod(): typeof Zod {
+  if (zod === null) throw new Error('validation is not loaded (loadValidation first)');
+  return zod;
+}
 
 /** A compiled check; `preservesValue` when a passing value comes back deep-equal to its input. */
 export interface Checker {
@@ -61,8 +87,9 @@ function checkerForText({ json: schema, preservesValue }: ThreadSchema): Checker
   const text = `${preservesValue}${JSON.stringify(schema)}`;
   let checker = cache.get(text);
   if (!checker) {
-    const rebuilt = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-    let compiled: { safeParse(v: unknown): z.ZodSafeParseResult<unknown> } = rebuilt;
+    const z = loadedZod();
+    const rebuilt = z.fromJSONSchema(schema as Parameters<typeof Zod.fromJSONSchema>[0]);
+    let compiled: { safeParse(v: unknown): Zod.ZodSafeParseResult<unknown> } = rebuilt;
     try {
       compiled = z.compile(rebuilt);
     } catch {

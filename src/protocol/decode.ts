@@ -1,31 +1,15 @@
 /**
- * Typed decoding of frame bodies in each direction. Rows take a hand-checked fast path on the
- * frame's bytes (they are the hot path); every other message is validated by its compiled zod
- * schema.
+ * Typed decoding of frame bodies in each direction. The child-to-parent direction lives in
+ * `decode-child.ts` (no zod: the supervisor thread loads it); parent-to-child messages are
+ * validated here by their compiled zod schemas.
  */
-import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { FrameError, parseFrameBody } from './codec.js';
-import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
-import {
-  type ChildMessage,
-  configureFrameLimitSchema,
-  diagnosticSchema,
-  fatalExitSchema,
-  handshakeSchema,
-  type ParentMessage,
-  progressTickSchema,
-  requestSchema,
-  responseSchema,
-} from './messages.js';
-import { RowFrameReader } from './row-frame.js';
+import { configureFrameLimitSchema, type ParentMessage, requestSchema } from './messages.js';
+
+export { decodeChildFrame, decodeChildMessage } from './decode-child.js';
 
 const compiled = {
-  handshake: z.compile(handshakeSchema),
-  response: z.compile(responseSchema),
-  diagnostic: z.compile(diagnosticSchema),
-  progress_tick: z.compile(progressTickSchema),
-  fatal_exit: z.compile(fatalExitSchema),
   configure_frame_limit: z.compile(configureFrameLimitSchema),
   request: z.compile(requestSchema),
 };
@@ -42,88 +26,6 @@ function check<T>(
   const result = schema.safeParse(body);
   if (!result.success) throw invalid(type, z.prettifyError(result.error));
   return result.data;
-}
-
-/** Check a row body decoded on the general path. */
-function checkRow(body: unknown): ChildMessage {
-  const row = body as { stream?: unknown; sequence?: unknown; payload?: unknown } | null;
-  if (
-    typeof row !== 'object' ||
-    row === null ||
-    typeof row.stream !== 'string' ||
-    !Number.isSafeInteger(row.sequence) ||
-    (row.sequence as number) < 0 ||
-    !('payload' in row)
-  ) {
-    throw invalid('data_row', 'expected {stream: string, sequence: u64, payload}');
-  }
-  return {
-    type: 'data_row',
-    body: { stream: row.stream, sequence: row.sequence as number, payload: row.payload },
-  };
-}
-
-const sharedReader = new RowFrameReader();
-
-/** Levels the envelope adds around a message body's values (frame, message, body). */
-const ENVELOPE_DEPTH = 3;
-
-/**
- * Decode the child-to-parent frame body in `bytes[start, end)`. Canonically written rows take the
- * fast path (`RowFrameReader`); everything else is decoded and validated in full. Throws
- * `FrameError` on anything off-protocol: bytes that are not UTF-8 (`invalid_utf8`, never replaced
- * by U+FFFD) and values nested deeper than `maxDepth` (`nesting_too_deep`) included.
- */
-export function decodeChildFrame(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  reader: RowFrameReader = sharedReader,
-  maxDepth: number = DEFAULT_MAX_JSON_DEPTH,
-): ChildMessage {
-  if (!isUtf8(bytes.subarray(start, end))) {
-    throw new FrameError('invalid_utf8', 'frame is not valid UTF-8', { length: end - start });
-  }
-  if (jsonDepthExceeds(bytes, maxDepth + ENVELOPE_DEPTH, start, end)) {
-    throw new FrameError('nesting_too_deep', `frame nests values deeper than ${maxDepth} levels`, {
-      maxDepth,
-      length: end - start,
-    });
-  }
-  const row = reader.read(bytes, start, end);
-  if (row) {
-    const body = { stream: row.stream, sequence: row.sequence, payload: row.payload };
-    return { type: 'data_row', body, payloadText: row.payloadText };
-  }
-  return decodeGeneral(bytes.toString('utf8', start, end));
-}
-
-/** Decode a child-to-parent frame body given as text. Throws `FrameError` on anything off-protocol. */
-export function decodeChildMessage(text: string): ChildMessage {
-  const bytes = Buffer.from(text, 'utf8');
-  return decodeChildFrame(bytes, 0, bytes.length);
-}
-
-function decodeGeneral(text: string): ChildMessage {
-  const { type, body } = parseFrameBody(text);
-  switch (type) {
-    case 'data_row':
-      return checkRow(body);
-    case 'handshake':
-      return { type, body: check(type, compiled.handshake, body) };
-    case 'response':
-      return { type, body: check(type, compiled.response, body) };
-    case 'diagnostic':
-      return { type, body: check(type, compiled.diagnostic, body) };
-    case 'progress_tick':
-      return { type, body: check(type, compiled.progress_tick, body) };
-    case 'fatal_exit':
-      return { type, body: check(type, compiled.fatal_exit, body) };
-    default:
-      throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, {
-        messageType: type,
-      });
-  }
 }
 
 /** Decode a parent-to-child frame body. Throws `FrameError` on anything off-protocol. */

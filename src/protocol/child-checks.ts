@@ -1,0 +1,175 @@
+/**
+ * Checks of the child-to-parent message bodies without zod, for the supervisor thread: zod and
+ * the compiled schemas cost a thread about 7 MiB of heap, which every worker of a pool pays.
+ * Each check accepts exactly what the zod schema of `messages.ts` accepts and returns the same
+ * value (objects rebuilt in schema order with unknown keys dropped, `unknown` values as given);
+ * `test/protocol/child-checks.test.ts` holds the two to that, value by value.
+ */
+import type { DiagnosticWire, FatalExitWire, Handshake, ProgressTickWire, Response } from './messages.js';
+
+/** A check: the value to pass on, or a thrown {@link CheckFailure}. */
+export type Check<T> = (value: unknown, path: string) => T;
+
+/** Where a value failed its check and what was expected there. */
+export class CheckFailure extends Error {
+  override readonly name = 'CheckFailure';
+}
+
+const fail = (path: string, expected: string): never => {
+  throw new CheckFailure(`${path || 'body'}: expected ${expected}`);
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const str: Check<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string'));
+const bool: Check<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'a boolean'));
+const int: Check<number> = (v, p) => (Number.isSafeInteger(v) ? (v as number) : fail(p, 'a safe integer'));
+const uint =
+  (max: number): Check<number> =>
+  (v, p) =>
+    Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max
+      ? (v as number)
+      : fail(p, `an integer in [0, ${max}]`);
+const u64 = uint(Number.MAX_SAFE_INTEGER);
+const u8 = uint(255);
+/** Any value but a missing one (an object key must be present, as in zod). */
+const unknown: Check<unknown> = (v, p) => (v === undefined ? fail(p, 'a value') : v);
+
+const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (v, p) =>
+    v === null ? null : check(v, p);
+
+const oneOf =
+  <T extends string>(...values: readonly T[]): Check<T> =>
+  (v, p) =>
+    values.includes(v as T) ? (v as T) : fail(p, `one of ${values.join(', ')}`);
+
+const literal =
+  <T extends string>(value: T): Check<T> =>
+  (v, p) =>
+    v === value ? value : fail(p, JSON.stringify(value));
+
+const array =
+  <T>(check: Check<T>): Check<T[]> =>
+  (v, p) => {
+    if (!Array.isArray(v)) return fail(p, 'an array');
+    const out: T[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = check(v[i], `${p}[${i}]`);
+    return out;
+  };
+
+/** String keys to checked values; a `__proto__` key is skipped unchecked, as zod skips it. */
+const record =
+  <T>(check: Check<T>): Check<Record<string, T>> =>
+  (v, p) => {
+    if (!isPlainObject(v)) return fail(p, 'an object');
+    const out: Record<string, T> = {};
+    for (const key of Object.keys(v)) if (key !== '__proto__') out[key] = check(v[key], `${p}.${key}`);
+    return out;
+  };
+
+type Shape = Readonly<Record<string, Check<unknown>>>;
+type Out<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Check<infer T> ? T : never };
+
+/** The keys of `shape` in its order, each checked; other keys are dropped. */
+const object =
+  <S extends Shape>(shape: S): Check<Out<S>> =>
+  (v, p) => {
+    if (!isPlainObject(v)) return fail(p, 'an object');
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(shape)) out[key] = (shape[key] as Check<unknown>)(v[key], `${p}.${key}`);
+    return out as Out<S>;
+  };
+
+/** Objects told apart by the string in `key`, each checked by its own shape. */
+const tagged =
+  <T>(key: string, variants: Readonly<Record<string, Check<T>>>): Check<T> =>
+  (v, p) => {
+    if (!isPlainObject(v)) return fail(p, 'an object');
+    const tag = v[key];
+    const variant = typeof tag === 'string' && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
+    return variant ? variant(v, p) : fail(`${p}.${key}`, `one of ${Object.keys(variants).join(', ')}`);
+  };
+
+const importStats = object({
+  direct_import_names: array(str),
+  effective_module_count: u64,
+  compacted_region_count: u64,
+  memory_mapped_region_count: u64,
+  compacted_region_bytes: u64,
+  memory_mapped_region_bytes: u64,
+  non_memory_mapped_region_bytes: u64,
+  imported_bytes: u64,
+  imported_constant_count: u64,
+  extension_count: u64,
+  total_imported_extension_entries: u64,
+  import_level: str,
+  import_all: bool,
+  load_exts: bool,
+});
+
+const nameVersion = object({ name: str, version: str });
+
+const capabilityMetadata = object({
+  commands: array(nameVersion),
+  capabilities: array(nameVersion),
+  lean_version: nullable(str),
+  extra: nullable(unknown),
+});
+
+const doctorReport = object({
+  diagnostics: array(
+    object({
+      severity: oneOf('pass', 'warning', 'error'),
+      code: str,
+      message: str,
+      details: nullable(unknown),
+    }),
+  ),
+  metadata: nullable(unknown),
+});
+
+const streamSummary = object({
+  total_rows: u64,
+  per_stream_counts: record(u64),
+  elapsed_micros: u64,
+  metadata: nullable(unknown),
+});
+
+const status = <T extends string, S extends Shape>(name: T, shape: S) =>
+  object({ status: literal(name), ...shape });
+
+const responseVariants = {
+  health_ok: status('health_ok', {}),
+  host_session_opened: status('host_session_opened', { import_stats: importStats }),
+  host_session_reused: status('host_session_reused', { import_stats: importStats }),
+  stream_complete: status('stream_complete', { summary: streamSummary }),
+  stream_export_failed: status('stream_export_failed', { status_byte: u8 }),
+  stream_callback_failed: status('stream_callback_failed', { status_byte: u8, description: str }),
+  stream_row_malformed: status('stream_row_malformed', { message: str }),
+  capability_metadata: status('capability_metadata', { metadata: capabilityMetadata }),
+  capability_doctor: status('capability_doctor', { report: doctorReport }),
+  capability_metadata_malformed: status('capability_metadata_malformed', { message: str }),
+  capability_doctor_malformed: status('capability_doctor_malformed', { message: str }),
+  json_command: status('json_command', { response_json: str }),
+  rows_complete: status('rows_complete', { count: u64 }),
+  terminating: status('terminating', {}),
+  error: status('error', { code: str, message: str }),
+} satisfies { readonly [K in Response['status']]: Check<Extract<Response, { status: K }>> };
+
+/** The checks of every child-to-parent body but rows (rows have their own fast path). */
+export const childBodyChecks: {
+  readonly handshake: Check<Handshake>;
+  readonly response: Check<Response>;
+  readonly diagnostic: Check<DiagnosticWire>;
+  readonly progress_tick: Check<ProgressTickWire>;
+  readonly fatal_exit: Check<FatalExitWire>;
+} = {
+  handshake: object({ worker_version: str, protocol_version: int }),
+  response: tagged<Response>('status', responseVariants),
+  diagnostic: object({ code: str, message: str }),
+  progress_tick: object({ phase: str, current: u64, total: nullable(u64) }),
+  fatal_exit: object({ status: str, stderr: str }),
+};
