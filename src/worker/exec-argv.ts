@@ -5,7 +5,7 @@
  * `--input-type` for a thread whose entry is a file, so the thread would die before it loaded.
  */
 
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** Options that take the next argument as their value when written without `=`. */
 const ENTRY_OPTIONS_WITH_VALUE = new Set(['--input-type', '-e', '--eval', '-p', '--print']);
@@ -43,4 +43,26 @@ export function startSupervisorWorker(url: URL, options: Omit<WorkerOptions, 'ex
     if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
     return new Worker(url, { ...options, execArgv: [] });
   }
+}
+
+/** Heap ceiling of a supervisor thread whatever its frame cap. @default 256 (MiB) */
+export const SUPERVISOR_OLD_GENERATION_MIN_MB = 256;
+/** Heap a supervisor thread may use per MiB of frame cap (text, parsed value, its checked copy). */
+export const SUPERVISOR_HEAP_MB_PER_FRAME_MB = 32;
+
+/**
+ * The heap a supervisor thread gets. A thread inherits the sizing of the process's own heap by
+ * default, young generation included (semi-spaces up to 16 MiB on a large machine), which costs
+ * each thread several MiB of RSS it never needs; with an old-generation ceiling given, V8 sizes
+ * the young generation from it. The ceiling grows with the frame cap: the thread holds a frame's
+ * text, its parsed value and the checked copy of it at once.
+ */
+export function supervisorResourceLimits(maxFrameBytes: number): ResourceLimits {
+  const frameMb = Math.ceil(maxFrameBytes / 1_048_576);
+  return {
+    maxOldGenerationSizeMb: Math.max(
+      SUPERVISOR_OLD_GENERATION_MIN_MB,
+      SUPERVISOR_HEAP_MB_PER_FRAME_MB * frameMb,
+    ),
+  };
 }

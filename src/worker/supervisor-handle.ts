@@ -3,7 +3,7 @@
  * comlink, listens to its events, and tracks the generation leases are bound to. Never parses a
  * child frame; never exposes pids to pool users.
  */
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { errorFromWire, type LeanWorkerError } from '../errors.js';
 import { nodeEndpoint } from '../protocol/endpoint.js';
@@ -21,7 +21,7 @@ import type {
   SupervisorConfig,
   SupervisorWorkerData,
 } from '../protocol/thread-contract.js';
-import { startSupervisorWorker } from './exec-argv.js';
+import { startSupervisorWorker, supervisorResourceLimits } from './exec-argv.js';
 import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
 import { supervisorEntryUrl } from './paths.js';
 import { RequestClient, threadEndedError } from './request-client.js';
@@ -138,6 +138,7 @@ export class SupervisorHandle {
     const worker = startSupervisorWorker(supervisorEntryUrl(), {
       workerData: data,
       transferList: [channel.port2, requests.port2],
+      resourceLimits: supervisorResourceLimits(config.launch.maxFrameBytes),
     });
     const handle = new SupervisorHandle(worker, channel.port1, requests.port1);
     if (onEvent) handle.onEvent(onEvent);
@@ -151,6 +152,11 @@ export class SupervisorHandle {
     }
     handle.#setInfo(result.info);
     return handle;
+  }
+
+  /** The heap limits the supervisor thread runs under (empty once it has ended). */
+  get resourceLimits(): ResourceLimits {
+    return this.#worker.resourceLimits ?? {};
   }
 
   /** The generation the running child belongs to. */

@@ -31,6 +31,7 @@ export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = O
       'slow',
       'forever',
       'big_row',
+      'heavy_rows',
       'stderr_flood',
       'throws',
       'throws_code',
