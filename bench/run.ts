@@ -20,6 +20,7 @@ const SUITE = [
   'payload',
   'round-trip',
   'backpressure',
+  'thread-rss',
   'lifecycle',
   'scheduling',
   'memory',

@@ -51,6 +51,11 @@ export interface DoctorReport {
   };
   /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
   readonly memory: SystemMemory;
+  /**
+   * RSS of this process, the floor a pool's parent starts from; each pool worker adds a
+   * supervisor thread to it (`pool.snapshot().memory.parentRssKib` counts them).
+   */
+  readonly parentRssKib: number;
   readonly lean: ToolReport;
   readonly lake: ToolReport;
   readonly workerChild: ToolReport;
@@ -110,6 +115,7 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
     node: { version: process.version, platform: process.platform, arch: process.arch },
     orphanProtection: { mechanism: pdeathsig ? 'setpriv-pdeathsig' : 'stdin-eof-only', setprivPath },
     memory: readSystemMemory(),
+    parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     lean,
     lake,
     workerChild,
@@ -150,6 +156,9 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
   const kib = (v: number | null) => (v === null ? 'unavailable' : `${Math.round(v / 1024)} MiB`);
   io.stdout.write(
     `memory: MemAvailable ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}\n`,
+  );
+  io.stdout.write(
+    `parent process: RSS ${kib(r.parentRssKib)} (this process; a pool adds one supervisor thread per worker, counted in pool.snapshot().memory.parentRssKib)\n`,
   );
   io.stdout.write(tool('lean', r.lean) + tool('lake', r.lake) + tool('worker child', r.workerChild));
   return 0;

@@ -66,6 +66,12 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
     readonly learnedKeys: number;
     /** Machine and cgroup memory from the last background reading; null when ignored or unread. */
     readonly system: SystemMemory | null;
+    /**
+     * RSS of this (the parent) process when the snapshot was taken: the main thread and every
+     * supervisor thread, one per worker (about 9 MiB each, `bench/thread-rss.ts`); the children
+     * are not in it. Shown, never budgeted.
+     */
+    readonly parentRssKib: number;
   };
   readonly closed: boolean;
 }
@@ -142,6 +148,7 @@ export function buildSnapshot(
       samplesUnavailable: figures.unavailable,
       learnedKeys: a.memory.learnedKeys(),
       system: a.system,
+      parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     },
     closed,
   };

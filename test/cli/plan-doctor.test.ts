@@ -56,6 +56,7 @@ describe('lean-worker doctor', () => {
     expect(['setpriv-pdeathsig', 'stdin-eof-only']).toContain(report.orphanProtection.mechanism);
     expect([1, 2, null]).toContain(report.memory.cgroup.version);
     expect(report.memory.memAvailableKib === null || report.memory.memAvailableKib > 0).toBe(true);
+    expect(report.parentRssKib).toBeGreaterThan(1024);
     expect(typeof report.lean.found).toBe('boolean');
     expect(typeof report.lake.found).toBe('boolean');
     expect(typeof report.workerChild.found).toBe('boolean');
@@ -65,6 +66,7 @@ describe('lean-worker doctor', () => {
     const r = io();
     expect(await doctorCommand([], r.io)).toBe(0);
     expect(r.out.stdout).toContain('orphan protection:');
+    expect(r.out.stdout).toMatch(/^parent process: RSS \d+ MiB/m);
     expect(await doctorCommand(['--nope'], io().io)).toBe(2);
   });
 });
