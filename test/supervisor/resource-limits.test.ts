@@ -44,7 +44,7 @@ describe('supervisor thread resource limits', () => {
         launch: { maxFrameBytes, requestTimeoutMs: 60_000 },
       });
       const row = { type: 'object', properties: { d: { type: 'number' } }, required: ['d', 'inner'] };
-      const s = sup.stream('heavy_rows', params, { schemas: { row } });
+      const s = sup.stream('heavy_rows', params, { schemas: { row: { json: row, preservesValue: true } } });
       let items = 0;
       const { rows, error } = await drain(s.stream, (r) => {
         let payload = r.payload as { inner?: unknown; items?: unknown[] };
