@@ -3,6 +3,7 @@
  * the caller's own entry was given. A thread inherits `process.execArgv` by default, which after
  * `node --input-type=module -e <code>` holds the input type and the code itself; Node refuses
  * `--input-type` for a thread whose entry is a file, so the thread would die before it loaded.
+ * Also the heap a supervisor thread runs under (`supervisorResourceLimits`).
  */
 
 import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
@@ -52,10 +53,11 @@ export const SUPERVISOR_HEAP_MB_PER_FRAME_MB = 32;
 
 /**
  * The heap a supervisor thread gets. A thread inherits the sizing of the process's own heap by
- * default, young generation included (semi-spaces up to 16 MiB on a large machine), which costs
- * each thread several MiB of RSS it never needs; with an old-generation ceiling given, V8 sizes
- * the young generation from it. The ceiling grows with the frame cap: the thread holds a frame's
- * text, its parsed value and the checked copy of it at once.
+ * default, young generation included, which grows to several MiB while the thread loads and
+ * keeps them resident (about 1 MiB of RSS per thread, `bench/thread-rss.ts`); with an
+ * old-generation ceiling given, V8 sizes the young generation from it. The ceiling grows with
+ * the frame cap: the thread holds a frame's text, its parsed value and the checked copy at once,
+ * and a thread past it ends (`ERR_WORKER_OUT_OF_MEMORY`): its request fails with WORKER_UNAVAILABLE.
  */
 export function supervisorResourceLimits(maxFrameBytes: number): ResourceLimits {
   const frameMb = Math.ceil(maxFrameBytes / 1_048_576);
