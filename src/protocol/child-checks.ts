@@ -8,65 +8,87 @@
 import type { DiagnosticWire, FatalExitWire, Handshake, ProgressTickWire, Response } from './messages.js';
 
 /** A check: the value to pass on, or a thrown {@link CheckFailure}. */
-export type Check<T> = (value: unknown, path: string) => T;
+export type Check<T> = (value: unknown) => T;
 
-/** Where a value failed its check and what was expected there. */
+/** Where a value failed its check (keys and indexes from the body down) and what was expected. */
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
+  readonly path: (string | number)[] = [];
+  readonly expected: string;
+  constructor(expected: string) {
+    super(`expected ${expected}`);
+    this.expected = expected;
+  }
+
+  /** `body.summary.total_rows: expected ...`. */
+  describe(root: string): string {
+    const at = this.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+    return `${root}${at}: expected ${this.expected}`;
+  }
 }
 
-const fail = (path: string, expected: string): never => {
-  throw new CheckFailure(`${path || 'body'}: expected ${expected}`);
+const fail = (expected: string): never => {
+  throw new CheckFailure(expected);
 };
+
+/** Run `check` on a member; a failure below names the member's key. */
+function member<T>(check: Check<T>, value: unknown, key: string | number): T {
+  try {
+    return check(value);
+  } catch (error) {
+    if (error instanceof CheckFailure) error.path.unshift(key);
+    throw error;
+  }
+}
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const str: Check<string> = (v, p) => (typeof v === 'string' ? v : fail(p, 'a string'));
-const bool: Check<boolean> = (v, p) => (typeof v === 'boolean' ? v : fail(p, 'a boolean'));
-const int: Check<number> = (v, p) => (Number.isSafeInteger(v) ? (v as number) : fail(p, 'a safe integer'));
+const str: Check<string> = (v) => (typeof v === 'string' ? v : fail('a string'));
+const bool: Check<boolean> = (v) => (typeof v === 'boolean' ? v : fail('a boolean'));
+const int: Check<number> = (v) => (Number.isSafeInteger(v) ? (v as number) : fail('a safe integer'));
 const uint =
   (max: number): Check<number> =>
-  (v, p) =>
+  (v) =>
     Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max
       ? (v as number)
-      : fail(p, `an integer in [0, ${max}]`);
+      : fail(`an integer in [0, ${max}]`);
 const u64 = uint(Number.MAX_SAFE_INTEGER);
 const u8 = uint(255);
 /** Any value but a missing one (an object key must be present, as in zod). */
-const unknown: Check<unknown> = (v, p) => (v === undefined ? fail(p, 'a value') : v);
+const unknown: Check<unknown> = (v) => (v === undefined ? fail('a value') : v);
 
 const nullable =
   <T>(check: Check<T>): Check<T | null> =>
-  (v, p) =>
-    v === null ? null : check(v, p);
+  (v) =>
+    v === null ? null : check(v);
 
 const oneOf =
   <T extends string>(...values: readonly T[]): Check<T> =>
-  (v, p) =>
-    values.includes(v as T) ? (v as T) : fail(p, `one of ${values.join(', ')}`);
+  (v) =>
+    values.includes(v as T) ? (v as T) : fail(`one of ${values.join(', ')}`);
 
 const literal =
   <T extends string>(value: T): Check<T> =>
-  (v, p) =>
-    v === value ? value : fail(p, JSON.stringify(value));
+  (v) =>
+    v === value ? value : fail(JSON.stringify(value));
 
 const array =
   <T>(check: Check<T>): Check<T[]> =>
-  (v, p) => {
-    if (!Array.isArray(v)) return fail(p, 'an array');
+  (v) => {
+    if (!Array.isArray(v)) return fail('an array');
     const out: T[] = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = check(v[i], `${p}[${i}]`);
+    for (let i = 0; i < v.length; i++) out[i] = member(check, v[i], i);
     return out;
   };
 
 /** String keys to checked values; a `__proto__` key is skipped unchecked, as zod skips it. */
 const record =
   <T>(check: Check<T>): Check<Record<string, T>> =>
-  (v, p) => {
-    if (!isPlainObject(v)) return fail(p, 'an object');
+  (v) => {
+    if (!isPlainObject(v)) return fail('an object');
     const out: Record<string, T> = {};
-    for (const key of Object.keys(v)) if (key !== '__proto__') out[key] = check(v[key], `${p}.${key}`);
+    for (const key of Object.keys(v)) if (key !== '__proto__') out[key] = member(check, v[key], key);
     return out;
   };
 
@@ -74,23 +96,31 @@ type Shape = Readonly<Record<string, Check<unknown>>>;
 type Out<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Check<infer T> ? T : never };
 
 /** The keys of `shape` in its order, each checked; other keys are dropped. */
-const object =
-  <S extends Shape>(shape: S): Check<Out<S>> =>
-  (v, p) => {
-    if (!isPlainObject(v)) return fail(p, 'an object');
+const object = <S extends Shape>(shape: S): Check<Out<S>> => {
+  const keys = Object.keys(shape);
+  const checks = keys.map((k) => shape[k] as Check<unknown>);
+  return (v) => {
+    if (!isPlainObject(v)) return fail('an object');
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(shape)) out[key] = (shape[key] as Check<unknown>)(v[key], `${p}.${key}`);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      out[key] = member(checks[i] as Check<unknown>, v[key], key);
+    }
     return out as Out<S>;
   };
+};
 
 /** Objects told apart by the string in `key`, each checked by its own shape. */
 const tagged =
   <T>(key: string, variants: Readonly<Record<string, Check<T>>>): Check<T> =>
-  (v, p) => {
-    if (!isPlainObject(v)) return fail(p, 'an object');
+  (v) => {
+    if (!isPlainObject(v)) return fail('an object');
     const tag = v[key];
     const variant = typeof tag === 'string' && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
-    return variant ? variant(v, p) : fail(`${p}.${key}`, `one of ${Object.keys(variants).join(', ')}`);
+    if (variant) return variant(v);
+    const failure = new CheckFailure(`one of ${Object.keys(variants).join(', ')}`);
+    failure.path.push(key);
+    throw failure;
   };
 
 const importStats = object({

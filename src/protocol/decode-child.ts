@@ -17,9 +17,9 @@ function invalid(type: string, detail: string): FrameError {
 
 function check<T>(type: string, checkBody: Check<T>, body: unknown): T {
   try {
-    return checkBody(body, 'body');
+    return checkBody(body);
   } catch (error) {
-    if (error instanceof CheckFailure) throw invalid(type, error.message);
+    if (error instanceof CheckFailure) throw invalid(type, error.describe('body'));
     throw error;
   }
 }
