@@ -6,10 +6,10 @@
  * own transferable row port.
  *
  * The thread loads only what its child needs: the repl driver for a repl child, and the
- * validation machinery (zod) with the first request that brings a schema to check. The main
- * thread sizes its heap (`resourceLimits`, `src/worker/exec-argv.ts`).
+ * validation machinery (zod) when it first checks a schema (`validation.ts`). The main thread
+ * sizes its heap (`resourceLimits`, `src/worker/exec-argv.ts`).
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { nodeEndpoint } from '../src/protocol/endpoint.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
@@ -26,16 +26,11 @@ import { loadDriver } from './driver.js';
 import { StartFailure } from './generation.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
-import { loadValidation, validationLoaded } from './validation.js';
 
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };
   return { ok: false, error: { code: ErrorCode.SPAWN, message: String((error as Error)?.message ?? error) } };
 }
-
-/** Whether `spec` brings a schema for the thread to check. */
-const bringsSchema = (spec: AnySupervisorRequest): boolean =>
-  'schemas' in spec && spec.schemas != null && Object.values(spec.schemas).some((s) => s != null);
 
 if (parentPort) {
   const data = workerData as SupervisorWorkerData;
@@ -61,7 +56,15 @@ if (parentPort) {
   const requests = data.requests;
   requests.on('messageerror', unreadable);
   const refs = new RefTable();
-  const run = (call: number, resolved: AnySupervisorRequest, port: MessagePort | null) =>
+  requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
+    let resolved: AnySupervisorRequest;
+    try {
+      resolved = refs.resolve(spec, named);
+    } catch (error) {
+      port?.close();
+      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
+      return;
+    }
     core.request(resolved, port).then(
       (outcome) => {
         try {
@@ -76,40 +79,6 @@ if (parentPort) {
           call,
           error: String((error as Error)?.message ?? error),
         } satisfies RequestReply),
-    );
-  /** Set while zod loads; every request arriving meanwhile waits behind it, in order. */
-  let loadingValidation: Promise<void> | null = null;
-  requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
-    let resolved: AnySupervisorRequest;
-    try {
-      resolved = refs.resolve(spec, named);
-    } catch (error) {
-      port?.close();
-      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
-      return;
-    }
-    if (loadingValidation === null && !validationLoaded() && bringsSchema(resolved)) {
-      loadingValidation = loadValidation().finally(() => {
-        loadingValidation = null;
-      });
-    }
-    if (loadingValidation === null) {
-      void run(call, resolved, port);
-      return;
-    }
-    void loadingValidation.then(
-      () => run(call, resolved, port),
-      (error: unknown) => {
-        if (!bringsSchema(resolved)) {
-          void run(call, resolved, port);
-          return;
-        }
-        port?.close();
-        requests.postMessage({
-          call,
-          error: `validation could not load: ${String((error as Error)?.message ?? error)}`,
-        } satisfies RequestReply);
-      },
     );
   });
 }

@@ -5,30 +5,20 @@
  * cannot cross a thread), with what the main thread decided about them (`src/thread-schema.ts`);
  * each is rebuilt once with zod and compiled for the row hot path.
  *
- * zod is loaded on the first request that brings a schema (`loadValidation`), not with the thread:
- * it costs a thread about 4 MiB of heap, and a pool pays the thread once per worker.
+ * zod is loaded when the first schema is checked, not with the thread: it costs a thread about
+ * 4 MiB of heap, and a pool pays the thread once per worker. It is required (its CommonJS build,
+ * synchronously) so that a request is checked exactly when it would have been with zod loaded.
  */
+import { createRequire } from 'node:module';
 import type { z as Zod } from 'zod';
 import { STRIP_MARKER, type ThreadSchema } from '../src/protocol/port-messages.js';
 
+const require = createRequire(import.meta.url);
 let zod: typeof Zod | null = null;
-let loading: Promise<void> | null = null;
 
-/** Whether `checkerFor` can run now. */
-export function validationLoaded(): boolean {
-  return zod !== null;
-}
-
-/** Load the validation machinery (zod); resolves once `checkerFor` can run. */
-export function loadValidation(): Promise<void> {
-  loading ??= import('zod').then((module) => {
-    zod = module.z;
-  });
-  return loading;
-}
-
+/** zod, loaded on first use. */
 function loadedZod(): typeof Zod {
-  if (zod === null) throw new Error('validation is not loaded (loadValidation first)');
+  zod ??= (require('zod') as { z: typeof Zod }).z;
   return zod;
 }
 

@@ -84,6 +84,7 @@ const MEMORY_FIELDS = [
   'samplesUnavailable',
   'learnedKeys',
   'system',
+  'parentRssKib',
 ];
 
 function keysDeep(value: unknown, into: string[] = []): string[] {
