@@ -14,7 +14,7 @@
  *   node dist/bench/memory.js [--quick | --smoke] [--out DIR]
  */
 import path from 'node:path';
-import { generateMathlibShaped } from '../fixtures/lake/generate-mathlib-shaped.js';
+import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
 import {
   LeanWorkerError,
   LeanWorkerImportPlanner,

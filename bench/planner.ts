@@ -9,7 +9,7 @@
  *     [--lakefile-mb 50] [--tree-modules 200000] [--out DIR]
  */
 import path from 'node:path';
-import { generateMathlibShaped } from '../fixtures/lake/generate-mathlib-shaped.js';
+import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
 import { discoverLakeProject } from '../src/lake/discover.js';
 import { PARALLEL_SCAN_THRESHOLD, scanSources } from '../src/lake/scan.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';

@@ -1,7 +1,7 @@
 /** Fixture children, builders and typed commands the benchmarks share. */
 import path from 'node:path';
 import { z } from 'zod';
-import { writeStandInLibrary, writeStandInToolchain } from '../../fixtures/lake/stand-in-capability.js';
+import { writeStandInLibrary, writeStandInToolchain } from '../../demo/lake/stand-in-capability.js';
 import { defineJsonCommand, defineStreamingCommand, LeanWorkerCapabilityBuilder } from '../../src/index.js';
 import { fixturePath } from '../../src/worker/paths.js';
 import { PACKAGE_ROOT } from './report.js';

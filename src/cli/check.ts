@@ -9,7 +9,7 @@
  */
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
-import { fixturePath } from '../worker/paths.js';
+import { compiledPath } from '../worker/paths.js';
 import { CheckProgress, type ProgressSink } from './check-progress.js';
 import { type CheckItem, type CheckResult, checkAll } from './check-run.js';
 import {
@@ -136,7 +136,7 @@ function builderFrom(values: FlagValues, env: Readonly<Record<string, string | u
     return new LeanReplBuilder(
       {
         command: process.execPath,
-        args: [fixturePath('repl/fake-repl')],
+        args: [compiledPath('demo/repl/fake-repl.js')],
         env: fakeEnv,
         ...timeouts,
         ...workerPolicy,

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../worker/paths.js';
-import { demoCommand } from './demo.js';
 import { CliUsageError, EXIT_OK, reportUsage, UsageCode } from './flags.js';
 import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
@@ -49,8 +48,11 @@ function version(): string {
 
 async function main(): Promise<number> {
   switch (command) {
-    case 'demo':
+    case 'demo': {
+      // The demo is not the library: it lives in `demo/` (dist/demo/), loaded only for this command.
+      const { demoCommand } = await import('../../demo/command.js');
       return demoCommand(rest, io);
+    }
     case 'run': {
       const { runCommand } = await import('./run.js');
       return runCommand(rest, io);

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDemoOptions } from '../../src/cli/demo-options.js';
+import { parseDemoOptions } from '../../demo/options.js';
 import { packageRoot } from '../../src/worker/paths.js';
 
 describe('the demo generated directory', () => {

@@ -10,7 +10,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateMathlibShaped } from '../../fixtures/lake/generate-mathlib-shaped.js';
+import { generateMathlibShaped } from '../../demo/lake/generate-mathlib-shaped.js';
 import { EXIT_OUTPUT_CLOSED } from '../../src/cli/output.js';
 import { ErrorCode } from '../../src/errors.js';
 import { killRunning, runCli } from './cli-process.js';

@@ -4,8 +4,8 @@
  * the batch label instead.
  */
 import { describe, expect, it } from 'vitest';
-import { DemoState } from '../../src/cli/demo-state.js';
-import { fitLine, frame, ProgressRenderer } from '../../src/cli/progress.js';
+import { fitLine, frame, ProgressRenderer } from '../../demo/progress.js';
+import { DemoState } from '../../demo/state.js';
 
 function busyState(): DemoState {
   const state = new DemoState(2, 51, 4_004);

@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MATHLIB_COMMANDS } from '../../fixtures/children/mathlib-metadata.js';
-import { rowCounts } from '../../fixtures/children/mathlib-model.js';
-import { demoCommand, plannedLine } from '../../src/cli/demo.js';
-import type { DemoResult } from '../../src/cli/demo-result.js';
+import { MATHLIB_COMMANDS } from '../../demo/children/mathlib-metadata.js';
+import { rowCounts } from '../../demo/children/mathlib-model.js';
+import { demoCommand, plannedLine } from '../../demo/command.js';
+import type { DemoResult } from '../../demo/result.js';
 import { UsageCode } from '../../src/cli/flags.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
 import { ROOT } from './mathlib-fixture.js';

@@ -7,15 +7,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
-import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
-import { ensureMathlibShaped, standInSysroot } from '../../fixtures/lake/generate-mathlib-shaped.js';
-import { demoExportKinds, FIXTURE_EXPORTS } from '../../src/cli/demo-commands.js';
+import { MATHLIB_CAPABILITY_METADATA } from '../../demo/children/mathlib-metadata.js';
+import { demoExportKinds, FIXTURE_EXPORTS } from '../../demo/commands.js';
+import { ensureMathlibShaped, standInSysroot } from '../../demo/lake/generate-mathlib-shaped.js';
+import { demoPath } from '../../demo/paths.js';
 import { type ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import type { LeanWorkerPlannedBatch } from '../../src/planner/batch.js';
 import { LeanWorkerImportPlanner } from '../../src/planner/planner.js';
 import type { LeanWorkerPoolOptions } from '../../src/pool/options.js';
 import { LeanWorkerPool } from '../../src/pool/pool.js';
-import { fixturePath } from '../../src/worker/paths.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PROJECT = path.join(ROOT, 'fixtures/generated/test-mathlib-shaped-16');
@@ -47,7 +47,7 @@ export function builder(batch: LeanWorkerPlannedBatch, args: readonly string[] =
     exports: demoExportKinds(FIXTURE_EXPORTS),
     worker: {
       command: process.execPath,
-      args: [fixturePath('children/mathlib-child'), '--time-scale=0', ...args],
+      args: [demoPath('children/mathlib-child'), '--time-scale=0', ...args],
     },
   });
 }

@@ -5,9 +5,9 @@
  * lease while a fresh lease keeps working.
  */
 import { describe, expect, it } from 'vitest';
-import { rowCounts } from '../../fixtures/children/mathlib-model.js';
-import { mathlibShapedModules } from '../../fixtures/lake/generate-mathlib-shaped.js';
-import { mathlibCommands } from '../../src/cli/demo-commands.js';
+import { rowCounts } from '../../demo/children/mathlib-model.js';
+import { mathlibCommands } from '../../demo/commands.js';
+import { mathlibShapedModules } from '../../demo/lake/generate-mathlib-shaped.js';
 import { ErrorCode } from '../../src/errors.js';
 import type { DiagnosticItem, ProgressItem } from '../../src/protocol/port-messages.js';
 import { builder, drain, mainBatch, makePool, modulesOf, planProject } from './mathlib-fixture.js';

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeStandInLibrary } from '../../fixtures/lake/stand-in-capability.js';
+import { writeStandInLibrary } from '../../demo/lake/stand-in-capability.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STAND_IN_SYSROOT = path.join(ROOT, 'fixtures/toolchain');

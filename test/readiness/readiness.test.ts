@@ -10,8 +10,8 @@ import {
   MATHLIB_COMMANDS,
   MATHLIB_DOCTOR_REPORT,
   MATHLIB_VERSION,
-} from '../../fixtures/children/mathlib-metadata.js';
-import { mathlibCommands } from '../../src/cli/demo-commands.js';
+} from '../../demo/children/mathlib-metadata.js';
+import { mathlibCommands } from '../../demo/commands.js';
 import { ErrorCode } from '../../src/errors.js';
 import type { LeanWorkerSessionLease } from '../../src/lease.js';
 import type { LeanWorkerPool } from '../../src/pool/pool.js';

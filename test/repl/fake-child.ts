@@ -8,7 +8,7 @@ import { type ConnectReplOptions, connectReplChild } from '../../threads/repl/co
 import type { ReplSession } from '../../threads/repl/session.js';
 
 /** The compiled fake repl (`npm run build`). */
-export const FAKE_REPL_JS = fileURLToPath(new URL('../../dist/fixtures/repl/fake-repl.js', import.meta.url));
+export const FAKE_REPL_JS = fileURLToPath(new URL('../../dist/demo/repl/fake-repl.js', import.meta.url));
 
 /** Fail early, with the reason, when the fake repl has not been built. */
 export function requireBuiltFake(): void {

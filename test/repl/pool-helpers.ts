@@ -1,17 +1,18 @@
 /** Repl workers over the compiled fake repl, in pools destroyed when the current test finishes. */
+
+import { demoPath } from '../../demo/paths.js';
 import { LeanReplBuilder, type LeanReplBuilderOptions } from '../../src/repl/builder.js';
-import { fixturePath } from '../../src/worker/paths.js';
 
 export { eventually, listen, makePool, rejection } from '../pool/helpers.js';
 
-/** A builder for the fake repl with `env` for the child (see `fixtures/repl/fake-repl.ts`). */
+/** A builder for the fake repl with `env` for the child (see `demo/repl/fake-repl.ts`). */
 export function fakeRepl(
   env: Record<string, string> = {},
   options: Omit<LeanReplBuilderOptions, 'command' | 'args' | 'env'> = {},
 ): LeanReplBuilder {
   return new LeanReplBuilder({
     command: process.execPath,
-    args: [fixturePath('repl/fake-repl')],
+    args: [demoPath('repl/fake-repl')],
     env,
     startupTimeoutMs: 10_000,
     requestTimeoutMs: 10_000,

@@ -7,7 +7,6 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { type DemoExportNames, exportNames, FIXTURE_EXPORTS } from './demo-commands.js';
 import {
   CliUsageError,
   choice,
@@ -20,7 +19,8 @@ import {
   positiveInt,
   stringFlag,
   UsageCode,
-} from './flags.js';
+} from '../src/cli/flags.js';
+import { type DemoExportNames, exportNames, FIXTURE_EXPORTS } from './commands.js';
 
 /** The demo's options after defaults. */
 export interface DemoOptions {

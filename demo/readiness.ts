@@ -3,10 +3,10 @@
  * commands and the capability metadata. A capability that does not answer one of them is noted
  * with the error code, not treated as a failure of the run.
  */
-import { LeanWorkerError } from '../errors.js';
-import type { LeanWorkerSessionLease } from '../lease.js';
-import type { DemoCommandSet } from './demo-commands.js';
-import type { DemoState } from './demo-state.js';
+import { LeanWorkerError } from '../src/errors.js';
+import type { LeanWorkerSessionLease } from '../src/lease.js';
+import type { DemoCommandSet } from './commands.js';
+import type { DemoState } from './state.js';
 
 /** What the readiness questions answered (null fields: the capability did not answer). */
 export interface ReadinessResult {

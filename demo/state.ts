@@ -3,7 +3,7 @@
  * final result read. Rows are counted twice on purpose: `liveRows` as they arrive (tentative) and
  * the committed per-stream totals only from streams that ended in success.
  */
-import type { BatchCommand } from './demo-commands.js';
+import type { BatchCommand } from './commands.js';
 
 /** What one lease slot (one worker at a time) is doing. */
 export interface LaneState {

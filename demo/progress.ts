@@ -4,8 +4,8 @@
  * above the bars. Only for a TTY; callers print nothing live otherwise. On a narrow terminal the
  * figures (rows/s, elapsed time, counts) stay and each line's label is cut.
  */
-import { BATCH_COMMANDS } from './demo-commands.js';
-import type { DemoState, LaneState } from './demo-state.js';
+import { BATCH_COMMANDS } from './commands.js';
+import type { DemoState, LaneState } from './state.js';
 
 /** Where the renderer writes (a TTY stream). */
 export interface ProgressOutput {

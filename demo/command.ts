@@ -5,11 +5,12 @@
  * summary table and the pool snapshot. `--json` prints one machine-readable result instead.
  * Exit status: 0 success, 1 a batch failed or a failure was not recovered, 2 usage error.
  */
-import { LeanWorkerError } from '../errors.js';
-import { type DemoOptions, parseDemoOptions, USAGE } from './demo-options.js';
-import { runDemo } from './demo-run.js';
-import { CliUsageError, EXIT_FAILED, EXIT_OK, reportUsage, wantsHelp } from './flags.js';
+
+import { CliUsageError, EXIT_FAILED, EXIT_OK, reportUsage, wantsHelp } from '../src/cli/flags.js';
+import { LeanWorkerError } from '../src/errors.js';
+import { type DemoOptions, parseDemoOptions, USAGE } from './options.js';
 import { grouped, ProgressRenderer } from './progress.js';
+import { runDemo } from './run.js';
 import { formatSummary } from './summary.js';
 
 /** Where the demo writes; progress bars only when `stdout.isTTY`. */

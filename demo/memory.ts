@@ -3,9 +3,9 @@
  * in the background) and the slots' leases at a fixed period, plus this process's own RSS. Each
  * figure says what it measures; "private" is RssAnon + RssShmem of a child and its descendants.
  */
-import type { LeanWorkerSessionLease } from '../lease.js';
-import type { LeanWorkerPool } from '../pool/pool.js';
-import type { LaneState } from './demo-state.js';
+import type { LeanWorkerSessionLease } from '../src/lease.js';
+import type { LeanWorkerPool } from '../src/pool/pool.js';
+import type { LaneState } from './state.js';
 
 /** Peaks seen while the demo ran (KiB). */
 export interface MemoryPeaks {

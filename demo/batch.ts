@@ -5,18 +5,13 @@
  * `extract`, `features` and `probe` over the batch's modules. The cancellation aborts a command
  * that would never end by itself after its first row, so it is always a real mid-stream cancel.
  */
-import type { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
-import type { LeanWorkerStreamingCommand } from '../commands.js';
-import { ErrorCode, LeanWorkerError } from '../errors.js';
-import type { LeanWorkerSessionLease } from '../lease.js';
-import type { LeanWorkerPool } from '../pool/pool.js';
-import {
-  BATCH_COMMANDS,
-  type BatchCommand,
-  type DemoCommandSet,
-  type ModuleRequest,
-} from './demo-commands.js';
-import type { DemoState, LaneState, Recovery } from './demo-state.js';
+import type { LeanWorkerCapabilityBuilder } from '../src/capability/builder.js';
+import type { LeanWorkerStreamingCommand } from '../src/commands.js';
+import { ErrorCode, LeanWorkerError } from '../src/errors.js';
+import type { LeanWorkerSessionLease } from '../src/lease.js';
+import type { LeanWorkerPool } from '../src/pool/pool.js';
+import { BATCH_COMMANDS, type BatchCommand, type DemoCommandSet, type ModuleRequest } from './commands.js';
+import type { DemoState, LaneState, Recovery } from './state.js';
 
 export type FailureKind = Recovery['kind'];
 

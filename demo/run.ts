@@ -5,23 +5,23 @@
  * in which every reported number has a name.
  */
 import path from 'node:path';
-import { MATHLIB_CAPABILITY_METADATA } from '../../fixtures/children/mathlib-metadata.js';
-import { ensureMathlibShaped, standInSysroot } from '../../fixtures/lake/generate-mathlib-shaped.js';
-import { writeStandInLibrary, writeStandInToolchain } from '../../fixtures/lake/stand-in-capability.js';
-import { LeanWorkerError } from '../errors.js';
-import type { LeanWorkerSessionLease } from '../lease.js';
-import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
-import { LeanWorkerImportPlanner } from '../planner/planner.js';
-import { LeanWorkerPool } from '../pool/pool.js';
-import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
-import { fixturePath } from '../worker/paths.js';
-import { type FailureKind, failurePlan, runBatch } from './demo-batch.js';
-import { BATCH_COMMANDS, demoExportKinds, looseCommands, mathlibCommands } from './demo-commands.js';
-import { MemoryTracker } from './demo-memory.js';
-import type { DemoOptions } from './demo-options.js';
-import { type ReadinessResult, readinessCheck } from './demo-readiness.js';
-import { buildResult, type DemoResult } from './demo-result.js';
-import { DemoState } from './demo-state.js';
+import { LeanWorkerError } from '../src/errors.js';
+import type { LeanWorkerSessionLease } from '../src/lease.js';
+import type { LeanWorkerPlannedBatch } from '../src/planner/batch.js';
+import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
+import { LeanWorkerPool } from '../src/pool/pool.js';
+import type { LeanWorkerPoolSnapshot } from '../src/pool/snapshot.js';
+import { type FailureKind, failurePlan, runBatch } from './batch.js';
+import { MATHLIB_CAPABILITY_METADATA } from './children/mathlib-metadata.js';
+import { BATCH_COMMANDS, demoExportKinds, looseCommands, mathlibCommands } from './commands.js';
+import { ensureMathlibShaped, standInSysroot } from './lake/generate-mathlib-shaped.js';
+import { writeStandInLibrary, writeStandInToolchain } from './lake/stand-in-capability.js';
+import { MemoryTracker } from './memory.js';
+import type { DemoOptions } from './options.js';
+import { demoPath } from './paths.js';
+import { type ReadinessResult, readinessCheck } from './readiness.js';
+import { buildResult, type DemoResult } from './result.js';
+import { DemoState } from './state.js';
 
 /** Hooks for live output. */
 export interface DemoHooks {
@@ -66,11 +66,7 @@ function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
       requestTimeoutMs: options.requestTimeoutMs,
       worker: {
         command: process.execPath,
-        args: [
-          fixturePath('children/mathlib-child'),
-          `--time-scale=${options.timeScale}`,
-          ...options.childArgs,
-        ],
+        args: [demoPath('children/mathlib-child'), `--time-scale=${options.timeScale}`, ...options.childArgs],
       },
     });
   }

@@ -3,12 +3,12 @@
  * of a run from the live state, the final pool snapshot and the memory peaks.
  */
 import os from 'node:os';
-import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
-import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
-import type { MemoryPeaks } from './demo-memory.js';
-import type { DemoOptions } from './demo-options.js';
-import type { ReadinessResult } from './demo-readiness.js';
-import type { DemoFailure, DemoState, Recovery } from './demo-state.js';
+import type { LeanWorkerPlannedBatch } from '../src/planner/batch.js';
+import type { LeanWorkerPoolSnapshot } from '../src/pool/snapshot.js';
+import type { MemoryPeaks } from './memory.js';
+import type { DemoOptions } from './options.js';
+import type { ReadinessResult } from './readiness.js';
+import type { DemoFailure, DemoState, Recovery } from './state.js';
 
 /** The demo's machine-readable result. */
 export interface DemoResult {

@@ -10,7 +10,7 @@ import {
   defineStreamingCommand,
   type LeanWorkerJsonCommand,
   type LeanWorkerStreamingCommand,
-} from '../commands.js';
+} from '../src/commands.js';
 
 /** Export names of each command in a capability. */
 export interface DemoExportNames {

@@ -3,8 +3,9 @@
  * admission and restarts, the recovered failures, peak memory by measure, and the pool snapshot.
  * Every number printed here is also a named field of the `--json` result.
  */
-import type { DemoResult } from './demo-result.js';
+
 import { grouped } from './progress.js';
+import type { DemoResult } from './result.js';
 
 /** Left-aligned first column, right-aligned others. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
