@@ -9,10 +9,13 @@
  *   budget admission   four keys at once under a budget for two workers, without and with
  *                      waiting.
  *
- * Each reports elapsed time, pool counters and peak memory by measure.
+ * Each reports elapsed time, pool counters and peak memory by measure. The generated project goes
+ * to a temporary directory, removed at the end.
  *
  *   node dist/bench/memory.js [--quick | --smoke] [--out DIR]
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
 import {
@@ -23,7 +26,7 @@ import {
 } from '../src/index.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { describePeaks, MEMORY_MEASURE_TEXT, type MemoryPeaks, MemoryWatch } from './lib/memory-watch.js';
-import { BenchReport, benchArgs, PACKAGE_ROOT, runMain, step } from './lib/report.js';
+import { BenchReport, benchArgs, runMain, step } from './lib/report.js';
 import { fmt } from './lib/stats.js';
 
 const OPEN_KIB = 24 * 1024;
@@ -76,7 +79,16 @@ async function requestsOn(pool: LeanWorkerPool, source: ReturnType<typeof testCh
 }
 
 async function fallbackImports(modules: number): Promise<Outcome[]> {
-  const dir = path.join(PACKAGE_ROOT, 'fixtures', 'generated', `bench-memory-${modules}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lwp-bench-memory-'));
+  try {
+    return await plannedImports(dir, modules);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Plan the generated project in `dir` with fallback and with header imports; run each plan. */
+async function plannedImports(dir: string, modules: number): Promise<Outcome[]> {
   await generateMathlibShaped({ dir, modules });
   const out: Outcome[] = [];
   for (const importsFrom of ['base', 'header'] as const) {

@@ -1,19 +1,22 @@
 /**
  * Planner benchmark: plans a generated Mathlib-shaped Lake project (default 5,000 modules) with
  * per-module header imports and content hashing, sequentially and on piscina threads, and
- * optionally sweeps tree sizes to locate the sequential/parallel crossover of the source scan.
+ * optionally sweeps tree sizes (1,000, 10,000 and 50,000 files) for the sequential/parallel
+ * crossover of the source scan. Generated projects go to a temporary directory, removed at the end.
  * Then hostile inputs: peak memory of the planner and of `pool.check` on a huge `lakefile.lean`
  * (default 50 MB), and planning time on a very large tree (default 200,000 modules).
  *
  *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5] [--crossover]
  *     [--lakefile-mb 50] [--tree-modules 200000] [--out DIR]
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
 import { discoverLakeProject } from '../src/lake/discover.js';
 import { PARALLEL_SCAN_THRESHOLD, scanSources } from '../src/lake/scan.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
-import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain, step } from './lib/report.js';
+import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { fmt, fmtInt, median } from './lib/stats.js';
 import { bigTreeTimes, hugeLakefileMemory } from './planner-hostile.js';
 
@@ -39,10 +42,14 @@ async function timePlan(root: string, parallel: 'never' | 'always', runs: number
   return { medianMs: median(ms), runsMs: ms, batches, modules: count };
 }
 
-async function crossover(runs: number) {
+/** Tree sizes of the crossover sweep (modules; the scan reads one more file, the root module). */
+const CROSSOVER_MODULES = [1000, 10000, 50000];
+
+async function crossover(work: string, runs: number) {
   const sweep: { files: number; sequentialMs: number; parallelMs: number }[] = [];
-  for (const size of [250, 1000, 2000, 3000, 5000, 10000]) {
-    const dir = path.join(PACKAGE_ROOT, 'fixtures', 'generated', `bench-crossover-${size}`);
+  for (const size of CROSSOVER_MODULES) {
+    step(`crossover: ${size} modules`);
+    const dir = path.join(work, `crossover-${size}`);
     await generateMathlibShaped({ dir, modules: size });
     const files = (await discoverLakeProject({ root: dir })).modules.map((m) => m.path);
     const seq: number[] = [];
@@ -56,6 +63,7 @@ async function crossover(runs: number) {
       par.push(performance.now() - t);
     }
     sweep.push({ files: files.length, sequentialMs: median(seq), parallelMs: median(par) });
+    await rm(dir, { recursive: true, force: true });
   }
   return sweep;
 }
@@ -73,11 +81,19 @@ async function main(): Promise<void> {
     'import planning of a generated Mathlib-shaped Lake project',
     `${modules} modules (+ root module): discovery, per-module header imports, SHA-256 of every source; median of ${runs} runs, sequential and piscina`,
   );
-  const root = path.join(PACKAGE_ROOT, 'fixtures', 'generated', `bench-planner-${modules}`);
-  await generateMathlibShaped({ dir: root, modules });
-  const sequential = await timePlan(root, 'never', runs);
-  const parallel = await timePlan(root, 'always', runs);
-  const sweep = args.argv.includes('--crossover') ? await crossover(runs) : [];
+  const work = await mkdtemp(path.join(os.tmpdir(), 'lwp-bench-planner-'));
+  let sequential: Awaited<ReturnType<typeof timePlan>>;
+  let parallel: Awaited<ReturnType<typeof timePlan>>;
+  let sweep: Awaited<ReturnType<typeof crossover>>;
+  try {
+    const root = path.join(work, `planner-${modules}`);
+    await generateMathlibShaped({ dir: root, modules });
+    sequential = await timePlan(root, 'never', runs);
+    parallel = await timePlan(root, 'always', runs);
+    sweep = args.argv.includes('--crossover') ? await crossover(work, runs) : [];
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
   const lakefileMb = flag('--lakefile-mb', args.smoke ? 1 : args.quick ? 5 : 50);
   const treeModules = flag('--tree-modules', args.smoke ? 2_000 : args.quick ? 20_000 : 200_000);
   step(`memory on a ${lakefileMb} MB lakefile.lean`);
