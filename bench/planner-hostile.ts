@@ -98,22 +98,17 @@ export async function bigTreeTimes(modules: number) {
     t = performance.now();
     const project = await discoverLakeProject({ root: dir });
     const discoverMs = performance.now() - t;
-    const plan = async (parallel: 'auto' | 'never') => {
-      const planner = new LeanWorkerImportPlanner({
-        projectRoot: dir,
-        package: 'big',
-        libName: 'Big',
-        importsFrom: 'header',
-        contentHash: true,
-        parallel,
-      });
-      const began = performance.now();
-      const batches = await planner.planLakeProject();
-      return { ms: performance.now() - began, batches: batches.length };
-    };
-    const auto = await plan('auto');
-    const sequential = await plan('never');
-    return { modules: project.modules.length, generateMs, discoverMs, auto, sequential };
+    const planner = new LeanWorkerImportPlanner({
+      projectRoot: dir,
+      package: 'big',
+      libName: 'Big',
+      importsFrom: 'header',
+      contentHash: true,
+    });
+    t = performance.now();
+    const batches = await planner.planLakeProject();
+    const plan = { ms: performance.now() - t, batches: batches.length };
+    return { modules: project.modules.length, generateMs, discoverMs, plan };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,26 +1,23 @@
 /**
  * Planner benchmark: plans a generated Mathlib-shaped Lake project (default 5,000 modules) with
- * per-module header imports and content hashing, sequentially and on piscina threads, and
- * optionally sweeps tree sizes (1,000, 10,000 and 50,000 files) for the sequential/parallel
- * crossover of the source scan. Generated projects go to a temporary directory, removed at the end.
- * Then hostile inputs: peak memory of the planner and of `pool.check` on a huge `lakefile.lean`
- * (default 50 MB), and planning time on a very large tree (default 200,000 modules).
+ * per-module header imports and content hashing. Generated projects go to a temporary directory,
+ * removed at the end. Then hostile inputs: peak memory of the planner and of `pool.check` on a
+ * huge `lakefile.lean` (default 50 MB), and planning time on a very large tree (default 200,000
+ * modules).
  *
- *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5] [--crossover]
+ *   node dist/bench/planner.js [--quick | --smoke] [--modules 5000] [--runs 5]
  *     [--lakefile-mb 50] [--tree-modules 200000] [--out DIR]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
-import { discoverLakeProject } from '../src/lake/discover.js';
-import { PARALLEL_SCAN_THRESHOLD, scanSources } from '../src/lake/scan.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
 import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { fmt, fmtInt, median } from './lib/stats.js';
 import { bigTreeTimes, hugeLakefileMemory } from './planner-hostile.js';
 
-async function timePlan(root: string, parallel: 'never' | 'always', runs: number) {
+async function timePlan(root: string, runs: number) {
   const ms: number[] = [];
   let batches = 0;
   let count = 0;
@@ -31,7 +28,6 @@ async function timePlan(root: string, parallel: 'never' | 'always', runs: number
       libName: 'Mathlib',
       importsFrom: 'header',
       contentHash: true,
-      parallel,
     });
     const t = performance.now();
     const plan = await planner.planLakeProject();
@@ -40,32 +36,6 @@ async function timePlan(root: string, parallel: 'never' | 'always', runs: number
     count = plan.reduce((n, b) => n + b.modules.length, 0);
   }
   return { medianMs: median(ms), runsMs: ms, batches, modules: count };
-}
-
-/** Tree sizes of the crossover sweep (modules; the scan reads one more file, the root module). */
-const CROSSOVER_MODULES = [1000, 10000, 50000];
-
-async function crossover(work: string, runs: number) {
-  const sweep: { files: number; sequentialMs: number; parallelMs: number }[] = [];
-  for (const size of CROSSOVER_MODULES) {
-    step(`crossover: ${size} modules`);
-    const dir = path.join(work, `crossover-${size}`);
-    await generateMathlibShaped({ dir, modules: size });
-    const files = (await discoverLakeProject({ root: dir })).modules.map((m) => m.path);
-    const seq: number[] = [];
-    const par: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      let t = performance.now();
-      await scanSources(files, { headers: true, hash: true, parallel: 'never' });
-      seq.push(performance.now() - t);
-      t = performance.now();
-      await scanSources(files, { headers: true, hash: true, parallel: 'always' });
-      par.push(performance.now() - t);
-    }
-    sweep.push({ files: files.length, sequentialMs: median(seq), parallelMs: median(par) });
-    await rm(dir, { recursive: true, force: true });
-  }
-  return sweep;
 }
 
 async function main(): Promise<void> {
@@ -79,18 +49,14 @@ async function main(): Promise<void> {
   const report = new BenchReport('planner', import.meta.filename, args);
   report.header(
     'import planning of a generated Mathlib-shaped Lake project',
-    `${modules} modules (+ root module): discovery, per-module header imports, SHA-256 of every source; median of ${runs} runs, sequential and piscina`,
+    `${modules} modules (+ root module): discovery, per-module header imports, SHA-256 of every source; median of ${runs} runs`,
   );
   const work = await mkdtemp(path.join(os.tmpdir(), 'lwp-bench-planner-'));
   let sequential: Awaited<ReturnType<typeof timePlan>>;
-  let parallel: Awaited<ReturnType<typeof timePlan>>;
-  let sweep: Awaited<ReturnType<typeof crossover>>;
   try {
     const root = path.join(work, `planner-${modules}`);
     await generateMathlibShaped({ dir: root, modules });
-    sequential = await timePlan(root, 'never', runs);
-    parallel = await timePlan(root, 'always', runs);
-    sweep = args.argv.includes('--crossover') ? await crossover(work, runs) : [];
+    sequential = await timePlan(root, runs);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -102,16 +68,8 @@ async function main(): Promise<void> {
   const tree = await bigTreeTimes(treeModules);
   report.print(`${sequential.modules} modules in ${sequential.batches} batches`);
   report.print(
-    `sequential: median ${fmt(sequential.medianMs, 1)} ms (runs ${sequential.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
+    `plan:       median ${fmt(sequential.medianMs, 1)} ms (runs ${sequential.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
   );
-  report.print(
-    `piscina:    median ${fmt(parallel.medianMs, 1)} ms (runs ${parallel.runsMs.map((x) => fmt(x, 0)).join(', ')})`,
-  );
-  for (const s of sweep) {
-    report.print(
-      `scan ${s.files} files: sequential ${fmt(s.sequentialMs, 1)} ms, piscina ${fmt(s.parallelMs, 1)} ms`,
-    );
-  }
   report.print();
   report.print(
     `${lakefileMb} MB lakefile.lean, peak RSS of a fresh process per workload (baseline: loading only, ${fmtInt(lakefile.baseline.maxRssKib / 1024)} MiB):`,
@@ -129,7 +87,7 @@ async function main(): Promise<void> {
   report.print();
   report.print(
     `${fmtInt(tree.modules)}-module tree (generated in ${fmt(tree.generateMs / 1000, 1)} s): discovery ${fmt(tree.discoverMs, 0)} ms; ` +
-      `plan with header imports and SHA-256: auto ${fmt(tree.auto.ms, 0)} ms, sequential ${fmt(tree.sequential.ms, 0)} ms (${fmtInt(tree.auto.batches)} batches)`,
+      `plan with header imports and SHA-256: ${fmt(tree.plan.ms, 0)} ms (${fmtInt(tree.plan.batches)} batches)`,
   );
   report.print();
   await report.finish({
@@ -145,9 +103,6 @@ async function main(): Promise<void> {
       'peak RSS (resourceUsage().maxRSS) of a fresh process per huge-lakefile workload; none for the timing runs',
     results: {
       sequential,
-      parallel,
-      autoThresholdFiles: PARALLEL_SCAN_THRESHOLD,
-      crossover: sweep,
       hugeLakefile: lakefile,
       bigTree: tree,
     },
@@ -157,7 +112,6 @@ async function main(): Promise<void> {
         : {},
     caveats: [
       'The page cache is warm after the first run; the first run includes cold reads.',
-      'piscina timings include creating and destroying the thread pool on every plan.',
       'Peak RSS includes the Node runtime; the baseline process loads the same modules and does nothing else.',
       'The big tree is written just before it is planned, so its files are in the page cache.',
     ],

@@ -25,7 +25,7 @@ import {
   sha256Hex,
 } from './project-files.js';
 import { DEFAULT_MAX_PROJECT_FILE_BYTES } from './read-file.js';
-import { scanSources } from './scan.js';
+import { scanFiles } from './scan.js';
 
 /** Discovery options. */
 export interface LakeDiscoveryOptions {
@@ -39,10 +39,6 @@ export interface LakeDiscoveryOptions {
   readonly headers?: boolean;
   /** Hash every source file into `fingerprint.contentSha256`. @default false */
   readonly contentHash?: boolean;
-  /** Scan on piscina threads: by size (`auto`), always, or never. @default 'auto' */
-  readonly parallel?: 'auto' | 'always' | 'never';
-  /** File count at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD (files) */
-  readonly parallelThreshold?: number;
   /**
    * Cap on `lakefile.*`, `lake-manifest.json` and `lean-toolchain`; a larger one is a
    * `file-too-large` error. @default DEFAULT_MAX_PROJECT_FILE_BYTES (4 MiB)
@@ -88,12 +84,6 @@ export interface LakeProject {
   readonly manifest: LakeManifest | null;
   /** Warnings (errors throw). */
   readonly diagnostics: readonly LakeDiagnostic[];
-  /** How the source scan ran. */
-  readonly scan: {
-    readonly mode: 'sequential' | 'parallel';
-    readonly threads: number;
-    readonly fallbackReason: string | null;
-  };
 }
 
 function nameDiagnostic(name: string, what: string): LakeDiagnostic | null {
@@ -228,20 +218,15 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       if ('packages' in parsed) manifest = parsed;
       else warnings.push(parsed);
     }
-    const scan = await scanSources(
+    const scanned = await scanFiles(
       modules.map((m) => m.path),
-      {
-        headers: options.headers ?? false,
-        hash: options.contentHash ?? false,
-        parallel: options.parallel ?? 'auto',
-        ...(options.parallelThreshold === undefined ? {} : { threshold: options.parallelThreshold }),
-      },
+      { headers: options.headers ?? false, hash: options.contentHash ?? false },
     );
     const scanErrors: LakeDiagnostic[] = [];
     let maxMtime = 0n;
     const content = options.contentHash ? ([] as string[]) : null;
     const headers = options.headers ? new Map<string, LeanHeader>() : null;
-    scan.entries.forEach((entry, i) => {
+    scanned.forEach((entry, i) => {
       const mod = modules[i]!;
       if (entry.error !== null) {
         scanErrors.push({
@@ -282,7 +267,6 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       },
       manifest,
       diagnostics: warnings,
-      scan: { mode: scan.mode, threads: scan.threads, fallbackReason: scan.fallbackReason },
     };
   }
 }

@@ -19,8 +19,6 @@ export const importPlanConfigSchema = z
     policy: workerPolicySchema.optional(),
     importsFrom: z.enum(['base', 'header']).default('base'),
     contentHash: z.boolean().default(false),
-    parallel: z.enum(['auto', 'always', 'never']).default('auto'),
-    parallelThreshold: z.number().int().positive().optional(),
     maxProjectFileBytes: z.number().int().positive().optional(),
   })
   .strict();
@@ -38,8 +36,6 @@ export const importPlanConfigSchema = z
  * - `importsFrom`: `base` gives every module `baseImports` (the original); `header` gives each
  *   module `baseImports` plus its own header imports, canonicalised. @default 'base'
  * - `contentHash`: hash every source into the fingerprint. @default false
- * - `parallel`: header/hash scan on piscina threads by size, always, or never. @default 'auto'
- * - `parallelThreshold`: files at which `auto` goes parallel. @default PARALLEL_SCAN_THRESHOLD
  * - `maxProjectFileBytes`: cap on the lakefile, `lake-manifest.json` and `lean-toolchain`.
  *   @default DEFAULT_MAX_PROJECT_FILE_BYTES (4 MiB)
  */

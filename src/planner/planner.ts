@@ -6,7 +6,7 @@
  */
 
 import { canonicalPath, formatSessionKey } from '../capability/session-key.js';
-import { discoverLakeProject, type LakeProject, type LeanModuleSetFingerprint } from '../lake/discover.js';
+import type { LakeProject, LeanModuleSetFingerprint } from '../lake/discover.js';
 import {
   canonicalImports,
   compareNames,
@@ -14,7 +14,6 @@ import {
   headerImportSet,
   moduleNameProblem,
 } from '../lake/module-name.js';
-import { scanSources } from '../lake/scan.js';
 import { parseOptions } from '../parse-options.js';
 import { restartPolicyClass } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
@@ -44,14 +43,14 @@ export class LeanWorkerImportPlanner {
    */
   async planLakeProject(): Promise<LeanWorkerPlannedBatch[]> {
     const c = this.config;
+    // Lake discovery (lakefile parsers, the source scan) loads with the first plan, not on import.
+    const { discoverLakeProject } = await import('../lake/discover.js');
     const project = await discoverLakeProject({
       root: c.projectRoot,
       ...(c.sourceRoots ? { sourceRoots: c.sourceRoots } : {}),
       ...(c.libraries ? { libraries: c.libraries } : {}),
       headers: c.importsFrom === 'header',
       contentHash: c.contentHash,
-      parallel: c.parallel,
-      ...(c.parallelThreshold === undefined ? {} : { parallelThreshold: c.parallelThreshold }),
       ...(c.maxProjectFileBytes === undefined ? {} : { maxProjectFileBytes: c.maxProjectFileBytes }),
     });
     if (!project.declaredLeanLibs.includes(c.libName))
@@ -73,12 +72,13 @@ export class LeanWorkerImportPlanner {
     }
     let headers = project.headers;
     if (headers === null) {
-      const scan = await scanSources(
+      const { scanFiles } = await import('../lake/scan.js');
+      const scanned = await scanFiles(
         project.modules.map((m) => m.path),
-        { headers: true, hash: false, parallel: this.config.parallel },
+        { headers: true, hash: false },
       );
       headers = new Map(
-        scan.entries.flatMap((e, i) => (e.header ? [[project.modules[i]!.module, e.header] as const] : [])),
+        scanned.flatMap((e, i) => (e.header ? [[project.modules[i]!.module, e.header] as const] : [])),
       );
     }
     const work = project.modules.map((m): LeanWorkerModuleWork => {
