@@ -31,10 +31,12 @@ const commandOptionsSchema = z
 /** Per-command options. */
 export type LeanWorkerCommandOptions = z.input<typeof commandOptionsSchema>;
 
-const compiled = z.compile(commandOptionsSchema);
+/** Compiled on the first command that passes options, not on import. */
+let compiled: typeof commandOptionsSchema | undefined;
 
 /** Validate command options; an unknown or mistyped option is INVALID_OPTIONS. */
 export function checkCommandOptions(options: unknown): void {
   if (options === undefined) return;
+  compiled ??= z.compile(commandOptionsSchema);
   parseOptions(compiled, options, 'command options');
 }

@@ -32,11 +32,10 @@ import {
   type ResolvedBuilderOptions,
 } from './options.js';
 import { childChecks, findLakefile, projectChecks } from './preflight.js';
-import { type ProbeFn, runCheck } from './probe.js';
+import type { ProbeFn } from './probe.js';
 import type { ResolvedCapability } from './resolved.js';
-import { runTool, succeeded, type ToolRun, tailBytes } from './run-tool.js';
+import type { ToolRun } from './run-tool.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
-import { discoverToolchain } from './toolchain.js';
 
 export type { ResolvedCapability };
 
@@ -187,7 +186,7 @@ export class LeanWorkerCapabilityBuilder {
     const build = o.childKit ? null : await this.#build();
     const toolchain = o.childKit
       ? CHILD_KIT_TOOLCHAIN
-      : await discoverToolchain({
+      : await (await import('./toolchain.js')).discoverToolchain({
           projectRoot: o.projectRoot,
           leanCommand: o.leanCommand,
           explicitSysroot: o.leanSysroot,
@@ -271,26 +270,29 @@ export class LeanWorkerCapabilityBuilder {
    * every failure becomes a finding with a stable code.
    */
   check(probe?: ProbeFn): Promise<BootstrapReport> {
-    return runCheck(this, probe).catch((err: unknown) =>
-      bootstrapReport(
-        [
-          bootstrapCheck(
-            BootstrapCode.STARTUP_FAILED,
-            'error',
-            'worker bootstrap',
-            String(err),
-            'report this failure',
-          ),
-        ],
-        false,
-      ),
-    );
+    return import('./probe.js')
+      .then(({ runCheck }) => runCheck(this, probe))
+      .catch((err: unknown) =>
+        bootstrapReport(
+          [
+            bootstrapCheck(
+              BootstrapCode.STARTUP_FAILED,
+              'error',
+              'worker bootstrap',
+              String(err),
+              'report this failure',
+            ),
+          ],
+          false,
+        ),
+      );
   }
 
   async #build(): Promise<ResolvedCapability['build']> {
     const o = this.options;
     if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
     const args = ['build', `${o.libName}:shared`];
+    const { runTool, succeeded, tailBytes } = await import('./run-tool.js');
     const run: ToolRun = await runTool(o.lakeCommand, args, {
       cwd: o.projectRoot,
       env: this.#env,

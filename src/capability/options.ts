@@ -1,7 +1,7 @@
 /** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { DEFAULT_FRAME_BYTES, DEFAULT_IMPORT_TIMEOUT_MS, MAX_TIMER_MS } from '../protocol/constants.js';
-import { importProfileSchema } from '../protocol/messages.js';
+import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
 
 const ms = z.number().int().nonnegative().max(MAX_TIMER_MS);

@@ -1,7 +1,7 @@
 /** Planner configuration, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { metadataCheckSchema } from '../capability/options.js';
-import { importProfileSchema } from '../protocol/messages.js';
+import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
 
 /** Schema of {@link ImportPlanConfig}; unknown keys are rejected. */

@@ -13,7 +13,6 @@ import { MAX_TIMER_MS } from '../protocol/constants.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { LeanReplSource } from '../repl/builder.js';
 import type { LeanReplLease } from '../repl/lease.js';
-import { SupervisorHandle } from '../worker/supervisor-handle.js';
 import { Admission } from './admission.js';
 import { type LeanWorkerPoolOptions, parsePoolOptions, type ResolvedPoolOptions } from './options.js';
 import { buildSnapshot, type LeanWorkerPoolSnapshot } from './snapshot.js';
@@ -86,9 +85,11 @@ export class LeanWorkerPool {
 
   constructor(options: LeanWorkerPoolOptions = {}) {
     this.#options = parsePoolOptions(options);
-    this.#admission = new Admission(this.#options, (config, onEvent) =>
-      SupervisorHandle.start(config, onEvent),
-    );
+    // The supervisor machinery (worker thread, comlink) loads with the first worker, not on import.
+    this.#admission = new Admission(this.#options, async (config, onEvent) => {
+      const { SupervisorHandle } = await import('../worker/supervisor-handle.js');
+      return SupervisorHandle.start(config, onEvent);
+    });
     this.#admission.startSampler();
   }
 

@@ -10,11 +10,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { SupervisorEvent } from '../protocol/port-messages.js';
 import { type EffectivePolicy, effectivePolicy, restartIntensity } from '../protocol/worker-policy.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
-import {
-  type SupervisorConfig,
-  type SupervisorHandle,
-  SupervisorStartError,
-} from '../worker/supervisor-handle.js';
+import type { SupervisorConfig, SupervisorHandle } from '../worker/supervisor-handle.js';
 import { PoolEntry } from './entry.js';
 import type { MemoryPolicy } from './memory-policy.js';
 import type { ResolvedPoolOptions } from './options.js';
@@ -69,6 +65,7 @@ export async function startEntry(c: ColdStart): Promise<PoolEntry> {
     return entry;
   } catch (error) {
     if (handle) await handle.shutdown('kill').catch(() => {});
+    const { SupervisorStartError } = await import('../worker/supervisor-handle.js');
     if (!(error instanceof SupervisorStartError)) throw error;
     // A process that needs an init to run children at all is not the key's fault.
     const initRequired = error.error.code === ErrorCode.SPAWN && error.error.facts.reason === 'init_required';

@@ -4,13 +4,13 @@
  * responses by `status`, host session modes by `kind`, `Option<T>` as JSON `null`.
  */
 import { z } from 'zod';
+import { importProfileSchema } from './import-profile.js';
+
+export { type ImportProfile, importProfileSchema } from './import-profile.js';
 
 const u64 = z.number().int().nonnegative();
 const u32 = z.number().int().nonnegative().max(0xffff_ffff);
 const u8 = z.number().int().nonnegative().max(255);
-
-export const importProfileSchema = z.enum(['exported-public', 'server', 'private', 'full-private-compat']);
-export type ImportProfile = z.infer<typeof importProfileSchema>;
 
 export const hostSessionModeSchema = z.discriminatedUnion('kind', [
   z.object({
