@@ -18,10 +18,11 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')
   devDependencies: Record<string, string>;
 };
 /**
- * A guard against tests, benchmarks, maps or fixtures leaking into the package (any of them adds
- * hundreds of kB), not the size target: the tarball is about 210 kB with the `run` command.
+ * The size target of the packed tarball (about 190 kB today: JavaScript without comments,
+ * declarations pruned to what the entries reach, the demo in `dist/demo/`). Tests, benchmarks,
+ * maps or fixtures leaking in would add hundreds of kB.
  */
-const MAX_TARBALL_BYTES = 225_000;
+const MAX_TARBALL_BYTES = 200_000;
 
 let work = '';
 let tarball = '';
