@@ -25,6 +25,7 @@ const SUITE = [
   'scheduling',
   'memory',
   'planner',
+  'import-time',
 ];
 /** Long-running benchmarks kept out of --quick. */
 const FULL_ONLY = ['soak'];

@@ -1,0 +1,201 @@
+/**
+ * Import time of the package's entries in fresh processes, against zod alone (the peer every
+ * user loads anyway), and the start of a child-kit child:
+ *
+ *   zod                    `await import('zod')`
+ *   lean-worker-pool       `await import('lean-worker-pool')` (the built package entry)
+ *   lean-worker-pool/child `await import('lean-worker-pool/child')`
+ *   child start            spawn of a child-kit child (`dist/fixtures/children/fast-rows.js
+ *                          --lenient`) to the first byte of its handshake on stdout
+ *
+ * Each sample is a new `node` process; the cases are interleaved (one of each per round) so a
+ * change in machine load falls on all of them. The timed span is the `import()` alone, measured
+ * inside the process with `performance.now()`; Node's own start is not in it. One more process
+ * per entry counts the modules it loads (a module hook), untimed. `--entry FILE` (repeatable) adds
+ * another built entry to the same interleaved rounds, e.g. the package build
+ * (`npm run build:package`, JavaScript without comments) or an older build to compare with.
+ *
+ *   node dist/bench/import-time.js [--quick | --smoke] [--runs 15] [--entry FILE]... [--out DIR]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain, step } from './lib/report.js';
+import { fmt, median } from './lib/stats.js';
+
+/** The allowance over zod alone the package's main entry is held to. */
+const TARGET_OVER_ZOD_MS = 40;
+
+/** A module hook that prints every non-builtin module URL it loads to stderr. */
+const COUNT_HOOK = `data:text/javascript,${encodeURIComponent(
+  "import { writeSync } from 'node:fs';" +
+    'export async function load(url, context, next) {' +
+    "  if (!url.startsWith('node:')) writeSync(2, 'LOADED ' + url + '\\n');" +
+    '  return next(url, context);' +
+    '}',
+)}`;
+
+interface ImportCase {
+  readonly label: string;
+  readonly specifier: string;
+}
+
+/** Milliseconds `import(url)` took in a fresh process. */
+function timeImport(url: string): number {
+  const code = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (run.status !== 0) throw new Error(`import of ${url} failed: ${run.stderr}`);
+  return Number(run.stdout);
+}
+
+/** The modules (outside Node's builtins) a fresh process loads for `import(url)`. */
+function modulesLoaded(url: string): string[] {
+  const code = `import { register } from 'node:module'; register(${JSON.stringify(COUNT_HOOK)}); await import(${JSON.stringify(url)});`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (run.status !== 0) throw new Error(`import of ${url} failed: ${run.stderr}`);
+  return run.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length));
+}
+
+/** Milliseconds from spawning a child-kit child to the first byte it writes (its handshake). */
+function timeChildStart(script: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const began = performance.now();
+    const child = spawn(process.execPath, [script, '--lenient'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child.once('error', reject);
+    child.stdout.once('data', () => {
+      const elapsed = performance.now() - began;
+      child.once('exit', () => resolve(elapsed));
+      child.kill('SIGKILL');
+    });
+    child.once('exit', (code, signal) => {
+      if (child.stdout.readableLength === 0 && code !== null) {
+        reject(new Error(`child exited (${code ?? signal}) before its handshake`));
+      }
+    });
+  });
+}
+
+/** Where a package modules' URL points, relative to the package root when inside it. */
+function where(url: string): string {
+  const file = new URL(url).pathname;
+  return file.startsWith(PACKAGE_ROOT) ? path.relative(PACKAGE_ROOT, file) : file;
+}
+
+async function main(): Promise<void> {
+  const args = benchArgs();
+  const at = args.argv.indexOf('--runs');
+  const runs = at >= 0 ? Number(args.argv[at + 1]) : args.smoke ? 2 : args.quick ? 7 : 15;
+  const cases: ImportCase[] = [
+    { label: 'zod', specifier: 'zod' },
+    { label: 'lean-worker-pool', specifier: 'lean-worker-pool' },
+    { label: 'lean-worker-pool/child', specifier: 'lean-worker-pool/child' },
+  ];
+  // The package resolves itself by name (package.json `exports`), as a user's import would.
+  const urls = cases.map((c) => import.meta.resolve(c.specifier));
+  args.argv.forEach((a, i) => {
+    const file = args.argv[i + 1];
+    if (a !== '--entry' || file === undefined) return;
+    cases.push({ label: file, specifier: file });
+    urls.push(pathToFileURL(path.resolve(file)).href);
+  });
+  const childScript = path.join(PACKAGE_ROOT, 'dist', 'fixtures', 'children', 'fast-rows.js');
+  const report = new BenchReport('import-time', import.meta.filename, args);
+  report.header(
+    'import time of the package entries in fresh processes, against zod alone; child-kit child start',
+    `${runs} rounds, interleaved; each round one fresh process per import and one child start`,
+  );
+  const samples: number[][] = cases.map(() => []);
+  const childStart: number[] = [];
+  for (let round = 0; round < runs; round++) {
+    step(`round ${round + 1} of ${runs}`);
+    cases.forEach((_, i) => {
+      samples[i]?.push(timeImport(urls[i] as string));
+    });
+    childStart.push(await timeChildStart(childScript));
+  }
+  step('module counts');
+  const modules = urls.map((url) => modulesLoaded(url));
+  const medians = samples.map((xs) => median(xs));
+  const [, , child = 0] = medians;
+  // Per round, an entry's time minus zod's in the same round: load that moves between rounds cancels.
+  const overZod = samples.map((xs) => median(xs.map((x, round) => x - (samples[0]?.[round] ?? 0))));
+  const mainOverZod = overZod[1] ?? 0;
+  report.table([
+    ['case', 'median ms', 'over zod ms', 'min ms', 'max ms', 'modules loaded', 'resolved to'],
+    ...cases.map((c, i) => {
+      const xs = samples[i] as number[];
+      return [
+        `import('${c.specifier}')`,
+        fmt(medians[i] as number, 1),
+        i === 0 ? '-' : fmt(overZod[i] as number, 1),
+        fmt(Math.min(...xs), 1),
+        fmt(Math.max(...xs), 1),
+        String(modules[i]?.length ?? 0),
+        where(urls[i] as string),
+      ];
+    }),
+    [
+      'child-kit child start to handshake',
+      fmt(median(childStart), 1),
+      '-',
+      fmt(Math.min(...childStart), 1),
+      fmt(Math.max(...childStart), 1),
+      '-',
+      where(`file://${childScript}`),
+    ],
+  ]);
+  report.print();
+  report.print(
+    `lean-worker-pool over zod alone (median of per-round differences): ${fmt(mainOverZod, 1)} ms (target <= ${TARGET_OVER_ZOD_MS} ms); ` +
+      `lean-worker-pool/child: ${fmt(child, 1)} ms`,
+  );
+  const own = (i: number) => (modules[i] ?? []).filter((u) => !u.includes('/node_modules/'));
+  report.print(
+    `own modules loaded: main entry ${own(1).length}, child entry ${own(2).length}; packages: ${[
+      ...new Set(
+        modules
+          .flat()
+          .filter((u) => u.includes('/node_modules/'))
+          .map((u) => u.replace(/.*\/node_modules\/((@[^/]+\/)?[^/]+)\/.*/, '$1')),
+      ),
+    ].join(', ')}`,
+  );
+  report.print();
+  await report.finish({
+    workload: { runs, cases: urls.map(where), childStart: 'fast-rows.js --lenient' },
+    memoryMeasure: 'none (timing only)',
+    results: {
+      imports: cases.map((c, i) => ({
+        specifier: c.specifier,
+        resolvedTo: where(urls[i] as string),
+        medianMs: medians[i],
+        overZodMs: i === 0 ? null : overZod[i],
+        samplesMs: samples[i],
+        modulesLoaded: modules[i]?.length ?? 0,
+        modules: (modules[i] ?? []).map(where),
+      })),
+      mainOverZodMs: mainOverZod,
+      childStart: { medianMs: median(childStart), samplesMs: childStart },
+    },
+    checks: { 'main entry over zod alone (ms)': check(mainOverZod, '<=', TARGET_OVER_ZOD_MS) },
+    caveats: [
+      'Each figure includes resolving, reading, compiling and evaluating the modules; Node start-up is not in it.',
+      'The file system cache is warm after the first round.',
+      'The main entry resolves to the build in dist/ (`npm run build`, comments kept); the package build (`npm run build:package`) strips comments from the JavaScript.',
+      'On a shared 2-core machine the figures move with its load; the difference to zod is the stable figure.',
+    ],
+  });
+}
+
+runMain(main);
