@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { call, open, startFixture, stream } from '../child/harness.js';
+import { demoPath } from '../../demo/paths.js';
+import { ChildHarness, call, open, stream } from '../child/harness.js';
+
+/** The demo's Mathlib-shaped child on raw frames, without a capability manifest (`--lenient`). */
+function startMathlibChild(args: readonly string[]): ChildHarness {
+  return new ChildHarness(process.execPath, [demoPath('children/mathlib-child'), '--lenient', ...args]);
+}
 
 function rssAnonKib(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
@@ -19,7 +25,7 @@ describe('Mathlib-scale child sessions', () => {
   it.runIf(process.platform === 'linux')(
     'charges memory by import set, reuses a held set, and adds memory for a distinct set',
     async () => {
-      const child = startFixture('mathlib-child', [
+      const child = startMathlibChild([
         '--time-scale=0',
         `--open-base-kib=${BASE_KIB}`,
         `--open-kib-per-import=${PER_IMPORT_KIB}`,
@@ -60,7 +66,7 @@ describe('Mathlib-scale child sessions', () => {
   );
 
   it('refuses a streaming request without modules with a typed error and keeps serving', async () => {
-    const child = startFixture('mathlib-child', ['--time-scale=0']);
+    const child = startMathlibChild(['--time-scale=0']);
     await child.handshake();
     const bad = await child.call(stream('index', { modules: [] }));
     expect(bad.response).toMatchObject({ status: 'error', code: 'mathlib.bad_request' });
