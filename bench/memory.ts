@@ -17,7 +17,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { generateMathlibShaped } from '../demo/lake/generate-mathlib-shaped.js';
+import { generateMathlibShaped, standInSysroot } from '../demo/lake/generate-mathlib-shaped.js';
 import {
   LeanWorkerError,
   LeanWorkerImportPlanner,
@@ -106,8 +106,11 @@ async function plannedImports(dir: string, modules: number): Promise<Outcome[]> 
         { maxWorkers: 2 },
         async (pool) => {
           for (const batch of batches) {
+            // The generated project holds a stand-in library and toolchain: a manifest declaring `echo`.
             const source = batch.capabilityBuilder({
               skipBuild: true,
+              leanSysroot: standInSysroot(batch.projectRoot),
+              exports: { echo: 'json' },
               worker: { command: process.execPath, args: [TEST_CHILD, ...CHILD_ARGS] },
             });
             await pool.withLease(source, async (lease) => {
