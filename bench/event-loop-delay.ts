@@ -2,12 +2,18 @@
  * The main thread's event-loop delay while rows stream, as an Electron main process would feel
  * it: `monitorEventLoopDelay` (1 ms resolution) on main, p50 / p99 / max, for
  *
- *   floor          main idle beside as many busy threads as the worker-consumer case keeps busy
- *                  (2 children, 2 supervisor threads, 2 consumer threads), measured in the same run;
  *   worker         2 streams at once, each read in its own worker thread (`transferPort`);
- *   main           2 streams at once, both read on main (`for await`);
+ *   floor          main idle beside as many spinning threads as the worker-consumer case keeps
+ *                  busy (2 children, 2 supervisor threads, 2 consumer threads), measured in the
+ *                  same run for as long as the worker case took; the threads start before the
+ *                  window and stop after it, so it holds no thread start or exit on main;
  *   paced          1 stream read in a worker thread at 50,000 rows/s (paced by credit, cores not
- *                  saturated).
+ *                  saturated);
+ *   main           2 streams at once, both read on main (`for await`), last, so the garbage it
+ *                  leaves on main's heap cannot be collected inside another case's window.
+ *
+ * Beside the delay, each case reports what main itself did: its CPU time, the time it waited for
+ * a core, and the pool events it published.
  *
  *   node dist/bench/event-loop-delay.js [--quick | --smoke] [--out DIR]
  *
@@ -19,6 +25,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { type MessagePort, Worker } from 'node:worker_threads';
 import { LeanWorkerPool, type LeanWorkerSessionLease } from '../src/index.js';
 import { FAST_ROWS_CHILD, fastRows, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
+import { type MainThreadCost, watchMainThread } from './lib/main-thread-cost.js';
 import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
 import { fmt, fmtInt } from './lib/stats.js';
@@ -29,15 +36,19 @@ interface Delay {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
+  /** What the main thread itself did meanwhile. */
+  readonly main: MainThreadCost;
 }
 
 /** Run `work` while the main thread's event-loop delay is recorded. */
 async function measure(work: () => Promise<number>): Promise<Delay> {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   const began = performance.now();
+  const watch = watchMainThread();
   histogram.enable();
   const rows = await work();
   histogram.disable();
+  const main = watch();
   const ms = (ns: number) => ns / 1e6;
   return {
     rows,
@@ -45,16 +56,29 @@ async function measure(work: () => Promise<number>): Promise<Delay> {
     p50Ms: ms(histogram.percentile(50)),
     p99Ms: ms(histogram.percentile(99)),
     maxMs: ms(histogram.max),
+    main,
   };
 }
 
-/** `count` threads that spin for `ms`: the load of the streaming cases, with main idle. */
-async function busyThreads(count: number, ms: number): Promise<number> {
-  const spin = `const end = Date.now() + ${Math.round(ms)}; while (Date.now() < end) {}`;
-  const threads = Array.from({ length: count }, () => new Worker(spin, { eval: true }));
-  await Promise.all(threads.map((t) => once(t, 'exit')));
-  return 0;
+/**
+ * `count` threads that spin until stopped: the load of the streaming cases, with main idle. They
+ * are started (and stopped) outside the measured window, so the floor holds no thread start or
+ * exit on main; resolves once every thread spins, with the function that stops them.
+ */
+async function spinningThreads(count: number): Promise<() => Promise<void>> {
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const spin = `const { parentPort, workerData } = require('node:worker_threads');
+    parentPort.postMessage('spinning');
+    while (Atomics.load(workerData, 0) === 0) {}`;
+  const threads = Array.from({ length: count }, () => new Worker(spin, { eval: true, workerData: stop }));
+  await Promise.all(threads.map((t) => once(t, 'message')));
+  return async () => {
+    Atomics.store(stop, 0, 1);
+    await Promise.all(threads.map((t) => once(t, 'exit')));
+  };
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function onMain(lease: LeanWorkerSessionLease, rows: number): Promise<number> {
   let seen = 0;
@@ -108,16 +132,21 @@ async function main(): Promise<void> {
     });
     results.worker = worker;
     step('floor');
-    results.floor = await measure(() => busyThreads(6, worker.seconds * 1000));
+    const stopSpinning = await spinningThreads(6);
+    results.floor = await measure(async () => {
+      await sleep(worker.seconds * 1000);
+      return 0;
+    });
+    await stopSpinning();
+    step('paced');
+    results.paced = await measure(() =>
+      paced(leases[0] as LeanWorkerSessionLease, pacer, pacedRows, rowsPerSecond),
+    );
     step('main consumer');
     results.main = await measure(async () => {
       const counts = await Promise.all(leases.map((l) => onMain(l, rows)));
       return counts.reduce((a, b) => a + b, 0);
     });
-    step('paced');
-    results.paced = await measure(() =>
-      paced(leases[0] as LeanWorkerSessionLease, pacer, pacedRows, rowsPerSecond),
-    );
     for (const lease of leases) lease.release();
   } finally {
     await pool.close();
@@ -129,9 +158,10 @@ async function main(): Promise<void> {
     main: 'main-thread consumer, 2 streams',
     paced: `worker consumer, paced ${fmtInt(rowsPerSecond)} rows/s`,
   };
+  const events = (d: Delay) => Object.values(d.main.events).reduce((a, b) => a + b, 0);
   report.table([
-    ['case', 'rows', 's', 'p50 ms', 'p99 ms', 'max ms'],
-    ...['floor', 'worker', 'main', 'paced'].map((name) => {
+    ['case', 'rows', 's', 'p50 ms', 'p99 ms', 'max ms', 'main CPU ms', 'main waited ms', 'events'],
+    ...['floor', 'worker', 'paced', 'main'].map((name) => {
       const d = results[name] as Delay;
       return [
         labels[name] as string,
@@ -140,6 +170,9 @@ async function main(): Promise<void> {
         fmt(d.p50Ms),
         fmt(d.p99Ms),
         fmt(d.maxMs),
+        d.main.cpuMs === null ? '-' : fmt(d.main.cpuMs),
+        d.main.runQueueWaitMs === null ? '-' : fmt(d.main.runQueueWaitMs),
+        fmtInt(events(d)),
       ];
     }),
   ]);
@@ -160,6 +193,10 @@ async function main(): Promise<void> {
       'The floor is the machine itself: on 2 cores, 6 busy threads delay an idle main thread too.',
       'The paced stream is paced by its consumer: the child waits on credit, then writes in bursts.',
       'Other processes on the machine add to every figure; compare cases of one run, not runs.',
+      'main CPU ms is the main thread on CPU, the 1 ms delay monitor included (about 30 ms/s); main ' +
+        'waited ms is time it was runnable but had no core (both from /proc/thread-self/schedstat).',
+      'events counts pool events published on main (each a message from a supervisor thread or the ' +
+        "pool's own bookkeeping of a request); the benchmark subscribes to them, which costs main a little.",
     ],
   });
 }
