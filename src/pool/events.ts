@@ -44,7 +44,10 @@ export interface PoolEventPayloads {
     readonly workerVersion: string;
   };
   'request-admitted': PoolEventBase & { readonly generation: number; readonly operation: string };
-  /** The row relay waited for the consumer `waits` times. */
+  /**
+   * The row relay has waited for the consumer `waits` times so far; published on a request's 1st,
+   * 2nd, 4th, 8th... wait (the exact total is the `backpressureWaits` counter).
+   */
   backpressure: PoolEventBase & { readonly waits: number };
   'terminal-outcome': PoolEventBase & {
     readonly generation: number;

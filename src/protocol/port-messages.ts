@@ -220,6 +220,7 @@ export type SupervisorEvent =
   | { readonly type: 'restart_limit'; readonly restarts: number; readonly windowMs: number }
   | { readonly type: 'restart_failed'; readonly generation: number; readonly error: WireError }
   | { readonly type: 'protocol_violation'; readonly generation: number; readonly error: WireError }
+  /** The relay's `waits`-th wait for credit, told on the 1st, 2nd, 4th, 8th... wait of a request. */
   | { readonly type: 'backpressure'; readonly requestId: number; readonly waits: number }
   | { readonly type: 'kill'; readonly generation: number; readonly reason: string }
   | {
