@@ -11,7 +11,7 @@ export interface BaseFacts {
 
 /** `INVALID_OPTIONS`: which options failed and how. */
 export interface InvalidOptionsFacts extends BaseFacts {
-  readonly issues?: readonly { readonly path: string; readonly code: string; readonly message: string }[];
+  readonly issues?: readonly { readonly path: string; readonly code?: string; readonly message: string }[];
 }
 
 /** `INVALID_ARGUMENT`: the argument refused and what was received. */
@@ -59,6 +59,8 @@ export interface TimeoutFacts extends BaseFacts {
 
 /** `ABORTED`: what the abort reached. */
 export interface AbortFacts extends BaseFacts {
+  /** Where the abort found the acquire or request (`before_queue`, `queued`, `starting`, `before_send`, ...). */
+  readonly reason?: string;
   readonly waitedMs?: number;
   /** Whether the request had been sent to the child. */
   readonly sent?: boolean;
@@ -91,7 +93,7 @@ export interface MetadataFacts extends BaseFacts {
 export interface CommandSchemaFacts extends BaseFacts {
   readonly export?: string;
   /** zod's description of the mismatch. */
-  readonly issues?: string;
+  readonly issues?: string | readonly string[];
   readonly stream?: string;
   readonly sequence?: number;
 }
@@ -101,12 +103,18 @@ export interface ConsumerFacts extends BaseFacts {
   readonly callback?: string;
 }
 
-/** `LEASE_INVALIDATED`, `LEASE_RELEASED`, `LEASE_BUSY`. */
+/** `LEASE_INVALIDATED`, `LEASE_RELEASED`; a memory-ceiling cycle adds its figures. */
 export interface LeaseFacts extends BaseFacts {
   readonly reason?: string;
   readonly grantedGeneration?: number;
   readonly currentGeneration?: number;
+  readonly currentKib?: number | null;
+  readonly limitKib?: number;
+  readonly measure?: string;
 }
+
+/** `LEASE_BUSY`: a request is in flight on the lease (or its worker). */
+export interface LeaseBusyFacts extends BaseFacts {}
 
 /** `QUEUE_TIMEOUT`. */
 export interface QueueTimeoutFacts extends BaseFacts {
@@ -125,20 +133,34 @@ export interface PoolExhaustedFacts extends BaseFacts {
   readonly maxWorkers?: number;
 }
 
-/** `MEMORY_BUDGET`, `MEMORY_LIMIT`: the figures behind the refusal, in KiB. */
+/** `MEMORY_BUDGET`: the figures behind the refusal, in KiB (`limitKib` null: no pool budget). */
 export interface MemoryBudgetFacts extends BaseFacts {
   readonly measure?: string;
   readonly currentKib?: number;
   readonly predictedKib?: number;
-  readonly limitKib?: number;
-  readonly systemHeadroomKib?: number;
-  readonly systemReserveKib?: number;
+  readonly limitKib?: number | null;
+  readonly samplesUnavailable?: number;
+  readonly systemHeadroomKib?: number | null;
+  readonly systemReserveKib?: number | false;
 }
 
-/** `RESTART_LIMIT`, `QUARANTINED`. */
+/** `MEMORY_LIMIT`: the in-flight sample that passed the hard limit, in KiB. */
+export interface MemoryLimitFacts extends BaseFacts {
+  readonly operation?: string;
+  readonly measure?: string;
+  readonly currentKib?: number;
+  readonly limitKib?: number;
+  readonly rssKib?: number;
+}
+
+/** `RESTART_LIMIT`: the restarts counted within the window. */
 export interface RestartLimitFacts extends BaseFacts {
   readonly restarts?: number;
   readonly windowMs?: number;
+}
+
+/** `QUARANTINED`: when the key may be tried again. */
+export interface QuarantinedFacts extends BaseFacts {
   readonly retryAfterMs?: number;
 }
 

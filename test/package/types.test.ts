@@ -1,19 +1,25 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
+  type AbortError,
   defineJsonCommand,
   defineStreamingCommand,
+  ErrorCode,
+  type ErrorOf,
   type LeanReplLease,
   type LeanReplSource,
   type LeanWorkerDataRow,
-  type LeanWorkerError,
+  LeanWorkerError,
   type LeanWorkerLeaseFor,
   type LeanWorkerPool,
   type LeanWorkerSessionLease,
   type LeanWorkerSource,
   type LeanWorkerStream,
+  type LeaseBusyError,
   type LeaseSnapshot,
+  type MemoryLimitError,
   type PoolEventPayloads,
+  type QuarantinedError,
   type QueueTimeoutError,
   type QueueTimeoutFacts,
 } from '../../src/index.js';
@@ -73,6 +79,28 @@ describe('public types', () => {
     expectTypeOf<LeanWorkerSessionLease>().not.toHaveProperty('runTactic');
     // withLease's callback gets the lease of its source's kind.
     expectTypeOf(checkOnRepl).returns.resolves.toHaveProperty('metadata');
+  });
+
+  it('narrows an error and its facts by code after instanceof, without a cast', () => {
+    const caught: unknown = new Error('not ours');
+    if (caught instanceof LeanWorkerError) {
+      if (caught.code === ErrorCode.QUEUE_TIMEOUT) {
+        expectTypeOf(caught).toEqualTypeOf<QueueTimeoutError>();
+        expectTypeOf(caught.facts.queueWaitMs).toEqualTypeOf<number | undefined>();
+      }
+      if (caught.code === ErrorCode.ABORTED) {
+        expectTypeOf(caught).toEqualTypeOf<AbortError>();
+        expectTypeOf(caught.facts.waitedMs).toEqualTypeOf<number | undefined>();
+      }
+      if (caught.code === ErrorCode.QUARANTINED) {
+        expectTypeOf(caught.facts.retryAfterMs).toEqualTypeOf<number | undefined>();
+      }
+    }
+    expectTypeOf<ErrorOf<typeof ErrorCode.LEASE_BUSY>>().toEqualTypeOf<LeaseBusyError>();
+    expectTypeOf<ErrorOf<typeof ErrorCode.MEMORY_LIMIT>>().toEqualTypeOf<MemoryLimitError>();
+    expectTypeOf<ErrorOf<typeof ErrorCode.QUARANTINED>>().toEqualTypeOf<QuarantinedError>();
+    expectTypeOf<MemoryLimitError['facts']['limitKib']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<QueueTimeoutError['code']>().toEqualTypeOf<typeof ErrorCode.QUEUE_TIMEOUT>();
   });
 });
 
