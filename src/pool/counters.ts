@@ -77,26 +77,9 @@ export function addCounters(into: WorkerCounters, from: WorkerCounters): WorkerC
 }
 
 /** Pool-level admission counters. */
-export interface AdmissionCounters {
-  queueTimeouts: number;
-  queueFullRejections: number;
-  queueAborts: number;
-  memoryBudgetRejections: number;
-  coldOpenAttempts: number;
-  coldOpenAdmitted: number;
-  coldOpenRefusals: number;
-  keyHits: number;
-  keyMisses: number;
-  missEmptyPool: number;
-  missNoMatchingKey: number;
-  evictions: number;
-  quarantineRejections: number;
-  leasesGranted: number;
-  leasesReleased: number;
-  concurrentColdOpensObserved: number;
-}
+export type AdmissionCounters = ReturnType<typeof emptyAdmissionCounters>;
 
-export function emptyAdmissionCounters(): AdmissionCounters {
+export function emptyAdmissionCounters() {
   return {
     queueTimeouts: 0,
     queueFullRejections: 0,

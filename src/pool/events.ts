@@ -108,12 +108,13 @@ export function listening(event: PoolEventName): boolean {
   return channels.get(event)?.hasSubscribers === true;
 }
 
-/** Publish `payload`, with the pool's id, on the event's channel if anyone listens. */
+/** Publish `facts` about the worker or acquire of `key`, with the pool's id, if anyone listens. */
 export function publish<E extends PoolEventName>(
   event: E,
   poolId: string,
-  payload: Omit<PoolEventPayloads[E], 'poolId'>,
+  key: string,
+  facts: Omit<PoolEventPayloads[E], 'poolId' | 'key'>,
 ): void {
   const channel = channels.get(event);
-  if (channel?.hasSubscribers) channel.publish({ poolId, ...payload });
+  if (channel?.hasSubscribers) channel.publish({ poolId, key, ...facts });
 }

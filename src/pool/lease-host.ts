@@ -1,71 +1,62 @@
 /**
- * What a lease may ask of the pool: the worker's generation, the policy check before a command,
+ * What a lease may ask of its worker: the generation, the policy check before a command,
  * running a request, cancelling it, cycling the worker, returning it, and its counters.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import type { LeaseHost } from '../lease-contract.js';
-import type { Request } from '../protocol/messages.js';
+import type { LeaseHost, LeaseRequest } from '../lease-contract.js';
 import type { ValidationSchemas } from '../protocol/port-messages.js';
-import type { ReplJob } from '../protocol/repl-work.js';
-import type { AdmissionCounters, LeaseSnapshot } from './counters.js';
+import type { LeaseSnapshot } from './counters.js';
 import { undeclaredExport } from './declared-export.js';
-import type { PoolEntry } from './entry.js';
-import { publish } from './events.js';
 import type { ResolvedPoolOptions } from './options.js';
-
-/** The parts of admission a lease host needs. */
-interface LeasePool {
-  readonly options: ResolvedPoolOptions;
-  readonly counters: AdmissionCounters;
-  cycleEntry(entry: PoolEntry, reason: string): Promise<void>;
-  returnEntry(entry: PoolEntry): void;
-}
+import type { PoolWorker } from './worker.js';
 
 export class PoolLeaseHost {
-  readonly #pool: LeasePool;
+  readonly #measure: ResolvedPoolOptions['memoryMeasure'];
+  readonly #release: (worker: PoolWorker) => void;
   #nextId = 1;
 
-  constructor(pool: LeasePool) {
-    this.#pool = pool;
+  /** `release` returns a worker whose lease was released to admission. */
+  constructor(measure: ResolvedPoolOptions['memoryMeasure'], release: (worker: PoolWorker) => void) {
+    this.#measure = measure;
+    this.#release = release;
   }
 
-  /** The host of a lease on `entry`. */
-  bind(entry: PoolEntry): LeaseHost {
+  /** The host of a lease on `worker`. */
+  bind(worker: PoolWorker): LeaseHost {
     return {
-      beforeCommand: (generation) => this.beforeCommand(entry, generation),
-      checkRequest: (request) => this.checkRequest(entry, request),
-      run: (request, options, stream) => this.run(entry, request, options, stream),
-      cancel: (id, reason) => this.cancel(entry, id, reason),
-      consumerFailed: () => this.consumerFailed(entry),
-      release: () => this.release(entry),
-      cycle: () => this.cycle(entry),
-      generation: () => this.generation(entry),
-      snapshot: () => this.snapshot(entry),
+      beforeCommand: (generation) => this.beforeCommand(worker, generation),
+      checkRequest: (request) => this.checkRequest(worker, request),
+      run: (request, options, stream) => this.run(worker, request, options, stream),
+      cancel: (id, reason) => this.cancel(worker, id, reason),
+      consumerFailed: () => this.consumerFailed(worker),
+      release: () => this.release(worker),
+      cycle: () => this.cycle(worker),
+      generation: () => this.generation(worker),
+      snapshot: () => this.snapshot(worker),
     };
   }
 
   /** The worker's generation; -1 once it can take no more work (shut down, or its thread ended). */
-  generation(entry: PoolEntry): number {
-    return entry.handle.unusable ? -1 : entry.generation;
+  generation(worker: PoolWorker): number {
+    return worker.handle.unusable ? -1 : worker.generation;
   }
 
-  beforeCommand(entry: PoolEntry, _generation: number): LeanWorkerError | null {
-    const measure = this.#pool.options.memoryMeasure;
-    const reason = entry.policyReason(measure);
+  beforeCommand(worker: PoolWorker, _generation: number): LeanWorkerError | null {
+    const reason = worker.policyReason(this.#measure);
     if (!reason) return null;
-    void this.#pool.cycleEntry(entry, reason).catch(() => {});
+    void worker.cycle(reason).catch(() => {});
     return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
-      facts: { reason, ...(reason === 'memory_ceiling' ? entry.memoryFacts(measure) : {}) },
+      facts: { reason, ...(reason === 'memory_ceiling' ? worker.memoryFacts(this.#measure) : {}) },
     });
   }
 
-  checkRequest(entry: PoolEntry, request: Request | ReplJob): LeanWorkerError | null {
-    return undeclaredExport(entry.resolved.exports, request);
+  checkRequest(worker: PoolWorker, request: LeaseRequest): LeanWorkerError | null {
+    return undeclaredExport(worker.resolved.exports, request);
   }
 
   run(
-    entry: PoolEntry,
-    request: Request | ReplJob,
+    worker: PoolWorker,
+    request: LeaseRequest,
     options: {
       timeoutMs: number;
       idleTimeoutMs?: number | undefined;
@@ -74,34 +65,31 @@ export class PoolLeaseHost {
     stream: boolean,
   ) {
     const id = this.#nextId++;
-    return { id, ...entry.startRequest(id, request, options, stream) };
+    return { id, ...worker.startRequest(id, request, options, stream) };
   }
 
-  cancel(entry: PoolEntry, id: number, reason = 'aborted'): void {
-    entry.handle.cancel(id, reason);
+  cancel(worker: PoolWorker, id: number, reason = 'aborted'): void {
+    worker.handle.cancel(id, reason);
   }
 
-  consumerFailed(entry: PoolEntry): void {
-    entry.counters.streamSuccesses -= 1;
-    entry.counters.streamFailures += 1;
+  consumerFailed(worker: PoolWorker): void {
+    worker.stats.noteConsumerFailure();
   }
 
-  release(entry: PoolEntry): void {
-    this.#pool.counters.leasesReleased += 1;
-    publish('lease-released', this.#pool.options.poolId, { key: entry.key, generation: entry.generation });
-    this.#pool.returnEntry(entry);
+  release(worker: PoolWorker): void {
+    this.#release(worker);
   }
 
-  async cycle(entry: PoolEntry): Promise<void> {
-    await this.#pool.cycleEntry(entry, 'explicit');
+  async cycle(worker: PoolWorker): Promise<void> {
+    await worker.cycle('explicit');
   }
 
-  snapshot(entry: PoolEntry): LeaseSnapshot {
+  snapshot(worker: PoolWorker): LeaseSnapshot {
     return {
-      ...entry.counters,
-      generation: entry.generation,
-      workerVersion: entry.workerVersion,
-      memory: entry.lastSample,
+      ...worker.stats.counters,
+      generation: worker.generation,
+      workerVersion: worker.stats.workerVersion,
+      memory: worker.lastSample,
     };
   }
 }

@@ -5,10 +5,10 @@
  * touching the request path.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import type { PoolEntry } from './entry.js';
 import { MemoryPolicy } from './memory-policy.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { readSystemMemory, type SystemMemory } from './system-memory.js';
+import type { PoolWorker } from './worker.js';
 
 export class MemoryGate {
   readonly policy: MemoryPolicy;
@@ -23,17 +23,22 @@ export class MemoryGate {
   }
 
   /**
-   * Whether `starting + 1` cold workers for `key` fit: the budget over `entries` (without
+   * Whether `starting + 1` cold workers for `key` fit: the budget over `workers` (without
    * `without`, about to be evicted), and the system reserve when the system reports its memory.
    */
-  fits(key: string, entries: Iterable<PoolEntry>, without: readonly PoolEntry[], starting: number): boolean {
+  fits(
+    key: string,
+    workers: Iterable<PoolWorker>,
+    without: readonly PoolWorker[],
+    starting: number,
+  ): boolean {
     const predicted = this.policy.predict(key) * (starting + 1);
     const reserve = this.#options.systemMemoryReserveKib;
     const headroom = this.system?.headroomKib ?? null;
     if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
     const budget = this.#options.maxTotalChildMemoryKib;
     if (budget === undefined) return true;
-    const others = [...entries].filter((e) => !without.includes(e));
+    const others = [...workers].filter((e) => !without.includes(e));
     return this.policy.figures(others).totalKib + predicted <= budget;
   }
 
@@ -51,26 +56,26 @@ export class MemoryGate {
    */
   evictionsFor(
     key: string,
-    entries: ReadonlySet<PoolEntry>,
+    workers: ReadonlySet<PoolWorker>,
     slotFree: boolean,
     starting: number,
-  ): PoolEntry[] | null {
-    if (slotFree && this.fits(key, entries, [], starting)) return [];
-    const idle = [...entries].filter((e) => e.state === 'idle' && !e.exhausted);
+  ): PoolWorker[] | null {
+    if (slotFree && this.fits(key, workers, [], starting)) return [];
+    const idle = [...workers].filter((e) => e.state === 'idle' && !e.exhausted);
     idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    const single = idle.find((e) => this.fits(key, entries, [e], starting));
+    const single = idle.find((e) => this.fits(key, workers, [e], starting));
     if (single) return [single];
-    const chosen: PoolEntry[] = [];
-    for (const entry of idle) {
-      chosen.push(entry);
-      if (this.fits(key, entries, chosen, starting)) return chosen;
+    const chosen: PoolWorker[] = [];
+    for (const worker of idle) {
+      chosen.push(worker);
+      if (this.fits(key, workers, chosen, starting)) return chosen;
     }
     return null;
   }
 
   /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it. */
-  budgetError(key: string, entries: Iterable<PoolEntry>): LeanWorkerError {
-    const figures = this.policy.figures(entries);
+  budgetError(key: string, workers: Iterable<PoolWorker>): LeanWorkerError {
+    const figures = this.policy.figures(workers);
     return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
       facts: {
         currentKib: figures.totalKib,
@@ -84,15 +89,15 @@ export class MemoryGate {
     });
   }
 
-  /** Sample system memory now and every `memorySampleIntervalMs`, and each live entry's tree. */
-  start(entries: () => Iterable<PoolEntry>): void {
+  /** Sample system memory now and every `memorySampleIntervalMs`, and each live worker's tree. */
+  start(workers: () => Iterable<PoolWorker>): void {
     if (this.#sampler) return;
     this.system = this.#readSystem();
     this.#sampler = setInterval(() => {
       this.system = this.#readSystem();
-      for (const entry of entries()) {
-        if (entry.state === 'closing' || entry.handle.closed) continue;
-        void entry.refreshSample(this.#options.memoryMeasure === 'pss');
+      for (const worker of workers()) {
+        if (worker.state === 'closing' || worker.handle.closed) continue;
+        void worker.refreshSample(this.#options.memoryMeasure === 'pss');
       }
     }, this.#options.memorySampleIntervalMs);
     this.#sampler.unref();

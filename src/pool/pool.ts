@@ -85,11 +85,7 @@ export class LeanWorkerPool {
 
   constructor(options: LeanWorkerPoolOptions = {}) {
     this.#options = parsePoolOptions(options);
-    // The supervisor machinery (worker thread, comlink) loads with the first worker, not on import.
-    this.#admission = new Admission(this.#options, async (config, onEvent) => {
-      const { SupervisorHandle } = await import('../worker/supervisor-handle.js');
-      return SupervisorHandle.start(config, onEvent);
-    });
+    this.#admission = new Admission(this.#options);
     this.#admission.startSampler();
   }
 
@@ -122,16 +118,16 @@ export class LeanWorkerPool {
         cause: signal.reason,
       });
     }
-    const entry = await this.#admission.acquire(source, {
+    const worker = await this.#admission.acquire(source, {
       signal,
       timeoutMs: timeoutMs ?? this.#options.queueWaitTimeoutMs,
     });
     if (this.#admission.closed) {
       // The pool closed while the worker was being made ready: close reaps it, no lease is made.
-      this.#admission.returnEntry(entry);
+      this.#admission.release(worker);
       throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while the worker was starting');
     }
-    return this.#admission.grant(entry, requestTimeoutMs ?? entry.resolved.launch.requestTimeoutMs);
+    return this.#admission.grant(worker, requestTimeoutMs ?? worker.resolved.launch.requestTimeoutMs);
   }
 
   /**
@@ -186,7 +182,7 @@ export class LeanWorkerPool {
 
   /** Counters and facts; never pids, worker ids or pipes. */
   snapshot(): LeanWorkerPoolSnapshot {
-    return buildSnapshot(this.#admission, this.#options, this.#closed);
+    return buildSnapshot(this.#admission.stats(), this.#options, this.#closed);
   }
 
   /**

@@ -11,7 +11,7 @@ import { errorFromWire } from '../errors.js';
 import { DEFAULT_IMPORT_TIMEOUT_MS } from '../protocol/constants.js';
 import type { Request } from '../protocol/messages.js';
 import type { OutcomeResponse } from '../protocol/port-messages.js';
-import type { PoolEntry } from './entry.js';
+import type { PoolWorker } from './worker.js';
 
 // Ids below zero never collide with the pool's request ids.
 let openIds = -1;
@@ -22,12 +22,12 @@ let openIds = -1;
  * may be silent for as long as it takes).
  */
 async function prepare(
-  entry: PoolEntry,
+  worker: PoolWorker,
   generation: number,
   request: Request,
   timeoutMs = 0,
 ): Promise<OutcomeResponse> {
-  const outcome = await entry.handle.request(
+  const outcome = await worker.handle.request(
     { id: openIds--, generation, request, timeoutMs, idleTimeoutMs: timeoutMs, preparation: true },
     null,
   );
@@ -35,23 +35,23 @@ async function prepare(
   return outcome.response;
 }
 
-/** Whether the entry's current generation still needs its session opened (and checked). */
-export function needsSession(entry: PoolEntry): boolean {
-  return entry.sessionGeneration !== entry.generation;
+/** Whether the worker's current generation still needs its session opened (and checked). */
+export function needsSession(worker: PoolWorker): boolean {
+  return worker.sessionGeneration !== worker.generation;
 }
 
 /**
- * Prepare the entry's current generation: open its session, then run the metadata expectation.
+ * Prepare the worker's current generation: open its session, then run the metadata expectation.
  * Throws the typed failure (TIMEOUT past the import deadline, METADATA_MISMATCH, ...).
  */
-export async function openSession(entry: PoolEntry): Promise<void> {
-  const { session, metadata, child } = entry.resolved;
-  const generation = entry.generation;
+export async function openSession(worker: PoolWorker): Promise<void> {
+  const { session, metadata, child } = worker.resolved;
+  const generation = worker.generation;
   if (child?.kind === 'repl') {
     // A repl generation is ready only once its header imported: that was its session open.
-    entry.noteImport(generation, 'opened');
-    entry.lastSessionOpenMs = entry.handle.info?.spawnHandshakeMs ?? null;
-    entry.sessionGeneration = generation;
+    worker.stats.noteImport(generation, 'opened');
+    worker.stats.lastSessionOpenMs = worker.handle.info?.spawnHandshakeMs ?? null;
+    worker.sessionGeneration = generation;
     return;
   }
   const began = performance.now();
@@ -59,7 +59,7 @@ export async function openSession(entry: PoolEntry): Promise<void> {
     let response: OutcomeResponse;
     try {
       response = await prepare(
-        entry,
+        worker,
         generation,
         {
           op: 'open_host_session',
@@ -71,15 +71,15 @@ export async function openSession(entry: PoolEntry): Promise<void> {
         session.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS,
       );
     } catch (error) {
-      entry.noteImport(generation, 'failed');
+      worker.stats.noteImport(generation, 'failed');
       throw error;
     }
-    entry.noteImport(generation, response.status === 'host_session_reused' ? 'reused' : 'opened');
-    if ('import_stats' in response) entry.lastImportStats = response.import_stats;
-    entry.lastSessionOpenMs = performance.now() - began;
+    worker.stats.noteImport(generation, response.status === 'host_session_reused' ? 'reused' : 'opened');
+    if ('import_stats' in response) worker.stats.lastImportStats = response.import_stats;
+    worker.stats.lastSessionOpenMs = performance.now() - began;
   }
   if (metadata) {
-    const response = await prepare(entry, generation, {
+    const response = await prepare(worker, generation, {
       op: 'capability_metadata',
       export: metadata.export,
       request_json: JSON.stringify(metadata.request),
@@ -89,5 +89,5 @@ export async function openSession(entry: PoolEntry): Promise<void> {
       if (mismatch) throw mismatch;
     }
   }
-  entry.sessionGeneration = generation;
+  worker.sessionGeneration = generation;
 }

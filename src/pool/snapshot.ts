@@ -3,8 +3,8 @@
  * `queueDepth`, plus queue-wait percentiles, evictions, quarantined keys and memory by measure.
  */
 
-import type { Admission } from './admission.js';
-import { addCounters, emptyCounters, percentile, type WorkerCounters } from './counters.js';
+import type { AdmissionStats } from './admission.js';
+import { percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { SystemMemory } from './system-memory.js';
 
@@ -77,16 +77,13 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
 }
 
 export function buildSnapshot(
-  a: Admission,
+  a: AdmissionStats,
   options: ResolvedPoolOptions,
   closed: boolean,
 ): LeanWorkerPoolSnapshot {
-  const totals = addCounters(emptyCounters(), a.retired);
-  for (const e of a.closingEntries) addCounters(totals, e.counters);
-  const entries = [...a.entries];
+  const entries = a.workers;
   let last: { [k: string]: unknown } = {};
-  for (const e of entries) {
-    addCounters(totals, e.counters);
+  for (const { stats: e } of entries) {
     last = {
       lastRestartReason: e.lastRestartReason ?? last.lastRestartReason ?? null,
       lastImportStats: e.lastImportStats ?? last.lastImportStats ?? null,
@@ -96,19 +93,19 @@ export function buildSnapshot(
       lastWarmCommandMs: e.lastWarmCommandMs ?? last.lastWarmCommandMs ?? null,
     };
   }
-  const figures = a.memory.figures(entries);
-  const c = a.counters;
+  const figures = a.memory;
+  const c = a;
   return {
-    ...totals,
+    ...a.totals,
     maxWorkers: options.maxWorkers,
     workers: entries.length,
-    exitingWorkers: a.closingEntries.size,
+    exitingWorkers: a.exitingWorkers,
     activeWorkers: entries.filter((e) => e.state === 'leased').length,
     idleWorkers: entries.filter((e) => e.state === 'idle').length,
-    startingWorkers: a.starting,
+    startingWorkers: a.startingWorkers,
     queueDepth: a.queueDepth,
-    queueWaitP50Ms: percentile(a.queueWaits.values, 50),
-    queueWaitP99Ms: percentile(a.queueWaits.values, 99),
+    queueWaitP50Ms: percentile(a.queueWaits, 50),
+    queueWaitP99Ms: percentile(a.queueWaits, 99),
     queueTimeouts: c.queueTimeouts,
     queueFullRejections: c.queueFullRejections,
     queueAborts: c.queueAborts,
@@ -118,15 +115,15 @@ export function buildSnapshot(
     coldOpenRefusals: c.coldOpenRefusals,
     keyHits: c.keyHits,
     keyMisses: c.keyMisses,
-    distinctKeysSeen: a.keys.distinct,
-    trackedKeys: a.keys.tracked,
+    distinctKeysSeen: a.distinctKeysSeen,
+    trackedKeys: a.trackedKeys,
     freshColdOpensAvoided: c.keyHits,
     missEmptyPool: c.missEmptyPool,
     missNoMatchingKey: c.missNoMatchingKey,
     lastKeyMissReason: a.lastKeyMissReason,
     refusalReason: a.refusalReason,
     evictions: c.evictions,
-    quarantinedKeys: a.quarantine.size,
+    quarantinedKeys: a.quarantinedKeys,
     quarantineRejections: c.quarantineRejections,
     leasesGranted: c.leasesGranted,
     leasesReleased: c.leasesReleased,
@@ -146,7 +143,7 @@ export function buildSnapshot(
       rssSumKib: figures.rssSumKib,
       pssSumKib: figures.pssSumKib,
       samplesUnavailable: figures.unavailable,
-      learnedKeys: a.memory.learnedKeys(),
+      learnedKeys: a.learnedKeys,
       system: a.system,
       parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     },
