@@ -45,5 +45,9 @@ describe('bounded per-key state', () => {
     for (let i = 0; i < KEYS; i++) quarantine.add(`k${i}`);
     expect(quarantine.size).toBe(MAX_TRACKED_KEYS);
     expect(quarantine.refusal(`k${KEYS - 1}`)).not.toBeNull();
+    const failing = new Quarantine(60_000);
+    for (let i = 0; i < KEYS; i++) failing.noteFailedStart(`k${i}`, { maxRestarts: 5, windowMs: 60_000 });
+    expect(failing.trackedFailedStarts).toBe(MAX_TRACKED_KEYS);
+    expect(failing.size).toBe(0);
   });
 });
