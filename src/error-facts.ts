@@ -32,6 +32,10 @@ export interface ChildFacts extends BaseFacts {
   readonly operation?: string;
   readonly phase?: string;
   readonly reason?: string;
+  /** `SPAWN`: the command and the system's error code (`ENOENT`, `EACCES`, ...). */
+  readonly command?: string;
+  readonly errno?: string | null;
+  readonly syscall?: string | null;
 }
 
 /** `PROTOCOL`: what broke the wire protocol. */

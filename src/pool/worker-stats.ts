@@ -161,11 +161,8 @@ export class WorkerStats {
       }
       s.lastSpawnHandshakeMs = e.info.spawnHandshakeMs;
       s.workerVersion = e.info.workerVersion;
-      publish('generation-started', s.#poolId, s.key, {
-        generation: e.info.generation,
-        reason: e.reason,
-        workerVersion: e.info.workerVersion,
-      });
+      const { generation, workerVersion } = e.info;
+      publish('generation-started', s.#poolId, s.key, { generation, reason: e.reason, workerVersion });
     },
     restart: (e, s) => {
       s.counters.workerRestarts += 1;
@@ -174,11 +171,8 @@ export class WorkerStats {
       if (counter) s.counters[counter] += 1;
       if (POLICY_REASONS.has(e.reason)) s.counters.policyRestarts += 1;
       s.lastRestartReason = e.reason;
-      publish('restart', s.#poolId, s.key, {
-        generation: e.generation,
-        reason: e.reason,
-        delayMs: e.delayMs,
-      });
+      const { generation, reason, delayMs } = e;
+      publish('restart', s.#poolId, s.key, { generation, reason, delayMs });
     },
     restart_failed: (e, s) => {
       s.counters.replacementFailures += 1;
