@@ -9,7 +9,7 @@ import { onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { defineJsonCommand } from '../../src/commands.js';
 import { ErrorCode, makeError } from '../../src/errors.js';
-import type { LeanWorkerSessionLease } from '../../src/lease.js';
+import { LeanWorkerSessionLease } from '../../src/lease.js';
 import { Admission } from '../../src/pool/admission.js';
 import { type LeanWorkerPoolOptions, parsePoolOptions } from '../../src/pool/options.js';
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
@@ -253,7 +253,10 @@ export function fakePool(options: LeanWorkerPoolOptions = {}, keys: Record<strin
     alive: () => started.filter((w) => !w.reaped).length,
     async lease(key: string, timeoutMs = resolved.queueWaitTimeoutMs): Promise<LeanWorkerSessionLease> {
       const worker = await admission.acquire(fakeSource(key), { timeoutMs });
-      return admission.grant(worker, 10_000);
+      const lease = admission.grant(worker, 10_000);
+      if (!(lease instanceof LeanWorkerSessionLease))
+        throw new Error('a capability source gives a capability lease');
+      return lease;
     },
     snapshot: () => buildSnapshot(admission.stats(), resolved, admission.closed),
   };

@@ -11,7 +11,7 @@ import { eventually, rejection, tick } from './helpers.js';
 
 describe('quarantine on fake workers', () => {
   it('quarantines a key whose worker hit the restart limit, refuses it fast, and admits it once expired', async () => {
-    const pool = fakePool({ maxWorkers: 2, restart: { quarantineMs: 50 } });
+    const pool = fakePool({ maxWorkers: 2, policy: { quarantineMs: 50 } });
     (await pool.lease('A')).release();
     pool.of('A')[0]?.restartLimit();
     expect(pool.of('A')[0]?.shutdowns).toEqual(['kill']);
@@ -41,7 +41,7 @@ describe('quarantine on fake workers', () => {
 
   it('quarantines a key whose starts fail past the restart intensity, never for init_required', async () => {
     const keys = { F: { failStart: 'fake' }, I: { failStart: 'init_required' } };
-    const pool = fakePool({ restart: { maxRestarts: 2 } }, keys);
+    const pool = fakePool({ policy: { maxRestarts: 2 } }, keys);
     for (let i = 0; i < 3; i++) await rejection(pool.lease('F'), ErrorCode.SPAWN);
     await rejection(pool.lease('F'), ErrorCode.QUARANTINED);
     expect(pool.starts()).toBe(3);
@@ -148,7 +148,7 @@ describe('memory policy on fake workers', () => {
   });
 
   it('cycles a worker over its memory ceiling and invalidates the lease without sending the command', async () => {
-    const pool = fakePool({ maxWorkers: 1, perWorkerMemoryCeilingKib: 500 }, keys);
+    const pool = fakePool({ maxWorkers: 1, policy: { memoryCeilingKib: 500 } }, keys);
     const lease = await pool.lease('A');
     const error = await rejection(lease.runJsonCommand(echo, { x: 1 }), ErrorCode.LEASE_INVALIDATED);
     expect(error.facts).toMatchObject({ reason: 'memory_ceiling', limitKib: 500, currentKib: 1_000 });
@@ -159,7 +159,7 @@ describe('memory policy on fake workers', () => {
   });
 
   it('cycles a worker after maxRequests before its next lease', async () => {
-    const pool = fakePool({ maxWorkers: 1, restart: { maxRequests: 2 } });
+    const pool = fakePool({ maxWorkers: 1, policy: { maxRequests: 2 } });
     const first = await pool.lease('A');
     for (const x of [1, 2]) expect(await first.runJsonCommand(echo, { x })).toEqual({ x });
     first.release();
@@ -171,7 +171,7 @@ describe('memory policy on fake workers', () => {
   });
 
   it('invalidates a lease that reached maxRequests instead of sending a further command', async () => {
-    const pool = fakePool({ maxWorkers: 1, restart: { maxRequests: 1 } });
+    const pool = fakePool({ maxWorkers: 1, policy: { maxRequests: 1 } });
     const lease = await pool.lease('A');
     await lease.runJsonCommand(echo, { x: 1 });
     const error = await rejection(lease.runJsonCommand(echo, { x: 2 }), ErrorCode.LEASE_INVALIDATED);
