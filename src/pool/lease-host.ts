@@ -2,10 +2,8 @@
  * What a lease may ask of its worker: the generation, the policy check before a command,
  * running a request, cancelling it, cycling the worker, returning it, and its counters.
  */
-import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import type { LeaseHost, LeaseRequest } from '../lease-contract.js';
-import type { ValidationSchemas } from '../protocol/port-messages.js';
-import type { LeaseSnapshot } from './counters.js';
+import { ErrorCode, makeError } from '../errors.js';
+import type { LeaseHost } from '../lease-contract.js';
 import { undeclaredExport } from './declared-export.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { PoolWorker } from './worker.js';
@@ -23,73 +21,33 @@ export class PoolLeaseHost {
 
   /** The host of a lease on `worker`. */
   bind(worker: PoolWorker): LeaseHost {
+    const measure = this.#measure;
     return {
-      beforeCommand: (generation) => this.beforeCommand(worker, generation),
-      checkRequest: (request) => this.checkRequest(worker, request),
-      run: (request, options, stream) => this.run(worker, request, options, stream),
-      cancel: (id, reason) => this.cancel(worker, id, reason),
-      consumerFailed: () => this.consumerFailed(worker),
-      release: () => this.release(worker),
-      cycle: () => this.cycle(worker),
-      generation: () => this.generation(worker),
-      snapshot: () => this.snapshot(worker),
-    };
-  }
-
-  /** The worker's generation; -1 once it can take no more work (shut down, or its thread ended). */
-  generation(worker: PoolWorker): number {
-    return worker.handle.unusable ? -1 : worker.generation;
-  }
-
-  beforeCommand(worker: PoolWorker, _generation: number): LeanWorkerError | null {
-    const reason = worker.policyReason(this.#measure);
-    if (!reason) return null;
-    void worker.cycle(reason).catch(() => {});
-    return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
-      facts: { reason, ...(reason === 'memory_ceiling' ? worker.memoryFacts(this.#measure) : {}) },
-    });
-  }
-
-  checkRequest(worker: PoolWorker, request: LeaseRequest): LeanWorkerError | null {
-    return undeclaredExport(worker.resolved.exports, request);
-  }
-
-  run(
-    worker: PoolWorker,
-    request: LeaseRequest,
-    options: {
-      timeoutMs: number;
-      idleTimeoutMs?: number | undefined;
-      schemas?: ValidationSchemas | undefined;
-    },
-    stream: boolean,
-  ) {
-    const id = this.#nextId++;
-    return { id, ...worker.startRequest(id, request, options, stream) };
-  }
-
-  cancel(worker: PoolWorker, id: number, reason = 'aborted'): void {
-    worker.handle.cancel(id, reason);
-  }
-
-  consumerFailed(worker: PoolWorker): void {
-    worker.stats.noteConsumerFailure();
-  }
-
-  release(worker: PoolWorker): void {
-    this.#release(worker);
-  }
-
-  async cycle(worker: PoolWorker): Promise<void> {
-    await worker.cycle('explicit');
-  }
-
-  snapshot(worker: PoolWorker): LeaseSnapshot {
-    return {
-      ...worker.stats.counters,
-      generation: worker.generation,
-      workerVersion: worker.stats.workerVersion,
-      memory: worker.lastSample,
+      beforeCommand: () => {
+        const reason = worker.policyReason(measure);
+        if (!reason) return null;
+        void worker.cycle(reason).catch(() => {});
+        return makeError(ErrorCode.LEASE_INVALIDATED, `pool policy cycled the worker (${reason})`, {
+          facts: { reason, ...(reason === 'memory_ceiling' ? worker.memoryFacts(measure) : {}) },
+        });
+      },
+      checkRequest: (request) => undeclaredExport(worker.resolved.exports, request),
+      run: (request, options, stream) => {
+        const id = this.#nextId++;
+        return { id, ...worker.startRequest(id, request, options, stream) };
+      },
+      cancel: (id, reason = 'aborted') => worker.handle.cancel(id, reason),
+      consumerFailed: () => worker.stats.noteConsumerFailure(),
+      release: () => this.#release(worker),
+      cycle: () => worker.cycle('explicit'),
+      // -1 once the worker can take no more work (shut down, or its thread ended).
+      generation: () => (worker.handle.unusable ? -1 : worker.generation),
+      snapshot: () => ({
+        ...worker.stats.counters,
+        generation: worker.generation,
+        workerVersion: worker.stats.workerVersion,
+        memory: worker.lastSample,
+      }),
     };
   }
 }

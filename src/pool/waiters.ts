@@ -2,7 +2,10 @@
  * The admission queue: a bounded FIFO of waiters, each with a deadline and an AbortSignal.
  * `pick` prefers a waiter that a warm worker can serve, but never passes over the oldest waiter
  * more than `maxBypasses` times, which bounds its wait. A waiter carries what it asked for
- * (`source`), so the queue holds no per-key state of its own.
+ * (`source`), so the queue holds no per-key state of its own. A worker still being made ready
+ * (a cold open, a warm worker's restart or cycle) is delivered to a caller who may abort
+ * meanwhile: the abort rejects at once with ABORTED, and the worker, once ready, is handed back
+ * to the pool (kept warm) instead of to the caller who left.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 
@@ -106,4 +109,39 @@ export class WaiterQueue<T, S> {
       w.reject(error());
     }
   }
+}
+
+/** `ready`, or ABORTED at once when `signal` aborts first (then `handBack` gets the value). */
+export function deliver<T>(
+  ready: Promise<T>,
+  signal: AbortSignal | undefined,
+  handBack: (value: T) => void,
+): Promise<T> {
+  if (!signal) return ready;
+  return new Promise<T>((resolve, reject) => {
+    const began = performance.now();
+    let left = false;
+    const abort = () => {
+      left = true;
+      reject(
+        makeError(ErrorCode.ABORTED, 'acquire aborted while its worker was being made ready', {
+          facts: { reason: 'starting', waitedMs: performance.now() - began },
+          cause: signal.reason,
+        }),
+      );
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    ready.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        if (left) handBack(value);
+        else resolve(value);
+      },
+      (error: LeanWorkerError) => {
+        signal.removeEventListener('abort', abort);
+        if (!left) reject(error);
+      },
+    );
+  });
 }
