@@ -8,12 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type BootstrapCheck, bootstrapCheck, LoaderCode } from './bootstrap.js';
-import {
-  CAPABILITY_MANIFEST_SCHEMA_VERSION,
-  type ExportKind,
-  type ExportSignature,
-  signatureKind,
-} from './manifest.js';
+import { CAPABILITY_MANIFEST_SCHEMA_VERSION, type ExportKind, signatureKind } from './manifest.js';
 
 /** What a parsed manifest tells the pool. */
 export interface ManifestFacts {
@@ -65,7 +60,7 @@ function parseExports(value: unknown, file: string): Record<string, ExportKind |
     if (!Array.isArray(e.args) || e.return === null || typeof e.return !== 'object') {
       throw malformed(file, `export \`${symbol}\` needs \`args\` and \`return\``);
     }
-    out[symbol] = signatureKind(e as unknown as ExportSignature);
+    out[symbol] = signatureKind({ ...e, symbol });
   }
   return out;
 }

@@ -52,7 +52,7 @@ export function exportSignature(symbol: string, kind: ExportKind): ExportSignatu
 }
 
 /** The command kind a signature can serve, or null when it fits neither binding. */
-export function signatureKind(signature: ExportSignature): ExportKind | null {
+export function signatureKind(signature: { readonly symbol: string }): ExportKind | null {
   for (const kind of ['stream', 'json'] as const) {
     const want = exportSignature(signature.symbol, kind);
     if (JSON.stringify(sortKeys(want)) === JSON.stringify(sortKeys(signature))) return kind;

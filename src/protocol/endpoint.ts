@@ -1,6 +1,6 @@
 /**
  * A comlink endpoint over a Node MessagePort or Worker: maps Node's `on('message')` to the
- * DOM-style `addEventListener` comlink expects, wrapping data as `{ data }`.
+ * DOM-style `addEventListener` comlink expects, wrapping data in a `MessageEvent`.
  */
 import type { Endpoint } from 'comlink';
 
@@ -11,26 +11,30 @@ interface NodePortLike {
   start?: () => void;
 }
 
-type Listener = ((event: { data: unknown }) => void) | { handleEvent(event: { data: unknown }): void };
+/** A listener as comlink registers it (a function or an object with `handleEvent`). */
+type Listener = NonNullable<Parameters<Endpoint['addEventListener']>[1]>;
 
 export function nodeEndpoint(port: NodePortLike): Endpoint {
   const listeners = new WeakMap<Listener, (data: unknown) => void>();
   return {
     postMessage: (message: unknown, transfer?: readonly unknown[]) => port.postMessage(message, transfer),
-    addEventListener: (_type: string, listener: Listener) => {
+    addEventListener: (_type: string, listener: Listener | null) => {
+      if (!listener) return;
       const wrapped = (data: unknown) => {
-        if (typeof listener === 'function') listener({ data });
-        else listener.handleEvent({ data });
+        // A real MessageEvent, as comlink reads `event.data`; control calls only, never rows.
+        const event = new MessageEvent('message', { data });
+        if (typeof listener === 'function') listener(event);
+        else listener.handleEvent(event);
       };
       port.on('message', wrapped);
       listeners.set(listener, wrapped);
     },
-    removeEventListener: (_type: string, listener: Listener) => {
-      const wrapped = listeners.get(listener);
-      if (!wrapped) return;
+    removeEventListener: (_type: string, listener: Listener | null) => {
+      const wrapped = listener ? listeners.get(listener) : undefined;
+      if (!listener || !wrapped) return;
       port.off('message', wrapped);
       listeners.delete(listener);
     },
-    start: port.start ? () => port.start?.() : undefined,
-  } as unknown as Endpoint;
+    ...(port.start ? { start: () => port.start?.() } : {}),
+  };
 }
