@@ -103,6 +103,7 @@ export class Admission {
   /** Wrap a reserved worker in a lease. */
   grant(worker: PoolWorker, requestTimeoutMs: number): LeanWorkerLease {
     this.#counters.leasesGranted += 1;
+    this.#gate.eviction.noteRequest(worker.key);
     publish('lease-granted', this.#options.poolId, worker.key, { generation: worker.generation });
     const host = this.#leaseHost.bind(worker);
     return worker.resolved.child?.kind === 'repl'
@@ -223,10 +224,8 @@ export class Admission {
   }
 
   /**
-   * Make a warm worker ready for a lease: wait out a restart in progress (the lease is granted on
-   * the generation that replaces the dead one), cycle it when it sat idle past its limit or its
-   * generation is used up, and reopen the session of a generation the lease would be the first on.
-   * A worker that fails any of it is retired.
+   * Make a warm worker ready: wait out a restart (the lease gets the replacing generation), cycle
+   * it when idle past its limit or used up, reopen the session of a fresh generation; else retire.
    */
   async #prepareWarm(worker: PoolWorker): Promise<PoolWorker> {
     try {
@@ -252,6 +251,7 @@ export class Admission {
   }
 
   async #openWorker(key: string, source: Source): Promise<PoolWorker> {
+    const began = performance.now();
     const worker = await startWorker({
       key,
       source,
@@ -269,6 +269,7 @@ export class Admission {
       await this.#table.discard(worker);
       throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting');
     }
+    this.#gate.eviction.noteOpen(key, performance.now() - began);
     this.#table.add(worker);
     this.#counters.coldOpenAdmitted += 1;
     return worker;

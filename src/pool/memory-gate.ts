@@ -5,6 +5,7 @@
  * touching the request path.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { EvictionPolicy } from './eviction.js';
 import { MemoryPolicy } from './memory-policy.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { readSystemMemory, type SystemMemory } from './system-memory.js';
@@ -12,6 +13,8 @@ import type { PoolWorker } from './worker.js';
 
 export class MemoryGate {
   readonly policy: MemoryPolicy;
+  /** Which idle worker goes first (`eviction` option); learns each key's requests and open time. */
+  readonly eviction: EvictionPolicy;
   readonly #options: ResolvedPoolOptions;
   #sampler: NodeJS.Timeout | null = null;
   /** Last reading of machine and cgroup memory, null before the first or when ignored. */
@@ -20,6 +23,7 @@ export class MemoryGate {
   constructor(options: ResolvedPoolOptions) {
     this.#options = options;
     this.policy = new MemoryPolicy(options);
+    this.eviction = new EvictionPolicy(options.eviction, (key) => this.policy.predict(key));
   }
 
   /**
@@ -50,8 +54,8 @@ export class MemoryGate {
 
   /**
    * The idle workers to evict so that a cold worker for `key` gets a slot and fits: none when it
-   * fits as things are; else the least recently used one whose eviction suffices; else as many
-   * least recently used ones as it takes. Null when even evicting every idle worker would not make
+   * fits as things are; else the first in eviction order whose eviction suffices; else as many
+   * as it takes, in that order. Null when even evicting every idle worker would not make
    * room now.
    */
   evictionsFor(
@@ -61,8 +65,7 @@ export class MemoryGate {
     starting: number,
   ): PoolWorker[] | null {
     if (slotFree && this.fits(key, workers, [], starting)) return [];
-    const idle = [...workers].filter((e) => e.state === 'idle' && !e.exhausted);
-    idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    const idle = this.eviction.order([...workers].filter((e) => e.state === 'idle' && !e.exhausted));
     const single = idle.find((e) => this.fits(key, workers, [e], starting));
     if (single) return [single];
     const chosen: PoolWorker[] = [];

@@ -43,6 +43,11 @@ export const poolOptionsSchema = z
     memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
     /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
     defaultWorkerCostKib: nonNegativeInt.default(0),
+    /**
+     * Which idle worker a cold open evicts: `lru`, the least recently used, or `cost`, the one
+     * whose loss costs least (decayed request frequency x learned open time / learned memory).
+     */
+    eviction: z.enum(['lru', 'cost']).default('lru'),
     maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
     rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
     /**

@@ -108,6 +108,24 @@ describe('admission on fake workers', () => {
     c.release();
   });
 
+  it.each([
+    ['lru', 'HOT'],
+    ['cost', 'ONCE'],
+  ] as const)(
+    'with eviction %s, a cold open evicts %s of a hot key and a one-off used since',
+    async (eviction, evicted) => {
+      const pool = fakePool({ maxWorkers: 2, eviction });
+      for (let i = 0; i < 5; i++) (await pool.lease('HOT')).release();
+      (await pool.lease('ONCE')).release();
+      const c = await pool.lease('NEW');
+      const kept = evicted === 'HOT' ? 'ONCE' : 'HOT';
+      expect(pool.of(evicted)[0]?.shutdowns).toEqual(['graceful']);
+      expect(pool.of(kept)[0]?.closed).toBe(false);
+      expect(pool.snapshot()).toMatchObject({ evictions: 1, workers: 2 });
+      c.release();
+    },
+  );
+
   it('evicts the idle worker whose room suffices, not an older one too small to make room', async () => {
     const keys = { L: { privateKib: 100 }, H1: { privateKib: 1_000 }, H2: { privateKib: 1_000 } };
     const pool = fakePool({ maxWorkers: 4, maxTotalChildMemoryKib: 1_200 }, keys);
