@@ -20,20 +20,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadedModuleUrls, MODULE_LOAD_HOOK } from './lib/module-load.js';
 import { BenchReport, benchArgs, check, PACKAGE_ROOT, runMain, step } from './lib/report.js';
 import { fmt, median } from './lib/stats.js';
 
 /** The allowance over zod alone the package's main entry is held to. */
 const TARGET_OVER_ZOD_MS = 40;
-
-/** A module hook that prints every non-builtin module URL it loads to stderr. */
-const COUNT_HOOK = `data:text/javascript,${encodeURIComponent(
-  "import { writeSync } from 'node:fs';" +
-    'export async function load(url, context, next) {' +
-    "  if (!url.startsWith('node:')) writeSync(2, 'LOADED ' + url + '\\n');" +
-    '  return next(url, context);' +
-    '}',
-)}`;
 
 interface ImportCase {
   readonly label: string;
@@ -54,17 +46,14 @@ function timeImport(url: string): number {
 
 /** The modules (outside Node's builtins) a fresh process loads for `import(url)`. */
 function modulesLoaded(url: string): string[] {
-  const code = `import { register } from 'node:module'; register(${JSON.stringify(COUNT_HOOK)}); await import(${JSON.stringify(url)});`;
+  const code = `import { register } from 'node:module'; register(${JSON.stringify(MODULE_LOAD_HOOK)}); await import(${JSON.stringify(url)});`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
     cwd: PACKAGE_ROOT,
     encoding: 'utf8',
     timeout: 60_000,
   });
   if (run.status !== 0) throw new Error(`import of ${url} failed: ${run.stderr}`);
-  return run.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('LOADED '))
-    .map((line) => line.slice('LOADED '.length));
+  return loadedModuleUrls(run.stderr);
 }
 
 /** Milliseconds from spawning a child-kit child to the first byte it writes (its handshake). */

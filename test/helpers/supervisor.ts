@@ -3,9 +3,11 @@
  * with `kill` when the current test finishes, whether it passed, failed or timed out, and every
  * child pid it ever ran is SIGKILLed as a last resort, so no test leaves a process behind.
  */
+
+import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { expect, onTestFinished } from 'vitest';
 import type { LeanWorkerError } from '../../src/errors.js';
 import type { Request } from '../../src/protocol/messages.js';
@@ -286,4 +288,28 @@ export function openRequest(session: SessionOpenSpec = SHIMS_SESSION): Request {
     imports: [...session.imports],
     import_profile: session.importProfile,
   };
+}
+
+/** What `row-port-reader.mjs` reports after reading a transferred row port to its end. */
+export interface RowPortReport {
+  readonly count: number;
+  readonly ordered: boolean;
+  readonly ok: boolean;
+}
+
+/**
+ * Read `stream`'s rows in another worker thread (`row-port-reader.mjs`), terminated when the test
+ * finishes; resolves with what the reader saw.
+ */
+export async function readInWorkerThread(stream: LeanWorkerStream): Promise<RowPortReport> {
+  const port = stream.transferPort();
+  const reader = new Worker(new URL(`file://${helperChild('row-port-reader.mjs')}`), {
+    workerData: { port },
+    transferList: [port],
+  });
+  onTestFinished(async () => {
+    await reader.terminate();
+  });
+  const [seen] = (await once(reader, 'message')) as [RowPortReport];
+  return seen;
 }

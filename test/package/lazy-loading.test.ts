@@ -8,39 +8,25 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadedModuleUrls, REGISTER_MODULE_LOAD_HOOK } from '../../bench/lib/module-load.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
 
-/** A module hook that prints every non-builtin module URL it loads to stderr. */
-const HOOK = `data:text/javascript,${encodeURIComponent(
-  "import { writeSync } from 'node:fs';" +
-    'export async function load(url, context, next) {' +
-    "  if (!url.startsWith('node:')) writeSync(2, 'LOADED ' + url + '\\n');" +
-    '  return next(url, context);' +
-    '}',
-)}`;
-const REGISTER = `data:text/javascript,${encodeURIComponent(
-  `import { register } from 'node:module'; register(${JSON.stringify(HOOK)});`,
-)}`;
-
 /** Repository-relative paths of the modules a fresh `node --import <hook> ...args` loads. */
 function loaded(args: readonly string[]): string[] {
-  const run = spawnSync(process.execPath, ['--import', REGISTER, ...args], {
+  const run = spawnSync(process.execPath, ['--import', REGISTER_MODULE_LOAD_HOOK, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 30_000,
   });
   expect(run.status).toBe(0);
-  return run.stderr
-    .split('\n')
-    .filter((line) => line.startsWith('LOADED '))
-    .map((line) => {
-      const file = new URL(line.slice('LOADED '.length)).pathname;
-      // node_modules is shared between checkouts: keep the part from node_modules/ on.
-      const at = file.lastIndexOf('/node_modules/');
-      return at >= 0 ? file.slice(at + 1) : path.relative(ROOT, file);
-    });
+  return loadedModuleUrls(run.stderr).map((url) => {
+    const file = new URL(url).pathname;
+    // node_modules is shared between checkouts: keep the part from node_modules/ on.
+    const at = file.lastIndexOf('/node_modules/');
+    return at >= 0 ? file.slice(at + 1) : path.relative(ROOT, file);
+  });
 }
 
 function importing(entry: string): string[] {

@@ -1,8 +1,6 @@
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reportsWait } from '../../threads/steered-relay.js';
-import { helperChild, startSupervisor, succeeded } from '../helpers/supervisor.js';
+import { readInWorkerThread, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 describe('main-thread traffic of a stream read in another thread', () => {
   it('tells the owner of the 1st, 2nd, 4th, 8th... wait only', () => {
@@ -15,15 +13,7 @@ describe('main-thread traffic of a stream read in another thread', () => {
     const sup = await startSupervisor('fast-rows', [], { relay: { initialCredit: 1, maxBatchItems: 16 } });
     const before = sup.events.length;
     const s = sup.stream('rows', { count: 20_000 });
-    const port = s.stream.transferPort();
-    const reader = new Worker(new URL(`file://${helperChild('row-port-reader.mjs')}`), {
-      workerData: { port },
-      transferList: [port],
-    });
-    onTestFinished(async () => {
-      await reader.terminate();
-    });
-    const [seen] = (await once(reader, 'message')) as [{ count: number; ok: boolean }];
+    const seen = await readInWorkerThread(s.stream);
     expect(seen).toMatchObject({ count: 20_000, ok: true });
     const waits = succeeded(await s.control).stats.backpressureWaits;
     // Enough waits that one event per wait would break the bound below.

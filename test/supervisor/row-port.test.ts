@@ -1,22 +1,12 @@
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { drain, failed, helperChild, startSupervisor, succeeded } from '../helpers/supervisor.js';
+import { drain, failed, readInWorkerThread, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 describe('row port', () => {
   it('hands the rows to another worker thread, which reads them all while the summary resolves here', async () => {
     const sup = await startSupervisor('fast-rows', [], { relay: { initialCredit: 2, maxBatchItems: 64 } });
     const s = sup.stream('rows', { count: 5000 });
-    const port = s.stream.transferPort();
-    const reader = new Worker(new URL(`file://${helperChild('row-port-reader.mjs')}`), {
-      workerData: { port },
-      transferList: [port],
-    });
-    onTestFinished(async () => {
-      await reader.terminate();
-    });
-    const [seen] = (await once(reader, 'message')) as [{ count: number; ordered: boolean; ok: boolean }];
+    const seen = await readInWorkerThread(s.stream);
     expect(seen).toEqual({ count: 5000, ordered: true, ok: true });
     expect((await s.stream.summary).totalRows).toBe(5000);
     expect(succeeded(await s.control).stats.backpressureWaits).toBeGreaterThan(0);
