@@ -10,6 +10,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
 import { killNamespace, launcherExit } from './pid-namespace.js';
+import { lowerChildPriority } from './priority.js';
 import { StderrRing } from './stderr-ring.js';
 
 /** How long stdio may stay open after the child exited before descendants are killed. */
@@ -124,6 +125,7 @@ export class ChildHandle {
       proc.once('spawn', () => {
         proc.off('error', onError);
         proc.on('error', () => {});
+        lowerChildPriority(proc.pid as number);
         resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0));
       });
     });

@@ -24,6 +24,7 @@ import type {
 } from '../src/protocol/thread-contract.js';
 import { loadDriver } from './driver.js';
 import { StartFailure } from './generation.js';
+import { setWorkerNice } from './priority.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
 
@@ -34,6 +35,7 @@ function asResult(error: unknown): StartResult {
 
 if (parentPort) {
   const data = workerData as SupervisorWorkerData;
+  setWorkerNice(data.config.nice ?? 0);
   await loadDriver(data.config.child);
   const events = data.events;
   const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));

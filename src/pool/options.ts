@@ -56,6 +56,12 @@ export const poolOptionsSchema = z
      */
     maxJsonDepth: positiveInt.max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH),
     /**
+     * Nice value (0-19) of the supervisor threads and the children: above 0 the pool's work
+     * yields the cores to the application's own threads (an Electron main process) when both
+     * want them. `threads/priority.ts` says how it is applied per platform.
+     */
+    workerNice: nonNegativeInt.max(19).default(0),
+    /**
      * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
      * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
      */

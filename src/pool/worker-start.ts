@@ -54,6 +54,7 @@ export async function startWorker(c: ColdStart): Promise<PoolWorker> {
       restart: restartIntensity(policy),
       relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
       maxJsonDepth: c.options.maxJsonDepth,
+      nice: c.options.workerNice,
       ...(resolved.child ? { child: resolved.child } : {}),
     });
     const worker = new PoolWorker(c.key, resolved, policy, handle, c.onExhausted);

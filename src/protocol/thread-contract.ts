@@ -61,6 +61,8 @@ export interface SupervisorConfig {
   readonly relay: RelayOptions;
   /** Deepest nesting accepted in JSON from the child; absent means the protocol default. */
   readonly maxJsonDepth?: number;
+  /** Nice value of the thread and its children (`workerNice`); absent means 0. */
+  readonly nice?: number;
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
 }

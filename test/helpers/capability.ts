@@ -45,6 +45,7 @@ export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = O
     [
       'echo',
       'echo_raw',
+      'process_info',
       'json_throws',
       'big_json',
       'session_info',

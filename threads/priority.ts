@@ -1,0 +1,44 @@
+/**
+ * The scheduling priority of the pool's own work, so that an application's event loop (an
+ * Electron main process) keeps a core when rows stream. Set once per supervisor thread from the
+ * pool's `workerNice`:
+ *
+ * - Linux: the supervisor thread lowers its own nice value (nice is per thread there); a child
+ *   forked from this thread inherits it, and so do its descendants. Each child also leads a session
+ *   of its own (for process-group kills), and where the kernel groups tasks by session
+ *   (`/proc/sys/kernel/sched_autogroup_enabled`), a session is scheduled as one peer of the whole
+ *   application: a thread's nice counts only inside its group. So the child's session group gets
+ *   the same nice through `/proc/<pid>/autogroup`.
+ * - Elsewhere nice is per process: the child's process gets it right after spawn; the thread
+ *   keeps its priority (lowering it would lower the whole application).
+ *
+ * Raising nice needs no privilege. A failure (a kernel without autogroups, a read-only /proc)
+ * leaves the priority as it was: this is a hint to the scheduler, never a reason to fail a start.
+ */
+import { readlinkSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+let nice = 0;
+
+/** Apply `value` to this thread (Linux) and remember it for the children it starts. */
+export function setWorkerNice(value: number): void {
+  nice = value;
+  if (value === 0 || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, value);
+  } catch {
+    // no /proc/thread-self: the children still get it below
+  }
+}
+
+/** Give a child just spawned from this thread the pool's nice value (see the module comment). */
+export function lowerChildPriority(pid: number): void {
+  if (nice === 0) return;
+  try {
+    if (process.platform === 'linux') writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    else setPriority(pid, nice);
+  } catch {
+    // no autogroups here, or the child is already gone
+  }
+}
