@@ -1,42 +1,22 @@
 /**
- * Starting and stopping one child process. No shell, ever. The child leads its own process group
- * (so a kill reaches grandchildren such as `lake` -> `lean`) and, on Linux, is started through
- * `setpriv --pdeathsig SIGKILL`, so it dies with the thread that spawned it, however that ends.
- * When this process is PID 1 the child runs under a launcher that gives it a PID namespace of its
- * own (`pid-namespace.ts`); its exit and its kills then go through that launcher.
+ * Starting and stopping one child process. No shell, ever. How the child is guarded and killed is
+ * the platform layer's (`platform/`): on Linux and macOS it leads its own process group (so a kill
+ * reaches grandchildren such as `lake` -> `lean`) and, on Linux, runs under `setpriv --pdeathsig
+ * SIGKILL`, so it dies with the thread that spawned it, however that ends; on Windows it stays in
+ * libuv's job object and a kill is `taskkill /T /F`. When this process is PID 1 (Linux) the child
+ * runs under a launcher that gives it a PID namespace of its own (`pid-namespace.ts`); its exit
+ * and its kills then go through that launcher.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
 import { killNamespace, launcherExit } from './pid-namespace.js';
+import type { ThreadPlatform } from './platform/contract.js';
+import { threadPlatform } from './platform/layer.js';
 import { lowerChildPriority } from './priority.js';
 import { StderrRing } from './stderr-ring.js';
 
 /** How long stdio may stay open after the child exited before descendants are killed. */
 const EXIT_STDIO_GRACE_MS = 250;
-
-const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
-
-let setprivPath: string | null | undefined;
-
-/** The `setpriv` binary used for parent-death signals, or null where there is none. */
-export function findSetpriv(): string | null {
-  if (setprivPath !== undefined) return setprivPath;
-  setprivPath = null;
-  if (process.platform === 'linux') {
-    for (const candidate of SETPRIV_CANDIDATES) {
-      try {
-        accessSync(candidate, constants.X_OK);
-        setprivPath = candidate;
-        break;
-      } catch {
-        // not at this path
-      }
-    }
-  }
-  return setprivPath;
-}
 
 export interface SpawnOptions {
   readonly command: string;
@@ -46,6 +26,8 @@ export interface SpawnOptions {
   readonly stderrTailBytes: number;
   /** Argv to run the command under (the PID-namespace launcher), or none. */
   readonly launcher?: readonly string[];
+  /** The platform layer (this thread's by default; tests pass their own). */
+  readonly platform?: ThreadPlatform;
 }
 
 /** A live child with its exit tracked. `exited` settles once the process is gone and stdio closed. */
@@ -57,9 +39,16 @@ export class ChildHandle {
   /** `pid` is the PID-namespace launcher, the child its only child. */
   readonly namespaced: boolean;
   #exit: ChildExitInfo | null = null;
+  readonly #platform: ThreadPlatform;
 
-  private constructor(proc: ChildProcessWithoutNullStreams, stderrTailBytes: number, namespaced: boolean) {
+  private constructor(
+    proc: ChildProcessWithoutNullStreams,
+    stderrTailBytes: number,
+    namespaced: boolean,
+    platform: ThreadPlatform,
+  ) {
     this.process = proc;
+    this.#platform = platform;
     this.namespaced = namespaced;
     this.pid = proc.pid as number;
     this.stderr = new StderrRing(stderrTailBytes);
@@ -75,15 +64,11 @@ export class ChildHandle {
       };
       proc.once('close', finish);
       // A descendant can hold stdout open after the child itself exited: give stdio a short grace,
-      // then kill the group and close our ends so the exit is still observed.
+      // then kill the tree and close our ends so the exit is still observed.
       proc.once('exit', (code, signal) => {
         setTimeout(() => {
           if (this.#exit) return;
-          try {
-            process.kill(-this.pid, 'SIGKILL');
-          } catch {
-            // group already gone
-          }
+          this.#platform.killTree(this.pid, 'SIGKILL', () => {});
           proc.stdout.destroy();
           proc.stderr.destroy();
           finish(code, signal);
@@ -99,20 +84,18 @@ export class ChildHandle {
 
   /** Spawn; rejects with the OS error (ENOENT, EACCES, ...) if the process could not start. */
   static start(options: SpawnOptions): Promise<ChildHandle> {
-    const setpriv = findSetpriv();
+    const platform = options.platform ?? threadPlatform();
     const launcher = options.launcher ?? [];
     const argv = [...launcher, options.command, ...options.args];
-    const [file, args] = setpriv
-      ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', ...argv]]
-      : [argv[0] as string, argv.slice(1)];
     return new Promise((resolve, reject) => {
       let proc: ChildProcessWithoutNullStreams;
       try {
-        proc = spawn(file, args, {
+        const plan = platform.spawnPlan(argv, options.env, options.cwd ?? process.cwd());
+        proc = spawn(plan.file, [...plan.args], {
           cwd: options.cwd,
           env: { ...options.env },
           stdio: ['pipe', 'pipe', 'pipe'],
-          detached: true,
+          detached: plan.detached,
           shell: false,
           windowsHide: true,
         });
@@ -126,14 +109,15 @@ export class ChildHandle {
         proc.off('error', onError);
         proc.on('error', () => {});
         lowerChildPriority(proc.pid as number);
-        resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0));
+        resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0, platform));
       });
     });
   }
 
   /**
-   * SIGKILL the child's whole process group (grandchildren included). Under the namespace launcher
-   * only the child is killed, which takes its namespace with it, so that the launcher outlives it.
+   * Kill the child's whole tree (its process group, or `taskkill /T` on Windows). Under the
+   * namespace launcher only the child is killed, which takes its namespace with it, so that the
+   * launcher outlives it.
    */
   killGroup(signal: NodeJS.Signals = 'SIGKILL'): void {
     if (this.#exit) return;
@@ -142,15 +126,13 @@ export class ChildHandle {
       killNamespace(this.pid, () => proc.exitCode !== null || proc.signalCode !== null);
       return;
     }
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
+    this.#platform.killTree(this.pid, signal, () => {
       try {
-        this.process.kill(signal);
+        proc.kill(signal);
       } catch {
         // already gone
       }
-    }
+    });
   }
 
   /**
@@ -192,39 +174,14 @@ export function spawnErrorFacts(error: unknown, command: string): Record<string,
 }
 
 /**
- * Resolve `command` the way execvp would (PATH search when it has no slash) and check that it is
- * an executable file. Throws an errno-style error (ENOENT, EACCES) so spawn failures are typed even
- * when the child is started through `setpriv`.
+ * The file `command` runs, found as this platform finds executables (PATH, and `PATHEXT` on
+ * Windows), checked before spawning. Throws an errno-style error (ENOENT, EACCES, EINVAL) so spawn
+ * failures are typed even when the child is started through `setpriv`.
  */
 export function resolveExecutable(
   command: string,
   env: Readonly<Record<string, string>>,
   cwd?: string,
 ): string {
-  const candidates = command.includes('/')
-    ? [isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command)]
-    : (env.PATH ?? process.env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((dir) => join(dir, command));
-  let denied: string | null = null;
-  for (const candidate of candidates) {
-    try {
-      if (!statSync(candidate).isFile()) continue;
-    } catch {
-      continue;
-    }
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      denied = candidate;
-    }
-  }
-  const code = denied ? 'EACCES' : 'ENOENT';
-  const error = new Error(`${code}: cannot execute ${denied ?? command}`) as NodeJS.ErrnoException;
-  error.code = code;
-  error.syscall = 'spawn';
-  error.path = denied ?? command;
-  throw error;
+  return threadPlatform().resolveExecutable(command, env, cwd ?? process.cwd());
 }

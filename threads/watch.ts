@@ -6,7 +6,7 @@
 import { MAX_TIMER_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
-import { sampleProcTree } from './memory.js';
+import { sampleMemory } from './memory.js';
 import { wireError } from './outcome.js';
 
 export class InFlightWatch {
@@ -41,8 +41,14 @@ export class InFlightWatch {
     this.#armIdle();
     if (launch.hardMemoryLimitKib > 0) {
       const limit = launch.hardMemoryLimitKib;
-      this.#memory = setInterval(() => {
-        const sample = sampleProcTree(pid);
+      let sampling = false;
+      this.#memory = setInterval(async () => {
+        // The platform's reading (`/proc`, or pidusage, which may take longer than the interval).
+        if (sampling) return;
+        sampling = true;
+        const sample = await sampleMemory(pid).finally(() => {
+          sampling = false;
+        });
         if (sample.available && sample.privateKib >= limit) {
           this.#stopAndFire(
             wireError(ErrorCode.MEMORY_LIMIT, `worker passed its in-flight memory limit`, {

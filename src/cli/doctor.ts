@@ -1,14 +1,16 @@
 /**
  * `lean-worker doctor [--json]`: what this machine offers a worker pool. Reports the Node
- * version, the orphan-protection mechanism (`setpriv --pdeathsig` from util-linux, else stdin
- * EOF only), system memory (MemAvailable, and the cgroup v2 or v1 limit and usage the pool admits
- * against), and
- * whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless the
- * arguments are wrong (2).
+ * version, the platform layer and its mechanisms (spawn guard, tree kill, orphan guard, worker
+ * memory reading, headroom source; `doctor-platform.ts`), system memory (MemAvailable or
+ * `process.availableMemory()`, and the cgroup v2 or v1 limit and usage the pool admits against),
+ * and whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless
+ * the arguments are wrong (2).
  */
 import { executableProblem, findOnPath, locateWorkerChild } from '../capability/child-locator.js';
 import { runTool, succeeded } from '../capability/run-tool.js';
+import { linuxProbes } from '../platform/mechanisms.js';
 import { readSystemMemory, type SystemMemory } from '../pool/system-memory.js';
+import { collectPlatformReport, type PlatformReport, platformLines } from './doctor-platform.js';
 import {
   CliUsageError,
   EXIT_OK,
@@ -29,7 +31,7 @@ const FLAGS: readonly FlagSpec[] = [
 const HELP = formatHelp({
   usage: 'lean-worker doctor [flags]',
   summary:
-    'Report what this machine offers a worker pool: Node, orphan protection (setpriv --pdeathsig),\nmemory (MemAvailable, cgroup limit and usage), and lean, lake and the worker child with versions.',
+    'Report what this machine offers a worker pool: Node, the platform mechanisms (spawn guard,\ntree kill, orphan guard, memory readings), memory (available, cgroup limit and usage), and\nlean, lake and the worker child with versions.',
   flags: FLAGS,
   notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
 });
@@ -45,10 +47,8 @@ export interface ToolReport {
 /** The doctor's findings. */
 export interface DoctorReport {
   readonly node: { readonly version: string; readonly platform: string; readonly arch: string };
-  readonly orphanProtection: {
-    readonly mechanism: 'setpriv-pdeathsig' | 'stdin-eof-only';
-    readonly setprivPath: string | null;
-  };
+  /** The platform layer and the mechanisms it uses. */
+  readonly platform: PlatformReport;
   /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
   readonly memory: SystemMemory;
   /**
@@ -82,16 +82,6 @@ async function probeTool(name: string, versionArgs: readonly string[]): Promise<
 
 /** Collect the doctor's findings. */
 export async function collectDoctorReport(): Promise<DoctorReport> {
-  const setprivPath = findOnPath('setpriv', process.env.PATH);
-  let pdeathsig = false;
-  if (setprivPath !== null) {
-    const help = await runTool(setprivPath, ['--help'], {
-      cwd: process.cwd(),
-      env: process.env,
-      timeoutMs: TOOL_TIMEOUT_MS,
-    });
-    pdeathsig = help.output.includes('--pdeathsig');
-  }
   const [lean, lake] = await Promise.all([
     probeTool('lean', ['--version']),
     probeTool('lake', ['--version']),
@@ -111,10 +101,11 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
         version: null,
         note: 'set LEAN_RS_WORKER_CHILD or put lean-rs-worker-child on PATH',
       };
+  const memory = readSystemMemory();
   return {
     node: { version: process.version, platform: process.platform, arch: process.arch },
-    orphanProtection: { mechanism: pdeathsig ? 'setpriv-pdeathsig' : 'stdin-eof-only', setprivPath },
-    memory: readSystemMemory(),
+    platform: collectPlatformReport(memory, linuxProbes().setprivPath),
+    memory,
     parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     lean,
     lake,
@@ -149,13 +140,11 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     return 0;
   }
   io.stdout.write(`node: ${r.node.version} ${r.node.platform}/${r.node.arch}\n`);
-  io.stdout.write(
-    `orphan protection: ${r.orphanProtection.mechanism === 'setpriv-pdeathsig' ? `setpriv --pdeathsig (${r.orphanProtection.setprivPath})` : 'stdin EOF only (no setpriv with --pdeathsig)'}\n`,
-  );
+  io.stdout.write(platformLines(r.platform));
   const m = r.memory;
   const kib = (v: number | null) => (v === null ? 'unavailable' : `${Math.round(v / 1024)} MiB`);
   io.stdout.write(
-    `memory: MemAvailable ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}\n`,
+    `memory: ${m.reading.machine === 'meminfo-cgroup' ? 'MemAvailable' : 'available'} ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}\n`,
   );
   io.stdout.write(
     `parent process: RSS ${kib(r.parentRssKib)} (this process; a pool adds one supervisor thread per worker, counted in pool.snapshot().memory.parentRssKib)\n`,

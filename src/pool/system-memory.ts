@@ -1,12 +1,18 @@
 /**
- * Memory of the machine and of the cgroup the pool runs in: `/proc/meminfo` `MemAvailable`, and
- * the limit and usage of this process's own cgroup as `/proc/self/cgroup` names it (v2
- * `memory.max` / `memory.current`, v1 `memory.limit_in_bytes` / `memory.usage_in_bytes` of the
- * memory controller's hierarchy), or of an ancestor whose limit leaves less room. Synchronous reads of a few small
- * files (tens of microseconds); the pool calls it from its background sampler only.
+ * Memory of the machine and of the cgroup the pool runs in, by platform. Linux: `/proc/meminfo`
+ * `MemAvailable`, and the limit and usage of this process's own cgroup as `/proc/self/cgroup`
+ * names it (v2 `memory.max` / `memory.current`, v1 `memory.limit_in_bytes` /
+ * `memory.usage_in_bytes` of the memory controller's hierarchy), or of an ancestor whose limit
+ * leaves less room. macOS, Windows and the Linux portable path: `process.availableMemory()`
+ * (`os.freemem()` where Node lacks it). Synchronous reads of a few small files (tens of
+ * microseconds); the pool calls it from its background sampler only. `reading` says which
+ * sources were used, and how worker memory is read, so a platform without a reading shows it.
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { platformMechanisms } from '../platform/mechanisms.js';
+import type { HeadroomSource, MemoryReading, PlatformMechanisms } from '../protocol/platform.js';
 
 /** What the system says about memory; every figure is null when it cannot be read. */
 export interface SystemMemory {
@@ -19,7 +25,27 @@ export interface SystemMemory {
   };
   /** Memory a new worker may still take: the lower of MemAvailable and the cgroup's room. */
   readonly headroomKib: number | null;
+  /**
+   * Where the figures come from: `machine` is what the system reserve is held against (`none`:
+   * the reserve is not enforced); `workers` is how each worker's tree is measured for the pool
+   * budget, ceilings and limits (`none`: memory admission has no figures on this platform).
+   */
+  readonly reading: { readonly machine: HeadroomSource; readonly workers: MemoryReading };
 }
+
+/** What the portable reading asks of the process (tests pass their own). */
+export interface MachineMemoryHost {
+  /** `process.availableMemory()` where Node has it (bytes). */
+  readonly availableMemory?: (() => number) | undefined;
+  /** `os.freemem()` (bytes). */
+  readonly freemem: () => number;
+}
+
+const PROCESS_HOST: MachineMemoryHost = {
+  availableMemory:
+    typeof process.availableMemory === 'function' ? () => process.availableMemory() : undefined,
+  freemem: () => os.freemem(),
+};
 
 /** Where the files are; tests point this at a fake tree. */
 export interface SystemMemoryPaths {
@@ -112,8 +138,8 @@ function cgroupFigures(paths: SystemMemoryPaths): SystemMemory['cgroup'] {
   return level ? { version: 1, ...level } : { version: null, maxKib: null, currentKib: null };
 }
 
-/** Read the system's memory figures now. */
-export function readSystemMemory(paths: SystemMemoryPaths = DEFAULT_PATHS): SystemMemory {
+/** The Linux figures from `paths`. */
+function readLinux(paths: SystemMemoryPaths, workers: MemoryReading): SystemMemory {
   const memAvailableKib = memAvailable(paths.proc);
   const cgroup = cgroupFigures(paths);
   const cgroupRoom =
@@ -125,5 +151,34 @@ export function readSystemMemory(paths: SystemMemoryPaths = DEFAULT_PATHS): Syst
     memAvailableKib,
     cgroup,
     headroomKib: candidates.length > 0 ? Math.min(...candidates) : null,
+    reading: { machine: candidates.length > 0 ? 'meminfo-cgroup' : 'none', workers },
   };
+}
+
+/** The portable figures: `process.availableMemory()`, else `os.freemem()`; no cgroup. */
+export function readPortable(host: MachineMemoryHost, workers: MemoryReading): SystemMemory {
+  const [bytes, machine]: [number, HeadroomSource] = host.availableMemory
+    ? [host.availableMemory(), 'available-memory']
+    : [host.freemem(), 'freemem'];
+  const kib = Number.isFinite(bytes) && bytes >= 0 ? Math.floor(bytes / 1024) : null;
+  return {
+    memAvailableKib: kib,
+    cgroup: { version: null, maxKib: null, currentKib: null },
+    headroomKib: kib,
+    reading: { machine: kib === null ? 'none' : machine, workers },
+  };
+}
+
+/**
+ * Read the system's memory figures now, the way this platform's layer does. `paths` (a fake
+ * `/proc` and cgroup mount in tests) forces the Linux reading.
+ */
+export function readSystemMemory(
+  paths?: SystemMemoryPaths,
+  mechanisms: PlatformMechanisms = platformMechanisms(),
+  host: MachineMemoryHost = PROCESS_HOST,
+): SystemMemory {
+  if (paths) return readLinux(paths, mechanisms.memoryReading);
+  if (mechanisms.memoryReading === 'proc') return readLinux(DEFAULT_PATHS, 'proc');
+  return readPortable(host, mechanisms.memoryReading);
 }

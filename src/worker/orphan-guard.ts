@@ -12,11 +12,16 @@
  *   of Node or of an Electron app); it runs in its own session so a signal sent to this process's
  *   group does not take it too. One watchdog per process, started with the first child.
  *
- * Limit: a group is listed once the child's handshake is reported to the main thread; a grandchild
- * forked before that and a parent killed in that window escape both.
+ * On Windows there are no process groups and no watchdog: libuv's job object kills each child
+ * when this process dies, whatever the cause, and the exit hook kills each child's tree with
+ * `taskkill /T /F`; grandchildren of a process killed outright escape (they are outside the job).
+ *
+ * Limit: a group is listed once the child's spawn is reported to the main thread; a grandchild
+ * forked before that and a parent killed in that window escape the watchdog.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { layerOf, treeKillPlan } from '../protocol/platform.js';
 
 const groups = new Set<number>();
 let installed = false;
@@ -40,14 +45,19 @@ done
 for pid in $groups; do kill -KILL "-$pid" 2>/dev/null; done
 `;
 
-function killAll(): void {
-  for (const pid of groups) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+/** Kill the tree of `pid` now (an exit hook runs no asynchronous code). */
+function killTreeNow(pid: number): void {
+  const plan = treeKillPlan(layerOf(process.platform), pid, process.env.SystemRoot);
+  try {
+    if (plan.kind === 'group') process.kill(plan.target, 'SIGKILL');
+    else spawnSync(plan.file, [...plan.args], { stdio: 'ignore', windowsHide: true, timeout: 5_000 });
+  } catch {
+    // already gone
   }
+}
+
+function killAll(): void {
+  for (const pid of groups) killTreeNow(pid);
   groups.clear();
 }
 

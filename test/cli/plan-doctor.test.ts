@@ -53,7 +53,9 @@ describe('lean-worker doctor', () => {
     expect(await doctorCommand(['--json'], r.io)).toBe(0);
     const report = JSON.parse(r.out.stdout);
     expect(report.node.version).toBe(process.version);
-    expect(['setpriv-pdeathsig', 'stdin-eof-only']).toContain(report.orphanProtection.mechanism);
+    expect(report.platform.layer).toBe('linux');
+    expect(['setpriv-pdeathsig', 'process-group-watchdog']).toContain(report.platform.spawnGuard);
+    expect(report.platform.memoryReading).toBe(report.memory.reading.workers);
     expect([1, 2, null]).toContain(report.memory.cgroup.version);
     expect(report.memory.memAvailableKib === null || report.memory.memAvailableKib > 0).toBe(true);
     expect(report.parentRssKib).toBeGreaterThan(1024);
@@ -65,7 +67,9 @@ describe('lean-worker doctor', () => {
   it('prints text and rejects unknown flags', async () => {
     const r = io();
     expect(await doctorCommand([], r.io)).toBe(0);
-    expect(r.out.stdout).toContain('orphan protection:');
+    expect(r.out.stdout).toMatch(/^platform layer: linux/m);
+    expect(r.out.stdout).toMatch(/^orphan guard: /m);
+    expect(r.out.stdout).toMatch(/^worker memory reading: /m);
     expect(r.out.stdout).toMatch(/^parent process: RSS \d+ MiB/m);
     expect(await doctorCommand(['--nope'], io().io)).toBe(2);
   });

@@ -160,6 +160,7 @@ describe('system memory', () => {
       memAvailableKib: null,
       cgroup: { version: null, maxKib: null, currentKib: null },
       headroomKib: null,
+      reading: { machine: 'none', workers: 'proc' },
     });
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * The platform mechanisms of this process, as the main thread sees them: the same decision a
+ * supervisor thread makes (`src/protocol/platform.ts`), from the same facts (`setpriv` on disk,
+ * `/proc` readable, `LEAN_WORKER_PORTABLE`). `doctor` prints them; the snapshot's
+ * `memory.system.reading` carries the memory part.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { isPortable, mechanismsOf, type PlatformMechanisms } from '../protocol/platform.js';
+
+const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
+
+let probed: { readonly setprivPath: string | null; readonly proc: boolean } | null = null;
+
+/** The Linux facts, probed once: the `setpriv` a supervisor thread would use, and `/proc`. */
+export function linuxProbes(): { readonly setprivPath: string | null; readonly proc: boolean } {
+  if (probed) return probed;
+  let setprivPath: string | null = null;
+  let proc = false;
+  if (process.platform === 'linux') {
+    setprivPath =
+      SETPRIV_CANDIDATES.find((candidate) => {
+        try {
+          accessSync(candidate, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      }) ?? null;
+    try {
+      readFileSync('/proc/self/status');
+      proc = true;
+    } catch {
+      proc = false;
+    }
+  }
+  probed = { setprivPath, proc };
+  return probed;
+}
+
+/** The mechanisms this process's platform layer uses (the environment is read on each call). */
+export function platformMechanisms(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PlatformMechanisms {
+  const { setprivPath, proc } = linuxProbes();
+  return mechanismsOf({
+    platform: process.platform,
+    portable: isPortable(env),
+    setpriv: setprivPath !== null,
+    proc,
+  });
+}
