@@ -4,13 +4,14 @@
  * the hosts are described, and the binaries are files with a fuse wire written into them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { fuseFileOf, readRunAsNodeFuse } from '../../src/platform/electron-fuse.js';
 import { checkNodeRuntime, nodeRuntime, nodeWorker } from '../../src/platform/node-runtime.js';
+import { BASE_LAUNCH, drain, fixtureChild, startFailure, startSupervisor } from '../helpers/supervisor.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -108,5 +109,62 @@ describe('the RunAsNode fuse', () => {
     const on = binary(path.join(dir, 'on'), 8192, 64, 0x31);
     await expect(checkNodeRuntime({ ...host, execPath: on })).resolves.toMatchObject({ host: 'electron' });
     await expect(checkNodeRuntime()).resolves.toMatchObject({ host: 'node' });
+  });
+});
+
+/**
+ * A simulated Electron: `process.versions.electron` and `process.execPath` stubbed, the "app" a
+ * script that behaves as Node only under `ELECTRON_RUN_AS_NODE=1` and otherwise records that a
+ * second copy of the app started.
+ */
+describe('the Node runtime in a simulated Electron', () => {
+  function simulateElectron(): { app: string; secondCopies: string } {
+    const dir = tempDir();
+    const app = path.join(dir, 'Prover');
+    const secondCopies = path.join(dir, 'second-copies');
+    writeFileSync(
+      app,
+      `#!/bin/sh\nif [ "$ELECTRON_RUN_AS_NODE" = "1" ]; then exec '${process.execPath}' "$@"; fi\n` +
+        `echo started >> '${secondCopies}'\necho 'a second copy of the app started' >&2\nexit 9\n`,
+    );
+    chmodSync(app, 0o755);
+    const execPath = process.execPath;
+    const versions = process.versions;
+    Object.defineProperty(process, 'versions', {
+      value: { ...versions, electron: '35.2.0' },
+      configurable: true,
+    });
+    process.execPath = app;
+    onTestFinished(() => {
+      Object.defineProperty(process, 'versions', { value: versions, configurable: true });
+      process.execPath = execPath;
+    });
+    return { app, secondCopies };
+  }
+
+  it('runs a JS worker child through the app as Node, and nothing starts a second copy of the app', async () => {
+    const { app, secondCopies } = simulateElectron();
+    expect(nodeRuntime()).toEqual({ host: 'electron', command: app, env: { ELECTRON_RUN_AS_NODE: '1' } });
+    // No fuse wire in the script: the fuse is unknown, not off.
+    await expect(checkNodeRuntime()).resolves.toMatchObject({ host: 'electron', command: app });
+    const worker = nodeWorker(fixtureChild('test-child'), ['--lenient']);
+    expect(worker.command).toBe(app);
+    const sup = await startSupervisor({ command: worker.command, args: worker.args }, [], {
+      launch: { env: { ...BASE_LAUNCH.env, ...worker.env } },
+    });
+    const { rows, error } = await drain(sup.stream('rows', { count: 5 }).stream);
+    expect(error).toBeNull();
+    expect(rows).toHaveLength(5);
+    await sup.handle.shutdown('graceful');
+    // The watchdog and everything else this process started so far ran without the app.
+    expect(existsSync(secondCopies)).toBe(false);
+  });
+
+  it('shows what running execPath without the runtime did: a second copy of the app, not a child', async () => {
+    const { secondCopies } = simulateElectron();
+    const { error } = await startFailure({ command: process.execPath, args: [fixtureChild('test-child')] });
+    expect([ErrorCode.CHILD_EXIT, ErrorCode.CHILD_CRASH, ErrorCode.HANDSHAKE]).toContain(error.code);
+    expect(String(error.facts.stderrTail)).toContain('a second copy of the app started');
+    expect(readFileSync(secondCopies, 'utf8')).toBe('started\n');
   });
 });

@@ -10,7 +10,7 @@
 import type { PlatformMechanisms } from '../../src/protocol/platform.js';
 import { treeKillPlan } from '../../src/protocol/platform.js';
 import type { ThreadPlatform } from './contract.js';
-import { resolveExecutable } from './executable.js';
+import { type FileProbe, nodeFileProbe, resolveExecutable } from './executable.js';
 import type { ProcessRunner } from './runner.js';
 import { samplePidusage, unavailableSample } from './tree-memory.js';
 
@@ -20,13 +20,14 @@ export function windowsPlatform(
   mechanisms: PlatformMechanisms,
   runner: ProcessRunner,
   systemRoot: string | undefined,
+  probe: FileProbe = nodeFileProbe,
 ): ThreadPlatform {
   return {
     mechanisms,
     spawnPlan: (argv, env, cwd) => {
       const [command, ...args] = argv as [string, ...string[]];
       // Spawn the file PATHEXT found (`lake` -> `C:\...\lake.exe`): libuv itself tries only .com and .exe.
-      return { file: resolveExecutable(command, env, cwd, true), args, detached: false };
+      return { file: resolveExecutable(command, env, cwd, true, probe), args, detached: false };
     },
     killTree: (pid, _signal, direct) => {
       const plan = treeKillPlan('windows', pid, systemRoot);
@@ -40,6 +41,6 @@ export function windowsPlatform(
     },
     sampleTree: async (pid) =>
       mechanisms.memoryReading === 'none' ? unavailableSample('none') : samplePidusage(runner, pid, false),
-    resolveExecutable: (command, env, cwd) => resolveExecutable(command, env, cwd, true),
+    resolveExecutable: (command, env, cwd) => resolveExecutable(command, env, cwd, true, probe),
   };
 }
