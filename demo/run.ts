@@ -9,6 +9,7 @@ import { LeanWorkerError } from '../src/errors.js';
 import type { LeanWorkerSessionLease } from '../src/lease.js';
 import type { LeanWorkerPlannedBatch } from '../src/planner/batch.js';
 import { LeanWorkerImportPlanner } from '../src/planner/planner.js';
+import { nodeWorker } from '../src/platform/node-runtime.js';
 import { LeanWorkerPool } from '../src/pool/pool.js';
 import type { LeanWorkerPoolSnapshot } from '../src/pool/snapshot.js';
 import { type FailureKind, failurePlan, runBatch } from './batch.js';
@@ -64,10 +65,11 @@ function builderFor(options: DemoOptions, batch: LeanWorkerPlannedBatch) {
       leanSysroot: standInSysroot(batch.projectRoot),
       exports,
       requestTimeoutMs: options.requestTimeoutMs,
-      worker: {
-        command: process.execPath,
-        args: [demoPath('children/mathlib-child'), `--time-scale=${options.timeScale}`, ...options.childArgs],
-      },
+      // The stand-in child is JavaScript: run by this process's Node runtime (Electron's as Node too).
+      worker: nodeWorker(demoPath('children/mathlib-child'), [
+        `--time-scale=${options.timeScale}`,
+        ...options.childArgs,
+      ]),
     });
   }
   return batch.capabilityBuilder({

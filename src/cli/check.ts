@@ -7,6 +7,7 @@
  * never run through a shell), `--project <dir>` (run `lake env <repl>` there; the repl command
  * defaults to `repl`), or `--fake` (the bundled fake repl, for trying the tool without Lean).
  */
+import { nodeWorker } from '../platform/node-runtime.js';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
 import { compiledPath } from '../worker/paths.js';
@@ -133,11 +134,12 @@ function builderFrom(values: FlagValues, env: Readonly<Record<string, string | u
         (e): e is [string, string] => e[0].startsWith('FAKE_REPL_') && e[1] !== undefined,
       ),
     );
+    const fake = nodeWorker(compiledPath('demo/repl/fake-repl.js'));
     return new LeanReplBuilder(
       {
-        command: process.execPath,
-        args: [compiledPath('demo/repl/fake-repl.js')],
-        env: fakeEnv,
+        command: fake.command,
+        args: fake.args,
+        env: { ...fake.env, ...fakeEnv },
         ...timeouts,
         ...workerPolicy,
       },

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { executableProblem } from '../capability/child-locator.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { describeRefusal, readRegularFile } from '../lake/read-file.js';
+import { nodeRuntime } from '../platform/node-runtime.js';
 import {
   CliUsageError,
   choice,
@@ -143,9 +144,9 @@ function childOf(values: FlagValues): RunOptions['child'] {
     }
     return undefined;
   }
-  // A JavaScript child runs under this Node, as `worker: { command: process.execPath, args: [child] }`.
+  // A JavaScript child runs under this process's Node runtime, as `nodeWorker(child)` would run it.
   return /\.[cm]?js$/.test(child)
-    ? { command: process.execPath, args: [path.resolve(child), ...args] }
+    ? { command: nodeRuntime().command, args: [path.resolve(child), ...args] }
     : { command: child, args };
 }
 
@@ -229,7 +230,7 @@ function scriptProblem(file: string): string | null {
 /** A named child that cannot run: INVALID_ARGUMENT (`facts.kind: 'child'`), before any worker starts. */
 export function checkChild(child: RunOptions['child']): void {
   if (child === undefined) return;
-  const script = child.command === process.execPath ? child.args[0] : undefined;
+  const script = child.command === nodeRuntime().command ? child.args[0] : undefined;
   const file = script ?? child.command;
   // A bare command name is looked up on PATH when the worker starts.
   if (script === undefined && !file.includes(path.sep)) return;
