@@ -68,7 +68,7 @@ export class ChildHandle {
       proc.once('exit', (code, signal) => {
         setTimeout(() => {
           if (this.#exit) return;
-          this.#platform.killTree(this.pid, 'SIGKILL', () => {});
+          if (this.#platform.treeOutlivesChild) this.#platform.killTree(this.pid, 'SIGKILL', () => {});
           proc.stdout.destroy();
           proc.stderr.destroy();
           finish(code, signal);

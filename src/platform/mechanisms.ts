@@ -5,9 +5,12 @@
  * `memory.system.reading` carries the memory part.
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { isPortable, mechanismsOf, type PlatformMechanisms } from '../protocol/platform.js';
-
-const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
+import {
+  isPortable,
+  mechanismsOf,
+  type PlatformMechanisms,
+  SETPRIV_CANDIDATES,
+} from '../protocol/platform.js';
 
 let probed: { readonly setprivPath: string | null; readonly proc: boolean } | null = null;
 

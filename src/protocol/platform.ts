@@ -17,6 +17,9 @@
 /** The implementation of the platform layer in use. */
 export type PlatformLayerName = 'linux' | 'macos' | 'windows';
 
+/** Where the Linux layer looks for util-linux `setpriv` (never on PATH: a fixed, trusted path). */
+export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/setpriv'];
+
 /** Set to `1` to run the Linux layer on its portable path (for tests and diagnosis). */
 export const PORTABLE_ENV = 'LEAN_WORKER_PORTABLE';
 

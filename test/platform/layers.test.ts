@@ -114,6 +114,8 @@ describe('the macOS layer (fake runner)', () => {
     const runner = fakeRunner();
     const mac = platformFor(MAC, runner, '/usr/bin/setpriv');
     expect(mac.spawnPlan(['/opt/child'], {}, '/')).toEqual({ file: '/opt/child', args: [], detached: true });
+    // A process group outlives its leader: descendants holding stdout are still reached.
+    expect(mac.treeOutlivesChild).toBe(true);
     let direct = 0;
     mac.killTree(500, 'SIGKILL', () => direct++);
     expect(runner.signals).toEqual([[-500, 'SIGKILL']]);
@@ -210,6 +212,8 @@ describe('the Windows layer (fake runner)', () => {
     expect(ok.commands).toEqual([['C:\\Windows\\System32\\taskkill.exe', ['/T', '/F', '/PID', '4242']]]);
     expect(ok.signals).toEqual([]);
     expect(direct).toBe(0);
+    // taskkill finds a tree through its live root only.
+    expect(windowsPlatform(mechanismsOf(WINDOWS), ok, undefined).treeOutlivesChild).toBe(false);
     // 128: no such process.
     const notFound = fakeRunner({ run: { code: 128, stdout: '', stderr: 'ERROR: not found' } });
     windowsPlatform(mechanismsOf(WINDOWS), notFound, undefined).killTree(1, 'SIGKILL', () => direct++);

@@ -18,6 +18,11 @@ export interface ThreadPlatform {
   /** How to start `argv` (command first) so that it dies with this thread or process. */
   spawnPlan(argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string): SpawnPlan;
   /**
+   * Whether the tree can still be killed once the child itself exited: a POSIX process group
+   * outlives its leader; Windows finds a tree through the live parent only.
+   */
+  readonly treeOutlivesChild: boolean;
+  /**
    * Kill `pid` and its descendants. `direct` kills the child alone; it is called when the tree
    * kill cannot be done (no such group, taskkill failed).
    */

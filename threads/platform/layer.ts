@@ -5,7 +5,12 @@
  * decision.
  */
 import { accessSync, constants } from 'node:fs';
-import { isPortable, mechanismsOf, type PlatformFacts } from '../../src/protocol/platform.js';
+import {
+  isPortable,
+  mechanismsOf,
+  type PlatformFacts,
+  SETPRIV_CANDIDATES,
+} from '../../src/protocol/platform.js';
 import type { ThreadPlatform } from './contract.js';
 import { posixPlatform } from './posix.js';
 import { hasProc } from './proc-memory.js';
@@ -13,8 +18,6 @@ import { nodeRunner, type ProcessRunner } from './runner.js';
 import { windowsPlatform } from './windows.js';
 
 export type { SpawnPlan, ThreadPlatform } from './contract.js';
-
-const SETPRIV_CANDIDATES = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /** The `setpriv` binary used for parent-death signals on Linux, or null. */
 export function findSetpriv(platform: string = process.platform): string | null {

@@ -21,6 +21,7 @@ export function posixPlatform(
 ): ThreadPlatform {
   return {
     mechanisms,
+    treeOutlivesChild: true,
     spawnPlan: (argv) => {
       const [command, ...args] = argv as [string, ...string[]];
       return setpriv

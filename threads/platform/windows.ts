@@ -24,6 +24,7 @@ export function windowsPlatform(
 ): ThreadPlatform {
   return {
     mechanisms,
+    treeOutlivesChild: false,
     spawnPlan: (argv, env, cwd) => {
       const [command, ...args] = argv as [string, ...string[]];
       // Spawn the file PATHEXT found (`lake` -> `C:\...\lake.exe`): libuv itself tries only .com and .exe.
