@@ -203,3 +203,11 @@ export interface ExportNotDeclaredFacts extends BaseFacts {
   readonly manifestPath?: string | null;
   readonly declaredKind?: string | null;
 }
+
+/** `CLUSTER_UNAVAILABLE`, `NODE_LOST`: the cluster job and what happened to it. */
+export interface ClusterFacts extends BaseFacts {
+  readonly jobId?: string;
+  readonly reason?: string;
+  readonly attempts?: number;
+  readonly node?: string | null;
+}

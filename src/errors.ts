@@ -163,6 +163,11 @@ export class ExportNotDeclaredError extends LeanWorkerError<
   'EXPORT_NOT_DECLARED'
 > {}
 
+/** The cluster's Redis could not be reached, or lost a job's state (`facts.reason`, `jobId`). */
+export class ClusterUnavailableError extends LeanWorkerError<Facts.ClusterFacts, 'CLUSTER_UNAVAILABLE'> {}
+/** A cluster job's node died (or stopped renewing its lock) on its last attempt (`facts.attempts`). */
+export class NodeLostError extends LeanWorkerError<Facts.ClusterFacts, 'NODE_LOST'> {}
+
 /** The class for each code: the only place that knows the mapping. */
 const classByCode = {
   [ErrorCode.INVALID_OPTIONS]: InvalidOptionsError,
@@ -203,6 +208,8 @@ const classByCode = {
   [ErrorCode.BOOTSTRAP]: BootstrapError,
   [ErrorCode.PLAN]: PlanError,
   [ErrorCode.EXPORT_NOT_DECLARED]: ExportNotDeclaredError,
+  [ErrorCode.CLUSTER_UNAVAILABLE]: ClusterUnavailableError,
+  [ErrorCode.NODE_LOST]: NodeLostError,
 } as const;
 
 /** The class thrown with `code`. */

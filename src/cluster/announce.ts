@@ -1,0 +1,91 @@
+/**
+ * A node's announcement: what it tells the cluster every heartbeat, under a key that expires
+ * (`heartbeatTtlMs`), so a dead node's announcement disappears on its own. Its capacity figures
+ * come from `pool.snapshot()`: free leases, memory headroom (pool budget and machine), and
+ * whether a cold start would be admitted now.
+ */
+import { z } from 'zod';
+import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
+
+/** Counters a node keeps and announces. */
+export interface NodeCounters {
+  /** Attempts started. */
+  attempts: number;
+  /** Attempts that found their key warm on this node (an affinity hit). */
+  warmStarts: number;
+  coldStarts: number;
+  succeeded: number;
+  failed: number;
+  /** Failed attempts handed back for another attempt. */
+  retried: number;
+  cancelled: number;
+  /** Waiting jobs moved to the cold queue: overdue here, or swept from a dead node. */
+  movedToCold: number;
+  /** Times a job's reader fell behind and the node paused its child. */
+  backpressurePauses: number;
+}
+
+export function emptyNodeCounters(): NodeCounters {
+  return {
+    attempts: 0,
+    warmStarts: 0,
+    coldStarts: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    cancelled: 0,
+    movedToCold: 0,
+    backpressurePauses: 0,
+  };
+}
+
+const counters = z.object({
+  attempts: z.number(),
+  warmStarts: z.number(),
+  coldStarts: z.number(),
+  succeeded: z.number(),
+  failed: z.number(),
+  retried: z.number(),
+  cancelled: z.number(),
+  movedToCold: z.number(),
+  backpressurePauses: z.number(),
+});
+
+/** What a node announces (read back by clients with this schema; a malformed one is skipped). */
+export const announcementSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  at: z.number(),
+  concurrency: z.number(),
+  running: z.number(),
+  /** Jobs waiting in the node's own queue. */
+  waiting: z.number(),
+  freeLeases: z.number(),
+  /** Memory a new worker may take (the lower of pool budget room and machine headroom), null: unbounded. */
+  headroomKib: z.number().nullable(),
+  coldStartFits: z.boolean(),
+  warmKeys: z.array(z.string()),
+  counters,
+});
+
+export type NodeAnnouncement = z.output<typeof announcementSchema>;
+
+/** Free leases, headroom and whether a cold start fits now, from the pool's snapshot. */
+export function capacityOf(
+  s: LeanWorkerPoolSnapshot,
+  running: number,
+  concurrency: number,
+  coldStartReserveKib: number,
+  systemReserveKib: number | false,
+): { freeLeases: number; headroomKib: number | null; coldStartFits: boolean } {
+  const slots = s.maxWorkers - (s.workers + s.startingWorkers + s.exitingWorkers);
+  // An idle worker of another key is evicted to make room, so it counts as a free slot.
+  const freeLeases = Math.max(0, Math.min(concurrency - running, slots + s.idleWorkers));
+  const budgetRoom = s.memory.budgetKib === null ? null : s.memory.budgetKib - s.memory.decisionTotalKib;
+  const machine = s.memory.system?.headroomKib ?? null;
+  const system = machine === null ? null : machine - (systemReserveKib === false ? 0 : systemReserveKib);
+  const headroomKib =
+    budgetRoom === null ? system : system === null ? budgetRoom : Math.min(budgetRoom, system);
+  const memoryFits = headroomKib === null || headroomKib >= coldStartReserveKib;
+  return { freeLeases, headroomKib, coldStartFits: !s.closed && freeLeases > 0 && memoryFits };
+}

@@ -1,0 +1,309 @@
+/**
+ * LeanWorkerCluster: the client of a cluster of nodes. It submits typed commands (the same
+ * `defineStreamingCommand` / `defineJsonCommand` objects a lease runs) for a cluster source,
+ * routes each to a warm node or the cold queue, and gives back the shape a lease gives: a stream
+ * of typed rows with a `summary`, or the typed response, and the same typed errors.
+ */
+import { randomUUID } from 'node:crypto';
+import { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  checkCommand,
+  decodeWith,
+  encodeCommandRequest,
+  type LeanWorkerJsonCommand,
+  type LeanWorkerStreamingCommand,
+} from '../commands.js';
+import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import type { LeanWorkerDataRow, StreamSummaryData } from '../protocol/port-messages.js';
+import { LeanWorkerClusterStream, rowDecoder, type StreamHost } from './cluster-stream.js';
+import { publishCluster } from './events.js';
+import {
+  type LeanWorkerClusterJobOptions,
+  type LeanWorkerClusterOptions,
+  parseClusterOptions,
+  parseJobOptions,
+  type ResolvedClusterOptions,
+} from './options.js';
+import { bounded, closeQuietly, connect, redisOptions } from './redis.js';
+import { Router } from './router.js';
+import { RowReader } from './row-reader.js';
+import { buildClusterSnapshot, type LeanWorkerClusterSnapshot } from './snapshot.js';
+import { type ClusterJobData, type ClusterKeys, clusterKeys, type LeanWorkerClusterSource } from './wire.js';
+
+/** How long a job's state is kept while it has not finished. */
+const PENDING_TTL_MS = 86_400_000;
+
+export class LeanWorkerCluster {
+  readonly #o: ResolvedClusterOptions;
+  readonly #keys: ClusterKeys;
+  #redis: Redis | null = null;
+  #reader: RowReader | null = null;
+  #router: Router | null = null;
+  readonly #queues = new Map<string, Queue>();
+  readonly #open = new Set<LeanWorkerClusterStream<unknown, unknown>>();
+  readonly #ended = { jobs: 0, warm: 0 };
+  #closed = false;
+
+  constructor(options: LeanWorkerClusterOptions = {}) {
+    this.#o = parseClusterOptions(options);
+    this.#keys = clusterKeys(this.#o.prefix);
+  }
+
+  #connection(): Redis {
+    if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the cluster client is closed');
+    if (!this.#redis) {
+      this.#redis = connect(this.#o.redis, 'command');
+      this.#reader = new RowReader(connect(this.#o.redis, 'blocking'), this.#redis, this.#o);
+      this.#router = new Router(this.#redis, this.#keys, {
+        cacheMs: this.#o.routeCacheMs,
+        maxWarmQueue: this.#o.maxWarmQueue,
+        mode: this.#o.routing,
+      });
+    }
+    return this.#redis;
+  }
+
+  #queue(name: string): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: redisOptions(this.#o.redis, 'blocking'),
+        prefix: this.#keys.bullPrefix,
+      });
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Run a typed streaming command for `source` on some node; rows are tentative until `summary`. */
+  runStreamingCommand<Req, Row, Summary>(
+    source: LeanWorkerClusterSource,
+    command: LeanWorkerStreamingCommand<Req, Row, Summary>,
+    request: Req,
+    options: LeanWorkerClusterJobOptions = {},
+  ): LeanWorkerClusterStream<Row, Summary> {
+    checkCommand(command, 'stream');
+    const decodeSummary = (s: StreamSummaryData) => ({
+      ...s,
+      metadata:
+        s.metadata === null
+          ? null
+          : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: command.export }),
+    });
+    return this.#submit(source, 'stream', command.export, command.request, request, options, {
+      row: rowDecoder(command.export, command.row),
+      decodeSummary,
+    });
+  }
+
+  /** Run a typed JSON command for `source` on some node. */
+  async runJsonCommand<Req, Resp>(
+    source: LeanWorkerClusterSource,
+    command: LeanWorkerJsonCommand<Req, Resp>,
+    request: Req,
+    options: LeanWorkerClusterJobOptions = {},
+  ): Promise<Resp> {
+    checkCommand(command, 'json');
+    const job = this.#submit(source, 'json', command.export, command.request, request, options, {
+      row: null,
+      decodeSummary: (s) => s,
+    });
+    const { value } = await job.end;
+    return decodeWith(ErrorCode.RESPONSE_DECODE, command.response, value, { export: command.export });
+  }
+
+  #submit<Row, Summary>(
+    source: LeanWorkerClusterSource,
+    kind: 'stream' | 'json',
+    exportName: string,
+    requestSchema: Parameters<typeof encodeCommandRequest>[1],
+    request: unknown,
+    options: LeanWorkerClusterJobOptions,
+    decoders: {
+      row: ((payload: unknown, row: LeanWorkerDataRow) => Row) | null;
+      decodeSummary: (s: StreamSummaryData) => StreamSummaryData<Summary>;
+    },
+  ): LeanWorkerClusterStream<Row, Summary> {
+    if (typeof source?.affinityKey !== 'string' || typeof source.name !== 'string') {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'expected a cluster source (clusterSource(name, params))', {
+        facts: { argument: 'source', received: source === null ? 'null' : typeof source },
+      });
+    }
+    const o = parseJobOptions(options);
+    const requestJson = encodeCommandRequest(exportName, requestSchema, request);
+    this.#connection();
+    const jobId = randomUUID();
+    const stream = new LeanWorkerClusterStream<Row, Summary>(
+      jobId,
+      this.#keys.rows(jobId),
+      this.#host(),
+      { exportName, row: decoders.row },
+      decoders.decodeSummary,
+    );
+    this.#open.add(stream as LeanWorkerClusterStream<unknown, unknown>);
+    stream.end.then(
+      ({ facts }) => {
+        this.#ended.jobs += 1;
+        if (facts.warm) this.#ended.warm += 1;
+      },
+      () => {},
+    );
+    if (o.signal?.aborted) {
+      stream.cancel(o.signal.reason);
+      return stream;
+    }
+    o.signal?.addEventListener('abort', () => stream.cancel(o.signal?.reason), { once: true });
+    const data: ClusterJobData = {
+      v: 1,
+      source: { name: source.name, params: source.params, affinityKey: source.affinityKey },
+      kind,
+      export: exportName,
+      requestJson,
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+      maxAttempts: o.maxAttempts ?? this.#o.maxAttempts,
+      submittedAt: Date.now(),
+      routedTo: null,
+    };
+    this.#enqueue(stream, data).catch((error: unknown) => stream.fail(error as LeanWorkerError));
+    return stream;
+  }
+
+  async #enqueue(stream: LeanWorkerClusterStream<unknown, unknown>, data: ClusterJobData): Promise<void> {
+    const redis = this.#connection();
+    const limit = this.#o.redisTimeoutMs;
+    const jobId = stream.jobId;
+    const route = await bounded((this.#router as Router).route(data.source.affinityKey), limit, { jobId });
+    const meta = { queue: route.queue, affinityKey: data.source.affinityKey, routedTo: route.node ?? '' };
+    await bounded(
+      redis.multi().hset(this.#keys.job(jobId), meta).pexpire(this.#keys.job(jobId), PENDING_TTL_MS).exec(),
+      limit,
+      { jobId },
+    );
+    // The reader starts before the job can run, so no entry is missed.
+    (this.#reader as RowReader).open(stream);
+    const jobData = { ...data, routedTo: route.node };
+    const opts = {
+      jobId,
+      attempts: data.maxAttempts,
+      removeOnComplete: { age: 600 },
+      removeOnFail: { age: 600 },
+    };
+    await bounded(this.#queue(route.queue).add('job', jobData, opts), limit, { jobId });
+    publishCluster('job-submitted', {
+      jobId,
+      queue: route.queue,
+      routedTo: route.node,
+      affinityKey: data.source.affinityKey,
+    });
+  }
+
+  #host(): StreamHost {
+    const redis = this.#connection();
+    const reader = this.#reader as RowReader;
+    return {
+      checkIntervalMs: this.#o.jobCheckIntervalMs,
+      bufferRows: this.#o.bufferRows,
+      trim: (key, minId) => {
+        redis.xtrim(key, 'MINID', minId).catch(() => {});
+      },
+      poke: () => reader.poke(),
+      finished: (feed) => {
+        reader.close(feed);
+        this.#open.delete(feed as LeanWorkerClusterStream<unknown, unknown>);
+        redis.del(feed.key).catch(() => {});
+      },
+      cancel: (jobId) => this.#cancel(jobId),
+      check: (jobId) => this.#check(jobId),
+    };
+  }
+
+  /** Tell the job's node (PUBLISH) and any later one (the job's hash); drop it if still waiting. */
+  #cancel(jobId: string): void {
+    const redis = this.#redis;
+    if (!redis) return;
+    const run = async () => {
+      await redis
+        .multi()
+        .hset(this.#keys.job(jobId), 'cancelled', '1')
+        .publish(this.#keys.cancelChannel, jobId)
+        .exec();
+      const queue = await redis.hget(this.#keys.job(jobId), 'queue');
+      const job = queue ? await Job.fromId(this.#queue(queue), jobId) : undefined;
+      if (job && (await job.isWaiting())) await job.remove().catch(() => {});
+    };
+    bounded(run(), this.#o.redisTimeoutMs).catch(() => {});
+  }
+
+  /** A job that has been quiet: is it still somewhere? Its error when it is lost. */
+  async #check(jobId: string): Promise<LeanWorkerError | null> {
+    const redis = this.#connection();
+    try {
+      return await bounded(this.#lostReason(redis, jobId), this.#o.redisTimeoutMs, { jobId });
+    } catch (error) {
+      return error as LeanWorkerError;
+    }
+  }
+
+  async #lostReason(redis: Redis, jobId: string): Promise<LeanWorkerError | null> {
+    const meta = await redis.hgetall(this.#keys.job(jobId));
+    if (!meta.queue) {
+      return makeError(ErrorCode.CLUSTER_UNAVAILABLE, "the cluster's Redis lost the job's state", {
+        facts: { jobId, reason: 'job_state_lost' },
+      });
+    }
+    if (meta.done === '1') return null;
+    const job = await Job.fromId(this.#queue(meta.queue), jobId);
+    const state = job ? await job.getState() : 'unknown';
+    if (state === 'failed' || state === 'unknown') {
+      // A move between queues is two steps: look once more before calling the job lost.
+      const again = await redis.hget(this.#keys.job(jobId), 'queue');
+      if (again !== meta.queue) return null;
+      return makeError(ErrorCode.NODE_LOST, 'the cluster job is no longer in any queue', {
+        facts: {
+          jobId,
+          reason: state === 'failed' ? 'failed_without_outcome' : 'job_missing',
+          node: meta.lastNode ?? null,
+          attempts: Number(meta.attempt ?? 0),
+        },
+      });
+    }
+    return null;
+  }
+
+  /** Nodes, their warm keys, queue depths and the affinity hit rate. */
+  async snapshot(): Promise<LeanWorkerClusterSnapshot> {
+    this.#connection();
+    const router = this.#router as Router;
+    const nodes = await bounded(router.nodes(), this.#o.redisTimeoutMs);
+    const depth = async (name: string) =>
+      bounded(
+        this.#queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized'),
+        this.#o.redisTimeoutMs,
+      );
+    return buildClusterSnapshot(
+      nodes,
+      await depth(this.#keys.coldQueue),
+      await Promise.all(nodes.map((n) => depth(n.queue))),
+      {
+        routedWarm: router.routedWarm,
+        routedCold: router.routedCold,
+        jobsEnded: this.#ended.jobs,
+        endedWarm: this.#ended.warm,
+        openJobs: this.#open.size,
+      },
+    );
+  }
+
+  /** Cancel open jobs and disconnect. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const stream of [...this.#open]) stream.cancel();
+    this.#closed = true;
+    await this.#reader?.shutdown();
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
+    if (this.#redis) await closeQuietly(this.#redis);
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * LeanWorkerNode: one machine's pool in the cluster. It announces its free leases, memory
+ * headroom and warm keys under an expiring key, pulls jobs from its own queue first and from the
+ * cold queue only when a cold start fits its pool now, runs each through a lease, renews each
+ * job's lock while it runs, answers cancellations, and sweeps dead nodes' queues.
+ */
+import { hostname } from 'node:os';
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ErrorCode, makeError } from '../errors.js';
+import { LeanWorkerPool } from '../pool/pool.js';
+import { capacityOf, emptyNodeCounters, type NodeAnnouncement, type NodeCounters } from './announce.js';
+import { publishCluster } from './events.js';
+import { drainToCold } from './move.js';
+import { DEFAULT_RETRY_ON, type JobContext, runAttempt } from './node-job.js';
+import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
+import { closeQuietly, connect, redisOptions, sleep } from './redis.js';
+import { sweep } from './sweeper.js';
+import { WarmKeys } from './warm-keys.js';
+import { type ClusterKeys, clusterKeys } from './wire.js';
+
+/** A node's state, as `node.snapshot()` gives it. */
+export interface LeanWorkerNodeSnapshot {
+  readonly id: string;
+  readonly running: number;
+  readonly concurrency: number;
+  readonly warmKeys: readonly string[];
+  readonly counters: Readonly<NodeCounters>;
+  readonly closed: boolean;
+}
+
+export class LeanWorkerNode {
+  readonly id: string;
+  readonly #o: ResolvedNodeOptions;
+  readonly #pool: LeanWorkerPool;
+  readonly #keys: ClusterKeys;
+  readonly #counters = emptyNodeCounters();
+  readonly #cancels = new Map<string, AbortController>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #stop = new AbortController();
+  readonly #concurrency: number;
+  #warm: WarmKeys | null = null;
+  #redis: Redis | null = null;
+  #subscriber: Redis | null = null;
+  #own: Worker | null = null;
+  #cold: Worker | null = null;
+  #ownQueue: Queue | null = null;
+  #coldQueue: Queue | null = null;
+  #timers: NodeJS.Timeout[] = [];
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  #tokens = 0;
+  #closed = false;
+
+  constructor(options: LeanWorkerNodeOptions) {
+    this.#o = parseNodeOptions(options);
+    if (!(this.#o.pool instanceof LeanWorkerPool)) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'a cluster node needs a LeanWorkerPool', {
+        facts: { argument: 'pool', received: typeof this.#o.pool },
+      });
+    }
+    this.#pool = this.#o.pool;
+    this.id =
+      this.#o.id ??
+      `${hostname()
+        .replace(/[^A-Za-z0-9_.-]/g, '_')
+        .slice(0, 60)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.#keys = clusterKeys(this.#o.prefix);
+    this.#concurrency = this.#o.concurrency ?? this.#pool.options.maxWorkers;
+  }
+
+  /** Connect, announce and start taking jobs. */
+  async start(): Promise<void> {
+    if (this.#redis) return;
+    const o = this.#o;
+    this.#warm = new WarmKeys(this.#pool.id);
+    this.#redis = connect(o.redis, 'command');
+    this.#subscriber = connect(o.redis, 'blocking');
+    const worker = (name: string) =>
+      new Worker(name, null, {
+        connection: redisOptions(o.redis, 'bullmq'),
+        prefix: this.#keys.bullPrefix,
+        autorun: false,
+        lockDuration: o.lockDurationMs,
+        stalledInterval: o.stalledIntervalMs,
+        // The cluster counts attempts itself (stalls included); BullMQ only hands a stalled job back.
+        maxStalledCount: 1_000,
+      });
+    this.#own = worker(this.#keys.nodeQueue(this.id));
+    this.#cold = worker(this.#keys.coldQueue);
+    for (const w of [this.#own, this.#cold]) w.on('error', (e) => this.#redisError('worker', e));
+    this.#ownQueue = this.#openQueue(this.#keys.nodeQueue(this.id));
+    this.#coldQueue = this.#openQueue(this.#keys.coldQueue);
+    await this.#subscriber.subscribe(this.#keys.cancelChannel);
+    this.#subscriber.on('message', (_channel: string, jobId: string) => {
+      this.#cancels.get(jobId)?.abort(makeError(ErrorCode.ABORTED, 'cancelled by the cluster client'));
+    });
+    await this.#announce();
+    await Promise.all([this.#own.startStalledCheckTimer(), this.#cold.startStalledCheckTimer()]);
+    this.#every(o.heartbeatIntervalMs, () => this.#announce());
+    this.#every(o.sweepIntervalMs, () => this.#sweep());
+    this.#loop = this.#fetchLoop();
+  }
+
+  #openQueue(name: string): Queue {
+    const queue = new Queue(name, {
+      connection: redisOptions(this.#o.redis, 'bullmq'),
+      prefix: this.#keys.bullPrefix,
+    });
+    queue.on('error', (e) => this.#redisError('queue', e));
+    return queue;
+  }
+
+  #every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || this.#stop.signal.aborted) return;
+      busy = true;
+      fn()
+        .catch((e: unknown) => this.#redisError('timer', e))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    this.#timers.push(timer);
+  }
+
+  #redisError(role: string, error: unknown): void {
+    publishCluster('redis-error', { role, id: this.id, message: (error as Error)?.message ?? String(error) });
+  }
+
+  #capacity() {
+    const reserve = this.#pool.options.systemMemoryReserveKib;
+    return capacityOf(
+      this.#pool.snapshot(),
+      this.#running.size,
+      this.#concurrency,
+      this.#o.coldStartReserveKib,
+      reserve,
+    );
+  }
+
+  /** Write this node's announcement with its expiry. */
+  async #announce(): Promise<void> {
+    const redis = this.#redis;
+    if (!redis || !this.#ownQueue || this.#closed) return;
+    const waiting = await this.#ownQueue.getWaitingCount();
+    const announcement: NodeAnnouncement = {
+      id: this.id,
+      queue: this.#keys.nodeQueue(this.id),
+      at: Date.now(),
+      concurrency: this.#concurrency,
+      running: this.#running.size,
+      waiting,
+      ...this.#capacity(),
+      warmKeys: this.#warm?.affinityKeys() ?? [],
+      counters: { ...this.#counters },
+    };
+    await redis
+      .multi()
+      .set(this.#keys.node(this.id), JSON.stringify(announcement), 'PX', this.#o.heartbeatTtlMs)
+      .sadd(this.#keys.nodeIds, this.id)
+      .exec();
+  }
+
+  async #sweep(): Promise<void> {
+    if (!this.#redis || !this.#ownQueue || !this.#coldQueue) return;
+    await sweep({
+      nodeId: this.id,
+      redis: this.#redis,
+      keys: this.#keys,
+      own: this.#ownQueue,
+      cold: this.#coldQueue,
+      counters: this.#counters,
+      maxWarmWaitMs: this.#o.maxWarmWaitMs,
+      lockMs: Math.max(this.#o.sweepIntervalMs * 2, 1_000),
+      openQueue: (name) => this.#openQueue(name),
+    });
+  }
+
+  /** Own queue first; the cold queue only while a cold start fits. */
+  async #fetchLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    let backoff = this.#o.pollIntervalMs;
+    while (!signal.aborted) {
+      if (this.#running.size >= this.#concurrency) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        continue;
+      }
+      const token = `${this.id}:${++this.#tokens}`;
+      let job: Job | undefined;
+      try {
+        job = await this.#own?.getNextJob(token, { block: false });
+        if (!job && !signal.aborted && this.#capacity().coldStartFits) {
+          job = await this.#cold?.getNextJob(token, { block: false });
+        }
+        backoff = this.#o.pollIntervalMs;
+      } catch (error) {
+        this.#redisError('fetch', error);
+        backoff = Math.min(backoff * 2, 1_000);
+      }
+      if (!job) {
+        await sleep(backoff, signal);
+        continue;
+      }
+      this.#start(job, token);
+    }
+  }
+
+  #start(job: Job, token: string): void {
+    const ctx: JobContext = {
+      nodeId: this.id,
+      redis: this.#redis as Redis,
+      keys: this.#keys,
+      pool: this.#pool,
+      options: this.#o,
+      warm: this.#warm as WarmKeys,
+      counters: this.#counters,
+      cancels: this.#cancels,
+      retryOn: new Set(this.#o.retryOn ?? DEFAULT_RETRY_ON),
+    };
+    const run: Promise<void> = runAttempt(ctx, job, token)
+      .catch((e: unknown) => this.#redisError('job', e))
+      .finally(() => {
+        this.#running.delete(run);
+        const wake = this.#wake;
+        this.#wake = null;
+        wake?.();
+      });
+    this.#running.add(run);
+  }
+
+  snapshot(): LeanWorkerNodeSnapshot {
+    return {
+      id: this.id,
+      running: this.#running.size,
+      concurrency: this.#concurrency,
+      warmKeys: this.#warm?.affinityKeys() ?? [],
+      counters: { ...this.#counters },
+      closed: this.#closed,
+    };
+  }
+
+  /**
+   * Stop taking jobs, let running ones finish (up to `timeoutMs`, then cancel them), move the
+   * jobs still waiting on this node's queue to the cold queue, withdraw the announcement and
+   * disconnect. The pool is the caller's and stays open.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stop.abort();
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+    for (const t of this.#timers) clearInterval(t);
+    await this.#loop;
+    const running = Promise.all([...this.#running]);
+    const waited = await Promise.race([
+      running.then(() => true),
+      sleep(options.timeoutMs ?? 10_000).then(() => false),
+    ]);
+    if (!waited) {
+      for (const c of this.#cancels.values())
+        c.abort(makeError(ErrorCode.POOL_CLOSED, 'the cluster node closed'));
+      await running;
+    }
+    const redis = this.#redis;
+    try {
+      if (redis && this.#ownQueue && this.#coldQueue) {
+        await drainToCold(this.#ownQueue, this.#coldQueue, redis, this.#keys, this.#counters, 'node_closed');
+        await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
+      }
+    } catch (error) {
+      this.#redisError('close', error);
+    }
+    await Promise.allSettled([
+      this.#own?.close(true),
+      this.#cold?.close(true),
+      this.#ownQueue?.close(),
+      this.#coldQueue?.close(),
+    ]);
+    this.#warm?.close();
+    if (this.#subscriber) await closeQuietly(this.#subscriber);
+    if (redis) await closeQuietly(redis);
+  }
+}

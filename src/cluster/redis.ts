@@ -1,0 +1,105 @@
+/**
+ * Redis connections of the cluster (ioredis), and the one typed error their failures become:
+ * CLUSTER_UNAVAILABLE. Every connection reconnects on its own with a bounded backoff; a command
+ * issued while Redis is away fails after one retry instead of waiting for it.
+ */
+import { Redis } from 'ioredis';
+import { ErrorCode, LeanWorkerError, makeError } from '../errors.js';
+import type { ResolvedRedisOptions } from './options.js';
+
+/** ioredis options for `redis`: bounded reconnect backoff, and the role's retry rule. */
+export function redisOptions(redis: ResolvedRedisOptions, role: 'command' | 'blocking' | 'bullmq') {
+  return {
+    host: redis.host,
+    port: redis.port,
+    ...(redis.username === undefined ? {} : { username: redis.username }),
+    ...(redis.password === undefined ? {} : { password: redis.password }),
+    ...(redis.db === undefined ? {} : { db: redis.db }),
+    ...(redis.tls ? { tls: {} } : {}),
+    // BullMQ's workers need commands that wait for a reconnect; ours fail and say so.
+    maxRetriesPerRequest: role === 'bullmq' ? null : 1,
+    retryStrategy: (times: number) => Math.min(50 * times, 1_000),
+    connectTimeout: 5_000,
+    enableAutoPipelining: role === 'command',
+  };
+}
+
+/** A new connection; its errors are reported by the commands that fail, never thrown as events. */
+export function connect(redis: ResolvedRedisOptions, role: 'command' | 'blocking'): Redis {
+  const client = new Redis(redisOptions(redis, role));
+  client.on('error', () => {});
+  return client;
+}
+
+/** `error` as a library error: a library error unchanged, anything else CLUSTER_UNAVAILABLE. */
+export function clusterError(
+  error: unknown,
+  facts: { jobId?: string; reason?: string } = {},
+): LeanWorkerError {
+  if (error instanceof LeanWorkerError) return error;
+  return makeError(
+    ErrorCode.CLUSTER_UNAVAILABLE,
+    `the cluster's Redis failed: ${(error as Error)?.message ?? String(error)}`,
+    {
+      facts: {
+        reason: facts.reason ?? 'redis_error',
+        ...(facts.jobId === undefined ? {} : { jobId: facts.jobId }),
+      },
+      cause: error,
+    },
+  );
+}
+
+/** `promise`, or CLUSTER_UNAVAILABLE once `ms` pass. */
+export async function bounded<T>(
+  promise: Promise<T>,
+  ms: number,
+  facts: { jobId?: string } = {},
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              clusterError(new Error(`no answer from Redis within ${ms} ms`), {
+                ...facts,
+                reason: 'redis_timeout',
+              }),
+            ),
+          ms,
+        );
+      }),
+    ]);
+  } catch (error) {
+    throw clusterError(error, facts);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Close a connection, quietly (QUIT, else disconnect). */
+export async function closeQuietly(client: Redis): Promise<void> {
+  try {
+    if (client.status === 'ready') await bounded(client.quit(), 1_000);
+  } catch {
+    // falls through to disconnect
+  }
+  client.disconnect();
+}
+
+/** Resolve after `ms` (or at once when `signal` aborts). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * The client's router: it reads the nodes' announcements (reused for `routeCacheMs`) and sends a
+ * job to the live node that holds its affinity key warm and has the shortest queue, while that
+ * queue is shorter than `maxWarmQueue`; otherwise to the cold queue. Jobs it routed since its
+ * last reading count as waiting on their node, so a burst does not all go to one node.
+ */
+import type { Redis } from 'ioredis';
+import { announcementSchema, type NodeAnnouncement } from './announce.js';
+import type { ClusterKeys } from './wire.js';
+
+export interface Route {
+  readonly queue: string;
+  readonly node: string | null;
+}
+
+export class Router {
+  readonly #redis: Redis;
+  readonly #keys: ClusterKeys;
+  readonly #cacheMs: number;
+  readonly #maxWarmQueue: number;
+  readonly #mode: 'affinity' | 'cold';
+  #nodes: NodeAnnouncement[] = [];
+  #readAt = Number.NEGATIVE_INFINITY;
+  #reading: Promise<void> | null = null;
+  readonly #routedSince = new Map<string, number>();
+  routedWarm = 0;
+  routedCold = 0;
+
+  constructor(
+    redis: Redis,
+    keys: ClusterKeys,
+    o: { cacheMs: number; maxWarmQueue: number; mode: 'affinity' | 'cold' },
+  ) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#cacheMs = o.cacheMs;
+    this.#maxWarmQueue = o.maxWarmQueue;
+    this.#mode = o.mode;
+  }
+
+  /** Live nodes' announcements (expired ones are gone from Redis, malformed ones skipped). */
+  async nodes(): Promise<NodeAnnouncement[]> {
+    const ids = await this.#redis.smembers(this.#keys.nodeIds);
+    if (ids.length === 0) return [];
+    const values = await this.#redis.mget(...ids.map((id) => this.#keys.node(id)));
+    const out: NodeAnnouncement[] = [];
+    for (const v of values) {
+      if (v === null) continue;
+      try {
+        const parsed = announcementSchema.safeParse(JSON.parse(v));
+        if (parsed.success) out.push(parsed.data);
+      } catch {
+        // a malformed announcement is skipped
+      }
+    }
+    return out;
+  }
+
+  async #refresh(): Promise<void> {
+    if (performance.now() - this.#readAt < this.#cacheMs) return;
+    this.#reading ??= this.nodes().then(
+      (nodes) => {
+        this.#nodes = nodes;
+        this.#readAt = performance.now();
+        this.#routedSince.clear();
+        this.#reading = null;
+      },
+      (error: unknown) => {
+        this.#reading = null;
+        throw error;
+      },
+    );
+    await this.#reading;
+  }
+
+  async route(affinityKey: string): Promise<Route> {
+    if (this.#mode === 'affinity') {
+      await this.#refresh();
+      let best: NodeAnnouncement | null = null;
+      let bestQueue = Number.POSITIVE_INFINITY;
+      for (const node of this.#nodes) {
+        if (!node.warmKeys.includes(affinityKey)) continue;
+        const queued =
+          node.waiting + (this.#routedSince.get(node.id) ?? 0) + Math.max(0, node.running - node.concurrency);
+        const load = queued - node.freeLeases;
+        if (queued < this.#maxWarmQueue + node.freeLeases && load < bestQueue) {
+          best = node;
+          bestQueue = load;
+        }
+      }
+      if (best) {
+        this.#routedSince.set(best.id, (this.#routedSince.get(best.id) ?? 0) + 1);
+        this.routedWarm += 1;
+        return { queue: best.queue, node: best.id };
+      }
+    }
+    this.routedCold += 1;
+    return { queue: this.#keys.coldQueue, node: null };
+  }
+}
