@@ -8,13 +8,13 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { z } from 'zod';
+import { NO_REDIS_REASON, REDIS_AVAILABLE } from '../../bench/lib/redis-server.js';
 import { clusterChannelName } from '../../src/cluster/events.js';
 import { clusterKeys, clusterSource } from '../../src/cluster/wire.js';
 import { defineStreamingCommand } from '../../src/commands.js';
 import { ErrorCode } from '../../src/errors.js';
 import { crashAfter, echo, rejection, rows, slow } from '../pool/helpers.js';
 import { client, startNode, startRedis } from './helpers.js';
-import { NO_REDIS_REASON, REDIS_AVAILABLE } from './redis-server.js';
 
 const throwsCode = defineStreamingCommand({
   export: 'throws_code',

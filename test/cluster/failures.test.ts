@@ -8,13 +8,13 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { NO_REDIS_REASON, REDIS_AVAILABLE } from '../../bench/lib/redis-server.js';
 import type { LeanWorkerClusterRow } from '../../src/cluster/cluster-stream.js';
 import { clusterSource } from '../../src/cluster/wire.js';
 import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import { waitDead } from '../helpers/proc.js';
 import { echo, rows, slow } from '../pool/helpers.js';
 import { client, startNode, startRedis } from './helpers.js';
-import { NO_REDIS_REASON, REDIS_AVAILABLE } from './redis-server.js';
 
 const NODE_PROCESS = path.join(import.meta.dirname, 'children/node-process.mjs');
 

@@ -4,13 +4,13 @@
  * test finishes, passed or failed.
  */
 import { onTestFinished } from 'vitest';
+import { RedisServer } from '../../bench/lib/redis-server.js';
 import { LeanWorkerCluster } from '../../src/cluster/client.js';
 import { LeanWorkerNode } from '../../src/cluster/node.js';
 import type { LeanWorkerClusterOptions, LeanWorkerNodeOptions } from '../../src/cluster/options.js';
 import type { LeanWorkerPoolOptions } from '../../src/pool/options.js';
 import { LeanWorkerPool } from '../../src/pool/pool.js';
 import { source } from '../pool/helpers.js';
-import { RedisServer } from './redis-server.js';
 
 /** The node's sources: `fixture` with params `{ imports }` is the fixture child for those imports. */
 export const FIXTURE_SOURCES = {

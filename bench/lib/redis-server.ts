@@ -1,5 +1,5 @@
 /**
- * A private redis-server for cluster tests: 127.0.0.1 on a free port, no persistence, stopped by
+ * A private redis-server for the cluster tests and benchmark: 127.0.0.1 on a free port, no persistence, stopped by
  * the test that started it. `REDIS_AVAILABLE` says whether `redis-server` is on PATH (the cluster
  * tests skip without it, saying so).
  */
