@@ -112,9 +112,11 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
       this.#attempt = entry.attempt;
       this.#buffer.length = 0;
     }
-    if (entry.kind === 'row') {
-      const { stream, sequence, payload, attempt } = entry;
-      this.#buffer.push({ id, row: { stream, sequence, payload, attempt } });
+    if (entry.kind === 'rows') {
+      const { attempt } = entry;
+      for (const { stream, sequence, payload } of entry.rows) {
+        this.#buffer.push({ id, row: { stream, sequence, payload, attempt } });
+      }
     } else {
       this.#consumed(id);
       if (entry.kind === 'end') this.#finish(entry);
@@ -161,6 +163,8 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   }
 
   #consumed(id: string): void {
+    // Rows of one entry share its id: the entry goes once its last row is read.
+    if (this.#buffer[0]?.id === id) return;
     if (++this.#sinceTrim >= Math.max(1, this.#host.bufferRows / 4) || this.#buffer.length === 0) {
       this.#sinceTrim = 0;
       this.#host.trim(this.key, nextStreamId(id));

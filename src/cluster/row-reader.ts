@@ -1,7 +1,8 @@
 /**
  * The client's reader of row streams: one blocking connection reads every open job's stream in
  * one XREAD, and hands each job its entries. A job whose consumer has `bufferRows` unread entries
- * is left out of the read until it drains, so the client holds at most that many per job and the
+ * is left out of the read until it drains, so the client holds at most that many per job (plus one
+ * read's worth) and the
  * node, seeing its stream fill, stops its child. A new or drained job wakes a blocked read at
  * once (CLIENT UNBLOCK). A failed connection fails every open job with CLUSTER_UNAVAILABLE.
  */
@@ -19,6 +20,8 @@ export interface Feed {
   push(id: string, entry: StreamEntry): void;
   fail(error: LeanWorkerError): void;
 }
+
+const ENTRIES_PER_READ = 8;
 
 export class RowReader {
   readonly #blocking: Redis;
@@ -78,7 +81,8 @@ export class RowReader {
         const ids = open.map((f) => f.lastId);
         const reply = (await this.#blocking.xread(
           'COUNT',
-          256,
+          // Entries hold up to ROWS_PER_ENTRY rows: a read adds at most this many to a buffer.
+          ENTRIES_PER_READ,
           'BLOCK',
           this.#blockMs,
           'STREAMS',

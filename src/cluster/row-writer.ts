@@ -1,14 +1,16 @@
 /**
- * The node's side of a job's row stream: rows appended with XADD (pipelined, in order), and the
- * credit rule that bounds them: the client deletes what it has read, so the stream's length is
- * what is unread; past `window` the node stops reading its child (the lease's own backpressure
- * then stops the child) until the reader has caught up to half of it.
+ * The node's side of a job's row stream. Rows go out in entries of up to `ROWS_PER_ENTRY` (a run
+ * the child produced together; a lone row goes out at the next turn of the event loop), each one
+ * XADD, pipelined and in order. The client deletes each entry once it has read it, so the rows of
+ * the entries still in the stream are the unread ones; past `window` of them the node stops
+ * reading its child (the lease's own backpressure then stops the child) until the reader is back
+ * under half of it.
  */
 import type { Redis } from 'ioredis';
 import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerDataRow } from '../protocol/port-messages.js';
 import { clusterError, sleep } from './redis.js';
-import { entryFields } from './wire.js';
+import { compareStreamIds, entryFields, ROWS_PER_ENTRY } from './wire.js';
 
 export interface RowWriterOptions {
   readonly jobId: string;
@@ -27,6 +29,10 @@ export class RowWriter {
   readonly #redis: Redis;
   readonly #o: RowWriterOptions;
   readonly #checkEvery: number;
+  /** Entries written and maybe unread: id and row count, oldest first. */
+  readonly #sent: { id: string; rows: number }[] = [];
+  #pending: LeanWorkerDataRow[] = [];
+  #scheduled = false;
   #sinceCheck = 0;
   #last: Promise<unknown> = Promise.resolve();
   #error: unknown;
@@ -38,31 +44,43 @@ export class RowWriter {
     this.#checkEvery = Math.max(1, Math.floor(options.window / 4));
   }
 
-  /** Append a row; waits only when it is time to check the reader's progress. */
+  /** Queue a row; waits only when it is time to check the reader's progress. */
   async push(row: LeanWorkerDataRow): Promise<void> {
     this.#throwIfFailed();
-    const fields = entryFields({
-      kind: 'row',
-      attempt: this.#o.attempt,
-      stream: row.stream,
-      sequence: row.sequence,
-      payload: row.payload,
-    });
-    const sent = this.#redis.xadd(this.#o.key, '*', ...fields);
-    sent.catch((error: unknown) => {
-      this.#error ??= error;
-    });
-    this.#last = sent;
+    this.#pending.push(row);
     this.rows += 1;
+    if (this.#pending.length >= ROWS_PER_ENTRY) this.#send();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#send());
+    }
     if (++this.#sinceCheck >= this.#checkEvery) {
       this.#sinceCheck = 0;
       await this.#credit();
     }
   }
 
-  /** Wait until every row written so far is in Redis. */
+  #send(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const rows = this.#pending;
+    this.#pending = [];
+    const fields = entryFields({ kind: 'rows', attempt: this.#o.attempt, rows });
+    const sent = this.#redis.xadd(this.#o.key, '*', ...fields);
+    this.#last = sent.then(
+      (id) => {
+        if (id) this.#sent.push({ id, rows: rows.length });
+      },
+      (error: unknown) => {
+        this.#error ??= error;
+      },
+    );
+  }
+
+  /** Wait until every row queued so far is in Redis. */
   async flush(): Promise<void> {
-    await this.#last.catch(() => {});
+    this.#send();
+    await this.#last;
     this.#throwIfFailed();
   }
 
@@ -70,9 +88,21 @@ export class RowWriter {
     if (this.#error !== undefined) throw clusterError(this.#error, { jobId: this.#o.jobId });
   }
 
+  /** Rows in entries the reader has not deleted yet. */
+  async #unread(): Promise<number> {
+    const first = (await this.#redis.xrange(this.#o.key, '-', '+', 'COUNT', 1))[0]?.[0];
+    while (
+      this.#sent.length > 0 &&
+      (first === undefined || compareStreamIds((this.#sent[0] as { id: string }).id, first) < 0)
+    ) {
+      this.#sent.shift();
+    }
+    return this.#sent.reduce((n, e) => n + e.rows, 0);
+  }
+
   async #credit(): Promise<void> {
     await this.flush();
-    let unread = await this.#redis.xlen(this.#o.key);
+    let unread = await this.#unread();
     if (unread < this.#o.window) return;
     this.#o.onPause(unread);
     let progressAt = performance.now();
@@ -85,7 +115,7 @@ export class RowWriter {
         });
       }
       await sleep(this.#o.pollMs, this.#o.signal);
-      unread = await this.#redis.xlen(this.#o.key);
+      unread = await this.#unread();
       if (unread < lowest) {
         lowest = unread;
         progressAt = performance.now();

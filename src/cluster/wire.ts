@@ -103,30 +103,27 @@ export type EndEntry =
 export type StreamEntry =
   | { readonly kind: 'attempt'; readonly attempt: number; readonly node: string; readonly warm: boolean }
   | {
-      readonly kind: 'row';
+      readonly kind: 'rows';
       readonly attempt: number;
-      readonly stream: string;
-      readonly sequence: number;
-      readonly payload: unknown;
+      /** Rows in order; one entry carries up to `ROWS_PER_ENTRY`. */
+      readonly rows: readonly {
+        readonly stream: string;
+        readonly sequence: number;
+        readonly payload: unknown;
+      }[];
     }
   | ({ readonly kind: 'end' } & EndEntry);
+
+/** Rows written in one stream entry at most: one XADD and one entry to read for a run of rows. */
+export const ROWS_PER_ENTRY = 64;
 
 /** The flat field list of an entry for XADD. */
 export function entryFields(entry: StreamEntry): string[] {
   switch (entry.kind) {
-    case 'row':
-      return [
-        'k',
-        'r',
-        'a',
-        String(entry.attempt),
-        's',
-        entry.stream,
-        'q',
-        String(entry.sequence),
-        'p',
-        JSON.stringify(entry.payload ?? null),
-      ];
+    case 'rows': {
+      const rows = entry.rows.map((r) => [r.stream, r.sequence, r.payload ?? null]);
+      return ['k', 'b', 'a', String(entry.attempt), 'r', JSON.stringify(rows)];
+    }
     case 'attempt':
       return [
         'k',
@@ -149,13 +146,12 @@ export function parseEntry(fields: readonly string[]): StreamEntry {
   for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
   const attempt = Number(f.a);
   try {
-    if (f.k === 'r') {
+    if (f.k === 'b') {
+      const rows = JSON.parse(f.r ?? '[]') as [string, number, unknown][];
       return {
-        kind: 'row',
+        kind: 'rows',
         attempt,
-        stream: f.s ?? '',
-        sequence: Number(f.q),
-        payload: JSON.parse(f.p ?? 'null'),
+        rows: rows.map(([stream, sequence, payload]) => ({ stream, sequence, payload })),
       };
     }
     const data = JSON.parse(f.d ?? 'null') as Record<string, unknown>;
@@ -196,6 +192,13 @@ export function wireErrorOf(value: unknown): WireError {
     };
   }
   return { code, message, facts };
+}
+
+/** Compare two stream ids (`ms-seq`). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am - bm || as - bs;
 }
 
 /** The id just after `id` (`ms-seq`), for XTRIM MINID after consuming `id`. */

@@ -87,10 +87,10 @@ describe.skipIf(!REDIS_AVAILABLE)(`cluster basics (skipped when ${NO_REDIS_REASO
     const first = await cluster.runStreamingCommand(keyA, rows, { count: 1 }).summary;
     const firstB = await cluster.runStreamingCommand(keyB, rows, { count: 1 }).summary;
     expect(first.warm).toBe(false);
-    // Both announce their warm keys within a heartbeat.
+    // Both keys are announced warm within a heartbeat.
     await until(async () => {
-      const s = await cluster.snapshot();
-      return s.nodes.filter((n) => n.warmKeys.length > 0).length >= (first.node === firstB.node ? 1 : 2);
+      const warm = (await cluster.snapshot()).nodes.flatMap((n) => n.warmKeys);
+      return warm.includes(keyA.affinityKey) && warm.includes(keyB.affinityKey);
     });
     const ends = [];
     for (let i = 0; i < 10; i++) {
