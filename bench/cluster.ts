@@ -23,6 +23,9 @@ import { runMain, step } from './lib/report.js';
 import { zipfTrace } from './lib/traces.js';
 
 const quick = process.argv.includes('--quick');
+/** `--part jobs|affinity|memory`: run one part (jobs includes rows). */
+const part = process.argv[process.argv.indexOf('--part') + 1];
+const runs = (name: string) => !process.argv.includes('--part') || part === name;
 const JOBS = quick ? 60 : 400;
 const IN_FLIGHT = 8;
 const ROWS = quick ? 5_000 : 50_000;
@@ -80,6 +83,103 @@ async function withNodes<T>(
   }
 }
 
+async function jobsAndRows(redis: RedisServer): Promise<void> {
+  step('jobs: local');
+  const local = new LeanWorkerPool({ maxWorkers: 2 });
+  const src = fastRowsSource();
+  await local.withLease(src, (l) => l.runJsonCommand(echo, { x: 0 }));
+  const localMs = await inFlight(JOBS, IN_FLIGHT, (i) =>
+    local.withLease(src, (l) => l.runJsonCommand(echo, { x: i })),
+  );
+  step('rows: local');
+  const rowsLocalMs = await inFlight(1, 1, () =>
+    local.withLease(src, async (l) => {
+      for await (const _ of l.runStreamingCommand(fastRows, { count: ROWS }));
+    }),
+  );
+  await local.close();
+  console.log(`\njobs: ${JOBS} echo jobs, ${IN_FLIGHT} in flight, one key`);
+  console.log(`  local pool      ${((JOBS / localMs) * 1000).toFixed(0)} jobs/s`);
+  const fast = clusterSource('fast');
+  let rowsClusterMs = 0;
+  for (const count of [1, 2]) {
+    step(`jobs: ${count} nodes`);
+    const ms = await withNodes(redis, count, `jobs${count}`, async (cluster) => {
+      await cluster.runJsonCommand(fast, echo, { x: 0 });
+      const took = await inFlight(JOBS, IN_FLIGHT, (i) => cluster.runJsonCommand(fast, echo, { x: i }));
+      if (count === 1) {
+        step('rows: cluster');
+        rowsClusterMs = await inFlight(1, 1, async () => {
+          for await (const _ of cluster.runStreamingCommand(fast, fastRows, { count: ROWS }));
+        });
+      }
+      return took;
+    });
+    console.log(`  cluster, ${count} node${count > 1 ? 's' : ' '} ${((JOBS / ms) * 1000).toFixed(0)} jobs/s`);
+  }
+  console.log(`\nrows: one stream of ${ROWS} rows (~150 B)`);
+  console.log(`  local lease     ${((ROWS / rowsLocalMs) * 1000).toFixed(0)} rows/s`);
+  console.log(`  across Redis    ${((ROWS / rowsClusterMs) * 1000).toFixed(0)} rows/s`);
+}
+
+async function affinity(redis: RedisServer): Promise<void> {
+  const trace = zipfTrace(TRACE, KEYS, 1, 42);
+  console.log(
+    `\naffinity: Zipf(1) trace of ${TRACE} jobs over ${KEYS} keys, 2 nodes x 2 workers, 4 in flight`,
+  );
+  for (const routing of ['affinity', 'cold'] as const) {
+    step(`affinity: ${routing}`);
+    const { rate, ms } = await withNodes(
+      redis,
+      2,
+      `aff-${routing}`,
+      async (cluster) => {
+        const ms = await inFlight(trace.length, 4, (i) =>
+          cluster.runJsonCommand(clusterSource('test', { imports: [`K${trace[i]}`] }), echo, { x: i }),
+        );
+        // The nodes' counters, as announced a heartbeat later.
+        await new Promise((r) => setTimeout(r, 300));
+        return { rate: (await cluster.snapshot()).affinityHitRate ?? 0, ms };
+      },
+      { routing },
+    );
+    const label = routing === 'affinity' ? 'affinity routing' : 'cold queue only';
+    console.log(
+      `  ${label.padEnd(16)}${(rate * 100).toFixed(1)}% warm, ${((trace.length / ms) * 1000).toFixed(1)} jobs/s`,
+    );
+  }
+}
+
+async function memory(redis: RedisServer): Promise<void> {
+  const fast = clusterSource('fast');
+  step('memory');
+  await withNodes(redis, 1, 'mem', async (cluster) => {
+    const probe = new Redis(redis.options);
+    try {
+      const stream = cluster.runStreamingCommand(fast, fastRows, { count: 1_000_000 });
+      // Nobody reads: the node fills its window (512 rows) and pauses.
+      const key = `mem:cluster:rows:${stream.jobId}`;
+      const unreadRows = async () =>
+        (await probe.xrange(key, '-', '+')).reduce(
+          (n, [, f]) => n + (f[0] === 'k' && f[1] === 'b' ? JSON.parse(f[5] ?? '[]').length : 0),
+          0,
+        );
+      let unread = 0;
+      for (let i = 0; i < 200 && unread < 500; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        unread = await unreadRows();
+      }
+      const bytes = Number(await probe.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+      console.log(
+        `\nmemory: ${unread} unread rows (~150 B each) take ${(((bytes / unread) * 1000) / 1024).toFixed(0)} KiB of Redis memory per 1,000 rows (MEMORY USAGE of the stream)`,
+      );
+      stream.cancel();
+    } finally {
+      probe.disconnect();
+    }
+  });
+}
+
 async function main(): Promise<void> {
   if (!REDIS_AVAILABLE) {
     console.log('redis-server is not on PATH: nothing to measure');
@@ -88,94 +188,9 @@ async function main(): Promise<void> {
   console.log(describePlatform(platform()));
   const redis = await new RedisServer().start();
   try {
-    step('jobs: local');
-    const local = new LeanWorkerPool({ maxWorkers: 2 });
-    const src = fastRowsSource();
-    await local.withLease(src, (l) => l.runJsonCommand(echo, { x: 0 }));
-    const localMs = await inFlight(JOBS, IN_FLIGHT, (i) =>
-      local.withLease(src, (l) => l.runJsonCommand(echo, { x: i })),
-    );
-    step('rows: local');
-    const rowsLocalMs = await inFlight(1, 1, () =>
-      local.withLease(src, async (l) => {
-        for await (const _ of l.runStreamingCommand(fastRows, { count: ROWS }));
-      }),
-    );
-    await local.close();
-    console.log(`\njobs: ${JOBS} echo jobs, ${IN_FLIGHT} in flight, one key`);
-    console.log(`  local pool      ${((JOBS / localMs) * 1000).toFixed(0)} jobs/s`);
-    const fast = clusterSource('fast');
-    let rowsClusterMs = 0;
-    for (const count of [1, 2]) {
-      step(`jobs: ${count} nodes`);
-      const ms = await withNodes(redis, count, `jobs${count}`, async (cluster) => {
-        await cluster.runJsonCommand(fast, echo, { x: 0 });
-        const took = await inFlight(JOBS, IN_FLIGHT, (i) => cluster.runJsonCommand(fast, echo, { x: i }));
-        if (count === 1) {
-          step('rows: cluster');
-          rowsClusterMs = await inFlight(1, 1, async () => {
-            for await (const _ of cluster.runStreamingCommand(fast, fastRows, { count: ROWS }));
-          });
-        }
-        return took;
-      });
-      console.log(
-        `  cluster, ${count} node${count > 1 ? 's' : ' '} ${((JOBS / ms) * 1000).toFixed(0)} jobs/s`,
-      );
-    }
-    console.log(`\nrows: one stream of ${ROWS} rows (~150 B)`);
-    console.log(`  local lease     ${((ROWS / rowsLocalMs) * 1000).toFixed(0)} rows/s`);
-    console.log(`  across Redis    ${((ROWS / rowsClusterMs) * 1000).toFixed(0)} rows/s`);
-
-    const trace = zipfTrace(TRACE, KEYS, 1, 42);
-    console.log(
-      `\naffinity: Zipf(1) trace of ${TRACE} jobs over ${KEYS} keys, 2 nodes x 2 workers, 4 in flight`,
-    );
-    for (const routing of ['affinity', 'cold'] as const) {
-      step(`affinity: ${routing}`);
-      const { rate, ms } = await withNodes(
-        redis,
-        2,
-        `aff-${routing}`,
-        async (cluster) => {
-          const ms = await inFlight(trace.length, 4, (i) =>
-            cluster.runJsonCommand(clusterSource('test', { imports: [`K${trace[i]}`] }), echo, { x: i }),
-          );
-          // The nodes' counters, as announced a heartbeat later.
-          await new Promise((r) => setTimeout(r, 300));
-          return { rate: (await cluster.snapshot()).affinityHitRate ?? 0, ms };
-        },
-        { routing },
-      );
-      const label = routing === 'affinity' ? 'affinity routing' : 'cold queue only';
-      console.log(
-        `  ${label.padEnd(16)}${(rate * 100).toFixed(1)}% warm, ${((trace.length / ms) * 1000).toFixed(1)} jobs/s`,
-      );
-    }
-
-    step('memory');
-    await withNodes(redis, 1, 'mem', async (cluster) => {
-      const probe = new Redis(redis.options);
-      try {
-        const used = async () => Number(/used_memory:(\d+)/.exec(await probe.info('memory'))?.[1]);
-        const before = await used();
-        const stream = cluster.runStreamingCommand(fast, fastRows, { count: 1_000_000 });
-        // Nobody reads: the node fills the window (512) and pauses.
-        const key = `mem:cluster:rows:${stream.jobId}`;
-        let unread = 0;
-        for (let i = 0; i < 200 && unread < 500; i++) {
-          await new Promise((r) => setTimeout(r, 25));
-          unread = await probe.xlen(key);
-        }
-        const after = await used();
-        console.log(
-          `\nmemory: ${unread} unread rows hold ${((((after - before) / unread) * 1000) / 1024).toFixed(0)} KiB of Redis memory per 1,000 rows`,
-        );
-        stream.cancel();
-      } finally {
-        probe.disconnect();
-      }
-    });
+    if (runs('jobs')) await jobsAndRows(redis);
+    if (runs('affinity')) await affinity(redis);
+    if (runs('memory')) await memory(redis);
   } finally {
     await redis.stop();
   }

@@ -11,7 +11,7 @@ import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
 export interface NodeCounters {
   /** Attempts started. */
   attempts: number;
-  /** Attempts that found their key warm on this node (an affinity hit). */
+  /** Attempts whose lease got a worker that had served a request before: no session to open (an affinity hit). */
   warmStarts: number;
   coldStarts: number;
   succeeded: number;
@@ -65,6 +65,8 @@ export const announcementSchema = z.object({
   headroomKib: z.number().nullable(),
   coldStartFits: z.boolean(),
   warmKeys: z.array(z.string()),
+  /** Warm keys with a worker not leased now: a job for one starts at once, warm. */
+  idleWarmKeys: z.array(z.string()),
   counters,
 });
 

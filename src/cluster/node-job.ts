@@ -185,18 +185,20 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     const source = sourceOf(ctx, data);
     const sessionKey = source.sessionKey();
     ctx.warm.link(sessionKey, data.source.affinityKey);
-    warm = ctx.warm.has(sessionKey);
-    ctx.counters.attempts += 1;
-    if (warm) ctx.counters.warmStarts += 1;
-    else ctx.counters.coldStarts += 1;
-    await redis
-      .multi()
-      .xadd(rowsKey, '*', ...entryFields({ kind: 'attempt', attempt, node: nodeId, warm }))
-      .hset(metaKey, 'lastNode', nodeId)
-      .pexpire(rowsKey, ttl)
-      .exec();
-    publishCluster('job-attempt', { jobId, node: nodeId, attempt, warm });
-    const value = await runOnLease(ctx, data, source, controller.signal, {
+    const onLeased = async (warmWorker: boolean) => {
+      warm = warmWorker;
+      ctx.counters.attempts += 1;
+      if (warm) ctx.counters.warmStarts += 1;
+      else ctx.counters.coldStarts += 1;
+      await redis
+        .multi()
+        .xadd(rowsKey, '*', ...entryFields({ kind: 'attempt', attempt, node: nodeId, warm }))
+        .hset(metaKey, 'lastNode', nodeId)
+        .pexpire(rowsKey, ttl)
+        .exec();
+      publishCluster('job-attempt', { jobId, node: nodeId, attempt, warm });
+    };
+    const value = await runOnLease(ctx, data, source, onLeased, {
       jobId,
       key: rowsKey,
       attempt,
@@ -240,16 +242,19 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
   }
 }
 
-/** Lease a worker for the source and run the command; a stream's rows go to Redis as they come. */
+/** Lease a worker for the source, announce the attempt, run the command; a stream's rows go to Redis as they come. */
 async function runOnLease(
   ctx: JobContext,
   data: ClusterJobData,
   source: LeanWorkerSource,
-  signal: AbortSignal,
+  onLeased: (warm: boolean) => Promise<void>,
   writer: ConstructorParameters<typeof RowWriter>[1],
 ): Promise<unknown> {
+  const { signal } = writer;
   const lease = await ctx.pool.acquireLease(source, { signal });
   try {
+    // A worker that has served a request before has its session open: the attempt is warm.
+    await onLeased(lease.snapshot().requests > 0);
     const request: unknown = JSON.parse(data.requestJson);
     const options = {
       signal,

@@ -154,6 +154,7 @@ export class LeanWorkerNode {
       waiting,
       ...this.#capacity(),
       warmKeys: this.#warm?.affinityKeys() ?? [],
+      idleWarmKeys: this.#warm?.affinityKeys(true) ?? [],
       counters: { ...this.#counters },
     };
     await redis

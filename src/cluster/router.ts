@@ -1,7 +1,8 @@
 /**
  * The client's router: it reads the nodes' announcements (reused for `routeCacheMs`) and sends a
- * job to the live node that holds its affinity key warm and has the shortest queue, while that
- * queue is shorter than `maxWarmQueue`; otherwise to the cold queue. Jobs it routed since its
+ * job to a live node that holds its affinity key warm (one with an idle worker of the key first,
+ * then the shortest queue), while that node's queue is shorter than `maxWarmQueue` plus its free
+ * leases; otherwise to the cold queue. Jobs it routed since its
  * last reading count as waiting on their node, so a burst does not all go to one node.
  */
 import type { Redis } from 'ioredis';
@@ -77,15 +78,16 @@ export class Router {
     if (this.#mode === 'affinity') {
       await this.#refresh();
       let best: NodeAnnouncement | null = null;
-      let bestQueue = Number.POSITIVE_INFINITY;
+      let bestScore = Number.POSITIVE_INFINITY;
       for (const node of this.#nodes) {
         if (!node.warmKeys.includes(affinityKey)) continue;
-        const queued =
-          node.waiting + (this.#routedSince.get(node.id) ?? 0) + Math.max(0, node.running - node.concurrency);
-        const load = queued - node.freeLeases;
-        if (queued < this.#maxWarmQueue + node.freeLeases && load < bestQueue) {
+        const queued = node.waiting + (this.#routedSince.get(node.id) ?? 0);
+        if (queued >= this.#maxWarmQueue + node.freeLeases) continue;
+        // An idle worker of the key first, then the shortest queue.
+        const score = (node.idleWarmKeys.includes(affinityKey) ? 0 : 1_000_000) + queued - node.freeLeases;
+        if (score < bestScore) {
           best = node;
-          bestQueue = load;
+          bestScore = score;
         }
       }
       if (best) {

@@ -1,7 +1,8 @@
 /**
  * Which affinity keys a node holds warm: its pool's lifecycle events (`generation-started` with
- * reason `initial` adds a worker of a session key, `shutdown` retires one) counted per session key,
- * and the affinity key each session key was last resolved from. The pool lists no keys itself.
+ * reason `initial` adds a worker of a session key, `shutdown` retires one; `lease-granted` and
+ * `lease-released` count the leased ones) counted per session key, and the affinity key each
+ * session key was last resolved from. The pool lists no keys itself.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { channelName, type PoolEventPayloads } from '../pool/events.js';
@@ -9,12 +10,21 @@ import { channelName, type PoolEventPayloads } from '../pool/events.js';
 /** Session keys remembered for their affinity key (the oldest is forgotten past it). */
 const MAX_REMEMBERED = 4096;
 
+function count(map: Map<string, number>, key: string, delta: number): void {
+  const n = Math.max(0, (map.get(key) ?? 0) + delta);
+  if (n === 0) map.delete(key);
+  else map.set(key, n);
+}
+
 export class WarmKeys {
   readonly #poolId: string;
   readonly #workers = new Map<string, number>();
   readonly #affinity = new Map<string, string>();
+  readonly #leased = new Map<string, number>();
   readonly #started: (message: unknown) => void;
   readonly #retired: (message: unknown) => void;
+  readonly #granted: (message: unknown) => void;
+  readonly #released: (message: unknown) => void;
 
   constructor(poolId: string) {
     this.#poolId = poolId;
@@ -26,14 +36,28 @@ export class WarmKeys {
       const m = message as PoolEventPayloads['shutdown'];
       if (m.poolId === this.#poolId) this.#add(m.key, -1);
     };
-    diagnosticsChannel.subscribe(channelName('generation-started'), this.#started);
-    diagnosticsChannel.subscribe(channelName('shutdown'), this.#retired);
+    this.#granted = (message) => {
+      const m = message as PoolEventPayloads['lease-granted'];
+      if (m.poolId === this.#poolId) count(this.#leased, m.key, 1);
+    };
+    this.#released = (message) => {
+      const m = message as PoolEventPayloads['lease-released'];
+      if (m.poolId === this.#poolId) count(this.#leased, m.key, -1);
+    };
+    for (const [name, fn] of this.#subscriptions()) diagnosticsChannel.subscribe(channelName(name), fn);
+  }
+
+  #subscriptions() {
+    return [
+      ['generation-started', this.#started],
+      ['shutdown', this.#retired],
+      ['lease-granted', this.#granted],
+      ['lease-released', this.#released],
+    ] as const;
   }
 
   #add(sessionKey: string, delta: number): void {
-    const n = Math.max(0, (this.#workers.get(sessionKey) ?? 0) + delta);
-    if (n === 0) this.#workers.delete(sessionKey);
-    else this.#workers.set(sessionKey, n);
+    count(this.#workers, sessionKey, delta);
   }
 
   /** Remember that `sessionKey` is what `affinityKey` resolves to on this node. */
@@ -51,10 +75,11 @@ export class WarmKeys {
     return this.#workers.has(sessionKey);
   }
 
-  /** The affinity keys with a live worker. */
-  affinityKeys(): string[] {
+  /** The affinity keys with a live worker (`idle`: with a worker not leased now). */
+  affinityKeys(idle = false): string[] {
     const out = new Set<string>();
-    for (const sessionKey of this.#workers.keys()) {
+    for (const [sessionKey, workers] of this.#workers) {
+      if (idle && workers <= (this.#leased.get(sessionKey) ?? 0)) continue;
       const a = this.#affinity.get(sessionKey);
       if (a !== undefined) out.add(a);
     }
@@ -62,7 +87,6 @@ export class WarmKeys {
   }
 
   close(): void {
-    diagnosticsChannel.unsubscribe(channelName('generation-started'), this.#started);
-    diagnosticsChannel.unsubscribe(channelName('shutdown'), this.#retired);
+    for (const [name, fn] of this.#subscriptions()) diagnosticsChannel.unsubscribe(channelName(name), fn);
   }
 }
