@@ -31,6 +31,8 @@ const IN_FLIGHT = 8;
 const ROWS = quick ? 5_000 : 50_000;
 const TRACE = quick ? 60 : 300;
 const KEYS = 12;
+const AFFINITY_WORKERS = 4;
+const AFFINITY_IN_FLIGHT = 4;
 
 const sources = {
   fast: () => fastRowsSource(),
@@ -54,8 +56,9 @@ async function withNodes<T>(
   prefix: string,
   fn: (cluster: LeanWorkerCluster) => Promise<T>,
   clusterOptions: { routing?: 'affinity' | 'cold' } = {},
+  maxWorkers = 2,
 ): Promise<T> {
-  const pools = Array.from({ length: count }, () => new LeanWorkerPool({ maxWorkers: 2 }));
+  const pools = Array.from({ length: count }, () => new LeanWorkerPool({ maxWorkers }));
   const nodes = pools.map(
     (pool, i) =>
       new LeanWorkerNode({
@@ -125,8 +128,23 @@ async function jobsAndRows(redis: RedisServer): Promise<void> {
 async function affinity(redis: RedisServer): Promise<void> {
   const trace = zipfTrace(TRACE, KEYS, 1, 42);
   console.log(
-    `\naffinity: Zipf(1) trace of ${TRACE} jobs over ${KEYS} keys, 2 nodes x 2 workers, 4 in flight`,
+    `\naffinity: Zipf(1) trace of ${TRACE} echo jobs over ${KEYS} keys, 2 nodes x ${AFFINITY_WORKERS} workers, ${AFFINITY_IN_FLIGHT} in flight`,
   );
+  step('affinity: one local pool');
+  {
+    // The reference: one pool with every worker of the two nodes, no Redis between.
+    const pool = new LeanWorkerPool({ maxWorkers: 2 * AFFINITY_WORKERS });
+    const before = pool.snapshot();
+    const ms = await inFlight(trace.length, AFFINITY_IN_FLIGHT, (i) =>
+      pool.withLease(testChildSource([`K${trace[i]}`]), (l) => l.runJsonCommand(echo, { x: i })),
+    );
+    const after = pool.snapshot();
+    const rate = (after.keyHits - before.keyHits) / trace.length;
+    await pool.close();
+    console.log(
+      `  one local pool of ${2 * AFFINITY_WORKERS}  ${(rate * 100).toFixed(1)}% warm, ${((trace.length / ms) * 1000).toFixed(1)} jobs/s`,
+    );
+  }
   for (const routing of ['affinity', 'cold'] as const) {
     step(`affinity: ${routing}`);
     const { rate, ms } = await withNodes(
@@ -142,6 +160,7 @@ async function affinity(redis: RedisServer): Promise<void> {
         return { rate: (await cluster.snapshot()).affinityHitRate ?? 0, ms };
       },
       { routing },
+      AFFINITY_WORKERS,
     );
     const label = routing === 'affinity' ? 'affinity routing' : 'cold queue only';
     console.log(
