@@ -18,6 +18,7 @@ import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import type { LeanWorkerDataRow, StreamSummaryData } from '../protocol/port-messages.js';
 import { LeanWorkerClusterStream, rowDecoder, type StreamHost } from './cluster-stream.js';
 import { publishCluster } from './events.js';
+import { JobChecker } from './job-check.js';
 import {
   type LeanWorkerClusterJobOptions,
   type LeanWorkerClusterOptions,
@@ -43,6 +44,9 @@ export class LeanWorkerCluster {
   readonly #queues = new Map<string, Queue>();
   readonly #open = new Set<LeanWorkerClusterStream<unknown, unknown>>();
   readonly #ended = { jobs: 0, warm: 0 };
+  /** Cancellations being written, waited for by `close()`. */
+  readonly #cancelling = new Set<Promise<void>>();
+  #checker: JobChecker | null = null;
   #closed = false;
 
   constructor(options: LeanWorkerClusterOptions = {}) {
@@ -213,6 +217,7 @@ export class LeanWorkerCluster {
       finished: (feed) => {
         reader.close(feed);
         this.#open.delete(feed as LeanWorkerClusterStream<unknown, unknown>);
+        this.#checker?.forget(feed.jobId);
         redis.del(feed.key).catch(() => {});
       },
       cancel: (jobId) => this.#cancel(jobId),
@@ -234,43 +239,21 @@ export class LeanWorkerCluster {
       const job = queue ? await Job.fromId(this.#queue(queue), jobId) : undefined;
       if (job && (await job.isWaiting())) await job.remove().catch(() => {});
     };
-    bounded(run(), this.#o.redisTimeoutMs).catch(() => {});
+    const done: Promise<void> = bounded(run(), this.#o.redisTimeoutMs)
+      .catch(() => {})
+      .finally(() => this.#cancelling.delete(done));
+    this.#cancelling.add(done);
   }
 
   /** A job that has been quiet: is it still somewhere? Its error when it is lost. */
   async #check(jobId: string): Promise<LeanWorkerError | null> {
     const redis = this.#connection();
+    this.#checker ??= new JobChecker(redis, this.#keys, (name) => this.#queue(name));
     try {
-      return await bounded(this.#lostReason(redis, jobId), this.#o.redisTimeoutMs, { jobId });
+      return await bounded(this.#checker.lost(jobId), this.#o.redisTimeoutMs, { jobId });
     } catch (error) {
       return error as LeanWorkerError;
     }
-  }
-
-  async #lostReason(redis: Redis, jobId: string): Promise<LeanWorkerError | null> {
-    const meta = await redis.hgetall(this.#keys.job(jobId));
-    if (!meta.queue) {
-      return makeError(ErrorCode.CLUSTER_UNAVAILABLE, "the cluster's Redis lost the job's state", {
-        facts: { jobId, reason: 'job_state_lost' },
-      });
-    }
-    if (meta.done === '1') return null;
-    const job = await Job.fromId(this.#queue(meta.queue), jobId);
-    const state = job ? await job.getState() : 'unknown';
-    if (state === 'failed' || state === 'unknown') {
-      // A move between queues is two steps: look once more before calling the job lost.
-      const again = await redis.hget(this.#keys.job(jobId), 'queue');
-      if (again !== meta.queue) return null;
-      return makeError(ErrorCode.NODE_LOST, 'the cluster job is no longer in any queue', {
-        facts: {
-          jobId,
-          reason: state === 'failed' ? 'failed_without_outcome' : 'job_missing',
-          node: meta.lastNode ?? null,
-          attempts: Number(meta.attempt ?? 0),
-        },
-      });
-    }
-    return null;
   }
 
   /** Nodes, their warm keys, queue depths and the affinity hit rate. */
@@ -297,11 +280,12 @@ export class LeanWorkerCluster {
     );
   }
 
-  /** Cancel open jobs and disconnect. */
+  /** Cancel open jobs (their nodes are told), then disconnect. */
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const stream of [...this.#open]) stream.cancel();
     this.#closed = true;
+    await Promise.all([...this.#cancelling]);
     await this.#reader?.shutdown();
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
     if (this.#redis) await closeQuietly(this.#redis);

@@ -14,10 +14,13 @@ import { publishCluster } from './events.js';
 import { drainToCold } from './move.js';
 import { DEFAULT_RETRY_ON, type JobContext, runAttempt } from './node-job.js';
 import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
-import { closeQuietly, connect, redisOptions, sleep } from './redis.js';
+import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
 import { sweep } from './sweeper.js';
 import { WarmKeys } from './warm-keys.js';
 import { type ClusterKeys, clusterKeys } from './wire.js';
+
+/** The longest wait of each step of `close()` that needs Redis. */
+const CLOSE_STEP_MS = 5_000;
 
 /** A node's state, as `node.snapshot()` gives it. */
 export interface LeanWorkerNodeSnapshot {
@@ -269,20 +272,22 @@ export class LeanWorkerNode {
       await running;
     }
     const redis = this.#redis;
+    const own = this.#ownQueue;
+    const cold = this.#coldQueue;
     try {
-      if (redis && this.#ownQueue && this.#coldQueue) {
-        await drainToCold(this.#ownQueue, this.#coldQueue, redis, this.#keys, this.#counters, 'node_closed');
-        await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
+      if (redis && own && cold) {
+        // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
+        const handOver = async () => {
+          await drainToCold(own, cold, redis, this.#keys, this.#counters, 'node_closed');
+          await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
+        };
+        await bounded(handOver(), CLOSE_STEP_MS);
       }
     } catch (error) {
       this.#redisError('close', error);
     }
-    await Promise.allSettled([
-      this.#own?.close(true),
-      this.#cold?.close(true),
-      this.#ownQueue?.close(),
-      this.#coldQueue?.close(),
-    ]);
+    const closing = [this.#own?.close(true), this.#cold?.close(true), own?.close(), cold?.close()];
+    await bounded(Promise.allSettled(closing), CLOSE_STEP_MS).catch(() => {});
     this.#warm?.close();
     if (this.#subscriber) await closeQuietly(this.#subscriber);
     if (redis) await closeQuietly(redis);
