@@ -1,13 +1,17 @@
 /**
  * Which zod schemas the supervisor thread may check. A schema crosses to the thread as JSON
- * Schema and is rebuilt there, so only a schema whose rebuilt form parses to exactly what
- * `schema.parse` gives is sent: plain types, length and range checks, regexes without flags,
+ * Schema and is checked there without zod, the way zod parses the schema rebuilt from that JSON
+ * Schema (`protocol/json-schema-check.ts`), so only a schema whose rebuilt form parses to exactly
+ * what `schema.parse` gives is sent: plain types, length and range checks, regexes without flags,
  * objects (unknown keys of a plain `z.object` are stripped in the thread, marked `x-strip`),
  * arrays, optional, nullable, defaults, and unions of those without stripping objects. Anything
  * else (transforms, refinements, preprocess, coercion, `.catch`, string formats, flagged regexes,
- * records, tuples, lazy schemas) is checked where the rows are consumed, with the schema itself.
+ * records, tuples, lazy schemas), and any JSON Schema outside the subset the thread's zod-free
+ * checker compiles (`protocol/json-schema-subset.ts`), is checked where the rows are consumed,
+ * with the schema itself.
  */
 import { z } from 'zod';
+import { compileJsonSchema } from './protocol/json-schema-subset.js';
 import { STRIP_MARKER, type ThreadSchema } from './protocol/port-messages.js';
 
 interface Def {
@@ -105,6 +109,8 @@ export function toThreadSchema(schema: z.ZodType): ThreadSchema | null {
         }
       },
     });
+    // The thread checks it without zod, so only in the JSON Schema subset it compiles.
+    if (compileJsonSchema(json) === null) return null;
     return { json, preservesValue: !changesValue };
   } catch {
     return null;

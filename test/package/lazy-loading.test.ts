@@ -2,26 +2,42 @@
  * What a fresh process loads for each entry point (the compiled `dist/` tree, as the package
  * ships it): importing the main entry loads no optional machinery (piscina, execa, pidusage, the
  * supervisor thread's comlink, Lake discovery) until it is used; the child kit's entry does not
- * load zod; the CLI loads the demo only for `demo`. Asserted on the modules loaded, not on time.
+ * load zod; the CLI loads the demo only for `demo`; a supervisor thread checks typed answers without
+ * loading zod. Asserted on the modules loaded, not on time.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { loadedModuleUrls, REGISTER_MODULE_LOAD_HOOK } from '../../bench/lib/module-load.js';
+import { ErrorCode } from '../../src/errors.js';
+import { toThreadSchema } from '../../src/thread-schema.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
 
-/** Repository-relative paths of the modules a fresh `node --import <hook> ...args` loads. */
-function loaded(args: readonly string[]): string[] {
-  const run = spawnSync(process.execPath, ['--import', REGISTER_MODULE_LOAD_HOOK, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  expect(run.status).toBe(0);
+/**
+ * Reports CommonJS loads too (the module hook sees only ES modules): run by `--import` in every
+ * thread, it prints `LOADED <id>` for each `require`, as the hook does for each module URL.
+ */
+const REPORT_REQUIRES = `data:text/javascript,${encodeURIComponent(
+  "import Module from 'node:module'; import { writeSync } from 'node:fs';" +
+    'const load = Module._load;' +
+    "Module._load = function (request, parent, isMain) { if (!request.startsWith('node:') && !Module.isBuiltin(request)) writeSync(2, 'LOADED cjs:' + request + '\\n'); return load.call(this, request, parent, isMain); };",
+)}`;
+
+/** Repository-relative paths (or `cjs:<request>`) of the modules a fresh `node --import <hook> ...args` loads. */
+function loaded(args: readonly string[], stdout?: (text: string) => void): string[] {
+  const run = spawnSync(
+    process.execPath,
+    ['--import', REGISTER_MODULE_LOAD_HOOK, '--import', REPORT_REQUIRES, ...args],
+    { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  stdout?.(run.stdout);
   return loadedModuleUrls(run.stderr).map((url) => {
+    if (url.startsWith('cjs:')) return url;
     const file = new URL(url).pathname;
     // node_modules is shared between checkouts: keep the part from node_modules/ on.
     const at = file.lastIndexOf('/node_modules/');
@@ -36,6 +52,42 @@ function importing(entry: string): string[] {
 
 const packages = (files: readonly string[]) =>
   new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
+
+const distUrl = (file: string) => JSON.stringify(pathToFileURL(path.join(DIST, file)).href);
+
+/**
+ * A process that starts one supervisor thread (its main thread imports no zod either) and sends
+ * it `echo` twice, its answer checked in the thread against `schemas` in turn; prints the outcomes.
+ */
+function typedEchoScript(schemas: readonly unknown[]): string {
+  return `
+const { SupervisorHandle } = await import(${distUrl('src/worker/supervisor-handle.js')});
+const { fixturePath } = await import(${distUrl('src/worker/paths.js')});
+const handle = await SupervisorHandle.start({
+  launch: {
+    command: process.execPath, args: [fixturePath('children/fast-rows'), '--lenient'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, startupTimeoutMs: 30000, requestTimeoutMs: 30000,
+    requestIdleTimeoutMs: 0, shutdownTimeoutMs: 2000, killWaitTimeoutMs: 5000, maxFrameBytes: 1 << 20,
+    stderrTailBytes: 4096, hardMemoryLimitKib: 0, memorySampleIntervalMs: 0,
+  },
+  restart: { maxRestarts: 0, windowMs: 60000, backoffBaseMs: 0, backoffMaxMs: 0 },
+  relay: { initialCredit: 8, maxBatchItems: 256, maxBatchBytes: 65536 },
+});
+const outcomes = [];
+try {
+  let id = 1;
+  for (const response of ${JSON.stringify(schemas)}) {
+    const request = { op: 'json_command', export: 'echo', request_json: '{"x":1}' };
+    const spec = { id: id++, generation: handle.generation, request, timeoutMs: 0, idleTimeoutMs: 0, schemas: { response } };
+    const outcome = await handle.request(spec, null);
+    outcomes.push(outcome.ok ? { ok: true, value: outcome.value } : { ok: false, code: outcome.error.code, facts: outcome.error.facts });
+  }
+} finally {
+  await handle.shutdown('kill');
+}
+console.log(JSON.stringify(outcomes));
+`;
+}
 
 describe('lazy loading', () => {
   it('importing the main entry loads zod and the pool, not piscina, execa, pidusage or comlink', () => {
@@ -57,6 +109,28 @@ describe('lazy loading', () => {
     expect(files).toContain('dist/src/child/index.js');
     expect([...packages(files)]).toEqual([]);
     expect(files.filter((f) => f.startsWith('dist/src/pool/'))).toEqual([]);
+  });
+
+  it('a supervisor thread checks typed answers, passing and failing, without loading zod', () => {
+    const passing = z.object({ echo: z.object({ x: z.number() }) });
+    const failing = z.object({ echo: z.object({ x: z.string().min(2) }) });
+    const schemas = [toThreadSchema(passing), toThreadSchema(failing)];
+    expect(schemas).not.toContain(null);
+    let printed = '';
+    const files = loaded(['--input-type=module', '-e', typedEchoScript(schemas)], (out) => {
+      printed = out;
+    });
+    const outcomes = JSON.parse(printed.trim().split('\n').at(-1) ?? '[]');
+    const expectedIssues = z.prettifyError(failing.safeParse({ echo: { x: 1 } }).error as z.ZodError);
+    expect(outcomes).toEqual([
+      { ok: true, value: { echo: { x: 1 } } },
+      { ok: false, code: ErrorCode.RESPONSE_DECODE, facts: { export: 'echo', issues: expectedIssues } },
+    ]);
+    expect(files.filter((f) => f.includes('zod'))).toEqual([]);
+    // The hooks saw the thread: its entry and its checker loaded, and a CommonJS require reported.
+    expect(files).toContain('dist/threads/supervisor.js');
+    expect(files).toContain('dist/src/protocol/json-schema-check.js');
+    expect(files.some((f) => f.startsWith('cjs:'))).toBe(true);
   });
 
   it('the CLI loads the demo only for its demo command', () => {
