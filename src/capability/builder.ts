@@ -1,14 +1,13 @@
 /**
- * `LeanWorkerCapabilityBuilder`: one capability-backed worker's requirements. It computes the
- * session key, resolves everything the pool needs to start the worker (`resolve()`), and reports
- * bootstrap problems as data (`check()`).
+ * `LeanWorkerCapabilityBuilder`: one capability-backed worker's requirements. It holds the
+ * validated options, computes the session key, and reports bootstrap problems as data
+ * (`check()`); turning it into everything the pool needs to start the worker (`resolve()`) is
+ * `resolve.ts`.
  */
-import path from 'node:path';
-import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
 import { parseOptions } from '../parse-options.js';
 import { clampFrameLimit } from '../protocol/constants.js';
 import { restartPolicyClass } from '../protocol/worker-policy.js';
-import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
+import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import {
   type BootstrapCheck,
   BootstrapCode,
@@ -16,14 +15,8 @@ import {
   bootstrapCheck,
   bootstrapReport,
 } from './bootstrap.js';
-import {
-  declaredExports,
-  prepareManifest,
-  userManifestChecks,
-  userManifestDigest,
-} from './capability-manifest.js';
-import { buildChildEnv } from './child-env.js';
-import { CHILD_KIT_TOOLCHAIN, checkChildKit } from './child-kit.js';
+import { declaredExports, userManifestChecks, userManifestDigest } from './capability-manifest.js';
+import { checkChildKit } from './child-kit.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
 import {
@@ -31,10 +24,10 @@ import {
   capabilityBuilderOptionsSchema,
   type ResolvedBuilderOptions,
 } from './options.js';
-import { childChecks, findLakefile, projectChecks } from './preflight.js';
+import { childChecks, projectChecks } from './preflight.js';
 import type { ProbeFn } from './probe.js';
+import { resolveCapability } from './resolve.js';
 import type { ResolvedCapability } from './resolved.js';
-import type { ToolRun } from './run-tool.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
 
 export type { ResolvedCapability };
@@ -165,104 +158,19 @@ export class LeanWorkerCapabilityBuilder {
 
   /**
    * Static checks, `lake build <lib>:shared` (unless `skipBuild` or no lakefile), toolchain
-   * discovery, then the launch spec, session spec and metadata expectation.
+   * discovery, then the launch spec, session spec and metadata expectation (`resolve.ts`).
    * @throws `BOOTSTRAP` (static check or sysroot failure) or `CAPABILITY_BUILD` errors.
    */
   async resolve(): Promise<ResolvedCapability> {
-    const o = this.options;
-    const errors = this.staticChecks().filter((c) => c.severity === 'error');
-    if (errors.length > 0) {
-      const first = errors[0]!;
-      throw new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
-        facts: {
-          bootstrapCode: first.code,
-          subject: first.subject,
-          repairHint: first.repairHint,
-          checks: errors,
-        },
-      });
-    }
-    const location = this.locateChild() as Extract<ChildLocation, { ok: true }>;
-    const build = o.childKit ? null : await this.#build();
-    const toolchain = o.childKit
-      ? CHILD_KIT_TOOLCHAIN
-      : await (await import('./toolchain.js')).discoverToolchain({
-          projectRoot: o.projectRoot,
-          leanCommand: o.leanCommand,
-          explicitSysroot: o.leanSysroot,
-          workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
-          parentEnv: this.#env,
-          timeoutMs: o.probeTimeoutMs,
-        });
-    if (toolchain.sysroot === null && !o.skipBuild && !o.childKit) {
-      throw new BootstrapError(
-        ErrorCode.BOOTSTRAP,
-        'could not discover the Lean sysroot for the worker child',
-        {
-          facts: {
-            bootstrapCode: BootstrapCode.STARTUP_FAILED,
-            subject: 'LEAN_SYSROOT',
-            problems: toolchain.problems,
-          },
-        },
-      );
-    }
-    const launch: WorkerLaunchSpec = {
-      command: location.command,
-      args: [...(o.worker?.args ?? [])],
-      env: buildChildEnv({
-        parent: this.#env,
-        sysroot: toolchain.sysroot,
-        knobs: o,
-        explicit: o.worker?.env ?? {},
-      }),
-      cwd: o.worker?.cwd === undefined ? undefined : path.resolve(o.worker.cwd),
-      startupTimeoutMs: o.startupTimeoutMs,
-      requestTimeoutMs: o.requestTimeoutMs,
-      requestIdleTimeoutMs: o.requestIdleTimeoutMs,
-      shutdownTimeoutMs: o.shutdownTimeoutMs,
-      killWaitTimeoutMs: o.killWaitTimeoutMs,
-      maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
-      stderrTailBytes: o.stderrTailBytes,
-      hardMemoryLimitKib: o.policy?.hardMemoryLimitKib ?? 0,
-      memorySampleIntervalMs: o.memorySampleIntervalMs,
-      expectedWorkerVersion: o.worker?.version,
-    };
-    const metadata = this.metadataExpectation();
-    const manifest = o.childKit ? null : prepareManifest(o, toolchain, this.#declared);
-    const imports = [...o.imports];
-    // The real child binds worker exports only in a session opened with a manifest, so a manifest
-    // means a session; otherwise, as the original, only when there is something to import or check.
-    const session: SessionOpenSpec | null =
-      imports.length > 0 || metadata !== null || manifest !== null
-        ? {
-            projectRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
-            mode: {
-              kind: 'capability',
-              package: o.package,
-              lib_name: o.libName,
-              manifest_path: manifest?.path ?? null,
-            },
-            imports,
-            importProfile: o.importProfile,
-            importTimeoutMs: o.importTimeoutMs,
-          }
-        : null;
-    return {
-      key: this.sessionKey(),
-      launch,
-      session,
-      metadata,
-      policy: o.policy ?? null,
-      // A child-kit child binds exports by name: the builder's declarations are the list.
-      exports: {
-        manifestPath: manifest?.path ?? null,
-        kinds: o.childKit ? { ...this.#declared } : (manifest?.exports ?? {}),
-      },
-      toolchain,
-      manifestPath: manifest?.path ?? null,
-      build,
-    };
+    return resolveCapability({
+      options: this.options,
+      env: this.#env,
+      declared: this.#declared,
+      staticChecks: this.staticChecks(),
+      location: () => this.locateChild(),
+      metadata: () => this.metadataExpectation(),
+      sessionKey: () => this.sessionKey(),
+    });
   }
 
   /**
@@ -286,42 +194,5 @@ export class LeanWorkerCapabilityBuilder {
           false,
         ),
       );
-  }
-
-  async #build(): Promise<ResolvedCapability['build']> {
-    const o = this.options;
-    if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
-    const args = ['build', `${o.libName}:shared`];
-    const { runTool, succeeded, tailBytes } = await import('./run-tool.js');
-    const run: ToolRun = await runTool(o.lakeCommand, args, {
-      cwd: o.projectRoot,
-      env: this.#env,
-      timeoutMs: o.buildTimeoutMs,
-    });
-    if (!succeeded(run)) {
-      const outputTail = tailBytes(run.output);
-      throw new CapabilityBuildError(
-        ErrorCode.CAPABILITY_BUILD,
-        `\`${o.lakeCommand} ${args.join(' ')}\` failed`,
-        {
-          facts: {
-            command: o.lakeCommand,
-            args,
-            cwd: o.projectRoot,
-            exitCode: run.exitCode,
-            signal: run.signal,
-            timedOut: run.timedOut,
-            spawnError: run.spawnError,
-            outputTail,
-          },
-        },
-      );
-    }
-    return {
-      command: o.lakeCommand,
-      args,
-      durationMs: run.durationMs,
-      outputTail: tailBytes(run.output, 1024),
-    };
   }
 }

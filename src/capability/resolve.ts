@@ -1,0 +1,170 @@
+/**
+ * Resolving a capability builder: from its validated options to what the pool starts a worker
+ * with. Static findings that are errors stop it (`BOOTSTRAP`); then `lake build <lib>:shared`
+ * (unless `skipBuild`, a child-kit child or no lakefile; `CAPABILITY_BUILD` when it fails),
+ * toolchain discovery, the manifest, and the launch spec, session spec and metadata expectation.
+ */
+import path from 'node:path';
+import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
+import { clampFrameLimit } from '../protocol/constants.js';
+import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
+import { type BootstrapCheck, BootstrapCode } from './bootstrap.js';
+import { prepareManifest } from './capability-manifest.js';
+import { buildChildEnv } from './child-env.js';
+import { CHILD_KIT_TOOLCHAIN } from './child-kit.js';
+import type { ChildLocation } from './child-locator.js';
+import type { ExportKind } from './manifest.js';
+import type { ResolvedBuilderOptions } from './options.js';
+import { findLakefile } from './preflight.js';
+import type { ResolvedCapability } from './resolved.js';
+import type { ToolRun } from './run-tool.js';
+import { canonicalPath } from './session-key.js';
+
+/** What resolving reads from a builder; the functions run only once the static checks passed. */
+export interface ResolveInput {
+  readonly options: Readonly<ResolvedBuilderOptions>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly declared: Readonly<Record<string, ExportKind>>;
+  readonly staticChecks: readonly BootstrapCheck[];
+  location(): ChildLocation;
+  metadata(): MetadataExpectation | null;
+  sessionKey(): string;
+}
+
+/** @throws `BOOTSTRAP` (static check or sysroot failure) or `CAPABILITY_BUILD` errors. */
+export async function resolveCapability(input: ResolveInput): Promise<ResolvedCapability> {
+  const o = input.options;
+  const errors = input.staticChecks.filter((c) => c.severity === 'error');
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
+      facts: {
+        bootstrapCode: first.code,
+        subject: first.subject,
+        repairHint: first.repairHint,
+        checks: errors,
+      },
+    });
+  }
+  const location = input.location() as Extract<ChildLocation, { ok: true }>;
+  const build = o.childKit ? null : await buildLibrary(o, input.env);
+  const toolchain = o.childKit
+    ? CHILD_KIT_TOOLCHAIN
+    : await (await import('./toolchain.js')).discoverToolchain({
+        projectRoot: o.projectRoot,
+        leanCommand: o.leanCommand,
+        explicitSysroot: o.leanSysroot,
+        workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
+        parentEnv: input.env,
+        timeoutMs: o.probeTimeoutMs,
+      });
+  if (toolchain.sysroot === null && !o.skipBuild && !o.childKit) {
+    throw new BootstrapError(
+      ErrorCode.BOOTSTRAP,
+      'could not discover the Lean sysroot for the worker child',
+      {
+        facts: {
+          bootstrapCode: BootstrapCode.STARTUP_FAILED,
+          subject: 'LEAN_SYSROOT',
+          problems: toolchain.problems,
+        },
+      },
+    );
+  }
+  const launch: WorkerLaunchSpec = {
+    command: location.command,
+    args: [...(o.worker?.args ?? [])],
+    env: buildChildEnv({
+      parent: input.env,
+      sysroot: toolchain.sysroot,
+      knobs: o,
+      explicit: o.worker?.env ?? {},
+    }),
+    cwd: o.worker?.cwd === undefined ? undefined : path.resolve(o.worker.cwd),
+    startupTimeoutMs: o.startupTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    requestIdleTimeoutMs: o.requestIdleTimeoutMs,
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
+    killWaitTimeoutMs: o.killWaitTimeoutMs,
+    maxFrameBytes: clampFrameLimit(o.maxFrameBytes),
+    stderrTailBytes: o.stderrTailBytes,
+    hardMemoryLimitKib: o.policy?.hardMemoryLimitKib ?? 0,
+    memorySampleIntervalMs: o.memorySampleIntervalMs,
+    expectedWorkerVersion: o.worker?.version,
+  };
+  const metadata = input.metadata();
+  const manifest = o.childKit ? null : prepareManifest(o, toolchain, input.declared);
+  const imports = [...o.imports];
+  // The real child binds worker exports only in a session opened with a manifest, so a manifest
+  // means a session; otherwise, as the original, only when there is something to import or check.
+  const session: SessionOpenSpec | null =
+    imports.length > 0 || metadata !== null || manifest !== null
+      ? {
+          projectRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
+          mode: {
+            kind: 'capability',
+            package: o.package,
+            lib_name: o.libName,
+            manifest_path: manifest?.path ?? null,
+          },
+          imports,
+          importProfile: o.importProfile,
+          importTimeoutMs: o.importTimeoutMs,
+        }
+      : null;
+  return {
+    key: input.sessionKey(),
+    launch,
+    session,
+    metadata,
+    policy: o.policy ?? null,
+    // A child-kit child binds exports by name: the builder's declarations are the list.
+    exports: {
+      manifestPath: manifest?.path ?? null,
+      kinds: o.childKit ? { ...input.declared } : (manifest?.exports ?? {}),
+    },
+    toolchain,
+    manifestPath: manifest?.path ?? null,
+    build,
+  };
+}
+
+/** `lake build <lib>:shared`, unless `skipBuild` or the project has no lakefile. */
+async function buildLibrary(
+  o: Readonly<ResolvedBuilderOptions>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ResolvedCapability['build']> {
+  if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
+  const args = ['build', `${o.libName}:shared`];
+  const { runTool, succeeded, tailBytes } = await import('./run-tool.js');
+  const run: ToolRun = await runTool(o.lakeCommand, args, {
+    cwd: o.projectRoot,
+    env,
+    timeoutMs: o.buildTimeoutMs,
+  });
+  if (!succeeded(run)) {
+    const outputTail = tailBytes(run.output);
+    throw new CapabilityBuildError(
+      ErrorCode.CAPABILITY_BUILD,
+      `\`${o.lakeCommand} ${args.join(' ')}\` failed`,
+      {
+        facts: {
+          command: o.lakeCommand,
+          args,
+          cwd: o.projectRoot,
+          exitCode: run.exitCode,
+          signal: run.signal,
+          timedOut: run.timedOut,
+          spawnError: run.spawnError,
+          outputTail,
+        },
+      },
+    );
+  }
+  return {
+    command: o.lakeCommand,
+    args,
+    durationMs: run.durationMs,
+    outputTail: tailBytes(run.output, 1024),
+  };
+}
