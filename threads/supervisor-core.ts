@@ -1,6 +1,7 @@
 /**
  * The supervisor of one worker child: its generations, the one request in flight, deadlines,
- * cancellation, restarts under an intensity limit, and shutdown. What the child speaks (protocol
+ * cancellation, when to restart, and shutdown; its availability and how it restarts (intensity
+ * limit, backoff, the restart under way) are `restarts.ts`. What the child speaks (protocol
  * v10 or the repl) is its driver's business (`driver.ts`). Runs inside a worker thread; the main
  * thread talks to it through `threads/supervisor.ts`.
  */
@@ -28,15 +29,8 @@ import {
 import { onChildSpawned, StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
-import {
-  CancelBook,
-  refusal,
-  restartLimitError,
-  type SupervisorState,
-  staleGeneration,
-  unavailableError,
-} from './request-gate.js';
-import { RestartIntensity } from './restart-intensity.js';
+import { CancelBook, refusal, staleGeneration } from './request-gate.js';
+import { Restarts } from './restarts.js';
 import { steeredRelay } from './steered-relay.js';
 import { stopChild } from './stop.js';
 import { InFlightWatch } from './watch.js';
@@ -44,13 +38,10 @@ import { InFlightWatch } from './watch.js';
 export class SupervisorCore {
   readonly #config: SupervisorConfig;
   readonly #emit: (event: SupervisorEvent) => void;
-  readonly #intensity: RestartIntensity;
+  readonly #restarts: Restarts;
   readonly #driver: ChildDriver;
-  #state: SupervisorState = 'new';
   #current: DriverGeneration | null = null;
   #generation = -1;
-  #ready: Promise<void> | null = null;
-  #lastError: WireError | null = null;
   #active: RunningRequest | null = null;
   #watch: InFlightWatch | null = null;
   /** The generation a shutdown is stopping, while it waits. */
@@ -60,7 +51,7 @@ export class SupervisorCore {
   constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
     this.#config = config;
     this.#emit = emit;
-    this.#intensity = new RestartIntensity(config.restart);
+    this.#restarts = new Restarts(config.restart, emit);
     this.#driver = driverFor(config.child, config.maxJsonDepth);
     onChildSpawned((pid, what) =>
       this.#emit(what === 'spawned' ? { type: 'spawned', pid } : { type: 'start_reaped', pid }),
@@ -73,13 +64,13 @@ export class SupervisorCore {
 
   /** Start the first generation. Rejects with the typed start failure. */
   async start(): Promise<GenerationInfo> {
-    if (this.#state !== 'new')
+    if (this.#restarts.state !== 'new')
       throw new StartFailure(wireError(ErrorCode.PROTOCOL, 'supervisor already started'));
-    this.#state = 'starting';
+    this.#restarts.state = 'starting';
     try {
       return await this.#spawnGeneration('initial');
     } catch (error) {
-      this.#state = 'dead';
+      this.#restarts.state = 'dead';
       throw error;
     }
   }
@@ -88,7 +79,7 @@ export class SupervisorCore {
   async request(spec: AnySupervisorRequest, port: MessagePort | null): Promise<RequestOutcome> {
     const refuse = (error: WireError) => refusal(this.#generation, error, port);
     this.#cancels.wait(spec.id);
-    if (this.#ready) await this.#ready;
+    if (this.#restarts.ready) await this.#restarts.ready;
     if (this.#cancels.stopWaiting(spec.id)) return refuse(abortedError(spec, 'before_send'));
     const unavailable = this.#unavailable();
     if (unavailable) return refuse(unavailable);
@@ -115,18 +106,18 @@ export class SupervisorCore {
     if (!isRunning(begun)) return refuse(begun);
     active = begun;
     this.#active = active;
-    this.#state = 'busy';
+    this.#restarts.state = 'busy';
     const { timeoutMs, idleTimeoutMs } = spec;
     this.#arm({ operation: spec.request.op, timeoutMs, idleTimeoutMs }, current.child.pid);
     current.child.process.stdout.resume();
     const outcome = await active.done;
-    if (outcome.ok && !('preparation' in spec && spec.preparation)) this.#intensity.succeeded();
+    if (outcome.ok && !('preparation' in spec && spec.preparation)) this.#restarts.succeeded();
     this.#cancels.finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
     if (this.#active === active) {
       this.#active = null;
-      if (this.#state === 'busy') this.#state = 'ready';
+      if (this.#restarts.state === 'busy') this.#restarts.state = 'ready';
       if (current === this.#current) current.child.process.stdout.resume();
     }
     return outcome;
@@ -144,7 +135,7 @@ export class SupervisorCore {
 
   /** Replace the child with a fresh generation (graceful stop first). */
   async cycle(reason: string): Promise<GenerationInfo> {
-    if (this.#ready) await this.#ready;
+    if (this.#restarts.ready) await this.#restarts.ready;
     const unavailable = this.#unavailable();
     if (unavailable && unavailable.code !== ErrorCode.WORKER_UNAVAILABLE) throw new StartFailure(unavailable);
     if (this.#active)
@@ -153,7 +144,7 @@ export class SupervisorCore {
     this.#current = null;
     if (current) await this.#stop(current, 'graceful');
     this.#respawn(reason, true);
-    if (this.#ready) await this.#ready;
+    if (this.#restarts.ready) await this.#restarts.ready;
     const failure = this.#unavailable();
     if (failure) throw new StartFailure(failure);
     return this.#info();
@@ -169,8 +160,8 @@ export class SupervisorCore {
   /** Stop for good: graceful (terminate, wait, kill) or immediate kill. */
   async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
     const began = performance.now();
-    if (this.#ready) await this.#ready.catch(() => {});
-    this.#state = 'stopping';
+    if (this.#restarts.ready) await this.#restarts.ready.catch(() => {});
+    this.#restarts.state = 'stopping';
     const current = this.#current;
     this.#current = null;
     if (this.#active) {
@@ -182,7 +173,7 @@ export class SupervisorCore {
     this.#stopping = current;
     const report = await this.#stop(current, mode);
     this.#stopping = null;
-    this.#state = 'closed';
+    this.#restarts.state = 'closed';
     return { ...report, elapsedMs: performance.now() - began };
   }
 
@@ -220,19 +211,19 @@ export class SupervisorCore {
   }
 
   #unavailable(): WireError | null {
-    return unavailableError(this.#state, this.#lastError);
+    return this.#restarts.unavailable();
   }
 
   async #spawnGeneration(reason: string): Promise<GenerationInfo> {
     const started = await this.#driver.start(this.#config.launch);
-    if (this.#state === 'stopping' || this.#state === 'closed') {
+    if (this.#restarts.stopping) {
       started.child.killGroup();
       await started.child.waitExit(this.#config.launch.killWaitTimeoutMs);
       throw new StartFailure(wireError(ErrorCode.POOL_CLOSED, 'worker shut down while starting'));
     }
     this.#current = started;
     this.#generation += 1;
-    this.#state = 'ready';
+    this.#restarts.state = 'ready';
     this.#attach(started);
     const info = this.#info();
     this.#emit({ type: 'generation_started', info, reason });
@@ -291,37 +282,13 @@ export class SupervisorCore {
     }
   }
 
-  /**
-   * Start the next generation (after a backoff); false when the restart limit refused it. A
-   * planned cycle (policy or explicit) is not a failure: it neither counts toward the restart
-   * intensity nor waits for a backoff.
-   */
+  /** Start the next generation (after a backoff); false when the restart limit refused it. */
   #respawn(reason: string, planned = false): boolean {
-    if (this.#state === 'stopping' || this.#state === 'closed') return false;
-    const delay = planned ? 0 : this.#intensity.admit();
-    if (delay === null) {
-      const { maxRestarts: restarts, windowMs } = this.#intensity.options;
-      this.#state = 'exhausted';
-      this.#lastError = restartLimitError(restarts, windowMs, reason);
-      this.#emit({ type: 'restart_limit', restarts, windowMs });
-      return false;
-    }
-    this.#state = 'restarting';
-    this.#emit({ type: 'restart', generation: this.#generation + 1, reason, delayMs: delay });
-    this.#ready = (async () => {
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      try {
-        await this.#spawnGeneration(reason);
-      } catch (error) {
-        const wire = error instanceof StartFailure ? error.wire : wireError(ErrorCode.SPAWN, String(error));
-        if (this.#state === 'stopping' || this.#state === 'closed') return;
-        this.#lastError = wire;
-        this.#state = 'dead';
-        this.#emit({ type: 'restart_failed', generation: this.#generation + 1, error: wire });
-      } finally {
-        this.#ready = null;
-      }
-    })();
-    return true;
+    return this.#restarts.respawn(
+      reason,
+      planned,
+      () => this.#generation,
+      () => this.#spawnGeneration(reason),
+    );
   }
 }

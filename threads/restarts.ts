@@ -1,0 +1,85 @@
+/**
+ * The supervisor's availability and its restarts: the state requests are gated on
+ * (`request-gate.ts`) and why it is unavailable, the restart intensity limit, the backoff before
+ * a restart, the restart under way (requests and cycles wait for it) and what a failed or
+ * refused restart leaves behind. Spawning the next generation is the caller's.
+ */
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type { SupervisorEvent } from '../src/protocol/port-messages.js';
+import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
+import { StartFailure } from './generation.js';
+import { wireError } from './outcome.js';
+import { restartLimitError, type SupervisorState, unavailableError } from './request-gate.js';
+import { RestartIntensity } from './restart-intensity.js';
+
+export class Restarts {
+  state: SupervisorState = 'new';
+  readonly #intensity: RestartIntensity;
+  readonly #emit: (event: SupervisorEvent) => void;
+  #lastError: WireError | null = null;
+  #ready: Promise<void> | null = null;
+
+  constructor(options: RestartIntensityOptions, emit: (event: SupervisorEvent) => void) {
+    this.#intensity = new RestartIntensity(options);
+    this.#emit = emit;
+  }
+
+  /** The restart under way, if any; it settles (never rejects) when the restart ended. */
+  get ready(): Promise<void> | null {
+    return this.#ready;
+  }
+
+  /** Whether a shutdown began: no restart starts any more. */
+  get stopping(): boolean {
+    return this.state === 'stopping' || this.state === 'closed';
+  }
+
+  /** Why a request or cycle cannot run now, or null. */
+  unavailable(): WireError | null {
+    return unavailableError(this.state, this.#lastError);
+  }
+
+  /** A request succeeded: the restarts before it were not a loop. */
+  succeeded(): void {
+    this.#intensity.succeeded();
+  }
+
+  /**
+   * Start the next generation with `spawn` (after a backoff); false when the restart limit
+   * refused it. A planned cycle (policy or explicit) is not a failure: it neither counts toward
+   * the restart intensity nor waits for a backoff. `generation` is the current generation.
+   */
+  respawn(
+    reason: string,
+    planned: boolean,
+    generation: () => number,
+    spawn: () => Promise<unknown>,
+  ): boolean {
+    if (this.stopping) return false;
+    const delay = planned ? 0 : this.#intensity.admit();
+    if (delay === null) {
+      const { maxRestarts: restarts, windowMs } = this.#intensity.options;
+      this.state = 'exhausted';
+      this.#lastError = restartLimitError(restarts, windowMs, reason);
+      this.#emit({ type: 'restart_limit', restarts, windowMs });
+      return false;
+    }
+    this.state = 'restarting';
+    this.#emit({ type: 'restart', generation: generation() + 1, reason, delayMs: delay });
+    this.#ready = (async () => {
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      try {
+        await spawn();
+      } catch (error) {
+        const wire = error instanceof StartFailure ? error.wire : wireError(ErrorCode.SPAWN, String(error));
+        if (this.stopping) return;
+        this.#lastError = wire;
+        this.state = 'dead';
+        this.#emit({ type: 'restart_failed', generation: generation() + 1, error: wire });
+      } finally {
+        this.#ready = null;
+      }
+    })();
+    return true;
+  }
+}
