@@ -1,22 +1,18 @@
 /**
  * One request in flight on one child: frames in, rows out, exactly one terminal outcome. Rows and
- * the diagnostics/progress between them go to the relay in wire order; typed validation happens
- * here, off the main thread. A `session_missing` answer reopens the session once, under the
- * session's import deadline, and retries the command under its own deadline again.
+ * the diagnostics/progress between them go to the relay in wire order; rows are checked against
+ * the command's schema here and the answer in `typed-answer.ts`, off the main thread. A
+ * `session_missing` answer reopens the session once, under the session's import deadline, and
+ * retries the command under its own deadline again.
  */
 import { DEFAULT_IMPORT_TIMEOUT_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import { jsonDepthExceeds } from '../src/protocol/json-depth.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
-import type {
-  RequestOutcome,
-  RequestStats,
-  StreamSummaryData,
-  SupervisorRequest,
-} from '../src/protocol/port-messages.js';
+import type { RequestOutcome, RequestStats, SupervisorRequest } from '../src/protocol/port-messages.js';
 import type { Deadline } from './driver-contract.js';
 import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
+import { decodeError, typedAnswer } from './typed-answer.js';
 import { checkerFor } from './validation.js';
 
 export interface RequestHooks {
@@ -179,12 +175,16 @@ export class ActiveRequest {
       if (!checked.ok) {
         // Stop relaying, read on to the terminal response, fail without killing the child.
         this.#phase = 'draining';
-        this.#pendingError = wireError(ErrorCode.ROW_DECODE, `row does not match the command's row schema`, {
-          export: this.#exportName(),
-          stream: row.stream,
-          sequence: row.sequence,
-          issues: checked.issues,
-        });
+        this.#pendingError = decodeError(
+          ErrorCode.ROW_DECODE,
+          "row does not match the command's row schema",
+          this.spec,
+          checked.issues,
+          {
+            stream: row.stream,
+            sequence: row.sequence,
+          },
+        );
         return;
       }
       payload = checked.value;
@@ -250,53 +250,16 @@ export class ActiveRequest {
   }
 
   #succeed(response: Response): void {
-    let summary: StreamSummaryData | undefined;
-    let value: unknown;
-    if (response.status === 'stream_complete') {
-      let metadata: unknown = response.summary.metadata ?? null;
-      const schema = this.spec.schemas?.summary;
-      if (schema && metadata !== null) {
-        const checked = checkerFor(schema)(metadata);
-        if (!checked.ok) {
-          this.#decodeFailure(ErrorCode.SUMMARY_DECODE, 'summary metadata', checked.issues);
-          return;
-        }
-        metadata = checked.value;
-      }
-      summary = {
-        totalRows: response.summary.total_rows,
-        perStreamCounts: response.summary.per_stream_counts,
-        elapsedMs: response.summary.elapsed_micros / 1000,
-        metadata,
-      };
-    } else if (response.status === 'json_command') {
-      const maxDepth = this.#hooks.maxJsonDepth;
-      if (jsonDepthExceeds(response.response_json, maxDepth)) {
-        this.#hooks.abandon(
-          wireError(ErrorCode.PROTOCOL, `response JSON nests values deeper than ${maxDepth} levels`, {
-            reason: 'nesting_too_deep',
-            maxDepth,
-            export: this.#exportName(),
-          }),
-        );
-        return;
-      }
-      try {
-        value = JSON.parse(response.response_json);
-      } catch (error) {
-        this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response JSON', (error as Error).message);
-        return;
-      }
-      const schema = this.spec.schemas?.response;
-      if (schema) {
-        const checked = checkerFor(schema)(value);
-        if (!checked.ok) {
-          this.#decodeFailure(ErrorCode.RESPONSE_DECODE, 'response', checked.issues);
-          return;
-        }
-        value = checked.value;
-      }
+    const answer = typedAnswer(this.spec, response, this.#hooks.maxJsonDepth);
+    if (answer.kind === 'violation') {
+      this.#hooks.abandon(answer.error);
+      return;
     }
+    if (answer.kind === 'failure') {
+      this.fail(answer.error, { restarted: false, workEnteredChild: true });
+      return;
+    }
+    const { summary, value } = answer;
     this.#finish({
       ok: true,
       generation: this.#hooks.generation(),
@@ -306,21 +269,6 @@ export class ActiveRequest {
       ...(value !== undefined ? { value } : {}),
       stats: this.stats(),
     });
-  }
-
-  #decodeFailure(code: ErrorCode, what: string, issues: string): void {
-    this.fail(
-      wireError(code, `${what} does not match the command's schema`, { export: this.#exportName(), issues }),
-      {
-        restarted: false,
-        workEnteredChild: true,
-      },
-    );
-  }
-
-  #exportName(): string | null {
-    const r = this.spec.request;
-    return 'export' in r ? r.export : null;
   }
 
   #finish(outcome: RequestOutcome): void {
