@@ -28,9 +28,15 @@ export function checkJson(node: SchemaNode, value: unknown): CheckResult {
 }
 
 /** Whether an issue from `start` on stops the checks of its value. */
-const stopped = (list: readonly Issue[], start = 0) => list.slice(start).some((i) => i.continue !== true);
+function stopped(list: readonly Issue[], start = 0): boolean {
+  for (let i = start; i < list.length; i++) if ((list[i] as Issue).continue !== true) return true;
+  return false;
+}
 /** Whether an issue stops even the length checks. */
-const halted = (list: readonly Issue[]) => list.some((i) => i.continue === false);
+function halted(list: readonly Issue[]): boolean {
+  for (const issue of list) if (issue.continue === false) return true;
+  return false;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,7 +73,7 @@ function run(node: SchemaNode, value: unknown): Payload {
     case 'array':
       return runArray(payload, node.item, node.checks);
     case 'object':
-      return runObject(payload, node.properties, node.unknownKeys);
+      return runObject(payload, node.properties, node.keys, node.unknownKeys);
     case 'union':
       return node.exclusive ? runExclusive(payload, node.options) : runUnion(payload, node.options);
     case 'default': {
@@ -187,25 +193,10 @@ function runArray(payload: Payload, item: SchemaNode, checks: readonly Check[]):
   return runChecks(payload, checks);
 }
 
-/** zod's `optin`/`optout` of a property: whether its absence is allowed, and how. */
-function optIn(node: SchemaNode, required: boolean): 'defaulted' | 'optional' | undefined {
-  let own: 'defaulted' | 'optional' | undefined;
-  if (node.kind === 'default') own = 'defaulted';
-  else if (node.kind === 'union') {
-    const rungs = node.options.map((o) => optIn(o, true));
-    own = rungs.includes('defaulted')
-      ? 'defaulted'
-      : rungs.some((r) => r !== undefined)
-        ? 'optional'
-        : undefined;
-  }
-  if (required) return own;
-  return own === 'defaulted' ? 'defaulted' : 'optional';
-}
-
 function runObject(
   payload: Payload,
   properties: readonly PropertyNode[],
+  declared: ReadonlySet<string>,
   unknownKeys: 'strip' | 'keep' | 'refuse',
 ): Payload {
   const input = payload.value;
@@ -214,9 +205,8 @@ function runObject(
     return payload;
   }
   const out: Record<string, unknown> = {};
-  for (const { key, node, required } of properties) {
+  for (const { key, node, required, optin } of properties) {
     const present = Object.hasOwn(input, key);
-    const optin = optIn(node, required);
     const optional = !required;
     let result: Payload;
     if (optional && !present) {
@@ -237,7 +227,6 @@ function runObject(
     if (result.value !== undefined) out[key] = result.value;
     else if (present || (optin === 'defaulted' && !optional)) out[key] = undefined;
   }
-  const declared = new Set(properties.map((p) => p.key));
   const unrecognized: string[] = [];
   for (const key of Object.keys(input)) {
     if (declared.has(key)) continue;

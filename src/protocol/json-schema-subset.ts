@@ -21,6 +21,7 @@ export type SchemaNode =
   | {
       readonly kind: 'object';
       readonly properties: readonly PropertyNode[];
+      readonly keys: ReadonlySet<string>;
       /** `strip`: unknown keys are dropped; `keep`: kept; `refuse`: an issue. */
       readonly unknownKeys: 'strip' | 'keep' | 'refuse';
     }
@@ -33,6 +34,8 @@ export interface PropertyNode {
   readonly key: string;
   readonly node: SchemaNode;
   readonly required: boolean;
+  /** zod's `optin` of the property: whether it may be absent, and whether a default fills it. */
+  readonly optin: 'defaulted' | 'optional' | undefined;
 }
 
 /** A check run after a node's type matched, in zod's order (length checks also run after a type miss). */
@@ -230,7 +233,9 @@ function objectNode(s: Json): SchemaNode {
   for (const [key, value] of Object.entries(props as Json)) {
     // A key an object inherits (`toString`, `__proto__`) reads oddly in zod: the consumer checks it.
     need(!(key in Object.prototype));
-    properties.push({ key, node: node(value), required: requiredSet.has(key) });
+    const property = node(value);
+    const required = requiredSet.has(key);
+    properties.push({ key, node: property, required, optin: optIn(property, required) });
   }
   const extra = s.additionalProperties;
   const marked = s[STRIP_MARKER] === true;
@@ -243,5 +248,21 @@ function objectNode(s: Json): SchemaNode {
   );
   need(!marked || extra === undefined);
   const unknownKeys = extra === false ? 'refuse' : marked ? 'strip' : 'keep';
-  return { kind: 'object', properties, unknownKeys };
+  return { kind: 'object', properties, keys: new Set(properties.map((p) => p.key)), unknownKeys };
+}
+
+/** zod's `optin` of a property: `optional` when not required, `defaulted` when a default fills it. */
+function optIn(node: SchemaNode, required: boolean): 'defaulted' | 'optional' | undefined {
+  let own: 'defaulted' | 'optional' | undefined;
+  if (node.kind === 'default') own = 'defaulted';
+  else if (node.kind === 'union') {
+    const rungs = node.options.map((o) => optIn(o, true));
+    own = rungs.includes('defaulted')
+      ? 'defaulted'
+      : rungs.some((r) => r !== undefined)
+        ? 'optional'
+        : undefined;
+  }
+  if (required) return own;
+  return own === 'defaulted' ? 'defaulted' : 'optional';
 }
