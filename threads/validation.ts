@@ -2,11 +2,12 @@
  * Typed validation in the supervisor thread. Command schemas arrive as JSON Schema (zod schemas
  * cannot cross a thread), with what the main thread decided about them (`src/thread-schema.ts`):
  * only schemas in the subset `src/protocol/json-schema-subset.ts` compiles come here, and each is
- * compiled once and checked by `src/protocol/json-schema-check.ts`, which gives zod's verdict,
- * value and issues without zod. The thread never loads zod: it would cost every supervisor
+ * compiled once (`json-schema-accept.ts`, the passing path; `json-schema-check.ts`, the issues of
+ * a refused value), which gives zod's verdict, value and issues without zod. The thread never loads zod: it would cost every supervisor
  * thread, so every pool worker, about 5 MiB (`bench/thread-rss.ts`).
  */
-import { type CheckResult, checkJson } from '../src/protocol/json-schema-check.js';
+import { compileCheck } from '../src/protocol/json-schema-accept.js';
+import type { CheckResult } from '../src/protocol/json-schema-check.js';
 import { compileJsonSchema } from '../src/protocol/json-schema-subset.js';
 import type { ThreadSchema } from '../src/protocol/port-messages.js';
 
@@ -37,7 +38,7 @@ function checkerForText({ json, preservesValue }: ThreadSchema): Checker {
     const node = compileJsonSchema(json);
     // The main thread sends only schemas that compile (`toThreadSchema`).
     if (!node) throw new Error('a thread schema outside the checked JSON Schema subset');
-    checker = Object.assign((value: unknown) => checkJson(node, value), { preservesValue });
+    checker = Object.assign(compileCheck(node), { preservesValue });
     if (cache.size > 256) cache.clear();
     cache.set(text, checker);
   }
