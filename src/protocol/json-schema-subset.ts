@@ -1,12 +1,13 @@
 /**
  * The JSON Schema subset a command schema may cross to the supervisor thread in, compiled to a
- * small tree that `json-schema-check.ts` runs. The subset is what `z.toJSONSchema` emits for the
+ * small tree that `json-schema-accept.ts` and `json-schema-check.ts` run. The subset is what `z.toJSONSchema` emits for the
  * schemas `src/thread-schema.ts` lets through: types (one or a list), `const`/`enum`, string
  * length and an unflagged `pattern`, number bounds, `multipleOf` and `integer`, arrays with
  * `items` and item counts, objects with `properties`/`required` and `additionalProperties`
  * (absent, `true`, `{}` or `false`; the `x-strip` marker), `anyOf`, `oneOf` and `default`.
- * `compileJsonSchema` returns null for anything else, and the main thread then checks that
- * schema where rows are consumed. Pure: no I/O, no zod.
+ * Other keys are metadata, as they are to zod. `compileJsonSchema` returns null for any other
+ * keyword or form, and the main thread then checks that schema where rows are consumed. Pure: no
+ * I/O, no zod.
  */
 import { STRIP_MARKER } from './port-messages.js';
 
@@ -45,41 +46,35 @@ export type Check =
   | { readonly check: 'gte' | 'lte' | 'gt' | 'lt'; readonly bound: number }
   | { readonly check: 'multiple_of'; readonly divisor: number };
 
-/** Keys that carry no check (zod keeps them as metadata or ignores them). */
-const METADATA = new Set([
-  '$schema',
-  '$id',
-  'id',
-  '$comment',
-  'title',
-  'description',
-  'examples',
-  'deprecated',
-  'writeOnly',
-  STRIP_MARKER,
-]);
-/** Keys this subset reads; every other key, unless metadata, sends the schema to the main thread. */
-const HANDLED = new Set([
-  'type',
-  'const',
-  'enum',
-  'anyOf',
-  'oneOf',
-  'default',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'minimum',
-  'maximum',
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'items',
-  'minItems',
-  'maxItems',
-  'properties',
-  'required',
-  'additionalProperties',
+/**
+ * Keywords with a meaning for zod's `fromJSONSchema` that this subset does not check: a schema
+ * using one goes to the consumer. Every other key this module does not read (`description`,
+ * `title`, `examples`, a `.meta()` key) is metadata to zod too, and is ignored here as there.
+ */
+const REFUSED = new Set([
+  '$ref',
+  'allOf',
+  'not',
+  'patternProperties',
+  'propertyNames',
+  'minProperties',
+  'maxProperties',
+  'prefixItems',
+  'additionalItems',
+  'uniqueItems',
+  'contains',
+  'minContains',
+  'maxContains',
+  'format',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'dependentRequired',
+  'readOnly',
+  'nullable',
 ]);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array']);
 
@@ -114,7 +109,7 @@ export function compileJsonSchema(schema: unknown): SchemaNode | null {
 function node(schema: unknown): SchemaNode {
   need(isRecord(schema));
   const s = schema as Json;
-  for (const key of Object.keys(s)) need(HANDLED.has(key) || METADATA.has(key));
+  for (const key of Object.keys(s)) need(!REFUSED.has(key));
   const hasType = s.type !== undefined || s.enum !== undefined || s.const !== undefined;
   let base: SchemaNode = hasType ? baseNode(s) : { kind: 'any' };
   const composed = s.anyOf ?? s.oneOf;
