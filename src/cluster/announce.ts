@@ -61,6 +61,8 @@ export const announcementSchema = z.object({
   /** Jobs waiting in the node's own queue. */
   waiting: z.number(),
   freeLeases: z.number(),
+  /** Free leases that need no eviction: a cold start here costs no other key its warm worker. */
+  emptySlots: z.number().default(0),
   /** Memory a new worker may take (the lower of pool budget room and machine headroom), null: unbounded. */
   headroomKib: z.number().nullable(),
   coldStartFits: z.boolean(),
@@ -79,15 +81,35 @@ export function capacityOf(
   concurrency: number,
   coldStartReserveKib: number,
   systemReserveKib: number | false,
-): { freeLeases: number; headroomKib: number | null; coldStartFits: boolean } {
+): { freeLeases: number; emptySlots: number; headroomKib: number | null; coldStartFits: boolean } {
   const slots = s.maxWorkers - (s.workers + s.startingWorkers + s.exitingWorkers);
   // An idle worker of another key is evicted to make room, so it counts as a free slot.
   const freeLeases = Math.max(0, Math.min(concurrency - running, slots + s.idleWorkers));
+  const emptySlots = Math.max(0, Math.min(concurrency - running, slots));
   const budgetRoom = s.memory.budgetKib === null ? null : s.memory.budgetKib - s.memory.decisionTotalKib;
   const machine = s.memory.system?.headroomKib ?? null;
   const system = machine === null ? null : machine - (systemReserveKib === false ? 0 : systemReserveKib);
   const headroomKib =
     budgetRoom === null ? system : system === null ? budgetRoom : Math.min(budgetRoom, system);
   const memoryFits = headroomKib === null || headroomKib >= coldStartReserveKib;
-  return { freeLeases, headroomKib, coldStartFits: !s.closed && freeLeases > 0 && memoryFits };
+  return { freeLeases, emptySlots, headroomKib, coldStartFits: !s.closed && freeLeases > 0 && memoryFits };
+}
+
+/**
+ * Whether a node takes a job from the cold queue now: only while a cold start fits, and, when it
+ * would evict an idle worker of another key, at most once every `intervalMs` (`last.at` is when
+ * it last did), so that a node with an empty slot takes the cold job first and warm keys are not
+ * traded for one another.
+ */
+export function coldTurn(
+  capacity: { coldStartFits: boolean; emptySlots: number },
+  last: { at: number },
+  intervalMs: number,
+): boolean {
+  if (!capacity.coldStartFits) return false;
+  if (capacity.emptySlots > 0) return true;
+  const now = performance.now();
+  if (now - last.at < intervalMs) return false;
+  last.at = now;
+  return true;
 }

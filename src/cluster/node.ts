@@ -9,28 +9,21 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ErrorCode, makeError } from '../errors.js';
 import { LeanWorkerPool } from '../pool/pool.js';
-import { capacityOf, emptyNodeCounters, type NodeAnnouncement, type NodeCounters } from './announce.js';
+import { capacityOf, coldTurn, emptyNodeCounters, type NodeAnnouncement } from './announce.js';
 import { publishCluster } from './events.js';
 import { drainToCold } from './move.js';
 import { DEFAULT_RETRY_ON, type JobContext, runAttempt } from './node-job.js';
 import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
+import type { LeanWorkerNodeSnapshot } from './snapshot.js';
 import { sweep } from './sweeper.js';
 import { WarmKeys } from './warm-keys.js';
 import { type ClusterKeys, clusterKeys } from './wire.js';
 
+export type { LeanWorkerNodeSnapshot } from './snapshot.js';
+
 /** The longest wait of each step of `close()` that needs Redis. */
 const CLOSE_STEP_MS = 5_000;
-
-/** A node's state, as `node.snapshot()` gives it. */
-export interface LeanWorkerNodeSnapshot {
-  readonly id: string;
-  readonly running: number;
-  readonly concurrency: number;
-  readonly warmKeys: readonly string[];
-  readonly counters: Readonly<NodeCounters>;
-  readonly closed: boolean;
-}
 
 export class LeanWorkerNode {
   readonly id: string;
@@ -53,6 +46,8 @@ export class LeanWorkerNode {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #tokens = 0;
+  #announcing: Promise<void> | null = null;
+  readonly #evicting = { at: Number.NEGATIVE_INFINITY };
   #closed = false;
 
   constructor(options: LeanWorkerNodeOptions) {
@@ -133,14 +128,9 @@ export class LeanWorkerNode {
   }
 
   #capacity() {
-    const reserve = this.#pool.options.systemMemoryReserveKib;
-    return capacityOf(
-      this.#pool.snapshot(),
-      this.#running.size,
-      this.#concurrency,
-      this.#o.coldStartReserveKib,
-      reserve,
-    );
+    const { snapshot, options } = { snapshot: this.#pool.snapshot(), options: this.#pool.options };
+    const o = [this.#running.size, this.#concurrency, this.#o.coldStartReserveKib] as const;
+    return capacityOf(snapshot, ...o, options.systemMemoryReserveKib);
   }
 
   /** Write this node's announcement with its expiry. */
@@ -182,7 +172,7 @@ export class LeanWorkerNode {
     });
   }
 
-  /** Own queue first; the cold queue only while a cold start fits. */
+  /** Own queue first; the cold queue only on its turn (`coldTurn`). */
   async #fetchLoop(): Promise<void> {
     const signal = this.#stop.signal;
     let backoff = this.#o.pollIntervalMs;
@@ -197,7 +187,11 @@ export class LeanWorkerNode {
       let job: Job | undefined;
       try {
         job = await this.#own?.getNextJob(token, { block: false });
-        if (!job && !signal.aborted && this.#capacity().coldStartFits) {
+        if (
+          !job &&
+          !signal.aborted &&
+          coldTurn(this.#capacity(), this.#evicting, this.#o.heartbeatIntervalMs)
+        ) {
           job = await this.#cold?.getNextJob(token, { block: false });
         }
         backoff = this.#o.pollIntervalMs;
@@ -229,6 +223,12 @@ export class LeanWorkerNode {
       .catch((e: unknown) => this.#redisError('job', e))
       .finally(() => {
         this.#running.delete(run);
+        // Announce the freed worker now rather than at the next heartbeat.
+        this.#announcing ??= this.#announce()
+          .catch((e: unknown) => this.#redisError('announce', e))
+          .finally(() => {
+            this.#announcing = null;
+          });
         const wake = this.#wake;
         this.#wake = null;
         wake?.();
@@ -261,6 +261,7 @@ export class LeanWorkerNode {
     wake?.();
     for (const t of this.#timers) clearInterval(t);
     await this.#loop;
+    await this.#announcing;
     const running = Promise.all([...this.#running]);
     const waited = await Promise.race([
       running.then(() => true),

@@ -1,8 +1,10 @@
 /**
  * The client's router: it reads the nodes' announcements (reused for `routeCacheMs`) and sends a
- * job to a live node that holds its affinity key warm (one with an idle worker of the key first,
- * then the shortest queue), while that node's queue is shorter than `maxWarmQueue` plus its free
- * leases; otherwise to the cold queue. Jobs it routed since its
+ * job to a live node that holds its affinity key warm, while that node's queue is shorter than
+ * `maxWarmQueue` plus its free leases: one with an idle worker of the key first, then one with an
+ * empty slot (a second worker of the key there evicts no other key), shortest queue first. A
+ * warm node with neither would evict another key's warm worker to run the job, so the job goes
+ * to the cold queue, where a node with an empty slot takes it first. Jobs it routed since its
  * last reading count as waiting on their node, so a burst does not all go to one node.
  */
 import type { Redis } from 'ioredis';
@@ -81,10 +83,12 @@ export class Router {
       let bestScore = Number.POSITIVE_INFINITY;
       for (const node of this.#nodes) {
         if (!node.warmKeys.includes(affinityKey)) continue;
-        const queued = node.waiting + (this.#routedSince.get(node.id) ?? 0);
+        const routed = this.#routedSince.get(node.id) ?? 0;
+        const queued = node.waiting + routed;
         if (queued >= this.#maxWarmQueue + node.freeLeases) continue;
-        // An idle worker of the key first, then the shortest queue.
-        const score = (node.idleWarmKeys.includes(affinityKey) ? 0 : 1_000_000) + queued - node.freeLeases;
+        const idle = node.idleWarmKeys.includes(affinityKey);
+        if (!idle && node.emptySlots <= routed) continue;
+        const score = (idle ? 0 : 1_000_000) + queued - node.freeLeases;
         if (score < bestScore) {
           best = node;
           bestScore = score;

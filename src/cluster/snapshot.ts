@@ -5,6 +5,16 @@
  */
 import type { NodeAnnouncement, NodeCounters } from './announce.js';
 
+/** A node's state, as `node.snapshot()` gives it. */
+export interface LeanWorkerNodeSnapshot {
+  readonly id: string;
+  readonly running: number;
+  readonly concurrency: number;
+  readonly warmKeys: readonly string[];
+  readonly counters: Readonly<NodeCounters>;
+  readonly closed: boolean;
+}
+
 /** Jobs in a queue by state. */
 export interface QueueDepth {
   readonly waiting: number;

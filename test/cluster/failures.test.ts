@@ -3,11 +3,7 @@
  * the client sees the successful attempt's rows once, the job that waited on its queue moves to
  * the cold queue, no child of it remains), and a Redis restart (typed errors, then recovery).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NO_REDIS_REASON, REDIS_AVAILABLE } from '../../bench/lib/redis-server.js';
 import type { LeanWorkerClusterRow } from '../../src/cluster/cluster-stream.js';
 import { clusterSource } from '../../src/cluster/wire.js';
@@ -15,60 +11,7 @@ import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import { waitDead } from '../helpers/proc.js';
 import { echo, rows, slow } from '../pool/helpers.js';
 import { client, startNode, startRedis } from './helpers.js';
-
-const NODE_PROCESS = path.join(import.meta.dirname, 'children/node-process.mjs');
-
-/** Every process below `pid` (children, their children...), read from /proc. */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, ppid] of parent) {
-      if (ppid === p) {
-        out.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-async function spawnNode(port: number, id: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [NODE_PROCESS, String(port), id], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const [line] = (await Promise.race([
-    once(child.stdout as NodeJS.ReadableStream, 'data'),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('node process not ready in 20 s')), 20_000)),
-  ])) as [Buffer];
-  expect(line.toString()).toContain('ready');
-  return child;
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { descendants, spawnNode, until } from './processes.js';
 
 describe.skipIf(!REDIS_AVAILABLE)(`cluster failures (skipped when ${NO_REDIS_REASON})`, () => {
   it('a node killed mid-stream: the job completes elsewhere, its rows once, no child left', async () => {

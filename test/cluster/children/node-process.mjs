@@ -1,6 +1,6 @@
 /**
  * A cluster node in a process of its own (the compiled tree): `node node-process.mjs <redisPort>
- * <nodeId>`. Its pool (one worker) runs the fixture child for source `fixture` with params
+ * <nodeId> [maxWorkers]`. Its pool (one worker unless told) runs the fixture child for source `fixture` with params
  * `{ imports }`. Prints `ready` on stdout once it takes jobs; runs until killed (at most 120 s).
  */
 import { LeanWorkerNode } from '../../../dist/src/cluster/index.js';
@@ -21,10 +21,10 @@ const capability = {
   exports: { ...TEST_CHILD_EXPORTS },
 };
 
-const [port, id] = process.argv.slice(2);
+const [port, id, maxWorkers = '1'] = process.argv.slice(2);
 setTimeout(() => process.exit(3), 120_000).unref();
 
-const pool = new LeanWorkerPool({ maxWorkers: 1 });
+const pool = new LeanWorkerPool({ maxWorkers: Number(maxWorkers) });
 const node = new LeanWorkerNode({
   redis: { host: '127.0.0.1', port: Number(port) },
   id,
