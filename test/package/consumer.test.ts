@@ -18,11 +18,12 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')
   devDependencies: Record<string, string>;
 };
 /**
- * The size target of the packed tarball (about 221 kB today, 21 kB of it the cluster entry:
+ * The size target of the packed tarball (about 221 kB today, 21 kB of it the cluster entry and
+ * 2.3 kB the Prometheus entry:
  * JavaScript without comments, declarations pruned to what the entries reach, the demo in
  * `dist/demo/`). Tests, benchmarks, maps or fixtures leaking in would add hundreds of kB.
  */
-const MAX_TARBALL_BYTES = 225_000;
+const MAX_TARBALL_BYTES = 227_300;
 
 let work = '';
 let tarball = '';

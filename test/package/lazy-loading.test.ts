@@ -96,12 +96,20 @@ describe('lazy loading', () => {
     expect(files).toContain('dist/src/index.js');
     expect(files).toContain('dist/src/pool/pool.js');
     expect(packages(files).has('zod')).toBe(true);
-    for (const name of ['piscina', 'execa', 'pidusage', 'comlink'])
+    for (const name of ['piscina', 'execa', 'pidusage', 'comlink', 'prom-client'])
       expect(packages(files).has(name)).toBe(false);
     expect(files).not.toContain('dist/src/worker/supervisor-handle.js');
     expect(files).not.toContain('dist/src/lake/discover.js');
     expect(files).not.toContain('dist/src/protocol/messages.js');
     expect(files.filter((f) => f.startsWith('dist/demo/'))).toEqual([]);
+  });
+
+  it('lean-worker-pool/prometheus loads prom-client, and not bullmq or ioredis', () => {
+    const files = importing('src/prometheus/index.js');
+    expect(files).toContain('dist/src/prometheus/index.js');
+    expect(packages(files).has('prom-client')).toBe(true);
+    expect(packages(files).has('bullmq')).toBe(false);
+    expect(packages(files).has('ioredis')).toBe(false);
   });
 
   it('importing the child kit loads no zod and nothing of the pool', () => {
