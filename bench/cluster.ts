@@ -2,8 +2,8 @@
  * The cluster on one machine: a private redis-server, nodes in this process over pools of the
  * fixture children, and a client. Prints:
  *
- *   jobs/s       small JSON jobs (echo), 8 in flight: a local pool vs the cluster with 1 and 2 nodes
- *   rows/s       one stream of the fast child's rows: a local lease vs across Redis (1 node)
+ *   jobs/s       small JSON jobs (echo), 8 in flight: a local pool vs the cluster with 1, 2 and 3 nodes
+ *   rows/s       one stream of the fast child's rows: a local lease vs across Redis (1, 2 and 3 nodes)
  *   affinity     a Zipf trace of keys on 2 nodes (2 workers each): the share of attempts that found
  *                their key warm, routed by affinity vs every job on the cold queue
  *   memory       Redis memory per 1,000 unread rows of a paused job
@@ -104,25 +104,28 @@ async function jobsAndRows(redis: RedisServer): Promise<void> {
   console.log(`\njobs: ${JOBS} echo jobs, ${IN_FLIGHT} in flight, one key`);
   console.log(`  local pool      ${((JOBS / localMs) * 1000).toFixed(0)} jobs/s`);
   const fast = clusterSource('fast');
-  let rowsClusterMs = 0;
-  for (const count of [1, 2]) {
+  const rowsClusterMs = new Map<number, number>();
+  for (const count of [1, 2, 3]) {
     step(`jobs: ${count} nodes`);
     const ms = await withNodes(redis, count, `jobs${count}`, async (cluster) => {
       await cluster.runJsonCommand(fast, echo, { x: 0 });
       const took = await inFlight(JOBS, IN_FLIGHT, (i) => cluster.runJsonCommand(fast, echo, { x: i }));
-      if (count === 1) {
-        step('rows: cluster');
-        rowsClusterMs = await inFlight(1, 1, async () => {
-          for await (const _ of cluster.runStreamingCommand(fast, fastRows, { count: ROWS }));
-        });
-      }
+      step(`rows: ${count} nodes`);
+      const rowsMs = await inFlight(1, 1, async () => {
+        for await (const _ of cluster.runStreamingCommand(fast, fastRows, { count: ROWS }));
+      });
+      rowsClusterMs.set(count, rowsMs);
       return took;
     });
     console.log(`  cluster, ${count} node${count > 1 ? 's' : ' '} ${((JOBS / ms) * 1000).toFixed(0)} jobs/s`);
   }
   console.log(`\nrows: one stream of ${ROWS} rows (~150 B)`);
   console.log(`  local lease     ${((ROWS / rowsLocalMs) * 1000).toFixed(0)} rows/s`);
-  console.log(`  across Redis    ${((ROWS / rowsClusterMs) * 1000).toFixed(0)} rows/s`);
+  for (const [count, ms] of rowsClusterMs) {
+    console.log(
+      `  across Redis, ${count} node${count > 1 ? 's' : ' '} ${((ROWS / ms) * 1000).toFixed(0)} rows/s`,
+    );
+  }
 }
 
 async function affinity(redis: RedisServer): Promise<void> {
