@@ -10,6 +10,8 @@
  *    specifiers go with them. A name the script cannot place keeps what mentions it.
  * 2. File level: delete every `.d.ts` the kept declarations no longer import (the CLI's, the
  *    supervisor's internals, the demo's).
+ * A module's header comment (before its first import: how it works inside) is dropped; the doc
+ * comments of declarations stay.
  *
  * The consumer test typechecks the result without `skipLibCheck`, so a declaration dropped while
  * still needed fails there.
@@ -250,8 +252,9 @@ function render({ file, statements: list }) {
     if (s.kind === 'import') {
       const keep = s.bindings.filter(([, alias]) => usedBindings.has(`${file}\0${i}\0${alias}`));
       if (keep.length === 0) return;
+      // The comment before an import is the module's header (how it works inside), not API docs.
       if (keep.length === s.bindings.length || s.namespace) {
-        out.push(...s.comment, s.body);
+        out.push(s.body);
         return;
       }
       const names = keep.map(([, , raw]) => raw);

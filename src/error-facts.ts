@@ -36,6 +36,8 @@ export interface ChildFacts extends BaseFacts {
   readonly command?: string;
   readonly errno?: string | null;
   readonly syscall?: string | null;
+  /** `SPAWN` with reason `thread_entry_missing`: the supervisor thread entry that could not load. */
+  readonly entry?: string;
 }
 
 /** `PROTOCOL`: what broke the wire protocol. */

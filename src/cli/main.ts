@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /** `lean-worker`: run, check, plan, doctor, demo; `--help` and `--version`. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../worker/paths.js';
+import { createRequire } from 'node:module';
 import { CliUsageError, EXIT_OK, reportUsage, UsageCode } from './flags.js';
 import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
@@ -40,7 +39,9 @@ exit status: 0 success, 1 the command ran and something failed, 2 usage error (n
 `;
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
+  // The package's own manifest, found by its name (a package may import itself through `exports`).
+  const file = createRequire(import.meta.url).resolve('lean-worker-pool/package.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
     version?: string;
   };
   return manifest.version ?? 'unknown';

@@ -7,6 +7,7 @@ import { parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../protocol/json-depth.js';
 import { poolPolicySchema } from '../protocol/worker-policy.js';
+import { threadEntrySchema } from '../worker/entry-option.js';
 
 /** Workers (distinct children) the pool runs at once. */
 export const DEFAULT_MAX_WORKERS = 1;
@@ -68,6 +69,8 @@ export const poolOptionsSchema = z
     systemMemoryReserveKib: z
       .union([nonNegativeInt, z.literal(false)])
       .default(DEFAULT_SYSTEM_MEMORY_RESERVE_KIB),
+    /** The supervisor thread's entry file (`file:` URL or absolute path); absent, the package's own. */
+    supervisorEntry: threadEntrySchema.optional(),
   })
   .strict();
 

@@ -20,15 +20,15 @@ import { PoolWorker, type WorkerHandle } from './worker.js';
  * Start a worker's first generation. A start that fails rejects with `SupervisorStartError`
  * carrying the public error; anything else it throws is passed on as it is.
  */
-export type StartFn = (config: SupervisorConfig) => Promise<WorkerHandle>;
+export type StartFn = (config: SupervisorConfig, options: ResolvedPoolOptions) => Promise<WorkerHandle>;
 
 /**
  * The production start: a supervisor thread and its child. The supervisor machinery (worker
  * thread, comlink) loads with the first worker, not on import.
  */
-export const startSupervisor: StartFn = async (config) => {
+export const startSupervisor: StartFn = async (config, options) => {
   const { SupervisorHandle } = await import('../worker/supervisor-handle.js');
-  return SupervisorHandle.start(config);
+  return SupervisorHandle.start(config, undefined, options.supervisorEntry);
 };
 
 export interface ColdStart {
@@ -49,14 +49,17 @@ export async function startWorker(c: ColdStart): Promise<PoolWorker> {
   try {
     const resolved = await c.source.resolve();
     policy = effectivePolicy(c.options.policy, c.options.poolId, resolved.policy);
-    handle = await c.start({
-      launch: { ...resolved.launch, hardMemoryLimitKib: policy.hardMemoryLimitKib ?? 0 },
-      restart: restartIntensity(policy),
-      relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
-      maxJsonDepth: c.options.maxJsonDepth,
-      nice: c.options.workerNice,
-      ...(resolved.child ? { child: resolved.child } : {}),
-    });
+    handle = await c.start(
+      {
+        launch: { ...resolved.launch, hardMemoryLimitKib: policy.hardMemoryLimitKib ?? 0 },
+        restart: restartIntensity(policy),
+        relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+        maxJsonDepth: c.options.maxJsonDepth,
+        nice: c.options.workerNice,
+        ...(resolved.child ? { child: resolved.child } : {}),
+      },
+      c.options,
+    );
     const worker = new PoolWorker(c.key, resolved, policy, handle, c.onExhausted);
     worker.state = 'leased';
     await openSession(worker);

@@ -6,7 +6,7 @@
  * Also the heap a supervisor thread runs under (`supervisorResourceLimits`).
  */
 
-import { type ResourceLimits, Worker, type WorkerOptions } from 'node:worker_threads';
+import type { ResourceLimits, Worker, WorkerOptions } from 'node:worker_threads';
 
 /** Options that take the next argument as their value when written without `=`. */
 const ENTRY_OPTIONS_WITH_VALUE = new Set(['--input-type', '-e', '--eval', '-p', '--print']);
@@ -30,19 +30,22 @@ export function supervisorExecArgv(execArgv: readonly string[] = process.execArg
 }
 
 /**
- * Start a supervisor thread. With nothing to drop it inherits the caller's options the way Node
- * does by default (Node itself leaves out the process-wide ones, such as `--expose-gc`). With
- * entry options dropped the rest are passed explicitly, and Node refuses process-wide ones there:
- * then the thread starts with none.
+ * Start a supervisor thread through `create` (which names its entry). With nothing to drop it
+ * inherits the caller's options the way Node does by default (Node itself leaves out the
+ * process-wide ones, such as `--expose-gc`). With entry options dropped the rest are passed
+ * explicitly, and Node refuses process-wide ones there: then the thread starts with none.
  */
-export function startSupervisorWorker(url: URL, options: Omit<WorkerOptions, 'execArgv'>): Worker {
+export function startSupervisorWorker(
+  create: (options: WorkerOptions) => Worker,
+  options: Omit<WorkerOptions, 'execArgv'>,
+): Worker {
   const kept = supervisorExecArgv();
-  if (kept.length === process.execArgv.length) return new Worker(url, options);
+  if (kept.length === process.execArgv.length) return create(options);
   try {
-    return new Worker(url, { ...options, execArgv: kept });
+    return create({ ...options, execArgv: kept });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-    return new Worker(url, { ...options, execArgv: [] });
+    return create({ ...options, execArgv: [] });
   }
 }
 

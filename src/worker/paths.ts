@@ -1,27 +1,20 @@
 /**
- * Where the compiled thread entry and the bundled fixture children live. Thread entries must be
- * runnable JS: when this module itself runs from TypeScript sources (the test suite), it points at
- * the compiled `dist/` tree, which `npm test` builds first.
+ * Files of the compiled tree (`dist/`) the library and its tests start as processes: the demo's
+ * children, the fixture children. Resolved relative to this module with `new URL`: compiled, it
+ * sits two folders below `dist/` (`dist/src/worker/`, or a bundle's `dist/src/chunks/`); run from
+ * TypeScript sources (the test suite) it points at the `dist/` beside them, which `npm test`
+ * builds first.
  */
 import { fileURLToPath } from 'node:url';
 
-const here = import.meta.url;
-const fromSources = here.endsWith('.ts');
-
-/** The package root (the folder holding package.json). */
-export const packageRoot: string = fileURLToPath(new URL(fromSources ? '../../' : '../../../', here));
-
-/** Resolve a path inside the compiled tree (`dist/`). */
+/** Resolve a path inside the compiled tree (`dist/`), e.g. `demo/repl/fake-repl.js`. */
 export function compiledPath(relative: string): string {
-  return fileURLToPath(new URL(`dist/${relative}`, `file://${packageRoot}`));
+  // Running from TypeScript sources: the compiled tree is the `dist/` beside them.
+  const root = new URL(import.meta.url.endsWith('.ts') ? '../../dist/' : '../../', import.meta.url);
+  return fileURLToPath(new URL(relative, root));
 }
 
-/** URL of the supervisor thread entry. */
-export function supervisorEntryUrl(): URL {
-  return new URL(`file://${compiledPath('threads/supervisor.js')}`);
-}
-
-/** Path of a bundled fixture child script, e.g. `children/fast-rows`. */
+/** Path of a compiled fixture child script, e.g. `children/fast-rows`. */
 export function fixturePath(name: string): string {
   return compiledPath(`fixtures/${name}.js`);
 }

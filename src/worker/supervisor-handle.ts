@@ -21,10 +21,11 @@ import type {
   SupervisorConfig,
   SupervisorWorkerData,
 } from '../protocol/thread-contract.js';
-import { startSupervisorWorker, supervisorResourceLimits } from './exec-argv.js';
-import { forgetProcessGroup, guardProcessGroup } from './orphan-guard.js';
-import { supervisorEntryUrl } from './paths.js';
+import { supervisorResourceLimits } from './exec-argv.js';
+import { Generations } from './generations.js';
+import { GroupGuards } from './group-guards.js';
 import { RequestClient, threadEndedError } from './request-client.js';
+import { entryMissingError, isModuleNotFound, startSupervisorThread } from './thread-entry.js';
 
 export type { SupervisorConfig };
 
@@ -44,17 +45,10 @@ export class SupervisorHandle {
   readonly #requestPort: MessagePort;
   readonly #requests: RequestClient;
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
-  /**
-   * Child pids whose process groups are guarded until reaped: announced at spawn (a child that
-   * never handshakes included) or by the generation it started, whichever message comes first.
-   */
-  readonly #guarded = new Set<number>();
-  #info: GenerationInfo | null = null;
+  /** The process groups of this thread's children, guarded until reaped. */
+  readonly #guards = new GroupGuards();
+  readonly #generations = new Generations();
   #closed = false;
-  /** Set while a replacement of this generation is expected; leases wait for it. */
-  #awaitingAfter: number | null = null;
-  #failure: LeanWorkerError | null = null;
-  #readyWaiters: (() => void)[] = [];
   readonly #pendingCalls = new Set<() => void>();
   #threadEnded = false;
   /** What ended the thread or made it unusable, when it said. */
@@ -70,7 +64,7 @@ export class SupervisorHandle {
     this.#requests = new RequestClient(
       requests,
       (outcome) => {
-        if (!outcome.ok && outcome.restarted) this.#expectAfter(outcome.generation);
+        if (!outcome.ok && outcome.restarted) this.#generations.expectAfter(outcome.generation);
       },
       () => this.#markUnusable(),
     );
@@ -89,8 +83,7 @@ export class SupervisorHandle {
       for (const end of this.#pendingCalls) end();
       this.#pendingCalls.clear();
       this.#requests.threadEnded(this.#threadError);
-      this.#failure ??= errorFromWire(threadEndedError('restart', this.#threadError));
-      this.#wake();
+      this.#generations.fail(errorFromWire(threadEndedError('restart', this.#threadError)), false);
       this.#notifyEnded();
     });
   }
@@ -127,25 +120,36 @@ export class SupervisorHandle {
     });
   }
 
-  /** Start a supervisor thread and the first child generation. */
+  /**
+   * Start a supervisor thread and the first child generation. `entry` is the thread's entry
+   * file (the pool option `supervisorEntry`); absent, the package's own (`thread-entry.ts`).
+   */
   static async start(
     config: SupervisorConfig,
     onEvent?: (event: SupervisorEvent) => void,
+    entry?: URL,
   ): Promise<SupervisorHandle> {
     const channel = new MessageChannel();
     const requests = new MessageChannel();
     const data: SupervisorWorkerData = { config, events: channel.port2, requests: requests.port2 };
-    const worker = startSupervisorWorker(supervisorEntryUrl(), {
+    const thread = startSupervisorThread(entry, {
       workerData: data,
       transferList: [channel.port2, requests.port2],
       resourceLimits: supervisorResourceLimits(config.launch.maxFrameBytes),
     });
-    const handle = new SupervisorHandle(worker, channel.port1, requests.port1);
+    if (!thread.ok) {
+      channel.port1.close();
+      requests.port1.close();
+      throw new SupervisorStartError(errorFromWire(thread.error));
+    }
+    const handle = new SupervisorHandle(thread.worker, channel.port1, requests.port1);
     if (onEvent) handle.onEvent(onEvent);
-    const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => ({
-      ok: false,
-      error: threadEndedError('start', handle.#threadError),
-    }));
+    const result = await handle.#unlessGone<StartResult>(handle.#api.start(), () => {
+      const cause = handle.#threadError;
+      // The thread could not load its code: name the entry (a missing chunk is named in the cause).
+      if (isModuleNotFound(cause)) return { ok: false, error: entryMissingError(thread.entry, cause) };
+      return { ok: false, error: threadEndedError('start', cause) };
+    });
     if (!result.ok) {
       await handle.#terminateThread();
       throw new SupervisorStartError(errorFromWire(result.error));
@@ -161,12 +165,12 @@ export class SupervisorHandle {
 
   /** The generation the running child belongs to. */
   get generation(): number {
-    return this.#info?.generation ?? -1;
+    return this.#generations.info?.generation ?? -1;
   }
 
   /** Facts of the current generation (internal: carries the pid). */
   get info(): GenerationInfo | null {
-    return this.#info;
+    return this.#generations.info;
   }
 
   get closed(): boolean {
@@ -201,21 +205,7 @@ export class SupervisorHandle {
    * failure when the restart was refused (restart limit) or failed.
    */
   whenReady(): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#awaitingAfter === null) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#readyWaiters.push(() => (this.#failure ? reject(this.#failure) : resolve()));
-    });
-  }
-
-  #expectAfter(generation: number): void {
-    if ((this.#info?.generation ?? -1) > generation) return;
-    this.#awaitingAfter = Math.max(this.#awaitingAfter ?? -1, generation);
-  }
-
-  #wake(): void {
-    this.#awaitingAfter = null;
-    for (const wake of this.#readyWaiters.splice(0)) wake();
+    return this.#generations.whenReady();
   }
 
   cancel(id: number, reason?: string): void {
@@ -276,52 +266,29 @@ export class SupervisorHandle {
     this.#events.close();
     this.#requests.close();
     await this.#worker.terminate();
-    for (const pid of this.#guarded) forgetProcessGroup(pid);
-    this.#guarded.clear();
+    this.#guards.releaseAll();
   }
 
   #setInfo(info: GenerationInfo): void {
-    if (this.#info && this.#info.generation >= info.generation) return;
-    this.#info = info;
-    this.#guard(info.pid);
-  }
-
-  #guard(pid: number): void {
-    if (this.#guarded.has(pid)) return;
-    this.#guarded.add(pid);
-    guardProcessGroup(pid);
+    if (this.#generations.set(info)) this.#guards.guard(info.pid);
   }
 
   #onEvent(event: SupervisorEvent): void {
-    if (event.type === 'spawned') {
-      // Guard the group from the moment the child exists: a grandchild it forks before its
-      // handshake dies with the parent too.
-      this.#guard(event.pid);
-      return;
-    }
-    if (event.type === 'start_reaped') {
-      if (this.#guarded.delete(event.pid)) forgetProcessGroup(event.pid);
-      return;
-    }
+    if (this.#guards.follow(event)) return;
     if (event.type === 'generation_started') {
-      this.#setInfo(event.info);
-      if (this.#awaitingAfter !== null && event.info.generation > this.#awaitingAfter) this.#wake();
+      if (this.#generations.started(event.info)) this.#guards.guard(event.info.pid);
     }
-    if (event.type === 'restart') this.#expectAfter(event.generation - 1);
+    if (event.type === 'restart') this.#generations.expectAfter(event.generation - 1);
     if (event.type === 'restart_limit' || event.type === 'restart_failed') {
-      this.#failure =
+      this.#generations.fail(
         event.type === 'restart_failed'
           ? errorFromWire(event.error)
           : errorFromWire({
               code: 'LEAN_WORKER_ERR_RESTART_LIMIT',
               message: `${event.restarts} restarts within ${event.windowMs} ms`,
               facts: { restarts: event.restarts, windowMs: event.windowMs },
-            });
-      this.#wake();
-    }
-    if (event.type === 'reap') {
-      forgetProcessGroup(event.pid);
-      this.#guarded.delete(event.pid);
+            }),
+      );
     }
     for (const listener of this.#listeners) listener(event);
   }

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDemoOptions } from '../../demo/options.js';
-import { packageRoot } from '../../src/worker/paths.js';
+
+const packageRoot = path.resolve(import.meta.dirname, '../..');
 
 describe('the demo generated directory', () => {
   it('is under $XDG_CACHE_HOME when set, else ~/.cache', () => {

@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { nodeEndpoint } from '../../src/protocol/endpoint.js';
 import type { SupervisorApi, SupervisorWorkerData } from '../../src/protocol/thread-contract.js';
-import { supervisorEntryUrl } from '../../src/worker/paths.js';
+import { defaultEntryPath } from '../../src/worker/thread-entry.js';
 import { startParentProcess } from '../helpers/parent-process.js';
 import { killQuietly, pidDead, waitDead } from '../helpers/proc.js';
 import { configFor } from '../helpers/supervisor.js';
@@ -50,7 +51,7 @@ describe('conformance: no orphans', () => {
       events: channel.port2,
       requests: requests.port2,
     };
-    const worker = new Worker(supervisorEntryUrl(), {
+    const worker = new Worker(pathToFileURL(defaultEntryPath()), {
       workerData: data,
       transferList: [channel.port2, requests.port2],
     });

@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it: build it with the package configs, `npm pack`, install the
+ * The package as a user gets it: build it as `npm run build:package` does, `npm pack`, install the
  * tarball with zod into a fresh project (from the npm cache; the registry only if the cache
  * misses), typecheck an ESM and a CommonJS consumer with tsc (module nodenext), then run the
  * README's example (a child-kit child, a pool, typed commands) exactly as the README prints it.
@@ -51,14 +51,7 @@ beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'lwp-package-'));
   const stage = path.join(work, 'stage');
   mkdirSync(stage);
-  const out = path.join(stage, 'dist');
-  run(process.execPath, [TSC, '-p', 'tsconfig.build.json', '--outDir', out], ROOT);
-  run(process.execPath, [TSC, '-p', 'tsconfig.build-types.json', '--outDir', out], ROOT);
-  run(
-    process.execPath,
-    ['scripts/prune-declarations.mjs', out, 'src/index.d.ts', 'src/child/index.d.ts'],
-    ROOT,
-  );
+  run(process.execPath, ['scripts/build-package.mjs', path.join(stage, 'dist')], ROOT);
   for (const file of ['package.json', 'LICENSE', 'README.md'])
     copyFileSync(path.join(ROOT, file), path.join(stage, file));
   const packed = JSON.parse(

@@ -1,0 +1,193 @@
+/**
+ * Bundle the package's JavaScript with esbuild: `node scripts/bundle.mjs <outDir> [--minify]`.
+ *
+ * 1. The supervisor thread entry, `<outDir>/threads/supervisor.js`: one self-contained file, its
+ *    lazy parts as chunks beside it (the repl driver, pidusage) and zod as one CommonJS file
+ *    beside it (`zod.cjs`, required when the thread first checks a schema, imported by the repl
+ *    chunk). Nothing in them names a package: they load from a folder with no `node_modules`
+ *    (an unpacked asar, a bundled app). A Node builtin is the only import left.
+ * 2. The main-thread entries at their compiled paths (`src/index.js`, `src/child/index.js`,
+ *    `src/cli/main.js`, the demo's child scripts), code shared between them and every dynamic
+ *    `import()` target as chunks in `src/chunks/` (two folders below `<outDir>`, as the compiled
+ *    modules whose relative paths they keep). Packages stay imports (zod is a peer; execa,
+ *    pidusage, comlink and smol-toml are dependencies, loaded where the code imports them).
+ *
+ * Checks after building: every `new URL('<relative>', import.meta.url)` in the output names a
+ * file that exists. Writes `<outDir>/bundle-meta.json` (which source modules each output file
+ * holds, for `test/package/lazy-loading.test.ts`); it is not part of the package.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const out = path.resolve(args.find((a) => !a.startsWith('--')) ?? 'dist');
+const minify = args.includes('--minify');
+
+/** Node's floor for the package (`engines`). */
+const TARGET = 'node20.19';
+/** Gives CommonJS code bundled into ESM (pidusage) a `require` for Node's builtins. */
+const REQUIRE_BANNER =
+  "import { createRequire as __lwpCreateRequire } from 'node:module'; const require = __lwpCreateRequire(import.meta.url);";
+
+const common = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  target: TARGET,
+  format: 'esm',
+  splitting: true,
+  metafile: true,
+  minify,
+  // Error classes report their constructor's name (`src/errors.ts`).
+  keepNames: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  tsconfig: path.join(ROOT, 'tsconfig.json'),
+};
+
+/**
+ * zod inside the thread. Thread code names zod one way: `import { z } from 'zod'`, or
+ * `createRequire(import.meta.url)('zod').z` (threads/validation.ts, loaded on first use), and
+ * uses it as `z.<member>`. Both become `./zod.cjs` (every thread output file sits in one folder,
+ * so the path is right from each), esbuild following neither: the require is rewritten here. The
+ * members used are collected on the way, and `zod.cjs` holds a `z` with exactly those (and what
+ * they need): zod's locales and the rest are left out.
+ */
+function threadZod(used) {
+  let rewritten = 0;
+  return {
+    name: 'thread-zod',
+    setup(build) {
+      build.onResolve({ filter: /^zod$/ }, () => ({ path: './zod.cjs', external: true }));
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const imports = text.match(/^import\s+(?!type\s)[^;]*?from\s+'zod[^']*';/gm) ?? [];
+        if (imports.some((line) => !/^import \{ z \} from 'zod';$/.test(line))) {
+          throw new Error(`${args.path}: thread code imports zod only as \`import { z } from 'zod'\``);
+        }
+        let contents = text;
+        if (text.includes('createRequire(')) {
+          contents = text.replaceAll("require('zod')", () => {
+            rewritten += 1;
+            return "require('./zod.cjs')";
+          });
+        }
+        if (imports.length > 0 || contents !== text) {
+          for (const [, member] of text.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.add(member);
+        }
+        return { contents, loader: 'ts' };
+      });
+      build.onEnd((result) => {
+        if (result.errors.length === 0 && rewritten === 0) {
+          throw new Error("thread bundle: no createRequire(...)('zod') found to point at ./zod.cjs");
+        }
+      });
+    },
+  };
+}
+
+/** A Node builtin named without `node:` (pidusage's `require('fs')`) is named with it. */
+const nodePrefix = {
+  name: 'node-prefix',
+  setup(build) {
+    const names = builtinModules.filter((m) => !m.startsWith('_') && !m.startsWith('node:'));
+    const filter = new RegExp(`^(${names.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: `node:${args.path}`, external: true }));
+  },
+};
+
+async function bundleThreads() {
+  const dir = path.join(out, 'threads');
+  const used = new Set();
+  const threads = await esbuild.build({
+    ...common,
+    entryPoints: { supervisor: 'threads/supervisor.ts' },
+    outdir: dir,
+    chunkNames: '[name]-[hash]',
+    // Nothing in the thread reads a function's or class's name.
+    keepNames: false,
+    banner: { js: REQUIRE_BANNER },
+    plugins: [threadZod(used), nodePrefix],
+  });
+  // Type-only members (`z.infer`) are not values of zod.
+  const { z } = await import('zod');
+  const members = [...used].filter((m) => z[m] !== undefined).sort();
+  const zod = await esbuild.build({
+    ...common,
+    splitting: false,
+    format: 'cjs',
+    minify: true,
+    keepNames: false,
+    stdin: {
+      contents: `import { ${members.map((m, i) => `${m} as $${i}`).join(', ')} } from 'zod';
+export const z = { ${members.map((m, i) => `${JSON.stringify(m)}: $${i}`).join(', ')} };`,
+      resolveDir: ROOT,
+      loader: 'js',
+      sourcefile: 'thread-zod.js',
+    },
+    outfile: path.join(dir, 'zod.cjs'),
+  });
+  return [zod.metafile, threads.metafile];
+}
+
+async function bundleMain() {
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: [
+      'src/index.ts',
+      'src/child/index.ts',
+      'src/cli/main.ts',
+      'demo/children/mathlib-child.ts',
+      'demo/repl/fake-repl.ts',
+    ],
+    outbase: '.',
+    outdir: out,
+    entryNames: '[dir]/[name]',
+    chunkNames: 'src/chunks/[name]-[hash]',
+    packages: 'external',
+  });
+  return [result.metafile];
+}
+
+const LITERAL_URL = /new URL\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*,\s*import\.meta\.url\s*\)/g;
+
+/** Every `new URL('<relative>', import.meta.url)` in `outputs` names an existing file. */
+function checkLiteralUrls(outputs) {
+  for (const file of outputs) {
+    if (!file.endsWith('.js')) continue;
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    for (const [, relative] of text.matchAll(LITERAL_URL)) {
+      const target = path.resolve(ROOT, path.dirname(file), relative);
+      if (!existsSync(target))
+        throw new Error(`${file}: new URL('${relative}') names ${target}, which is missing`);
+    }
+  }
+}
+
+// The chunks of an earlier bundle carry other hashes: remove what it wrote.
+const META = path.join(out, 'bundle-meta.json');
+if (existsSync(META)) {
+  for (const file of Object.keys(JSON.parse(readFileSync(META, 'utf8'))))
+    rmSync(path.join(out, file), { force: true });
+}
+const metafiles = [...(await bundleThreads()), ...(await bundleMain())];
+const outputs = metafiles.flatMap((m) => Object.keys(m.outputs));
+checkLiteralUrls(outputs);
+/** Output file (relative to `out`) to the source modules it holds (relative to the repository). */
+const holds = {};
+for (const meta of metafiles) {
+  for (const [file, output] of Object.entries(meta.outputs)) {
+    if (file.endsWith('.map')) continue;
+    holds[path.relative(out, path.join(ROOT, file))] = Object.keys(output.inputs).sort();
+  }
+}
+writeFileSync(META, `${JSON.stringify(holds, null, 1)}\n`);
+const files = (dir) => (existsSync(dir) ? readdirSync(dir).length : 0);
+console.log(
+  `bundled: ${Object.keys(holds).length} files (${files(path.join(out, 'threads'))} in threads/, ` +
+    `${files(path.join(out, 'src/chunks'))} in src/chunks/)${minify ? ', minified' : ''}`,
+);
