@@ -1,0 +1,171 @@
+/**
+ * An app that bundles the library with esbuild into one file, as docs/bundling.md describes:
+ * the app and its child-kit child bundled (zod and the library inside), the package's
+ * `dist/threads/` folder copied beside the bundle and named with the pool option
+ * `supervisorEntry`. Run from a folder with no `node_modules`, it streams typed rows from the
+ * child through the pool. Without the option, the bundle looks for the entry where the package
+ * keeps it relative to its own module, which is not there: the typed SPAWN error names the file.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const THREADS = path.join(ROOT, 'dist', 'threads');
+const HOLDS = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as Record<
+  string,
+  string[]
+>;
+
+const CHILD = `
+import { createWorkerChild, generatorExport, jsonExport, metadata, row } from 'lean-worker-pool/child';
+
+await createWorkerChild({
+  workerVersion: '1.0.0',
+  exports: {
+    count: generatorExport(async function* ({ n }) {
+      for (let i = 1; i <= n; i++) yield row('squares', { n: i, square: i * i });
+      yield metadata({ rows: n });
+    }),
+    greet: jsonExport(({ name }) => ({ greeting: \`hello, \${name}\` })),
+  },
+}).run();
+`;
+
+const MAIN = `
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { defineJsonCommand, defineStreamingCommand, LeanWorkerCapabilityBuilder, LeanWorkerPool } from 'lean-worker-pool';
+
+const count = defineStreamingCommand({
+  export: 'count',
+  request: z.object({ n: z.number().int().positive() }),
+  row: z.object({ n: z.number(), square: z.number() }),
+  summary: z.object({ rows: z.number() }),
+});
+const greet = defineJsonCommand({
+  export: 'greet',
+  request: z.object({ name: z.string() }),
+  response: z.object({ greeting: z.string() }),
+});
+const builder = new LeanWorkerCapabilityBuilder({
+  projectRoot: process.cwd(),
+  package: 'example',
+  libName: 'Example',
+  childKit: true,
+  worker: { command: process.execPath, args: [fileURLToPath(new URL('./child.mjs', import.meta.url))] },
+  commands: [count, greet],
+});
+const pool = new LeanWorkerPool(
+  process.env.NO_ENTRY ? {} : { supervisorEntry: new URL('./threads/supervisor.js', import.meta.url) },
+);
+try {
+  const lease = await pool.acquireLease(builder);
+  try {
+    const stream = lease.runStreamingCommand(count, { n: 4 });
+    for await (const row of stream) console.log(row.stream, row.payload.square);
+    console.log('summary', JSON.stringify((await stream.summary).metadata));
+    console.log((await lease.runJsonCommand(greet, { name: 'Lean' })).greeting);
+  } finally {
+    lease.release();
+  }
+} catch (error) {
+  console.log('failed', JSON.stringify({ code: error.code, facts: error.facts }));
+} finally {
+  await pool.close();
+}
+`;
+
+let work = '';
+/** The bundled app's folder: deep enough that the package's own relative entry path misses. */
+let out = '';
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'lwp-bundled-'));
+  const app = path.join(work, 'app');
+  mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+  symlinkSync(ROOT, path.join(app, 'node_modules', 'lean-worker-pool'), 'dir');
+  symlinkSync(path.join(ROOT, 'node_modules', 'zod'), path.join(app, 'node_modules', 'zod'), 'dir');
+  writeFileSync(path.join(app, 'main.mjs'), MAIN);
+  writeFileSync(path.join(app, 'child.mjs'), CHILD);
+  out = path.join(work, 'deploy', 'app', 'out');
+  await esbuild.build({
+    absWorkingDir: app,
+    entryPoints: { main: 'main.mjs', child: 'child.mjs' },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    // CommonJS packages bundled into ESM require Node's builtins.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  // As docs/bundling.md says: the package's dist/threads/ beside the bundle.
+  mkdirSync(path.join(out, 'threads'));
+  for (const file of Object.keys(HOLDS).filter((f) => f.startsWith('threads/'))) {
+    copyFileSync(path.join(THREADS, file.slice('threads/'.length)), path.join(out, file));
+  }
+  // Nothing of the app's node_modules is reachable from the bundle's folder.
+  rmSync(path.join(app, 'node_modules'), { recursive: true });
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function runApp(env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, ['main.mjs'], {
+    cwd: out,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
+}
+
+describe('an app bundled with esbuild', () => {
+  it('holds the library and zod in one file: no import names a package', () => {
+    const text = readFileSync(path.join(out, 'main.mjs'), 'utf8');
+    const imports = [...text.matchAll(/^\s*import\b[^'";]*?\bfrom\s*["']([^"']+)["']/gm)].map((m) => m[1]);
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((s) => !s?.startsWith('node:'))).toEqual([]);
+  });
+
+  it('streams typed rows from a child-kit child with supervisorEntry naming the copied thread entry', () => {
+    const output = runApp();
+    expect(output).toContain('squares 16');
+    expect(output).toContain('summary {"rows":4}');
+    expect(output).toContain('hello, Lean');
+    expect(output).not.toContain('failed');
+  });
+
+  it('without the option, fails with SPAWN naming the entry it looked for', () => {
+    const output = runApp({ NO_ENTRY: '1' });
+    const line = output.split('\n').find((l) => l.startsWith('failed '));
+    expect(line).toBeDefined();
+    const failure = JSON.parse((line as string).slice('failed '.length)) as {
+      code: string;
+      facts: Record<string, unknown>;
+    };
+    expect(failure.code).toBe('LEAN_WORKER_ERR_SPAWN');
+    expect(failure.facts).toEqual({
+      reason: 'thread_entry_missing',
+      entry: path.join(work, 'deploy', 'threads', 'supervisor.js'),
+    });
+  });
+});
