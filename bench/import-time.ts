@@ -11,9 +11,10 @@
  * Each sample is a new `node` process; the cases are interleaved (one of each per round) so a
  * change in machine load falls on all of them. The timed span is the `import()` alone, measured
  * inside the process with `performance.now()`; Node's own start is not in it. One more process
- * per entry counts the modules it loads (a module hook), untimed. `--entry FILE` (repeatable) adds
- * another built entry to the same interleaved rounds, e.g. the package build
- * (`npm run build:package`, JavaScript without comments) or an older build to compare with.
+ * per entry counts the modules it loads (a module hook), untimed: the package's own are bundle
+ * files (`scripts/bundle.mjs`), each holding many source modules. `--entry FILE` (repeatable)
+ * adds another built entry to the same interleaved rounds, e.g. the package build
+ * (`npm run build:package`, minified) or an older build to compare with.
  *
  *   node dist/bench/import-time.js [--quick | --smoke] [--runs 15] [--entry FILE]... [--out DIR]
  */
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
   );
   const own = (i: number) => (modules[i] ?? []).filter((u) => !u.includes('/node_modules/'));
   report.print(
-    `own modules loaded: main entry ${own(1).length}, child entry ${own(2).length}; packages: ${[
+    `own files loaded (bundle files): main entry ${own(1).length}, child entry ${own(2).length}; packages: ${[
       ...new Set(
         modules
           .flat()
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     caveats: [
       'Each figure includes resolving, reading, compiling and evaluating the modules; Node start-up is not in it.',
       'The file system cache is warm after the first round.',
-      'The main entry resolves to the build in dist/ (`npm run build`, comments kept); the package build (`npm run build:package`) strips comments from the JavaScript.',
+      'The main entry resolves to the bundle in dist/ (`npm run build`: esbuild, not minified); the package build (`npm run build:package`) is minified.',
       'On a shared 2-core machine the figures move with its load; the difference to zod is the stable figure.',
     ],
   });
