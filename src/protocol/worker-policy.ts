@@ -106,12 +106,15 @@ export function effectivePolicy(
 /** `Default` when the policy is absent or sets only the defaults; otherwise `Custom`. */
 export type RestartPolicyClass = 'Default' | 'Custom';
 
-const DEFAULTS: Partial<Record<keyof WorkerPolicy, number>> = poolPolicySchema.parse({});
+/** The pool's defaults, parsed on first use (a first parse compiles the schema: not on import). */
+let defaults: Partial<Record<keyof WorkerPolicy, number>> | null = null;
 
 /** Class of a builder's policy, as the original computes it for the session key. */
 export function restartPolicyClass(policy: WorkerPolicy | null | undefined): RestartPolicyClass {
+  defaults ??= poolPolicySchema.parse({});
+  const known = defaults;
   const custom = Object.entries(policy ?? {}).some(
-    ([key, value]) => value !== undefined && value !== DEFAULTS[key as keyof WorkerPolicy],
+    ([key, value]) => value !== undefined && value !== known[key as keyof WorkerPolicy],
   );
   return custom ? 'Custom' : 'Default';
 }
