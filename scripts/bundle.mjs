@@ -153,6 +153,41 @@ async function bundleMain() {
   return [result.metafile];
 }
 
+/**
+ * The notices of the packages bundled into the thread (`THIRD-PARTY-NOTICES.txt` beside the
+ * entry, so a copied folder carries them): each package's license text, or for one under this
+ * package's own license (Apache-2.0, the text in its LICENSE file) its copyright lines.
+ */
+function writeThreadNotices(metafiles) {
+  const packages = new Set();
+  for (const meta of metafiles) {
+    for (const input of Object.keys(meta.inputs)) {
+      const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (m) packages.add(m[1]);
+    }
+  }
+  const sections = [...packages].sort().map((name) => {
+    const dir = path.join(ROOT, 'node_modules', name);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    if (!licenseFile) throw new Error(`thread bundle: ${name} has no license file`);
+    const text = readFileSync(path.join(dir, licenseFile), 'utf8').trim();
+    const body =
+      manifest.license === 'Apache-2.0'
+        ? `${text
+            .split('\n')
+            .filter((line) => /^\s*Copyright \d{4}/.test(line))
+            .map((line) => line.trim())
+            .join('\n')}\nLicensed under the Apache License, Version 2.0 (its text: LICENSE in this package).`
+        : text;
+    return `${manifest.name} ${manifest.version} (${manifest.license})\n\n${body}`;
+  });
+  writeFileSync(
+    path.join(out, 'threads', 'THIRD-PARTY-NOTICES.txt'),
+    `The supervisor thread files in this folder include code of these packages.\n\n${sections.join('\n\n---\n\n')}\n`,
+  );
+}
+
 const LITERAL_URL = /new URL\(\s*["'`](\.{1,2}\/[^"'`]+)["'`]\s*,\s*import\.meta\.url\s*\)/g;
 
 /** Every `new URL('<relative>', import.meta.url)` in `outputs` names an existing file. */
@@ -174,7 +209,9 @@ if (existsSync(META)) {
   for (const file of Object.keys(JSON.parse(readFileSync(META, 'utf8'))))
     rmSync(path.join(out, file), { force: true });
 }
-const metafiles = [...(await bundleThreads()), ...(await bundleMain())];
+const threadMetafiles = await bundleThreads();
+writeThreadNotices(threadMetafiles);
+const metafiles = [...threadMetafiles, ...(await bundleMain())];
 const outputs = metafiles.flatMap((m) => Object.keys(m.outputs));
 checkLiteralUrls(outputs);
 /** Output file (relative to `out`) to the source modules it holds (relative to the repository). */

@@ -101,6 +101,21 @@ describe('the built supervisor thread entry', () => {
   });
 });
 
+describe('the thread folder', () => {
+  it('carries the notices of every package bundled into it', () => {
+    const notices = readFileSync(path.join(THREADS, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    const bundled = new Set(
+      Object.entries(HOLDS)
+        .filter(([file]) => file.startsWith('threads/'))
+        .flatMap(([, inputs]) => inputs)
+        .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+        .filter((name): name is string => name !== undefined),
+    );
+    expect([...bundled].sort()).toEqual(['comlink', 'pidusage', 'zod']);
+    for (const name of bundled) expect(notices).toMatch(new RegExp(`^${name} \\S+ \\(`, 'm'));
+  });
+});
+
 describe('the supervisorEntry pool option', () => {
   it('runs typed commands and a repl from a copy of the entry in a folder with no node_modules', async () => {
     const entry = copiedThreads();
