@@ -4,7 +4,8 @@
  *
  * 1. Empty `<outDir>`.
  * 2. Declarations of `src/`, `threads/` and `demo/` (tsc, `tsconfig.build-types.json`), pruned to
- *    what the entries `src/index.d.ts` and `src/child/index.d.ts` reach
+ *    what the entries (`src/index.d.ts`, `src/child/index.d.ts`, `src/cluster/index.d.ts`,
+ *    `src/prometheus/index.d.ts`) reach
  *    (`scripts/prune-declarations.mjs`).
  * 3. The JavaScript: the esbuild bundles (`scripts/bundle.mjs`), minified unless `--no-minify`.
  *    Tests, benchmarks and fixtures are not built here (`npm run build` builds them into `dist/`).
@@ -23,5 +24,12 @@ const node = (...argv) => execFileSync(process.execPath, argv, { cwd: ROOT, stdi
 
 rmSync(out, { recursive: true, force: true });
 node(TSC, '-p', 'tsconfig.build-types.json', '--outDir', out);
-node('scripts/prune-declarations.mjs', out, 'src/index.d.ts', 'src/child/index.d.ts');
+node(
+  'scripts/prune-declarations.mjs',
+  out,
+  'src/index.d.ts',
+  'src/child/index.d.ts',
+  'src/cluster/index.d.ts',
+  'src/prometheus/index.d.ts',
+);
 node('scripts/bundle.mjs', out, ...(args.includes('--no-minify') ? [] : ['--minify']));

@@ -3,8 +3,7 @@
  *
  * 1. The supervisor thread entry, `<outDir>/threads/supervisor.js`: one self-contained file, its
  *    lazy parts as chunks beside it (the repl driver, pidusage) and zod as one CommonJS file
- *    beside it (`zod.cjs`, required when the thread first checks a schema, imported by the repl
- *    chunk). Nothing in them names a package: they load from a folder with no `node_modules`
+ *    beside it (`zod.cjs`, imported by the repl chunk only). Nothing in them names a package: they load from a folder with no `node_modules`
  *    (an unpacked asar, a bundled app). A Node builtin is the only import left.
  * 2. The main-thread entries at their compiled paths (`src/index.js`, `src/child/index.js`,
  *    `src/cli/main.js`, the demo's child scripts), code shared between them and every dynamic
@@ -50,15 +49,15 @@ const common = {
 };
 
 /**
- * zod inside the thread. Thread code names zod one way: `import { z } from 'zod'`, or
- * `createRequire(import.meta.url)('zod').z` (threads/validation.ts, loaded on first use), and
- * uses it as `z.<member>`. Both become `./zod.cjs` (every thread output file sits in one folder,
- * so the path is right from each), esbuild following neither: the require is rewritten here. The
+ * zod inside the thread: only the repl session stack uses it (`threads/repl/schemas.ts`, in the
+ * lazily loaded repl chunk); typed commands are checked without zod (`threads/validation.ts`).
+ * Thread code names zod one way: `import { z } from 'zod'` (or a `createRequire(...)('zod')`,
+ * rewritten here), and uses it as `z.<member>`. It becomes `./zod.cjs` (every thread output file
+ * sits in one folder, so the path is right from each), esbuild following neither. The
  * members used are collected on the way, and `zod.cjs` holds a `z` with exactly those (and what
  * they need): zod's locales and the rest are left out.
  */
 function threadZod(used) {
-  let rewritten = 0;
   return {
     name: 'thread-zod',
     setup(build) {
@@ -72,7 +71,6 @@ function threadZod(used) {
         let contents = text;
         if (text.includes('createRequire(')) {
           contents = text.replaceAll("require('zod')", () => {
-            rewritten += 1;
             return "require('./zod.cjs')";
           });
         }
@@ -80,11 +78,6 @@ function threadZod(used) {
           for (const [, member] of text.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.add(member);
         }
         return { contents, loader: 'ts' };
-      });
-      build.onEnd((result) => {
-        if (result.errors.length === 0 && rewritten === 0) {
-          throw new Error("thread bundle: no createRequire(...)('zod') found to point at ./zod.cjs");
-        }
       });
     },
   };
@@ -140,6 +133,8 @@ async function bundleMain() {
     entryPoints: [
       'src/index.ts',
       'src/child/index.ts',
+      'src/cluster/index.ts',
+      'src/prometheus/index.ts',
       'src/cli/main.ts',
       'demo/children/mathlib-child.ts',
       'demo/repl/fake-repl.ts',

@@ -18,12 +18,13 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')
   devDependencies: Record<string, string>;
 };
 /**
- * The size bound of the packed tarball: about 215 kB, of which 48 kB is the zod the supervisor
- * thread carries in `dist/threads/zod.cjs` (the thread entry is self-contained, so it loads
- * where no `node_modules` is), 32 kB declarations with their doc comments, 13 kB README, and the
- * minified bundles. Tests, benchmarks, maps or fixtures leaking in would add hundreds of kB.
+ * The size bound of the packed tarball: about 225 kB, of which about 26 kB is the zod the repl
+ * session stack carries in `dist/threads/zod.cjs` (the thread entry is self-contained, so it
+ * loads where no `node_modules` is), 21 kB the cluster entry, declarations with their doc
+ * comments, the README, and the minified bundles. The package's target is 200 kB. Tests,
+ * benchmarks, maps or fixtures leaking in would add hundreds of kB.
  */
-const MAX_TARBALL_BYTES = 220_000;
+const MAX_TARBALL_BYTES = 230_000;
 
 let work = '';
 let tarball = '';
