@@ -124,9 +124,10 @@ describe.skipIf(!REDIS_AVAILABLE)(`cluster basics (skipped when ${NO_REDIS_REASO
     onTestFinished(() => {
       diagnosticsChannel.unsubscribe(clusterChannelName('job-moved'), onMoved);
     });
-    // The busy node runs a long job; the next job for its key waits behind it, then goes cold,
-    // where a second node (started now) takes it.
-    const long = cluster.runStreamingCommand(src, slow, { rows: 30, msPerRow: 50 });
+    // The busy node runs a job that lasts until cancelled (30 s); the next job for its key waits
+    // behind it, then goes cold, where a second node (started now) takes it, however slowly it starts.
+    const long = cluster.runStreamingCommand(src, slow, { rows: 600, msPerRow: 50 });
+    onTestFinished(() => long.cancel());
     await until(() => busy.snapshot().running === 1);
     const waiting = cluster.runStreamingCommand(src, rows, { count: 1 });
     const other = await startNode(redis, { id: 'other' });
