@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appMain, CHILD } from './app-sources.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const THREADS = path.join(ROOT, 'dist', 'threads');
@@ -28,64 +29,11 @@ const HOLDS = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'bundle-meta.json'
   string[]
 >;
 
-const CHILD = `
-import { createWorkerChild, generatorExport, jsonExport, metadata, row } from 'lean-worker-pool/child';
-
-await createWorkerChild({
-  workerVersion: '1.0.0',
-  exports: {
-    count: generatorExport(async function* ({ n }) {
-      for (let i = 1; i <= n; i++) yield row('squares', { n: i, square: i * i });
-      yield metadata({ rows: n });
-    }),
-    greet: jsonExport(({ name }) => ({ greeting: \`hello, \${name}\` })),
-  },
-}).run();
-`;
-
-const MAIN = `
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { defineJsonCommand, defineStreamingCommand, LeanWorkerCapabilityBuilder, LeanWorkerPool } from 'lean-worker-pool';
-
-const count = defineStreamingCommand({
-  export: 'count',
-  request: z.object({ n: z.number().int().positive() }),
-  row: z.object({ n: z.number(), square: z.number() }),
-  summary: z.object({ rows: z.number() }),
+const MAIN = appMain({
+  childPath: "fileURLToPath(new URL('./child.mjs', import.meta.url))",
+  poolOptions:
+    "process.env.NO_ENTRY ? {} : { supervisorEntry: new URL('./threads/supervisor.js', import.meta.url) }",
 });
-const greet = defineJsonCommand({
-  export: 'greet',
-  request: z.object({ name: z.string() }),
-  response: z.object({ greeting: z.string() }),
-});
-const builder = new LeanWorkerCapabilityBuilder({
-  projectRoot: process.cwd(),
-  package: 'example',
-  libName: 'Example',
-  childKit: true,
-  worker: { command: process.execPath, args: [fileURLToPath(new URL('./child.mjs', import.meta.url))] },
-  commands: [count, greet],
-});
-const pool = new LeanWorkerPool(
-  process.env.NO_ENTRY ? {} : { supervisorEntry: new URL('./threads/supervisor.js', import.meta.url) },
-);
-try {
-  const lease = await pool.acquireLease(builder);
-  try {
-    const stream = lease.runStreamingCommand(count, { n: 4 });
-    for await (const row of stream) console.log(row.stream, row.payload.square);
-    console.log('summary', JSON.stringify((await stream.summary).metadata));
-    console.log((await lease.runJsonCommand(greet, { name: 'Lean' })).greeting);
-  } finally {
-    lease.release();
-  }
-} catch (error) {
-  console.log('failed', JSON.stringify({ code: error.code, facts: error.facts }));
-} finally {
-  await pool.close();
-}
-`;
 
 let work = '';
 /** The bundled app's folder: deep enough that the package's own relative entry path misses. */
