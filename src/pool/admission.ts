@@ -121,6 +121,11 @@ export class Admission {
     this.#pump();
   }
 
+  /** Keys the pool will be asked for next, in order (`pool.hint`). */
+  hint(keys: readonly string[]): void {
+    this.#gate.eviction.hint(keys);
+  }
+
   /** Start the background memory sampler (off the request path). */
   startSampler(): void {
     this.#gate.start(() => this.#table.live);

@@ -9,8 +9,13 @@
  *
  * Costs are learned per key: open time from the cold opens (a key never opened takes the mean of
  * the known ones, 1 ms when none is), memory from the pool's memory policy (its prediction, with
- * its own prior for unknown keys). A hint names keys the caller will ask for soon; each hinted
- * occurrence counts as a request until that request comes.
+ * its own prior for unknown keys).
+ *
+ * A hint (`pool.hint`) names the keys the caller will ask for next, in order. Under either policy
+ * a hinted key is evicted after every key not hinted, and between hinted keys the one whose next
+ * hinted request is furthest away goes first (Belady's rule on what the caller said). Each
+ * request of a hinted key consumes its first hinted occurrence; a key hinted but never asked for
+ * weighs like any other once the hint is replaced. Unknown keys in a hint cost one map entry each.
  */
 import { BoundedMap } from './bounded-map.js';
 
@@ -18,6 +23,8 @@ export type EvictionPolicyName = 'cost' | 'lru';
 
 /** Requests to the pool after which a key's past requests weigh half. */
 export const DEFAULT_FREQUENCY_HALF_LIFE = 100;
+/** Keys one hint may name (repeats included). */
+export const MAX_HINTED_KEYS = 100_000;
 
 /** An idle worker that may be evicted. */
 export interface EvictionCandidate {
@@ -36,7 +43,8 @@ interface KeyStats {
 export class EvictionPolicy {
   readonly #name: EvictionPolicyName;
   readonly #stats = new BoundedMap<string, KeyStats>();
-  readonly #hinted = new Map<string, number>();
+  /** Hinted positions of each key still to come, ascending; the hint is replaced as a whole. */
+  readonly #hinted = new Map<string, number[]>();
   readonly #memoryOf: (key: string) => number;
   readonly #halfLife: number;
   #requests = 0;
@@ -80,8 +88,8 @@ export class EvictionPolicy {
     s.at = this.#requests;
     const hinted = this.#hinted.get(key);
     if (hinted !== undefined) {
-      if (hinted <= 1) this.#hinted.delete(key);
-      else this.#hinted.set(key, hinted - 1);
+      hinted.shift();
+      if (hinted.length === 0) this.#hinted.delete(key);
     }
   }
 
@@ -99,26 +107,52 @@ export class EvictionPolicy {
   }
 
   /**
-   * Keys the caller will ask for soon, in order (repeats count): each occurrence weighs as a
-   * request until the request comes. Replaces the previous hint; unknown keys are harmless.
+   * Keys the caller will ask for next, in order (repeats count, at most `MAX_HINTED_KEYS`).
+   * Replaces the previous hint; an empty list clears it; unknown keys are harmless.
    */
   hint(keys: readonly string[]): void {
     this.#hinted.clear();
-    for (const key of keys) this.#hinted.set(key, (this.#hinted.get(key) ?? 0) + 1);
+    keys.slice(0, MAX_HINTED_KEYS).forEach((key, at) => {
+      const positions = this.#hinted.get(key);
+      if (positions) positions.push(at);
+      else this.#hinted.set(key, [at]);
+    });
+  }
+
+  /** Hinted requests of `key` still to come. */
+  hinted(key: string): number {
+    return this.#hinted.get(key)?.length ?? 0;
   }
 
   /** The candidates in eviction order: the first is evicted first. */
   order<C extends EvictionCandidate>(candidates: readonly C[]): C[] {
-    if (this.#name === 'lru') return [...candidates].sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    const scored = candidates.map((c) => ({ c, worth: this.worth(c.key) }));
-    scored.sort((a, b) => a.worth - b.worth || a.c.lastUsedAt - b.c.lastUsedAt);
+    const scored = candidates.map((c) => ({
+      c,
+      next: this.#hinted.get(c.key)?.[0] ?? Number.POSITIVE_INFINITY,
+      worth: this.#name === 'lru' ? c.lastUsedAt : this.worth(c.key),
+    }));
+    // Not hinted (next = Infinity) first; then the hinted key needed furthest ahead.
+    scored.sort((a, b) => b.next - a.next || a.worth - b.worth || a.c.lastUsedAt - b.c.lastUsedAt);
     return scored.map((s) => s.c);
+  }
+
+  /** Decayed request frequency of `key` plus its hinted requests still to come. */
+  frequency(key: string): number {
+    const s = this.#stats.get(key);
+    return (s ? this.#frequency(s) : 0) + this.hinted(key);
+  }
+
+  /** Learned open time of `key` (ms): its longest cold open, else the mean of the known ones. */
+  openMs(key: string): number {
+    const known = this.#stats.get(key)?.openMs;
+    if (known !== undefined && known !== null) return known;
+    return this.#opens === 0 ? 1 : this.#openMsSum / this.#opens;
   }
 
   /** What keeping `key` warm is worth now: decayed and hinted requests x open time per KiB. */
   worth(key: string): number {
     const s = this.#stats.get(key);
-    const frequency = (s ? this.#frequency(s) : 0) + (this.#hinted.get(key) ?? 0);
+    const frequency = (s ? this.#frequency(s) : 0) + this.hinted(key);
     const meanOpenMs = this.#opens === 0 ? 1 : this.#openMsSum / this.#opens;
     return (frequency * (s?.openMs ?? meanOpenMs)) / Math.max(1, this.#memoryOf(key));
   }

@@ -14,6 +14,7 @@ import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { LeanReplSource } from '../repl/builder.js';
 import type { LeanReplLease } from '../repl/lease.js';
 import { Admission } from './admission.js';
+import { MAX_HINTED_KEYS } from './eviction.js';
 import { type LeanWorkerPoolOptions, parsePoolOptions, type ResolvedPoolOptions } from './options.js';
 import { buildSnapshot, type LeanWorkerPoolSnapshot } from './snapshot.js';
 
@@ -55,15 +56,25 @@ const closeOptionsSchema = z
   })
   .strict();
 
+/** Whether `value` names its key and resolves its worker. */
+function isSource(value: unknown): value is AnyLeanWorkerSource {
+  const s = value as Partial<AnyLeanWorkerSource> | null;
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.sessionKey === 'function' &&
+    typeof s.resolve === 'function'
+  );
+}
+
+const hintSchema = z
+  .array(z.custom<AnyLeanWorkerSource>(isSource, 'expected a worker source'))
+  .max(MAX_HINTED_KEYS);
+
 /** A source must name its key and resolve its worker; anything else is refused before a spawn. */
 function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
-  const s = source as Partial<AnyLeanWorkerSource> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.sessionKey !== 'function' ||
-    typeof s.resolve !== 'function'
-  ) {
+  if (!isSource(source)) {
+    const s = source as unknown;
     throw makeError(ErrorCode.INVALID_ARGUMENT, 'expected a worker source (a capability or repl builder)', {
       facts: { argument: 'source', received: s === null ? 'null' : typeof s },
     });
@@ -154,6 +165,22 @@ export class LeanWorkerPool {
         lease.release();
       }
     });
+  }
+
+  /**
+   * Say which sources the pool will be asked for next, in order (a planner's batches, a check
+   * queue): the eviction policy keeps their workers warm, the one needed soonest longest. Replaces
+   * the previous hint; `[]` clears it. A source never asked for costs nothing but its entry.
+   * @throws `INVALID_ARGUMENT` when `sources` is not an array of sources (at most 100,000).
+   */
+  hint(sources: readonly AnyLeanWorkerSource[]): void {
+    const parsed = hintSchema.safeParse(sources);
+    if (!parsed.success) {
+      throw makeError(ErrorCode.INVALID_ARGUMENT, 'hint() takes an array of worker sources', {
+        facts: { argument: 'sources', reason: parsed.error.issues[0]?.message ?? 'invalid' },
+      });
+    }
+    this.#admission.hint(parsed.data.map((s) => s.sessionKey()));
   }
 
   /** Acquire, run `fn`, release (even when `fn` throws). */

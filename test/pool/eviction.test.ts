@@ -58,6 +58,25 @@ describe('eviction policies', () => {
     expect(victimOf(policy, [idle('busy', 1), idle('next', 2)])).toBe('busy');
   });
 
+  it.each(['lru', 'cost'] as const)(
+    'with %s, evicts keys not hinted first, then the hinted key needed furthest ahead',
+    (name) => {
+      const policy = new EvictionPolicy(name, () => 1);
+      for (let i = 0; i < 20; i++) policy.noteRequest('hot');
+      for (const key of ['a', 'b', 'hot']) policy.noteOpen(key, 1_000);
+      policy.hint(['a', 'unknown', 'b', 'a']);
+      const candidates = [idle('a', 1), idle('b', 2), idle('hot', 3)];
+      expect(policy.order(candidates).map((c) => c.key)).toEqual(['hot', 'b', 'a']);
+      // `a`'s first hinted request came: its next one (position 3) is now furthest ahead.
+      policy.noteRequest('a');
+      expect(policy.order(candidates).map((c) => c.key)).toEqual(['hot', 'a', 'b']);
+      expect(policy.hinted('a')).toBe(1);
+      policy.hint([]);
+      expect(policy.hinted('a')).toBe(0);
+      expect(policy.order(candidates)[0]?.key).toBe(name === 'lru' ? 'a' : 'b');
+    },
+  );
+
   it('lets a key hot long ago age out against one in use now', () => {
     const policy = new EvictionPolicy('cost', () => 1, 10);
     for (let i = 0; i < 50; i++) policy.noteRequest('yesterday');
