@@ -122,25 +122,38 @@ export interface LeaseFacts extends BaseFacts {
 /** `LEASE_BUSY`: a request is in flight on the lease (or its worker). */
 export interface LeaseBusyFacts extends BaseFacts {}
 
+/**
+ * Why an acquire waited or could not be served at once (admission's last reason): `workers`
+ * (every slot busy), `memory` (no room in the budget or reserve), `reaping` (evicted children not
+ * reaped yet), `same_key` (a busy worker of its key was expected sooner than a cold open),
+ * `spare_starting` (a spare of its key was starting), `unknown_cost` (another start of unknown
+ * cost was under way), `quarantine` (its key was quarantined while it waited).
+ */
+export interface AdmissionWaitFacts extends BaseFacts {
+  readonly waitedFor?: string | null;
+  /** The `client` the acquire named, if any. */
+  readonly client?: string;
+}
+
 /** `QUEUE_TIMEOUT`. */
-export interface QueueTimeoutFacts extends BaseFacts {
+export interface QueueTimeoutFacts extends AdmissionWaitFacts {
   readonly timeoutMs?: number;
   readonly queueWaitMs?: number;
   readonly queueDepth?: number;
 }
 
 /** `QUEUE_FULL`. */
-export interface QueueFullFacts extends BaseFacts {
+export interface QueueFullFacts extends AdmissionWaitFacts {
   readonly maxQueuedAcquires?: number;
 }
 
 /** `POOL_EXHAUSTED`. */
-export interface PoolExhaustedFacts extends BaseFacts {
+export interface PoolExhaustedFacts extends AdmissionWaitFacts {
   readonly maxWorkers?: number;
 }
 
 /** `MEMORY_BUDGET`: the figures behind the refusal, in KiB (`limitKib` null: no pool budget). */
-export interface MemoryBudgetFacts extends BaseFacts {
+export interface MemoryBudgetFacts extends AdmissionWaitFacts {
   readonly measure?: string;
   readonly currentKib?: number;
   readonly predictedKib?: number;
@@ -166,7 +179,7 @@ export interface RestartLimitFacts extends BaseFacts {
 }
 
 /** `QUARANTINED`: when the key may be tried again. */
-export interface QuarantinedFacts extends BaseFacts {
+export interface QuarantinedFacts extends AdmissionWaitFacts {
   readonly retryAfterMs?: number;
 }
 

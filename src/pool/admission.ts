@@ -1,37 +1,38 @@
 /**
- * Admission: warm reuse, cold opens under the memory budget, LRU eviction of idle workers of
- * other keys, the waiter queue, quarantine of crash-looping keys, and the leases it grants. It
- * owns its worker table and its counters: other modules call `acquire`, `grant`, `release` and
- * `close`, and read `stats()`. A worker holds its slot from the start of its cold open until its
- * child is reaped, so `maxWorkers` bounds the children alive, evicted ones still exiting included.
+ * Admission: who gets a worker and when. It owns the worker table, the waiter queue, the
+ * counters, quarantine and the memory gate; other modules call `acquire`, `grant`, `release`,
+ * `hint` and `close`, and read `stats()`. What serving one key takes is planned in
+ * `admission-plan.ts` (warm reuse, look-ahead to a busy worker of the key, the hard budget);
+ * which waiter goes first is the queue's (`waiters.ts`: warm first, then the start that serves
+ * most waiters, weighted-fair across clients, with a bound on bypasses); starting workers, for
+ * callers and in the background, is `worker-opens.ts`. A worker holds its slot from the start of
+ * its cold open until its child is reaped, so `maxWorkers` bounds the children alive.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import { type LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
-import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import { LeanReplLease } from '../repl/lease.js';
+import { HoldTimes, nextToServe, type Plan, planFor, type WaitReason } from './admission-plan.js';
 import { SeenKeys } from './bounded-map.js';
-import { emptyAdmissionCounters, noteColdOpenAttempt, RecentValues } from './counters.js';
+import { emptyAdmissionCounters, RecentValues } from './counters.js';
 import { publish } from './events.js';
 import { PoolLeaseHost } from './lease-host.js';
 import { MemoryGate } from './memory-gate.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { Quarantine } from './quarantine.js';
-import { needsSession, openSession } from './session-open.js';
-import { deliver, WaiterQueue } from './waiters.js';
+import { type Refusal, type RefusalOf, Refusals } from './refusals.js';
+import { deliver, WaiterQueue, Wakeup } from './waiters.js';
 import type { PoolWorker } from './worker.js';
-import { type StartFn, startSupervisor, startWorker } from './worker-start.js';
+import { type Source, WorkerOpens } from './worker-opens.js';
+import { type StartFn, startSupervisor } from './worker-start.js';
 import { type CloseCounts, WorkerTable } from './worker-table.js';
 
-interface Source {
-  sessionKey(): string;
-  resolve(): Promise<ResolvedWorker>;
+/** What an acquire asks besides its source. */
+export interface AcquireRequest {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeoutMs: number;
+  /** Who asks, for weighted fair queueing across clients. */
+  readonly client?: string | undefined;
 }
-
-/** What serving an acquire now gives: the worker (being readied), or why it must wait. */
-type Served = Promise<PoolWorker> | 'wait' | 'evicting';
-
-/** A refusal of admission, as `admission-refused` names it. */
-type Refusal = 'max_workers' | 'memory_budget' | 'queue_full' | 'queue_timeout';
 
 /** Admission's figures for `pool.snapshot()`: plain values, and the live workers to read. */
 export type AdmissionStats = ReturnType<Admission['stats']>;
@@ -44,21 +45,35 @@ export class Admission {
   readonly #quarantine: Quarantine;
   readonly #queueWaits = new RecentValues(4096);
   readonly #keys = new SeenKeys();
-  readonly #waiters: WaiterQueue<PoolWorker, Source>;
-  readonly #start: StartFn;
+  readonly #waiters: WaiterQueue<PoolWorker, Source, WaitReason>;
   readonly #leaseHost: PoolLeaseHost;
+  readonly #refusals: Refusals;
+  readonly #holds = new HoldTimes();
+  readonly #opens: WorkerOpens;
   #closed = false;
-  #lastKeyMissReason: string | null = null;
-  #refusalReason: string | null = null;
+  readonly #wakeup = new Wakeup(() => this.#pump());
 
   /** `start` starts a worker's supervisor and child; tests pass one of fake workers. */
   constructor(options: ResolvedPoolOptions, start: StartFn = startSupervisor) {
     this.#options = options;
     this.#gate = new MemoryGate(options);
-    this.#table = new WorkerTable(options, this.#gate, () => this.#pump());
+    this.#table = new WorkerTable(options, () => {
+      this.#gate.refresh();
+      this.#pump();
+    });
     this.#quarantine = new Quarantine(options.policy.quarantineMs, options.poolId);
-    this.#waiters = new WaiterQueue(options.maxWaiterBypasses);
-    this.#start = start;
+    this.#waiters = new WaiterQueue(options.maxWaiterBypasses, options.clientWeights);
+    this.#refusals = new Refusals(options, this.#counters, this.#gate);
+    this.#opens = new WorkerOpens({
+      options,
+      table: this.#table,
+      gate: this.#gate,
+      quarantine: this.#quarantine,
+      counters: this.#counters,
+      start,
+      closed: () => this.#closed,
+      changed: () => this.#pump(),
+    });
     this.#leaseHost = new PoolLeaseHost(options.memoryMeasure, (worker) => {
       this.#counters.leasesReleased += 1;
       publish('lease-released', options.poolId, worker.key, { generation: worker.generation });
@@ -71,27 +86,31 @@ export class Admission {
   }
 
   /** Get a worker reserved for the caller (state `leased`). */
-  async acquire(
-    source: Source,
-    opts: { signal?: AbortSignal | undefined; timeoutMs: number },
-  ): Promise<PoolWorker> {
+  async acquire(source: Source, opts: AcquireRequest): Promise<PoolWorker> {
     const key = source.sessionKey();
     this.#keys.note(key);
     const quarantined = this.#quarantine.refusal(key);
     if (quarantined) {
-      this.#counters.quarantineRejections += 1;
-      throw quarantined;
+      throw this.#refuse({
+        key,
+        reason: 'quarantined',
+        waitedFor: 'quarantine',
+        client: opts.client,
+        quarantined,
+      });
     }
     const began = performance.now();
-    const served = this.#tryServe(key, source);
-    if (served === 'wait' && opts.timeoutMs === 0) {
-      // Waiting is disabled and nothing can serve `key` now.
-      throw this.#refuse(key, this.#table.freeSlots() > 0 ? 'memory_budget' : 'max_workers');
+    let pending: Promise<PoolWorker>;
+    if (this.#waiters.size === 0 || opts.timeoutMs === 0) {
+      const plan = this.#plan(key, opts.timeoutMs > 0, this.#waiters.sameKeyAhead(key, null) + 1, began);
+      pending =
+        plan.kind === 'warm' || plan.kind === 'cold'
+          ? deliver(this.#serve(plan, key, source), opts.signal, (w) => this.release(w))
+          : this.#queue(plan, key, source, opts);
+    } else {
+      pending = this.#enqueue(key, source, opts);
+      this.#pump();
     }
-    const pending =
-      served === 'wait' || served === 'evicting'
-        ? this.#enqueue(key, source, opts)
-        : deliver(served, opts.signal, (w) => this.release(w));
     const worker = await pending.catch((error: LeanWorkerError) => {
       if (error.code === ErrorCode.ABORTED) this.#counters.queueAborts += 1;
       throw error;
@@ -103,6 +122,7 @@ export class Admission {
   /** Wrap a reserved worker in a lease. */
   grant(worker: PoolWorker, requestTimeoutMs: number): LeanWorkerLease {
     this.#counters.leasesGranted += 1;
+    worker.leasedAt = performance.now();
     this.#gate.eviction.noteRequest(worker.key);
     publish('lease-granted', this.#options.poolId, worker.key, { generation: worker.generation });
     const host = this.#leaseHost.bind(worker);
@@ -114,9 +134,13 @@ export class Admission {
   /** Put a reserved worker back to work (or retire it) and serve the queue. */
   release(worker: PoolWorker): void {
     if (worker.state !== 'leased') return;
+    const now = performance.now();
+    if (worker.leasedAt !== null) this.#holds.note(now - worker.leasedAt);
+    worker.leasedAt = null;
     worker.state = 'idle';
-    worker.lastUsedAt = performance.now();
+    worker.lastUsedAt = now;
     if (!worker.usable) this.#table.retire(worker, 'kill');
+    else this.#opens.released(worker);
     this.#table.changed();
     this.#pump();
   }
@@ -124,6 +148,7 @@ export class Admission {
   /** Keys the pool will be asked for next, in order (`pool.hint`). */
   hint(keys: readonly string[]): void {
     this.#gate.eviction.hint(keys);
+    this.#pump();
   }
 
   /** Start the background memory sampler (off the request path). */
@@ -145,8 +170,8 @@ export class Admission {
       queueWaits: [...this.#queueWaits.values],
       distinctKeysSeen: this.#keys.distinct,
       trackedKeys: this.#keys.tracked,
-      lastKeyMissReason: this.#lastKeyMissReason,
-      refusalReason: this.#refusalReason,
+      lastKeyMissReason: this.#opens.lastKeyMissReason,
+      refusalReason: this.#refusals.last,
       quarantinedKeys: this.#quarantine.size,
       memory: this.#gate.policy.figures(workers),
       learnedKeys: this.#gate.policy.learnedKeys(),
@@ -163,143 +188,111 @@ export class Admission {
     if (!this.#closed) {
       this.#closed = true;
       this.#gate.stop();
+      this.#wakeup.cancel();
       this.#waiters.rejectAll(() => makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting'));
     }
     return this.#table.close(performance.now() + timeoutMs, mode);
   }
 
-  /** Count, record and publish a refusal of `key`; the typed error to throw. */
-  #refuse(key: string, reason: Refusal, waitedMs?: number, timeoutMs = 0): LeanWorkerError {
-    const c = this.#counters;
-    const o = this.#options;
-    publish('admission-refused', o.poolId, key, waitedMs === undefined ? { reason } : { reason, waitedMs });
-    if (reason === 'queue_full') {
-      c.queueFullRejections += 1;
-      const facts = { maxQueuedAcquires: o.maxQueuedAcquires };
-      return makeError(ErrorCode.QUEUE_FULL, 'the admission queue is full', { facts });
+  #refuse(r: RefusalOf): LeanWorkerError {
+    return this.#refusals.refuse(r, this.#waiters.size, this.#table.held());
+  }
+
+  #plan(key: string, mayWait: boolean, sameKeyAhead: number, since: number): Plan {
+    return planFor({ key, mayWait, sameKeyAhead, since }, this.#table, this.#gate, this.#holds);
+  }
+
+  /** A plan that cannot serve now: refuse, or evict and queue (waiting disabled: only for a reap). */
+  #queue(plan: Plan, key: string, source: Source, opts: AcquireRequest): Promise<PoolWorker> {
+    const { client } = opts;
+    if (plan.kind === 'refuse') throw this.#refuse({ key, reason: 'memory_budget', waitedFor: null, client });
+    if (plan.kind === 'wait' && opts.timeoutMs === 0) {
+      // Waiting is disabled and nothing can serve `key` now.
+      const reason: Refusal = this.#table.freeSlots() > 0 ? 'memory_budget' : 'max_workers';
+      throw this.#refuse({ key, reason, waitedFor: plan.reason, client });
     }
-    this.#refusalReason = reason;
-    if (reason === 'queue_timeout') {
-      c.queueTimeouts += 1;
-      return makeError(ErrorCode.QUEUE_TIMEOUT, `no worker within ${timeoutMs} ms`, {
-        facts: { queueWaitMs: Math.round(waitedMs ?? 0), timeoutMs, queueDepth: this.#waiters.size },
-      });
-    }
-    c.coldOpenRefusals += 1;
-    if (reason === 'max_workers') {
-      const facts = { maxWorkers: o.maxWorkers };
-      return makeError(ErrorCode.POOL_EXHAUSTED, 'every worker is busy and waiting is disabled', { facts });
-    }
-    c.memoryBudgetRejections += 1;
-    return this.#gate.budgetError(key, this.#table.live);
+    if (plan.kind === 'evict') this.#counters.evictions += this.#table.evict(plan.victims, key);
+    const pending = this.#enqueue(key, source, opts, plan.kind === 'wait' ? plan.reason : 'reaping');
+    if (plan.kind === 'wait' && plan.until !== undefined) this.#wakeup.at(plan.until);
+    return pending;
   }
 
   /** Queue for a worker (or for evicted children to be reaped), up to `opts.timeoutMs`. */
-  #enqueue(key: string, source: Source, opts: { signal?: AbortSignal | undefined; timeoutMs: number }) {
-    if (this.#waiters.size >= this.#options.maxQueuedAcquires) throw this.#refuse(key, 'queue_full');
-    return this.#waiters.add(key, source, opts.timeoutMs, opts.signal, (waitedMs) =>
-      this.#refuse(key, 'queue_timeout', waitedMs, opts.timeoutMs),
+  #enqueue(
+    key: string,
+    source: Source,
+    opts: AcquireRequest,
+    reason: WaitReason | null = null,
+  ): Promise<PoolWorker> {
+    const { client } = opts;
+    if (this.#waiters.size >= this.#options.maxQueuedAcquires)
+      throw this.#refuse({ key, reason: 'queue_full', waitedFor: reason ?? 'workers', client });
+    const item = { key, source, client: client ?? '', reason };
+    return this.#waiters.add(item, opts.timeoutMs, opts.signal, (w) =>
+      this.#refuse({
+        key,
+        reason: 'queue_timeout',
+        waitedFor: w.reason ?? 'workers',
+        client,
+        waitedMs: performance.now() - w.enqueuedAt,
+        timeoutMs: opts.timeoutMs,
+      }),
     );
   }
 
-  /** Serve now (a promise of the reserved worker) or say why not. Throws when it can never fit. */
-  #tryServe(key: string, source: Source): Served {
-    const warm = this.#table.warm(key);
-    if (warm) {
-      warm.state = 'leased';
-      this.#counters.keyHits += 1;
-      this.#lastKeyMissReason = null;
-      return this.#prepareWarm(warm);
-    }
-    if (this.#gate.overBudgetAlone(key)) throw this.#refuse(key, 'memory_budget');
-    const room = this.#table.room(key);
-    if (room === 'reaping') return 'wait';
-    if (room === null) {
-      // Nothing running can ever free memory for it: refuse rather than wait forever.
-      if (this.#table.settled) throw this.#refuse(key, 'memory_budget');
-      return 'wait';
-    }
-    if (room.length === 0) return this.#coldOpen(key, source);
-    for (const victim of room) {
-      this.#counters.evictions += 1;
-      publish('eviction', this.#options.poolId, victim.key, { forKey: key });
-      this.#table.retire(victim, 'graceful');
-    }
-    return 'evicting';
+  /** Serve a warm or cold plan: the worker, leased to the caller once ready. */
+  #serve(plan: Plan, key: string, source: Source): Promise<PoolWorker> {
+    if (plan.kind !== 'warm')
+      return this.#opens.open(key, source, 'caller', plan.kind === 'cold' && plan.unknownCost);
+    const warm = plan.worker;
+    warm.state = 'leased';
+    this.#opens.noteHit(warm);
+    return this.#opens.prepareWarm(warm);
   }
 
-  /**
-   * Make a warm worker ready: wait out a restart (the lease gets the replacing generation), cycle
-   * it when idle past its limit or used up, reopen the session of a fresh generation; else retire.
-   */
-  async #prepareWarm(worker: PoolWorker): Promise<PoolWorker> {
-    try {
-      await worker.handle.whenReady();
-      const reason = worker.policyReason(this.#options.memoryMeasure, true);
-      if (reason) await worker.cycle(reason);
-      if (needsSession(worker)) await openSession(worker);
-    } catch (error) {
-      this.#table.retire(worker, 'kill');
-      throw error;
-    }
-    return worker;
-  }
-
-  #coldOpen(key: string, source: Source): Promise<PoolWorker> {
-    const poolEmpty = this.#table.live.size === 0;
-    this.#lastKeyMissReason = poolEmpty ? 'empty_pool' : 'no_matching_key';
-    noteColdOpenAttempt(this.#counters, poolEmpty, this.#table.starting + 1);
-    const run = this.#table.open(() => this.#openWorker(key, source));
-    // Once the slot count no longer holds this start, serve whoever waits for it.
-    run.finally(() => this.#pump()).catch(() => {});
-    return run;
-  }
-
-  async #openWorker(key: string, source: Source): Promise<PoolWorker> {
-    const began = performance.now();
-    const worker = await startWorker({
-      key,
-      source,
-      options: this.#options,
-      memory: this.#gate.policy,
-      start: this.#start,
-      quarantine: this.#quarantine,
-      onExhausted: (w) => {
-        this.#quarantine.add(w.key, w.policy.quarantineMs);
-        if (w.state === 'idle') this.#table.retire(w, 'kill');
-      },
-    });
-    if (this.#closed) {
-      // The pool closed during the start: the worker must not outlive it.
-      await this.#table.discard(worker);
-      throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting');
-    }
-    this.#gate.eviction.noteOpen(key, performance.now() - began);
-    this.#table.add(worker);
-    this.#counters.coldOpenAdmitted += 1;
-    return worker;
-  }
-
+  /** Serve whoever can be served, in the queue's order, then start spares when nobody waits. */
   #pump(): void {
     if (this.#closed) return;
-    while (this.#waiters.size > 0) {
-      const waiter = this.#waiters.pick(
-        (key) => this.#table.warm(key) !== null,
-        (key) => Array.isArray(this.#table.room(key)),
+    for (const w of [...this.#waiters.items]) {
+      const quarantined = this.#quarantine.refusal(w.key);
+      if (!quarantined) continue;
+      this.#waiters.remove(w);
+      w.reject(
+        this.#refuse({
+          key: w.key,
+          reason: 'quarantined',
+          waitedFor: 'quarantine',
+          client: w.client || undefined,
+          quarantined,
+        }),
       );
-      if (!waiter) return;
-      let served: Served;
-      try {
-        served = this.#tryServe(waiter.key, waiter.source);
-      } catch (error) {
-        this.#waiters.remove(waiter);
-        waiter.reject(error as LeanWorkerError);
+    }
+    let until = Number.POSITIVE_INFINITY;
+    while (this.#waiters.size > 0) {
+      const next = nextToServe(this.#waiters, (key, ahead, since) => this.#plan(key, true, ahead, since));
+      until = Math.min(until, next.until);
+      const { chosen, plan } = next;
+      if (!chosen || !plan || plan.kind === 'wait') break;
+      if (plan.kind === 'refuse') {
+        this.#waiters.remove(chosen);
+        const client = chosen.client || undefined;
+        chosen.reject(
+          this.#refuse({ key: chosen.key, reason: 'memory_budget', waitedFor: chosen.reason, client }),
+        );
         continue;
       }
-      // Evicting for it, or waiting on a reap: it keeps its place until a slot is free.
-      if (served === 'wait' || served === 'evicting') return;
-      this.#waiters.take(waiter);
-      waiter.resolve(deliver(served, waiter.signal, (w) => this.release(w)));
+      if (plan.kind === 'evict') {
+        // It keeps its place until the evicted children are reaped.
+        this.#counters.evictions += this.#table.evict(plan.victims, chosen.key);
+        chosen.reason = 'reaping';
+        break;
+      }
+      this.#waiters.take(chosen);
+      chosen.resolve(
+        deliver(this.#serve(plan, chosen.key, chosen.source), chosen.signal, (w) => this.release(w)),
+      );
     }
+    if (Number.isFinite(until)) this.#wakeup.at(until);
+    if (this.#waiters.size === 0) this.#opens.spares();
   }
 }

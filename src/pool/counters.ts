@@ -97,6 +97,12 @@ export function emptyAdmissionCounters() {
     leasesGranted: 0,
     leasesReleased: 0,
     concurrentColdOpensObserved: 0,
+    /** Spare workers started in the background (`spares`). */
+    spareStarts: 0,
+    /** Used-up workers replaced in the background before being retired (`replaceInBackground`). */
+    backgroundReplacements: 0,
+    /** Leases served by a worker started in the background, at its first lease. */
+    backgroundStartsUsed: 0,
   };
 }
 

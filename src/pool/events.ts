@@ -83,8 +83,16 @@ export interface PoolEventPayloads {
   };
   'lease-granted': PoolEventBase & { readonly generation: number };
   'lease-released': PoolEventBase & { readonly generation: number };
-  /** `reason`: `queue_full`, `queue_timeout` (with `waitedMs`), `memory_budget`, or why the pool refused. */
-  'admission-refused': PoolEventBase & { readonly reason: string; readonly waitedMs?: number };
+  /**
+   * `reason`: `queue_full`, `queue_timeout` (with `waitedMs`), `memory_budget`, `max_workers` or
+   * `quarantined`; `waitedFor`: why it waited or could not be served at once (the error's fact).
+   */
+  'admission-refused': PoolEventBase & {
+    readonly reason: string;
+    readonly waitedMs?: number;
+    readonly waitedFor?: string | null;
+    readonly client?: string;
+  };
   /** An idle worker of `key` was shut down to make room for `forKey`. */
   eviction: PoolEventBase & { readonly forKey: string };
   quarantine: PoolEventBase & { readonly forMs: number };

@@ -15,63 +15,71 @@ export class MemoryGate {
   readonly policy: MemoryPolicy;
   /** Which idle worker goes first (`eviction` option); learns each key's requests and open time. */
   readonly eviction: EvictionPolicy;
-  readonly #options: ResolvedPoolOptions;
+  readonly options: ResolvedPoolOptions;
   #sampler: NodeJS.Timeout | null = null;
   /** Last reading of machine and cgroup memory, null before the first or when ignored. */
   system: SystemMemory | null = null;
 
   constructor(options: ResolvedPoolOptions) {
-    this.#options = options;
+    this.options = options;
     this.policy = new MemoryPolicy(options);
     this.eviction = new EvictionPolicy(options.eviction, (key) => this.policy.predict(key));
   }
 
   /**
-   * Whether `starting + 1` cold workers for `key` fit: the budget over `workers` (without
-   * `without`, about to be evicted), and the system reserve when the system reports its memory.
+   * Whether a cold worker for `key` fits beside what the pool holds: `held` (live workers as
+   * sampled, and retired ones whose child is not reaped yet), the cold opens under way (`starting`,
+   * each at its predicted cost), on the pool budget and against the system reserve.
    */
-  fits(
-    key: string,
-    workers: Iterable<PoolWorker>,
-    without: readonly PoolWorker[],
-    starting: number,
-  ): boolean {
-    const predicted = this.policy.predict(key) * (starting + 1);
-    const reserve = this.#options.systemMemoryReserveKib;
+  fits(key: string, held: Iterable<PoolWorker>, starting: readonly string[]): boolean {
+    let predicted = this.policy.predict(key);
+    for (const s of starting) predicted += this.policy.predict(s);
+    const reserve = this.options.systemMemoryReserveKib;
     const headroom = this.system?.headroomKib ?? null;
+    // Exiting and live children are in the system's reading already; starts may not be yet.
     if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
-    const budget = this.#options.maxTotalChildMemoryKib;
+    const budget = this.options.maxTotalChildMemoryKib;
     if (budget === undefined) return true;
-    const others = [...workers].filter((e) => !without.includes(e));
-    return this.policy.figures(others).totalKib + predicted <= budget;
+    return this.policy.figures(held).totalKib + predicted <= budget;
   }
 
   /** Whether `key`'s predicted cost alone passes the pool budget: it can never fit. */
   overBudgetAlone(key: string): boolean {
-    const budget = this.#options.maxTotalChildMemoryKib;
+    const budget = this.options.maxTotalChildMemoryKib;
     return budget !== undefined && this.policy.predict(key) > budget;
   }
 
   /**
-   * The idle workers to evict so that a cold worker for `key` gets a slot and fits: none when it
-   * fits as things are; else the first in eviction order whose eviction suffices; else as many
-   * as it takes, in that order. Null when even evicting every idle worker would not make
-   * room now.
+   * Whether memory is tight enough that a key whose cost is unknown must not start beside another
+   * such start: a pool budget is set, or the system reports its headroom and a reserve applies.
+   */
+  get tight(): boolean {
+    if (this.options.maxTotalChildMemoryKib !== undefined) return true;
+    return this.options.systemMemoryReserveKib !== false && (this.system?.headroomKib ?? null) !== null;
+  }
+
+  /**
+   * The idle workers (`idle`, in the order to try) to evict so that a cold worker for `key` fits once they are reaped (the
+   * children exiting already are not counted: they are on their way out): none when waiting for
+   * those suffices; else the first in eviction order whose eviction suffices; else as many as it
+   * takes, in that order. Null when even evicting every idle worker would not make room.
    */
   evictionsFor(
     key: string,
-    workers: ReadonlySet<PoolWorker>,
-    slotFree: boolean,
-    starting: number,
+    live: ReadonlySet<PoolWorker>,
+    idle: readonly PoolWorker[],
+    starting: readonly string[],
   ): PoolWorker[] | null {
-    if (slotFree && this.fits(key, workers, [], starting)) return [];
-    const idle = this.eviction.order([...workers].filter((e) => e.state === 'idle' && !e.exhausted));
-    const single = idle.find((e) => this.fits(key, workers, [e], starting));
+    const without = (gone: readonly PoolWorker[]) => [...live].filter((w) => !gone.includes(w));
+    if (this.fits(key, live, starting)) return [];
+    // Spares first (as given), each group in the policy's order.
+    const ordered = idle;
+    const single = ordered.find((e) => this.fits(key, without([e]), starting));
     if (single) return [single];
     const chosen: PoolWorker[] = [];
-    for (const worker of idle) {
+    for (const worker of ordered) {
       chosen.push(worker);
-      if (this.fits(key, workers, chosen, starting)) return chosen;
+      if (this.fits(key, without(chosen), starting)) return chosen;
     }
     return null;
   }
@@ -83,11 +91,11 @@ export class MemoryGate {
       facts: {
         currentKib: figures.totalKib,
         predictedKib: this.policy.predict(key),
-        limitKib: this.#options.maxTotalChildMemoryKib ?? null,
-        measure: this.#options.memoryMeasure,
+        limitKib: this.options.maxTotalChildMemoryKib ?? null,
+        measure: this.options.memoryMeasure,
         samplesUnavailable: figures.unavailable,
         systemHeadroomKib: this.system?.headroomKib ?? null,
-        systemReserveKib: this.#options.systemMemoryReserveKib,
+        systemReserveKib: this.options.systemMemoryReserveKib,
       },
     });
   }
@@ -100,10 +108,15 @@ export class MemoryGate {
       this.system = this.#readSystem();
       for (const worker of workers()) {
         if (worker.state === 'closing' || worker.handle.closed) continue;
-        void worker.refreshSample(this.#options.memoryMeasure === 'pss');
+        void worker.refreshSample(this.options.memoryMeasure === 'pss');
       }
-    }, this.#options.memorySampleIntervalMs);
+    }, this.options.memorySampleIntervalMs);
     this.#sampler.unref();
+  }
+
+  /** Read system memory again now (a child was reaped: the last reading overstates what is used). */
+  refresh(): void {
+    if (this.#sampler) this.system = this.#readSystem();
   }
 
   stop(): void {
@@ -112,6 +125,6 @@ export class MemoryGate {
   }
 
   #readSystem(): SystemMemory | null {
-    return this.#options.systemMemoryReserveKib === false ? null : readSystemMemory();
+    return this.options.systemMemoryReserveKib === false ? null : readSystemMemory();
   }
 }

@@ -2,8 +2,9 @@
  * Memory-aware admission. Decisions use private memory (RssAnon + RssShmem) per worker plus one
  * copy of shared file pages (the largest RssFile seen, standing for the mapped `.olean` image all
  * workers share), never a sum of RSS that counts shared pages once per worker. A cold open is
- * predicted to cost what that key cost before (peak private memory after its imports), else the
- * mean of known keys, else `defaultWorkerCostKib`.
+ * predicted to cost what that key cost before (peak private memory after its imports); a key
+ * never opened is no blank cheque: it takes `defaultWorkerCostKib` when set, else the largest cost
+ * learned of any key, and is unknown (null) only while the pool has learned nothing.
  */
 import type { MemorySample } from '../protocol/port-messages.js';
 import { BoundedMap } from './bounded-map.js';
@@ -31,6 +32,8 @@ export interface MemoryFigures {
 export class MemoryPolicy {
   readonly #options: ResolvedPoolOptions;
   readonly #learned = new BoundedMap<string, number>();
+  /** Largest cost ever learned (kept when its key is forgotten). */
+  #largest: number | null = null;
 
   constructor(options: ResolvedPoolOptions) {
     this.#options = options;
@@ -41,17 +44,20 @@ export class MemoryPolicy {
     if (!sample.available) return;
     const value = measureOf(sample, this.#options.memoryMeasure);
     this.#learned.set(key, Math.max(this.#learned.get(key) ?? 0, value));
+    this.#largest = Math.max(this.#largest ?? 0, value);
   }
 
-  /** Predicted cost (KiB) of a cold worker for `key`. */
-  predict(key: string): number {
-    const known = this.#learned.get(key);
-    if (known !== undefined) return known;
+  /** Predicted cost (KiB) of a cold worker for `key`: learned, estimated, the prior, else null. */
+  known(key: string): number | null {
+    const learned = this.#learned.get(key);
+    if (learned !== undefined) return learned;
     if (this.#options.defaultWorkerCostKib > 0) return this.#options.defaultWorkerCostKib;
-    if (this.#learned.size === 0) return 0;
-    let sum = 0;
-    for (const v of this.#learned.values()) sum += v;
-    return Math.round(sum / this.#learned.size);
+    return this.#largest;
+  }
+
+  /** Predicted cost (KiB) of a cold worker for `key`; 0 while nothing at all is known. */
+  predict(key: string): number {
+    return this.known(key) ?? 0;
   }
 
   learnedKeys(): number {

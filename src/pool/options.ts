@@ -24,6 +24,9 @@ export const DEFAULT_SYSTEM_MEMORY_RESERVE_KIB = 256 * 1024;
 /** Row batches a consumer may hold before the supervisor stops reading the child. */
 export const DEFAULT_ROW_BATCH_CREDIT = 8;
 
+/** Longest `client` name an acquire may give. */
+export const MAX_CLIENT_LENGTH = 256;
+
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 /** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
@@ -50,6 +53,25 @@ export const poolOptionsSchema = z
      */
     eviction: z.enum(['lru', 'cost']).default('lru'),
     maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
+    /**
+     * Spare workers the pool keeps at most: a second worker of a hot key whose worker is busy or
+     * restarting, started in the background when nobody waits, a slot is free and it fits the
+     * budget without an eviction. 0 starts none.
+     */
+    spares: nonNegativeInt.max(1_024).default(0),
+    /**
+     * Start the replacement of a worker that is used up (or one request from its `maxRequests`,
+     * or past 90% of its memory ceiling) in the background when a slot and memory allow, and
+     * retire the old one once the new one is ready; else it is cycled in place before its next lease.
+     */
+    replaceInBackground: z.boolean().default(true),
+    /**
+     * Weight of each `client` named on acquire in the weighted fair queue (1 for any other):
+     * a client of weight 2 is served twice as often as one of weight 1 while both wait.
+     */
+    clientWeights: z
+      .record(z.string().min(1).max(MAX_CLIENT_LENGTH), z.number().positive().max(1_000_000).finite())
+      .default({}),
     rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
     /**
      * Deepest nesting of arrays and objects accepted in JSON from a child. A deeper frame is a

@@ -15,7 +15,12 @@ import type { LeanReplSource } from '../repl/builder.js';
 import type { LeanReplLease } from '../repl/lease.js';
 import { Admission } from './admission.js';
 import { MAX_HINTED_KEYS } from './eviction.js';
-import { type LeanWorkerPoolOptions, parsePoolOptions, type ResolvedPoolOptions } from './options.js';
+import {
+  type LeanWorkerPoolOptions,
+  MAX_CLIENT_LENGTH,
+  parsePoolOptions,
+  type ResolvedPoolOptions,
+} from './options.js';
 import { buildSnapshot, type LeanWorkerPoolSnapshot } from './snapshot.js';
 
 /**
@@ -44,6 +49,11 @@ const acquireOptionsSchema = z
     timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
     /** Default total deadline of each command on this lease. */
     requestTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
+    /**
+     * Who asks: waiters are served weighted-fair across clients (`clientWeights`), so one client
+     * with many acquires queued cannot starve another. Unnamed acquires share one client.
+     */
+    client: z.string().min(1).max(MAX_CLIENT_LENGTH).optional(),
   })
   .strict();
 
@@ -122,7 +132,7 @@ export class LeanWorkerPool {
     checkSource(source);
     const parsed = parseOptions(acquireOptionsSchema, options, 'acquire options');
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
-    const { signal, timeoutMs, requestTimeoutMs } = parsed;
+    const { signal, timeoutMs, requestTimeoutMs, client } = parsed;
     if (signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'acquire aborted', {
         facts: { reason: 'before_queue' },
@@ -132,6 +142,7 @@ export class LeanWorkerPool {
     const worker = await this.#admission.acquire(source, {
       signal,
       timeoutMs: timeoutMs ?? this.#options.queueWaitTimeoutMs,
+      client,
     });
     if (this.#admission.closed) {
       // The pool closed while the worker was being made ready: close reaps it, no lease is made.

@@ -46,6 +46,12 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   readonly leasesGranted: number;
   readonly leasesReleased: number;
   readonly concurrentColdOpensObserved: number;
+  /** Spare workers started in the background (`spares`). */
+  readonly spareStarts: number;
+  /** Used-up workers whose replacement was started in the background (`replaceInBackground`). */
+  readonly backgroundReplacements: number;
+  /** Leases served by a spare or replacement at its first lease: imports no caller waited for. */
+  readonly backgroundStartsUsed: number;
   readonly lastRestartReason: string | null;
   readonly lastImportStats: unknown;
   readonly lastSpawnHandshakeMs: number | null;
@@ -128,6 +134,9 @@ export function buildSnapshot(
     leasesGranted: c.leasesGranted,
     leasesReleased: c.leasesReleased,
     concurrentColdOpensObserved: c.concurrentColdOpensObserved,
+    spareStarts: c.spareStarts,
+    backgroundReplacements: c.backgroundReplacements,
+    backgroundStartsUsed: c.backgroundStartsUsed,
     lastRestartReason: (last.lastRestartReason as string | null) ?? null,
     lastImportStats: last.lastImportStats ?? null,
     lastSpawnHandshakeMs: (last.lastSpawnHandshakeMs as number | null) ?? null,

@@ -1,52 +1,93 @@
 /**
- * The admission queue: a bounded FIFO of waiters, each with a deadline and an AbortSignal.
- * `pick` prefers a waiter that a warm worker can serve, but never passes over the oldest waiter
- * more than `maxBypasses` times, which bounds its wait. A waiter carries what it asked for
- * (`source`), so the queue holds no per-key state of its own. A worker still being made ready
- * (a cold open, a warm worker's restart or cycle) is delivered to a caller who may abort
- * meanwhile: the abort rejects at once with ABORTED, and the worker, once ready, is handed back
- * to the pool (kept warm) instead of to the caller who left.
+ * The admission queue: a bounded queue of waiters, each with a deadline and an AbortSignal, kept
+ * in weighted-fair order across clients: each waiter gets a virtual finish tag (its client's last
+ * tag, or the queue's virtual time if later, plus 1 / the client's weight), and waiters are
+ * ordered by tag, so a client with many waiters cannot starve one with few. Without clients every
+ * waiter shares one, and the order is first come, first served.
+ *
+ * `pick` prefers a waiter a warm worker can serve, then the cold open with the best expected
+ * benefit, but never passes over the first waiter more than `maxBypasses` times, which bounds its
+ * wait. A waiter carries what it asked for (`source`) and why it waits (`reason`, the last one
+ * planned). A worker still being made ready (a cold open, a warm worker's restart or cycle) is
+ * delivered to a caller who may abort meanwhile: the abort rejects at once with ABORTED, and the
+ * worker, once ready, is handed back to the pool (kept warm) instead of to the caller who left.
  */
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { BoundedMap } from './bounded-map.js';
 
-export interface Waiter<T, S> {
+export interface Waiter<T, S, R> {
   readonly key: string;
   readonly source: S;
+  readonly client: string;
   readonly signal: AbortSignal | undefined;
   readonly enqueuedAt: number;
+  /** Virtual finish tag (weighted fair queueing). */
+  readonly tag: number;
   bypassed: number;
+  /** Why it waits, as last planned; null before it was planned. */
+  reason: R | null;
   readonly resolve: (value: T | Promise<T>) => void;
   readonly reject: (error: LeanWorkerError) => void;
   cleanup: () => void;
 }
 
-export class WaiterQueue<T, S> {
-  readonly #items: Waiter<T, S>[] = [];
-  readonly #maxBypasses: number;
+/** What serving a waiter now would do, as `pick` needs to know it. */
+export type Choice = 'warm' | 'start' | 'wait';
 
-  constructor(maxBypasses: number) {
+export class WaiterQueue<T, S, R> {
+  readonly #items: Waiter<T, S, R>[] = [];
+  readonly #maxBypasses: number;
+  readonly #weights: Readonly<Record<string, number>>;
+  /** Each client's last finish tag. */
+  readonly #lastTag = new BoundedMap<string, number>();
+  /** Virtual time: the tag of the last waiter served. */
+  #virtual = 0;
+
+  constructor(maxBypasses: number, weights: Readonly<Record<string, number>> = {}) {
     this.#maxBypasses = maxBypasses;
+    this.#weights = weights;
   }
 
   get size(): number {
     return this.#items.length;
   }
 
-  /** Add a waiter; `timeoutMs` 0 means no deadline; the signal aborts it. */
+  /** The waiters in service order. */
+  get items(): readonly Waiter<T, S, R>[] {
+    return this.#items;
+  }
+
+  /** Waiters of `key` up to and including `waiter` (all of them when `waiter` is null). */
+  sameKeyAhead(key: string, waiter: Waiter<T, S, R> | null): number {
+    let n = 0;
+    for (const w of this.#items) {
+      if (w.key === key) n += 1;
+      if (w === waiter) break;
+    }
+    return n;
+  }
+
+  /** Add a waiter of `client`; `timeoutMs` 0 means no deadline; the signal aborts it. */
   add(
-    key: string,
-    source: S,
+    item: { readonly key: string; readonly source: S; readonly client: string; readonly reason: R | null },
     timeoutMs: number,
     signal: AbortSignal | undefined,
-    onTimeout: (waitedMs: number) => LeanWorkerError,
+    onTimeout: (waiter: Waiter<T, S, R>) => LeanWorkerError,
   ): Promise<T> {
+    const { key, source, client, reason } = item;
+    const start = Math.max(this.#virtual, this.#lastTag.get(client) ?? 0);
+    const tag = start + 1 / (this.#weights[client] ?? 1);
+    this.#lastTag.set(client, tag);
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T, S> = {
+      const waiter: Waiter<T, S, R> = {
         key,
         source,
+        client,
         signal,
         enqueuedAt: performance.now(),
+        tag,
         bypassed: 0,
+        reason,
         resolve,
         reject,
         cleanup: () => {},
@@ -55,7 +96,7 @@ export class WaiterQueue<T, S> {
         timeoutMs > 0
           ? setTimeout(() => {
               this.remove(waiter);
-              reject(onTimeout(performance.now() - waiter.enqueuedAt));
+              reject(onTimeout(waiter));
             }, timeoutMs)
           : null;
       const onAbort = () => {
@@ -72,33 +113,55 @@ export class WaiterQueue<T, S> {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.#items.push(waiter);
+      // After the last waiter with a tag not above its own: ties stay first come, first served.
+      let at = this.#items.length;
+      while (at > 0 && (this.#items[at - 1] as Waiter<T, S, R>).tag > tag) at -= 1;
+      this.#items.splice(at, 0, waiter);
     });
   }
 
-  remove(waiter: Waiter<T, S>): void {
+  remove(waiter: Waiter<T, S, R>): void {
     const at = this.#items.indexOf(waiter);
     if (at >= 0) this.#items.splice(at, 1);
     waiter.cleanup();
   }
 
   /**
-   * The next waiter to serve, left in the queue: the first for which `warm` holds, else the first
-   * for which `possible` holds; only the oldest once it has been bypassed `maxBypasses` times.
+   * The next waiter to serve, left in the queue: the first that `choose` says a warm worker
+   * serves, else the start with the highest `benefit` (the first of equals), else null. Only the
+   * first waiter is a candidate once it has been bypassed `maxBypasses` times. `choose` sees every
+   * waiter (so each has a reason), in order.
    */
-  pick(warm: (key: string) => boolean, possible: (key: string) => boolean): Waiter<T, S> | null {
-    const oldest = this.#items[0];
-    if (!oldest) return null;
-    const candidates = oldest.bypassed >= this.#maxBypasses ? [oldest] : this.#items;
-    return candidates.find((w) => warm(w.key)) ?? candidates.find((w) => possible(w.key)) ?? null;
+  pick(
+    choose: (waiter: Waiter<T, S, R>) => Choice,
+    benefit: (waiter: Waiter<T, S, R>) => number,
+  ): Waiter<T, S, R> | null {
+    const first = this.#items[0];
+    if (!first) return null;
+    const onlyFirst = first.bypassed >= this.#maxBypasses;
+    let start: Waiter<T, S, R> | null = null;
+    let best = Number.NEGATIVE_INFINITY;
+    for (const w of [...this.#items]) {
+      const choice = choose(w);
+      if (onlyFirst && w !== first) continue;
+      if (choice === 'warm') return w;
+      if (choice !== 'start') continue;
+      const b = benefit(w);
+      if (b > best) {
+        best = b;
+        start = w;
+      }
+    }
+    return start;
   }
 
   /** Take `chosen` out of the queue to serve it; the waiters ahead of it count a bypass. */
-  take(chosen: Waiter<T, S>): void {
+  take(chosen: Waiter<T, S, R>): void {
     for (const w of this.#items) {
       if (w === chosen) break;
       w.bypassed += 1;
     }
+    this.#virtual = Math.max(this.#virtual, chosen.tag);
     this.remove(chosen);
   }
 
@@ -108,6 +171,36 @@ export class WaiterQueue<T, S> {
       w.cleanup();
       w.reject(error());
     }
+  }
+}
+
+/** One timer that calls `wake` at the earliest time asked for (unref'd: it keeps nothing alive). */
+export class Wakeup {
+  readonly #wake: () => void;
+  #timer: { handle: NodeJS.Timeout; at: number } | null = null;
+
+  constructor(wake: () => void) {
+    this.#wake = wake;
+  }
+
+  /** Call `wake` at `at` (a `performance.now()` time), unless an earlier call is already set. */
+  at(at: number): void {
+    if (this.#timer && this.#timer.at <= at) return;
+    this.cancel();
+    const handle = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#wake();
+      },
+      Math.max(1, at - performance.now()),
+    );
+    handle.unref();
+    this.#timer = { handle, at };
+  }
+
+  cancel(): void {
+    if (this.#timer) clearTimeout(this.#timer.handle);
+    this.#timer = null;
   }
 }
 

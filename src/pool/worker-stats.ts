@@ -132,6 +132,12 @@ export class WorkerStats {
     this.counters.streamFailures += 1;
   }
 
+  /** Whether the supervisor is replacing the child now (a restart begun, not yet settled). */
+  get restarting(): boolean {
+    const c = this.counters;
+    return c.replacementAttempts > c.replacementSuccesses + c.replacementFailures + c.replacementAbandoned;
+  }
+
   /** The worker is gone: a replacement still under way when it left counts as abandoned. */
   settleReplacements(): void {
     const c = this.counters;

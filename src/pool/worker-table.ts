@@ -7,7 +7,6 @@
 import type { ShutdownReport } from '../protocol/port-messages.js';
 import { addCounters, emptyCounters, type WorkerCounters } from './counters.js';
 import { publish } from './events.js';
-import type { MemoryGate } from './memory-gate.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { PoolWorker } from './worker.js';
 
@@ -18,6 +17,18 @@ export interface CloseCounts {
   readonly outcomes: Record<string, number>;
 }
 
+/** Why a worker is being started: for a caller, as a spare, or to replace a used-up worker. */
+export type StartPurpose = 'caller' | 'spare' | 'replacement';
+
+/** A cold open under way. */
+export interface Starting {
+  readonly key: string;
+  readonly purpose: StartPurpose;
+  readonly since: number;
+  /** Whether its key's cost was unknown when it began (nothing learned, no estimate). */
+  readonly unknownCost: boolean;
+}
+
 export class WorkerTable {
   readonly #live = new Set<PoolWorker>();
   readonly #exiting = new Set<PoolWorker>();
@@ -25,24 +36,32 @@ export class WorkerTable {
   readonly #retired = emptyCounters();
   readonly #shutdowns = new Set<Promise<ShutdownReport>>();
   readonly #opening = new Set<Promise<unknown>>();
-  #starting = 0;
+  readonly #starting = new Set<Starting>();
   #waiting: (() => void)[] = [];
   #killNow = false;
   #closeRun: Promise<CloseCounts> | null = null;
   readonly #options: ResolvedPoolOptions;
-  readonly #gate: MemoryGate;
   readonly #onReaped: () => void;
 
-  /** `onReaped` runs after each retired worker's child is reaped (a slot is free). */
-  constructor(options: ResolvedPoolOptions, gate: MemoryGate, onReaped: () => void) {
+  /** `onReaped` runs after each retired worker's child is reaped (a slot and its memory are free). */
+  constructor(options: ResolvedPoolOptions, onReaped: () => void) {
     this.#options = options;
-    this.#gate = gate;
     this.#onReaped = onReaped;
   }
 
   /** Cold opens in flight. */
   get starting(): number {
+    return this.#starting.size;
+  }
+
+  /** The cold opens in flight. */
+  get starts(): ReadonlySet<Starting> {
     return this.#starting;
+  }
+
+  /** The keys of the cold opens in flight, one per start. */
+  startingKeys(): string[] {
+    return [...this.#starting].map((s) => s.key);
   }
 
   get live(): ReadonlySet<PoolWorker> {
@@ -63,12 +82,12 @@ export class WorkerTable {
 
   /** Slots free under `maxWorkers`: starting, live and still-exiting workers all hold one. */
   freeSlots(): number {
-    return this.#options.maxWorkers - this.#starting - this.#live.size - this.#exiting.size;
+    return this.#options.maxWorkers - this.#starting.size - this.#live.size - this.#exiting.size;
   }
 
   /** Whether nothing can free a slot or memory by itself: no worker leased, starting or exiting. */
   get settled(): boolean {
-    return this.#starting === 0 && this.#exiting.size === 0 && this.leased() === 0;
+    return this.#starting.size === 0 && this.#exiting.size === 0 && this.leased() === 0;
   }
 
   leased(): number {
@@ -77,37 +96,50 @@ export class WorkerTable {
     return n;
   }
 
-  /** The idle, usable worker of `key` that was used least recently. */
+  /**
+   * The idle, usable worker of `key` to lease: one that needs no restart or cycle first (the
+   * least recently used of those), else the least recently used of the rest.
+   */
   warm(key: string): PoolWorker | null {
     let best: PoolWorker | null = null;
+    let bestReady = false;
     for (const w of this.#live) {
       if (w.state !== 'idle' || w.key !== key || !w.usable) continue;
-      if (!best || w.lastUsedAt < best.lastUsedAt) best = w;
+      const ready = w.ready(this.#options.memoryMeasure);
+      if (!best || (ready && !bestReady) || (ready === bestReady && w.lastUsedAt < best.lastUsedAt)) {
+        best = w;
+        bestReady = ready;
+      }
     }
     return best;
   }
 
-  /**
-   * Room for a cold worker of `key`: [] to start now, the idle workers to evict first, 'reaping'
-   * when a slot is on its way (a worker is exiting) and nothing needs evicting, or null.
-   */
-  room(key: string): PoolWorker[] | 'reaping' | null {
-    const slotFree = this.freeSlots() > 0;
-    const victims = this.#gate.evictionsFor(
-      key,
-      this.#live,
-      slotFree || this.#exiting.size > 0,
-      this.#starting,
-    );
-    if (victims?.length === 0 && !slotFree) return 'reaping';
-    return victims;
+  /** Live workers of `key` (any state). */
+  of(key: string): PoolWorker[] {
+    return [...this.#live].filter((w) => w.key === key);
+  }
+
+  /** Idle workers that may be evicted: usable or not, but not at their restart limit. */
+  idle(): PoolWorker[] {
+    return [...this.#live].filter((w) => w.state === 'idle' && !w.exhausted);
+  }
+
+  /** Everything holding memory now: live workers and retired ones whose child is not reaped. */
+  held(): PoolWorker[] {
+    return [...this.#live, ...this.#exiting];
   }
 
   /** Run a cold open, holding a slot (and counted as starting) until it settles. */
-  open(run: () => Promise<PoolWorker>): Promise<PoolWorker> {
-    this.#starting += 1;
+  open(
+    key: string,
+    purpose: StartPurpose,
+    run: () => Promise<PoolWorker>,
+    unknownCost = false,
+  ): Promise<PoolWorker> {
+    const entry: Starting = { key, purpose, since: performance.now(), unknownCost };
+    this.#starting.add(entry);
     const result = run().finally(() => {
-      this.#starting -= 1;
+      this.#starting.delete(entry);
     });
     const settled = result.catch(() => {});
     this.#opening.add(settled);
@@ -143,6 +175,15 @@ export class WorkerTable {
     });
     this.#shutdowns.add(done);
     publish('shutdown', this.#options.poolId, worker.key, { mode });
+  }
+
+  /** Retire idle `victims` gracefully to make room for a worker of `forKey`; how many. */
+  evict(victims: readonly PoolWorker[], forKey: string): number {
+    for (const victim of victims) {
+      publish('eviction', this.#options.poolId, victim.key, { forKey });
+      this.retire(victim, 'graceful');
+    }
+    return victims.length;
   }
 
   /** Wake whatever waits for a change. */

@@ -55,11 +55,17 @@ export class PoolWorker {
   readonly stats: WorkerStats;
   #state: WorkerState = 'idle';
   lastUsedAt = performance.now();
+  /** When its current lease was granted; null while not leased. */
+  leasedAt: number | null = null;
   /** The generation whose session is open (opened by the pool); -1 before the first open. */
   sessionGeneration = -1;
   lastSample: MemorySample | null = null;
   /** Set when the supervisor stopped restarting (restart limit). */
   exhausted = false;
+  /** Started in the background (a spare or a replacement) and not leased yet. */
+  spare = false;
+  /** A replacement for it is starting or started: it is retired once idle and replaced. */
+  replaced = false;
 
   constructor(
     key: string,
@@ -132,6 +138,14 @@ export class PoolWorker {
       return o;
     });
     return { port: channel?.port1 ?? null, outcome };
+  }
+
+  /**
+   * Whether a lease could run on it now with no wait: no restart under way and no policy reason
+   * to cycle it first.
+   */
+  ready(measure: Measure): boolean {
+    return !this.stats.restarting && this.policyReason(measure) === null;
   }
 
   /** Replace the child; the new generation invalidates leases of the old one. */

@@ -54,6 +54,21 @@ export interface FakeKey {
   readonly failStart?: string;
   /** A graceful shutdown waits until `reap()` (or a kill). */
   readonly slowExit?: boolean;
+  /** Its start takes this long (a real timer), its memory held from the start's beginning. */
+  readonly startDelayMs?: number;
+  /** Its child is reaped this long after a shutdown (a real timer). */
+  readonly exitDelayMs?: number;
+}
+
+/** Memory of the fake children not reaped yet, as a `/proc` read would see it (KiB). */
+export class FakeMemory {
+  nowKib = 0;
+  peakKib = 0;
+
+  add(kib: number): void {
+    this.nowKib += kib;
+    this.peakKib = Math.max(this.peakKib, this.nowKib);
+  }
 }
 
 export const echo = defineJsonCommand({
@@ -77,9 +92,12 @@ export class FakeWorker implements WorkerHandle {
   readonly #listeners = new Set<(event: SupervisorEvent) => void>();
   readonly #unusable: (() => void)[] = [];
 
-  constructor(key: string, spec: FakeKey) {
+  readonly #memory: FakeMemory | null;
+
+  constructor(key: string, spec: FakeKey, memory: FakeMemory | null = null) {
     this.key = key;
     this.spec = spec;
+    this.#memory = memory;
   }
 
   get info(): GenerationInfo {
@@ -157,6 +175,8 @@ export class FakeWorker implements WorkerHandle {
     this.closed = true;
     this.shutdowns.push(mode);
     if (mode === 'graceful' && this.spec.slowExit) await this.#exit.promise;
+    if (this.spec.exitDelayMs) await new Promise((resolve) => setTimeout(resolve, this.spec.exitDelayMs));
+    if (!this.reaped) this.#memory?.add(-(this.spec.privateKib ?? 0));
     this.reaped = true;
     return {
       outcome: mode === 'kill' ? 'kill_only' : 'graceful',
@@ -224,6 +244,7 @@ export function fakeSource(key: string): LeanWorkerSource {
 export function fakePool(options: LeanWorkerPoolOptions = {}, keys: Record<string, FakeKey> = {}) {
   const resolved = parsePoolOptions({ systemMemoryReserveKib: false, ...options });
   const started: FakeWorker[] = [];
+  const memory = new FakeMemory();
   let starts = 0;
   const start: StartFn = async (config) => {
     starts += 1;
@@ -233,7 +254,9 @@ export function fakePool(options: LeanWorkerPoolOptions = {}, keys: Record<strin
       const error = makeError(ErrorCode.SPAWN, 'fake start failed', { facts: { reason: spec.failStart } });
       throw new SupervisorStartError(error);
     }
-    const worker = new FakeWorker(key, spec);
+    memory.add(spec.privateKib ?? 0);
+    if (spec.startDelayMs) await new Promise((resolve) => setTimeout(resolve, spec.startDelayMs));
+    const worker = new FakeWorker(key, spec, memory);
     started.push(worker);
     return worker;
   };
@@ -251,8 +274,14 @@ export function fakePool(options: LeanWorkerPoolOptions = {}, keys: Record<strin
     of: (key: string) => started.filter((w) => w.key === key),
     /** Workers whose child is not reaped. */
     alive: () => started.filter((w) => !w.reaped).length,
-    async lease(key: string, timeoutMs = resolved.queueWaitTimeoutMs): Promise<LeanWorkerSessionLease> {
-      const worker = await admission.acquire(fakeSource(key), { timeoutMs });
+    /** Memory of the children not reaped, from each start's beginning to its reap. */
+    memory,
+    async lease(
+      key: string,
+      timeoutMs = resolved.queueWaitTimeoutMs,
+      client?: string,
+    ): Promise<LeanWorkerSessionLease> {
+      const worker = await admission.acquire(fakeSource(key), { timeoutMs, client });
       const lease = admission.grant(worker, 10_000);
       if (!(lease instanceof LeanWorkerSessionLease))
         throw new Error('a capability source gives a capability lease');

@@ -1,0 +1,196 @@
+/**
+ * Starting workers: cold opens for callers, and two kinds in the background that spare callers
+ * an import. A spare (`spares` option) is a second worker of a hot key, started while nobody
+ * waits, a slot is free and it fits the budget without evicting anything: the hot key's busy or
+ * restarting worker then never makes its next caller wait for an import. A replacement
+ * (`replaceInBackground`) starts when a released worker is used up or one request from it (its
+ * `maxRequests`, `maxImports` or memory ceiling), while the old one still serves; the old one is
+ * retired once the new one is ready and it is idle. A background start that fails counts toward
+ * its key's quarantine like any start.
+ */
+import { ErrorCode, makeError } from '../errors.js';
+import type { ResolvedWorker } from '../protocol/worker-spec.js';
+import type { AdmissionCounters } from './counters.js';
+import { noteColdOpenAttempt } from './counters.js';
+import type { MemoryGate } from './memory-gate.js';
+import { measureOf } from './memory-policy.js';
+import type { ResolvedPoolOptions } from './options.js';
+import type { Quarantine } from './quarantine.js';
+import { needsSession, openSession } from './session-open.js';
+import type { PoolWorker } from './worker.js';
+import { type StartFn, startWorker } from './worker-start.js';
+import type { StartPurpose, WorkerTable } from './worker-table.js';
+
+export interface Source {
+  sessionKey(): string;
+  resolve(): Promise<ResolvedWorker>;
+}
+
+/** A key asked for at least this often (decayed) is hot enough for a spare. */
+const SPARE_MIN_FREQUENCY = 2;
+
+export interface OpensContext {
+  readonly options: ResolvedPoolOptions;
+  readonly table: WorkerTable;
+  readonly gate: MemoryGate;
+  readonly quarantine: Quarantine;
+  readonly counters: AdmissionCounters;
+  readonly start: StartFn;
+  readonly closed: () => boolean;
+  /** Something changed that may serve a waiter (a start settled, a worker retired). */
+  readonly changed: () => void;
+}
+
+export class WorkerOpens {
+  readonly #c: OpensContext;
+  /** Why the last cold open for a caller missed (`snapshot().lastKeyMissReason`). */
+  lastKeyMissReason: string | null = null;
+
+  constructor(context: OpensContext) {
+    this.#c = context;
+  }
+
+  /** A warm worker was leased: a hit, and a background-started worker's first use. */
+  noteHit(worker: PoolWorker): void {
+    this.#c.counters.keyHits += 1;
+    this.lastKeyMissReason = null;
+    if (worker.spare) this.#c.counters.backgroundStartsUsed += 1;
+    worker.spare = false;
+  }
+
+  /**
+   * Make a warm worker ready: wait out a restart (the lease gets the replacing generation), cycle
+   * it when idle past its limit or used up, reopen the session of a fresh generation; else retire.
+   */
+  async prepareWarm(worker: PoolWorker): Promise<PoolWorker> {
+    try {
+      await worker.handle.whenReady();
+      const reason = worker.policyReason(this.#c.options.memoryMeasure, true);
+      if (reason) await worker.cycle(reason);
+      if (needsSession(worker)) await openSession(worker);
+    } catch (error) {
+      this.#c.table.retire(worker, 'kill');
+      throw error;
+    }
+    return worker;
+  }
+
+  /** Start a worker of `key`: for a caller it comes back leased, in the background idle. */
+  open(key: string, source: Source, purpose: StartPurpose, unknownCost: boolean): Promise<PoolWorker> {
+    const { table, counters } = this.#c;
+    if (purpose === 'caller') {
+      const poolEmpty = table.live.size === 0;
+      this.lastKeyMissReason = poolEmpty ? 'empty_pool' : 'no_matching_key';
+      noteColdOpenAttempt(counters, poolEmpty, table.starting + 1);
+    } else if (purpose === 'spare') counters.spareStarts += 1;
+    else counters.backgroundReplacements += 1;
+    const run = table.open(key, purpose, () => this.#openWorker(key, source, purpose), unknownCost);
+    // Once the slot count no longer holds this start, serve whoever waits for it.
+    run.finally(() => this.#c.changed()).catch(() => {});
+    return run;
+  }
+
+  async #openWorker(key: string, source: Source, purpose: StartPurpose): Promise<PoolWorker> {
+    const { options, gate, table, quarantine } = this.#c;
+    const began = performance.now();
+    const worker = await startWorker({
+      key,
+      source,
+      options,
+      memory: gate.policy,
+      start: this.#c.start,
+      quarantine,
+      onExhausted: (w) => {
+        quarantine.add(w.key, w.policy.quarantineMs);
+        if (w.state === 'idle') table.retire(w, 'kill');
+      },
+    });
+    if (this.#c.closed()) {
+      // The pool closed during the start: the worker must not outlive it.
+      await table.discard(worker);
+      throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting');
+    }
+    gate.eviction.noteOpen(key, performance.now() - began);
+    table.add(worker);
+    // A restart makes the key's worker slow to lease: time to look at spares again.
+    worker.handle.onEvent((event) => {
+      if (event.type === 'restart') queueMicrotask(() => this.#c.changed());
+    });
+    if (purpose === 'caller') this.#c.counters.coldOpenAdmitted += 1;
+    else {
+      worker.state = 'idle';
+      worker.spare = true;
+      // The worker this one replaces leaves once idle (at once if it is idle now).
+      if (purpose === 'replacement') for (const old of table.of(key)) this.#retireReplaced(old);
+    }
+    return worker;
+  }
+
+  #retireReplaced(worker: PoolWorker): void {
+    if (!worker.replaced) return;
+    if (worker.state === 'idle') this.#c.table.retire(worker, 'graceful');
+  }
+
+  /** A worker came back: retire it if replaced, or start its replacement if it is used up. */
+  released(worker: PoolWorker): void {
+    const { options, table, gate } = this.#c;
+    if (worker.replaced) {
+      // Its replacement is ready once no replacement of its key is starting.
+      const starting = [...table.starts].some((s) => s.key === worker.key && s.purpose === 'replacement');
+      if (!starting) table.retire(worker, 'graceful');
+      return;
+    }
+    if (!options.replaceInBackground || !this.#nearlyUsedUp(worker)) return;
+    if (table.freeSlots() <= 0 || !gate.fits(worker.key, table.held(), table.startingKeys())) return;
+    worker.replaced = true;
+    const source = { sessionKey: () => worker.key, resolve: async () => worker.resolved };
+    this.open(worker.key, source, 'replacement', false).catch(() => {
+      // It failed to start (counted toward quarantine): the old worker stays and cycles in place.
+      worker.replaced = false;
+    });
+  }
+
+  /** Used up, or one request from its request limit, or past 90% of its memory ceiling. */
+  #nearlyUsedUp(worker: PoolWorker): boolean {
+    const { options } = this.#c;
+    if (worker.policyReason(options.memoryMeasure) !== null) return true;
+    const p = worker.policy;
+    if (p.maxRequests !== undefined && worker.stats.requestsThisGeneration >= p.maxRequests - 1) return true;
+    const sample = worker.lastSample;
+    return (
+      p.memoryCeilingKib !== undefined &&
+      sample?.available === true &&
+      measureOf(sample, options.memoryMeasure) >= 0.9 * p.memoryCeilingKib
+    );
+  }
+
+  /**
+   * Start one spare when there are fewer than `spares`: for the hottest key (asked for at least
+   * twice lately) that has a live worker but none idle and ready, and no start under way, when a
+   * slot is free and it fits the budget as things are.
+   */
+  spares(): void {
+    const { options, table, gate } = this.#c;
+    if (options.spares === 0 || this.#c.closed() || table.freeSlots() <= 0) return;
+    let spares = 0;
+    for (const s of table.starts) if (s.purpose !== 'caller') spares += 1;
+    for (const w of table.live) if (w.spare && w.state === 'idle') spares += 1;
+    if (spares >= options.spares) return;
+    let best: PoolWorker | null = null;
+    let bestFrequency = SPARE_MIN_FREQUENCY;
+    const measure = options.memoryMeasure;
+    const covered = new Set([...table.starts].map((s) => s.key));
+    for (const w of table.live) if (w.state === 'idle' && w.usable && w.ready(measure)) covered.add(w.key);
+    for (const w of table.live) {
+      if (covered.has(w.key) || w.exhausted || this.#c.quarantine.refusal(w.key)) continue;
+      const frequency = gate.eviction.frequency(w.key);
+      if (frequency >= bestFrequency) {
+        best = w;
+        bestFrequency = frequency;
+      }
+    }
+    if (!best || !gate.fits(best.key, table.held(), table.startingKeys())) return;
+    const { key, resolved } = best;
+    this.open(key, { sessionKey: () => key, resolve: async () => resolved }, 'spare', false).catch(() => {});
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Look-ahead admission on fake workers: between cold opens the key with the most waiters goes
+ * first, under the bypass bound; a caller of a key whose worker is busy waits for it when that is
+ * expected to be quicker than a cold open, and never longer than the open would have taken.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LeanWorkerSessionLease } from '../../src/lease.js';
+import { fakePool, settle } from './fake-workers.js';
+import { eventually, tick } from './helpers.js';
+
+function served(pool: ReturnType<typeof fakePool>) {
+  const order: string[] = [];
+  const leases: LeanWorkerSessionLease[] = [];
+  const enqueue = (key: string, label = key) =>
+    void pool.lease(key).then(
+      (lease) => {
+        order.push(label);
+        leases.push(lease);
+      },
+      () => {},
+    );
+  return { order, leases, enqueue };
+}
+
+describe('look-ahead admission on fake workers', () => {
+  it('opens first the key most waiters need, and still serves the first waiter within maxWaiterBypasses', async () => {
+    const pool = fakePool({ maxWorkers: 1, maxWaiterBypasses: 2 });
+    const held = await pool.lease('A');
+    const { order, leases, enqueue } = served(pool);
+    enqueue('B');
+    for (let i = 1; i <= 4; i++) enqueue('C', `C${i}`);
+    await settle();
+    held.release();
+    while (order.length < 5) {
+      await settle();
+      leases.at(-1)?.release();
+    }
+    // C serves four waiters with one import; B is passed over twice, then goes first.
+    expect(order).toEqual(['C1', 'C2', 'B', 'C3', 'C4']);
+    const s = pool.snapshot();
+    expect(s.coldOpenAttempts).toBe(4);
+    expect(s.keyHits).toBe(2);
+  });
+
+  it('with maxWaiterBypasses 0, serves waiters strictly in order however many wait for another key', async () => {
+    const pool = fakePool({ maxWorkers: 1, maxWaiterBypasses: 0 });
+    const held = await pool.lease('A');
+    const { order, leases, enqueue } = served(pool);
+    enqueue('B');
+    for (let i = 1; i <= 3; i++) enqueue('C', `C${i}`);
+    await settle();
+    held.release();
+    while (order.length < 4) {
+      await settle();
+      leases.at(-1)?.release();
+    }
+    expect(order).toEqual(['B', 'C1', 'C2', 'C3']);
+  });
+
+  it('waits for a busy worker of its key instead of a second import when leases are short and opens slow', async () => {
+    const pool = fakePool({ maxWorkers: 2 }, { A: { startDelayMs: 200 } });
+    // The pool learns that A takes 200 ms to open and that a lease is held about 0 ms.
+    (await pool.lease('A')).release();
+    const busy = await pool.lease('A');
+    let second: LeanWorkerSessionLease | null = null;
+    void pool.lease('A').then((lease) => {
+      second = lease;
+    });
+    await tick(20);
+    expect(pool.snapshot()).toMatchObject({ queueDepth: 1, startingWorkers: 0 });
+    busy.release();
+    await eventually(() => expect(second).not.toBeNull());
+    expect(pool.starts()).toBe(1);
+    expect(pool.snapshot()).toMatchObject({ keyHits: 2, coldOpenAttempts: 1 });
+  });
+
+  it('stops waiting for the busy worker once waiting has lasted as long as an open, and opens a second', async () => {
+    const pool = fakePool({ maxWorkers: 2 }, { A: { startDelayMs: 40 } });
+    (await pool.lease('A')).release();
+    await pool.lease('A');
+    const second = pool.lease('A');
+    await settle();
+    expect(pool.starts()).toBe(1);
+    await second;
+    expect(pool.starts()).toBe(2);
+    expect(pool.snapshot()).toMatchObject({ coldOpenAttempts: 2, queueTimeouts: 0 });
+  });
+
+  it('opens a second worker at once while nothing is known of how long a lease is held', async () => {
+    const pool = fakePool({ maxWorkers: 2 }, { A: { startDelayMs: 30 } });
+    await pool.lease('A');
+    await pool.lease('A');
+    expect(pool.starts()).toBe(2);
+  });
+});
