@@ -125,6 +125,7 @@ export class Admission {
     worker.leasedAt = performance.now();
     this.#gate.eviction.noteRequest(worker.key);
     publish('lease-granted', this.#options.poolId, worker.key, { generation: worker.generation });
+    if (this.#waiters.size === 0) this.#opens.spares();
     const host = this.#leaseHost.bind(worker);
     return worker.resolved.child?.kind === 'repl'
       ? new LeanReplLease(host, worker.generation, requestTimeoutMs)

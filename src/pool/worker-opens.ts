@@ -26,8 +26,8 @@ export interface Source {
   resolve(): Promise<ResolvedWorker>;
 }
 
-/** A key asked for at least this often (decayed) is hot enough for a spare. */
-const SPARE_MIN_FREQUENCY = 2;
+/** A key asked for about twice lately (decayed frequency) is hot enough for a spare. */
+const SPARE_MIN_FREQUENCY = 1.5;
 
 export interface OpensContext {
   readonly options: ResolvedPoolOptions;

@@ -54,11 +54,19 @@ describe('pool options', () => {
     ['maxWaiterBypasses', -1],
     ['rowBatchCredit', 0],
     ['policy', 'sometimes'],
+    ['eviction', 'mru'],
+    ['spares', -1],
+    ['spares', 1.5],
+    ['replaceInBackground', 'yes'],
+    ['clientWeights', 'heavy'],
+    ['clientWeights', { heavy: 0 }],
+    ['clientWeights', { heavy: Number.POSITIVE_INFINITY }],
+    ['clientWeights', { '': 1 }],
   ])('rejects %s = %j', (key, value) => {
     const error = constructionError({ [key]: value });
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);
     const issues = error.facts.issues as { path: string }[];
-    expect(issues.map((i) => i.path)).toContain(key);
+    expect(issues.some((i) => i.path === key || i.path.startsWith(`${key}.`))).toBe(true);
   });
 
   it.each([
