@@ -110,7 +110,9 @@ export class WorkerOpens {
       await table.discard(worker);
       throw makeError(ErrorCode.POOL_CLOSED, 'the pool closed while waiting');
     }
-    gate.eviction.noteOpen(key, performance.now() - began);
+    // The open's wall time, or the handshake the supervisor measured if longer (a stub's figure).
+    const handshakeMs = worker.handle.info?.spawnHandshakeMs ?? 0;
+    gate.eviction.noteOpen(key, Math.max(performance.now() - began, handshakeMs));
     table.add(worker);
     // A restart makes the key's worker slow to lease: time to look at spares again.
     worker.handle.onEvent((event) => {
