@@ -10,6 +10,8 @@ export const MAX_TRACKED_KEYS = 4_096;
 export class BoundedMap<K, V> {
   readonly #map = new Map<K, V>();
   readonly #capacity: number;
+  /** The most recently touched key: touching it again moves nothing. */
+  #last: K | undefined;
 
   constructor(capacity: number = MAX_TRACKED_KEYS) {
     this.#capacity = capacity;
@@ -26,7 +28,8 @@ export class BoundedMap<K, V> {
   /** The value of `key`, which becomes the most recently touched. */
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.#last) {
+      this.#last = key;
       this.#map.delete(key);
       this.#map.set(key, value);
     }
@@ -35,6 +38,11 @@ export class BoundedMap<K, V> {
 
   /** Set `key` as the most recently touched, forgetting the least recent beyond the capacity. */
   set(key: K, value: V): this {
+    if (key === this.#last) {
+      this.#map.set(key, value);
+      return this;
+    }
+    this.#last = key;
     this.#map.delete(key);
     this.#map.set(key, value);
     if (this.#map.size > this.#capacity) this.#map.delete(this.#map.keys().next().value as K);
@@ -42,6 +50,7 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.#last) this.#last = undefined;
     return this.#map.delete(key);
   }
 

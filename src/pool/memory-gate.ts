@@ -40,7 +40,8 @@ export class MemoryGate {
     if (reserve !== false && headroom !== null && predicted + reserve > headroom) return false;
     const budget = this.options.maxTotalChildMemoryKib;
     if (budget === undefined) return true;
-    return this.policy.figures(held).totalKib + predicted <= budget;
+    const figures = this.policy.figures(held);
+    return figures.totalKib + this.policy.sharedToAdd(figures) + predicted <= budget;
   }
 
   /** Whether `key`'s predicted cost alone passes the pool budget: it can never fit. */
@@ -108,7 +109,10 @@ export class MemoryGate {
       this.system = this.#readSystem();
       for (const worker of workers()) {
         if (worker.state === 'closing' || worker.handle.closed) continue;
-        void worker.refreshSample(this.options.memoryMeasure === 'pss');
+        // A key's cost is its workers' peak: memory a worker grows to after its open counts too.
+        void worker.refreshSample(this.options.memoryMeasure === 'pss').then(() => {
+          if (worker.lastSample) this.policy.learn(worker.key, worker.lastSample);
+        });
       }
     }, this.options.memorySampleIntervalMs);
     this.#sampler.unref();

@@ -2,7 +2,8 @@
  * Memory-aware admission. Decisions use private memory (RssAnon + RssShmem) per worker plus one
  * copy of shared file pages (the largest RssFile seen, standing for the mapped `.olean` image all
  * workers share), never a sum of RSS that counts shared pages once per worker. A cold open is
- * predicted to cost what that key cost before (peak private memory after its imports); a key
+ * predicted to cost what that key cost before (the peak of its workers' samples: after the
+ * imports, and every background sample since); a key
  * never opened is no blank cheque: it takes `defaultWorkerCostKib` when set, else the largest cost
  * learned of any key, and is unknown (null) only while the pool has learned nothing.
  */
@@ -34,6 +35,8 @@ export class MemoryPolicy {
   readonly #learned = new BoundedMap<string, number>();
   /** Largest cost ever learned (kept when its key is forgotten). */
   #largest: number | null = null;
+  /** Largest shared file pages (RssFile) seen of one worker: the copy every worker maps. */
+  #sharedKib = 0;
 
   constructor(options: ResolvedPoolOptions) {
     this.#options = options;
@@ -45,6 +48,16 @@ export class MemoryPolicy {
     const value = measureOf(sample, this.#options.memoryMeasure);
     this.#learned.set(key, Math.max(this.#learned.get(key) ?? 0, value));
     this.#largest = Math.max(this.#largest ?? 0, value);
+    this.#sharedKib = Math.max(this.#sharedKib, sample.rssFileKib ?? 0);
+  }
+
+  /**
+   * Shared file pages a start will bring when no live worker shows them (all gone or starting),
+   * under the `private` measure, which counts one copy of them; else 0.
+   */
+  sharedToAdd(figures: MemoryFigures): number {
+    if (this.#options.memoryMeasure !== 'private') return 0;
+    return Math.max(0, this.#sharedKib - figures.sharedFileKib);
   }
 
   /** Predicted cost (KiB) of a cold worker for `key`: learned, estimated, the prior, else null. */

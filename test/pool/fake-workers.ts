@@ -54,20 +54,33 @@ export interface FakeKey {
   readonly failStart?: string;
   /** A graceful shutdown waits until `reap()` (or a kill). */
   readonly slowExit?: boolean;
+  /** Shared file pages each of its workers maps (RssFile), the same image for every key. */
+  readonly sharedKib?: number;
   /** Its start takes this long (a real timer), its memory held from the start's beginning. */
   readonly startDelayMs?: number;
   /** Its child is reaped this long after a shutdown (a real timer). */
   readonly exitDelayMs?: number;
 }
 
-/** Memory of the fake children not reaped yet, as a `/proc` read would see it (KiB). */
+/**
+ * Memory of the fake children not reaped yet, as a `/proc` read would see it (KiB): their private
+ * memory, plus one copy of the shared file pages while any child maps them.
+ */
 export class FakeMemory {
   nowKib = 0;
   peakKib = 0;
+  #mapping = 0;
+  #sharedKib = 0;
 
-  add(kib: number): void {
-    this.nowKib += kib;
-    this.peakKib = Math.max(this.peakKib, this.nowKib);
+  /** A child appeared (`sign` 1) or was reaped (-1). */
+  add(spec: FakeKey, sign: 1 | -1): void {
+    this.nowKib += sign * (spec.privateKib ?? 0);
+    if (spec.sharedKib) {
+      this.#mapping += sign;
+      this.#sharedKib = Math.max(this.#sharedKib, spec.sharedKib);
+    }
+    const shared = this.#mapping > 0 ? this.#sharedKib : 0;
+    this.peakKib = Math.max(this.peakKib, this.nowKib + shared);
   }
 }
 
@@ -86,6 +99,8 @@ export class FakeWorker implements WorkerHandle {
   reaped = false;
   readonly shutdowns: ('graceful' | 'kill')[] = [];
   readonly requests: AnySupervisorRequest[] = [];
+  /** Private memory grown since the open (KiB), in every later sample. */
+  grownKib = 0;
   #lost = false;
   #ready: Deferred | null = null;
   #exit = deferred();
@@ -151,14 +166,14 @@ export class FakeWorker implements WorkerHandle {
   }
 
   async sample(): Promise<MemorySample> {
-    const kib = this.spec.privateKib ?? 0;
+    const kib = (this.spec.privateKib ?? 0) + this.grownKib;
     return {
       available: true,
       source: 'proc',
       processes: 1,
-      rssKib: kib,
+      rssKib: kib + (this.spec.sharedKib ?? 0),
       rssAnonKib: kib,
-      rssFileKib: 0,
+      rssFileKib: this.spec.sharedKib ?? 0,
       rssShmemKib: 0,
       hwmKib: kib,
       pssKib: null,
@@ -176,7 +191,7 @@ export class FakeWorker implements WorkerHandle {
     this.shutdowns.push(mode);
     if (mode === 'graceful' && this.spec.slowExit) await this.#exit.promise;
     if (this.spec.exitDelayMs) await new Promise((resolve) => setTimeout(resolve, this.spec.exitDelayMs));
-    if (!this.reaped) this.#memory?.add(-(this.spec.privateKib ?? 0));
+    if (!this.reaped) this.#memory?.add(this.spec, -1);
     this.reaped = true;
     return {
       outcome: mode === 'kill' ? 'kill_only' : 'graceful',
@@ -254,7 +269,7 @@ export function fakePool(options: LeanWorkerPoolOptions = {}, keys: Record<strin
       const error = makeError(ErrorCode.SPAWN, 'fake start failed', { facts: { reason: spec.failStart } });
       throw new SupervisorStartError(error);
     }
-    memory.add(spec.privateKib ?? 0);
+    memory.add(spec, 1);
     if (spec.startDelayMs) await new Promise((resolve) => setTimeout(resolve, spec.startDelayMs));
     const worker = new FakeWorker(key, spec, memory);
     started.push(worker);

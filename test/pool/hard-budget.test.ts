@@ -5,9 +5,9 @@
  * a typed error, and the modelled `/proc` peak never passes the budget.
  */
 import { describe, expect, it } from 'vitest';
-import { LeanWorkerError } from '../../src/errors.js';
+import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
 import { echo, fakePool, settle } from './fake-workers.js';
-import { tick } from './helpers.js';
+import { rejection, tick } from './helpers.js';
 
 const MIB = 1024;
 
@@ -25,6 +25,43 @@ describe('hard memory budget on fake workers', () => {
     (await b).release();
     expect(pool.starts()).toBe(2);
     expect(pool.memory.peakKib).toBeLessThanOrEqual(1_500);
+  });
+
+  it('counts one copy of the shared file pages even while no worker that shows them is live', async () => {
+    const spec = { privateKib: 400, sharedKib: 300, startDelayMs: 20 };
+    const keys = { A: spec, B: spec, C: spec, D: spec, E: spec };
+    const pool = fakePool(
+      { maxWorkers: 4, maxTotalChildMemoryKib: 1_700, policy: { quarantineMs: 1 } },
+      keys,
+    );
+    (await pool.lease('A')).release();
+    // A's worker leaves: nothing live shows the shared pages while B..E start.
+    pool.of('A')[0]?.restartLimit();
+    await settle();
+    expect(pool.snapshot().workers).toBe(0);
+    await Promise.all(
+      ['B', 'C', 'D', 'E'].map(async (key) => {
+        const lease = await pool.lease(key);
+        await tick(5);
+        lease.release();
+      }),
+    );
+    expect(pool.memory.peakKib).toBeLessThanOrEqual(1_700);
+    expect(pool.snapshot().concurrentColdOpensObserved).toBe(3);
+  });
+
+  it("learns a key's cost from its workers' background samples, not only the one after the open", async () => {
+    const pool = fakePool(
+      { maxWorkers: 3, maxTotalChildMemoryKib: 1_500, memorySampleIntervalMs: 10 },
+      { A: { privateKib: 100 } },
+    );
+    pool.admission.startSampler();
+    await pool.lease('A');
+    const a = pool.of('A')[0];
+    if (a) a.grownKib = 700;
+    await tick(60);
+    const error = await rejection(pool.lease('B', 0), ErrorCode.MEMORY_BUDGET);
+    expect(error.facts).toMatchObject({ currentKib: 800, predictedKib: 800 });
   });
 
   it('lets one start of unknown cost run at a time under a budget, then predicts the largest cost learned', async () => {
