@@ -66,6 +66,8 @@ export interface PlanRequest {
   readonly sameKeyAhead: number;
   /** When it began waiting (`performance.now()`). */
   readonly since: number;
+  /** Keys queued waiters ask for: their idle workers are evicted last. */
+  readonly wanted: ReadonlySet<string>;
 }
 
 /** The plan for `r` on the pool as it stands. */
@@ -88,7 +90,7 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
   const slotFree = table.freeSlots() > 0;
   if (slotFree && gate.fits(r.key, table.held(), starting)) return { kind: 'cold', unknownCost };
   const exiting = table.exiting.size > 0;
-  const victims = gate.evictionsFor(r.key, table.live, evictable(table, gate), starting);
+  const victims = gate.evictionsFor(r.key, table.live, evictable(table, gate, r.wanted), starting);
   if (victims === null) {
     // Nothing idle to evict makes room: busy workers must finish first, or it never fits.
     if (table.settled) return { kind: 'refuse' };
@@ -97,22 +99,24 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
   if (victims.length > 0) return { kind: 'evict', victims };
   // It fits once the exiting children are reaped, or once a slot is free.
   if (exiting) return { kind: 'wait', reason: 'reaping' };
-  const idle = evictable(table, gate)[0];
+  const idle = evictable(table, gate, r.wanted)[0];
   if (idle) return { kind: 'evict', victims: [idle] };
   return { kind: 'wait', reason: 'workers' };
 }
 
 /**
- * The idle workers that may be evicted, those whose key has another usable worker first (a spare
- * goes before the last worker of a key), each group in the eviction policy's order.
+ * The idle workers that may be evicted: those whose key has another usable worker first (a spare
+ * goes before the last worker of a key), those a queued waiter asks for last, each group in the
+ * eviction policy's order.
  */
-function evictable(table: WorkerTable, gate: MemoryGate): PoolWorker[] {
+function evictable(table: WorkerTable, gate: MemoryGate, wanted: ReadonlySet<string>): PoolWorker[] {
   const idle = table.idle();
   const count = new Map<string, number>();
   for (const w of table.live) if (w.usable) count.set(w.key, (count.get(w.key) ?? 0) + 1);
   const spare = (w: PoolWorker) => (count.get(w.key) ?? 0) > 1;
+  const rank = (w: PoolWorker) => (spare(w) ? 0 : wanted.has(w.key) ? 2 : 1);
   const ordered = gate.eviction.order(idle);
-  return [...ordered.filter(spare), ...ordered.filter((w) => !spare(w))];
+  return [0, 1, 2].flatMap((r) => ordered.filter((w) => rank(w) === r));
 }
 
 /**

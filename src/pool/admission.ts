@@ -20,19 +20,11 @@ import { MemoryGate } from './memory-gate.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { Quarantine } from './quarantine.js';
 import { type Refusal, type RefusalOf, Refusals } from './refusals.js';
-import { deliver, WaiterQueue, Wakeup } from './waiters.js';
+import { type AcquireRequest, deliver, WaiterQueue, Wakeup } from './waiters.js';
 import type { PoolWorker } from './worker.js';
 import { type Source, WorkerOpens } from './worker-opens.js';
 import { type StartFn, startSupervisor } from './worker-start.js';
 import { type CloseCounts, WorkerTable } from './worker-table.js';
-
-/** What an acquire asks besides its source. */
-export interface AcquireRequest {
-  readonly signal?: AbortSignal | undefined;
-  readonly timeoutMs: number;
-  /** Who asks, for weighted fair queueing across clients. */
-  readonly client?: string | undefined;
-}
 
 /** Admission's figures for `pool.snapshot()`: plain values, and the live workers to read. */
 export type AdmissionStats = ReturnType<Admission['stats']>;
@@ -199,8 +191,10 @@ export class Admission {
     return this.#refusals.refuse(r, this.#waiters.size, this.#table.held());
   }
 
-  #plan(key: string, mayWait: boolean, sameKeyAhead: number, since: number): Plan {
-    return planFor({ key, mayWait, sameKeyAhead, since }, this.#table, this.#gate, this.#holds);
+  /** `wanted`: the keys queued waiters ask for (their idle workers are evicted last). */
+  #plan(key: string, mayWait: boolean, ahead: number, since: number, wanted = this.#waiters.keys()): Plan {
+    const request = { key, mayWait, sameKeyAhead: ahead, since, wanted };
+    return planFor(request, this.#table, this.#gate, this.#holds);
   }
 
   /** A plan that cannot serve now: refuse, or evict and queue (waiting disabled: only for a reap). */
@@ -270,7 +264,10 @@ export class Admission {
     }
     let until = Number.POSITIVE_INFINITY;
     while (this.#waiters.size > 0) {
-      const next = nextToServe(this.#waiters, (key, ahead, since) => this.#plan(key, true, ahead, since));
+      const wanted = this.#waiters.keys();
+      const next = nextToServe(this.#waiters, (key, ahead, since) =>
+        this.#plan(key, true, ahead, since, wanted),
+      );
       until = Math.min(until, next.until);
       const { chosen, plan } = next;
       if (!chosen || !plan || plan.kind === 'wait') break;

@@ -15,6 +15,14 @@
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import { BoundedMap } from './bounded-map.js';
 
+/** What an acquire asks besides its source: how long it may queue, its signal, its client. */
+export interface AcquireRequest {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeoutMs: number;
+  /** Who asks, for weighted fair queueing across clients. */
+  readonly client?: string | undefined;
+}
+
 export interface Waiter<T, S, R> {
   readonly key: string;
   readonly source: S;
@@ -55,6 +63,11 @@ export class WaiterQueue<T, S, R> {
   /** The waiters in service order. */
   get items(): readonly Waiter<T, S, R>[] {
     return this.#items;
+  }
+
+  /** The keys waiters ask for. */
+  keys(): Set<string> {
+    return new Set(this.#items.map((w) => w.key));
   }
 
   /** Waiters of `key` up to and including `waiter` (all of them when `waiter` is null). */

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LeanWorkerSessionLease } from '../../src/lease.js';
-import { fakePool, settle } from './fake-workers.js';
+import { HoldTimes, planFor } from '../../src/pool/admission-plan.js';
+import { MemoryGate } from '../../src/pool/memory-gate.js';
+import { parsePoolOptions } from '../../src/pool/options.js';
+import { PoolWorker } from '../../src/pool/worker.js';
+import { WorkerTable } from '../../src/pool/worker-table.js';
+import { effectivePolicy } from '../../src/protocol/worker-policy.js';
+import { FakeWorker, fakePool, fakeSource, settle } from './fake-workers.js';
 import { eventually, tick } from './helpers.js';
 
 function served(pool: ReturnType<typeof fakePool>) {
@@ -91,5 +97,40 @@ describe('look-ahead admission on fake workers', () => {
     await pool.lease('A');
     await pool.lease('A');
     expect(pool.starts()).toBe(2);
+  });
+});
+
+describe('planning one key', () => {
+  it('evicts last an idle worker whose key a queued waiter asks for', async () => {
+    const options = parsePoolOptions({ maxWorkers: 2, systemMemoryReserveKib: false, eviction: 'lru' });
+    const gate = new MemoryGate(options);
+    const table = new WorkerTable(options, () => {});
+    const policy = effectivePolicy(options.policy, options.poolId, null);
+    for (const [key, lastUsedAt] of [
+      ['A', 1],
+      ['B', 2],
+    ] as const) {
+      const worker = new PoolWorker(
+        key,
+        await fakeSource(key).resolve(),
+        policy,
+        new FakeWorker(key, {}),
+        () => {},
+      );
+      worker.lastUsedAt = lastUsedAt;
+      table.add(worker);
+    }
+    const plan = (wanted: string[]) =>
+      planFor(
+        { key: 'C', mayWait: true, sameKeyAhead: 1, since: performance.now(), wanted: new Set(wanted) },
+        table,
+        gate,
+        new HoldTimes(),
+      );
+    const victim = (p: ReturnType<typeof plan>) =>
+      p.kind === 'evict' ? p.victims.map((w) => w.key) : p.kind;
+    expect(victim(plan([]))).toEqual(['A']);
+    expect(victim(plan(['A']))).toEqual(['B']);
+    expect(victim(plan(['A', 'B']))).toEqual(['A']);
   });
 });
