@@ -189,6 +189,8 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
         fmt(r.seconds, 0),
       ]);
       results.push({ trace: t.name, policy: policy.name, belady, ratio, ...r });
+      // Each run as it ends (the table follows at the end).
+      console.error(`${t.name} / ${policy.name}: ${JSON.stringify(results.at(-1))}`);
       if (r.peakProcKib !== null)
         checks[`${t.name}, ${policy.name}: /proc peak - budget (KiB)`] = check(
           r.peakProcKib - budgetKib,
@@ -242,15 +244,28 @@ async function simulate(trace: readonly number[], options: Record<string, unknow
   if (hint) admission.hint(trace.map((k) => `k${k}`));
   const began = process.hrtime.bigint();
   const cpu = process.cpuUsage();
+  const spent = { hit: 0, hits: 0, miss: 0, misses: 0 };
   for (const k of trace) {
+    const t = process.hrtime.bigint();
+    const before = starts();
     const worker = await admission.acquire(sourceOf(k), { timeoutMs: 60_000 });
     admission.grant(worker, 10_000).release();
+    const ns = Number(process.hrtime.bigint() - t);
+    if (starts() === before) {
+      spent.hit += ns;
+      spent.hits += 1;
+    } else {
+      spent.miss += ns;
+      spent.misses += 1;
+    }
   }
   const used = process.cpuUsage(cpu);
   const usPerRequest = Number(process.hrtime.bigint() - began) / 1_000 / trace.length;
   const cpuUsPerRequest = (used.user + used.system) / trace.length;
   await admission.close(0, 'kill');
-  return { imports: starts(), usPerRequest, cpuUsPerRequest };
+  const usPerHit = spent.hit / 1_000 / Math.max(1, spent.hits);
+  const usPerMiss = spent.miss / 1_000 / Math.max(1, spent.misses);
+  return { imports: starts(), usPerRequest, cpuUsPerRequest, usPerHit, usPerMiss };
 }
 
 async function simMode(report: BenchReport, requests: number) {
@@ -259,7 +274,19 @@ async function simMode(report: BenchReport, requests: number) {
     `${requests.toLocaleString('en-US')} requests per trace, one caller, maxWorkers ${SLOTS} (= Belady's warm slots), no processes`,
   );
   const rows: string[][] = [
-    ['trace', 'keys', 'Belady', 'lru', 'cost', 'cost + hint', 'cost/Belady', 'us/request (cost)'],
+    [
+      'trace',
+      'keys',
+      'Belady',
+      'lru',
+      'cost',
+      'cost + hint',
+      'cost/Belady',
+      'us/request',
+      'CPU us/request',
+      'us/hit',
+      'us/miss',
+    ],
   ];
   const results: Record<string, unknown>[] = [];
   const all = [
@@ -283,6 +310,9 @@ async function simMode(report: BenchReport, requests: number) {
       String(hinted.imports),
       fmt(cost.imports / belady),
       fmt(cost.usPerRequest, 1),
+      fmt(cost.cpuUsPerRequest, 1),
+      fmt(cost.usPerHit, 1),
+      fmt(cost.usPerMiss, 1),
     ]);
     results.push({ trace: t.name, keys, belady, lru, cost, hinted });
     if (t.trace !== all[0]?.trace && keys >= 4_000)
@@ -296,7 +326,7 @@ async function simMode(report: BenchReport, requests: number) {
     results: { runs: results },
     checks,
     caveats: [
-      'us/request is the whole acquire, grant and release through the admission code (promises, stub starts and shutdowns included) in wall time, CPU us/request the same in process CPU time (less sensitive to a loaded machine); the decision alone is a part of either.',
+      'us/request is the whole acquire, grant and release through the admission code (promises, stub starts and shutdowns included) in wall time, CPU us/request the same in process CPU time (less sensitive to a loaded machine); us/hit and us/miss split the wall time by whether the request started a worker (a miss also pays for the eviction, the stub start and its shutdown, the release that follows a miss also reaps). The decision alone is a part of each.',
       'The last trace draws 10,000 keys Zipf(1); the distinct keys it reaches are printed.',
       'With one caller nothing is reordered, so the pool can do no better than Belady here.',
     ],

@@ -56,7 +56,7 @@ describe('admission', () => {
   });
 
   it('evicts an idle worker of another key when every slot is idle but of another key', async () => {
-    const pool = makePool({ maxWorkers: 2 });
+    const pool = makePool({ maxWorkers: 2, eviction: 'lru' });
     const [a, b] = await Promise.all([pool.acquireLease(source(['A'])), pool.acquireLease(source(['B']))]);
     a.release();
     b.release();
