@@ -13,7 +13,8 @@
  *   counts until their children are reaped, so an eviction never overlaps the start it makes
  *   room for.
  * - A key whose cost is unknown (nothing learned, no estimate) does not start beside another such
- *   start while memory is tight: the first one teaches the pool what a worker costs.
+ *   start while memory is tight (a pool budget, a cgroup limit, or little system headroom): the
+ *   first one teaches the pool what a worker costs.
  */
 import type { MemoryGate } from './memory-gate.js';
 import type { Waiter, WaiterQueue } from './waiters.js';

@@ -11,6 +11,9 @@ import type { ResolvedPoolOptions } from './options.js';
 import { readSystemMemory, type SystemMemory } from './system-memory.js';
 import type { PoolWorker } from './worker.js';
 
+/** System headroom (past the reserve) under which starts of unknown cost run one at a time. */
+export const TIGHT_HEADROOM_KIB = 8 * 1024 * 1024;
+
 export class MemoryGate {
   readonly policy: MemoryPolicy;
   /** Which idle worker goes first (`eviction` option); learns each key's requests and open time. */
@@ -52,11 +55,16 @@ export class MemoryGate {
 
   /**
    * Whether memory is tight enough that a key whose cost is unknown must not start beside another
-   * such start: a pool budget is set, or the system reports its headroom and a reserve applies.
+   * such start: a pool budget is set, the process runs under a cgroup memory limit, or the
+   * system's headroom past the reserve is under `TIGHT_HEADROOM_KIB`.
    */
   get tight(): boolean {
     if (this.options.maxTotalChildMemoryKib !== undefined) return true;
-    return this.options.systemMemoryReserveKib !== false && (this.system?.headroomKib ?? null) !== null;
+    const reserve = this.options.systemMemoryReserveKib;
+    const system = this.system;
+    if (reserve === false || system === null) return false;
+    if (system.cgroup.maxKib !== null) return true;
+    return system.headroomKib !== null && system.headroomKib - reserve < TIGHT_HEADROOM_KIB;
   }
 
   /**

@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, LeanWorkerError } from '../../src/errors.js';
+import { MemoryGate } from '../../src/pool/memory-gate.js';
+import { parsePoolOptions } from '../../src/pool/options.js';
+import type { SystemMemory } from '../../src/pool/system-memory.js';
 import { echo, fakePool, settle } from './fake-workers.js';
 import { rejection, tick } from './helpers.js';
 
@@ -85,6 +88,27 @@ describe('hard memory budget on fake workers', () => {
     const pool = fakePool({ maxWorkers: 2 }, keys);
     await Promise.all([pool.lease('X'), pool.lease('Y')]);
     expect(pool.snapshot().concurrentColdOpensObserved).toBe(2);
+  });
+
+  it('calls memory tight under a pool budget, a cgroup limit or little headroom, not on a roomy machine', () => {
+    const gib = 1024 * 1024;
+    const roomy: SystemMemory = {
+      memAvailableKib: 20 * gib,
+      cgroup: { version: 2, maxKib: null, currentKib: 0 },
+      headroomKib: 20 * gib,
+    };
+    const gate = (options: Parameters<typeof parsePoolOptions>[0], system: SystemMemory | null) => {
+      const g = new MemoryGate(parsePoolOptions(options));
+      g.system = system;
+      return g.tight;
+    };
+    expect(gate({}, roomy)).toBe(false);
+    expect(gate({}, null)).toBe(false);
+    expect(gate({ maxTotalChildMemoryKib: 100 * gib }, roomy)).toBe(true);
+    const cgroup = { version: 2 as const, maxKib: 500 * 1024, currentKib: 0 };
+    expect(gate({}, { ...roomy, cgroup, headroomKib: 500 * 1024 })).toBe(true);
+    expect(gate({}, { ...roomy, headroomKib: 2 * gib })).toBe(true);
+    expect(gate({ systemMemoryReserveKib: false }, { ...roomy, headroomKib: 2 * gib })).toBe(false);
   });
 
   it('uses a configured estimate for a key never opened instead of waiting to learn', async () => {
