@@ -96,6 +96,7 @@ describe('hard memory budget on fake workers', () => {
       memAvailableKib: 20 * gib,
       cgroup: { version: 2, maxKib: null, currentKib: 0 },
       headroomKib: 20 * gib,
+      reading: { machine: 'meminfo-cgroup', workers: 'proc' },
     };
     const gate = (options: Parameters<typeof parsePoolOptions>[0], system: SystemMemory | null) => {
       const g = new MemoryGate(parsePoolOptions(options));
