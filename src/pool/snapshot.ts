@@ -6,6 +6,8 @@
 import type { AdmissionStats } from './admission.js';
 import { percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
+import { platformMechanisms } from '../platform/mechanisms.js';
+import type { MemoryReading } from '../protocol/platform.js';
 import type { SystemMemory } from './system-memory.js';
 
 export type { LeaseSnapshot } from './counters.js';
@@ -69,6 +71,12 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
     readonly rssSumKib: number;
     readonly pssSumKib: number | null;
     readonly samplesUnavailable: number;
+    /**
+     * How this platform reads a worker's memory: `proc`, `pidusage` (RSS only), or `none`, where
+     * the budget and the per-worker ceilings see no figure and cannot act. Always present, also
+     * when system memory is ignored (`system` null).
+     */
+    readonly workersReading: MemoryReading;
     readonly learnedKeys: number;
     /** Machine and cgroup memory from the last background reading; null when ignored or unread. */
     readonly system: SystemMemory | null;
@@ -152,6 +160,7 @@ export function buildSnapshot(
       rssSumKib: figures.rssSumKib,
       pssSumKib: figures.pssSumKib,
       samplesUnavailable: figures.unavailable,
+      workersReading: platformMechanisms().memoryReading,
       learnedKeys: a.learnedKeys,
       system: a.system,
       parentRssKib: Math.round(process.memoryUsage.rss() / 1024),

@@ -25,3 +25,23 @@ describe('parent memory in the snapshot', () => {
     }
   });
 });
+
+describe('the worker memory reading in the snapshot', () => {
+  it('says how worker memory is read, also when system memory is ignored', () => {
+    const pool = makePool({ systemMemoryReserveKib: false });
+    const memory = pool.snapshot().memory;
+    expect(memory.system).toBeNull();
+    expect(memory.workersReading).toBe(process.platform === 'linux' ? 'proc' : 'pidusage');
+  });
+
+  it('names pidusage on the portable path', () => {
+    const before = process.env.LEAN_WORKER_PORTABLE;
+    process.env.LEAN_WORKER_PORTABLE = '1';
+    try {
+      expect(makePool().snapshot().memory.workersReading).toBe('pidusage');
+    } finally {
+      if (before === undefined) delete process.env.LEAN_WORKER_PORTABLE;
+      else process.env.LEAN_WORKER_PORTABLE = before;
+    }
+  });
+});
