@@ -3,11 +3,11 @@
  * `queueDepth`, plus queue-wait percentiles, evictions, quarantined keys and memory by measure.
  */
 
+import { platformMechanisms } from '../platform/mechanisms.js';
+import type { MemoryReading } from '../protocol/platform.js';
 import type { AdmissionStats } from './admission.js';
 import { percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
-import { platformMechanisms } from '../platform/mechanisms.js';
-import type { MemoryReading } from '../protocol/platform.js';
 import type { SystemMemory } from './system-memory.js';
 
 export type { LeaseSnapshot } from './counters.js';
