@@ -2,9 +2,11 @@
  * Bundle the package's JavaScript with esbuild: `node scripts/bundle.mjs <outDir> [--minify]`.
  *
  * 1. The supervisor thread entry, `<outDir>/threads/supervisor.js`: one self-contained file, its
- *    lazy parts as chunks beside it (the repl driver, pidusage) and zod as one CommonJS file
- *    beside it (`zod.cjs`, imported by the repl chunk only). Nothing in them names a package: they load from a folder with no `node_modules`
- *    (an unpacked asar, a bundled app). A Node builtin is the only import left.
+ *    lazy parts as chunks beside it (the repl driver, pidusage). Nothing in them names a package:
+ *    they load from a folder with no `node_modules` (an unpacked asar, a bundled app). A Node
+ *    builtin is the only import left. zod is not in them: typed commands are checked with the
+ *    JSON-Schema subset (`threads/validation.ts`), repl answers with `threads/repl/shape.ts`; the
+ *    build fails if thread code imports zod.
  * 2. The main-thread entries at their compiled paths (`src/index.js`, `src/child/index.js`,
  *    `src/cli/main.js`, the demo's child scripts), code shared between them and every dynamic
  *    `import()` target as chunks in `src/chunks/` (two folders below `<outDir>`, as the compiled
@@ -48,40 +50,15 @@ const common = {
   tsconfig: path.join(ROOT, 'tsconfig.json'),
 };
 
-/**
- * zod inside the thread: only the repl session stack uses it (`threads/repl/schemas.ts`, in the
- * lazily loaded repl chunk); typed commands are checked without zod (`threads/validation.ts`).
- * Thread code names zod one way: `import { z } from 'zod'` (or a `createRequire(...)('zod')`,
- * rewritten here), and uses it as `z.<member>`. It becomes `./zod.cjs` (every thread output file
- * sits in one folder, so the path is right from each), esbuild following neither. The
- * members used are collected on the way, and `zod.cjs` holds a `z` with exactly those (and what
- * they need): zod's locales and the rest are left out.
- */
-function threadZod(used) {
-  return {
-    name: 'thread-zod',
-    setup(build) {
-      build.onResolve({ filter: /^zod$/ }, () => ({ path: './zod.cjs', external: true }));
-      build.onLoad({ filter: /\.ts$/ }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        const imports = text.match(/^import\s+(?!type\s)[^;]*?from\s+'zod[^']*';/gm) ?? [];
-        if (imports.some((line) => !/^import \{ z \} from 'zod';$/.test(line))) {
-          throw new Error(`${args.path}: thread code imports zod only as \`import { z } from 'zod'\``);
-        }
-        let contents = text;
-        if (text.includes('createRequire(')) {
-          contents = text.replaceAll("require('zod')", () => {
-            return "require('./zod.cjs')";
-          });
-        }
-        if (imports.length > 0 || contents !== text) {
-          for (const [, member] of text.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.add(member);
-        }
-        return { contents, loader: 'ts' };
-      });
-    },
-  };
-}
+/** Thread code does not import zod (it would cost every supervisor thread its load). */
+const noThreadZod = {
+  name: 'no-thread-zod',
+  setup(build) {
+    build.onResolve({ filter: /^zod(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.importer}: the supervisor thread must not import ${args.path}` }],
+    }));
+  },
+};
 
 /** A Node builtin named without `node:` (pidusage's `require('fs')`) is named with it. */
 const nodePrefix = {
@@ -94,37 +71,26 @@ const nodePrefix = {
 };
 
 async function bundleThreads() {
-  const dir = path.join(out, 'threads');
-  const used = new Set();
   const threads = await esbuild.build({
     ...common,
     entryPoints: { supervisor: 'threads/supervisor.ts' },
-    outdir: dir,
+    outdir: path.join(out, 'threads'),
     chunkNames: '[name]-[hash]',
     // Nothing in the thread reads a function's or class's name.
     keepNames: false,
     banner: { js: REQUIRE_BANNER },
-    plugins: [threadZod(used), nodePrefix],
+    plugins: [noThreadZod, nodePrefix],
   });
-  // Type-only members (`z.infer`) are not values of zod.
-  const { z } = await import('zod');
-  const members = [...used].filter((m) => z[m] !== undefined).sort();
-  const zod = await esbuild.build({
-    ...common,
-    splitting: false,
-    format: 'cjs',
-    minify: true,
-    keepNames: false,
-    stdin: {
-      contents: `import { ${members.map((m, i) => `${m} as $${i}`).join(', ')} } from 'zod';
-export const z = { ${members.map((m, i) => `${JSON.stringify(m)}: $${i}`).join(', ')} };`,
-      resolveDir: ROOT,
-      loader: 'js',
-      sourcefile: 'thread-zod.js',
-    },
-    outfile: path.join(dir, 'zod.cjs'),
-  });
-  return [zod.metafile, threads.metafile];
+  for (const [file, output] of Object.entries(threads.metafile.outputs)) {
+    const named = [...output.imports.map((i) => i.path), ...Object.keys(output.inputs)];
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    if (
+      named.some((p) => /(^|\/)zod(\/|\.cjs$|$)/.test(p)) ||
+      /(?:from|import|require)\s*\(?\s*["'`](?:\.\/)?zod(?:\/[^"'`]*|\.cjs)?["'`]/.test(text)
+    )
+      throw new Error(`${file}: the supervisor thread bundle holds or imports zod`);
+  }
+  return [threads.metafile];
 }
 
 async function bundleMain() {

@@ -7,7 +7,7 @@
  * Each driver is typed by the requests of its kind; the core hands it any request, so the kind is
  * checked here, once, at the door: a request of the other kind is INVALID_ARGUMENT, nothing sent.
  *
- * The repl driver (and the repl session stack with its zod schemas) is loaded only by a thread
+ * The repl driver (and the repl session stack with its protocol parsers) is loaded only by a thread
  * whose child is a repl: `loadDriver` before `driverFor`. A thread costs every pool worker.
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';

@@ -6,7 +6,7 @@
  * own transferable row port.
  *
  * The thread loads only what its child needs: the repl driver for a repl child, and the
- * validation machinery (zod) when it first checks a schema (`validation.ts`). The main thread
+ * JSON-Schema checker when it first checks a schema (`validation.ts`). The main thread
  * sizes its heap (`resourceLimits`, `src/worker/exec-argv.ts`).
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -64,7 +64,7 @@ const rowsAs = <T extends z.ZodType>(row: T) =>
 describe('the built supervisor thread entry', () => {
   it('names only Node builtins (node:) and files beside it, which exist', () => {
     expect(THREAD_FILES).toContain('supervisor.js');
-    expect(THREAD_FILES).toContain('zod.cjs');
+    expect(THREAD_FILES.filter((f) => f.includes('zod'))).toEqual([]);
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
@@ -77,10 +77,9 @@ describe('the built supervisor thread entry', () => {
       }
     };
     visit('supervisor.js');
-    // Reached through the entry: the lazy repl driver, pidusage and zod, each once.
+    // Reached through the entry: the lazy repl driver and pidusage, each once.
     expect([...seen].some((f) => f.startsWith('repl-driver-'))).toBe(true);
     expect([...seen].some((f) => f.startsWith('pidusage-'))).toBe(true);
-    expect(seen).toContain('zod.cjs');
     // The walk sees what it must reject.
     expect(specifiers('import { z } from "zod";\nconst p = __require("pidusage");')).toEqual([
       'zod',
@@ -88,23 +87,30 @@ describe('the built supervisor thread entry', () => {
     ]);
   });
 
-  it('keeps the repl driver and zod out of the entry file: only the repl driver loads zod', () => {
+  it('keeps the repl driver out of the entry file, and zod out of every thread file', () => {
     const entry = HOLDS['threads/supervisor.js'] ?? [];
     expect(entry).toContain('threads/supervisor.ts');
     expect(entry).not.toContain('threads/repl-driver.ts');
-    expect(entry.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
     const text = readFileSync(path.join(THREADS, 'supervisor.js'), 'utf8');
     const eager = specifiers(text, 'static');
     expect(eager.length).toBeGreaterThan(0);
-    // Typed commands are checked without zod; only the repl session stack, loaded with its driver, uses it.
-    expect(specifiers(text)).not.toContain('./zod.cjs');
     expect(eager.filter((s) => s.startsWith('./repl-driver-'))).toEqual([]);
     const replChunk = Object.entries(HOLDS).find(
       ([file, inputs]) => file.startsWith('threads/') && inputs.includes('threads/repl-driver.ts'),
     );
-    expect(replChunk).toBeDefined();
-    const replText = readFileSync(path.join(ROOT, 'dist', replChunk?.[0] ?? ''), 'utf8');
-    expect(specifiers(replText)).toContain('./zod.cjs');
+    expect(replChunk?.[1]).toContain('threads/repl/schemas.ts');
+    // Typed commands are checked with the JSON-Schema subset, repl answers with `threads/repl/shape.ts`.
+    for (const [file, inputs] of Object.entries(HOLDS).filter(([f]) => f.startsWith('threads/'))) {
+      expect(
+        inputs.filter((i) => /(^|\/)zod\//.test(i)),
+        file,
+      ).toEqual([]);
+      const names = specifiers(readFileSync(path.join(ROOT, 'dist', file), 'utf8'));
+      expect(
+        names.filter((n) => n.includes('zod')),
+        file,
+      ).toEqual([]);
+    }
   });
 });
 
@@ -118,7 +124,7 @@ describe('the thread folder', () => {
         .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
         .filter((name): name is string => name !== undefined),
     );
-    expect([...bundled].sort()).toEqual(['comlink', 'pidusage', 'zod']);
+    expect([...bundled].sort()).toEqual(['comlink', 'pidusage']);
     for (const name of bundled) expect(notices).toMatch(new RegExp(`^${name} \\S+ \\(`, 'm'));
   });
 });
@@ -126,7 +132,7 @@ describe('the thread folder', () => {
 describe('the supervisorEntry pool option', () => {
   it('runs typed commands and a repl from a copy of the entry in a folder with no node_modules', async () => {
     const entry = copiedThreads();
-    // As a file: URL text: rows checked in the thread with its own zod.
+    // As a file: URL text: rows checked in the thread (JSON-Schema subset, no zod).
     const pool = makePool({ maxWorkers: 2, supervisorEntry: pathToFileURL(entry).href });
     const lease = await pool.acquireLease(source(['T']));
     await rejection(

@@ -12,7 +12,8 @@
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
 import { WireFailure, wireFailure } from '../wire-failure.js';
-import { type ReplRequest, replRequestSchema } from './schemas.js';
+import { parseReplRequest, type ReplRequest } from './schemas.js';
+import { parseWith } from './shape.js';
 
 const NEWLINE = 0x0a;
 
@@ -21,11 +22,11 @@ const NEWLINE = 0x0a;
  * Throws `REQUEST_ENCODE` when the value is not a repl request.
  */
 export function encodeReplRequest(request: ReplRequest): Buffer {
-  const parsed = replRequestSchema.safeParse(request);
+  const parsed = parseWith(parseReplRequest, request);
   if (!parsed.success) {
     throw wireFailure(ErrorCode.REQUEST_ENCODE, 'not a repl request', {
       kind: 'repl_request_invalid',
-      issues: parsed.error.issues.map((i) => i.message),
+      issues: parsed.issues,
     });
   }
   return Buffer.from(`${JSON.stringify(request)}\n\n`, 'utf8');
