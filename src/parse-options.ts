@@ -27,6 +27,18 @@ export function optionIssues(error: z.ZodError): OptionIssue[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), code: i.code, message: i.message }));
 }
 
+/**
+ * A schema built on its first use and kept: building zod schemas costs import time, so the
+ * option modules build theirs when the first constructor parses options.
+ */
+export function lazySchema<S>(build: () => S): () => S {
+  let built: { readonly schema: S } | undefined;
+  return () => {
+    built ??= { schema: build() };
+    return built.schema;
+  };
+}
+
 /** `input` parsed by `schema`, or the `INVALID_OPTIONS` error of `what`. */
 export function parseOptions<Out>(
   schema: { safeParse(input: unknown): z.ZodSafeParseResult<Out> },

@@ -50,7 +50,7 @@ export class LeanWorkerCapabilityBuilder {
   /** @throws an `INVALID_OPTIONS` error when the options fail validation (unknown keys included). */
   constructor(options: CapabilityBuilderOptions, context: BuilderContext = {}) {
     this.options = Object.freeze(
-      parseOptions(capabilityBuilderOptionsSchema, options, 'capability builder options'),
+      parseOptions(capabilityBuilderOptionsSchema(), options, 'capability builder options'),
     );
     this.#input = options;
     this.#env = context.env ?? process.env;

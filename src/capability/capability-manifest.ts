@@ -4,10 +4,10 @@
  * with: the user's own (`manifestPath`, used as is after a static check) or one the builder writes
  * into `.lake/lean-rs-build-cache/` from the built library and the discovered toolchain.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BootstrapError, ErrorCode, makeError } from '../errors.js';
+import { nodeCrypto } from '../node-crypto.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapCheck, LoaderCode } from './bootstrap.js';
 import {
   capabilityManifest,
@@ -51,7 +51,7 @@ export function userManifestDigest(o: ResolvedBuilderOptions): string | null {
   const file = userManifestPath(o);
   if (file === undefined) return null;
   try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
+    return nodeCrypto().createHash('sha256').update(readFileSync(file)).digest('hex');
   } catch {
     return 'unreadable';
   }

@@ -4,9 +4,9 @@
  * primary library missing or stale), and writing one atomically, only when its content changes.
  * Findings carry the original's loader diagnostic codes.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { nodeCrypto } from '../node-crypto.js';
 import { type BootstrapCheck, bootstrapCheck, LoaderCode } from './bootstrap.js';
 import { CAPABILITY_MANIFEST_SCHEMA_VERSION, type ExportKind, signatureKind } from './manifest.js';
 
@@ -218,7 +218,7 @@ export function writeManifestIfChanged(file: string, text: string, notOlderThanM
   }
   const tmp = path.join(
     path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`,
   );
   try {
     writeFileSync(tmp, text, { flag: 'wx' });

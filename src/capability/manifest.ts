@@ -5,8 +5,8 @@
  * and its file name exactly as the original's Rust build helper writes them (pretty JSON with
  * sorted keys, no trailing newline; the name carries a digest of the export signatures). No I/O.
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { nodeCrypto } from '../node-crypto.js';
 import { sortKeys } from './canonical-json.js';
 
 /** The manifest schema the child reads. */
@@ -126,7 +126,7 @@ export function manifestEnvVar(target: string): string {
 export function manifestFileName(target: string, exports: readonly ExportSignature[]): string {
   const name = sanitizeTargetName(target);
   if (exports.length === 0) return `${name}.lean-rs-capability.json`;
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   for (const signature of exports) {
     hash.update(signature.symbol, 'utf8');
     hash.update(Buffer.from([0]));

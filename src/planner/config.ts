@@ -1,27 +1,31 @@
 /** Planner configuration, validated once with a strict zod schema. */
 import { z } from 'zod';
 import { metadataCheckSchema } from '../capability/options.js';
+import { lazySchema } from '../parse-options.js';
 import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
 
-/** Schema of {@link ImportPlanConfig}; unknown keys are rejected. */
-export const importPlanConfigSchema = z
-  .object({
-    projectRoot: z.string().min(1),
-    package: z.string().min(1),
-    libName: z.string().min(1),
-    sourceRoots: z.array(z.string()).optional(),
-    libraries: z.array(z.string().min(1)).optional(),
-    baseImports: z.array(z.string().min(1)).default([]),
-    importProfile: importProfileSchema.default('private'),
-    importWorkspaceRoot: z.string().min(1).optional(),
-    metadata: metadataCheckSchema.optional(),
-    policy: workerPolicySchema.optional(),
-    importsFrom: z.enum(['base', 'header']).default('base'),
-    contentHash: z.boolean().default(false),
-    maxProjectFileBytes: z.number().int().positive().optional(),
-  })
-  .strict();
+function buildImportPlanConfigSchema() {
+  return z
+    .object({
+      projectRoot: z.string().min(1),
+      package: z.string().min(1),
+      libName: z.string().min(1),
+      sourceRoots: z.array(z.string()).optional(),
+      libraries: z.array(z.string().min(1)).optional(),
+      baseImports: z.array(z.string().min(1)).default([]),
+      importProfile: importProfileSchema.default('private'),
+      importWorkspaceRoot: z.string().min(1).optional(),
+      metadata: metadataCheckSchema().optional(),
+      policy: workerPolicySchema.optional(),
+      importsFrom: z.enum(['base', 'header']).default('base'),
+      contentHash: z.boolean().default(false),
+      maxProjectFileBytes: z.number().int().positive().optional(),
+    })
+    .strict();
+}
+/** Schema of {@link ImportPlanConfig}, built on first use; unknown keys are rejected. */
+export const importPlanConfigSchema = lazySchema(buildImportPlanConfigSchema);
 
 /**
  * Planner configuration (input form).
@@ -39,6 +43,6 @@ export const importPlanConfigSchema = z
  * - `maxProjectFileBytes`: cap on the lakefile, `lake-manifest.json` and `lean-toolchain`.
  *   @default DEFAULT_MAX_PROJECT_FILE_BYTES (4 MiB)
  */
-export type ImportPlanConfig = z.input<typeof importPlanConfigSchema>;
+export type ImportPlanConfig = z.input<ReturnType<typeof buildImportPlanConfigSchema>>;
 /** Planner configuration after defaults. */
-export type ResolvedImportPlanConfig = z.output<typeof importPlanConfigSchema>;
+export type ResolvedImportPlanConfig = z.output<ReturnType<typeof buildImportPlanConfigSchema>>;

@@ -33,7 +33,7 @@ export class LeanWorkerImportPlanner {
 
   /** @throws an `INVALID_OPTIONS` error when the configuration fails validation. */
   constructor(config: ImportPlanConfig) {
-    this.config = Object.freeze(parseOptions(importPlanConfigSchema, config, 'import plan config'));
+    this.config = Object.freeze(parseOptions(importPlanConfigSchema(), config, 'import plan config'));
   }
 
   /**

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { allowlistedParentEnv } from '../capability/child-env.js';
 import { canonicalPath } from '../capability/session-key.js';
-import { parseOptions } from '../parse-options.js';
+import { lazySchema, parseOptions } from '../parse-options.js';
 import { restartPolicyClass, workerPolicySchema } from '../protocol/worker-policy.js';
 import {
   DEFAULT_HEADER_PROBE,
@@ -23,34 +23,36 @@ export const REPL_SESSION_KEY_PREFIX = 'lean-repl-session/1';
 /** The repl executable run through `lake env` when a project is given without a command. */
 export const DEFAULT_REPL_COMMAND = 'repl';
 
-const ms = z.number().int().nonnegative();
-const count = z.number().int().positive();
-
-/** Schema of the builder options; defaults are documented on {@link LeanReplBuilderOptions}. */
-export const replBuilderOptionsSchema = z
-  .object({
-    command: z.string().min(1).optional(),
-    args: z.array(z.string()).default([]),
-    env: z.record(z.string(), z.string()).default({}),
-    cwd: z.string().min(1).optional(),
-    project: z.string().min(1).optional(),
-    lakeCommand: z.string().min(1).default('lake'),
-    headerProbe: z.string().min(1).nullable().default(DEFAULT_HEADER_PROBE),
-    startupTimeoutMs: count.default(600_000),
-    requestTimeoutMs: count.default(60_000),
-    requestIdleTimeoutMs: ms.default(0),
-    shutdownTimeoutMs: ms.default(2_000),
-    killWaitTimeoutMs: ms.default(2_000),
-    stderrTailBytes: count.default(4_096),
-    memorySampleIntervalMs: count.default(250),
-    maxResponseBytes: count.default(DEFAULT_REPL_RESPONSE_BYTES),
-    policy: workerPolicySchema.optional(),
-  })
-  .strict()
-  .refine((o) => o.command !== undefined || o.project !== undefined, {
-    message: 'give the repl `command`, or a Lake `project` to run `lake env repl` in',
-    path: ['command'],
-  });
+function buildReplBuilderOptionsSchema() {
+  const ms = z.number().int().nonnegative();
+  const count = z.number().int().positive();
+  return z
+    .object({
+      command: z.string().min(1).optional(),
+      args: z.array(z.string()).default([]),
+      env: z.record(z.string(), z.string()).default({}),
+      cwd: z.string().min(1).optional(),
+      project: z.string().min(1).optional(),
+      lakeCommand: z.string().min(1).default('lake'),
+      headerProbe: z.string().min(1).nullable().default(DEFAULT_HEADER_PROBE),
+      startupTimeoutMs: count.default(600_000),
+      requestTimeoutMs: count.default(60_000),
+      requestIdleTimeoutMs: ms.default(0),
+      shutdownTimeoutMs: ms.default(2_000),
+      killWaitTimeoutMs: ms.default(2_000),
+      stderrTailBytes: count.default(4_096),
+      memorySampleIntervalMs: count.default(250),
+      maxResponseBytes: count.default(DEFAULT_REPL_RESPONSE_BYTES),
+      policy: workerPolicySchema.optional(),
+    })
+    .strict()
+    .refine((o) => o.command !== undefined || o.project !== undefined, {
+      message: 'give the repl `command`, or a Lake `project` to run `lake env repl` in',
+      path: ['command'],
+    });
+}
+/** Schema of the builder options, built on first use; defaults are documented on {@link LeanReplBuilderOptions}. */
+export const replBuilderOptionsSchema = lazySchema(buildReplBuilderOptionsSchema);
 
 /**
  * Options of {@link LeanReplBuilder} (input form). `command` + `args`: the repl, never run
@@ -62,9 +64,9 @@ export const replBuilderOptionsSchema = z
  * `stderrTailBytes` 4096, `memorySampleIntervalMs` 250 ms, `maxResponseBytes` 64 MiB, `policy`
  * (worker policy fields over the pool's) the pool's.
  */
-export type LeanReplBuilderOptions = z.input<typeof replBuilderOptionsSchema>;
+export type LeanReplBuilderOptions = z.input<ReturnType<typeof buildReplBuilderOptionsSchema>>;
 /** Builder options after defaults. */
-export type ResolvedReplBuilderOptions = z.output<typeof replBuilderOptionsSchema>;
+export type ResolvedReplBuilderOptions = z.output<ReturnType<typeof buildReplBuilderOptionsSchema>>;
 
 /** The worker one import header needs; pass it to `pool.acquireLease`. */
 export interface LeanReplSource {
@@ -88,7 +90,7 @@ export class LeanReplBuilder {
     options: LeanReplBuilderOptions,
     context: { readonly env?: Readonly<Record<string, string | undefined>> } = {},
   ) {
-    this.options = Object.freeze(parseOptions(replBuilderOptionsSchema, options, 'repl builder options'));
+    this.options = Object.freeze(parseOptions(replBuilderOptionsSchema(), options, 'repl builder options'));
     this.#env = context.env ?? process.env;
     this.#launch = this.#launchSpec();
     const o = this.options;
