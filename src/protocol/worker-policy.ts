@@ -16,59 +16,75 @@ export const DEFAULT_RESTART_BACKOFF_MAX_MS = 2_000;
 /** How long a key that crash-looped fails fast. */
 export const DEFAULT_QUARANTINE_MS = 30_000;
 
-const count = z.number().int().positive();
-const kib = z.number().int().positive();
-/** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
-const positiveMs = count.max(MAX_TIMER_MS);
-const ms = z.number().int().nonnegative().max(MAX_TIMER_MS);
+/**
+ * The two policy schemas, built on first use (building zod schemas costs import time, and the
+ * pool's options schema names them when its module loads): `z.lazy` defers the build to the
+ * first parse.
+ */
+function buildPolicySchemas() {
+  const count = z.number().int().positive();
+  const kib = z.number().int().positive();
+  /** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
+  const positiveMs = count.max(MAX_TIMER_MS);
+  const ms = z.number().int().nonnegative().max(MAX_TIMER_MS);
 
-const fields = {
-  /** Cycle a worker after this many requests in one generation. */
-  maxRequests: count,
-  /**
-   * Cycle a worker before its next command once its generation opened its session more than
-   * this many times (a reopen after the child lost its session counts).
-   */
-  maxImports: count,
-  /** Cycle a worker before it takes more work once its memory reaches this (KiB). */
-  memoryCeilingKib: kib,
-  /** Kill a child whose memory passes this while a request runs (KiB): `MEMORY_LIMIT`. */
-  hardMemoryLimitKib: kib,
-  /** Cycle a worker idle this long (ms, from the end of its last request). */
-  idleCycleMs: positiveMs,
-  /** Restart intensity: at most this many restarts within `restartWindowMs`, then quarantine. */
-  maxRestarts: z.number().int().nonnegative(),
-  restartWindowMs: positiveMs,
-  restartBackoffBaseMs: ms,
-  restartBackoffMaxMs: ms,
-  /** How long a key fails fast with `QUARANTINED` after too many restarts or failed starts. */
-  quarantineMs: ms,
+  const fields = {
+    /** Cycle a worker after this many requests in one generation. */
+    maxRequests: count,
+    /**
+     * Cycle a worker before its next command once its generation opened its session more than
+     * this many times (a reopen after the child lost its session counts).
+     */
+    maxImports: count,
+    /** Cycle a worker before it takes more work once its memory reaches this (KiB). */
+    memoryCeilingKib: kib,
+    /** Kill a child whose memory passes this while a request runs (KiB): `MEMORY_LIMIT`. */
+    hardMemoryLimitKib: kib,
+    /** Cycle a worker idle this long (ms, from the end of its last request). */
+    idleCycleMs: positiveMs,
+    /** Restart intensity: at most this many restarts within `restartWindowMs`, then quarantine. */
+    maxRestarts: z.number().int().nonnegative(),
+    restartWindowMs: positiveMs,
+    restartBackoffBaseMs: ms,
+    restartBackoffMaxMs: ms,
+    /** How long a key fails fast with `QUARANTINED` after too many restarts or failed starts. */
+    quarantineMs: ms,
+  };
+
+  const worker = z
+    .object({
+      maxRequests: fields.maxRequests.optional(),
+      maxImports: fields.maxImports.optional(),
+      memoryCeilingKib: fields.memoryCeilingKib.optional(),
+      hardMemoryLimitKib: fields.hardMemoryLimitKib.optional(),
+      idleCycleMs: fields.idleCycleMs.optional(),
+      maxRestarts: fields.maxRestarts.optional(),
+      restartWindowMs: fields.restartWindowMs.optional(),
+      restartBackoffBaseMs: fields.restartBackoffBaseMs.optional(),
+      restartBackoffMaxMs: fields.restartBackoffMaxMs.optional(),
+      quarantineMs: fields.quarantineMs.optional(),
+    })
+    .strict();
+
+  const pool = worker.extend({
+    maxRestarts: fields.maxRestarts.default(DEFAULT_MAX_RESTARTS),
+    restartWindowMs: fields.restartWindowMs.default(DEFAULT_RESTART_WINDOW_MS),
+    restartBackoffBaseMs: fields.restartBackoffBaseMs.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
+    restartBackoffMaxMs: fields.restartBackoffMaxMs.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
+    quarantineMs: fields.quarantineMs.default(DEFAULT_QUARANTINE_MS),
+  });
+  return { worker, pool };
+}
+let built: ReturnType<typeof buildPolicySchemas> | undefined;
+const policySchemas = () => {
+  built ??= buildPolicySchemas();
+  return built;
 };
 
 /** A builder's policy: any field it sets overrides the pool's. Unknown keys are refused. */
-export const workerPolicySchema = z
-  .object({
-    maxRequests: fields.maxRequests.optional(),
-    maxImports: fields.maxImports.optional(),
-    memoryCeilingKib: fields.memoryCeilingKib.optional(),
-    hardMemoryLimitKib: fields.hardMemoryLimitKib.optional(),
-    idleCycleMs: fields.idleCycleMs.optional(),
-    maxRestarts: fields.maxRestarts.optional(),
-    restartWindowMs: fields.restartWindowMs.optional(),
-    restartBackoffBaseMs: fields.restartBackoffBaseMs.optional(),
-    restartBackoffMaxMs: fields.restartBackoffMaxMs.optional(),
-    quarantineMs: fields.quarantineMs.optional(),
-  })
-  .strict();
-
+export const workerPolicySchema = z.lazy(() => policySchemas().worker);
 /** The pool's policy: the same fields, the restart ones defaulted. */
-export const poolPolicySchema = workerPolicySchema.extend({
-  maxRestarts: fields.maxRestarts.default(DEFAULT_MAX_RESTARTS),
-  restartWindowMs: fields.restartWindowMs.default(DEFAULT_RESTART_WINDOW_MS),
-  restartBackoffBaseMs: fields.restartBackoffBaseMs.default(DEFAULT_RESTART_BACKOFF_BASE_MS),
-  restartBackoffMaxMs: fields.restartBackoffMaxMs.default(DEFAULT_RESTART_BACKOFF_MAX_MS),
-  quarantineMs: fields.quarantineMs.default(DEFAULT_QUARANTINE_MS),
-});
+export const poolPolicySchema = z.lazy(() => policySchemas().pool);
 
 /** A builder's worker policy (every field optional; absent: the pool's). */
 export type WorkerPolicy = z.infer<typeof workerPolicySchema>;
