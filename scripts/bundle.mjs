@@ -43,8 +43,9 @@ const common = {
   splitting: true,
   metafile: true,
   minify,
-  // Error classes report their constructor's name (`src/errors.ts`).
-  keepNames: true,
+  // No `keepNames`: it wraps every function. Error classes name themselves (`keepClassNames`,
+  // `src/errors.ts`), the only code that reads a class's name.
+  keepNames: false,
   legalComments: 'none',
   logLevel: 'warning',
   tsconfig: path.join(ROOT, 'tsconfig.json'),

@@ -249,3 +249,52 @@ export function errorFromWire(wire: WireError): LeanWorkerError {
   }
   return makeError(wire.code, wire.message, { facts: { ...(wire.facts ?? {}) }, cause });
 }
+
+/**
+ * Give each class its own name for good: `name` (above) reads the constructor's, and a minified
+ * build renames classes (the package is built without esbuild's `keepNames`, which would wrap
+ * every function in the bundles). Object keys survive minification.
+ */
+export function keepClassNames(
+  classes: Readonly<Record<string, abstract new (...args: never) => unknown>>,
+): void {
+  for (const [name, Class] of Object.entries(classes)) Object.defineProperty(Class, 'name', { value: name });
+}
+
+keepClassNames({
+  LeanWorkerError,
+  InvalidOptionsError,
+  InvalidArgumentError,
+  SpawnError,
+  HandshakeError,
+  ProtocolError,
+  FrameTooLargeError,
+  ChildExitError,
+  ChildCrashError,
+  TimeoutError,
+  AbortError,
+  WorkerError,
+  StreamExportFailedError,
+  StreamCallbackFailedError,
+  StreamRowMalformedError,
+  CapabilityMalformedError,
+  MetadataMismatchError,
+  CommandSchemaError,
+  ConsumerError,
+  LeaseInvalidatedError,
+  LeaseBusyError,
+  QueueTimeoutError,
+  QueueFullError,
+  PoolExhaustedError,
+  MemoryBudgetError,
+  MemoryLimitError,
+  PoolClosedError,
+  RestartLimitError,
+  QuarantinedError,
+  CapabilityBuildError,
+  BootstrapError,
+  PlanError,
+  ExportNotDeclaredError,
+  ClusterUnavailableError,
+  NodeLostError,
+});

@@ -1,5 +1,5 @@
 /** The typed error of Lake discovery: code `PLAN`, kind `module_discovery`, with its diagnostics. */
-import { ErrorCode, PlanError } from '../errors.js';
+import { ErrorCode, keepClassNames, PlanError } from '../errors.js';
 import type { LakeDiagnostic } from './lakefile-types.js';
 
 /** Discovery stopped on at least one error-severity diagnostic. */
@@ -22,3 +22,5 @@ export class LakeDiscoveryError extends PlanError {
     return this.diagnostics[0]?.code;
   }
 }
+
+keepClassNames({ LakeDiscoveryError });
