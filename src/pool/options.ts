@@ -3,7 +3,7 @@
  * error. Defaults are exported constants, documented in the README options table.
  */
 import { z } from 'zod';
-import { parseOptions } from '../parse-options.js';
+import { lazySchema, parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../protocol/json-depth.js';
 import { poolPolicySchema } from '../protocol/worker-policy.js';
@@ -27,85 +27,91 @@ export const DEFAULT_ROW_BATCH_CREDIT = 8;
 /** Longest `client` name an acquire may give. */
 export const MAX_CLIENT_LENGTH = 256;
 
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
-/** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
-const positiveMs = positiveInt.max(MAX_TIMER_MS);
-const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS);
+/** The schema, built by the first pool (importing the package builds no zod schema). */
+function buildPoolOptionsSchema() {
+  const positiveInt = z.number().int().positive();
+  const nonNegativeInt = z.number().int().nonnegative();
+  /** Milliseconds a timer can wait: at most 2^31 - 1, or Node fires it at once. */
+  const positiveMs = positiveInt.max(MAX_TIMER_MS);
+  const nonNegativeMs = nonNegativeInt.max(MAX_TIMER_MS);
+  return z
+    .object({
+      maxWorkers: positiveInt.default(DEFAULT_MAX_WORKERS),
+      /** Budget for all children together, in KiB of the chosen memory measure. */
+      maxTotalChildMemoryKib: positiveInt.optional(),
+      queueWaitTimeoutMs: nonNegativeMs.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
+      maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
+      /** The worker policy of every worker, unless its builder's `policy` sets a field. */
+      policy: poolPolicySchema.default(() => poolPolicySchema.parse({})),
+      /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
+      memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
+      memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
+      /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
+      defaultWorkerCostKib: nonNegativeInt.default(0),
+      /**
+       * Which idle worker a cold open evicts: `lru`, the least recently used, or `cost`, the one
+       * whose loss costs least (decayed request frequency x learned open time / learned memory).
+       */
+      eviction: z.enum(['lru', 'cost']).default('lru'),
+      maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
+      /**
+       * Spare workers the pool keeps at most: a second worker of a hot key whose worker is busy or
+       * restarting, started in the background when nobody waits, a slot is free and it fits the
+       * budget without an eviction. 0 starts none.
+       */
+      spares: nonNegativeInt.max(1_024).default(0),
+      /**
+       * Start the replacement of a worker that is used up (or one request from its `maxRequests`,
+       * or past 90% of its memory ceiling) in the background when a slot and memory allow, and
+       * retire the old one once the new one is ready; else it is cycled in place before its next lease.
+       */
+      replaceInBackground: z.boolean().default(true),
+      /**
+       * Weight of each `client` named on acquire in the weighted fair queue (1 for any other):
+       * a client of weight 2 is served twice as often as one of weight 1 while both wait.
+       */
+      clientWeights: z
+        .record(z.string().min(1).max(MAX_CLIENT_LENGTH), z.number().positive().max(1_000_000).finite())
+        .default({}),
+      rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
+      /**
+       * Deepest nesting of arrays and objects accepted in JSON from a child. A deeper frame is a
+       * PROTOCOL error (`reason: 'nesting_too_deep'`) and the child is replaced.
+       */
+      maxJsonDepth: positiveInt.max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH),
+      /**
+       * Nice value (0-19) of the supervisor threads and the children: above 0 the pool's work
+       * yields the cores to the application's own threads (an Electron main process) when both
+       * want them. `threads/priority.ts` says how it is applied per platform.
+       */
+      workerNice: nonNegativeInt.max(19).default(0),
+      /**
+       * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
+       * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
+       */
+      systemMemoryReserveKib: z
+        .union([nonNegativeInt, z.literal(false)])
+        .default(DEFAULT_SYSTEM_MEMORY_RESERVE_KIB),
+      /** The supervisor thread's entry file (`file:` URL or absolute path); absent, the package's own. */
+      supervisorEntry: threadEntrySchema.optional(),
+    })
+    .strict();
+}
 
-export const poolOptionsSchema = z
-  .object({
-    maxWorkers: positiveInt.default(DEFAULT_MAX_WORKERS),
-    /** Budget for all children together, in KiB of the chosen memory measure. */
-    maxTotalChildMemoryKib: positiveInt.optional(),
-    queueWaitTimeoutMs: nonNegativeMs.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
-    maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
-    /** The worker policy of every worker, unless its builder's `policy` sets a field. */
-    policy: poolPolicySchema.default(() => poolPolicySchema.parse({})),
-    /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
-    memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
-    memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
-    /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
-    defaultWorkerCostKib: nonNegativeInt.default(0),
-    /**
-     * Which idle worker a cold open evicts: `lru`, the least recently used, or `cost`, the one
-     * whose loss costs least (decayed request frequency x learned open time / learned memory).
-     */
-    eviction: z.enum(['lru', 'cost']).default('lru'),
-    maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
-    /**
-     * Spare workers the pool keeps at most: a second worker of a hot key whose worker is busy or
-     * restarting, started in the background when nobody waits, a slot is free and it fits the
-     * budget without an eviction. 0 starts none.
-     */
-    spares: nonNegativeInt.max(1_024).default(0),
-    /**
-     * Start the replacement of a worker that is used up (or one request from its `maxRequests`,
-     * or past 90% of its memory ceiling) in the background when a slot and memory allow, and
-     * retire the old one once the new one is ready; else it is cycled in place before its next lease.
-     */
-    replaceInBackground: z.boolean().default(true),
-    /**
-     * Weight of each `client` named on acquire in the weighted fair queue (1 for any other):
-     * a client of weight 2 is served twice as often as one of weight 1 while both wait.
-     */
-    clientWeights: z
-      .record(z.string().min(1).max(MAX_CLIENT_LENGTH), z.number().positive().max(1_000_000).finite())
-      .default({}),
-    rowBatchCredit: positiveInt.default(DEFAULT_ROW_BATCH_CREDIT),
-    /**
-     * Deepest nesting of arrays and objects accepted in JSON from a child. A deeper frame is a
-     * PROTOCOL error (`reason: 'nesting_too_deep'`) and the child is replaced.
-     */
-    maxJsonDepth: positiveInt.max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH),
-    /**
-     * Nice value (0-19) of the supervisor threads and the children: above 0 the pool's work
-     * yields the cores to the application's own threads (an Electron main process) when both
-     * want them. `threads/priority.ts` says how it is applied per platform.
-     */
-    workerNice: nonNegativeInt.max(19).default(0),
-    /**
-     * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
-     * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
-     */
-    systemMemoryReserveKib: z
-      .union([nonNegativeInt, z.literal(false)])
-      .default(DEFAULT_SYSTEM_MEMORY_RESERVE_KIB),
-    /** The supervisor thread's entry file (`file:` URL or absolute path); absent, the package's own. */
-    supervisorEntry: threadEntrySchema.optional(),
-  })
-  .strict();
+export const poolOptionsSchema = lazySchema(buildPoolOptionsSchema);
 
 /** Options as callers write them (every field optional). */
-export type LeanWorkerPoolOptions = z.input<typeof poolOptionsSchema>;
+export type LeanWorkerPoolOptions = z.input<ReturnType<typeof buildPoolOptionsSchema>>;
 /** Options with every default filled, plus the pool's id (`pool-1`, `pool-2`, ... per process). */
-export type ResolvedPoolOptions = z.output<typeof poolOptionsSchema> & { readonly poolId: string };
+export type ResolvedPoolOptions = z.output<ReturnType<typeof buildPoolOptionsSchema>> & {
+  readonly poolId: string;
+};
 
 let poolCount = 0;
 
 /** Validate pool options; a failure is INVALID_OPTIONS listing the issues. */
 export function parsePoolOptions(options: unknown): ResolvedPoolOptions {
-  const parsed = parseOptions(poolOptionsSchema, options ?? {}, 'pool options');
+  const parsed = parseOptions(poolOptionsSchema(), options ?? {}, 'pool options');
   poolCount += 1;
   return { ...parsed, poolId: `pool-${poolCount}` };
 }
