@@ -85,6 +85,7 @@ const MEMORY_FIELDS = [
   'rssSumKib',
   'pssSumKib',
   'samplesUnavailable',
+  'workersReading',
   'learnedKeys',
   'system',
   'parentRssKib',
