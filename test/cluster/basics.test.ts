@@ -112,12 +112,16 @@ describe.skipIf(!REDIS_AVAILABLE)(`cluster basics (skipped when ${NO_REDIS_REASO
   it('moves a job that waited past the bound on a busy warm node to the cold queue', async () => {
     const redis = await startRedis();
     const busy = await startNode(redis, { id: 'busy', maxWarmWaitMs: 300 }, { maxWorkers: 1 });
-    const cluster = client(redis, { routeCacheMs: 0, maxWarmQueue: 5 });
+    const warmUp = client(redis, { routeCacheMs: 0 });
     const src = clusterSource('fixture', { imports: ['Busy'] });
-    await cluster.runStreamingCommand(src, rows, { count: 1 }).summary;
+    await warmUp.runStreamingCommand(src, rows, { count: 1 }).summary;
     await until(async () =>
-      (await cluster.snapshot()).nodes.some((n) => n.warmKeys.includes(src.affinityKey)),
+      (await warmUp.snapshot()).nodes.some((n) => n.idleWarmKeys.includes(src.affinityKey)),
     );
+    // A client whose view of the nodes is read now, while the busy node is idle and warm, and kept:
+    // it routes the next jobs to that node however soon the node announces it is busy.
+    const cluster = client(redis, { routeCacheMs: 60_000, maxWarmQueue: 5 });
+    expect((await cluster.runStreamingCommand(src, rows, { count: 1 }).summary).node).toBe(busy.id);
     const moved: unknown[] = [];
     const onMoved = (m: unknown) => moved.push(m);
     diagnosticsChannel.subscribe(clusterChannelName('job-moved'), onMoved);
