@@ -3,7 +3,7 @@
  * the cold queue and of each node's queue, and the affinity hit rate: attempts that found their
  * key warm on their node over all attempts, as the live nodes count them.
  */
-import type { NodeAnnouncement, NodeCounters } from './announce.js';
+import { emptyNodeCounters, type NodeAnnouncement, type NodeCounters } from './announce.js';
 
 /** A node's state, as `node.snapshot()` gives it. */
 export interface LeanWorkerNodeSnapshot {
@@ -53,17 +53,7 @@ export function buildClusterSnapshot(
   perNode: readonly Record<string, number>[],
   client: LeanWorkerClusterSnapshot['client'],
 ): LeanWorkerClusterSnapshot {
-  const counters: NodeCounters = {
-    attempts: 0,
-    warmStarts: 0,
-    coldStarts: 0,
-    succeeded: 0,
-    failed: 0,
-    retried: 0,
-    cancelled: 0,
-    movedToCold: 0,
-    backpressurePauses: 0,
-  };
+  const counters = emptyNodeCounters();
   for (const node of nodes) {
     for (const key of Object.keys(counters) as (keyof NodeCounters)[]) counters[key] += node.counters[key];
   }
