@@ -2,6 +2,24 @@
  * The app that the bundling tests build: a child-kit child, and a main module that runs a pool
  * with typed commands against it and prints what it got (`failed {code, facts}` on an error).
  */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Write the app into `<work>/app` with `main` as its main module, the library and zod linked into
+ * its `node_modules` (the bundler resolves them there); returns the app's folder.
+ */
+export function writeApp(work: string, main: string): string {
+  const app = path.join(work, 'app');
+  mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+  symlinkSync(ROOT, path.join(app, 'node_modules', 'lean-worker-pool'), 'dir');
+  symlinkSync(path.join(ROOT, 'node_modules', 'zod'), path.join(app, 'node_modules', 'zod'), 'dir');
+  writeFileSync(path.join(app, 'main.mjs'), main);
+  writeFileSync(path.join(app, 'child.mjs'), CHILD);
+  return app;
+}
 
 export const CHILD = `
 import { createWorkerChild, generatorExport, jsonExport, metadata, row } from 'lean-worker-pool/child';

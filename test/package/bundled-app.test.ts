@@ -7,20 +7,12 @@
  * keeps it relative to its own module, which is not there: the typed SPAWN error names the file.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appMain, CHILD } from './app-sources.js';
+import { appMain, writeApp } from './app-sources.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const THREADS = path.join(ROOT, 'dist', 'threads');
@@ -41,12 +33,7 @@ let out = '';
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'lwp-bundled-'));
-  const app = path.join(work, 'app');
-  mkdirSync(path.join(app, 'node_modules'), { recursive: true });
-  symlinkSync(ROOT, path.join(app, 'node_modules', 'lean-worker-pool'), 'dir');
-  symlinkSync(path.join(ROOT, 'node_modules', 'zod'), path.join(app, 'node_modules', 'zod'), 'dir');
-  writeFileSync(path.join(app, 'main.mjs'), MAIN);
-  writeFileSync(path.join(app, 'child.mjs'), CHILD);
+  const app = writeApp(work, MAIN);
   out = path.join(work, 'deploy', 'app', 'out');
   await esbuild.build({
     absWorkingDir: app,

@@ -6,22 +6,12 @@
  * a child-kit child (bundled by the same build) through the pool.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import webpack from 'webpack';
-import { appMain, CHILD } from './app-sources.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { appMain, writeApp } from './app-sources.js';
 
 let work = '';
 let out = '';
@@ -56,17 +46,12 @@ function build(app: string): Promise<webpack.Stats> {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'lwp-webpack-'));
-  const app = path.join(work, 'app');
-  mkdirSync(path.join(app, 'node_modules'), { recursive: true });
-  symlinkSync(ROOT, path.join(app, 'node_modules', 'lean-worker-pool'), 'dir');
-  symlinkSync(path.join(ROOT, 'node_modules', 'zod'), path.join(app, 'node_modules', 'zod'), 'dir');
   // webpack turns `new URL('./x', import.meta.url)` in the app into an asset: the app finds its
   // bundled child beside the running script instead.
-  writeFileSync(
-    path.join(app, 'main.mjs'),
+  const app = writeApp(
+    work,
     appMain({ childPath: "path.join(path.dirname(process.argv[1]), 'child.mjs')", poolOptions: '{}' }),
   );
-  writeFileSync(path.join(app, 'child.mjs'), CHILD);
   out = path.join(work, 'deploy', 'app', 'out');
   await build(app);
   rmSync(path.join(app, 'node_modules'), { recursive: true });
