@@ -70,40 +70,33 @@ async function checkOne(
   timeoutMs: number,
 ): Promise<CheckResult> {
   const began = performance.now();
-  const empty = { errors: [], warnings: [], sorries: [] };
+  const found = {
+    errors: [] as CheckFinding[],
+    warnings: [] as CheckFinding[],
+    sorries: [] as CheckFinding[],
+  };
+  let verdict: { status: CheckStatus; ok: boolean; code: string | null };
   try {
     const { rows, summary } = await pool.withLease(builder.forSnippet(item.text), (lease) =>
       lease.check(item.text, { timeoutMs }).collect(),
     );
-    const errors: CheckFinding[] = [];
-    const warnings: CheckFinding[] = [];
-    const sorries: CheckFinding[] = [];
     for (const row of rows) {
       if (row.stream === 'sorries') {
         const s = row.payload as ReplSorryRow;
-        sorries.push(finding(s.pos, s.goal));
+        found.sorries.push(finding(s.pos, s.goal));
         continue;
       }
       const m = row.payload as ReplMessageRow;
-      if (m.severity === 'error') errors.push(finding(m.pos, m.text));
-      else if (m.severity === 'warning') warnings.push(finding(m.pos, m.text));
+      if (m.severity === 'error') found.errors.push(finding(m.pos, m.text));
+      else if (m.severity === 'warning') found.warnings.push(finding(m.pos, m.text));
     }
-    const ok = summary.metadata?.ok ?? errors.length === 0;
-    const elapsedMs = performance.now() - began;
-    return {
-      id: item.id,
-      status: ok ? 'ok' : 'errors',
-      ok,
-      errors,
-      warnings,
-      sorries,
-      code: null,
-      elapsedMs,
-    };
+    const ok = summary.metadata?.ok ?? found.errors.length === 0;
+    verdict = { status: ok ? 'ok' : 'errors', ok, code: null };
   } catch (error) {
-    const { status, code } = statusOf(error);
-    return { id: item.id, status, ok: false, ...empty, code, elapsedMs: performance.now() - began };
+    verdict = { ...statusOf(error), ok: false };
   }
+  const { status, ok, code } = verdict;
+  return { id: item.id, status, ok, ...found, code, elapsedMs: performance.now() - began };
 }
 
 /** Snippets grouped by header, handed to lanes with header affinity. */

@@ -14,6 +14,7 @@ import { compiledPath } from '../worker/paths.js';
 import { CheckProgress, type ProgressSink } from './check-progress.js';
 import { type CheckItem, type CheckResult, checkAll } from './check-run.js';
 import {
+  type CliIo,
   CliUsageError,
   EXIT_FAILED,
   EXIT_OK,
@@ -22,17 +23,14 @@ import {
   formatHelp,
   HELP_FLAG,
   listFlag,
-  parseFlags,
   positiveInt,
-  reportUsage,
+  readCommandLine,
   stringFlag,
   UsageCode,
-  wantsHelp,
 } from './flags.js';
 import { readSnippetInput } from './snippet-input.js';
 
-interface Io {
-  readonly stdout: { write(text: string): unknown };
+interface Io extends CliIo {
   readonly stderr: ProgressSink;
 }
 
@@ -78,14 +76,19 @@ const FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const HELP = formatHelp({
-  usage: 'lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake) [flags]',
-  summary:
-    'Check Lean snippets in parallel on warm repl workers, one warm worker per import header.\n' +
-    'files: .lean files (one snippet each) or .json lists of snippets (strings, {id, text}, or {"snippets": [...]}).',
+const CHECK_COMMAND = {
+  name: 'check',
   flags: FLAGS,
-  notes: ['exit status: 0 every snippet ok, 1 any not ok (or a file missing or unreadable), 2 usage error'],
-});
+  maxPositionals: Number.POSITIVE_INFINITY,
+  help: formatHelp({
+    usage: 'lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake) [flags]',
+    summary:
+      'Check Lean snippets in parallel on warm repl workers, one warm worker per import header.\n' +
+      'files: .lean files (one snippet each) or .json lists of snippets (strings, {id, text}, or {"snippets": [...]}).',
+    flags: FLAGS,
+    notes: ['exit status: 0 every snippet ok, 1 any not ok (or a file missing or unreadable), 2 usage error'],
+  }),
+};
 
 /** Which checker answered: the bundled fake's results say nothing about Lean. */
 export type Checker = 'repl' | 'fake';
@@ -112,58 +115,31 @@ function words(command: string): string[] {
 
 /** The repl workers the options name. */
 function builderFrom(values: FlagValues, env: Readonly<Record<string, string | undefined>>): LeanReplBuilder {
-  const timeouts = {
+  const maxUses = int(values, 'max-uses');
+  const common = {
     requestTimeoutMs: int(values, 'timeout-ms') ?? 60_000,
     startupTimeoutMs: int(values, 'header-timeout-ms') ?? 600_000,
+    ...(maxUses === undefined ? {} : { policy: { maxRequests: maxUses } }),
   };
-  const maxUses = int(values, 'max-uses');
-  const workerPolicy = maxUses === undefined ? {} : { policy: { maxRequests: maxUses } };
-  if (values.fake && (values.repl !== undefined || values.project !== undefined)) {
-    throw new CliUsageError(
-      UsageCode.CONFLICTING_FLAGS,
-      '--fake runs the bundled fake: leave out --repl and --project',
-      {
-        flag: '--fake',
-      },
-    );
-  }
   if (values.fake) {
-    // The fake repl's knobs (FAKE_REPL_*) pass through from this process's environment.
-    const fakeEnv = Object.fromEntries(
-      Object.entries(env).filter(
-        (e): e is [string, string] => e[0].startsWith('FAKE_REPL_') && e[1] !== undefined,
-      ),
-    );
+    if (values.repl !== undefined || values.project !== undefined) {
+      const message = '--fake runs the bundled fake: leave out --repl and --project';
+      throw new CliUsageError(UsageCode.CONFLICTING_FLAGS, message, { flag: '--fake' });
+    }
     const fake = nodeWorker(compiledPath('demo/repl/fake-repl.js'));
-    return new LeanReplBuilder(
-      {
-        command: fake.command,
-        args: fake.args,
-        env: { ...fake.env, ...fakeEnv },
-        ...timeouts,
-        ...workerPolicy,
-      },
-      { env },
-    );
+    // The fake repl's knobs (FAKE_REPL_*) pass through from this process's environment.
+    const knobs = Object.entries(env).filter((e) => e[0].startsWith('FAKE_REPL_') && e[1] !== undefined);
+    const fakeEnv = { ...fake.env, ...(Object.fromEntries(knobs) as Record<string, string>) };
+    return new LeanReplBuilder({ command: fake.command, args: fake.args, env: fakeEnv, ...common }, { env });
   }
   const repl = values.repl === undefined ? undefined : words(values.repl as string);
   const project = stringFlag(values, 'project');
   if (repl === undefined && project === undefined) {
-    throw new CliUsageError(
-      UsageCode.MISSING_ARGUMENT,
-      'name the repl: --repl <cmd>, --project <dir>, or --fake for the bundled fake',
-      { flag: '--repl' },
-    );
+    const message = 'name the repl: --repl <cmd>, --project <dir>, or --fake for the bundled fake';
+    throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { flag: '--repl' });
   }
-  return new LeanReplBuilder(
-    {
-      ...(repl ? { command: repl[0] as string, args: repl.slice(1) } : {}),
-      ...(project ? { project } : {}),
-      ...timeouts,
-      ...workerPolicy,
-    },
-    { env },
-  );
+  const command = repl ? { command: repl[0] as string, args: repl.slice(1) } : {};
+  return new LeanReplBuilder({ ...command, ...(project ? { project } : {}), ...common }, { env });
 }
 
 function formatResult(r: CheckResult, checker: Checker): string {
@@ -179,52 +155,34 @@ export async function checkCommand(
   io: Io,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  let values: FlagValues;
-  let items: CheckItem[];
-  let builder: LeanReplBuilder;
-  let workers: number;
-  let policy: { maxRestarts?: number; restartWindowMs?: number };
-  let files: string[];
-  try {
-    const parsed = parseFlags(args, FLAGS, { max: Number.POSITIVE_INFINITY });
-    values = parsed.values;
-    if (wantsHelp(args, values)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    files = parsed.positionals;
-    items = listFlag(values, 'snippet').map((text, i) => ({ id: `snippet-${i + 1}`, text }));
-    if (items.length === 0 && files.length === 0) {
+  const parsed = readCommandLine(CHECK_COMMAND, args, io, (values, files) => {
+    const snippets = listFlag(values, 'snippet').map((text, i) => ({ id: `snippet-${i + 1}`, text }));
+    if (snippets.length === 0 && files.length === 0) {
       throw new CliUsageError(UsageCode.MISSING_ARGUMENT, 'nothing to check: give files or -e snippets', {
         argument: 'files',
       });
     }
-    workers = int(values, 'workers') ?? 2;
+    const workers = int(values, 'workers') ?? 2;
     const maxRestarts = int(values, 'max-restarts');
     const windowMs = int(values, 'restart-window-ms');
-    policy = {
+    const policy = {
       ...(maxRestarts === undefined ? {} : { maxRestarts }),
       ...(windowMs === undefined ? {} : { restartWindowMs: windowMs }),
     };
-    builder = builderFrom(values, env);
-  } catch (error) {
-    if (!(error instanceof CliUsageError)) throw error;
-    if (wantsHelp(args, null)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    return reportUsage(io.stderr, 'check', error);
-  }
+    return { values, files, snippets, workers, policy, builder: builderFrom(values, env) };
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, files, workers, policy, builder } = parsed;
   // A file that is missing or unreadable is a failure of the run, not of the command line.
+  const items: CheckItem[] = [];
   try {
-    const fromFiles: CheckItem[] = [];
-    for (const file of files) fromFiles.push(...(await readSnippetInput(file)));
-    items = [...fromFiles, ...items];
+    for (const file of files) items.push(...(await readSnippetInput(file)));
   } catch (error) {
     const e = error as { code?: string; message: string };
     io.stderr.write(`lean-worker check: ${e.code ?? 'error'}: ${e.message}\n`);
     return EXIT_FAILED;
   }
+  items.push(...parsed.snippets);
   const checker: Checker = values.fake === true ? 'fake' : 'repl';
   const timeoutMs = builder.options.requestTimeoutMs;
   const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, policy });

@@ -11,30 +11,24 @@ import { runTool, succeeded } from '../capability/run-tool.js';
 import { linuxProbes } from '../platform/mechanisms.js';
 import { readSystemMemory, type SystemMemory } from '../pool/system-memory.js';
 import { collectPlatformReport, type PlatformReport, platformLines } from './doctor-platform.js';
-import {
-  CliUsageError,
-  EXIT_OK,
-  type FlagSpec,
-  formatHelp,
-  HELP_FLAG,
-  parseFlags,
-  reportUsage,
-  wantsHelp,
-} from './flags.js';
-import type { CliIo } from './plan.js';
+import { type CliIo, type FlagSpec, formatHelp, HELP_FLAG, readCommandLine } from './flags.js';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'json', description: 'print the report as one JSON document' },
   HELP_FLAG,
 ];
 
-const HELP = formatHelp({
-  usage: 'lean-worker doctor [flags]',
-  summary:
-    'Report what this machine offers a worker pool: Node, the platform mechanisms (spawn guard,\ntree kill, orphan guard, memory readings), memory (available, cgroup limit and usage), and\nlean, lake and the worker child with versions.',
+const DOCTOR_COMMAND = {
+  name: 'doctor',
   flags: FLAGS,
-  notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
-});
+  help: formatHelp({
+    usage: 'lean-worker doctor [flags]',
+    summary:
+      'Report what this machine offers a worker pool: Node, the platform mechanisms (spawn guard,\ntree kill, orphan guard, memory readings), memory (available, cgroup limit and usage), and\nlean, lake and the worker child with versions.',
+    flags: FLAGS,
+    notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
+  }),
+};
 
 /** A found (or missing) tool. */
 export interface ToolReport {
@@ -118,24 +112,10 @@ const tool = (name: string, t: ToolReport): string =>
 
 /** Run `doctor`; resolves to the exit status. */
 export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
-  let json = false;
-  try {
-    const { values } = parseFlags(args, FLAGS);
-    if (wantsHelp(args, values)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    json = values.json === true;
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err;
-    if (wantsHelp(args, null)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    return reportUsage(io.stderr, 'doctor', err);
-  }
+  const parsed = readCommandLine(DOCTOR_COMMAND, args, io, (values) => ({ json: values.json === true }));
+  if (typeof parsed === 'number') return parsed;
   const r = await collectDoctorReport();
-  if (json) {
+  if (parsed.json) {
     io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
   }

@@ -57,7 +57,7 @@ export type FlagValues = Record<string, string | boolean | string[] | undefined>
 export function parseFlags(
   args: readonly string[],
   specs: readonly FlagSpec[],
-  positionals: { readonly max: number; readonly what?: string } = { max: 0 },
+  maxPositionals = 0,
 ): { values: FlagValues; positionals: string[] } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const options = Object.fromEntries(
@@ -77,10 +77,10 @@ export function parseFlags(
   const rest: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      if (rest.length >= positionals.max) {
+      if (rest.length >= maxPositionals) {
         throw new CliUsageError(
           UsageCode.UNEXPECTED_ARGUMENT,
-          positionals.max === 0
+          maxPositionals === 0
             ? `takes no arguments, got ${token.value}`
             : `unexpected argument ${token.value}`,
           { argument: token.value },
@@ -129,16 +129,26 @@ export const stringFlag = (values: FlagValues, name: string): string | undefined
 export const listFlag = (values: FlagValues, name: string): string[] =>
   (values[name] as string[] | undefined) ?? [];
 
+/** A flag value refused: it `must` be something else. */
+function badValue(
+  flag: string,
+  text: string,
+  must: string,
+  facts: Record<string, unknown> = {},
+): CliUsageError {
+  return new CliUsageError(UsageCode.BAD_VALUE, `--${flag} must be ${must}, got ${text}`, {
+    flag: `--${flag}`,
+    value: text,
+    ...facts,
+  });
+}
+
 /** A positive integer flag value (or environment fallback); `undefined` when absent. */
 export function positiveInt(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0) {
-    throw new CliUsageError(UsageCode.BAD_VALUE, `--${flag} must be a positive whole number, got ${text}`, {
-      flag: `--${flag}`,
-      value: text,
-    });
-  }
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0)
+    throw badValue(flag, text, 'a positive whole number');
   return n;
 }
 
@@ -146,12 +156,8 @@ export function positiveInt(flag: string, text: string | undefined): number | un
 export function nonNegativeNumber(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new CliUsageError(UsageCode.BAD_VALUE, `--${flag} must be a number of at least 0, got ${text}`, {
-      flag: `--${flag}`,
-      value: text,
-    });
-  }
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw badValue(flag, text, 'a number of at least 0');
   return n;
 }
 
@@ -163,15 +169,7 @@ export function choice<T extends string>(
 ): T | undefined {
   if (text === undefined) return undefined;
   if (!(choices as readonly string[]).includes(text)) {
-    throw new CliUsageError(
-      UsageCode.BAD_VALUE,
-      `--${flag} must be one of ${choices.join(', ')}, got ${text}`,
-      {
-        flag: `--${flag}`,
-        value: text,
-        choices,
-      },
-    );
+    throw badValue(flag, text, `one of ${choices.join(', ')}`, { choices });
   }
   return text as T;
 }
@@ -209,4 +207,41 @@ export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', description: 'pri
 /** Whether `--help` (or `-h`) was asked for: by the parsed flags, or anywhere when parsing failed. */
 export function wantsHelp(args: readonly string[], values: FlagValues | null): boolean {
   return values === null ? args.includes('--help') || args.includes('-h') : values.help === true;
+}
+
+/** Where a command writes. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** A command's name, flags and `--help` text. */
+export interface CommandLine {
+  readonly name: string;
+  readonly flags: readonly FlagSpec[];
+  readonly help: string;
+  /** Positional arguments it takes at most (default none). */
+  readonly maxPositionals?: number;
+}
+
+/**
+ * Parse `args` for `command` and hand the flags to `read`, which may refuse them with a
+ * {@link CliUsageError} too. When `--help` is asked for the help is printed, and a usage error is
+ * reported on stderr; either way the exit status comes back instead of `read`'s value.
+ */
+export function readCommandLine<T extends object>(
+  command: CommandLine,
+  args: readonly string[],
+  io: CliIo,
+  read: (values: FlagValues, positionals: string[]) => T,
+): T | number {
+  try {
+    const { values, positionals } = parseFlags(args, command.flags, command.maxPositionals);
+    if (values.help !== true) return read(values, positionals);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    if (!wantsHelp(args, null)) return reportUsage(io.stderr, command.name, error);
+  }
+  io.stdout.write(command.help);
+  return EXIT_OK;
 }

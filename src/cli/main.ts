@@ -15,21 +15,38 @@ process.on('exit', () => {
 });
 const [command = '--help', ...rest] = process.argv.slice(2);
 
-/** The commands, one line each, for `lean-worker --help`. */
-const COMMANDS: readonly (readonly [string, string])[] = [
-  ['run', 'run one export of a capability; rows as NDJSON on stdout'],
-  ['check', 'check Lean snippets in parallel on warm repl workers'],
-  ['plan', "print a Lake project's import batches"],
-  ['doctor', 'report what this machine offers a worker pool'],
-  ['demo', 'a live demo: typed streaming commands over a generated Mathlib-shaped project'],
-];
+type Command = (args: string[], cliIo: typeof io) => Promise<number>;
+
+/** The commands, one line each for `lean-worker --help`, and their modules, loaded when run. */
+const COMMANDS: Readonly<Record<string, readonly [string, () => Promise<Command>]>> = {
+  run: [
+    'run one export of a capability; rows as NDJSON on stdout',
+    async () => (await import('./run.js')).runCommand,
+  ],
+  check: [
+    'check Lean snippets in parallel on warm repl workers',
+    async () => (await import('./check.js')).checkCommand,
+  ],
+  plan: ["print a Lake project's import batches", async () => (await import('./plan.js')).planCommand],
+  doctor: [
+    'report what this machine offers a worker pool',
+    async () => (await import('./doctor.js')).doctorCommand,
+  ],
+  // The demo is not the library: it lives in `demo/` (dist/demo/).
+  demo: [
+    'a live demo: typed streaming commands over a generated Mathlib-shaped project',
+    async () => (await import('../../demo/command.js')).demoCommand,
+  ],
+};
 
 const HELP = `usage: lean-worker <command> [flags]
 
 Pools of supervised Lean 4 worker processes, from the command line.
 
 commands:
-${COMMANDS.map(([name, line]) => `  ${name.padEnd(8)}${line}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, [line]]) => `  ${name.padEnd(8)}${line}`)
+  .join('\n')}
 
   lean-worker <command> --help   the command's flags
   lean-worker --version          the package version
@@ -41,57 +58,26 @@ exit status: 0 success, 1 the command ran and something failed, 2 usage error (n
 function version(): string {
   // The package's own manifest, found by its name (a package may import itself through `exports`).
   const file = createRequire(import.meta.url).resolve('lean-worker-pool/package.json');
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
-    version?: string;
-  };
-  return manifest.version ?? 'unknown';
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
 }
 
 async function main(): Promise<number> {
-  switch (command) {
-    case 'demo': {
-      // The demo is not the library: it lives in `demo/` (dist/demo/), loaded only for this command.
-      const { demoCommand } = await import('../../demo/command.js');
-      return demoCommand(rest, io);
-    }
-    case 'run': {
-      const { runCommand } = await import('./run.js');
-      return runCommand(rest, io);
-    }
-    case 'plan': {
-      const { planCommand } = await import('./plan.js');
-      return planCommand(rest, io);
-    }
-    case 'check': {
-      const { checkCommand } = await import('./check.js');
-      return checkCommand(rest, io);
-    }
-    case 'doctor': {
-      const { doctorCommand } = await import('./doctor.js');
-      return doctorCommand(rest, io);
-    }
-    case 'help':
-    case '--help':
-    case '-h':
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    case '--version':
-    case '-v':
-      io.stdout.write(`${version()}\n`);
-      return EXIT_OK;
-    default: {
-      const known = COMMANDS.map(([name]) => name).join(', ');
-      const error = command.startsWith('-')
-        ? new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${command}; commands: ${known}`, {
-            flag: command,
-          })
-        : new CliUsageError(UsageCode.UNKNOWN_COMMAND, `unknown command ${command}; commands: ${known}`, {
-            command,
-          });
-      io.stderr.write(`lean-worker: ${error.code}: ${error.message}\n(see \`lean-worker --help\`)\n`);
-      return 2;
-    }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command]?.[1] : undefined;
+  if (load) return (await load())(rest, io);
+  if (['help', '--help', '-h', '--version', '-v'].includes(command)) {
+    io.stdout.write(command === '--version' || command === '-v' ? `${version()}\n` : HELP);
+    return EXIT_OK;
   }
+  const known = Object.keys(COMMANDS).join(', ');
+  const error = command.startsWith('-')
+    ? new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${command}; commands: ${known}`, {
+        flag: command,
+      })
+    : new CliUsageError(UsageCode.UNKNOWN_COMMAND, `unknown command ${command}; commands: ${known}`, {
+        command,
+      });
+  io.stderr.write(`lean-worker: ${error.code}: ${error.message}\n(see \`lean-worker --help\`)\n`);
+  return 2;
 }
 
 main().then(

@@ -10,25 +10,17 @@ import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
 import { unresolvedCapabilityTarget } from '../planner/errors.js';
 import { LeanWorkerImportPlanner } from '../planner/planner.js';
 import {
+  type CliIo,
   CliUsageError,
   EXIT_FAILED,
-  EXIT_OK,
   type FlagSpec,
   formatHelp,
   HELP_FLAG,
   listFlag,
-  parseFlags,
-  reportUsage,
+  readCommandLine,
   stringFlag,
   UsageCode,
-  wantsHelp,
 } from './flags.js';
-
-/** Where a command writes. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'json', description: 'print the plan as one JSON document' },
@@ -49,25 +41,22 @@ const FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-const HELP = formatHelp({
-  usage: 'lean-worker plan <project> [flags]',
-  summary: "Print the planner's batches of a Lake project, deterministically.",
+const PLAN_COMMAND = {
+  name: 'plan',
   flags: FLAGS,
-  notes: ['exit status: 0 planned, 1 planning failed (a missing project included), 2 usage error'],
-});
+  maxPositionals: 1,
+  help: formatHelp({
+    usage: 'lean-worker plan <project> [flags]',
+    summary: "Print the planner's batches of a Lake project, deterministically.",
+    flags: FLAGS,
+    notes: ['exit status: 0 planned, 1 planning failed (a missing project included), 2 usage error'],
+  }),
+};
 
 /** Run `plan`; resolves to the exit status. */
 export async function planCommand(args: string[], io: CliIo): Promise<number> {
-  let values: ReturnType<typeof parseFlags>['values'] | null = null;
-  let root: string;
-  try {
-    const parsed = parseFlags(args, FLAGS, { max: 1 });
-    values = parsed.values;
-    if (wantsHelp(args, values)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    if (parsed.positionals.length !== 1) {
+  const parsed = readCommandLine(PLAN_COMMAND, args, io, (values, [root]) => {
+    if (root === undefined) {
       throw new CliUsageError(
         UsageCode.MISSING_ARGUMENT,
         'name the Lake project: lean-worker plan <project>',
@@ -76,15 +65,10 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
         },
       );
     }
-    root = parsed.positionals[0] as string;
-  } catch (err) {
-    if (!(err instanceof CliUsageError)) throw err;
-    if (wantsHelp(args, null)) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
-    return reportUsage(io.stderr, 'plan', err);
-  }
+    return { values, root };
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, root } = parsed;
   try {
     const project = await discoverLakeProject({
       root,

@@ -9,21 +9,20 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { executableProblem } from '../capability/child-locator.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
-import { describeRefusal, readRegularFile } from '../lake/read-file.js';
 import { nodeRuntime } from '../platform/node-runtime.js';
 import {
   CliUsageError,
+  type CommandLine,
   choice,
-  type FlagSpec,
   type FlagValues,
   formatHelp,
   HELP_FLAG,
   listFlag,
-  parseFlags,
   positiveInt,
   stringFlag,
   UsageCode,
 } from './flags.js';
+import { parseInputJson, readInputText } from './input-file.js';
 
 /** Largest request file read. @default 64 MiB */
 export const MAX_REQUEST_FILE_BYTES = 64 * 1024 * 1024;
@@ -31,7 +30,7 @@ export const MAX_REQUEST_FILE_BYTES = 64 * 1024 * 1024;
 /** Package and library names of a child-kit builder when none are given (no Lake project is used). */
 export const CHILD_KIT_NAMES = Object.freeze({ package: 'child-kit', lib: 'ChildKit' });
 
-export const RUN_FLAGS: readonly FlagSpec[] = [
+const FLAGS = [
   { name: 'export', value: 'NAME', description: 'the export to run (required); the builder declares it' },
   {
     name: 'kind',
@@ -76,24 +75,29 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const RUN_HELP = formatHelp({
-  usage: 'lean-worker run --export NAME [--kind stream|json] [--request JSON | --request-file PATH] [flags]',
-  summary:
-    'Run one export of a capability on a pooled worker. A stream prints its rows as NDJSON on stdout,\n' +
-    'one {"stream", "sequence", "payload"} object a line; a JSON command prints its response as one\n' +
-    'line. The summary goes to stderr, or with --json as the last stdout line.',
-  flags: RUN_FLAGS,
-  notes: [
-    'exit status: 0 success, 1 the command failed (its error code on stderr), 2 usage error, 130 interrupted',
-  ],
-});
+/** `lean-worker run`'s flags and help. */
+export const RUN_COMMAND: CommandLine = {
+  name: 'run',
+  flags: FLAGS,
+  help: formatHelp({
+    usage:
+      'lean-worker run --export NAME [--kind stream|json] [--request JSON | --request-file PATH] [flags]',
+    summary:
+      'Run one export of a capability on a pooled worker. A stream prints its rows as NDJSON on stdout,\n' +
+      'one {"stream", "sequence", "payload"} object a line; a JSON command prints its response as one\n' +
+      'line. The summary goes to stderr, or with --json as the last stdout line.',
+    flags: FLAGS,
+    notes: [
+      'exit status: 0 success, 1 the command failed (its error code on stderr), 2 usage error, 130 interrupted',
+    ],
+  }),
+};
 
 /** Where the request comes from. */
 export type RequestSource = { readonly json: unknown } | { readonly file: string };
 
 /** The options of one run. */
 export interface RunOptions {
-  readonly help: boolean;
   readonly export: string;
   readonly kind: 'stream' | 'json';
   readonly request: RequestSource;
@@ -107,8 +111,6 @@ export interface RunOptions {
   readonly timeoutMs: number | undefined;
   readonly json: boolean;
 }
-
-const HELP_ONLY = { help: true } as RunOptions;
 
 function requestSource(values: FlagValues): RequestSource {
   const text = stringFlag(values, 'request');
@@ -150,10 +152,8 @@ function childOf(values: FlagValues): RunOptions['child'] {
     : { command: child, args };
 }
 
-/** Parse `args`; throws {@link CliUsageError}. */
-export function parseRunOptions(args: readonly string[]): RunOptions {
-  const { values } = parseFlags(args, RUN_FLAGS);
-  if (values.help === true) return HELP_ONLY;
+/** The options of the parsed flags; throws {@link CliUsageError}. */
+export function runOptionsOf(values: FlagValues): RunOptions {
   const name = stringFlag(values, 'export');
   if (name === undefined || name.trim() === '') {
     throw new CliUsageError(UsageCode.MISSING_ARGUMENT, 'name the export to run: --export NAME', {
@@ -172,7 +172,6 @@ export function parseRunOptions(args: readonly string[]): RunOptions {
     );
   }
   return {
-    help: false,
     export: name,
     kind: choice('kind', stringFlag(values, 'kind'), ['stream', 'json'] as const) ?? 'stream',
     request: requestSource(values),
@@ -188,35 +187,11 @@ export function parseRunOptions(args: readonly string[]): RunOptions {
   };
 }
 
-function requestFileError(file: string, reason: string, message: string, cause?: unknown) {
-  return new InvalidArgumentError(ErrorCode.INVALID_ARGUMENT, message, {
-    facts: { kind: 'request_file', path: file, reason },
-    cause,
-  });
-}
-
 /** The request of a run: inline, or read from its file (INVALID_ARGUMENT when missing or not JSON). */
 export async function readRequest(source: RequestSource): Promise<unknown> {
   if ('json' in source) return source.json;
-  const read = await readRegularFile(source.file, MAX_REQUEST_FILE_BYTES);
-  if (!read.ok) {
-    throw requestFileError(
-      source.file,
-      read.reason,
-      describeRefusal(source.file, read),
-      read.reason === 'unreadable' ? read.error : undefined,
-    );
-  }
-  try {
-    return JSON.parse(read.bytes.toString('utf8'));
-  } catch (error) {
-    throw requestFileError(
-      source.file,
-      'invalid-json',
-      `${source.file}: not JSON (${(error as Error).message})`,
-      error,
-    );
-  }
+  const text = await readInputText('request_file', source.file, MAX_REQUEST_FILE_BYTES);
+  return parseInputJson('request_file', source.file, text);
 }
 
 function scriptProblem(file: string): string | null {

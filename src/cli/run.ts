@@ -10,8 +10,8 @@ import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { defineJsonCommand } from '../commands.js';
 import { LeanWorkerError } from '../errors.js';
 import { LeanWorkerPool } from '../pool/pool.js';
-import { CliUsageError, EXIT_FAILED, EXIT_OK, reportUsage, wantsHelp } from './flags.js';
-import { checkChild, parseRunOptions, RUN_HELP, type RunOptions, readRequest } from './run-options.js';
+import { EXIT_FAILED, EXIT_OK, readCommandLine } from './flags.js';
+import { checkChild, RUN_COMMAND, type RunOptions, readRequest, runOptionsOf } from './run-options.js';
 
 /** Where `run` writes; `outputClosed` says stdout's reader went away. */
 export interface RunIo {
@@ -53,21 +53,8 @@ function builderFor(o: RunOptions): LeanWorkerCapabilityBuilder {
 
 /** Run `lean-worker run`; resolves to the exit status. */
 export async function runCommand(args: readonly string[], io: RunIo): Promise<number> {
-  let options: RunOptions;
-  try {
-    options = parseRunOptions(args);
-  } catch (error) {
-    if (!(error instanceof CliUsageError)) throw error;
-    if (wantsHelp(args, null)) {
-      io.stdout.write(RUN_HELP);
-      return EXIT_OK;
-    }
-    return reportUsage(io.stderr, 'run', error);
-  }
-  if (options.help) {
-    io.stdout.write(RUN_HELP);
-    return EXIT_OK;
-  }
+  const options = readCommandLine(RUN_COMMAND, args, io, runOptionsOf);
+  if (typeof options === 'number') return options;
   const closed = io.outputClosed ?? (() => false);
   const began = performance.now();
   const abort = new AbortController();
