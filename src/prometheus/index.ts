@@ -6,7 +6,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, register as defaultRegistry, Gauge, type Registry } from 'prom-client';
-import type { LeanWorkerNode } from '../cluster/node.js';
+import type { LeanWorkerNode, LeanWorkerNodeSnapshot } from '../cluster/node.js';
 import { channelName, type PoolEventPayloads } from '../pool/events.js';
 import type { LeanWorkerPool } from '../pool/pool.js';
 import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
@@ -32,9 +32,14 @@ const RESTARTS = {
   policy: 'policyRestarts',
 } as const satisfies Record<string, keyof LeanWorkerPoolSnapshot>;
 
-const KIB = 1024;
-
+type Snapshot = LeanWorkerPoolSnapshot;
+/** A number read off a pool's snapshot: a numeric field's name, or a reader (null: no sample). */
+type Reading = { [K in keyof Snapshot]: Snapshot[K] extends number ? K : never }[keyof Snapshot];
+type Read = Reading | ((s: Snapshot) => number | null);
 type Setter = (labels: Record<string, string>, value: number) => void;
+
+const bytes = (kib: number | null) => (kib === null ? null : kib * 1024);
+const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 export class LeanWorkerMetrics {
   readonly #pools = new Map<string, { pool: LeanWorkerPool; name: string }>();
@@ -53,9 +58,8 @@ export class LeanWorkerMetrics {
   constructor(options: LeanWorkerMetricsOptions = {}) {
     const registers = [options.registry ?? defaultRegistry];
     const p = options.prefix ?? 'lean_worker_';
-    const pools = () => [...this.#pools.values()];
-    const nodes = () => [...this.#nodes];
-    const gauge = (name: string, help: string, labelNames: string[], fill: (set: Setter) => void) =>
+    type Fill = (set: Setter) => void;
+    const gauge = (name: string, help: string, labelNames: string[], fill: Fill) =>
       new Gauge({
         name: p + name,
         help,
@@ -66,7 +70,7 @@ export class LeanWorkerMetrics {
           fill((labels, value) => this.set(labels, value));
         },
       });
-    const counter = (name: string, help: string, labelNames: string[], fill: (set: Setter) => void) =>
+    const counter = (name: string, help: string, labelNames: string[], fill: Fill) =>
       new Counter({
         name: p + name,
         help,
@@ -77,97 +81,83 @@ export class LeanWorkerMetrics {
           fill((labels, value) => this.inc(labels, value));
         },
       });
-    const perPool =
-      (fill: (s: LeanWorkerPoolSnapshot, pool: string, set: Setter) => void) => (set: Setter) => {
-        for (const { pool, name } of pools()) fill(pool.snapshot(), name, set);
-      };
+    /** A metric of every pool: one series, or one per value of `label`. */
+    const perPool = (
+      make: typeof gauge | typeof counter,
+      name: string,
+      help: string,
+      series: Read | readonly [label: string, Readonly<Record<string, Read>>],
+    ) => {
+      const [label, reads]: readonly [string | null, Readonly<Record<string, Read>>] =
+        typeof series === 'object' ? series : [null, { '': series }];
+      make(name, help, label === null ? ['pool'] : ['pool', label], (set) => {
+        for (const { pool, name: poolName } of this.#pools.values()) {
+          const s = pool.snapshot();
+          for (const [value, read] of Object.entries(reads)) {
+            const n = typeof read === 'function' ? read(s) : s[read];
+            if (n !== null) set(label === null ? { pool: poolName } : { pool: poolName, [label]: value }, n);
+          }
+        }
+      });
+    };
+    /** A metric of every cluster node, read off its snapshot. */
+    const perNode = (name: string, help: string, read: (s: LeanWorkerNodeSnapshot) => number) =>
+      gauge(name, help, ['node'], (set) => {
+        for (const n of this.#nodes) set({ node: n.id }, read(n.snapshot()));
+      });
 
-    gauge(
-      'pool_workers',
-      'Workers by state.',
-      ['pool', 'state'],
-      perPool((s, pool, set) => {
-        set({ pool, state: 'active' }, s.activeWorkers);
-        set({ pool, state: 'idle' }, s.idleWorkers);
-        set({ pool, state: 'starting' }, s.startingWorkers);
-        set({ pool, state: 'exiting' }, s.exitingWorkers);
-      }),
-    );
-    gauge(
-      'pool_max_workers',
-      'The pool size bound.',
-      ['pool'],
-      perPool((s, pool, set) => set({ pool }, s.maxWorkers)),
-    );
-    gauge(
-      'pool_queue_depth',
-      'Lease requests waiting for a worker.',
-      ['pool'],
-      perPool((s, pool, set) => set({ pool }, s.queueDepth)),
-    );
-    gauge(
-      'pool_queue_wait_seconds',
-      'Recent queue waits by quantile.',
-      ['pool', 'quantile'],
-      perPool((s, pool, set) => {
-        if (s.queueWaitP50Ms !== null) set({ pool, quantile: '0.5' }, s.queueWaitP50Ms / 1000);
-        if (s.queueWaitP99Ms !== null) set({ pool, quantile: '0.99' }, s.queueWaitP99Ms / 1000);
-      }),
-    );
-    counter(
+    perPool(gauge, 'pool_workers', 'Workers by state.', [
+      'state',
+      {
+        active: 'activeWorkers',
+        idle: 'idleWorkers',
+        starting: 'startingWorkers',
+        exiting: 'exitingWorkers',
+      },
+    ]);
+    perPool(gauge, 'pool_max_workers', 'The pool size bound.', 'maxWorkers');
+    perPool(gauge, 'pool_queue_depth', 'Lease requests waiting for a worker.', 'queueDepth');
+    perPool(gauge, 'pool_queue_wait_seconds', 'Recent queue waits by quantile.', [
+      'quantile',
+      { '0.5': (s) => seconds(s.queueWaitP50Ms), '0.99': (s) => seconds(s.queueWaitP99Ms) },
+    ]);
+    perPool(
+      counter,
       'pool_queue_rejections_total',
       'Lease requests refused or given up while queued, by reason.',
-      ['pool', 'reason'],
-      perPool((s, pool, set) => {
-        set({ pool, reason: 'queue_timeout' }, s.queueTimeouts);
-        set({ pool, reason: 'queue_full' }, s.queueFullRejections);
-        set({ pool, reason: 'aborted' }, s.queueAborts);
-        set({ pool, reason: 'memory_budget' }, s.memoryBudgetRejections);
-      }),
+      [
+        'reason',
+        {
+          queue_timeout: 'queueTimeouts',
+          queue_full: 'queueFullRejections',
+          aborted: 'queueAborts',
+          memory_budget: 'memoryBudgetRejections',
+        },
+      ],
     );
-    counter(
-      'pool_cold_opens_total',
-      'Cold opens by outcome.',
-      ['pool', 'outcome'],
-      perPool((s, pool, set) => {
-        set({ pool, outcome: 'admitted' }, s.coldOpenAdmitted);
-        set({ pool, outcome: 'refused' }, s.coldOpenRefusals);
-      }),
-    );
-    counter(
+    perPool(counter, 'pool_cold_opens_total', 'Cold opens by outcome.', [
+      'outcome',
+      { admitted: 'coldOpenAdmitted', refused: 'coldOpenRefusals' },
+    ]);
+    perPool(
+      counter,
       'pool_key_lookups_total',
       'Lease requests that found a worker of their key (hit) or not (miss).',
-      ['pool', 'result'],
-      perPool((s, pool, set) => {
-        set({ pool, result: 'hit' }, s.keyHits);
-        set({ pool, result: 'miss' }, s.keyMisses);
-      }),
+      ['result', { hit: 'keyHits', miss: 'keyMisses' }],
     );
-    counter(
+    perPool(
+      counter,
       'pool_evictions_total',
       'Idle workers shut down to make room for another key.',
-      ['pool'],
-      perPool((s, pool, set) => set({ pool }, s.evictions)),
+      'evictions',
     );
-    counter(
-      'pool_restarts_total',
-      'Worker restarts by reason.',
-      ['pool', 'reason'],
-      perPool((s, pool, set) => {
-        for (const [reason, field] of Object.entries(RESTARTS)) set({ pool, reason }, s[field]);
-      }),
-    );
-    counter(
-      'pool_rows_total',
-      'Data rows delivered to consumers.',
-      ['pool'],
-      perPool((s, pool, set) => set({ pool }, s.dataRowsDelivered)),
-    );
-    counter(
+    perPool(counter, 'pool_restarts_total', 'Worker restarts by reason.', ['reason', RESTARTS]);
+    perPool(counter, 'pool_rows_total', 'Data rows delivered to consumers.', 'dataRowsDelivered');
+    perPool(
+      counter,
       'pool_row_payload_bytes_total',
       'Payload bytes of the rows delivered.',
-      ['pool'],
-      perPool((s, pool, set) => set({ pool }, s.dataRowPayloadBytes)),
+      'dataRowPayloadBytes',
     );
     counter(
       'pool_requests_total',
@@ -180,37 +170,28 @@ export class LeanWorkerMetrics {
         }
       },
     );
-    gauge(
-      'pool_memory_bytes',
-      'Memory of the pool by measure.',
-      ['pool', 'measure'],
-      perPool((s, pool, set) => {
-        const m = s.memory;
-        set({ pool, measure: 'private' }, m.privateSumKib * KIB);
-        set({ pool, measure: 'rss' }, m.rssSumKib * KIB);
-        if (m.pssSumKib !== null) set({ pool, measure: 'pss' }, m.pssSumKib * KIB);
-        set({ pool, measure: 'shared_file' }, m.sharedFileKib * KIB);
-        set({ pool, measure: 'decision' }, m.decisionTotalKib * KIB);
-        if (m.budgetKib !== null) set({ pool, measure: 'budget' }, m.budgetKib * KIB);
-        set({ pool, measure: 'parent_rss' }, m.parentRssKib * KIB);
-      }),
-    );
+    perPool(gauge, 'pool_memory_bytes', 'Memory of the pool by measure.', [
+      'measure',
+      {
+        private: (s) => bytes(s.memory.privateSumKib),
+        rss: (s) => bytes(s.memory.rssSumKib),
+        pss: (s) => bytes(s.memory.pssSumKib),
+        shared_file: (s) => bytes(s.memory.sharedFileKib),
+        decision: (s) => bytes(s.memory.decisionTotalKib),
+        budget: (s) => bytes(s.memory.budgetKib),
+        parent_rss: (s) => bytes(s.memory.parentRssKib),
+      },
+    ]);
 
-    gauge('node_running_jobs', 'Jobs a cluster node runs now.', ['node'], (set) => {
-      for (const n of nodes()) set({ node: n.id }, n.snapshot().running);
-    });
-    gauge('node_concurrency', 'Jobs a cluster node runs at most.', ['node'], (set) => {
-      for (const n of nodes()) set({ node: n.id }, n.snapshot().concurrency);
-    });
-    gauge('node_warm_keys', 'Affinity keys a cluster node holds warm.', ['node'], (set) => {
-      for (const n of nodes()) set({ node: n.id }, n.snapshot().warmKeys.length);
-    });
+    perNode('node_running_jobs', 'Jobs a cluster node runs now.', (s) => s.running);
+    perNode('node_concurrency', 'Jobs a cluster node runs at most.', (s) => s.concurrency);
+    perNode('node_warm_keys', 'Affinity keys a cluster node holds warm.', (s) => s.warmKeys.length);
     counter(
       'node_jobs_total',
       'Cluster node job events (attempts, warm and cold starts, outcomes, moves).',
       ['node', 'event'],
       (set) => {
-        for (const n of nodes()) {
+        for (const n of this.#nodes) {
           for (const [event, value] of Object.entries(n.snapshot().counters))
             set({ node: n.id, event }, value);
         }
