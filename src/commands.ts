@@ -182,16 +182,22 @@ export function decodeWith<T>(
 }
 
 /**
- * How a lease decodes a streaming command's rows and summary on the consumer side: rows only when
- * the supervisor cannot check their schema, the summary metadata likewise.
+ * How a streaming command's rows and summary are decoded on the consumer side: by a lease, only
+ * what the supervisor cannot check (`threadChecks`); by a cluster client, everything.
  */
-export function streamDecoders<Row, Summary>(command: LeanWorkerStreamingCommand<unknown, Row, Summary>) {
+export function streamDecoders<Row, Summary>(
+  command: LeanWorkerStreamingCommand<unknown, Row, Summary>,
+  threadChecks = true,
+) {
   const exportName = command.export;
+  const schemas = threadChecks
+    ? { row: command.rowThreadSchema, summary: command.summaryThreadSchema }
+    : { row: null, summary: null };
   return {
-    schemas: { row: command.rowThreadSchema, summary: command.summaryThreadSchema },
-    decodeRow: command.rowThreadSchema
+    schemas,
+    decodeRow: schemas.row
       ? undefined
-      : (row: LeanWorkerDataRow) => ({
+      : <R extends LeanWorkerDataRow>(row: R) => ({
           ...row,
           payload: decodeWith(ErrorCode.ROW_DECODE, command.row, row.payload, {
             export: exportName,
@@ -202,7 +208,7 @@ export function streamDecoders<Row, Summary>(command: LeanWorkerStreamingCommand
     decodeSummary: (s: StreamSummaryData) => ({
       ...s,
       metadata:
-        command.summaryThreadSchema || s.metadata === null
+        schemas.summary || s.metadata === null
           ? (s.metadata as Summary | null)
           : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: exportName }),
     }),

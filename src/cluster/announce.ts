@@ -7,49 +7,29 @@
 import { z } from 'zod';
 import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
 
-/** Counters a node keeps and announces. */
-export interface NodeCounters {
-  /** Attempts started. */
-  attempts: number;
-  /** Attempts whose lease got a worker that had served a request before: no session to open (an affinity hit). */
-  warmStarts: number;
-  coldStarts: number;
-  succeeded: number;
-  failed: number;
-  /** Failed attempts handed back for another attempt. */
-  retried: number;
-  cancelled: number;
-  /** Waiting jobs moved to the cold queue: overdue here, or swept from a dead node. */
-  movedToCold: number;
-  /** Times a job's reader fell behind and the node paused its child. */
-  backpressurePauses: number;
-}
-
-export function emptyNodeCounters(): NodeCounters {
-  return {
-    attempts: 0,
-    warmStarts: 0,
-    coldStarts: 0,
-    succeeded: 0,
-    failed: 0,
-    retried: 0,
-    cancelled: 0,
-    movedToCold: 0,
-    backpressurePauses: 0,
-  };
-}
-
 const counters = z.object({
+  /** Attempts started. */
   attempts: z.number(),
+  /** Attempts whose lease got a worker that had served a request before: no session to open (an affinity hit). */
   warmStarts: z.number(),
   coldStarts: z.number(),
   succeeded: z.number(),
   failed: z.number(),
+  /** Failed attempts handed back for another attempt. */
   retried: z.number(),
   cancelled: z.number(),
+  /** Waiting jobs moved to the cold queue: overdue here, or swept from a dead node. */
   movedToCold: z.number(),
+  /** Times a job's reader fell behind and the node paused its child. */
   backpressurePauses: z.number(),
 });
+
+/** Counters a node keeps and announces. */
+export type NodeCounters = z.output<typeof counters>;
+
+export function emptyNodeCounters(): NodeCounters {
+  return Object.fromEntries(Object.keys(counters.shape).map((key) => [key, 0])) as NodeCounters;
+}
 
 /** What a node announces (read back by clients with this schema; a malformed one is skipped). */
 export const announcementSchema = z.object({

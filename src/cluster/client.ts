@@ -13,10 +13,10 @@ import {
   encodeCommandRequest,
   type LeanWorkerJsonCommand,
   type LeanWorkerStreamingCommand,
+  streamDecoders,
 } from '../commands.js';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
-import type { LeanWorkerDataRow, StreamSummaryData } from '../protocol/port-messages.js';
-import { LeanWorkerClusterStream, rowDecoder, type StreamHost } from './cluster-stream.js';
+import { type Decoders, LeanWorkerClusterStream, type StreamHost } from './cluster-stream.js';
 import { publishCluster } from './events.js';
 import { JobChecker } from './job-check.js';
 import {
@@ -89,17 +89,8 @@ export class LeanWorkerCluster {
     options: LeanWorkerClusterJobOptions = {},
   ): LeanWorkerClusterStream<Row, Summary> {
     checkCommand(command, 'stream');
-    const decodeSummary = (s: StreamSummaryData) => ({
-      ...s,
-      metadata:
-        s.metadata === null
-          ? null
-          : decodeWith(ErrorCode.SUMMARY_DECODE, command.summary, s.metadata, { export: command.export }),
-    });
-    return this.#submit(source, 'stream', command.export, command.request, request, options, {
-      row: rowDecoder(command.export, command.row),
-      decodeSummary,
-    });
+    const decoders = streamDecoders(command, false);
+    return this.#submit(source, 'stream', command.export, command.request, request, options, decoders);
   }
 
   /** Run a typed JSON command for `source` on some node. */
@@ -111,7 +102,6 @@ export class LeanWorkerCluster {
   ): Promise<Resp> {
     checkCommand(command, 'json');
     const job = this.#submit(source, 'json', command.export, command.request, request, options, {
-      row: null,
       decodeSummary: (s) => s,
     });
     const { value } = await job.end;
@@ -125,10 +115,7 @@ export class LeanWorkerCluster {
     requestSchema: Parameters<typeof encodeCommandRequest>[1],
     request: unknown,
     options: LeanWorkerClusterJobOptions,
-    decoders: {
-      row: ((payload: unknown, row: LeanWorkerDataRow) => Row) | null;
-      decodeSummary: (s: StreamSummaryData) => StreamSummaryData<Summary>;
-    },
+    decoders: Decoders<Row, Summary>,
   ): LeanWorkerClusterStream<Row, Summary> {
     if (typeof source?.affinityKey !== 'string' || typeof source.name !== 'string') {
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'expected a cluster source (clusterSource(name, params))', {
@@ -139,13 +126,7 @@ export class LeanWorkerCluster {
     const requestJson = encodeCommandRequest(exportName, requestSchema, request);
     this.#connection();
     const jobId = randomUUID();
-    const stream = new LeanWorkerClusterStream<Row, Summary>(
-      jobId,
-      this.#keys.rows(jobId),
-      this.#host(),
-      { exportName, row: decoders.row },
-      decoders.decodeSummary,
-    );
+    const stream = new LeanWorkerClusterStream(jobId, this.#keys.rows(jobId), this.#host(), decoders);
     this.#open.add(stream as LeanWorkerClusterStream<unknown, unknown>);
     stream.end.then(
       ({ facts }) => {

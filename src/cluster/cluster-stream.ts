@@ -5,11 +5,10 @@
  * yet read are dropped, and `collect()` returns only the successful attempt's rows, each once.
  * Exactly one terminal entry settles a job; anything after it is ignored.
  */
-import { decodeWith } from '../commands.js';
 import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from '../errors.js';
 import type { LeanWorkerDataRow, StreamSummaryData } from '../protocol/port-messages.js';
 import type { LeanWorkerStreamSummary } from '../stream/lean-worker-stream.js';
-import { publishCluster } from './events.js';
+import { publishCluster, publishEnded } from './events.js';
 import type { Feed } from './row-reader.js';
 import { type EndEntry, nextStreamId, type StreamEntry } from './wire.js';
 
@@ -46,10 +45,11 @@ export interface StreamHost {
 
 type Outcome = { ok: true; value: unknown; facts: ClusterJobFacts } | { ok: false; error: LeanWorkerError };
 
-type Decoders<Row> = {
-  readonly exportName: string;
-  readonly row: ((payload: unknown, row: LeanWorkerDataRow) => Row) | null;
-};
+/** How a job's rows and summary are decoded (a JSON command has no rows). */
+export interface Decoders<Row, Summary> {
+  readonly decodeRow?: (row: LeanWorkerClusterRow) => LeanWorkerClusterRow<Row>;
+  readonly decodeSummary: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+}
 
 export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   implements AsyncIterable<LeanWorkerClusterRow<Row>>, Feed
@@ -60,7 +60,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   readonly end: Promise<{ value: unknown; facts: ClusterJobFacts }>;
   readonly summary: Promise<LeanWorkerClusterSummary<Summary>>;
   readonly #host: StreamHost;
-  readonly #decoders: Decoders<Row>;
+  readonly #decoders: Decoders<Row, Summary>;
   readonly #buffer: { id: string; row: LeanWorkerClusterRow<unknown> }[] = [];
   #settle!: (outcome: Outcome) => void;
   #attempt = 0;
@@ -72,13 +72,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   #checking = false;
 
   /** @internal Built by the cluster client. */
-  constructor(
-    jobId: string,
-    key: string,
-    host: StreamHost,
-    decoders: Decoders<Row>,
-    decodeSummary: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>,
-  ) {
+  constructor(jobId: string, key: string, host: StreamHost, decoders: Decoders<Row, Summary>) {
     this.jobId = jobId;
     this.key = key;
     this.#host = host;
@@ -88,7 +82,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     });
     this.end.catch(() => {});
     this.summary = this.end.then(({ value, facts }) => ({
-      ...decodeSummary(value as StreamSummaryData),
+      ...decoders.decodeSummary(value as StreamSummaryData),
       ...facts,
     }));
     this.summary.catch(() => {});
@@ -132,13 +126,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
       const facts = { ...(end.error.facts ?? {}), jobId: this.jobId, attempts: end.attempt, node: end.node };
       this.#done({ ok: false, error: errorFromWire({ ...end.error, facts }) });
     }
-    publishCluster('job-ended', {
-      jobId: this.jobId,
-      node: end.node,
-      ok: end.ok,
-      attempts: end.attempt,
-      ...(end.ok ? {} : { code: end.error.code }),
-    });
+    publishEnded(this.jobId, end.node, end);
   }
 
   /** @internal The job failed on this side (Redis, a lost job, a refused row). */
@@ -204,10 +192,10 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   }
 
   #decode(row: LeanWorkerClusterRow<unknown>): LeanWorkerClusterRow<Row> {
-    const decode = this.#decoders.row;
+    const decode = this.#decoders.decodeRow;
     if (!decode) return row as LeanWorkerClusterRow<Row>;
     try {
-      return { ...row, payload: decode(row.payload, row) };
+      return decode(row);
     } catch (error) {
       // A row refused here ends the job, as a refused row ends a lease's request.
       this.#host.cancel(this.jobId);
@@ -252,14 +240,4 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     this.cancel();
     await this.end.catch(() => {});
   }
-}
-
-/** Row decoding with the command's schema, as a lease's consumer does (`ROW_DECODE`). */
-export function rowDecoder<Row>(exportName: string, schema: Parameters<typeof decodeWith<Row>>[1]) {
-  return (payload: unknown, row: LeanWorkerDataRow): Row =>
-    decodeWith(ErrorCode.ROW_DECODE, schema, payload, {
-      export: exportName,
-      stream: row.stream,
-      sequence: row.sequence,
-    });
 }

@@ -4,6 +4,7 @@
  * Publishing costs nothing when no one subscribes.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { EndEntry } from './wire.js';
 
 export const CLUSTER_EVENT_NAMES = [
   'job-submitted',
@@ -52,4 +53,10 @@ const channels = new Map<ClusterEventName, diagnosticsChannel.Channel>(
 export function publishCluster<E extends ClusterEventName>(event: E, payload: ClusterEventPayloads[E]): void {
   const channel = channels.get(event);
   if (channel?.hasSubscribers) channel.publish(payload);
+}
+
+/** `job-ended` for a job's terminal entry, as `node` wrote it (or a client saw it: its node). */
+export function publishEnded(jobId: string, node: string | null, end: EndEntry): void {
+  const code = end.ok ? {} : { code: end.error.code };
+  publishCluster('job-ended', { jobId, node, ok: end.ok, attempts: end.attempt, ...code });
 }

@@ -10,15 +10,16 @@ import type { NodeCounters } from './announce.js';
 import { publishCluster } from './events.js';
 import type { ClusterKeys } from './wire.js';
 
-/** Move `job` to `cold`; false when it could not be removed (a node holds it, or it is gone). */
-export async function moveToCold(
-  job: Job,
-  cold: Queue,
-  redis: Redis,
-  keys: ClusterKeys,
-  reason: string,
-  counters: NodeCounters,
-): Promise<boolean> {
+/** Where moved jobs go, and what a move updates. */
+export interface ColdMove {
+  readonly cold: Queue;
+  readonly redis: Redis;
+  readonly keys: ClusterKeys;
+  readonly counters: NodeCounters;
+}
+
+/** Move `job` to the cold queue; false when it could not be removed (a node holds it, or it is gone). */
+export async function moveToCold(job: Job, to: ColdMove, reason: string): Promise<boolean> {
   const from = job.queueName;
   try {
     await job.remove();
@@ -26,35 +27,32 @@ export async function moveToCold(
     return false;
   }
   const jobId = String(job.id);
-  await cold.add(job.name, job.data, {
+  await to.cold.add(job.name, job.data, {
     jobId,
     attempts: job.opts.attempts ?? 1,
     removeOnComplete: job.opts.removeOnComplete ?? true,
     removeOnFail: job.opts.removeOnFail ?? true,
   });
-  await redis.hset(keys.job(jobId), 'queue', keys.coldQueue);
-  counters.movedToCold += 1;
+  await to.redis.hset(to.keys.job(jobId), 'queue', to.keys.coldQueue);
+  to.counters.movedToCold += 1;
   publishCluster('job-moved', { jobId, from, reason });
   return true;
 }
 
 /** Job states that are not finished. */
-export const UNFINISHED = ['active', 'wait', 'prioritized', 'delayed', 'waiting-children'] as const;
+const UNFINISHED = ['active', 'wait', 'prioritized', 'delayed', 'waiting-children'] as const;
 
-/** Move every unfinished job of `queue` (a dead node's) to `cold`; returns how many moved. */
+/** Move every unfinished job of `queue` (a dead node's) to the cold queue; returns how many moved. */
 export async function drainToCold(
   queue: Queue,
-  cold: Queue,
-  redis: Redis,
-  keys: ClusterKeys,
-  counters: NodeCounters,
+  to: ColdMove,
   reason: string,
 ): Promise<{ moved: number; left: number }> {
   let moved = 0;
   // Bounded per sweep; the next sweep takes the rest.
   const jobs = await queue.getJobs([...UNFINISHED], 0, 499, true);
   for (const job of jobs) {
-    if (job && (await moveToCold(job, cold, redis, keys, reason, counters))) moved += 1;
+    if (job && (await moveToCold(job, to, reason))) moved += 1;
   }
   const counts = await queue.getJobCounts(...UNFINISHED);
   const left = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -11,7 +11,7 @@ import { defineJsonCommand, type LeanWorkerJsonCommand } from '../commands.js';
 import { ErrorCode, LeanWorkerError, makeError, type WireError } from '../errors.js';
 import type { LeanWorkerPool, LeanWorkerSource } from '../pool/pool.js';
 import type { NodeCounters } from './announce.js';
-import { publishCluster } from './events.js';
+import { publishCluster, publishEnded } from './events.js';
 import type { ResolvedNodeOptions } from './options.js';
 import { clusterError } from './redis.js';
 import { RowWriter } from './row-writer.js';
@@ -128,13 +128,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       .exec();
     if (end.ok) ctx.counters.succeeded += 1;
     else ctx.counters.failed += 1;
-    publishCluster('job-ended', {
-      jobId,
-      node: nodeId,
-      ok: end.ok,
-      attempts: end.attempt,
-      ...(end.ok ? {} : { code: end.error.code }),
-    });
+    publishEnded(jobId, nodeId, end);
     if (end.ok) await job.moveToCompleted('ok', token, false);
     else await job.moveToFailed(new UnrecoverableError(end.error.code), token, false);
   };

@@ -279,7 +279,7 @@ export class LeanWorkerNode {
       if (redis && own && cold) {
         // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
         const handOver = async () => {
-          await drainToCold(own, cold, redis, this.#keys, this.#counters, 'node_closed');
+          await drainToCold(own, { cold, redis, keys: this.#keys, counters: this.#counters }, 'node_closed');
           await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
         };
         await bounded(handOver(), CLOSE_STEP_MS);

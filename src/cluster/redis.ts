@@ -37,17 +37,12 @@ export function clusterError(
   facts: { jobId?: string; reason?: string } = {},
 ): LeanWorkerError {
   if (error instanceof LeanWorkerError) return error;
-  return makeError(
-    ErrorCode.CLUSTER_UNAVAILABLE,
-    `the cluster's Redis failed: ${(error as Error)?.message ?? String(error)}`,
-    {
-      facts: {
-        reason: facts.reason ?? 'redis_error',
-        ...(facts.jobId === undefined ? {} : { jobId: facts.jobId }),
-      },
-      cause: error,
-    },
-  );
+  const { jobId, reason = 'redis_error' } = facts;
+  const message = `the cluster's Redis failed: ${(error as Error)?.message ?? String(error)}`;
+  return makeError(ErrorCode.CLUSTER_UNAVAILABLE, message, {
+    facts: { reason, ...(jobId === undefined ? {} : { jobId }) },
+    cause: error,
+  });
 }
 
 /** `promise`, or CLUSTER_UNAVAILABLE once `ms` pass. */
@@ -57,22 +52,12 @@ export async function bounded<T>(
   facts: { jobId?: string } = {},
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    const fail = () => new Error(`no answer from Redis within ${ms} ms`);
+    timer = setTimeout(() => reject(clusterError(fail(), { ...facts, reason: 'redis_timeout' })), ms);
+  });
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              clusterError(new Error(`no answer from Redis within ${ms} ms`), {
-                ...facts,
-                reason: 'redis_timeout',
-              }),
-            ),
-          ms,
-        );
-      }),
-    ]);
+    return await Promise.race([promise, late]);
   } catch (error) {
     throw clusterError(error, facts);
   } finally {

@@ -2,9 +2,9 @@
  * The client's reader of row streams: one blocking connection reads every open job's stream in
  * one XREAD, and hands each job its entries. A job whose consumer has `bufferRows` unread entries
  * is left out of the read until it drains, so the client holds at most that many per job (plus one
- * read's worth) and the
- * node, seeing its stream fill, stops its child. A new or drained job wakes a blocked read at
- * once (CLIENT UNBLOCK). A failed connection fails every open job with CLUSTER_UNAVAILABLE.
+ * read's worth) and the node, seeing its stream fill, stops its child. A new or drained job wakes
+ * a blocked read at once (CLIENT UNBLOCK). A failed connection fails every open job with
+ * CLUSTER_UNAVAILABLE.
  */
 import type { Redis } from 'ioredis';
 import type { LeanWorkerError } from '../errors.js';

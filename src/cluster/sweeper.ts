@@ -6,19 +6,12 @@
  * its own waiting jobs that waited past `maxWarmWaitMs` to the cold queue.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { NodeCounters } from './announce.js';
 import { publishCluster } from './events.js';
-import { drainToCold, moveToCold } from './move.js';
-import type { ClusterKeys } from './wire.js';
+import { type ColdMove, drainToCold, moveToCold } from './move.js';
 
-export interface SweepContext {
+export interface SweepContext extends ColdMove {
   readonly nodeId: string;
-  readonly redis: Redis;
-  readonly keys: ClusterKeys;
   readonly own: Queue;
-  readonly cold: Queue;
-  readonly counters: NodeCounters;
   readonly maxWarmWaitMs: number;
   readonly lockMs: number;
   /** A new Queue handle (closed by the sweeper when done). */
@@ -33,29 +26,19 @@ export async function sweep(ctx: SweepContext): Promise<void> {
     if (id === ctx.nodeId) continue;
     if ((await redis.exists(keys.node(id))) === 1) continue;
     const won = await redis.set(keys.sweepLock(id), ctx.nodeId, 'PX', ctx.lockMs, 'NX');
-    if (won !== 'OK') continue;
-    await sweepDead(ctx, id);
+    if (won === 'OK') await sweepDead(ctx, id);
   }
   const waiting = await ctx.own.getJobs(['wait', 'prioritized'], 0, 199, true);
   const now = Date.now();
   for (const job of waiting) {
-    if (job && now - job.timestamp > ctx.maxWarmWaitMs) {
-      await moveToCold(job, ctx.cold, redis, keys, 'overdue', ctx.counters);
-    }
+    if (job && now - job.timestamp > ctx.maxWarmWaitMs) await moveToCold(job, ctx, 'overdue');
   }
 }
 
 async function sweepDead(ctx: SweepContext, id: string): Promise<void> {
   const queue = ctx.openQueue(ctx.keys.nodeQueue(id));
   try {
-    const { moved, left } = await drainToCold(
-      queue,
-      ctx.cold,
-      ctx.redis,
-      ctx.keys,
-      ctx.counters,
-      'node_dead',
-    );
+    const { moved, left } = await drainToCold(queue, ctx, 'node_dead');
     if (moved > 0) publishCluster('node-swept', { node: id, by: ctx.nodeId, moved });
     if (left === 0) {
       await queue.obliterate({ force: true });

@@ -176,15 +176,13 @@ export function parseEntry(fields: readonly string[]): StreamEntry {
   });
 }
 
-const knownCodes: ReadonlySet<string> = new Set(Object.values(ErrorCode));
-
 /** A wire error read from JSON: a code this package does not know becomes PROTOCOL. */
 export function wireErrorOf(value: unknown): WireError {
   const e = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const message = typeof e.message === 'string' ? e.message : 'cluster job failed';
   const facts = typeof e.facts === 'object' && e.facts !== null ? (e.facts as Record<string, unknown>) : {};
   const code = Object.values(ErrorCode).find((c) => c === e.code);
-  if (code === undefined || !knownCodes.has(code)) {
+  if (code === undefined) {
     return {
       code: ErrorCode.PROTOCOL,
       message,
