@@ -25,6 +25,9 @@ function malformed(message: string): EnvelopeEvent {
   return { kind: 'malformed', message };
 }
 
+/** The envelope does not deserialise: the original child's serde error. */
+const invalid = (detail: string) => malformed(`row callback payload is not valid JSON: ${detail}`);
+
 function isU64(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
@@ -69,33 +72,24 @@ export function parseEnvelope(raw: string): EnvelopeEvent {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    return malformed(`row callback payload is not valid JSON: ${(error as Error).message}`);
+    return invalid((error as Error).message);
   }
-  if (!isObject(value)) return malformed('row callback payload is not valid JSON: expected an object');
+  if (!isObject(value)) return invalid('expected an object');
   const { stream, payload, diagnostic, progress, metadata } = value;
-  if (present(stream) && typeof stream !== 'string') {
-    return malformed('row callback payload is not valid JSON: `stream` must be a string');
-  }
+  if (present(stream) && typeof stream !== 'string') return invalid('`stream` must be a string');
   if (present(diagnostic)) {
-    if (!isObject(diagnostic))
-      return malformed('row callback payload is not valid JSON: `diagnostic` must be an object');
+    if (!isObject(diagnostic)) return invalid('`diagnostic` must be an object');
     const { code, message } = diagnostic;
     if ((present(code) && typeof code !== 'string') || (present(message) && typeof message !== 'string')) {
-      return malformed('row callback payload is not valid JSON: diagnostic fields must be strings');
+      return invalid('diagnostic fields must be strings');
     }
   }
   if (present(progress)) {
-    if (!isObject(progress))
-      return malformed('row callback payload is not valid JSON: `progress` must be an object');
+    if (!isObject(progress)) return invalid('`progress` must be an object');
     const { phase, current, total } = progress;
-    if (present(phase) && typeof phase !== 'string') {
-      return malformed('row callback payload is not valid JSON: progress `phase` must be a string');
-    }
-    if (!isU64(current))
-      return malformed('row callback payload is not valid JSON: progress `current` must be a u64');
-    if (present(total) && !isU64(total)) {
-      return malformed('row callback payload is not valid JSON: progress `total` must be a u64 or null');
-    }
+    if (present(phase) && typeof phase !== 'string') return invalid('progress `phase` must be a string');
+    if (!isU64(current)) return invalid('progress `current` must be a u64');
+    if (present(total) && !isU64(total)) return invalid('progress `total` must be a u64 or null');
   }
   if (isObject(diagnostic)) {
     const { code, message } = diagnostic as { code?: string | null; message?: string | null };

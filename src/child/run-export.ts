@@ -25,21 +25,25 @@ const CALLBACK_STATUS: Readonly<Record<number, string>> = {
 
 const STOP = 4;
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** An `error` response for anything an export threw. */
 export function errorResponse(error: unknown): Response {
-  if (error instanceof WorkerExportError)
-    return { status: 'error', code: error.code, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { status: 'error', code: EXPORT_EXCEPTION_CODE, message };
+  const code = error instanceof WorkerExportError ? error.code : EXPORT_EXCEPTION_CODE;
+  return { status: 'error', code, message: messageOf(error) };
 }
 
 function writeFailed(error: unknown): Response {
-  const message = error instanceof Error ? error.message : String(error);
   return {
     status: 'error',
     code: 'lean_rs.internal',
-    message: `worker stream frame write failed: ${message}`,
+    message: `worker stream frame write failed: ${messageOf(error)}`,
   };
+}
+
+/** An export's result does not fit the ABI. */
+function abiError(message: string): Response {
+  return { status: 'error', code: 'lean_rs.abi_conversion', message };
 }
 
 /** Run a streaming export and build its terminal response. */
@@ -120,11 +124,7 @@ export async function runStream(
   if (failure) return failure;
   const byte = status ?? 0;
   if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
-    return {
-      status: 'error',
-      code: 'lean_rs.abi_conversion',
-      message: `export returned ${String(status)}, not a UInt8`,
-    };
+    return abiError(`export returned ${String(status)}, not a UInt8`);
   }
   if (byte !== 0) {
     const description = CALLBACK_STATUS[byte];
@@ -161,17 +161,8 @@ export async function runString(
 ): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
   try {
     const text = await exp.run(requestJson, context);
-    if (typeof text !== 'string') {
-      return {
-        ok: false,
-        response: {
-          status: 'error',
-          code: 'lean_rs.abi_conversion',
-          message: 'export did not return a string',
-        },
-      };
-    }
-    return { ok: true, text };
+    if (typeof text === 'string') return { ok: true, text };
+    return { ok: false, response: abiError('export did not return a string') };
   } catch (error) {
     return { ok: false, response: errorResponse(error) };
   }

@@ -168,14 +168,8 @@ export class FrameReader {
       if (this.#bytes >= FRAME_HEADER_BYTES) {
         const length = this.#contiguous(FRAME_HEADER_BYTES).readUInt32BE(0);
         if (length > this.maxFrameBytes) {
-          throw new FrameError(
-            'frame_too_large',
-            `frame too large: declared ${length} bytes exceeds ${this.maxFrameBytes}`,
-            {
-              length,
-              maxFrameBytes: this.maxFrameBytes,
-            },
-          );
+          const message = `frame too large: declared ${length} bytes exceeds ${this.maxFrameBytes}`;
+          throw new FrameError('frame_too_large', message, { length, maxFrameBytes: this.maxFrameBytes });
         }
         if (this.#bytes >= FRAME_HEADER_BYTES + length) {
           const buf = this.#contiguous(FRAME_HEADER_BYTES + length);

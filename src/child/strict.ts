@@ -68,9 +68,17 @@ const BINDING_OF_OP: Readonly<Record<string, 'stream' | 'json'>> = {
   capability_doctor: 'json',
 };
 
-function bindingError(message: string): Response {
+/** The real child's answer to a worker request it cannot bind to an export. */
+export function bindingError(message: string): Response {
   return { status: 'error', code: 'lean_rs.worker.checked_binding', message };
 }
+
+/** The real child's answer to a worker request outside a session. */
+export const SESSION_MISSING: Response = {
+  status: 'error',
+  code: 'lean_rs.worker.session_missing',
+  message: 'open a session before sending host-session requests',
+};
 
 /**
  * The error the real child answers for a worker request it cannot bind, or null. `bindings` is
@@ -81,13 +89,7 @@ export function strictBindingError(
   session: ChildSession | undefined,
   bindings: ManifestBindings | undefined,
 ): Response | null {
-  if (!session) {
-    return {
-      status: 'error',
-      code: 'lean_rs.worker.session_missing',
-      message: 'open a session before sending host-session requests',
-    };
-  }
+  if (!session) return SESSION_MISSING;
   if (bindings === undefined) {
     return bindingError(
       'worker request requires a manifest-backed capability identity, but this session has no capability manifest',

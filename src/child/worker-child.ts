@@ -14,7 +14,14 @@ import { parseFrameLimit, parseRequest } from './parse-request.js';
 import { doctorResponse, errorResponse, metadataResponse, runStream, runString } from './run-export.js';
 import { type ChildSession, type OpenSessionHook, SessionPool, sessionPoolCapacity } from './sessions.js';
 import { FrameReader, FrameWriter, routeStdoutToStderr, stderrLine } from './stdio.js';
-import { loadManifest, type ManifestBindings, parentIsInit, strictBindingError } from './strict.js';
+import {
+  bindingError,
+  loadManifest,
+  type ManifestBindings,
+  parentIsInit,
+  SESSION_MISSING,
+  strictBindingError,
+} from './strict.js';
 
 /** How to build a child. */
 export interface WorkerChildOptions {
@@ -193,20 +200,6 @@ async function dispatch(request: Request, served: Served): Promise<Response> {
   }
 }
 
-function bindingError(exportName: string, detail: string): Response {
-  return {
-    status: 'error',
-    code: 'lean_rs.worker.checked_binding',
-    message: `export ${exportName}: ${detail}`,
-  };
-}
-
-const SESSION_MISSING: Response = {
-  status: 'error',
-  code: 'lean_rs.worker.session_missing',
-  message: 'open a session before sending host-session requests',
-};
-
 function manifestOf(served: Served): ManifestBindings | undefined {
   const mode = served.pool.current?.key.mode;
   if (mode?.kind !== 'capability' || mode.manifest_path === null) return undefined;
@@ -223,14 +216,16 @@ async function runExport(request: Extract<Request, { export: string }>, served: 
   const exp = Object.hasOwn(options.exports, exportName) ? options.exports[exportName] : undefined;
   const requireSession = options.requireSession ?? false;
   if (!exp)
-    return requireSession && !pool.current ? SESSION_MISSING : bindingError(exportName, 'not exported');
+    return requireSession && !pool.current
+      ? SESSION_MISSING
+      : bindingError(`export ${exportName}: not exported`);
   if ((exp.needsSession ?? requireSession) && !pool.current) return SESSION_MISSING;
   const context: ExportContext = { exportName, session: pool.current, flush: () => writer.flush() };
   if (request.op === 'run_data_stream') {
-    if (exp.kind !== 'stream') return bindingError(exportName, 'is not a streaming export');
+    if (exp.kind !== 'stream') return bindingError(`export ${exportName}: is not a streaming export`);
     return runStream(exp, request.request_json, request.progress, writer, context);
   }
-  if (exp.kind !== 'string') return bindingError(exportName, 'is not a string export');
+  if (exp.kind !== 'string') return bindingError(`export ${exportName}: is not a string export`);
   const result = await runString(exp, request.request_json, context);
   if (!result.ok) return result.response;
   switch (request.op) {
@@ -250,14 +245,9 @@ async function writeResponse(writer: FrameWriter, response: Response): Promise<v
     frame = encodeResponse(response, writer.maxFrameBytes);
   } catch (error) {
     if (!(error instanceof FrameError) || error.reason !== 'frame_too_large') throw error;
-    frame = encodeResponse(
-      {
-        status: 'error',
-        code: 'lean_rs.worker.output_frame_too_large',
-        message: `worker response frame too large: ${String(error.facts.length)} bytes exceeds ${writer.maxFrameBytes}`,
-      },
-      writer.maxFrameBytes,
-    );
+    const message = `worker response frame too large: ${String(error.facts.length)} bytes exceeds ${writer.maxFrameBytes}`;
+    const tooLarge: Response = { status: 'error', code: 'lean_rs.worker.output_frame_too_large', message };
+    frame = encodeResponse(tooLarge, writer.maxFrameBytes);
   }
   writer.write(frame);
   await writer.flush();
