@@ -90,7 +90,7 @@ export class LeanWorkerCluster {
   ): LeanWorkerClusterStream<Row, Summary> {
     checkCommand(command, 'stream');
     const decoders = streamDecoders(command, false);
-    return this.#submit(source, 'stream', command.export, command.request, request, options, decoders);
+    return this.#submit(source, command, request, options, decoders);
   }
 
   /** Run a typed JSON command for `source` on some node. */
@@ -101,18 +101,14 @@ export class LeanWorkerCluster {
     options: LeanWorkerClusterJobOptions = {},
   ): Promise<Resp> {
     checkCommand(command, 'json');
-    const job = this.#submit(source, 'json', command.export, command.request, request, options, {
-      decodeSummary: (s) => s,
-    });
+    const job = this.#submit(source, command, request, options, { decodeSummary: (s) => s });
     const { value } = await job.end;
     return decodeWith(ErrorCode.RESPONSE_DECODE, command.response, value, { export: command.export });
   }
 
   #submit<Row, Summary>(
     source: LeanWorkerClusterSource,
-    kind: 'stream' | 'json',
-    exportName: string,
-    requestSchema: Parameters<typeof encodeCommandRequest>[1],
+    command: LeanWorkerJsonCommand<unknown, unknown> | LeanWorkerStreamingCommand<unknown, Row, Summary>,
     request: unknown,
     options: LeanWorkerClusterJobOptions,
     decoders: Decoders<Row, Summary>,
@@ -123,7 +119,7 @@ export class LeanWorkerCluster {
       });
     }
     const o = parseJobOptions(options);
-    const requestJson = encodeCommandRequest(exportName, requestSchema, request);
+    const requestJson = encodeCommandRequest(command.export, command.request, request);
     this.#connection();
     const jobId = randomUUID();
     const stream = new LeanWorkerClusterStream(jobId, this.#keys.rows(jobId), this.#host(), decoders);
@@ -143,8 +139,8 @@ export class LeanWorkerCluster {
     const data: ClusterJobData = {
       v: 1,
       source: { name: source.name, params: source.params, affinityKey: source.affinityKey },
-      kind,
-      export: exportName,
+      kind: command.kind,
+      export: command.export,
       requestJson,
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),

@@ -8,7 +8,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { defineJsonCommand, type LeanWorkerJsonCommand } from '../commands.js';
-import { ErrorCode, LeanWorkerError, makeError, type WireError } from '../errors.js';
+import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerPool, LeanWorkerSource } from '../pool/pool.js';
 import type { NodeCounters } from './announce.js';
 import { publishCluster, publishEnded } from './events.js';
@@ -71,10 +71,6 @@ function jsonCommand(exportName: string): LeanWorkerJsonCommand<unknown, unknown
   return command;
 }
 
-function wireOf(error: unknown, jobId: string): WireError {
-  return clusterError(error, { jobId }).toWire();
-}
-
 /** Build the job's source with the node's resolver; an unknown name is not retried. */
 function sourceOf(ctx: JobContext, data: ClusterJobData): LeanWorkerSource {
   const resolve = ctx.options.sources[data.source.name];
@@ -100,18 +96,16 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
   const controller = new AbortController();
   ctx.cancels.set(jobId, controller);
   let lockLost = false;
-  const lockTimer = setInterval(
-    () => {
-      job.extendLock(token, ctx.options.lockDurationMs).then(
-        (ok) => {
-          if (!ok) lockLost = true;
-        },
-        () => {},
-      );
-      if (lockLost) controller.abort(new Error('lock lost'));
-    },
-    Math.max(50, Math.floor(ctx.options.lockDurationMs / 2)),
-  );
+  const renew = () => {
+    job.extendLock(token, ctx.options.lockDurationMs).then(
+      (ok) => {
+        if (!ok) lockLost = true;
+      },
+      () => {},
+    );
+    if (lockLost) controller.abort(new Error('lock lost'));
+  };
+  const lockTimer = setInterval(renew, Math.max(50, Math.floor(ctx.options.lockDurationMs / 2)));
   let attempt = 0;
   let warm = false;
   const ttl = ctx.options.resultTtlMs;
@@ -208,7 +202,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     await finish({ ok: true, attempt, node: nodeId, warm, value });
   } catch (error) {
     if (lockLost) return;
-    const wire = wireOf(error, jobId);
+    const wire = clusterError(error, { jobId }).toWire();
     const data = job.data as Partial<ClusterJobData>;
     const retry =
       ctx.retryOn.has(wire.code) &&
@@ -227,8 +221,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       }
     } catch (redisError) {
       // Redis is away: the job's lock lapses and the stalled check hands it out again.
-      if (!(redisError instanceof LeanWorkerError)) throw clusterError(redisError, { jobId });
-      throw redisError;
+      throw clusterError(redisError, { jobId });
     }
   } finally {
     clearInterval(lockTimer);

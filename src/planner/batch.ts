@@ -96,16 +96,9 @@ export class LeanWorkerPlannedBatch implements PlannedBatchData {
 }
 
 /** The original's batch key string. */
-export function batchKeyString(b: {
-  projectRoot: string;
-  package: string;
-  libName: string;
-  sourceRoot: string;
-  imports: readonly string[];
-  importProfile: ImportProfile;
-  restartPolicyClass: RestartPolicyClass;
-  modules: readonly LeanWorkerModuleWork[];
-}): string {
+export function batchKeyString(
+  b: Omit<PlannedBatchData, 'sessionKey' | 'importWorkspaceRoot' | 'fingerprint' | 'metadata' | 'policy'>,
+): string {
   return [
     `project=${b.projectRoot}`,
     `package=${b.package}`,

@@ -22,11 +22,6 @@ export function unresolvedCapabilityTarget(projectRoot: string, targetName: stri
 
 /** A module's header could not be read, so its imports are unknown. */
 export function invalidHeader(module: string, path: string, issue: LeanHeaderIssue): PlanError {
-  return new PlanError(
-    ErrorCode.PLAN,
-    `module \`${module}\` has a malformed header (${issue.code} at line ${issue.line})`,
-    {
-      facts: { kind: 'invalid_header', module, path, issue },
-    },
-  );
+  const message = `module \`${module}\` has a malformed header (${issue.code} at line ${issue.line})`;
+  return new PlanError(ErrorCode.PLAN, message, { facts: { kind: 'invalid_header', module, path, issue } });
 }

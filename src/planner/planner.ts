@@ -99,10 +99,13 @@ export class LeanWorkerImportPlanner {
     const projectRoot = canonicalPath(c.projectRoot);
     const importWorkspaceRoot = canonicalPath(c.importWorkspaceRoot ?? c.projectRoot);
     const policyClass = restartPolicyClass(c.policy);
-    const metadata: MetadataExpectation | null = c.metadata
-      ? c.metadata.expected === undefined
-        ? { export: c.metadata.export, request: c.metadata.request }
-        : { export: c.metadata.export, request: c.metadata.request, expected: c.metadata.expected }
+    const m = c.metadata;
+    const metadata: MetadataExpectation | null = m
+      ? {
+          export: m.export,
+          request: m.request,
+          ...(m.expected === undefined ? {} : { expected: m.expected }),
+        }
       : null;
 
     type Group = { id: string; sourceRoot: string; imports: string[]; modules: LeanWorkerModuleWork[] };
@@ -132,15 +135,9 @@ export class LeanWorkerImportPlanner {
         importProfile: c.importProfile,
         restartPolicyClass: policyClass,
       };
-      const sessionKey = formatSessionKey({
-        ...shared,
-        importWorkspaceRoot,
-        metadata,
-        child: null,
-      });
       return new LeanWorkerPlannedBatch({
         ...shared,
-        sessionKey,
+        sessionKey: formatSessionKey({ ...shared, importWorkspaceRoot, metadata, child: null }),
         importWorkspaceRoot,
         modules,
         fingerprint: {
