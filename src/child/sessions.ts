@@ -112,11 +112,6 @@ export class SessionPool {
     return this.#current;
   }
 
-  /** Held sessions other than the current one, least recently used first. */
-  get parked(): readonly ChildSession[] {
-    return this.#parked;
-  }
-
   /**
    * Reuse the current or a parked session with this key, or import a new one after parking the
    * current session and evicting the least recently used beyond capacity. If the import throws,

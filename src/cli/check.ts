@@ -1,11 +1,8 @@
 /**
  * `lean-worker check <files...> [-e snippet]...`: check Lean snippets in parallel on warm
  * leanprover-community repl workers, one warm worker per import header, and print each result
- * (ok, or its errors with positions) and totals; `--json` for machines.
- *
- * The child must be named: `--repl <cmd>` (the repl command, split on spaces or a JSON array,
- * never run through a shell), `--project <dir>` (run `lake env <repl>` there; the repl command
- * defaults to `repl`), or `--fake` (the bundled fake repl, for trying the tool without Lean).
+ * (ok, or its errors with positions) and totals; `--json` for machines. The repl is named by
+ * `--repl`, `--project` or `--fake`, and never run through a shell.
  */
 import { nodeWorker } from '../platform/node-runtime.js';
 import { LeanWorkerPool } from '../pool/pool.js';

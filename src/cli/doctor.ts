@@ -1,10 +1,8 @@
 /**
- * `lean-worker doctor [--json]`: what this machine offers a worker pool. Reports the Node
- * version, the platform layer and its mechanisms (spawn guard, tree kill, orphan guard, worker
- * memory reading, headroom source; `doctor-platform.ts`), system memory (MemAvailable or
- * `process.availableMemory()`, and the cgroup v2 or v1 limit and usage the pool admits against),
- * and whether `lean`, `lake` and a worker child are found, with versions. Always exits 0 unless
- * the arguments are wrong (2).
+ * `lean-worker doctor [--json]`: what this machine offers a worker pool: Node, the platform
+ * mechanisms (`doctor-platform.ts`), the system memory the pool admits against, and `lean`, `lake`
+ * and a worker child with versions. Missing tools are findings: it exits 0 unless the arguments
+ * are wrong (2).
  */
 import { executableProblem, findOnPath, locateWorkerChild } from '../capability/child-locator.js';
 import { runTool, succeeded } from '../capability/run-tool.js';

@@ -1,8 +1,7 @@
 /**
- * `lean-worker plan <project> [--json] [--per-module-imports] [--package NAME] [--lib NAME]
- * [--import MODULE]... [--content-hash]`: print the planner's batches, deterministically.
- * Package defaults to the lakefile's package name, library to the first default-target library
- * (else the first declared one). Exit status: 0 planned, 1 planning failed, 2 usage error.
+ * `lean-worker plan <project>`: print the planner's batches, deterministically. Package defaults
+ * to the lakefile's package name, library to the first default-target library (else the first
+ * declared one). Exit status: 0 planned, 1 planning failed, 2 usage error.
  */
 import { LeanWorkerError } from '../errors.js';
 import { discoverLakeProject, type LakeProject } from '../lake/discover.js';

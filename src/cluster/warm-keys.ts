@@ -5,7 +5,7 @@
  * session key was last resolved from. The pool lists no keys itself.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { channelName, type PoolEventPayloads } from '../pool/events.js';
+import { channelName, type PoolEventName, type PoolEventPayloads } from '../pool/events.js';
 
 /** Session keys remembered for their affinity key (the oldest is forgotten past it). */
 const MAX_REMEMBERED = 4096;
@@ -17,47 +17,29 @@ function count(map: Map<string, number>, key: string, delta: number): void {
 }
 
 export class WarmKeys {
-  readonly #poolId: string;
   readonly #workers = new Map<string, number>();
   readonly #affinity = new Map<string, string>();
   readonly #leased = new Map<string, number>();
-  readonly #started: (message: unknown) => void;
-  readonly #retired: (message: unknown) => void;
-  readonly #granted: (message: unknown) => void;
-  readonly #released: (message: unknown) => void;
+  readonly #subscriptions: readonly (readonly [PoolEventName, (message: unknown) => void])[];
 
   constructor(poolId: string) {
-    this.#poolId = poolId;
-    this.#started = (message) => {
-      const m = message as PoolEventPayloads['generation-started'];
-      if (m.poolId === this.#poolId && m.reason === 'initial') this.#add(m.key, 1);
+    // Each handler sees only this pool's events.
+    const on = <E extends PoolEventName>(event: E, handle: (m: PoolEventPayloads[E]) => void) => {
+      const listener = (message: unknown) => {
+        const m = message as PoolEventPayloads[E];
+        if (m.poolId === poolId) handle(m);
+      };
+      return [event, listener] as const;
     };
-    this.#retired = (message) => {
-      const m = message as PoolEventPayloads['shutdown'];
-      if (m.poolId === this.#poolId) this.#add(m.key, -1);
-    };
-    this.#granted = (message) => {
-      const m = message as PoolEventPayloads['lease-granted'];
-      if (m.poolId === this.#poolId) count(this.#leased, m.key, 1);
-    };
-    this.#released = (message) => {
-      const m = message as PoolEventPayloads['lease-released'];
-      if (m.poolId === this.#poolId) count(this.#leased, m.key, -1);
-    };
-    for (const [name, fn] of this.#subscriptions()) diagnosticsChannel.subscribe(channelName(name), fn);
-  }
-
-  #subscriptions() {
-    return [
-      ['generation-started', this.#started],
-      ['shutdown', this.#retired],
-      ['lease-granted', this.#granted],
-      ['lease-released', this.#released],
-    ] as const;
-  }
-
-  #add(sessionKey: string, delta: number): void {
-    count(this.#workers, sessionKey, delta);
+    this.#subscriptions = [
+      on('generation-started', (m) => {
+        if (m.reason === 'initial') count(this.#workers, m.key, 1);
+      }),
+      on('shutdown', (m) => count(this.#workers, m.key, -1)),
+      on('lease-granted', (m) => count(this.#leased, m.key, 1)),
+      on('lease-released', (m) => count(this.#leased, m.key, -1)),
+    ];
+    for (const [name, fn] of this.#subscriptions) diagnosticsChannel.subscribe(channelName(name), fn);
   }
 
   /** Remember that `sessionKey` is what `affinityKey` resolves to on this node. */
@@ -68,11 +50,6 @@ export class WarmKeys {
       const oldest = this.#affinity.keys().next().value;
       if (oldest !== undefined) this.#affinity.delete(oldest);
     }
-  }
-
-  /** Whether a worker of `sessionKey` is alive in the pool. */
-  has(sessionKey: string): boolean {
-    return this.#workers.has(sessionKey);
   }
 
   /** The affinity keys with a live worker (`idle`: with a worker not leased now). */
@@ -87,6 +64,6 @@ export class WarmKeys {
   }
 
   close(): void {
-    for (const [name, fn] of this.#subscriptions()) diagnosticsChannel.unsubscribe(channelName(name), fn);
+    for (const [name, fn] of this.#subscriptions) diagnosticsChannel.unsubscribe(channelName(name), fn);
   }
 }
