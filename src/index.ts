@@ -113,6 +113,12 @@ export type {
   StreamSummaryData,
 } from './protocol/port-messages.js';
 export {
+  REPL_STREAMS,
+  type ReplMessageRow,
+  type ReplSorryRow,
+  type ReplSummaryMetadata,
+} from './protocol/repl-rows.js';
+export {
   DEFAULT_MAX_RESTARTS,
   DEFAULT_QUARANTINE_MS,
   DEFAULT_RESTART_BACKOFF_BASE_MS,
@@ -128,12 +134,6 @@ export {
   type LeanReplSource,
 } from './repl/builder.js';
 export { LeanReplLease, type ReplRowPayload } from './repl/lease.js';
-export {
-  REPL_STREAMS,
-  type ReplMessageRow,
-  type ReplSorryRow,
-  type ReplSummaryMetadata,
-} from './repl/mapping.js';
 export { type ReplSnippetSplit, sessionKeyOf, splitSnippet } from './repl/snippet.js';
 export {
   consumeRowPort,

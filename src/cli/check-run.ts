@@ -6,8 +6,8 @@
  */
 import { ErrorCode, LeanWorkerError } from '../errors.js';
 import type { LeanWorkerPool } from '../pool/pool.js';
+import type { ReplMessageRow, ReplSorryRow } from '../protocol/repl-rows.js';
 import type { LeanReplBuilder } from '../repl/builder.js';
-import type { ReplMessageRow, ReplSorryRow } from '../repl/mapping.js';
 import { splitSnippet } from '../repl/snippet.js';
 
 /** One snippet to check. */

@@ -12,31 +12,28 @@ import {
   SETPRIV_CANDIDATES,
 } from '../protocol/platform.js';
 
-let probed: { readonly setprivPath: string | null; readonly proc: boolean } | null = null;
+type LinuxProbes = { readonly setprivPath: string | null; readonly proc: boolean };
+let probed: LinuxProbes | null = null;
+
+/** Whether `probe` runs without throwing. */
+function succeeds(probe: () => unknown): boolean {
+  try {
+    probe();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The Linux facts, probed once: the `setpriv` a supervisor thread would use, and `/proc`. */
-export function linuxProbes(): { readonly setprivPath: string | null; readonly proc: boolean } {
-  if (probed) return probed;
-  let setprivPath: string | null = null;
-  let proc = false;
-  if (process.platform === 'linux') {
-    setprivPath =
-      SETPRIV_CANDIDATES.find((candidate) => {
-        try {
-          accessSync(candidate, constants.X_OK);
-          return true;
-        } catch {
-          return false;
+export function linuxProbes(): LinuxProbes {
+  probed ??=
+    process.platform === 'linux'
+      ? {
+          setprivPath: SETPRIV_CANDIDATES.find((c) => succeeds(() => accessSync(c, constants.X_OK))) ?? null,
+          proc: succeeds(() => readFileSync('/proc/self/status')),
         }
-      }) ?? null;
-    try {
-      readFileSync('/proc/self/status');
-      proc = true;
-    } catch {
-      proc = false;
-    }
-  }
-  probed = { setprivPath, proc };
+      : { setprivPath: null, proc: false };
   return probed;
 }
 

@@ -4,8 +4,8 @@
  * beyond its commands lives in `LeaseCore`.
  */
 import { type LeanWorkerCommandOptions, LeaseCore } from '../lease-core.js';
+import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from '../protocol/repl-rows.js';
 import type { LeanWorkerStream } from '../stream/lean-worker-stream.js';
-import type { ReplMessageRow, ReplSorryRow, ReplSummaryMetadata } from './mapping.js';
 
 /** A row of a repl answer: a message (stream `messages`) or a sorry (stream `sorries`). */
 export type ReplRowPayload = ReplMessageRow | ReplSorryRow;

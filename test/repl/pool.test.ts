@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { LeanWorkerSessionLease } from '../../src/lease.js';
+import type { ReplMessageRow, ReplSorryRow } from '../../src/protocol/repl-rows.js';
 import { LeanReplLease } from '../../src/repl/lease.js';
-import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
 import { source } from '../pool/helpers.js';
 import { fakeRepl, MATHLIB, makePool } from './pool-helpers.js';
 

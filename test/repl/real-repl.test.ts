@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import type { ReplMessageRow, ReplSorryRow } from '../../src/protocol/repl-rows.js';
 import { LeanReplBuilder } from '../../src/repl/builder.js';
-import type { ReplMessageRow, ReplSorryRow } from '../../src/repl/mapping.js';
 import { makePool, rejection } from './pool-helpers.js';
 
 const raw = process.env.LEAN_REPL_COMMAND?.trim() || undefined;
