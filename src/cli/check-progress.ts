@@ -2,7 +2,7 @@
  * The progress line of `lean-worker check`, redrawn in place on a TTY after each snippet (at most
  * ten times a second, driven by results, never by a timer). Nothing is drawn off a TTY.
  */
-import type { CheckResult, CheckStatus } from './check-run.js';
+import { CHECK_STATUSES, type CheckResult, type CheckStatus } from './check-run.js';
 
 /** Where the line is drawn. */
 export interface ProgressSink {
@@ -16,14 +16,7 @@ export class CheckProgress {
   readonly #out: ProgressSink | null;
   readonly #total: number;
   readonly #began = performance.now();
-  readonly #counts: Record<CheckStatus, number> = {
-    ok: 0,
-    errors: 0,
-    timeout: 0,
-    crash: 0,
-    header_failed: 0,
-    failed: 0,
-  };
+  readonly #counts = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
   #drawnAt = 0;
   #drawn = false;
 

@@ -16,8 +16,9 @@ export interface CheckItem {
   readonly text: string;
 }
 
-/** How one snippet came out. */
-export type CheckStatus = 'ok' | 'errors' | 'timeout' | 'crash' | 'header_failed' | 'failed';
+/** How a snippet can come out. */
+export const CHECK_STATUSES = ['ok', 'errors', 'timeout', 'crash', 'header_failed', 'failed'] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
 /** A message or sorry position in the snippet's own coordinates. */
 export interface CheckFinding {

@@ -120,8 +120,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       .pexpire(rowsKey, ttl)
       .pexpire(metaKey, ttl)
       .exec();
-    if (end.ok) ctx.counters.succeeded += 1;
-    else ctx.counters.failed += 1;
+    ctx.counters[end.ok ? 'succeeded' : 'failed'] += 1;
     publishEnded(jobId, nodeId, end);
     if (end.ok) await job.moveToCompleted('ok', token, false);
     else await job.moveToFailed(new UnrecoverableError(end.error.code), token, false);
@@ -133,8 +132,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       const error = makeError(ErrorCode.PROTOCOL, 'a cluster job has malformed data', {
         facts: { reason: 'cluster_job_malformed' },
       });
-      await finish({ ok: false, attempt: 1, node: nodeId, warm: false, error: error.toWire() });
-      return;
+      return await finish({ ok: false, attempt: 1, node: nodeId, warm: false, error: error.toWire() });
     }
     const data = parsed.data;
     const [[, counted], [, meta]] = ((await redis
@@ -152,8 +150,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       const error = makeError(ErrorCode.ABORTED, 'the cluster job was cancelled before it ran', {
         facts: { reason: 'cluster_cancelled', sent: false },
       });
-      await finish({ ok: false, attempt, node: nodeId, warm: false, error: error.toWire() });
-      return;
+      return await finish({ ok: false, attempt, node: nodeId, warm: false, error: error.toWire() });
     }
     if (attempt > data.maxAttempts) {
       // Earlier attempts ended without a verdict (their node died): the last known error, else NODE_LOST.
@@ -176,8 +173,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     const onLeased = async (warmWorker: boolean) => {
       warm = warmWorker;
       ctx.counters.attempts += 1;
-      if (warm) ctx.counters.warmStarts += 1;
-      else ctx.counters.coldStarts += 1;
+      ctx.counters[warm ? 'warmStarts' : 'coldStarts'] += 1;
       await redis
         .multi()
         .xadd(rowsKey, '*', ...entryFields({ kind: 'attempt', attempt, node: nodeId, warm }))
