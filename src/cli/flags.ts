@@ -147,8 +147,9 @@ function badValue(
 export function positiveInt(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0)
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0) {
     throw badValue(flag, text, 'a positive whole number');
+  }
   return n;
 }
 
@@ -156,8 +157,9 @@ export function positiveInt(flag: string, text: string | undefined): number | un
 export function nonNegativeNumber(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw badValue(flag, text, 'a number of at least 0');
+  }
   return n;
 }
 

@@ -14,6 +14,7 @@ import {
   CliUsageError,
   type CommandLine,
   choice,
+  type FlagSpec,
   type FlagValues,
   formatHelp,
   HELP_FLAG,
@@ -30,7 +31,7 @@ export const MAX_REQUEST_FILE_BYTES = 64 * 1024 * 1024;
 /** Package and library names of a child-kit builder when none are given (no Lake project is used). */
 export const CHILD_KIT_NAMES = Object.freeze({ package: 'child-kit', lib: 'ChildKit' });
 
-const FLAGS = [
+const FLAGS: readonly FlagSpec[] = [
   { name: 'export', value: 'NAME', description: 'the export to run (required); the builder declares it' },
   {
     name: 'kind',
