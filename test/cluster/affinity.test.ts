@@ -36,13 +36,18 @@ describe.skipIf(!REDIS_AVAILABLE)(`cluster affinity (skipped when ${NO_REDIS_REA
       clusterSource('fixture', { imports: [`Hot${i}`] }),
     );
 
-    // Warm-up: one job per key, then until every key is announced warm somewhere.
+    // Warm-up: one job per key, then until every key is announced warm somewhere and the nodes'
+    // counters show the warm-up attempts (an announcement can show a key warm before its attempt).
     for (const src of sources) await cluster.runStreamingCommand(src, rows, { count: 2 }).summary;
+    let before = (await cluster.snapshot()).counters;
     await until(async () => {
-      const { nodes: live } = await cluster.snapshot();
-      return sources.every((s) => live.some((n) => n.warmKeys.includes(s.affinityKey)));
+      const { nodes: live, counters } = await cluster.snapshot();
+      before = counters;
+      return (
+        counters.attempts >= HOT_KEYS &&
+        sources.every((s) => live.some((n) => n.warmKeys.includes(s.affinityKey)))
+      );
     });
-    const before = (await cluster.snapshot()).counters;
 
     const results: { node: string | null; warm: boolean; attempts: number }[] = [];
     let next = 0;
