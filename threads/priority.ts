@@ -12,17 +12,29 @@
  * - Elsewhere nice is per process: the child's process gets it right after spawn; the thread
  *   keeps its priority (lowering it would lower the whole application).
  *
- * Raising nice needs no privilege. A failure (a kernel without autogroups, a read-only /proc)
- * leaves the priority as it was: this is a hint to the scheduler, never a reason to fail a start.
+ * With `workerSchedIdle` (Linux) the thread also enters the SCHED_IDLE policy
+ * (`platform/sched-idle.ts`), which its children inherit at fork: nice only weighs a thread's
+ * share of a core, and a niced thread that has just been given a core keeps it for the rest of its
+ * slice (up to the next scheduler tick) before a waking thread of the application gets it, while a
+ * SCHED_IDLE one gives it up at once, across session groups too.
+ *
+ * Raising nice and entering SCHED_IDLE need no privilege. A failure (a kernel without autogroups,
+ * a read-only /proc, no `chrt`) leaves the priority as it was: this is a hint to the scheduler,
+ * never a reason to fail a start.
  */
 import { readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { enterIdlePolicy } from './platform/sched-idle.js';
 
 let nice = 0;
 
-/** Apply `value` to this thread (Linux) and remember it for the children it starts. */
-export function setWorkerNice(value: number): void {
+/**
+ * Apply `value` to this thread (Linux) and remember it for the children it starts; with
+ * `schedIdle`, put the thread (and so its future children) under SCHED_IDLE where the platform can.
+ */
+export function setWorkerNice(value: number, schedIdle = false): void {
   nice = value;
+  if (schedIdle) enterIdlePolicy();
   if (value === 0 || process.platform !== 'linux') return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());

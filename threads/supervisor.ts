@@ -35,7 +35,7 @@ function asResult(error: unknown): StartResult {
 
 if (parentPort) {
   const data = workerData as SupervisorWorkerData;
-  setWorkerNice(data.config.nice ?? 0);
+  setWorkerNice(data.config.nice ?? 0, data.config.schedIdle ?? false);
   await loadDriver(data.config.child);
   const events = data.events;
   const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));

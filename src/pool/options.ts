@@ -86,6 +86,13 @@ function buildPoolOptionsSchema() {
        */
       workerNice: nonNegativeInt.max(19).default(0),
       /**
+       * Linux: run the supervisor threads and the children under the SCHED_IDLE policy, so that
+       * any waking thread of the application takes a core from them at once; they then run only
+       * on cores the application leaves idle. Ignored elsewhere and where `chrt` is missing or
+       * refused. `threads/priority.ts` says why nice alone does not do this.
+       */
+      workerSchedIdle: z.boolean().default(false),
+      /**
        * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
        * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
        */

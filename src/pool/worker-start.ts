@@ -56,6 +56,7 @@ export async function startWorker(c: ColdStart): Promise<PoolWorker> {
         relay: { initialCredit: c.options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
         maxJsonDepth: c.options.maxJsonDepth,
         nice: c.options.workerNice,
+        schedIdle: c.options.workerSchedIdle,
         ...(resolved.child ? { child: resolved.child } : {}),
       },
       c.options,

@@ -20,6 +20,12 @@ export type PlatformLayerName = 'linux' | 'macos' | 'windows';
 /** Where the Linux layer looks for util-linux `setpriv` (never on PATH: a fixed, trusted path). */
 export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/setpriv'];
 
+/**
+ * Where the Linux layer looks for util-linux `chrt`, which puts a supervisor thread under the
+ * SCHED_IDLE policy (`workerSchedIdle`); never on PATH, like `setpriv`.
+ */
+export const CHRT_CANDIDATES: readonly string[] = ['/usr/bin/chrt', '/bin/chrt'];
+
 /** Set to `1` to run the Linux layer on its portable path (for tests and diagnosis). */
 export const PORTABLE_ENV = 'LEAN_WORKER_PORTABLE';
 

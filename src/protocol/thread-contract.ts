@@ -63,6 +63,8 @@ export interface SupervisorConfig {
   readonly maxJsonDepth?: number;
   /** Nice value of the thread and its children (`workerNice`); absent means 0. */
   readonly nice?: number;
+  /** The thread and its children under SCHED_IDLE where the platform has it (`workerSchedIdle`). */
+  readonly schedIdle?: boolean;
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
 }

@@ -1,0 +1,55 @@
+/**
+ * The SCHED_IDLE scheduling policy for the calling thread (Linux only). A thread under it runs
+ * only on a core no other thread wants, and any waking thread of a normal policy takes the core
+ * from it at once, in whatever scheduling group either sits: the kernel checks the two tasks'
+ * policies before it compares their groups. Children forked from the thread inherit the policy
+ * (through `setpriv` and exec too), so the whole tree a supervisor thread starts runs under it.
+ *
+ * Node has no binding for `sched_setscheduler`, so util-linux `chrt --idle -p 0 <tid>` does it,
+ * from a fixed path (`CHRT_CANDIDATES`), once per thread at start. Entering SCHED_IDLE needs no
+ * privilege; where `chrt` is missing or the kernel refuses (a seccomp filter, a non-Linux
+ * kernel), the thread keeps its policy and the pool runs as before.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readlinkSync } from 'node:fs';
+import { CHRT_CANDIDATES } from '../../src/protocol/platform.js';
+
+/** What became of a request for SCHED_IDLE. */
+export type IdlePolicyOutcome = 'applied' | 'unsupported' | 'refused';
+
+/** The `chrt` binary, or null where there is none (or not Linux). */
+function findChrt(platform: string): string | null {
+  if (platform !== 'linux') return null;
+  for (const candidate of CHRT_CANDIDATES) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not at this path
+    }
+  }
+  return null;
+}
+
+/** This thread's id (Linux), from `/proc/thread-self`, or null. */
+function ownTid(): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Put the calling thread (and so the children it forks later) under SCHED_IDLE. */
+export function enterIdlePolicy(platform: string = process.platform): IdlePolicyOutcome {
+  const chrt = findChrt(platform);
+  const tid = chrt === null ? null : ownTid();
+  if (chrt === null || tid === null) return 'unsupported';
+  try {
+    execFileSync(chrt, ['--idle', '-p', '0', String(tid)], { stdio: 'ignore', timeout: 5_000 });
+    return 'applied';
+  } catch {
+    return 'refused';
+  }
+}
