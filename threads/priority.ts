@@ -16,7 +16,8 @@
  * (`platform/sched-idle.ts`), which its children inherit at fork: nice only weighs a thread's
  * share of a core, and a niced thread that has just been given a core keeps it for the rest of its
  * slice (up to the next scheduler tick) before a waking thread of the application gets it, while a
- * SCHED_IDLE one gives it up at once, across session groups too.
+ * SCHED_IDLE one gives it up at once to a thread of its own scheduling group (children in session
+ * groups of their own are weighed as groups first: docs/performance.md).
  *
  * Raising nice and entering SCHED_IDLE need no privilege. A failure (a kernel without autogroups,
  * a read-only /proc, no `chrt`) leaves the priority as it was: this is a hint to the scheduler,

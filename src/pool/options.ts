@@ -86,10 +86,11 @@ function buildPoolOptionsSchema() {
        */
       workerNice: nonNegativeInt.max(19).default(0),
       /**
-       * Linux: run the supervisor threads and the children under the SCHED_IDLE policy, so that
-       * any waking thread of the application takes a core from them at once; they then run only
-       * on cores the application leaves idle. Ignored elsewhere and where `chrt` is missing or
-       * refused. `threads/priority.ts` says why nice alone does not do this.
+       * Linux: run the supervisor threads and the children under the SCHED_IDLE policy, so that a
+       * waking thread of the application takes a core from them at once where they share its
+       * scheduling group (children leading their own sessions are weighed as groups first).
+       * Ignored elsewhere and where `chrt` is missing or refused. `threads/priority.ts` says why
+       * nice alone does not do this.
        */
       workerSchedIdle: z.boolean().default(false),
       /**

@@ -1,9 +1,10 @@
 /**
  * The SCHED_IDLE scheduling policy for the calling thread (Linux only). A thread under it runs
- * only on a core no other thread wants, and any waking thread of a normal policy takes the core
- * from it at once, in whatever scheduling group either sits: the kernel checks the two tasks'
- * policies before it compares their groups. Children forked from the thread inherit the policy
- * (through `setpriv` and exec too), so the whole tree a supervisor thread starts runs under it.
+ * only on a core no other thread of its scheduling group wants, and a waking thread of a normal
+ * policy in the same group takes the core from it at once. Across groups (a child leading its own
+ * session, where the kernel groups tasks by session) the groups are weighed first, so the effect
+ * there is smaller (docs/performance.md measures both). Children forked from the thread inherit
+ * the policy (through `setpriv` and exec too).
  *
  * Node has no binding for `sched_setscheduler`, so util-linux `chrt --idle -p 0 <tid>` does it,
  * from a fixed path (`CHRT_CANDIDATES`), once per thread at start. Entering SCHED_IDLE needs no
