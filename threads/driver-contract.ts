@@ -1,27 +1,100 @@
 /**
  * What a driver is to the supervisor core: the interfaces between the core and the
  * protocol-specific half of a supervisor (one generation of a child kind, one running request),
- * and two helpers both sides use. The drivers import these; the core picks a driver through
+ * and the helpers both sides use. The drivers import these; the core picks a driver through
  * `driver.ts`.
  */
-import type { WireError } from '../src/protocol/error-codes.js';
-import type { GenerationInfo, RequestOutcome } from '../src/protocol/port-messages.js';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import type {
+  GenerationInfo,
+  OutcomeResponse,
+  RequestOutcome,
+  RequestStats,
+  StreamSummaryData,
+} from '../src/protocol/port-messages.js';
 import type { AnySupervisorRequest } from '../src/protocol/thread-contract.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
+import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 
 export type { AnySupervisorRequest };
 
-/** A request on the wire, as the core sees it. */
-export interface RunningRequest {
+/** A request on the wire: exactly one terminal outcome, which also ends its relay. */
+export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupervisorRequest> {
   readonly id: number;
-  readonly spec: { readonly request: { readonly op: string } };
-  readonly finished: boolean;
-  readonly operation: string;
+  readonly spec: Spec;
+  readonly relay: RowRelay | null;
+  readonly startedAt = performance.now();
   readonly done: Promise<RequestOutcome>;
+  readonly #generation: () => number;
+  #resolve!: (outcome: RequestOutcome) => void;
+  #finished = false;
+  /** The counted part of the request's stats. */
+  protected readonly counts = {
+    rowsDelivered: 0,
+    payloadBytes: 0,
+    diagnostics: 0,
+    progressTicks: 0,
+    sessionReopened: false,
+  };
+
+  constructor(spec: Spec, relay: RowRelay | null, generation: () => number) {
+    this.id = spec.id;
+    this.spec = spec;
+    this.relay = relay;
+    this.#generation = generation;
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  get operation(): string {
+    return this.spec.request.op;
+  }
+
   /** Finish with a failure (timeout, abort, exit, protocol, memory). */
-  fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void;
+  fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void {
+    this.#finish({ ok: false, generation: this.#generation(), error, ...details, stats: this.#stats() });
+  }
+
+  /** Finish with the terminal `response` and what was read from it. */
+  protected succeed(
+    response: OutcomeResponse,
+    answer: { summary?: StreamSummaryData; value?: unknown },
+  ): void {
+    const { summary, value } = answer;
+    this.#finish({
+      ok: true,
+      generation: this.#generation(),
+      response,
+      ...(summary ? { summary } : {}),
+      ...(value !== undefined ? { value } : {}),
+      stats: this.#stats(),
+    });
+  }
+
+  #stats(): RequestStats {
+    const elapsedMs = performance.now() - this.startedAt;
+    return { ...this.counts, backpressureWaits: this.relay?.waits ?? 0, elapsedMs };
+  }
+
+  #finish(outcome: RequestOutcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.relay?.end(outcome);
+    this.#resolve(outcome);
+  }
+}
+
+/** The refusal of a request of the other child kind: nothing is sent. */
+export function wrongKind(spec: AnySupervisorRequest, kind: string): WireError {
+  const op = spec.request.op;
+  return wireError(ErrorCode.INVALID_ARGUMENT, `${op} needs a ${kind} worker`, { operation: op });
 }
 
 /** What a generation may ask of the core while it runs. */
@@ -50,8 +123,8 @@ export interface Deadline {
   readonly idleTimeoutMs: number;
 }
 
-/** One started child of a driver, taking requests of type `Req`. */
-export interface DriverGeneration<Req extends AnySupervisorRequest = AnySupervisorRequest> {
+/** One started child of a driver. */
+export interface DriverGeneration {
   readonly child: ChildHandle;
   readonly workerVersion: string;
   readonly protocolVersion: number;
@@ -60,23 +133,22 @@ export interface DriverGeneration<Req extends AnySupervisorRequest = AnySupervis
   /** Start reading the child's stdout on behalf of `link`. */
   attach(link: GenerationLink): void;
   /**
-   * Check `spec`, then (through `relay()`, called only once the request is accepted) send it.
-   * A `WireError` means nothing reached the child.
+   * Check `spec` (of this child kind, see `wrongKind`), then (through `relay()`, called only once
+   * the request is accepted) send it. A `WireError` means nothing reached the child.
    */
-  begin(spec: Req, relay: () => RowRelay | null, link: GenerationLink): RunningRequest | WireError;
+  begin(
+    spec: AnySupervisorRequest,
+    relay: () => RowRelay | null,
+    link: GenerationLink,
+  ): RunningRequest | WireError;
   /** Ask the child to exit by itself (graceful stop); false when the ask could not be written. */
   askToExit(): boolean;
 }
 
-/** Starts generations of one child kind, whose requests are `Req`s. */
-export interface ChildDriver<Req extends AnySupervisorRequest = AnySupervisorRequest> {
+/** Starts generations of one child kind. */
+export interface ChildDriver {
   /** Spawn and make ready, or throw `StartFailure` with the child killed and reaped. */
-  start(launch: WorkerLaunchSpec): Promise<DriverGeneration<Req>>;
-}
-
-/** Whether `begin` accepted the request. */
-export function isRunning(value: RunningRequest | WireError): value is RunningRequest {
-  return 'done' in value;
+  start(launch: WorkerLaunchSpec): Promise<DriverGeneration>;
 }
 
 /** What the scheduler learns of generation number `generation`, started as `started`. */
@@ -89,8 +161,3 @@ export function generationInfo(generation: number, started: DriverGeneration): G
     spawnHandshakeMs: started.spawnHandshakeMs,
   };
 }
-
-/**
- * The driver for a child kind (absent: lean-rs-worker protocol v10); `maxJsonDepth` bounds the
- * nesting of the JSON values a v10 child sends.
- */

@@ -22,6 +22,21 @@ const SUCCESS: Record<Request['op'], readonly Response['status'][]> = {
   terminate: ['terminating'],
 };
 
+/** The `..._malformed` statuses: the operation each answers, its error code and wording. */
+const MALFORMED = {
+  stream_row_malformed: ['run_data_stream', ErrorCode.STREAM_ROW_MALFORMED, 'malformed stream envelope'],
+  capability_metadata_malformed: [
+    'capability_metadata',
+    ErrorCode.METADATA_MALFORMED,
+    'capability metadata malformed',
+  ],
+  capability_doctor_malformed: [
+    'capability_doctor',
+    ErrorCode.DOCTOR_MALFORMED,
+    'capability doctor malformed',
+  ],
+} as const;
+
 export type Classified =
   | { readonly kind: 'success' }
   | { readonly kind: 'failure'; readonly error: WireError }
@@ -33,73 +48,40 @@ export function classifyResponse(request: Request, response: Response): Classifi
   if (SUCCESS[request.op].includes(response.status)) return { kind: 'success' };
   const operation = request.op;
   const exportName = 'export' in request ? request.export : null;
+  const failure = (code: ErrorCode, message: string, facts: Record<string, unknown>): Classified => ({
+    kind: 'failure',
+    error: wireError(code, message, { export: exportName, ...facts }),
+  });
+  const streams = operation === 'run_data_stream';
   switch (response.status) {
-    case 'error':
-      return {
-        kind: 'failure',
-        error: wireError(ErrorCode.WORKER, `worker error ${response.code}: ${response.message}`, {
-          operation,
-          export: exportName,
-          workerCode: response.code,
-          workerMessage: response.message,
-        }),
-      };
-    case 'stream_export_failed':
-      if (operation !== 'run_data_stream') break;
-      return {
-        kind: 'failure',
-        error: wireError(
-          ErrorCode.STREAM_EXPORT_FAILED,
-          `stream export returned status ${response.status_byte}`,
-          {
-            export: exportName,
-            statusByte: response.status_byte,
-          },
-        ),
-      };
-    case 'stream_callback_failed':
-      if (operation !== 'run_data_stream') break;
-      return {
-        kind: 'failure',
-        error: wireError(
-          ErrorCode.STREAM_CALLBACK_FAILED,
-          `stream callback failed: ${response.description}`,
-          {
-            export: exportName,
-            statusByte: response.status_byte,
-            description: response.description,
-          },
-        ),
-      };
-    case 'stream_row_malformed':
-      if (operation !== 'run_data_stream') break;
-      return {
-        kind: 'failure',
-        error: wireError(ErrorCode.STREAM_ROW_MALFORMED, `malformed stream envelope: ${response.message}`, {
-          export: exportName,
-          detail: response.message,
-        }),
-      };
-    case 'capability_metadata_malformed':
-      if (operation !== 'capability_metadata') break;
-      return {
-        kind: 'failure',
-        error: wireError(ErrorCode.METADATA_MALFORMED, `capability metadata malformed: ${response.message}`, {
-          export: exportName,
-          detail: response.message,
-        }),
-      };
-    case 'capability_doctor_malformed':
-      if (operation !== 'capability_doctor') break;
-      return {
-        kind: 'failure',
-        error: wireError(ErrorCode.DOCTOR_MALFORMED, `capability doctor malformed: ${response.message}`, {
-          export: exportName,
-          detail: response.message,
-        }),
-      };
-    default:
+    case 'error': {
+      const { code, message } = response;
+      const facts = { operation, workerCode: code, workerMessage: message };
+      return failure(ErrorCode.WORKER, `worker error ${code}: ${message}`, facts);
+    }
+    case 'stream_export_failed': {
+      const statusByte = response.status_byte;
+      if (streams)
+        return failure(ErrorCode.STREAM_EXPORT_FAILED, `stream export returned status ${statusByte}`, {
+          statusByte,
+        });
       break;
+    }
+    case 'stream_callback_failed': {
+      const { status_byte: statusByte, description } = response;
+      const facts = { statusByte, description };
+      if (streams)
+        return failure(ErrorCode.STREAM_CALLBACK_FAILED, `stream callback failed: ${description}`, facts);
+      break;
+    }
+    case 'stream_row_malformed':
+    case 'capability_metadata_malformed':
+    case 'capability_doctor_malformed': {
+      const [answers, code, what] = MALFORMED[response.status];
+      const detail = response.message;
+      if (operation === answers) return failure(code, `${what}: ${detail}`, { detail });
+      break;
+    }
   }
   return {
     kind: 'violation',

@@ -10,10 +10,15 @@
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { splitSnippet } from '../src/protocol/repl-snippet.js';
-import type { ReplSupervisorRequest } from '../src/protocol/repl-work.js';
+import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
 import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import type { ChildDriver, DriverGeneration, GenerationLink } from './driver-contract.js';
+import {
+  type ChildDriver,
+  type DriverGeneration,
+  type GenerationLink,
+  wrongKind,
+} from './driver-contract.js';
 import { failedStart, StartFailure, spawnChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
@@ -24,14 +29,14 @@ import type { WireFailure } from './wire-failure.js';
 /** What a repl generation reports as its worker version (the repl has no handshake). */
 export const REPL_WORKER_VERSION = 'leanprover-community/repl';
 
-export class ReplDriver implements ChildDriver<ReplSupervisorRequest> {
+export class ReplDriver implements ChildDriver {
   readonly #spec: ReplChildSpec;
 
   constructor(spec: ReplChildSpec) {
     this.#spec = spec;
   }
 
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration<ReplSupervisorRequest>> {
+  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
     const began = performance.now();
     const child = await spawnChild(launch);
     const generation = new ReplGeneration(child, this.#spec);
@@ -45,7 +50,7 @@ export class ReplDriver implements ChildDriver<ReplSupervisorRequest> {
   }
 }
 
-class ReplGeneration implements DriverGeneration<ReplSupervisorRequest> {
+class ReplGeneration implements DriverGeneration {
   readonly child: ChildHandle;
   readonly workerVersion = REPL_WORKER_VERSION;
   readonly protocolVersion = 0;
@@ -118,7 +123,8 @@ class ReplGeneration implements DriverGeneration<ReplSupervisorRequest> {
     this.#report();
   }
 
-  begin(repl: ReplSupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
+  begin(repl: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
+    if (!isReplRequest(repl)) return wrongKind(repl, 'repl');
     const job = repl.request;
     const split = job.op === 'repl_check' ? splitSnippet(job.snippet) : null;
     if (split !== null && split.sessionKey !== this.#spec.headerKey) {
@@ -134,7 +140,7 @@ class ReplGeneration implements DriverGeneration<ReplSupervisorRequest> {
         ? this.#session.runTactic(job.proofState, job.tactic)
         : this.#session.run(split ?? splitSnippet(job.snippet));
     answer.then(
-      (result) => running.succeed(result),
+      (result) => running.answer(result),
       (error: WireFailure) => {
         // A failed channel means the child must die; the core fails the request as it kills.
         if (error === this.#session.failure) this.#report();

@@ -8,16 +8,14 @@
 import { DEFAULT_IMPORT_TIMEOUT_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
-import type { RequestOutcome, RequestStats, SupervisorRequest } from '../src/protocol/port-messages.js';
-import type { Deadline } from './driver-contract.js';
+import type { SupervisorRequest } from '../src/protocol/port-messages.js';
+import { type Deadline, RunningRequest } from './driver-contract.js';
 import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { decodeError, typedAnswer } from './typed-answer.js';
-import { checkerFor } from './validation.js';
+import { type Checker, checkerFor } from './validation.js';
 
 export interface RequestHooks {
-  /** Write an encoded request frame to the child. */
-  write(frame: Buffer): void;
   /** Encode and write a request frame to the child. */
   send(request: Request): void;
   /** The child is off-protocol or must die for this request: kill, reap, restart. */
@@ -29,47 +27,18 @@ export interface RequestHooks {
   readonly maxJsonDepth: number;
 }
 
-type Phase = 'running' | 'reopening' | 'retrying' | 'draining' | 'done';
+type Phase = 'running' | 'reopening' | 'retrying' | 'draining';
 
-export class ActiveRequest {
-  readonly id: number;
-  readonly spec: SupervisorRequest;
-  readonly relay: RowRelay | null;
-  readonly startedAt = performance.now();
-  readonly done: Promise<RequestOutcome>;
-  #resolve!: (outcome: RequestOutcome) => void;
-  #hooks: RequestHooks;
+export class ActiveRequest extends RunningRequest<SupervisorRequest> {
+  readonly #hooks: RequestHooks;
   #phase: Phase = 'running';
   #pendingError: WireError | null = null;
-  #rows = 0;
-  #rowBytes = 0;
-  #diagnostics = 0;
-  #progress = 0;
-  #sessionReopened = false;
-  readonly #rowCheck: ReturnType<typeof checkerFor> | null;
+  readonly #rowCheck: Checker | null;
 
   constructor(spec: SupervisorRequest, relay: RowRelay | null, hooks: RequestHooks) {
-    this.id = spec.id;
-    this.spec = spec;
-    this.relay = relay;
+    super(spec, relay, hooks.generation);
     this.#hooks = hooks;
     this.#rowCheck = spec.schemas?.row ? checkerFor(spec.schemas.row) : null;
-    this.done = new Promise((resolve) => {
-      this.#resolve = resolve;
-    });
-  }
-
-  get finished(): boolean {
-    return this.#phase === 'done';
-  }
-
-  get operation(): string {
-    return this.spec.request.op;
-  }
-
-  /** Write the request frame, already encoded (and size-checked) by the supervisor. */
-  start(frame: Buffer): void {
-    this.#hooks.write(frame);
   }
 
   /** Handle one decoded frame from the child. */
@@ -79,16 +48,14 @@ export class ActiveRequest {
         this.#onRow(message.body, bytes, message.payloadText);
         return;
       case 'diagnostic':
-        this.#diagnostics += 1;
+        this.counts.diagnostics += 1;
         if (this.relay && this.#phase !== 'draining') {
-          this.relay.push(
-            { kind: 'diagnostic', code: message.body.code, message: message.body.message },
-            bytes,
-          );
+          const { code, message: text } = message.body;
+          this.relay.push({ kind: 'diagnostic', code, message: text }, bytes);
         }
         return;
       case 'progress_tick':
-        this.#progress += 1;
+        this.counts.progressTicks += 1;
         if (this.relay && this.#phase !== 'draining') {
           const { phase, current, total } = message.body;
           const elapsedMs = performance.now() - this.startedAt;
@@ -98,17 +65,13 @@ export class ActiveRequest {
       case 'response':
         this.#onResponse(message.body);
         return;
-      case 'fatal_exit':
+      case 'fatal_exit': {
         // The exit itself (EOF + wait) is what terminalizes; keep the child's own words.
-        this.#pendingError = wireError(
-          ErrorCode.CHILD_CRASH,
-          `worker child reported fatal exit: ${message.body.status}`,
-          {
-            status: message.body.status,
-            stderrTail: message.body.stderr,
-          },
-        );
+        const { status, stderr } = message.body;
+        const text = `worker child reported fatal exit: ${status}`;
+        this.#pendingError = wireError(ErrorCode.CHILD_CRASH, text, { status, stderrTail: stderr });
         return;
+      }
       case 'handshake':
         this.#hooks.abandon(
           wireError(ErrorCode.PROTOCOL, 'handshake frame in the middle of a request', {
@@ -125,31 +88,9 @@ export class ActiveRequest {
     this.relay?.flush();
   }
 
-  /** Finish with a failure (timeout, abort, exit, protocol, memory). */
-  fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void {
-    this.#finish({
-      ok: false,
-      generation: this.#hooks.generation(),
-      error:
-        this.#pendingError && error.code === ErrorCode.CHILD_CRASH
-          ? { ...error, cause: this.#pendingError }
-          : error,
-      workEnteredChild: details.workEnteredChild,
-      restarted: details.restarted,
-      stats: this.stats(),
-    });
-  }
-
-  stats(): RequestStats {
-    return {
-      rowsDelivered: this.#rows,
-      payloadBytes: this.#rowBytes,
-      diagnostics: this.#diagnostics,
-      progressTicks: this.#progress,
-      backpressureWaits: this.relay?.waits ?? 0,
-      elapsedMs: performance.now() - this.startedAt,
-      sessionReopened: this.#sessionReopened,
-    };
+  override fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void {
+    const crash = this.#pendingError && error.code === ErrorCode.CHILD_CRASH;
+    super.fail(crash ? { ...error, cause: this.#pendingError as WireError } : error, details);
   }
 
   /** `payloadText`, when present, is the payload's own JSON text (see `decodeChildFrame`). */
@@ -175,23 +116,19 @@ export class ActiveRequest {
       if (!checked.ok) {
         // Stop relaying, read on to the terminal response, fail without killing the child.
         this.#phase = 'draining';
-        this.#pendingError = decodeError(
-          ErrorCode.ROW_DECODE,
-          "row does not match the command's row schema",
-          this.spec,
-          checked.issues,
-          {
-            stream: row.stream,
-            sequence: row.sequence,
-          },
-        );
+        const { stream, sequence } = row;
+        const text = "row does not match the command's row schema";
+        this.#pendingError = decodeError(ErrorCode.ROW_DECODE, text, this.spec, checked.issues, {
+          stream,
+          sequence,
+        });
         return;
       }
       payload = checked.value;
       if (!this.#rowCheck.preservesValue) json = undefined;
     }
-    this.#rows += 1;
-    this.#rowBytes += bytes;
+    this.counts.rowsDelivered += 1;
+    this.counts.payloadBytes += bytes;
     this.relay.push({ stream: row.stream, sequence: row.sequence, payload }, bytes, json);
   }
 
@@ -200,7 +137,7 @@ export class ActiveRequest {
       if (response.status === 'host_session_opened' || response.status === 'host_session_reused') {
         this.#phase = 'retrying';
         // Only an open that imported counts as a reopen; a reuse imported nothing.
-        this.#sessionReopened = response.status === 'host_session_opened';
+        this.counts.sessionReopened = response.status === 'host_session_opened';
         const { timeoutMs, idleTimeoutMs } = this.spec;
         this.#hooks.rearm({ operation: this.operation, timeoutMs, idleTimeoutMs });
         this.#hooks.send(this.spec.request);
@@ -214,7 +151,7 @@ export class ActiveRequest {
       response.code === SESSION_MISSING_CODE &&
       this.spec.session &&
       this.#phase === 'running' &&
-      this.#rows === 0
+      this.counts.rowsDelivered === 0
     ) {
       const s = this.spec.session;
       this.#phase = 'reopening';
@@ -246,10 +183,10 @@ export class ActiveRequest {
       this.fail(classified.error, { restarted: false, workEnteredChild: true });
       return;
     }
-    this.#succeed(response);
+    this.#answer(response);
   }
 
-  #succeed(response: Response): void {
+  #answer(response: Response): void {
     const answer = typedAnswer(this.spec, response, this.#hooks.maxJsonDepth);
     if (answer.kind === 'violation') {
       this.#hooks.abandon(answer.error);
@@ -259,22 +196,7 @@ export class ActiveRequest {
       this.fail(answer.error, { restarted: false, workEnteredChild: true });
       return;
     }
-    const { summary, value } = answer;
-    this.#finish({
-      ok: true,
-      generation: this.#hooks.generation(),
-      // A json_command answer crosses once, parsed and checked, as `value`.
-      response: response.status === 'json_command' ? { status: 'json_command' } : response,
-      ...(summary ? { summary } : {}),
-      ...(value !== undefined ? { value } : {}),
-      stats: this.stats(),
-    });
-  }
-
-  #finish(outcome: RequestOutcome): void {
-    if (this.#phase === 'done') return;
-    this.#phase = 'done';
-    this.relay?.end(outcome);
-    this.#resolve(outcome);
+    // A json_command answer crosses once, parsed and checked, as `value`.
+    this.succeed(response.status === 'json_command' ? { status: 'json_command' } : response, answer);
   }
 }

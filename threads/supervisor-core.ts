@@ -23,8 +23,7 @@ import {
   driverFor,
   type GenerationLink,
   generationInfo,
-  isRunning,
-  type RunningRequest,
+  RunningRequest,
 } from './driver.js';
 import { onChildSpawned, StartFailure } from './generation.js';
 import { sampleMemory, unavailableSample } from './memory.js';
@@ -103,7 +102,7 @@ export class SupervisorCore {
           : null,
       this.#linkFor(current),
     );
-    if (!isRunning(begun)) return refuse(begun);
+    if (!(begun instanceof RunningRequest)) return refuse(begun);
     active = begun;
     this.#active = active;
     this.#restarts.state = 'busy';

@@ -8,30 +8,35 @@ import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
-import type { SupervisorRequest } from '../src/protocol/port-messages.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
+import { type AnySupervisorRequest, isV10Request } from '../src/protocol/thread-contract.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
-import type { ChildDriver, DriverGeneration, GenerationLink } from './driver-contract.js';
+import {
+  type ChildDriver,
+  type DriverGeneration,
+  type GenerationLink,
+  wrongKind,
+} from './driver-contract.js';
 import { type StartedChild, startChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
 import { askTerminate } from './stop.js';
 
-export class V10Driver implements ChildDriver<SupervisorRequest> {
+export class V10Driver implements ChildDriver {
   readonly #maxJsonDepth: number;
 
   constructor(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH) {
     this.#maxJsonDepth = maxJsonDepth;
   }
 
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration<SupervisorRequest>> {
+  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
     return new V10Generation(await startChild(launch), this.#maxJsonDepth);
   }
 }
 
-class V10Generation implements DriverGeneration<SupervisorRequest> {
+class V10Generation implements DriverGeneration {
   readonly child: ChildHandle;
   readonly workerVersion: string;
   readonly protocolVersion: number;
@@ -51,7 +56,8 @@ class V10Generation implements DriverGeneration<SupervisorRequest> {
     this.#frameLimit = started.frameLimit;
   }
 
-  begin(v10: SupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
+  begin(v10: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
+    if (!isV10Request(v10)) return wrongKind(v10, 'lean-rs-worker');
     let frame: Buffer;
     try {
       frame = encodeRequest(v10.request, this.#frameLimit);
@@ -61,7 +67,6 @@ class V10Generation implements DriverGeneration<SupervisorRequest> {
     }
     const stdin = this.child.process.stdin;
     const active = new ActiveRequest(v10, relay(), {
-      write: (bytes) => stdin.write(bytes),
       send: (request) => stdin.write(encodeRequest(request, this.#frameLimit)),
       abandon: (error) => link.abandon(error, 'protocol'),
       rearm: (deadline) => link.rearm(deadline),
@@ -69,7 +74,7 @@ class V10Generation implements DriverGeneration<SupervisorRequest> {
       maxJsonDepth: this.#maxJsonDepth,
     });
     this.#request = active;
-    active.start(frame);
+    stdin.write(frame);
     return active;
   }
 
