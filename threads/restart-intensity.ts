@@ -1,12 +1,5 @@
 import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 
-export const DEFAULT_RESTART_INTENSITY: RestartIntensityOptions = Object.freeze({
-  maxRestarts: 16,
-  windowMs: 60_000,
-  backoffBaseMs: 10,
-  backoffMaxMs: 2_000,
-});
-
 export class RestartIntensity {
   readonly #options: RestartIntensityOptions;
   #instants: number[] = [];

@@ -1,16 +1,26 @@
 /**
- * The supervisor's availability and its restarts: the state requests are gated on
- * (`request-gate.ts`) and why it is unavailable, the restart intensity limit, the backoff before
- * a restart, the restart under way (requests and cycles wait for it) and what a failed or
- * refused restart leaves behind. Spawning the next generation is the caller's.
+ * The supervisor's availability and its restarts: the state requests are gated on and why it is
+ * unavailable, the restart intensity limit, the backoff before a restart, the restart under way
+ * (requests and cycles wait for it) and what a failed or refused restart leaves behind. Spawning
+ * the next generation is the caller's.
  */
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { SupervisorEvent } from '../src/protocol/port-messages.js';
 import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
 import { wireError } from './outcome.js';
-import { restartLimitError, type SupervisorState, unavailableError } from './request-gate.js';
 import { RestartIntensity } from './restart-intensity.js';
+
+export type SupervisorState =
+  | 'new'
+  | 'starting'
+  | 'ready'
+  | 'busy'
+  | 'restarting'
+  | 'dead'
+  | 'exhausted'
+  | 'stopping'
+  | 'closed';
 
 export class Restarts {
   state: SupervisorState = 'new';
@@ -36,7 +46,22 @@ export class Restarts {
 
   /** Why a request or cycle cannot run now, or null. */
   unavailable(): WireError | null {
-    return unavailableError(this.state, this.#lastError);
+    const lastError = this.#lastError;
+    switch (this.state) {
+      case 'exhausted':
+        return lastError ?? wireError(ErrorCode.RESTART_LIMIT, 'restart limit reached');
+      case 'dead':
+        return wireError(
+          ErrorCode.WORKER_UNAVAILABLE,
+          'worker child is not running',
+          lastError ? { lastError } : {},
+        );
+      case 'stopping':
+      case 'closed':
+        return wireError(ErrorCode.POOL_CLOSED, 'worker is shut down');
+      default:
+        return null;
+    }
   }
 
   /** A request succeeded: the restarts before it were not a loop. */
@@ -60,7 +85,12 @@ export class Restarts {
     if (delay === null) {
       const { maxRestarts: restarts, windowMs } = this.#intensity.options;
       this.state = 'exhausted';
-      this.#lastError = restartLimitError(restarts, windowMs, reason);
+      const facts = { restarts, windowMs, lastReason: reason };
+      this.#lastError = wireError(
+        ErrorCode.RESTART_LIMIT,
+        `${restarts} restarts within ${windowMs} ms`,
+        facts,
+      );
       this.#emit({ type: 'restart_limit', restarts, windowMs });
       return false;
     }

@@ -108,8 +108,3 @@ export function guardProcessGroup(pid: number): void {
 export function forgetProcessGroup(pid: number): void {
   if (groups.delete(pid)) tell(`-${pid}\n`);
 }
-
-/** Process groups currently guarded (for diagnostics and tests). */
-export function guardedGroupCount(): number {
-  return groups.size;
-}

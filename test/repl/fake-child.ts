@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { type ConnectReplOptions, connectReplChild } from '../../threads/repl/connect.js';
+import { type ConnectReplOptions, connectReplChild } from './connect.js';
 import type { ReplSession } from '../../threads/repl/session.js';
 
 /** The compiled fake repl (`npm run build`). */

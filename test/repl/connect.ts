@@ -4,7 +4,7 @@
  * the exit.
  */
 import type { Readable, Writable } from 'node:stream';
-import { ReplSession, type ReplSessionOptions } from './session.js';
+import { ReplSession, type ReplSessionOptions } from '../../threads/repl/session.js';
 
 /** The parts of a `ChildProcess` a session needs. */
 export interface ReplChildPipes {
