@@ -1,33 +1,19 @@
 /**
  * Children of a process that is PID 1 (a container started without an init). There a child would
- * see PID 1 as its parent, which the real worker child takes as "my parent died" and exits; and
- * every orphan of the child's descendants would be reparented to this process, which cannot reap
- * it (libuv waits only for the pids it spawned), so zombies would pile up.
+ * see PID 1 as its parent, which the real worker child takes as "my parent died", and orphans of
+ * its descendants would be reparented to this process, which cannot reap them (libuv waits only
+ * for the pids it spawned). So each child runs under util-linux
+ * `unshare --pid --fork --kill-child -- <command> <args>` (itself under `setpriv --pdeathsig`):
+ * the child is the init of its own PID namespace (parent pid 0), orphans are reparented and reaped
+ * inside it, and `--kill-child` kills it when unshare dies with the thread (a namespace init gets
+ * only SIGKILL and the signals it handles, so a parent-death SIGTERM it does not handle is lost; it
+ * still ends at end of input).
  *
- * So when this process is PID 1, each child is started through util-linux
- * `unshare --pid --fork --kill-child -- <command> <args>` (itself under `setpriv --pdeathsig` and
- * detached as its group leader, as every child is):
- *
- * - unshare stays the child's parent, and the child is the init of a PID namespace of its own, so
- *   it sees parent pid 0, not 1;
- * - orphans of its descendants are reparented to the child, inside its namespace; when the child
- *   ends, the kernel kills everything left in the namespace and reaps it, so nothing is ever
- *   reparented to this process, which only reaps the unshare it spawned;
- * - `--kill-child` gives the child SIGKILL when unshare dies, and unshare dies with the thread
- *   that spawned it through setpriv. A child that replaces that parent-death signal with one it
- *   does not handle (the real child asks for SIGTERM) is not stopped by it, because a namespace
- *   init only receives the signals it handles plus SIGKILL; it still exits at end of input.
- *
- * Two facts of unshare shape the rest. It must outlive its child: if both die at once (a SIGKILL
- * to the whole group) the child's exit goes to this process and stays a zombie; so a kill goes to
- * the namespace init alone, and unshare, seeing it die, exits by itself. And unshare passes the
- * child's exit code and re-raises its fatal signal, except SIGKILL, which it cannot re-raise
- * (util-linux 2.38 exits 1 after "unshare: sigprocmask unblock failed"); that exit is read back
- * as the SIGKILL it was.
- *
- * Whether namespaces are allowed is probed once per thread, by running unshare's `--version`
- * under the same flags. Where they are not (no unshare; EPERM, as in a default Docker container),
- * a start fails with a typed SPAWN error, reason `init_required`, naming the cause and the fix.
+ * unshare must outlive its child (if both die at once, the child stays a zombie here), so a kill
+ * goes to the namespace init alone. unshare passes the child's exit on, except a SIGKILL it
+ * cannot re-raise (util-linux 2.38 exits 1 after "sigprocmask unblock failed"), which is read back
+ * as SIGKILL. Whether namespaces are allowed is probed once per thread (`unshare --version` under
+ * the same flags); where they are not, a start fails with SPAWN, reason `init_required`.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';

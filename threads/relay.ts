@@ -1,18 +1,14 @@
 /**
  * Relays decoded rows to the consumer over a per-request MessagePort, in natural batches (what
  * one stdout read yields, capped by rows and bytes, never timers), with credit-based
- * backpressure: each posted batch spends one credit, the consumer grants credit as it pulls, and
- * with no credit left the relay asks its owner to stop reading the child's stdout.
+ * backpressure: each batch spends one credit, the consumer grants credit as it pulls, and with
+ * none left the relay asks its owner to stop reading the child's stdout.
  *
- * A batch of small rows travels as JSON text: rows usually arrive with their payload's JSON text
- * as the child wrote it (already parsed and checked here), so payloads are forwarded without being
- * serialised again, and posting one string costs a copy where structured cloning costs per object
- * on both threads. The common batch, rows of one stream with consecutive sequences, goes as a row
- * run: the stream, the first sequence and the payloads as one JSON array, so the consumer parses
- * payloads only. Any other small batch goes as the JSON array of its items in wire order. A batch
- * of large rows (more than `TEXT_BATCH_MAX_ROW_BYTES` a row on average) travels as
- * structured-cloned objects instead: for kilobyte rows `JSON.parse` on the consumer costs about
- * twice what deserialising the objects does.
+ * Small rows travel as JSON text built from the payload texts the child wrote (one string costs a
+ * copy; structured cloning costs per object on both threads): rows of one stream with consecutive
+ * sequences as a row run (stream, first sequence, payloads array), any other batch as the array
+ * of its items. Batches of rows over `TEXT_BATCH_MAX_ROW_BYTES` on average are structured-cloned:
+ * for kilobyte rows `JSON.parse` costs the consumer about twice what deserialising does.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type {
@@ -79,11 +75,6 @@ export class RowRelay {
     port.start();
   }
 
-  /** Whether sealed batches wait for credit. */
-  get backlogged(): boolean {
-    return this.#sealed.length > 0;
-  }
-
   /**
    * Add one item to the batch being built. `payloadText`, when given, is a row's payload as JSON
    * text; it is forwarded as is if the batch goes as text.
@@ -101,12 +92,8 @@ export class RowRelay {
     current.push(item);
     this.#currentText.push(payloadText);
     this.#currentBytes += bytes;
-    if (
-      this.#current.length >= this.#options.maxBatchItems ||
-      this.#currentBytes >= this.#options.maxBatchBytes
-    ) {
-      this.#seal();
-    }
+    const { maxBatchItems, maxBatchBytes } = this.#options;
+    if (current.length >= maxBatchItems || this.#currentBytes >= maxBatchBytes) this.#seal();
   }
 
   /** End of one stdout read: post what was gathered, as far as credit allows. */
@@ -155,9 +142,8 @@ export class RowRelay {
   #drain(): void {
     if (this.#closed) return;
     while (this.#sealed.length > 0 && this.#credit > 0) {
-      const batch = this.#sealed.shift() as RowPortMessage;
       this.#credit -= 1;
-      this.#post(batch);
+      this.#port.postMessage(this.#sealed.shift());
     }
     if (this.#sealed.length > 0) {
       if (!this.#paused) {
@@ -168,7 +154,7 @@ export class RowRelay {
       return;
     }
     if (this.#end) {
-      this.#post({ type: 'end', outcome: this.#end });
+      this.#port.postMessage({ type: 'end', outcome: this.#end } satisfies RowPortMessage);
       this.close();
       return;
     }
@@ -176,10 +162,6 @@ export class RowRelay {
       this.#paused = false;
       this.#hooks.resume();
     }
-  }
-
-  #post(message: RowPortMessage): void {
-    this.#port.postMessage(message);
   }
 
   #onReply(message: RowPortReply): void {

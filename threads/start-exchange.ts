@@ -57,58 +57,45 @@ export interface Exchanged {
   readonly protocolVersion: number;
 }
 
+/** A HANDSHAKE error of `phase`. */
+function refused(phase: StartPhase, message: string, facts: Record<string, unknown>): WireError {
+  return wireError(ErrorCode.HANDSHAKE, message, { phase, ...facts });
+}
+
 function handshakeViolation(
   message: ChildMessage,
   expectedWorkerVersion: string | undefined,
 ): WireError | null {
   if (message.type !== 'handshake') {
-    return wireError(ErrorCode.HANDSHAKE, `first frame was ${message.type}, not handshake`, {
-      phase: 'handshake',
-      reason: 'unexpected_message',
-      messageType: message.type,
-    });
+    const facts = { reason: 'unexpected_message', messageType: message.type };
+    return refused('handshake', `first frame was ${message.type}, not handshake`, facts);
   }
-  if (message.body.protocol_version !== PROTOCOL_VERSION) {
-    return wireError(ErrorCode.HANDSHAKE, `child speaks protocol ${message.body.protocol_version}`, {
-      phase: 'handshake',
-      reason: 'version_mismatch',
-      expected: PROTOCOL_VERSION,
-      actual: message.body.protocol_version,
-    });
+  const { protocol_version: protocol, worker_version: actual } = message.body;
+  if (protocol !== PROTOCOL_VERSION) {
+    const facts = { reason: 'version_mismatch', expected: PROTOCOL_VERSION, actual: protocol };
+    return refused('handshake', `child speaks protocol ${protocol}`, facts);
   }
-  const actual = message.body.worker_version;
   if (expectedWorkerVersion !== undefined && actual !== expectedWorkerVersion) {
-    return wireError(
-      ErrorCode.HANDSHAKE,
+    const facts = { reason: 'worker_version_mismatch', expected: expectedWorkerVersion, actual };
+    return refused(
+      'handshake',
       `child reports worker version ${actual}, not ${expectedWorkerVersion}`,
-      {
-        phase: 'handshake',
-        reason: 'worker_version_mismatch',
-        expected: expectedWorkerVersion,
-        actual,
-      },
+      facts,
     );
   }
   return null;
 }
 
 function healthViolation(message: ChildMessage): WireError | null {
-  if (message.type === 'response' && message.body.status === 'health_ok') return null;
-  if (message.type === 'response' && message.body.status === 'error') {
-    return wireError(ErrorCode.HANDSHAKE, `child failed its start health check: ${message.body.message}`, {
-      phase: 'health',
-      reason: 'health_failed',
-      workerCode: message.body.code,
-      workerMessage: message.body.message,
-    });
-  }
   const status = message.type === 'response' ? message.body.status : null;
-  return wireError(ErrorCode.HANDSHAKE, `child answered health with ${status ?? message.type}`, {
-    phase: 'health',
-    reason: 'unexpected_message',
-    messageType: message.type,
-    status,
-  });
+  if (status === 'health_ok') return null;
+  if (message.type === 'response' && message.body.status === 'error') {
+    const { code, message: text } = message.body;
+    const facts = { reason: 'health_failed', workerCode: code, workerMessage: text };
+    return refused('health', `child failed its start health check: ${text}`, facts);
+  }
+  const facts = { reason: 'unexpected_message', messageType: message.type, status };
+  return refused('health', `child answered health with ${status ?? message.type}`, facts);
 }
 
 /**
@@ -129,14 +116,11 @@ export function runStartExchange(
       reject(error);
     };
     const violation = (wire: WireError) => fail(new ExchangeFailure(wire));
-    const invalid = (e: FrameError) =>
-      violation(
-        wireError(ErrorCode.HANDSHAKE, `invalid ${phase}: ${e.message}`, {
-          phase,
-          reason: e instanceof FrameError ? e.reason : 'invalid_message',
-          ...(e instanceof FrameError ? e.facts : {}),
-        }),
-      );
+    const invalid = (e: FrameError) => {
+      const facts =
+        e instanceof FrameError ? { reason: e.reason, ...e.facts } : { reason: 'invalid_message' };
+      violation(refused(phase, `invalid ${phase}: ${e.message}`, facts));
+    };
     const onData = (chunk: Buffer) => {
       let read: FrameSpans;
       try {
@@ -165,19 +149,12 @@ export function runStartExchange(
         // Each answer must be the last thing read: the child has not been asked anything more.
         if (i + 2 < spans.length || decoder.bufferedBytes > 0) {
           const what = phase === 'handshake' ? 'the handshake' : 'the health answer';
-          violation(
-            wireError(ErrorCode.HANDSHAKE, `child wrote more than ${what}`, {
-              phase,
-              reason: 'unexpected_message',
-            }),
-          );
+          violation(refused(phase, `child wrote more than ${what}`, { reason: 'unexpected_message' }));
           return;
         }
         if (message.type === 'handshake') {
-          exchanged = {
-            workerVersion: message.body.worker_version,
-            protocolVersion: message.body.protocol_version,
-          };
+          const { worker_version: workerVersion, protocol_version: protocolVersion } = message.body;
+          exchanged = { workerVersion, protocolVersion };
           phase = 'health';
           child.process.stdin.write(encodeConfigureFrameLimit(options.frameLimit));
           child.process.stdin.write(encodeRequest({ op: 'health' }, options.frameLimit));
@@ -190,30 +167,16 @@ export function runStartExchange(
       }
     };
     const onExit = () => fail(new ExitedDuringStart(phase));
-    const timer = setTimeout(
-      () =>
-        violation(
-          wireError(
-            ErrorCode.TIMEOUT,
-            `no ${phase === 'handshake' ? 'handshake' : 'health answer'} within ${options.timeoutMs} ms`,
-            {
-              operation: 'startup',
-              phase,
-              timeoutMs: options.timeoutMs,
-              kind: 'total',
-            },
-          ),
-        ),
-      options.timeoutMs,
-    );
-    const unwatch = child.whenStdoutClosedAlive(() =>
-      violation(
-        wireError(ErrorCode.HANDSHAKE, `child closed its stdout before the ${phase}`, {
-          phase,
-          reason: decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed',
-        }),
-      ),
-    );
+    const { timeoutMs } = options;
+    const timer = setTimeout(() => {
+      const what = phase === 'handshake' ? 'handshake' : 'health answer';
+      const facts = { operation: 'startup', phase, timeoutMs, kind: 'total' };
+      violation(wireError(ErrorCode.TIMEOUT, `no ${what} within ${timeoutMs} ms`, facts));
+    }, timeoutMs);
+    const unwatch = child.whenStdoutClosedAlive(() => {
+      const reason = decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed';
+      violation(refused(phase, `child closed its stdout before the ${phase}`, { reason }));
+    });
     const cleanup = () => {
       unwatch();
       clearTimeout(timer);

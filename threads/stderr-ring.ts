@@ -12,11 +12,6 @@ export class StderrRing {
     this.#capacity = Math.max(1, capacity);
   }
 
-  /** Bytes written by the child since the last reset. */
-  get totalBytes(): number {
-    return this.#total;
-  }
-
   push(chunk: Buffer): void {
     this.#total += chunk.length;
     if (chunk.length >= this.#capacity) {
@@ -46,11 +41,5 @@ export class StderrRing {
       .replace(/^\uFFFD+/, '');
     const dropped = this.#total - this.#held;
     return dropped > 0 ? `… (${dropped} bytes truncated)\n${text}` : text;
-  }
-
-  reset(): void {
-    this.#chunks = [];
-    this.#held = 0;
-    this.#total = 0;
   }
 }

@@ -80,7 +80,7 @@ export class SupervisorCore {
     this.#cancels.wait(spec.id);
     if (this.#restarts.ready) await this.#restarts.ready;
     if (this.#cancels.stopWaiting(spec.id)) return refuse(abortedError(spec, 'before_send'));
-    const unavailable = this.#unavailable();
+    const unavailable = this.#restarts.unavailable();
     if (unavailable) return refuse(unavailable);
     if (spec.generation !== this.#generation)
       return refuse(staleGeneration(spec.generation, this.#generation));
@@ -135,7 +135,7 @@ export class SupervisorCore {
   /** Replace the child with a fresh generation (graceful stop first). */
   async cycle(reason: string): Promise<GenerationInfo> {
     if (this.#restarts.ready) await this.#restarts.ready;
-    const unavailable = this.#unavailable();
+    const unavailable = this.#restarts.unavailable();
     if (unavailable && unavailable.code !== ErrorCode.WORKER_UNAVAILABLE) throw new StartFailure(unavailable);
     if (this.#active)
       throw new StartFailure(wireError(ErrorCode.LEASE_BUSY, 'cannot cycle during a request'));
@@ -144,7 +144,7 @@ export class SupervisorCore {
     if (current) await this.#stop(current, 'graceful');
     this.#respawn(reason, true);
     if (this.#restarts.ready) await this.#restarts.ready;
-    const failure = this.#unavailable();
+    const failure = this.#restarts.unavailable();
     if (failure) throw new StartFailure(failure);
     return this.#info();
   }
@@ -198,19 +198,13 @@ export class SupervisorCore {
   /** Start the watchdogs of the request in flight (replacing any running ones) for `deadline`. */
   #arm(deadline: Deadline, pid: number): void {
     this.#watch?.stop();
-    const { operation, timeoutMs, idleTimeoutMs } = deadline;
-    const spec = { request: { op: operation }, timeoutMs, idleTimeoutMs };
-    this.#watch = new InFlightWatch(this.#config.launch, spec, pid, (error) => {
+    this.#watch = new InFlightWatch(this.#config.launch, deadline, pid, (error) => {
       void this.#killAndRestart(error, error.code === ErrorCode.TIMEOUT ? 'timeout' : 'memory_limit');
     });
   }
 
   #info(): GenerationInfo {
     return generationInfo(this.#generation, this.#current as DriverGeneration);
-  }
-
-  #unavailable(): WireError | null {
-    return this.#restarts.unavailable();
   }
 
   async #spawnGeneration(reason: string): Promise<GenerationInfo> {

@@ -6,6 +6,7 @@
 import { MAX_TIMER_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
+import type { Deadline } from './driver-contract.js';
 import { sampleMemory } from './memory.js';
 import { wireError } from './outcome.js';
 
@@ -19,24 +20,13 @@ export class InFlightWatch {
   #idleSuspended = false;
   #stopped = false;
 
-  constructor(
-    launch: WorkerLaunchSpec,
-    spec: {
-      readonly request: { readonly op: string };
-      readonly timeoutMs: number;
-      readonly idleTimeoutMs: number;
-    },
-    pid: number,
-    fire: (error: WireError) => void,
-  ) {
-    this.#operation = spec.request.op;
+  constructor(launch: WorkerLaunchSpec, deadline: Deadline, pid: number, fire: (error: WireError) => void) {
+    const { operation, timeoutMs, idleTimeoutMs } = deadline;
+    this.#operation = operation;
     this.#fire = fire;
     // Options are bounded where they are validated; the clamp keeps a longer one from firing at once.
-    const totalMs = Math.min(spec.timeoutMs > 0 ? spec.timeoutMs : launch.requestTimeoutMs, MAX_TIMER_MS);
-    this.#idleMs = Math.min(
-      spec.idleTimeoutMs > 0 ? spec.idleTimeoutMs : launch.requestIdleTimeoutMs,
-      MAX_TIMER_MS,
-    );
+    const totalMs = Math.min(timeoutMs > 0 ? timeoutMs : launch.requestTimeoutMs, MAX_TIMER_MS);
+    this.#idleMs = Math.min(idleTimeoutMs > 0 ? idleTimeoutMs : launch.requestIdleTimeoutMs, MAX_TIMER_MS);
     this.#total = setTimeout(() => this.#trip('total', totalMs), totalMs);
     this.#armIdle();
     if (launch.hardMemoryLimitKib > 0) {
@@ -49,17 +39,10 @@ export class InFlightWatch {
         const sample = await sampleMemory(pid).finally(() => {
           sampling = false;
         });
-        if (sample.available && sample.privateKib >= limit) {
-          this.#stopAndFire(
-            wireError(ErrorCode.MEMORY_LIMIT, `worker passed its in-flight memory limit`, {
-              operation: this.#operation,
-              currentKib: sample.privateKib,
-              limitKib: limit,
-              measure: 'private',
-              rssKib: sample.rssKib,
-            }),
-          );
-        }
+        if (!sample.available || sample.privateKib < limit) return;
+        const facts = { operation, currentKib: sample.privateKib, limitKib: limit, measure: 'private' };
+        const message = 'worker passed its in-flight memory limit';
+        this.#stopAndFire(wireError(ErrorCode.MEMORY_LIMIT, message, { ...facts, rssKib: sample.rssKib }));
       }, launch.memorySampleIntervalMs);
     }
   }
@@ -95,13 +78,9 @@ export class InFlightWatch {
   }
 
   #trip(kind: 'total' | 'idle', timeoutMs: number): void {
-    this.#stopAndFire(
-      wireError(ErrorCode.TIMEOUT, `${this.#operation} passed its ${kind} deadline of ${timeoutMs} ms`, {
-        operation: this.#operation,
-        kind,
-        timeoutMs,
-      }),
-    );
+    const operation = this.#operation;
+    const message = `${operation} passed its ${kind} deadline of ${timeoutMs} ms`;
+    this.#stopAndFire(wireError(ErrorCode.TIMEOUT, message, { operation, kind, timeoutMs }));
   }
 
   #stopAndFire(error: WireError): void {

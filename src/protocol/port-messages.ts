@@ -55,7 +55,6 @@ export interface StreamSummaryData<Metadata = unknown> {
   readonly metadata: Metadata | null;
 }
 
-/** JSON Schemas the supervisor validates with; null where the consumer validates. */
 /** Marks, in a thread schema, an object whose unknown keys are removed after the check (as `z.object` does). */
 export const STRIP_MARKER = 'x-strip';
 
@@ -69,6 +68,7 @@ export interface ThreadSchema {
   readonly preservesValue: boolean;
 }
 
+/** JSON Schemas the supervisor validates with; null where the consumer validates. */
 export interface ValidationSchemas {
   readonly row?: ThreadSchema | null;
   readonly summary?: ThreadSchema | null;
@@ -96,7 +96,6 @@ export interface SupervisorRequest {
   readonly preparation?: boolean;
 }
 
-/** What happened to one request. Exactly one per request. */
 /**
  * A terminal response as an outcome carries it. A `json_command` answer leaves its text behind:
  * it crosses the port once, parsed and checked, as the outcome's `value`.
@@ -105,6 +104,7 @@ export type OutcomeResponse =
   | Exclude<import('./messages.js').Response, { readonly status: 'json_command' }>
   | { readonly status: 'json_command' };
 
+/** What happened to one request. Exactly one per request. */
 export type RequestOutcome =
   | {
       readonly ok: true;
@@ -138,15 +138,8 @@ export interface RequestStats {
 
 /** Stats of a request that never reached the child. */
 export function emptyRequestStats(rowsDelivered = 0): RequestStats {
-  return {
-    rowsDelivered,
-    payloadBytes: 0,
-    diagnostics: 0,
-    progressTicks: 0,
-    backpressureWaits: 0,
-    elapsedMs: 0,
-    sessionReopened: false,
-  };
+  const zero = { payloadBytes: 0, diagnostics: 0, progressTicks: 0, backpressureWaits: 0, elapsedMs: 0 };
+  return { rowsDelivered, ...zero, sessionReopened: false };
 }
 
 /** Memory of the child and its descendants, in KiB, by measure. */

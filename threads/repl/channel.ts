@@ -74,7 +74,6 @@ export class ReplChannel {
   #pending: Pending | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #failure: WireFailure | undefined;
-  #requests = 0;
 
   constructor(options: ReplChannelOptions) {
     this.#write = options.write;
@@ -90,11 +89,6 @@ export class ReplChannel {
   /** A request has been written and its answer has not arrived. */
   get inFlight(): boolean {
     return this.#pending !== undefined;
-  }
-
-  /** Requests written so far. */
-  get requestsWritten(): number {
-    return this.#requests;
   }
 
   /** Hand over a chunk of the child's stdout. */
@@ -197,7 +191,6 @@ export class ReplChannel {
         signal?.removeEventListener('abort', onAbort);
       };
       this.#pending = { request, startedAt: this.#now(), resolve, reject, cleanup };
-      this.#requests++;
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined && timeoutMs > 0) {
         timer = setTimeout(() => {
