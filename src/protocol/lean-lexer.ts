@@ -171,10 +171,3 @@ export function lexIdent(text: string, start: number): IdentToken {
     return { name: parts.join('.'), start, end: i, partial: false, unterminatedEscape: false };
   }
 }
-
-/** Code point after `pos` when it could continue an identifier (used for keyword boundaries). */
-export function continuesIdent(text: string, pos: number): boolean {
-  if (pos >= text.length) return false;
-  const cp = codePointAt(text, pos);
-  return isIdRest(cp) || cp === 0x2e;
-}

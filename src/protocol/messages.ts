@@ -120,7 +120,6 @@ export const diagnosticSchema = z.object({ code: z.string(), message: z.string()
 export type DiagnosticWire = z.infer<typeof diagnosticSchema>;
 export const progressTickSchema = z.object({ phase: z.string(), current: u64, total: u64.nullable() });
 export type ProgressTickWire = z.infer<typeof progressTickSchema>;
-export const dataRowSchema = z.object({ stream: z.string(), sequence: u64, payload: z.unknown() });
 export type DataRowWire = { stream: string; sequence: number; payload: unknown };
 export const fatalExitSchema = z.object({ status: z.string(), stderr: z.string() });
 export type FatalExitWire = z.infer<typeof fatalExitSchema>;

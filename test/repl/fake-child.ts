@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { type ConnectReplOptions, connectReplChild } from './connect.js';
 import type { ReplSession } from '../../threads/repl/session.js';
+import { type ConnectReplOptions, connectReplChild } from './connect.js';
 
 /** The compiled fake repl (`npm run build`). */
 export const FAKE_REPL_JS = fileURLToPath(new URL('../../dist/demo/repl/fake-repl.js', import.meta.url));

@@ -67,20 +67,26 @@ export interface Field<T, O extends boolean = boolean> {
 export const required = <T>(parse: Parse<T>): Field<T, false> => ({ parse, optional: false });
 export const optional = <T>(parse: Parse<T>): Field<T, true> => ({ parse, optional: true });
 
-/** The fields of `T`, each with its parser; a key `T` has as optional takes an optional field. */
-export type Shape<T> = {
-  readonly [K in keyof T]-?: Pick<T, K> extends Required<Pick<T, K>>
-    ? Field<T[K], false>
-    : Field<Exclude<T[K], undefined>, true>;
+type FieldValue<F> = F extends Field<infer T> ? T : never;
+type Fields = Readonly<Record<string, Field<unknown>>>;
+
+/** What an object shape parses to: its required fields, and its optional ones (absent or `undefined`). */
+export type ObjectOf<S extends Fields> = {
+  -readonly [K in keyof S as S[K] extends Field<unknown, false> ? K : never]: FieldValue<S[K]>;
+} & {
+  -readonly [K in keyof S as S[K] extends Field<unknown, false> ? never : K]?: FieldValue<S[K]> | undefined;
 };
+
+/** What a parser gives. */
+export type Parsed<P> = P extends Parse<infer T> ? T : never;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** An object with exactly the shape's fields in its output; `strict` refuses other keys. */
-export function object<T extends object>(shape: Shape<T>, strict = false): Parse<T> {
-  const fields: [string, Field<unknown>][] = Object.entries<Field<unknown>>(shape);
+export function object<S extends Fields>(shape: S, strict = false): Parse<ObjectOf<S>> {
+  const fields: [string, Field<unknown>][] = Object.entries(shape);
   const known = new Set(fields.map(([key]) => key));
   return (v, at, issues) => {
     if (!isRecord(v)) return refuse(issues, at, 'expected an object');
@@ -102,19 +108,19 @@ export function object<T extends object>(shape: Shape<T>, strict = false): Parse
         if (!known.has(key)) ok = refuse(issues, at, `unknown key "${key}"`) !== INVALID;
       }
     }
-    // Every field of `Shape<T>` was checked into `out`, and nothing else is in it.
-    return ok ? (out as T) : INVALID;
+    // Every field of the shape was checked into `out`, and nothing else is in it.
+    return ok ? (out as ObjectOf<S>) : INVALID;
   };
 }
 
 /** The first parser that accepts `v`; else the issues of the one that came closest. */
-export function union<T>(parsers: readonly Parse<T>[]): Parse<T> {
+export function union<const P extends readonly Parse<unknown>[]>(parsers: P): Parse<Parsed<P[number]>> {
   return (v, at, issues) => {
     let closest: string[] | undefined;
     for (const parse of parsers) {
       const own: string[] = [];
       const out = parse(v, at, own);
-      if (out !== INVALID) return out;
+      if (out !== INVALID) return out as Parsed<P[number]>;
       if (closest === undefined || own.length < closest.length) closest = own;
     }
     issues.push(...(closest ?? []));
