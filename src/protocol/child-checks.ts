@@ -1,14 +1,16 @@
 /**
  * Checks of the child-to-parent message bodies without zod, for the supervisor thread: zod and
  * the compiled schemas cost a thread about 7 MiB of heap, which every worker of a pool pays.
- * Each check accepts exactly what the zod schema of `messages.ts` accepts and returns the same
- * value (objects rebuilt in schema order with unknown keys dropped, `unknown` values as given);
- * `test/protocol/child-checks.test.ts` holds the two to that, value by value.
+ * Each check accepts exactly what the protocol's zod schema (kept in `test/protocol/child-checks.test.ts`,
+ * which holds the two to that, value by value) accepts and returns the same value (objects rebuilt
+ * in schema order with unknown keys dropped, `unknown` values as given). The body types of
+ * `messages.ts` are what these checks give.
  */
-import type { DiagnosticWire, FatalExitWire, Handshake, ProgressTickWire, Response } from './messages.js';
 
 /** A check: the value to pass on, or a thrown {@link CheckFailure}. */
 export type Check<T> = (value: unknown) => T;
+/** What a check passes on. */
+export type Checked<C> = C extends Check<infer T> ? T : never;
 
 /** Where a value failed its check (keys and indexes from the body down) and what was expected. */
 export class CheckFailure extends Error {
@@ -112,12 +114,15 @@ const object = <S extends Shape>(shape: S): Check<Out<S>> => {
 
 /** Objects told apart by the string in `key`, each checked by its own shape. */
 const tagged =
-  <T>(key: string, variants: Readonly<Record<string, Check<T>>>): Check<T> =>
+  <V extends Readonly<Record<string, Check<unknown>>>>(
+    key: string,
+    variants: V,
+  ): Check<Checked<V[keyof V]>> =>
   (v) => {
     if (!isPlainObject(v)) return fail('an object');
     const tag = v[key];
     const variant = typeof tag === 'string' && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
-    if (variant) return variant(v);
+    if (variant) return variant(v) as Checked<V[keyof V]>;
     const failure = new CheckFailure(`one of ${Object.keys(variants).join(', ')}`);
     failure.path.push(key);
     throw failure;
@@ -187,18 +192,12 @@ const responseVariants = {
   rows_complete: status('rows_complete', { count: u64 }),
   terminating: status('terminating', {}),
   error: status('error', { code: str, message: str }),
-} satisfies { readonly [K in Response['status']]: Check<Extract<Response, { status: K }>> };
+};
 
 /** The checks of every child-to-parent body but rows (rows have their own fast path). */
-export const childBodyChecks: {
-  readonly handshake: Check<Handshake>;
-  readonly response: Check<Response>;
-  readonly diagnostic: Check<DiagnosticWire>;
-  readonly progress_tick: Check<ProgressTickWire>;
-  readonly fatal_exit: Check<FatalExitWire>;
-} = {
+export const childBodyChecks = {
   handshake: object({ worker_version: str, protocol_version: int }),
-  response: tagged<Response>('status', responseVariants),
+  response: tagged('status', responseVariants),
   diagnostic: object({ code: str, message: str }),
   progress_tick: object({ phase: str, current: u64, total: nullable(u64) }),
   fatal_exit: object({ status: str, stderr: str }),

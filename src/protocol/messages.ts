@@ -4,13 +4,12 @@
  * responses by `status`, host session modes by `kind`, `Option<T>` as JSON `null`.
  */
 import { z } from 'zod';
+import type { Checked, childBodyChecks } from './child-checks.js';
 import { importProfileSchema } from './import-profile.js';
 
 export { type ImportProfile, importProfileSchema } from './import-profile.js';
 
-const u64 = z.number().int().nonnegative();
 const u32 = z.number().int().nonnegative().max(0xffff_ffff);
-const u8 = z.number().int().nonnegative().max(255);
 
 export const hostSessionModeSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -22,24 +21,6 @@ export const hostSessionModeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('shims_only') }),
 ]);
 export type HostSessionMode = z.infer<typeof hostSessionModeSchema>;
-
-export const importStatsSchema = z.object({
-  direct_import_names: z.array(z.string()),
-  effective_module_count: u64,
-  compacted_region_count: u64,
-  memory_mapped_region_count: u64,
-  compacted_region_bytes: u64,
-  memory_mapped_region_bytes: u64,
-  non_memory_mapped_region_bytes: u64,
-  imported_bytes: u64,
-  imported_constant_count: u64,
-  extension_count: u64,
-  total_imported_extension_entries: u64,
-  import_level: z.string(),
-  import_all: z.boolean(),
-  load_exts: z.boolean(),
-});
-export type ImportStats = z.infer<typeof importStatsSchema>;
 
 export const capabilityMetadataSchema = z.object({
   commands: z.array(z.object({ name: z.string(), version: z.string() })),
@@ -85,44 +66,19 @@ export const requestSchema = z.discriminatedUnion('op', [
 export type Request = z.infer<typeof requestSchema>;
 export type RequestOp = Request['op'];
 
-export const streamSummarySchema = z.object({
-  total_rows: u64,
-  per_stream_counts: z.record(z.string(), u64),
-  elapsed_micros: u64,
-  metadata: z.unknown().nullable(),
-});
-export type StreamSummaryWire = z.infer<typeof streamSummarySchema>;
-
-export const responseSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('health_ok') }),
-  z.object({ status: z.literal('host_session_opened'), import_stats: importStatsSchema }),
-  z.object({ status: z.literal('host_session_reused'), import_stats: importStatsSchema }),
-  z.object({ status: z.literal('stream_complete'), summary: streamSummarySchema }),
-  z.object({ status: z.literal('stream_export_failed'), status_byte: u8 }),
-  z.object({ status: z.literal('stream_callback_failed'), status_byte: u8, description: z.string() }),
-  z.object({ status: z.literal('stream_row_malformed'), message: z.string() }),
-  z.object({ status: z.literal('capability_metadata'), metadata: capabilityMetadataSchema }),
-  z.object({ status: z.literal('capability_doctor'), report: doctorReportSchema }),
-  z.object({ status: z.literal('capability_metadata_malformed'), message: z.string() }),
-  z.object({ status: z.literal('capability_doctor_malformed'), message: z.string() }),
-  z.object({ status: z.literal('json_command'), response_json: z.string() }),
-  z.object({ status: z.literal('rows_complete'), count: u64 }),
-  z.object({ status: z.literal('terminating') }),
-  z.object({ status: z.literal('error'), code: z.string(), message: z.string() }),
-]);
-export type Response = z.infer<typeof responseSchema>;
-export type ResponseStatus = Response['status'];
-
-export const handshakeSchema = z.object({ worker_version: z.string(), protocol_version: z.number().int() });
-export type Handshake = z.infer<typeof handshakeSchema>;
 export const configureFrameLimitSchema = z.object({ max_frame_bytes: u32 });
-export const diagnosticSchema = z.object({ code: z.string(), message: z.string() });
-export type DiagnosticWire = z.infer<typeof diagnosticSchema>;
-export const progressTickSchema = z.object({ phase: z.string(), current: u64, total: u64.nullable() });
-export type ProgressTickWire = z.infer<typeof progressTickSchema>;
+
+/** The child-to-parent bodies, as the checks of `child-checks.ts` (no zod) give them. */
+type Body<K extends keyof typeof childBodyChecks> = Checked<(typeof childBodyChecks)[K]>;
+export type Handshake = Body<'handshake'>;
+export type Response = Body<'response'>;
+export type ResponseStatus = Response['status'];
+export type ImportStats = Extract<Response, { status: 'host_session_opened' }>['import_stats'];
+export type StreamSummaryWire = Extract<Response, { status: 'stream_complete' }>['summary'];
+export type DiagnosticWire = Body<'diagnostic'>;
+export type ProgressTickWire = Body<'progress_tick'>;
 export type DataRowWire = { stream: string; sequence: number; payload: unknown };
-export const fatalExitSchema = z.object({ status: z.string(), stderr: z.string() });
-export type FatalExitWire = z.infer<typeof fatalExitSchema>;
+export type FatalExitWire = Body<'fatal_exit'>;
 
 /** Every message kind of the protocol, with the direction it travels. */
 export const MESSAGE_TYPES = [
