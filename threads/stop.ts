@@ -4,7 +4,7 @@
  * child reaped or the kill wait spent.
  */
 import { encodeRequest } from '../src/protocol/encode.js';
-import type { ShutdownReport } from '../src/protocol/port-messages.js';
+import { alreadyExited, type ShutdownReport } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 
@@ -29,15 +29,7 @@ export async function stopChild(
   ask: (child: ChildHandle) => boolean = askTerminate,
 ): Promise<ShutdownReport> {
   const t0 = performance.now();
-  if (!child || child.exit) {
-    return {
-      outcome: 'already_exited',
-      elapsedMs: 0,
-      gracefulWaitMs: 0,
-      killWaitMs: null,
-      exit: child?.exit ?? null,
-    };
-  }
+  if (!child || child.exit) return alreadyExited(child?.exit);
   let written = false;
   let gracefulWaitMs = 0;
   if (mode === 'graceful') {
@@ -58,11 +50,6 @@ export async function stopChild(
   const exit = await child.waitExit(timeouts.killWaitTimeoutMs);
   const outcome =
     mode === 'kill' ? 'kill_only' : written ? 'graceful_timed_out_killed' : 'graceful_protocol_failed_killed';
-  return {
-    outcome,
-    elapsedMs: performance.now() - t0,
-    gracefulWaitMs,
-    killWaitMs: performance.now() - t1,
-    exit,
-  };
+  const now = performance.now();
+  return { outcome, elapsedMs: now - t0, gracefulWaitMs, killWaitMs: now - t1, exit };
 }

@@ -175,6 +175,11 @@ export interface ShutdownReport {
   readonly exit: ChildExitInfo | null;
 }
 
+/** The report of a stop that found the child gone (or never there). */
+export function alreadyExited(exit: ChildExitInfo | null = null): ShutdownReport {
+  return { outcome: 'already_exited', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: null, exit };
+}
+
 export interface ChildExitInfo {
   readonly code: number | null;
   readonly signal: string | null;

@@ -51,20 +51,7 @@ function buildPolicySchemas() {
     quarantineMs: ms,
   };
 
-  const worker = z
-    .object({
-      maxRequests: fields.maxRequests.optional(),
-      maxImports: fields.maxImports.optional(),
-      memoryCeilingKib: fields.memoryCeilingKib.optional(),
-      hardMemoryLimitKib: fields.hardMemoryLimitKib.optional(),
-      idleCycleMs: fields.idleCycleMs.optional(),
-      maxRestarts: fields.maxRestarts.optional(),
-      restartWindowMs: fields.restartWindowMs.optional(),
-      restartBackoffBaseMs: fields.restartBackoffBaseMs.optional(),
-      restartBackoffMaxMs: fields.restartBackoffMaxMs.optional(),
-      quarantineMs: fields.quarantineMs.optional(),
-    })
-    .strict();
+  const worker = z.object(fields).partial().strict();
 
   const pool = worker.extend({
     maxRestarts: fields.maxRestarts.default(DEFAULT_MAX_RESTARTS),

@@ -7,12 +7,13 @@ import { MessageChannel, type MessagePort, type ResourceLimits, type Worker } fr
 import * as Comlink from 'comlink';
 import { errorFromWire, type LeanWorkerError } from '../errors.js';
 import { nodeEndpoint } from '../protocol/endpoint.js';
-import type {
-  GenerationInfo,
-  MemorySample,
-  RequestOutcome,
-  ShutdownReport,
-  SupervisorEvent,
+import {
+  alreadyExited,
+  type GenerationInfo,
+  type MemorySample,
+  type RequestOutcome,
+  type ShutdownReport,
+  type SupervisorEvent,
 } from '../protocol/port-messages.js';
 import type {
   AnySupervisorRequest,
@@ -238,26 +239,13 @@ export class SupervisorHandle {
 
   /** Stop the child (graceful or kill) and end the thread. */
   async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
-    if (this.#closed) {
-      return { outcome: 'already_exited', elapsedMs: 0, gracefulWaitMs: 0, killWaitMs: null, exit: null };
-    }
+    if (this.#closed) return alreadyExited();
     this.#closed = true;
-    let report: ShutdownReport;
     try {
-      report = await this.#unlessGone(
-        this.#api.shutdown(mode),
-        (): ShutdownReport => ({
-          outcome: 'already_exited',
-          elapsedMs: 0,
-          gracefulWaitMs: 0,
-          killWaitMs: null,
-          exit: null,
-        }),
-      );
+      return await this.#unlessGone(this.#api.shutdown(mode), () => alreadyExited());
     } finally {
       await this.#terminateThread();
     }
-    return report;
   }
 
   async #terminateThread(): Promise<void> {
