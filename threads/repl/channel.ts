@@ -86,11 +86,6 @@ export class ReplChannel {
     return this.#failure;
   }
 
-  /** A request has been written and its answer has not arrived. */
-  get inFlight(): boolean {
-    return this.#pending !== undefined;
-  }
-
   /** Hand over a chunk of the child's stdout. */
   feed(chunk: Uint8Array): void {
     if (this.#failure) return;

@@ -20,7 +20,7 @@ import {
   type ReplRequestOptions,
 } from './channel.js';
 import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
-import type { ReplCommandResponse, ReplMessage, ReplRequest, ReplResponse } from './schemas.js';
+import type { ReplCommandResponse, ReplMessage, ReplResponse } from './schemas.js';
 
 /** Options of a session: the channel's injection points plus the header check. */
 export interface ReplSessionOptions extends ReplChannelOptions {
@@ -67,11 +67,6 @@ export class ReplSession {
     this.#channel.end(exit);
   }
 
-  /** Fail the session from outside (owner deadline, kill); the first failure wins. */
-  fail(error: WireFailure): void {
-    this.#channel.fail(error);
-  }
-
   /** Set once the session can no longer be used; the owner should kill the child. */
   get failure(): WireFailure | undefined {
     return this.#channel.failure;
@@ -85,16 +80,6 @@ export class ReplSession {
   /** Env id of the open header, if one is open. */
   get headerEnv(): number | undefined {
     return this.#header?.env;
-  }
-
-  /** A request is on the wire. */
-  get inFlight(): boolean {
-    return this.#channel.inFlight;
-  }
-
-  /** Send one raw request (serial with every other request of this session). */
-  async request(request: ReplRequest, options?: ReplRequestOptions): Promise<ReplResponse> {
-    return (await this.#channel.request(request, options)).response;
   }
 
   /**
