@@ -10,9 +10,9 @@ import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
 import { type Deadline, RunningRequest } from './driver-contract.js';
-import { classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
+import { type Classified, classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
-import { decodeError, typedAnswer } from './typed-answer.js';
+import { decodeError, type TypedAnswer, typedAnswer } from './typed-answer.js';
 import { type Checker, checkerFor } from './validation.js';
 
 export interface RequestHooks {
@@ -143,7 +143,7 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
         this.#hooks.send(this.spec.request);
         return;
       }
-      this.#settleClassified(this.spec.session ? { op: 'open_host_session' } : this.spec.request, response);
+      this.#settle(this.spec.session ? { op: 'open_host_session' } : this.spec.request, response);
       return;
     }
     if (
@@ -166,37 +166,20 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
       });
       return;
     }
-    this.#settleClassified(this.spec.request, response);
+    this.#settle(this.spec.request, response);
   }
 
-  #settleClassified(request: Request | { op: 'open_host_session' }, response: Response): void {
-    const classified = classifyResponse(request as Request, response);
-    if (classified.kind === 'violation') {
-      this.#hooks.abandon(classified.error);
-      return;
+  /** Settle on the terminal `response` to `request`: abandon, fail or succeed. */
+  #settle(request: Request | { op: 'open_host_session' }, response: Response): void {
+    let result: Classified | TypedAnswer = classifyResponse(request as Request, response);
+    if (result.kind === 'success' && !this.#pendingError) {
+      result = typedAnswer(this.spec, response, this.#hooks.maxJsonDepth);
     }
-    if (this.#pendingError) {
-      this.fail(this.#pendingError, { restarted: false, workEnteredChild: true });
-      return;
-    }
-    if (classified.kind === 'failure') {
-      this.fail(classified.error, { restarted: false, workEnteredChild: true });
-      return;
-    }
-    this.#answer(response);
-  }
-
-  #answer(response: Response): void {
-    const answer = typedAnswer(this.spec, response, this.#hooks.maxJsonDepth);
-    if (answer.kind === 'violation') {
-      this.#hooks.abandon(answer.error);
-      return;
-    }
-    if (answer.kind === 'failure') {
-      this.fail(answer.error, { restarted: false, workEnteredChild: true });
-      return;
-    }
+    const error = this.#pendingError ?? (result.kind === 'failure' ? result.error : null);
+    if (result.kind === 'violation') this.#hooks.abandon(result.error);
+    else if (error) this.fail(error, { restarted: false, workEnteredChild: true });
     // A json_command answer crosses once, parsed and checked, as `value`.
-    this.succeed(response.status === 'json_command' ? { status: 'json_command' } : response, answer);
+    else if (result.kind === 'answer')
+      this.succeed(response.status === 'json_command' ? { status: 'json_command' } : response, result);
   }
 }

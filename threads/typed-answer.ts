@@ -7,7 +7,7 @@
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import { jsonDepthExceeds } from '../src/protocol/json-depth.js';
 import type { Response } from '../src/protocol/messages.js';
-import type { StreamSummaryData, SupervisorRequest } from '../src/protocol/port-messages.js';
+import type { StreamSummaryData, SupervisorRequest, ThreadSchema } from '../src/protocol/port-messages.js';
 import { wireError } from './outcome.js';
 import { checkerFor } from './validation.js';
 
@@ -19,12 +19,6 @@ export type TypedAnswer =
   /** The child broke the protocol: it is abandoned. */
   | { readonly kind: 'violation'; readonly error: WireError };
 
-/** The export a request calls, or null for an operation without one. */
-export function exportNameOf(spec: SupervisorRequest): string | null {
-  const r = spec.request;
-  return 'export' in r ? r.export : null;
-}
-
 /** The error of a value that does not match its schema; `issues` says why. */
 export function decodeError(
   code: ErrorCode,
@@ -33,69 +27,61 @@ export function decodeError(
   issues: string,
   facts: Record<string, unknown> = {},
 ): WireError {
-  return wireError(code, message, {
-    export: exportNameOf(spec),
-    ...facts,
-    issues,
-  });
+  const exportName = 'export' in spec.request ? spec.request.export : null;
+  return wireError(code, message, { export: exportName, ...facts, issues });
 }
 
-const mismatch = (what: string) => `${what} does not match the command's schema`;
+/** `value` checked against `schema` (absent: as it is), or the failure that names `what`. */
+function checked(
+  spec: SupervisorRequest,
+  schema: ThreadSchema | null | undefined,
+  value: unknown,
+  code: ErrorCode,
+  what: string,
+): { readonly value: unknown } | TypedAnswer {
+  if (!schema) return { value };
+  const result = checkerFor(schema)(value);
+  if (result.ok) return { value: result.value };
+  const message = `${what} does not match the command's schema`;
+  return { kind: 'failure', error: decodeError(code, message, spec, result.issues) };
+}
 
 /** Read and check the answer of a successful terminal `response` to `spec`. */
 export function typedAnswer(spec: SupervisorRequest, response: Response, maxJsonDepth: number): TypedAnswer {
   if (response.status === 'stream_complete') {
-    let metadata: unknown = response.summary.metadata ?? null;
-    const schema = spec.schemas?.summary;
-    if (schema && metadata !== null) {
-      const checked = checkerFor(schema)(metadata);
-      if (!checked.ok) {
-        return {
-          kind: 'failure',
-          error: decodeError(ErrorCode.SUMMARY_DECODE, mismatch('summary metadata'), spec, checked.issues),
-        };
-      }
-      metadata = checked.value;
-    }
+    const { total_rows, per_stream_counts, elapsed_micros, metadata } = response.summary;
+    const raw = metadata ?? null;
+    const meta =
+      raw === null
+        ? { value: null }
+        : checked(spec, spec.schemas?.summary, raw, ErrorCode.SUMMARY_DECODE, 'summary metadata');
+    if ('kind' in meta) return meta;
     const summary: StreamSummaryData = {
-      totalRows: response.summary.total_rows,
-      perStreamCounts: response.summary.per_stream_counts,
-      elapsedMs: response.summary.elapsed_micros / 1000,
-      metadata,
+      totalRows: total_rows,
+      perStreamCounts: per_stream_counts,
+      elapsedMs: elapsed_micros / 1000,
+      metadata: meta.value,
     };
     return { kind: 'answer', summary };
   }
   if (response.status !== 'json_command') return { kind: 'answer' };
   if (jsonDepthExceeds(response.response_json, maxJsonDepth)) {
-    return {
-      kind: 'violation',
-      error: wireError(ErrorCode.PROTOCOL, `response JSON nests values deeper than ${maxJsonDepth} levels`, {
-        reason: 'nesting_too_deep',
-        maxDepth: maxJsonDepth,
-        export: exportNameOf(spec),
-      }),
-    };
+    const exportName = 'export' in spec.request ? spec.request.export : null;
+    const facts = { reason: 'nesting_too_deep', maxDepth: maxJsonDepth, export: exportName };
+    const message = `response JSON nests values deeper than ${maxJsonDepth} levels`;
+    return { kind: 'violation', error: wireError(ErrorCode.PROTOCOL, message, facts) };
   }
-  let value: unknown;
+  let parsed: unknown;
   try {
-    value = JSON.parse(response.response_json);
+    parsed = JSON.parse(response.response_json);
   } catch (error) {
-    const message = (error as Error).message;
+    const message = "response JSON does not match the command's schema";
     return {
       kind: 'failure',
-      error: decodeError(ErrorCode.RESPONSE_DECODE, mismatch('response JSON'), spec, message),
+      error: decodeError(ErrorCode.RESPONSE_DECODE, message, spec, (error as Error).message),
     };
   }
-  const schema = spec.schemas?.response;
-  if (schema) {
-    const checked = checkerFor(schema)(value);
-    if (!checked.ok) {
-      return {
-        kind: 'failure',
-        error: decodeError(ErrorCode.RESPONSE_DECODE, mismatch('response'), spec, checked.issues),
-      };
-    }
-    value = checked.value;
-  }
-  return { kind: 'answer', ...(value !== undefined ? { value } : {}) };
+  const answer = checked(spec, spec.schemas?.response, parsed, ErrorCode.RESPONSE_DECODE, 'response');
+  if ('kind' in answer) return answer;
+  return { kind: 'answer', ...(answer.value !== undefined ? { value: answer.value } : {}) };
 }

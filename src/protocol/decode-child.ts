@@ -86,22 +86,12 @@ export function decodeChildMessage(text: string): ChildMessage {
 
 function decodeGeneral(text: string): ChildMessage {
   const { type, body } = parseFrameBody(text);
-  switch (type) {
-    case 'data_row':
-      return checkRow(body);
-    case 'handshake':
-      return { type, body: check(type, childBodyChecks.handshake, body) };
-    case 'response':
-      return { type, body: check(type, childBodyChecks.response, body) };
-    case 'diagnostic':
-      return { type, body: check(type, childBodyChecks.diagnostic, body) };
-    case 'progress_tick':
-      return { type, body: check(type, childBodyChecks.progress_tick, body) };
-    case 'fatal_exit':
-      return { type, body: check(type, childBodyChecks.fatal_exit, body) };
-    default:
-      throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, {
-        messageType: type,
-      });
+  if (type === 'data_row') return checkRow(body);
+  if (!Object.hasOwn(childBodyChecks, type)) {
+    throw new FrameError('invalid_message', `unexpected message type from child: ${type}`, {
+      messageType: type,
+    });
   }
+  const checkBody: Check<unknown> = childBodyChecks[type as keyof typeof childBodyChecks];
+  return { type, body: check(type, checkBody, body) } as ChildMessage;
 }
