@@ -86,32 +86,17 @@ class ReplGeneration implements DriverGeneration {
 
   /** Run the header (and its probe) within `timeoutMs`; throws the typed failure. */
   async openHeader(timeoutMs: number): Promise<void> {
-    const spec = this.#spec;
+    const { headerKey: sessionKey, headerCommand, header } = this.#spec;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(
-          new StartFailure(
-            wireError(ErrorCode.TIMEOUT, `repl header did not import within ${timeoutMs} ms`, {
-              operation: 'startup',
-              phase: 'repl_header',
-              kind: 'total',
-              timeoutMs,
-              sessionKey: spec.headerKey,
-            }),
-          ),
-        );
+        const facts = { operation: 'startup', phase: 'repl_header', kind: 'total', timeoutMs, sessionKey };
+        const message = `repl header did not import within ${timeoutMs} ms`;
+        reject(new StartFailure(wireError(ErrorCode.TIMEOUT, message, facts)));
       }, timeoutMs);
     });
     try {
-      await Promise.race([
-        this.#session.openHeader({
-          sessionKey: spec.headerKey,
-          headerCommand: spec.headerCommand,
-          header: spec.header,
-        }),
-        deadline,
-      ]);
+      await Promise.race([this.#session.openHeader({ sessionKey, headerCommand, header }), deadline]);
     } finally {
       clearTimeout(timer);
     }

@@ -24,16 +24,12 @@ export class ReplRunningRequest extends RunningRequest<ReplSupervisorRequest> {
       this.counts.payloadBytes += bytes;
       this.relay?.push({ stream, sequence, payload }, bytes);
     }
-    const { totalRows, perStreamCounts, elapsedMs, metadata } = summary;
     const wire = {
-      total_rows: totalRows,
-      per_stream_counts: { ...perStreamCounts },
-      elapsed_micros: Math.round(elapsedMs * 1000),
-      metadata,
+      total_rows: summary.totalRows,
+      per_stream_counts: { ...summary.perStreamCounts },
+      elapsed_micros: Math.round(summary.elapsedMs * 1000),
+      metadata: summary.metadata,
     };
-    this.succeed(
-      { status: 'stream_complete', summary: wire },
-      { summary: { totalRows, perStreamCounts, elapsedMs, metadata } },
-    );
+    this.succeed({ status: 'stream_complete', summary: wire }, { summary });
   }
 }

@@ -3,6 +3,8 @@
  * each sorry a row on stream `sorries` (per-stream sequence from 0), then one terminal summary.
  * Positions are shifted from body coordinates back to the caller's snippet coordinates.
  */
+
+import type { LeanWorkerDataRow, StreamSummaryData } from '../../src/protocol/port-messages.js';
 import {
   REPL_STREAMS,
   type ReplMessageRow,
@@ -12,25 +14,10 @@ import {
 import { type ReplSnippetSplit, shiftPosition } from '../../src/protocol/repl-snippet.js';
 import type { ReplCommandResponse, ReplMessage, ReplProofStepResponse, ReplSorry } from './schemas.js';
 
-/** A row as the pool delivers it. */
-export interface ReplRow<P = ReplMessageRow | ReplSorryRow> {
-  readonly stream: string;
-  readonly sequence: number;
-  readonly payload: P;
-}
-
-/** Terminal summary of one repl request. */
-export interface ReplSummary {
-  readonly totalRows: number;
-  readonly perStreamCounts: Readonly<Record<string, number>>;
-  readonly elapsedMs: number;
-  readonly metadata: ReplSummaryMetadata;
-}
-
 /** Rows and summary of one answer. */
 export interface ReplMappedResult {
-  readonly rows: ReplRow[];
-  readonly summary: ReplSummary;
+  readonly rows: LeanWorkerDataRow<ReplMessageRow | ReplSorryRow>[];
+  readonly summary: StreamSummaryData<ReplSummaryMetadata> & { readonly metadata: ReplSummaryMetadata };
 }
 
 /** How to map: position shift (identity when absent) and the elapsed time to report. */
@@ -68,7 +55,7 @@ function mapParts(
   extra: Pick<ReplSummaryMetadata, 'env'> & Partial<ReplSummaryMetadata>,
 ): ReplMappedResult {
   const shift = options.shift ?? NO_SHIFT;
-  const rows: ReplRow[] = [];
+  const rows: ReplMappedResult['rows'] = [];
   let errors = 0;
   let warnings = 0;
   let infos = 0;
