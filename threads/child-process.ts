@@ -9,6 +9,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
+import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { killNamespace, launcherExit } from './pid-namespace.js';
 import type { ThreadPlatform } from './platform/contract.js';
 import { threadPlatform } from './platform/layer.js';
@@ -18,12 +19,8 @@ import { StderrRing } from './stderr-ring.js';
 /** How long stdio may stay open after the child exited before descendants are killed. */
 const EXIT_STDIO_GRACE_MS = 250;
 
-export interface SpawnOptions {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  readonly cwd?: string | undefined;
-  readonly stderrTailBytes: number;
+export interface SpawnOptions
+  extends Pick<WorkerLaunchSpec, 'command' | 'args' | 'env' | 'cwd' | 'stderrTailBytes'> {
   /** Argv to run the command under (the PID-namespace launcher), or none. */
   readonly launcher?: readonly string[];
   /** The platform layer (this thread's by default; tests pass their own). */

@@ -31,9 +31,10 @@ export class StartFailure extends WireFailure {}
  * Told the pid of every child spawned in this thread as soon as it exists, before any handshake,
  * so the main thread can guard its process group from the start. One supervisor per thread sets it.
  */
-let spawnListener: ((pid: number, what: 'spawned' | 'reaped') => void) | null = null;
+type SpawnListener = (pid: number, what: 'spawned' | 'reaped') => void;
+let spawnListener: SpawnListener | null = null;
 
-export function onChildSpawned(listener: ((pid: number, what: 'spawned' | 'reaped') => void) | null): void {
+export function onChildSpawned(listener: SpawnListener | null): void {
   spawnListener = listener;
 }
 
@@ -48,14 +49,7 @@ export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle>
   const launcher = await childLauncher();
   if ('error' in launcher) throw new StartFailure(launcher.error);
   try {
-    child = await ChildHandle.start({
-      command: launch.command,
-      args: launch.args,
-      env: launch.env,
-      cwd: launch.cwd,
-      stderrTailBytes: launch.stderrTailBytes,
-      launcher: launcher.prefix,
-    });
+    child = await ChildHandle.start({ ...launch, launcher: launcher.prefix });
   } catch (error) {
     throw spawnFailure(error, launch);
   }
@@ -64,13 +58,8 @@ export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle>
 }
 
 function spawnFailure(error: unknown, launch: WorkerLaunchSpec): StartFailure {
-  return new StartFailure(
-    wireError(
-      ErrorCode.SPAWN,
-      `cannot start worker child ${launch.command}: ${(error as Error).message}`,
-      spawnErrorFacts(error, launch.command),
-    ),
-  );
+  const message = `cannot start worker child ${launch.command}: ${(error as Error).message}`;
+  return new StartFailure(wireError(ErrorCode.SPAWN, message, spawnErrorFacts(error, launch.command)));
 }
 
 /** Kill and reap a child that failed to get ready; the failure gains its exit and stderr tail. */
@@ -111,14 +100,7 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
       frameLimit,
       expectedWorkerVersion: launch.expectedWorkerVersion,
     });
-    return {
-      child,
-      decoder,
-      workerVersion: exchanged.workerVersion,
-      protocolVersion: exchanged.protocolVersion,
-      frameLimit,
-      spawnHandshakeMs: performance.now() - began,
-    };
+    return { child, decoder, ...exchanged, frameLimit, spawnHandshakeMs: performance.now() - began };
   } catch (error) {
     throw await failedStart(child, launch, error);
   }
