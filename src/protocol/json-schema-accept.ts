@@ -5,7 +5,7 @@
  * issue bookkeeping. Only a refused value goes through `json-schema-check.ts`, to say why; the
  * two agree on every verdict (`test/protocol/json-schema-check.test.ts`). Pure: no I/O, no zod.
  */
-import { type CheckResult, checkJson } from './json-schema-check.js';
+import { type CheckResult, checkJson, codePoints, isMultiple, isObject } from './json-schema-check.js';
 import type { Check, JsonPrimitive, SchemaNode } from './json-schema-subset.js';
 
 type Accepts = (value: unknown) => boolean;
@@ -20,22 +20,6 @@ export function compileCheck(node: SchemaNode): (value: unknown) => CheckResult 
     if (!accepts(value)) return checkJson(node, value);
     return { ok: true, value: produce ? produce(value) : value };
   };
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Code points, as zod counts a string's length (a lone surrogate counts as one). */
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count += 1;
-  return count;
-}
-
-/** Whether `value` is a multiple of `divisor` as zod decides it: within a few ulps of the ratio. */
-function isMultiple(value: number, divisor: number): boolean {
-  const ratio = value / divisor;
-  return Math.abs(ratio - Math.round(ratio)) < 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
 }
 
 /** One check, on a value of the node's own type (a string, a number or an array). */

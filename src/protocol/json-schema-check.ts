@@ -38,7 +38,7 @@ function halted(list: readonly Issue[]): boolean {
   return false;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function prefixed(key: string | number, list: readonly Issue[]): Issue[] {
@@ -120,7 +120,7 @@ function runChecks(payload: Payload, checks: readonly Check[]): Payload {
 }
 
 /** Code points, as zod counts a string's length (a lone surrogate counts as one). */
-function codePoints(text: string): number {
+export function codePoints(text: string): number {
   let count = 0;
   for (const _ of text) count += 1;
   return count;
@@ -130,7 +130,7 @@ const lengthOrigin = (v: unknown) =>
   Array.isArray(v) ? 'array' : typeof v === 'string' ? 'string' : 'unknown';
 
 /** Whether `value` is a multiple of `divisor` as zod decides it: within a few ulps of the ratio. */
-function isMultiple(value: number, divisor: number): boolean {
+export function isMultiple(value: number, divisor: number): boolean {
   const ratio = value / divisor;
   return Math.abs(ratio - Math.round(ratio)) < 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
 }
