@@ -13,12 +13,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { type ReplSnippetSplit, splitSnippet } from '../../src/protocol/repl-snippet.js';
 import { DEFAULT_HEADER_PROBE } from '../../src/protocol/worker-spec.js';
 import { type WireFailure, wireFailure } from '../wire-failure.js';
-import {
-  ReplChannel,
-  type ReplChannelOptions,
-  type ReplChildExit,
-  type ReplRequestOptions,
-} from './channel.js';
+import { ReplChannel, type ReplChannelOptions, type ReplRequestOptions } from './channel.js';
 import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
 import type { ReplCommandResponse, ReplMessage, ReplResponse } from './schemas.js';
 
@@ -45,31 +40,15 @@ function errorMessages(messages: readonly ReplMessage[] | undefined): ReplMessag
   return (messages ?? []).filter((m) => m.severity === 'error');
 }
 
-/** One repl child bound to one import header. */
-export class ReplSession {
-  readonly #channel: ReplChannel;
+/** One repl child bound to one import header: its channel, plus the header's state. */
+export class ReplSession extends ReplChannel {
   readonly #probe: string | null;
   #header: { readonly key: string; readonly env: number } | undefined;
   #opening: { readonly key: string; readonly attempt: Promise<ReplHeaderState> } | undefined;
 
   constructor(options: ReplSessionOptions) {
-    this.#channel = new ReplChannel(options);
+    super(options);
     this.#probe = options.headerProbe === undefined ? DEFAULT_HEADER_PROBE : options.headerProbe;
-  }
-
-  /** Hand over a chunk of the child's stdout. */
-  feed(chunk: Uint8Array): void {
-    this.#channel.feed(chunk);
-  }
-
-  /** The child's stdout ended or the child exited. */
-  end(exit: ReplChildExit): void {
-    this.#channel.end(exit);
-  }
-
-  /** Set once the session can no longer be used; the owner should kill the child. */
-  get failure(): WireFailure | undefined {
-    return this.#channel.failure;
   }
 
   /** Key of the open header, if one is open. */
@@ -121,12 +100,12 @@ export class ReplSession {
     options: ReplRequestOptions,
   ): Promise<ReplHeaderState> {
     const key = split.sessionKey;
-    const opened = await this.#channel.request({ cmd: split.headerCommand }, options);
+    const opened = await this.request({ cmd: split.headerCommand }, options);
     const env = this.#stepAnswer(key, 'header', opened.response).env;
     let elapsedMs = opened.elapsedMs;
     const needsProbe = this.#probe !== null && !(split.header.isPrelude && split.header.imports.length === 0);
     if (needsProbe) {
-      const probed = await this.#channel.request({ cmd: this.#probe!, env }, options);
+      const probed = await this.request({ cmd: this.#probe!, env }, options);
       elapsedMs += probed.elapsedMs;
       this.#stepAnswer(key, 'probe', probed.response, env);
     }
@@ -160,10 +139,7 @@ export class ReplSession {
   async run(snippet: string | ReplSnippetSplit, options: ReplRequestOptions = {}): Promise<ReplMappedResult> {
     const split = typeof snippet === 'string' ? splitSnippet(snippet) : snippet;
     const header = await this.openHeader(split, options);
-    const { response, elapsedMs } = await this.#channel.request(
-      { cmd: split.body, env: header.env },
-      options,
-    );
+    const { response, elapsedMs } = await this.request({ cmd: split.body, env: header.env }, options);
     if (response.kind === 'error') throw this.#replError(response.body.message, 'cmd');
     if (response.kind !== 'command') throw this.#unexpected('cmd', response.kind);
     return mapCommandResponse(response.body, { shift: split, elapsedMs });
@@ -175,7 +151,7 @@ export class ReplSession {
     tactic: string,
     options: ReplRequestOptions = {},
   ): Promise<ReplMappedResult> {
-    const { response, elapsedMs } = await this.#channel.request({ tactic, proofState }, options);
+    const { response, elapsedMs } = await this.request({ tactic, proofState }, options);
     if (response.kind === 'error') throw this.#replError(response.body.message, 'tactic');
     if (response.kind !== 'proofStep') throw this.#unexpected('tactic', response.kind);
     return mapProofStepResponse(response.body, { elapsedMs });
@@ -212,7 +188,7 @@ export class ReplSession {
       request,
       got,
     });
-    this.#channel.fail(error);
+    this.fail(error);
     return error;
   }
 }
