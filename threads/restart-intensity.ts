@@ -1,15 +1,11 @@
 import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 
 export class RestartIntensity {
-  readonly #options: RestartIntensityOptions;
+  readonly options: RestartIntensityOptions;
   #instants: number[] = [];
 
   constructor(options: RestartIntensityOptions) {
-    this.#options = options;
-  }
-
-  get options(): RestartIntensityOptions {
-    return this.#options;
+    this.options = options;
   }
 
   /** A request succeeded: the restarts before it were not a loop and stop counting. */
@@ -19,7 +15,7 @@ export class RestartIntensity {
 
   /** Restarts counted in the current window (since the last success). */
   recent(now: number = performance.now()): number {
-    const from = now - this.#options.windowMs;
+    const from = now - this.options.windowMs;
     this.#instants = this.#instants.filter((t) => t > from);
     return this.#instants.length;
   }
@@ -30,9 +26,9 @@ export class RestartIntensity {
    */
   admit(now: number = performance.now()): number | null {
     const recent = this.recent(now);
-    if (recent >= this.#options.maxRestarts) return null;
+    if (recent >= this.options.maxRestarts) return null;
     this.#instants.push(now);
-    if (recent === 0 || this.#options.backoffBaseMs === 0) return 0;
-    return Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** (recent - 1));
+    if (recent === 0 || this.options.backoffBaseMs === 0) return 0;
+    return Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (recent - 1));
   }
 }

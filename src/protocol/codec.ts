@@ -81,7 +81,8 @@ export interface FrameSpans {
  * and throws the same error again.
  */
 export class FrameDecoder {
-  #maxFrameBytes: number;
+  /** The cap applied to frames whose header has not been read yet. */
+  maxFrameBytes: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #needed = -1;
@@ -91,16 +92,7 @@ export class FrameDecoder {
   readonly frameLengths: number[] = [];
 
   constructor(maxFrameBytes: number = DEFAULT_FRAME_BYTES) {
-    this.#maxFrameBytes = maxFrameBytes;
-  }
-
-  /** The cap applied to frames whose header has not been read yet. */
-  get maxFrameBytes(): number {
-    return this.#maxFrameBytes;
-  }
-
-  set maxFrameBytes(value: number) {
-    this.#maxFrameBytes = value;
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   /** The error that stopped decoding, once there is one (later pushes throw it). */
@@ -147,13 +139,13 @@ export class FrameDecoder {
       if (this.#needed < 0) {
         if (available < FRAME_HEADER_BYTES) break;
         const length = buf.readUInt32BE(offset);
-        if (length > this.#maxFrameBytes) {
+        if (length > this.maxFrameBytes) {
           this.#failed =
             strayText(buf, offset) ??
             new FrameError(
               'frame_too_large',
-              `frame too large: declared ${length} bytes exceeds ${this.#maxFrameBytes}`,
-              { length, maxFrameBytes: this.#maxFrameBytes },
+              `frame too large: declared ${length} bytes exceeds ${this.maxFrameBytes}`,
+              { length, maxFrameBytes: this.maxFrameBytes },
             );
           // Frames completed before the bad header are still returned; the error is then in `error`.
           if (spans.length > 0) return { buffer: buf, spans };
