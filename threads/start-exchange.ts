@@ -17,9 +17,6 @@ import { WireFailure } from './wire-failure.js';
 
 export type StartPhase = 'handshake' | 'health';
 
-/** The exchange failed with a typed error. */
-export class ExchangeFailure extends WireFailure {}
-
 /** The child exited before it was ready; its exit facts are known once it is reaped. */
 export class ExitedDuringStart extends Error {
   readonly phase: StartPhase;
@@ -115,7 +112,7 @@ export function runStartExchange(
       cleanup();
       reject(error);
     };
-    const violation = (wire: WireError) => fail(new ExchangeFailure(wire));
+    const violation = (wire: WireError) => fail(new WireFailure(wire));
     const invalid = (e: FrameError) => {
       const facts =
         e instanceof FrameError ? { reason: e.reason, ...e.facts } : { reason: 'invalid_message' };

@@ -26,8 +26,9 @@ import {
   RunningRequest,
 } from './driver.js';
 import { onChildSpawned, StartFailure } from './generation.js';
-import { sampleMemory, unavailableSample } from './memory.js';
 import { abortedError, exitError, wireError } from './outcome.js';
+import { threadPlatform } from './platform/layer.js';
+import { unavailableSample } from './platform/tree-memory.js';
 import { CancelBook, refusal, staleGeneration } from './request-gate.js';
 import { Restarts } from './restarts.js';
 import { steeredRelay } from './steered-relay.js';
@@ -149,11 +150,11 @@ export class SupervisorCore {
     return this.#info();
   }
 
-  /** Memory of the current child tree. */
+  /** Memory of the current child tree: `/proc` on Linux (PSS when asked), pidusage elsewhere. */
   async sample(withPss = false): Promise<MemorySample> {
     const pid = this.#current?.child.pid;
     if (pid === undefined) return unavailableSample('none');
-    return sampleMemory(pid, withPss);
+    return threadPlatform().sampleTree(pid, withPss);
   }
 
   /** Stop for good: graceful (terminate, wait, kill) or immediate kill. */

@@ -7,8 +7,8 @@ import { MAX_TIMER_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { Deadline } from './driver-contract.js';
-import { sampleMemory } from './memory.js';
 import { wireError } from './outcome.js';
+import { threadPlatform } from './platform/layer.js';
 
 export class InFlightWatch {
   readonly #idleMs: number;
@@ -36,9 +36,11 @@ export class InFlightWatch {
         // The platform's reading (`/proc`, or pidusage, which may take longer than the interval).
         if (sampling) return;
         sampling = true;
-        const sample = await sampleMemory(pid).finally(() => {
-          sampling = false;
-        });
+        const sample = await threadPlatform()
+          .sampleTree(pid, false)
+          .finally(() => {
+            sampling = false;
+          });
         if (!sample.available || sample.privateKib < limit) return;
         const facts = { operation, currentKib: sample.privateKib, limitKib: limit, measure: 'private' };
         const message = 'worker passed its in-flight memory limit';
