@@ -9,7 +9,7 @@ import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
-import { type AnySupervisorRequest, isV10Request } from '../src/protocol/thread-contract.js';
+import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import {
@@ -57,7 +57,7 @@ class V10Generation implements DriverGeneration {
   }
 
   begin(v10: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
-    if (!isV10Request(v10)) return wrongKind(v10, 'lean-rs-worker');
+    if (isReplRequest(v10)) return wrongKind(v10, 'lean-rs-worker');
     let frame: Buffer;
     try {
       frame = encodeRequest(v10.request, this.#frameLimit);

@@ -32,11 +32,6 @@ export function isReplRequest(spec: AnySupervisorRequest): spec is ReplSuperviso
   return isReplOp(spec.request.op);
 }
 
-/** Whether `spec` is a lean-rs-worker protocol v10 request. */
-export function isV10Request(spec: AnySupervisorRequest): spec is SupervisorRequest {
-  return !isReplRequest(spec);
-}
-
 /** Restart intensity: at most `maxRestarts` within `windowMs`, with backoff between restarts. */
 export interface RestartIntensityOptions {
   readonly maxRestarts: number;
