@@ -3,6 +3,7 @@
  * snippet to check against the worker's header env, or a tactic to run on a proof state an
  * earlier answer of the same worker generation returned.
  */
+import type { SupervisorRequest } from './port-messages.js';
 
 /** Check a snippet: its header must be the worker's; its body runs against the header env. */
 export interface ReplCheckJob {
@@ -19,16 +20,13 @@ export interface ReplTacticJob {
 
 export type ReplJob = ReplCheckJob | ReplTacticJob;
 
-/** A repl request as a supervisor receives it (the repl counterpart of `SupervisorRequest`). */
-export interface ReplSupervisorRequest {
-  readonly id: number;
-  /** The generation the caller's lease was granted on; a mismatch is refused untouched. */
-  readonly generation: number;
+/**
+ * A repl request as a supervisor receives it (the repl counterpart of `SupervisorRequest`, with
+ * the same id, generation and deadlines). The repl cannot cancel: a deadline kills it.
+ */
+export interface ReplSupervisorRequest
+  extends Pick<SupervisorRequest, 'id' | 'generation' | 'timeoutMs' | 'idleTimeoutMs'> {
   readonly request: ReplJob;
-  /** Total deadline; 0 uses the worker default. The repl cannot cancel: a deadline kills it. */
-  readonly timeoutMs: number;
-  /** Deadline with no output from the child; 0 uses the worker default. */
-  readonly idleTimeoutMs: number;
 }
 
 /** Whether an operation name belongs to the repl child kind. */
