@@ -5,19 +5,12 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import { emptyRequestStats, type RequestOutcome } from '../src/protocol/port-messages.js';
+import { failedOutcome, type RequestOutcome } from '../src/protocol/port-messages.js';
 import { wireError } from './outcome.js';
 
 /** The outcome of a request refused untouched; posted on its row port (then closed) when it has one. */
 export function refusal(generation: number, error: WireError, port: MessagePort | null): RequestOutcome {
-  const outcome: RequestOutcome = {
-    ok: false,
-    generation,
-    error,
-    workEnteredChild: false,
-    restarted: false,
-    stats: emptyRequestStats(),
-  };
+  const outcome = failedOutcome(generation, error, false);
   if (port) {
     port.postMessage({ type: 'end', outcome });
     port.close();

@@ -136,6 +136,23 @@ export interface RequestStats {
   readonly sessionReopened: boolean;
 }
 
+/** The failed outcome of a request that delivered `rowsDelivered` rows and did not restart the child. */
+export function failedOutcome(
+  generation: number,
+  error: WireError,
+  workEnteredChild: boolean,
+  rowsDelivered = 0,
+): RequestOutcome {
+  return {
+    ok: false,
+    generation,
+    error,
+    workEnteredChild,
+    restarted: false,
+    stats: emptyRequestStats(rowsDelivered),
+  };
+}
+
 /** Stats of a request that never reached the child. */
 export function emptyRequestStats(rowsDelivered = 0): RequestStats {
   const zero = { payloadBytes: 0, diagnostics: 0, progressTicks: 0, backpressureWaits: 0, elapsedMs: 0 };

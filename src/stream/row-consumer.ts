@@ -8,7 +8,7 @@ import { ErrorCode, errorFromWire, LeanWorkerError, makeError } from '../errors.
 import {
   type BatchItem,
   type DiagnosticItem,
-  emptyRequestStats,
+  failedOutcome,
   type LeanWorkerDataRow,
   type ProgressItem,
   type RequestOutcome,
@@ -83,17 +83,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     port.on('close', () => {
       if (this.#outcome || this.#closed) return;
       // The producer vanished (its thread ended) without a terminal outcome.
-      this.#onMessage({
-        type: 'end',
-        outcome: {
-          ok: false,
-          generation: -1,
-          error: { code: ErrorCode.WORKER_UNAVAILABLE, message: 'row producer closed without an outcome' },
-          workEnteredChild: true,
-          restarted: false,
-          stats: emptyRequestStats(this.rowsSeen),
-        },
-      });
+      const error = { code: ErrorCode.WORKER_UNAVAILABLE, message: 'row producer closed without an outcome' };
+      this.#onMessage({ type: 'end', outcome: failedOutcome(-1, error, true, this.rowsSeen) });
     });
     port.start();
   }

@@ -6,7 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode } from '../errors.js';
 import type { WireError } from '../protocol/error-codes.js';
-import { emptyRequestStats, type RequestOutcome } from '../protocol/port-messages.js';
+import { failedOutcome, type RequestOutcome } from '../protocol/port-messages.js';
 import type { AnySupervisorRequest, RequestCall, RequestReply } from '../protocol/thread-contract.js';
 import { RefNamer } from './request-refs.js';
 
@@ -69,14 +69,15 @@ export class RequestClient {
     if (this.#ended) {
       // Nothing will ever write to the row port: close it, so its reader ends too.
       port?.close();
-      return Promise.resolve(failedOutcome(spec, threadEndedError(spec.request.op)));
+      return Promise.resolve(failedOutcome(spec.generation, threadEndedError(spec.request.op), true));
     }
     return new Promise<RequestOutcome>((resolve) => {
       const id = this.#nextCall++;
       this.#calls.set(id, {
         resolve,
-        fail: (error) => resolve(failedOutcome(spec, error)),
-        gone: (cause) => resolve(failedOutcome(spec, threadEndedError(spec.request.op, cause))),
+        fail: (error) => resolve(failedOutcome(spec.generation, error, true)),
+        gone: (cause) =>
+          resolve(failedOutcome(spec.generation, threadEndedError(spec.request.op, cause), true)),
       });
       const named = this.#refs.name(spec);
       const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
@@ -117,16 +118,5 @@ export function threadEndedError(operation: string, cause?: Error | null): WireE
     message: `the supervisor thread ended during ${operation}${cause ? `: ${cause.message}` : ''}`,
     facts: { operation, reason: 'supervisor_thread_ended' },
     ...(cause ? { cause: { name: cause.name, message: cause.message } } : {}),
-  };
-}
-
-function failedOutcome(spec: AnySupervisorRequest, error: WireError): RequestOutcome {
-  return {
-    ok: false,
-    generation: spec.generation,
-    error,
-    workEnteredChild: true,
-    restarted: false,
-    stats: emptyRequestStats(),
   };
 }
