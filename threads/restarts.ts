@@ -9,7 +9,6 @@ import type { SupervisorEvent } from '../src/protocol/port-messages.js';
 import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
 import { wireError } from './outcome.js';
-import { RestartIntensity } from './restart-intensity.js';
 
 export type SupervisorState =
   | 'new'
@@ -111,5 +110,34 @@ export class Restarts {
       }
     })();
     return true;
+  }
+}
+
+/** The restart intensity limit and backoff: restarts are counted since the last success. */
+export class RestartIntensity {
+  readonly options: RestartIntensityOptions;
+  #instants: number[] = [];
+
+  constructor(options: RestartIntensityOptions) {
+    this.options = options;
+  }
+
+  /** A request succeeded: the restarts before it were not a loop and stop counting. */
+  succeeded(): void {
+    this.#instants = [];
+  }
+
+  /**
+   * Admit one restart: returns the delay to wait before it, or null when the limit is reached.
+   * The first restart in a window starts at once.
+   */
+  admit(now: number = performance.now()): number | null {
+    const { maxRestarts, windowMs, backoffBaseMs, backoffMaxMs } = this.options;
+    this.#instants = this.#instants.filter((t) => t > now - windowMs);
+    const recent = this.#instants.length;
+    if (recent >= maxRestarts) return null;
+    this.#instants.push(now);
+    if (recent === 0 || backoffBaseMs === 0) return 0;
+    return Math.min(backoffMaxMs, backoffBaseMs * 2 ** (recent - 1));
   }
 }

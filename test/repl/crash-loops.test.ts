@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { RestartIntensity } from '../../threads/restart-intensity.js';
+import { RestartIntensity } from '../../threads/restarts.js';
 import { fakeRepl, MATHLIB, makePool } from './pool-helpers.js';
 
 const check = (snippet: string) => `${MATHLIB}${snippet}\n`;
