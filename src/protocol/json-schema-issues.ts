@@ -25,6 +25,9 @@ function typeName(value: unknown): string {
 
 const primitive = (value: JsonPrimitive): string => (typeof value === 'string' ? `"${value}"` : `${value}`);
 
+/** An issue after which the other checks of its value still run. */
+const soft = (message: string): Issue => ({ message, path: [], continue: true });
+
 const SIZED: Readonly<Record<string, string>> = { string: 'characters', array: 'items' };
 
 export const issues = {
@@ -45,27 +48,12 @@ export const issues = {
     const relation = side === 'small' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
     const unit = SIZED[origin];
     const expected = unit ? `to have ${relation}${bound} ${unit}` : `to be ${relation}${bound}`;
-    return {
-      message: `${side === 'small' ? 'Too small' : 'Too big'}: expected ${origin} ${expected}`,
-      path: [],
-      continue: true,
-    };
+    return soft(`${side === 'small' ? 'Too small' : 'Too big'}: expected ${origin} ${expected}`);
   },
-  pattern: (regex: RegExp): Issue => ({
-    message: `Invalid string: must match pattern ${regex}`,
-    path: [],
-    continue: true,
-  }),
-  multipleOf: (divisor: number): Issue => ({
-    message: `Invalid number: must be a multiple of ${divisor}`,
-    path: [],
-    continue: true,
-  }),
-  unrecognizedKeys: (keys: readonly string[]): Issue => ({
-    message: `Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => `"${k}"`).join(', ')}`,
-    path: [],
-    continue: true,
-  }),
+  pattern: (regex: RegExp): Issue => soft(`Invalid string: must match pattern ${regex}`),
+  multipleOf: (divisor: number): Issue => soft(`Invalid number: must be a multiple of ${divisor}`),
+  unrecognizedKeys: (keys: readonly string[]): Issue =>
+    soft(`Unrecognized key${keys.length > 1 ? 's' : ''}: ${keys.map((k) => `"${k}"`).join(', ')}`),
   missing: (): Issue => ({ message: 'Invalid input: expected nonoptional, received undefined', path: [] }),
   union: (): Issue => ({ message: 'Invalid input', path: [] }),
   severalMatched: (): Issue => ({ message: 'Invalid input: more than one option matched', path: [] }),
