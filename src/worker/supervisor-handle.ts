@@ -5,7 +5,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import { errorFromWire, type LeanWorkerError } from '../errors.js';
+import { ErrorCode, errorFromWire, type LeanWorkerError } from '../errors.js';
 import { nodeEndpoint } from '../protocol/endpoint.js';
 import {
   alreadyExited,
@@ -267,15 +267,12 @@ export class SupervisorHandle {
       if (this.#generations.started(event.info)) this.#guards.guard(event.info.pid);
     }
     if (event.type === 'restart') this.#generations.expectAfter(event.generation - 1);
-    if (event.type === 'restart_limit' || event.type === 'restart_failed') {
+    if (event.type === 'restart_failed') this.#generations.fail(errorFromWire(event.error));
+    if (event.type === 'restart_limit') {
+      const { restarts, windowMs } = event;
+      const message = `${restarts} restarts within ${windowMs} ms`;
       this.#generations.fail(
-        event.type === 'restart_failed'
-          ? errorFromWire(event.error)
-          : errorFromWire({
-              code: 'LEAN_WORKER_ERR_RESTART_LIMIT',
-              message: `${event.restarts} restarts within ${event.windowMs} ms`,
-              facts: { restarts: event.restarts, windowMs: event.windowMs },
-            }),
+        errorFromWire({ code: ErrorCode.RESTART_LIMIT, message, facts: { restarts, windowMs } }),
       );
     }
     for (const listener of this.#listeners) listener(event);
