@@ -11,7 +11,8 @@ import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
 import type { ChildMessage } from './messages.js';
 import { RowFrameReader } from './row-frame.js';
 
-function invalid(type: string, detail: string): FrameError {
+/** The error of a `type` message whose body is off-protocol (`detail` says how). */
+export function invalid(type: string, detail: string): FrameError {
   return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FrameError, parseFrameBody } from './codec.js';
+import { invalid } from './decode-child.js';
 import { configureFrameLimitSchema, type ParentMessage, requestSchema } from './messages.js';
 
 export { decodeChildFrame, decodeChildMessage } from './decode-child.js';
@@ -13,10 +14,6 @@ const compiled = {
   configure_frame_limit: z.compile(configureFrameLimitSchema),
   request: z.compile(requestSchema),
 };
-
-function invalid(type: string, detail: string): FrameError {
-  return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
-}
 
 function check<T>(
   type: string,
@@ -31,14 +28,11 @@ function check<T>(
 /** Decode a parent-to-child frame body. Throws `FrameError` on anything off-protocol. */
 export function decodeParentMessage(text: string): ParentMessage {
   const { type, body } = parseFrameBody(text);
-  switch (type) {
-    case 'configure_frame_limit':
-      return { type, body: check(type, compiled.configure_frame_limit, body) };
-    case 'request':
-      return { type, body: check(type, compiled.request, body) };
-    default:
-      throw new FrameError('invalid_message', `unexpected message type from parent: ${type}`, {
-        messageType: type,
-      });
+  if (!Object.hasOwn(compiled, type)) {
+    throw new FrameError('invalid_message', `unexpected message type from parent: ${type}`, {
+      messageType: type,
+    });
   }
+  const schema: z.ZodType = compiled[type as keyof typeof compiled];
+  return { type, body: check(type, schema, body) } as ParentMessage;
 }
