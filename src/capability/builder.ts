@@ -147,11 +147,14 @@ export class LeanWorkerCapabilityBuilder {
     });
   }
 
-  /** Static findings (child, project, Lake target); starts no process. */
-  staticChecks(): BootstrapCheck[] {
+  /**
+   * Static findings (child, project, Lake target); starts no process. Asynchronous because the
+   * lakefile's reader (and for `lakefile.toml` its TOML parser) is loaded when a lakefile is read.
+   */
+  async staticChecks(): Promise<BootstrapCheck[]> {
     return [
       ...childChecks(this.locateChild()),
-      ...projectChecks(this.options),
+      ...(await projectChecks(this.options)),
       ...userManifestChecks(this.options),
     ];
   }
@@ -166,7 +169,7 @@ export class LeanWorkerCapabilityBuilder {
       options: this.options,
       env: this.#env,
       declared: this.#declared,
-      staticChecks: this.staticChecks(),
+      staticChecks: await this.staticChecks(),
       location: () => this.locateChild(),
       metadata: () => this.metadataExpectation(),
       sessionKey: () => this.sessionKey(),

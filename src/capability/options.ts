@@ -41,7 +41,7 @@ function buildCapabilityBuilderOptionsSchema() {
       package: z.string().min(1),
       libName: z.string().min(1),
       imports: z.array(z.string().min(1)).default([]),
-      importProfile: importProfileSchema.default('private'),
+      importProfile: importProfileSchema().default('private'),
       importWorkspaceRoot: z.string().min(1).optional(),
       /**
        * A capability manifest built elsewhere (a Rust `build.rs`), used as is after a static check.
@@ -84,7 +84,7 @@ function buildCapabilityBuilderOptionsSchema() {
       buildTimeoutMs: positiveMs.default(600_000),
       probeTimeoutMs: positiveMs.default(30_000),
       /** Worker policy fields that override the pool's for this builder's workers. */
-      policy: workerPolicySchema.optional(),
+      policy: workerPolicySchema().optional(),
       maxFrameBytes: count.default(DEFAULT_FRAME_BYTES),
       stderrTailBytes: count.default(4_096),
       memorySampleIntervalMs: positiveMs.default(250),

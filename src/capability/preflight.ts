@@ -4,10 +4,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseLakefileLean } from '../lake/lakefile-lean.js';
-import { parseLakefileToml } from '../lake/lakefile-toml.js';
+import { parseLakefile } from '../lake/lakefile.js';
 import { moduleNameProblem } from '../lake/module-name.js';
-import { DEFAULT_MAX_PROJECT_FILE_BYTES, describeRefusal, readRegularFileSync } from '../lake/read-file.js';
+import { DEFAULT_MAX_PROJECT_FILE_BYTES, describeRefusal, readRegularFile } from '../lake/read-file.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapCheck } from './bootstrap.js';
 import { type ChildLocation, executableProblem } from './child-locator.js';
 import type { ResolvedBuilderOptions } from './options.js';
@@ -88,7 +87,7 @@ function pathChecks(
 }
 
 /** Findings about the project, the import workspace, and the Lake target. */
-export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[] {
+export async function projectChecks(options: ResolvedBuilderOptions): Promise<BootstrapCheck[]> {
   const checks: BootstrapCheck[] = [];
   const preflight = (
     severity: 'error' | 'warning' | 'info',
@@ -128,8 +127,8 @@ export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[]
     return checks;
   }
   // Only a regular file under the project file cap is read: a FIFO or a device never blocks
-  // this synchronous check, and a huge lakefile is refused before it is parsed.
-  const read = readRegularFileSync(lakefile, DEFAULT_MAX_PROJECT_FILE_BYTES);
+  // this check, and a huge lakefile is refused before it is parsed.
+  const read = await readRegularFile(lakefile, DEFAULT_MAX_PROJECT_FILE_BYTES);
   if (!read.ok) {
     preflight(
       'error',
@@ -140,9 +139,7 @@ export function projectChecks(options: ResolvedBuilderOptions): BootstrapCheck[]
     return checks;
   }
   const text = read.bytes.toString('utf8');
-  const config = lakefile.endsWith('.toml')
-    ? parseLakefileToml(text, lakefile)
-    : parseLakefileLean(text, lakefile);
+  const config = await parseLakefile(text, lakefile);
   if (!config.leanLibs.some((lib) => lib.name === options.libName)) {
     // The lakefile reader understands a subset of the DSL; with unread constructs, only warn.
     const uncertain = config.diagnostics.length > 0;

@@ -68,12 +68,12 @@ function checkFromError(err: unknown): BootstrapCheck {
 
 /** Run the checks of `builder.check(probe)`. */
 export async function runCheck(
-  builder: { staticChecks(): BootstrapCheck[]; resolve(): Promise<ResolvedCapability> },
+  builder: { staticChecks(): Promise<BootstrapCheck[]>; resolve(): Promise<ResolvedCapability> },
   probe?: ProbeFn,
 ): Promise<BootstrapReport> {
   const checks: BootstrapCheck[] = [];
   try {
-    checks.push(...builder.staticChecks());
+    checks.push(...(await builder.staticChecks()));
   } catch (err) {
     checks.push(checkFromError(err));
   }

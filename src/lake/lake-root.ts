@@ -7,8 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LakeDiscoveryError } from './errors.js';
-import { parseLakefileLean } from './lakefile-lean.js';
-import { parseLakefileToml } from './lakefile-toml.js';
+import { parseLakefile } from './lakefile.js';
 import type { LakeDiagnostic, LakefileConfig } from './lakefile-types.js';
 import { compareNames } from './module-name.js';
 import { refusalDiagnostic, sha256Hex } from './project-files.js';
@@ -62,7 +61,7 @@ export async function readLakefile(file: string, maxBytes: number): Promise<Read
   // Only the hash and the text outlive the read, so the bytes are not held while parsing.
   const sha256 = sha256Hex(read.bytes);
   const text = read.bytes.toString('utf8');
-  const config = file.endsWith('.toml') ? parseLakefileToml(text, file) : parseLakefileLean(text, file);
+  const config = await parseLakefile(text, file);
   return { sha256, config };
 }
 

@@ -42,7 +42,7 @@ function buildPoolOptionsSchema() {
       queueWaitTimeoutMs: nonNegativeMs.default(DEFAULT_QUEUE_WAIT_TIMEOUT_MS),
       maxQueuedAcquires: nonNegativeInt.default(DEFAULT_MAX_QUEUED_ACQUIRES),
       /** The worker policy of every worker, unless its builder's `policy` sets a field. */
-      policy: poolPolicySchema.default(() => poolPolicySchema.parse({})),
+      policy: poolPolicySchema().default(() => poolPolicySchema().parse({})),
       /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
       memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
       memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
@@ -101,7 +101,7 @@ function buildPoolOptionsSchema() {
         .union([nonNegativeInt, z.literal(false)])
         .default(DEFAULT_SYSTEM_MEMORY_RESERVE_KIB),
       /** The supervisor thread's entry file (`file:` URL or absolute path); absent, the package's own. */
-      supervisorEntry: threadEntrySchema.optional(),
+      supervisorEntry: threadEntrySchema().optional(),
     })
     .strict();
 }

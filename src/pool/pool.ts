@@ -8,7 +8,7 @@ import type { BootstrapReport } from '../capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { ErrorCode, makeError } from '../errors.js';
 import type { LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
-import { parseOptions } from '../parse-options.js';
+import { lazySchema, parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
 import type { LeanReplSource } from '../repl/builder.js';
@@ -42,29 +42,36 @@ export type LeanWorkerLeaseFor<S extends AnyLeanWorkerSource> = S extends LeanRe
   ? LeanReplLease
   : LeanWorkerSessionLease;
 
-const acquireOptionsSchema = z
-  .object({
-    signal: z.instanceof(AbortSignal).optional(),
-    /** Queue wait for this acquire; defaults to the pool's `queueWaitTimeoutMs`. */
-    timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
-    /** Default total deadline of each command on this lease. */
-    requestTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
-    /**
-     * Who asks: waiters are served weighted-fair across clients (`clientWeights`), so one client
-     * with many acquires queued cannot starve another. Unnamed acquires share one client.
-     */
-    client: z.string().min(1).max(MAX_CLIENT_LENGTH).optional(),
-  })
-  .strict();
+function buildAcquireOptionsSchema() {
+  return z
+    .object({
+      signal: z.instanceof(AbortSignal).optional(),
+      /** Queue wait for this acquire; defaults to the pool's `queueWaitTimeoutMs`. */
+      timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
+      /** Default total deadline of each command on this lease. */
+      requestTimeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
+      /**
+       * Who asks: waiters are served weighted-fair across clients (`clientWeights`), so one client
+       * with many acquires queued cannot starve another. Unnamed acquires share one client.
+       */
+      client: z.string().min(1).max(MAX_CLIENT_LENGTH).optional(),
+    })
+    .strict();
+}
 
-export type AcquireLeaseOptions = z.input<typeof acquireOptionsSchema>;
+export type AcquireLeaseOptions = z.input<ReturnType<typeof buildAcquireOptionsSchema>>;
 
-const closeOptionsSchema = z
-  .object({
-    /** How long running leases may finish before their workers are killed. */
-    timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
-  })
-  .strict();
+/** Built on the first acquire, close or hint, not on import (as the option modules' schemas). */
+const acquireOptionsSchema = lazySchema(buildAcquireOptionsSchema);
+
+const closeOptionsSchema = lazySchema(() =>
+  z
+    .object({
+      /** How long running leases may finish before their workers are killed. */
+      timeoutMs: z.number().int().nonnegative().max(MAX_TIMER_MS).optional(),
+    })
+    .strict(),
+);
 
 /** Whether `value` names its key and resolves its worker. */
 function isSource(value: unknown): value is AnyLeanWorkerSource {
@@ -77,9 +84,9 @@ function isSource(value: unknown): value is AnyLeanWorkerSource {
   );
 }
 
-const hintSchema = z
-  .array(z.custom<AnyLeanWorkerSource>(isSource, 'expected a worker source'))
-  .max(MAX_HINTED_KEYS);
+const hintSchema = lazySchema(() =>
+  z.array(z.custom<AnyLeanWorkerSource>(isSource, 'expected a worker source')).max(MAX_HINTED_KEYS),
+);
 
 /** A source must name its key and resolve its worker; anything else is refused before a spawn. */
 function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
@@ -130,7 +137,7 @@ export class LeanWorkerPool {
 
   async #acquire(source: AnyLeanWorkerSource, options: AcquireLeaseOptions): Promise<LeanWorkerLease> {
     checkSource(source);
-    const parsed = parseOptions(acquireOptionsSchema, options, 'acquire options');
+    const parsed = parseOptions(acquireOptionsSchema(), options, 'acquire options');
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
     const { signal, timeoutMs, requestTimeoutMs, client } = parsed;
     if (signal?.aborted) {
@@ -185,7 +192,7 @@ export class LeanWorkerPool {
    * @throws `INVALID_ARGUMENT` when `sources` is not an array of sources (at most 100,000).
    */
   hint(sources: readonly AnyLeanWorkerSource[]): void {
-    const parsed = hintSchema.safeParse(sources);
+    const parsed = hintSchema().safeParse(sources);
     if (!parsed.success) {
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'hint() takes an array of worker sources', {
         facts: { argument: 'sources', reason: parsed.error.issues[0]?.message ?? 'invalid' },
@@ -229,7 +236,7 @@ export class LeanWorkerPool {
    * A second call settles with the first; `destroy()` during a close ends its wait at once.
    */
   async close(options: { timeoutMs?: number } = {}): Promise<LeanWorkerPoolCloseReport> {
-    const parsed = parseOptions(closeOptionsSchema, options, 'close options');
+    const parsed = parseOptions(closeOptionsSchema(), options, 'close options');
     const began = performance.now();
     this.#closed = true;
     const reports = await this.#admission.close(parsed.timeoutMs ?? 10_000, 'graceful');

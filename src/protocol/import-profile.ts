@@ -1,9 +1,16 @@
 /**
  * The import profiles a session opens with (`ImportProfile` of `lean-rs-worker-protocol`). Apart
  * from the other message schemas so that option schemas on the main thread use it without
- * building the whole wire vocabulary on import.
+ * building the whole wire vocabulary; built on first use, as they are (a zod schema built when
+ * the package is imported costs import time).
  */
 import { z } from 'zod';
 
-export const importProfileSchema = z.enum(['exported-public', 'server', 'private', 'full-private-compat']);
-export type ImportProfile = z.infer<typeof importProfileSchema>;
+const IMPORT_PROFILES = ['exported-public', 'server', 'private', 'full-private-compat'] as const;
+export type ImportProfile = (typeof IMPORT_PROFILES)[number];
+
+let built: z.ZodEnum<{ [P in ImportProfile]: P }> | undefined;
+export function importProfileSchema(): z.ZodEnum<{ [P in ImportProfile]: P }> {
+  built ??= z.enum(IMPORT_PROFILES);
+  return built;
+}

@@ -50,7 +50,7 @@ export const requestSchema = z.discriminatedUnion('op', [
     project_root: z.string(),
     mode: hostSessionModeSchema,
     imports: z.array(z.string()),
-    import_profile: importProfileSchema,
+    import_profile: importProfileSchema(),
   }),
   z.object({
     op: z.literal('run_data_stream'),

@@ -17,9 +17,8 @@ export const DEFAULT_RESTART_BACKOFF_MAX_MS = 2_000;
 export const DEFAULT_QUARANTINE_MS = 30_000;
 
 /**
- * The two policy schemas, built on first use (building zod schemas costs import time, and the
- * pool's options schema names them when its module loads): `z.lazy` defers the build to the
- * first parse.
+ * The two policy schemas, built on first use (building zod schemas, even a `z.lazy`, costs import
+ * time): the option schemas that name them are built by the first constructor that parses options.
  */
 function buildPolicySchemas() {
   const count = z.number().int().positive();
@@ -69,14 +68,14 @@ const policySchemas = () => {
 };
 
 /** A builder's policy: any field it sets overrides the pool's. Unknown keys are refused. */
-export const workerPolicySchema = z.lazy(() => policySchemas().worker);
+export const workerPolicySchema = () => policySchemas().worker;
 /** The pool's policy: the same fields, the restart ones defaulted. */
-export const poolPolicySchema = z.lazy(() => policySchemas().pool);
+export const poolPolicySchema = () => policySchemas().pool;
 
 /** A builder's worker policy (every field optional; absent: the pool's). */
-export type WorkerPolicy = z.infer<typeof workerPolicySchema>;
+export type WorkerPolicy = z.infer<ReturnType<typeof workerPolicySchema>>;
 /** The pool's worker policy, defaults filled. */
-export type PoolPolicy = z.output<typeof poolPolicySchema>;
+export type PoolPolicy = z.output<ReturnType<typeof poolPolicySchema>>;
 
 /** The policy one worker runs under: its builder's fields over the pool's. */
 export type EffectivePolicy = PoolPolicy & {
@@ -114,7 +113,7 @@ let defaults: Partial<Record<keyof WorkerPolicy, number>> | null = null;
 
 /** Class of a builder's policy, as the original computes it for the session key. */
 export function restartPolicyClass(policy: WorkerPolicy | null | undefined): RestartPolicyClass {
-  defaults ??= poolPolicySchema.parse({});
+  defaults ??= poolPolicySchema().parse({});
   const known = defaults;
   const custom = Object.entries(policy ?? {}).some(
     ([key, value]) => value !== undefined && value !== known[key as keyof WorkerPolicy],

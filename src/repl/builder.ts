@@ -43,7 +43,7 @@ function buildReplBuilderOptionsSchema() {
       stderrTailBytes: count.default(4_096),
       memorySampleIntervalMs: count.default(250),
       maxResponseBytes: count.default(DEFAULT_REPL_RESPONSE_BYTES),
-      policy: workerPolicySchema.optional(),
+      policy: workerPolicySchema().optional(),
     })
     .strict()
     .refine((o) => o.command !== undefined || o.project !== undefined, {

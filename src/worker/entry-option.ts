@@ -8,15 +8,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 
-/** Built on first parse (`z.lazy`): the pool's options schema names it when its module loads. */
-export const threadEntrySchema = z.lazy(() =>
+/** The option's schema, built with the pool's options schema (on the first parse, not on import). */
+export const threadEntrySchema = () =>
   z.union([z.instanceof(URL), z.string().min(1)]).transform((entry, ctx): URL => {
     const url = toEntryUrl(entry);
     if (url) return url;
     ctx.addIssue({ code: 'custom', message: 'expected a file: URL or an absolute path' });
     return z.NEVER;
-  }),
-);
+  });
 
 function toEntryUrl(entry: URL | string): URL | null {
   if (entry instanceof URL) return entry.protocol === 'file:' ? entry : null;

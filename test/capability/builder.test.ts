@@ -110,7 +110,7 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
 });
 
 describe('child location and environment', () => {
-  it('finds the child through LEAN_RS_WORKER_CHILD or PATH and reports failures statically', () => {
+  it('finds the child through LEAN_RS_WORKER_CHILD or PATH and reports failures statically', async () => {
     const viaEnv = new LeanWorkerCapabilityBuilder(base, {
       env: { ...baseEnv, LEAN_RS_WORKER_CHILD: child },
     });
@@ -120,12 +120,12 @@ describe('child location and environment', () => {
     const missing = new LeanWorkerCapabilityBuilder(base, {
       env: { ...baseEnv, LEAN_RS_WORKER_CHILD: '/nope/child' },
     });
-    expect(missing.staticChecks()[0]?.code).toBe(BootstrapCode.CHILD_UNRESOLVED);
+    expect((await missing.staticChecks())[0]?.code).toBe(BootstrapCode.CHILD_UNRESOLVED);
     const notExec = new LeanWorkerCapabilityBuilder({
       ...base,
       worker: { command: path.join(projects, 'lean-dsl', 'lakefile.lean') },
     });
-    expect(notExec.staticChecks()[0]?.code).toBe(BootstrapCode.CHILD_NOT_EXECUTABLE);
+    expect((await notExec.staticChecks())[0]?.code).toBe(BootstrapCode.CHILD_NOT_EXECUTABLE);
   });
 
   it('resolves: builds, discovers the sysroot, and assembles the launch spec', async () => {
@@ -250,6 +250,21 @@ describe('check()', () => {
       [BootstrapCode.CHILD_UNRESOLVED, 'error'],
       [BootstrapCode.CAPABILITY_PREFLIGHT, 'error'],
     ]);
+  });
+
+  it('reads a lakefile.toml in the static checks: a declared library passes, an undeclared one does not', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'lwp-toml-'));
+    temps.push(dir);
+    await writeFile(path.join(dir, 'lakefile.toml'), 'name = "p"\n\n[[lean_lib]]\nname = "Core"\n');
+    const checks = (libName: string) =>
+      new LeanWorkerCapabilityBuilder({ ...base, projectRoot: dir, libName, worker: { command: child } })
+        .staticChecks()
+        .then((found) => found.map((c) => [c.code, c.severity, c.subject]));
+    expect(await checks('Core')).toEqual([]);
+    expect(await checks('Other')).toEqual([[BootstrapCode.CAPABILITY_PREFLIGHT, 'error', 'Other']]);
+    // TOML the parser refuses leaves the reader unsure: a warning, not an error.
+    await writeFile(path.join(dir, 'lakefile.toml'), '[[lean_lib]\nname = "Core"\n');
+    expect(await checks('Core')).toEqual([[BootstrapCode.CAPABILITY_PREFLIGHT, 'warning', 'Core']]);
   });
 
   it('maps probe failures onto bootstrap codes and compares metadata', async () => {

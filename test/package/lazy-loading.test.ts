@@ -103,18 +103,21 @@ console.log(JSON.stringify(outcomes));
 }
 
 describe('lazy loading', () => {
-  it('importing the main entry loads zod and the pool, not piscina, execa, pidusage or comlink', () => {
+  it('importing the main entry loads zod and the pool, not piscina, execa, pidusage, comlink or smol-toml', () => {
     const files = importing('src/index.js');
     const modules = sources(files);
     // The hook sees the entry, the pool and the peer: the absence below is not a blind spot.
     expect(files).toContain('dist/src/index.js');
     expect(modules).toContain('src/pool/pool.ts');
     expect(packages(files).has('zod')).toBe(true);
-    for (const name of ['piscina', 'execa', 'pidusage', 'comlink', 'prom-client'])
+    // smol-toml and the Lean lakefile reader load when a lakefile is read, not with the package.
+    for (const name of ['piscina', 'execa', 'pidusage', 'comlink', 'prom-client', 'smol-toml'])
       expect(packages(files).has(name)).toBe(false);
     expect(modules).not.toContain('src/worker/supervisor-handle.ts');
     expect(modules).not.toContain('src/worker/thread-entry.ts');
     expect(modules).not.toContain('src/lake/discover.ts');
+    expect(modules).not.toContain('src/lake/lakefile-lean.ts');
+    expect(modules).not.toContain('src/lake/lakefile-toml.ts');
     expect(modules).not.toContain('src/protocol/messages.ts');
     expect(modules.filter((f) => f.startsWith('demo/'))).toEqual([]);
   });
