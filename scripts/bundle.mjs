@@ -94,24 +94,90 @@ async function bundleThreads() {
   return [threads.metafile];
 }
 
+/** The main-thread entries, and the one `import('lean-worker-pool')` loads. */
+const MAIN_ENTRIES = [
+  'src/index.ts',
+  'src/child/index.ts',
+  'src/cluster/index.ts',
+  'src/prometheus/index.ts',
+  'src/cli/main.ts',
+  'demo/children/mathlib-child.ts',
+  'demo/repl/fake-repl.ts',
+];
+const PACKAGE_ENTRY = 'src/index.ts';
+/** Entries that run in a Lean worker's child process: they load nothing of the pool. */
+const CHILD_ENTRIES = ['src/child/index.ts', 'demo/children/mathlib-child.ts', 'demo/repl/fake-repl.ts'];
+
+const mainOptions = {
+  ...common,
+  entryPoints: MAIN_ENTRIES,
+  outbase: '.',
+  outdir: out,
+  entryNames: '[dir]/[name]',
+  chunkNames: 'src/chunks/[name]-[hash]',
+  packages: 'external',
+};
+
+/**
+ * The entries and dynamically imported modules that reach a module of the package entry's
+ * static closure which no child entry reaches. esbuild puts a module in the chunk of the set of
+ * entries (dynamic imports included) that reach it, and has no setting to group chunks; without
+ * this, the package entry's ~80 modules were spread over 20 files (each one more resolve, read
+ * and compile on import). Each root found here imports the package entry first (`joinPackageEntry`),
+ * so those modules all have one set and share one chunk; what the child entries also use stays
+ * in the chunks shared with them. The cost: the CLI and a lazily loaded module load the whole
+ * package entry, which a library user has loaded anyway.
+ */
+async function rootsReachingPackageEntry() {
+  const { metafile } = await esbuild.build({ ...mainOptions, write: false });
+  const { inputs } = metafile;
+  const closure = (root) => {
+    const seen = new Set();
+    const stack = [root];
+    while (stack.length > 0) {
+      const file = stack.pop();
+      if (seen.has(file) || inputs[file] === undefined) continue;
+      seen.add(file);
+      for (const i of inputs[file].imports)
+        if (i.kind === 'import-statement' && !i.external) stack.push(i.path);
+    }
+    return seen;
+  };
+  const childSide = new Set(CHILD_ENTRIES.flatMap((e) => [...closure(e)]));
+  const packageOnly = new Set([...closure(PACKAGE_ENTRY)].filter((f) => !childSide.has(f)));
+  const dynamic = Object.values(inputs).flatMap((input) =>
+    input.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path),
+  );
+  return new Set(
+    [...MAIN_ENTRIES, ...dynamic].filter(
+      (root) => root !== PACKAGE_ENTRY && [...closure(root)].some((f) => packageOnly.has(f)),
+    ),
+  );
+}
+
+/** Prepends `import '<package entry>'` to the source of each of `roots` (repository-relative). */
+function joinPackageEntry(roots) {
+  return {
+    name: 'join-package-entry',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!roots.has(path.relative(ROOT, args.path))) return undefined;
+        const dir = path.dirname(args.path);
+        const entry = path.relative(dir, path.join(ROOT, PACKAGE_ENTRY)).replaceAll(path.sep, '/');
+        const source = readFileSync(args.path, 'utf8');
+        return {
+          contents: `import ${JSON.stringify(entry.startsWith('.') ? entry : `./${entry}`)};\n${source}`,
+          loader: 'ts',
+          resolveDir: dir,
+        };
+      });
+    },
+  };
+}
+
 async function bundleMain() {
-  const result = await esbuild.build({
-    ...common,
-    entryPoints: [
-      'src/index.ts',
-      'src/child/index.ts',
-      'src/cluster/index.ts',
-      'src/prometheus/index.ts',
-      'src/cli/main.ts',
-      'demo/children/mathlib-child.ts',
-      'demo/repl/fake-repl.ts',
-    ],
-    outbase: '.',
-    outdir: out,
-    entryNames: '[dir]/[name]',
-    chunkNames: 'src/chunks/[name]-[hash]',
-    packages: 'external',
-  });
+  const roots = await rootsReachingPackageEntry();
+  const result = await esbuild.build({ ...mainOptions, plugins: [joinPackageEntry(roots)] });
   return [result.metafile];
 }
 
