@@ -71,6 +71,68 @@ const nodePrefix = {
   },
 };
 
+/**
+ * Node builtins that the modules loaded with an entry (`eager` below) load on first use rather
+ * than on import. An ES import of `node:fs` makes Node build the module's ES facade, which reads
+ * every export, `promises` and the stream classes too: that loads `fs/promises` and Node's
+ * streams (about 5 ms on the 2-core test machine); `node:worker_threads` and `node:os` are not
+ * loaded at all until used. Such an import is replaced by a CommonJS stand-in whose exports
+ * (the names the module imports) are getters over `process.getBuiltinModule()`, fetched on
+ * first access: esbuild reads a CommonJS module's named imports as properties where they are
+ * used. One stand-in per importing module (shared, it would be a chunk of its own). Lazily
+ * loaded modules keep their imports: `new Worker(new URL(...))` must stay an import of
+ * `Worker` for webpack to follow the thread entry.
+ */
+const LAZY_BUILTINS = ['node:fs', 'node:fs/promises', 'node:os', 'node:worker_threads'];
+
+/** The names `source` imports from `name`, or every export for a default or namespace import. */
+function importedNames(source, name, every) {
+  const names = new Set();
+  const from = new RegExp(`^import\\s+(type\\s+)?([^;]*?)\\s+from\\s+['"]${name}['"]`, 'gm');
+  for (const [, typeOnly, clause] of source.matchAll(from)) {
+    if (typeOnly) continue;
+    if (!/^\{[^}]*\}$/.test(clause)) return every;
+    for (const spec of clause.slice(1, -1).split(',')) {
+      const imported = spec.trim().split(/\s+as\s+/)[0];
+      if (imported && !imported.startsWith('type ')) names.add(imported);
+    }
+  }
+  return [...names];
+}
+
+async function lazyBuiltins(eager) {
+  const keys = Object.fromEntries(
+    await Promise.all(
+      LAZY_BUILTINS.map(async (name) => [
+        name,
+        Object.keys(await import(name)).filter((k) => k !== 'default'),
+      ]),
+    ),
+  );
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      const filter = new RegExp(`^(${LAZY_BUILTINS.map((n) => n.replace(/[/]/g, '\\/')).join('|')})$`);
+      build.onResolve({ filter }, (args) => {
+        const importer = path.relative(ROOT, args.importer);
+        if (!eager.has(importer)) return undefined;
+        return { path: `${args.path}|${importer}`, namespace: 'lazy-builtin' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        const [name, importer] = args.path.split('|');
+        const names = importedNames(readFileSync(path.join(ROOT, importer), 'utf8'), name, keys[name]);
+        return {
+          contents:
+            `let loaded;\nconst load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(name)}));\n` +
+            `for (const key of ${JSON.stringify(names)})\n` +
+            '  Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] });\n',
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
 async function bundleThreads() {
   const threads = await esbuild.build({
     ...common,
@@ -128,7 +190,7 @@ const mainOptions = {
  * in the chunks shared with them. The cost: the CLI and a lazily loaded module load the whole
  * package entry, which a library user has loaded anyway.
  */
-async function rootsReachingPackageEntry() {
+async function analyseMainGraph() {
   const { metafile } = await esbuild.build({ ...mainOptions, write: false });
   const { inputs } = metafile;
   const closure = (root) => {
@@ -148,11 +210,12 @@ async function rootsReachingPackageEntry() {
   const dynamic = Object.values(inputs).flatMap((input) =>
     input.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path),
   );
-  return new Set(
+  const joinRoots = new Set(
     [...MAIN_ENTRIES, ...dynamic].filter(
       (root) => root !== PACKAGE_ENTRY && [...closure(root)].some((f) => packageOnly.has(f)),
     ),
   );
+  return { joinRoots, eager: new Set([...closure(PACKAGE_ENTRY), ...childSide]) };
 }
 
 /** Prepends `import '<package entry>'` to the source of each of `roots` (repository-relative). */
@@ -176,8 +239,11 @@ function joinPackageEntry(roots) {
 }
 
 async function bundleMain() {
-  const roots = await rootsReachingPackageEntry();
-  const result = await esbuild.build({ ...mainOptions, plugins: [joinPackageEntry(roots)] });
+  const { joinRoots, eager } = await analyseMainGraph();
+  const result = await esbuild.build({
+    ...mainOptions,
+    plugins: [joinPackageEntry(joinRoots), await lazyBuiltins(eager)],
+  });
   return [result.metafile];
 }
 
