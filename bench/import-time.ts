@@ -5,6 +5,9 @@
  *   zod                    `await import('zod')`
  *   lean-worker-pool       `await import('lean-worker-pool')` (the built package entry)
  *   lean-worker-pool/child `await import('lean-worker-pool/child')`
+ *   package build          `await import()` of the entry of the package build (`npm run
+ *                          build:package`: minified, what `npm install` gives a user), built
+ *                          into a temporary folder first (`--no-package-build` skips it)
  *   child start            spawn of a child-kit child (`dist/fixtures/children/fast-rows.js
  *                          --lenient`) to the first byte of its handshake on stdout
  *
@@ -16,9 +19,12 @@
  * adds another built entry to the same interleaved rounds, e.g. the package build
  * (`npm run build:package`, minified) or an older build to compare with.
  *
- *   node dist/bench/import-time.js [--quick | --smoke] [--runs 15] [--entry FILE]... [--out DIR]
+ *   node dist/bench/import-time.js [--quick | --smoke] [--runs 15] [--no-package-build] [--entry FILE]...
+ *                                  [--out DIR]
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadedModuleUrls, MODULE_LOAD_HOOK } from './lib/module-load.js';
@@ -31,6 +37,23 @@ const TARGET_OVER_ZOD_MS = 40;
 interface ImportCase {
   readonly label: string;
   readonly specifier: string;
+}
+
+/**
+ * The package build (`scripts/build-package.mjs`, minified) in a temporary folder beside a copy
+ * of package.json and a link to this checkout's node_modules (for zod); returns the folder.
+ */
+function buildPackage(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lwp-import-time-'));
+  const run = spawnSync(process.execPath, ['scripts/build-package.mjs', path.join(dir, 'dist')], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (run.status !== 0) throw new Error(`package build failed: ${run.stderr}${run.stdout}`);
+  copyFileSync(path.join(PACKAGE_ROOT, 'package.json'), path.join(dir, 'package.json'));
+  symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
 }
 
 /** Milliseconds `import(url)` took in a fresh process: elapsed, and the process's CPU time in it. */
@@ -90,16 +113,22 @@ async function main(): Promise<void> {
   const at = args.argv.indexOf('--runs');
   const runs = at >= 0 ? Number(args.argv[at + 1]) : args.smoke ? 2 : args.quick ? 7 : 15;
   const cases: ImportCase[] = [
-    { label: 'zod', specifier: 'zod' },
-    { label: 'lean-worker-pool', specifier: 'lean-worker-pool' },
-    { label: 'lean-worker-pool/child', specifier: 'lean-worker-pool/child' },
+    { label: "import('zod')", specifier: 'zod' },
+    { label: "import('lean-worker-pool')", specifier: 'lean-worker-pool' },
+    { label: "import('lean-worker-pool/child')", specifier: 'lean-worker-pool/child' },
   ];
   // The package resolves itself by name (package.json `exports`), as a user's import would.
   const urls = cases.map((c) => import.meta.resolve(c.specifier));
+  const packageDir = args.smoke || args.argv.includes('--no-package-build') ? null : buildPackage();
+  if (packageDir !== null) {
+    const entry = path.join(packageDir, 'dist', 'src', 'index.js');
+    cases.push({ label: 'lean-worker-pool, package build (minified)', specifier: entry });
+    urls.push(pathToFileURL(entry).href);
+  }
   args.argv.forEach((a, i) => {
     const file = args.argv[i + 1];
     if (a !== '--entry' || file === undefined) return;
-    cases.push({ label: file, specifier: file });
+    cases.push({ label: `import('${file}')`, specifier: file });
     urls.push(pathToFileURL(path.resolve(file)).href);
   });
   const childScript = path.join(PACKAGE_ROOT, 'dist', 'fixtures', 'children', 'fast-rows.js');
@@ -112,17 +141,30 @@ async function main(): Promise<void> {
   /** CPU milliseconds of the same imports: what a busy machine stretches least (no wait for a core). */
   const cpuSamples: number[][] = cases.map(() => []);
   const childStart: number[] = [];
-  for (let round = 0; round < runs; round++) {
-    step(`round ${round + 1} of ${runs}`);
-    cases.forEach((_, i) => {
-      const { wall, cpu } = timeImport(urls[i] as string);
-      samples[i]?.push(wall);
-      cpuSamples[i]?.push(cpu);
-    });
-    childStart.push(await timeChildStart(childScript));
+  let modules: string[][];
+  try {
+    for (let round = 0; round < runs; round++) {
+      step(`round ${round + 1} of ${runs}`);
+      cases.forEach((_, i) => {
+        const { wall, cpu } = timeImport(urls[i] as string);
+        samples[i]?.push(wall);
+        cpuSamples[i]?.push(cpu);
+      });
+      childStart.push(await timeChildStart(childScript));
+    }
+    step('module counts');
+    modules = urls.map((url) => modulesLoaded(url));
+  } finally {
+    if (packageDir !== null) rmSync(packageDir, { recursive: true, force: true });
   }
-  step('module counts');
-  const modules = urls.map((url) => modulesLoaded(url));
+  /** Where a URL points, the temporary package build named as such. */
+  const shown = (url: string): string => {
+    const file = new URL(url).pathname;
+    return packageDir !== null && file.startsWith(packageDir)
+      ? `<package build>/${path.relative(packageDir, file)}`
+      : where(url);
+  };
+  const packageAt = packageDir === null ? -1 : 3;
   const medians = samples.map((xs) => median(xs));
   const [, , child = 0] = medians;
   // Per round, an entry's time minus zod's in the same round: load that moves between rounds cancels.
@@ -144,7 +186,7 @@ async function main(): Promise<void> {
     ...cases.map((c, i) => {
       const xs = samples[i] as number[];
       return [
-        `import('${c.specifier}')`,
+        c.label,
         fmt(medians[i] as number, 1),
         i === 0 ? '-' : fmt(overZod[i] as number, 1),
         fmt(median(cpuSamples[i] as number[]), 1),
@@ -152,7 +194,7 @@ async function main(): Promise<void> {
         fmt(Math.min(...xs), 1),
         fmt(Math.max(...xs), 1),
         String(modules[i]?.length ?? 0),
-        where(urls[i] as string),
+        shown(urls[i] as string),
       ];
     }),
     [
@@ -172,6 +214,12 @@ async function main(): Promise<void> {
     `lean-worker-pool over zod alone (median of per-round differences): ${fmt(mainOverZod, 1)} ms (target <= ${TARGET_OVER_ZOD_MS} ms); ` +
       `lean-worker-pool/child: ${fmt(child, 1)} ms; CPU time over zod's: ${fmt(cpuOverZod[1] ?? 0, 1)} ms`,
   );
+  if (packageAt >= 0) {
+    report.print(
+      `package build (minified) over zod alone: ${fmt(overZod[packageAt] ?? 0, 1)} ms; ` +
+        `CPU time over zod's: ${fmt(cpuOverZod[packageAt] ?? 0, 1)} ms`,
+    );
+  }
   const own = (i: number) => (modules[i] ?? []).filter((u) => !u.includes('/node_modules/'));
   report.print(
     `own files loaded (bundle files): main entry ${own(1).length}, child entry ${own(2).length}; packages: ${[
@@ -185,12 +233,13 @@ async function main(): Promise<void> {
   );
   report.print();
   await report.finish({
-    workload: { runs, cases: urls.map(where), childStart: 'fast-rows.js --lenient' },
+    workload: { runs, cases: urls.map(shown), childStart: 'fast-rows.js --lenient' },
     memoryMeasure: 'none (timing only)',
     results: {
       imports: cases.map((c, i) => ({
-        specifier: c.specifier,
-        resolvedTo: where(urls[i] as string),
+        specifier: packageAt === i ? shown(urls[i] as string) : c.specifier,
+        label: c.label,
+        resolvedTo: shown(urls[i] as string),
         medianMs: medians[i],
         overZodMs: i === 0 ? null : overZod[i],
         samplesMs: samples[i],
@@ -198,16 +247,24 @@ async function main(): Promise<void> {
         cpuOverZodMs: i === 0 ? null : cpuOverZod[i],
         cpuSamplesMs: cpuSamples[i],
         modulesLoaded: modules[i]?.length ?? 0,
-        modules: (modules[i] ?? []).map(where),
+        modules: (modules[i] ?? []).map(shown),
       })),
       mainOverZodMs: mainOverZod,
+      packageBuildOverZodMs: packageAt >= 0 ? overZod[packageAt] : null,
       childStart: { medianMs: median(childStart), samplesMs: childStart },
     },
-    checks: { 'main entry over zod alone (ms)': check(mainOverZod, '<=', TARGET_OVER_ZOD_MS) },
+    checks: {
+      'main entry over zod alone (ms)': check(mainOverZod, '<=', TARGET_OVER_ZOD_MS),
+      ...(packageAt >= 0
+        ? {
+            'package build over zod alone (ms)': check(overZod[packageAt] ?? null, '<=', TARGET_OVER_ZOD_MS),
+          }
+        : {}),
+    },
     caveats: [
       'Each figure includes resolving, reading, compiling and evaluating the modules; Node start-up is not in it.',
       'The file system cache is warm after the first round.',
-      'The main entry resolves to the bundle in dist/ (`npm run build`: esbuild, not minified); the package build (`npm run build:package`) is minified.',
+      'The main entry resolves to the bundle in dist/ (`npm run build`: esbuild, not minified); the package build row is `npm run build:package` (minified), built into a temporary folder before the rounds.',
       "On a shared 2-core machine the figures move with its load; the difference to zod is the stable figure, and CPU time (the process's user + system time during the import) stretches less than elapsed time, having no wait for a core in it.",
     ],
   });

@@ -12,6 +12,10 @@
  *    `import()` target as chunks in `src/chunks/` (two folders below `<outDir>`, as the compiled
  *    modules whose relative paths they keep). Packages stay imports (zod is a peer; execa,
  *    pidusage, comlink and smol-toml are dependencies, loaded where the code imports them).
+ *    Two steps keep `import('lean-worker-pool')` short: the package entry's modules share one
+ *    chunk (`analyseMainGraph`, `joinPackageEntry`), and the modules loaded with an entry fetch
+ *    `node:fs`, `node:fs/promises`, `node:os` and `node:worker_threads` on first use
+ *    (`lazyBuiltins`). `bench/import-time.ts` measures it.
  *
  * Checks after building: every `new URL('<relative>', import.meta.url)` in the output names a
  * file that exists. Writes `<outDir>/bundle-meta.json` (which source modules each output file
