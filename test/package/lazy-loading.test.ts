@@ -120,6 +120,32 @@ describe('lazy loading', () => {
     expect(modules).not.toContain('src/lake/lakefile-toml.ts');
     expect(modules).not.toContain('src/protocol/messages.ts');
     expect(modules.filter((f) => f.startsWith('demo/'))).toEqual([]);
+    // The entry's modules share one chunk (`scripts/bundle.mjs`); the other files are what the
+    // child entries share with it and esbuild's runtime helpers. 20 files before the grouping.
+    expect(files.filter((f) => f.startsWith('dist/')).length).toBeLessThanOrEqual(6);
+  });
+
+  it('importing the main entry after zod loads no fs/promises, streams, worker_threads or os of Node', () => {
+    // Node's own modules newly loaded by the import, then by importing worker_threads directly
+    // (which shows the probe sees a builtin that loads).
+    const script = `
+await import('zod');
+const before = new Set(process.moduleLoadList);
+await import(${distUrl('src/index.js')});
+const byImport = process.moduleLoadList.filter((m) => !before.has(m));
+await import('node:worker_threads');
+const byWorkerThreads = process.moduleLoadList.filter((m) => !before.has(m) && !byImport.includes(m));
+console.log(JSON.stringify({ byImport, byWorkerThreads }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const { byImport, byWorkerThreads } = JSON.parse(run.stdout) as Record<string, string[]>;
+    expect(byWorkerThreads).toContain('NativeModule worker_threads');
+    for (const name of ['worker_threads', 'os', 'internal/fs/promises', 'stream'])
+      expect(byImport).not.toContain(`NativeModule ${name}`);
   });
 
   it('lean-worker-pool/prometheus loads prom-client, and not bullmq or ioredis', () => {
