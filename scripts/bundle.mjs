@@ -13,7 +13,7 @@
  *    modules whose relative paths they keep). Packages stay imports (zod is a peer; execa,
  *    pidusage, comlink and smol-toml are dependencies, loaded where the code imports them).
  *    Two steps keep `import('lean-worker-pool')` short: the package entry's modules share one
- *    chunk (`analyseMainGraph`, `joinPackageEntry`), and the modules loaded with an entry fetch
+ *    chunk (`analyseMainGraph`, `joinImports`), and the modules loaded with an entry fetch
  *    `node:fs`, `node:fs/promises`, `node:os` and `node:worker_threads` on first use
  *    (`lazyBuiltins`). `bench/import-time.ts` measures it.
  *
@@ -185,14 +185,19 @@ const mainOptions = {
 };
 
 /**
- * The entries and dynamically imported modules that reach a module of the package entry's
- * static closure which no child entry reaches. esbuild puts a module in the chunk of the set of
- * entries (dynamic imports included) that reach it, and has no setting to group chunks; without
- * this, the package entry's ~80 modules were spread over 20 files (each one more resolve, read
- * and compile on import). Each root found here imports the package entry first (`joinPackageEntry`),
- * so those modules all have one set and share one chunk; what the child entries also use stays
- * in the chunks shared with them. The cost: the CLI and a lazily loaded module load the whole
- * package entry, which a library user has loaded anyway.
+ * How the build groups the package entry's modules. esbuild puts a module in the chunk of the
+ * set of entries (dynamic imports included) that reach it, and has no setting to group chunks:
+ * the package entry's ~80 modules were spread over 20 files, each one more resolve, read and
+ * compile on import. So the build adds imports to some roots (entries and dynamically imported
+ * modules; `joinImports`): a root that reaches a module of the package entry which no child
+ * entry reaches imports the package entry first, and a root that reaches only modules the child
+ * entries share with the package entry imports all of those. The package entry's modules then
+ * have two sets between them: one chunk for what only the library side uses, one for what the
+ * child entries share. The cost: the CLI's commands and the lazily loaded modules load the
+ * whole package entry (a library user has loaded it anyway), a child entry the ~20 kB it shares.
+ *
+ * Returns the imports to add (root to repository-relative modules) and the modules loaded with
+ * an entry (the package entry's and the child entries' static closures).
  */
 async function analyseMainGraph() {
   const { metafile } = await esbuild.build({ ...mainOptions, write: false });
@@ -210,43 +215,46 @@ async function analyseMainGraph() {
     return seen;
   };
   const childSide = new Set(CHILD_ENTRIES.flatMap((e) => [...closure(e)]));
-  const packageOnly = new Set([...closure(PACKAGE_ENTRY)].filter((f) => !childSide.has(f)));
+  const packageSide = closure(PACKAGE_ENTRY);
+  const shared = [...packageSide].filter((f) => childSide.has(f)).sort();
   const dynamic = Object.values(inputs).flatMap((input) =>
     input.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path),
   );
-  const joinRoots = new Set(
-    [...MAIN_ENTRIES, ...dynamic].filter(
-      (root) => root !== PACKAGE_ENTRY && [...closure(root)].some((f) => packageOnly.has(f)),
-    ),
-  );
-  return { joinRoots, eager: new Set([...closure(PACKAGE_ENTRY), ...childSide]) };
+  const joins = new Map();
+  for (const root of new Set([...MAIN_ENTRIES, ...dynamic])) {
+    if (root === PACKAGE_ENTRY) continue;
+    const reached = [...closure(root)].filter((f) => packageSide.has(f));
+    if (reached.some((f) => !childSide.has(f))) joins.set(root, [PACKAGE_ENTRY]);
+    else if (reached.length > 0) joins.set(root, shared);
+  }
+  return { joins, eager: new Set([...packageSide, ...childSide]) };
 }
 
-/** Prepends `import '<package entry>'` to the source of each of `roots` (repository-relative). */
-function joinPackageEntry(roots) {
+/** Prepends to each root's source (repository-relative) an import of each of its modules. */
+function joinImports(joins) {
   return {
-    name: 'join-package-entry',
+    name: 'join-imports',
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, (args) => {
-        if (!roots.has(path.relative(ROOT, args.path))) return undefined;
+        const modules = joins.get(path.relative(ROOT, args.path));
+        if (modules === undefined) return undefined;
         const dir = path.dirname(args.path);
-        const entry = path.relative(dir, path.join(ROOT, PACKAGE_ENTRY)).replaceAll(path.sep, '/');
-        const source = readFileSync(args.path, 'utf8');
-        return {
-          contents: `import ${JSON.stringify(entry.startsWith('.') ? entry : `./${entry}`)};\n${source}`,
-          loader: 'ts',
-          resolveDir: dir,
+        const specifier = (module) => {
+          const relative = path.relative(dir, path.join(ROOT, module)).replaceAll(path.sep, '/');
+          return JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`);
         };
+        const imports = modules.map((m) => `import ${specifier(m)};\n`).join('');
+        return { contents: imports + readFileSync(args.path, 'utf8'), loader: 'ts', resolveDir: dir };
       });
     },
   };
 }
 
 async function bundleMain() {
-  const { joinRoots, eager } = await analyseMainGraph();
+  const { joins, eager } = await analyseMainGraph();
   const result = await esbuild.build({
     ...mainOptions,
-    plugins: [joinPackageEntry(joinRoots), await lazyBuiltins(eager)],
+    plugins: [joinImports(joins), await lazyBuiltins(eager)],
   });
   return [result.metafile];
 }
