@@ -89,7 +89,10 @@ const nodePrefix = {
  */
 const LAZY_BUILTINS = ['node:fs', 'node:fs/promises', 'node:os', 'node:worker_threads'];
 
-/** The names `source` imports from `name`, or every export for a default or namespace import. */
+/**
+ * The names `source` imports from `name`; every export for a default or namespace import, or
+ * for a form this does not read (`export ... from`).
+ */
 function importedNames(source, name, every) {
   const names = new Set();
   const from = new RegExp(`^import\\s+(type\\s+)?([^;]*?)\\s+from\\s+['"]${name}['"]`, 'gm');
@@ -101,7 +104,7 @@ function importedNames(source, name, every) {
       if (imported && !imported.startsWith('type ')) names.add(imported);
     }
   }
-  return [...names];
+  return names.size > 0 ? [...names] : every;
 }
 
 async function lazyBuiltins(eager) {
