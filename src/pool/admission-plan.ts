@@ -91,7 +91,8 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
   const slotFree = table.freeSlots() > 0;
   if (slotFree && gate.fits(r.key, table.held(), starting)) return { kind: 'cold', unknownCost };
   const exiting = table.exiting.size > 0;
-  const victims = gate.evictionsFor(r.key, table.live, evictable(table, gate, r.wanted), starting);
+  const candidates = evictable(table, gate, r.wanted);
+  const victims = gate.evictionsFor(r.key, table.live, candidates, starting);
   if (victims === null) {
     // Nothing idle to evict makes room: busy workers must finish first, or it never fits.
     if (table.settled) return { kind: 'refuse' };
@@ -100,7 +101,7 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
   if (victims.length > 0) return { kind: 'evict', victims };
   // It fits once the exiting children are reaped, or once a slot is free.
   if (exiting) return { kind: 'wait', reason: 'reaping' };
-  const idle = evictable(table, gate, r.wanted)[0];
+  const idle = candidates[0];
   if (idle) return { kind: 'evict', victims: [idle] };
   return { kind: 'wait', reason: 'workers' };
 }
@@ -112,12 +113,18 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
  */
 function evictable(table: WorkerTable, gate: MemoryGate, wanted: ReadonlySet<string>): PoolWorker[] {
   const idle = table.idle();
+  if (idle.length === 0) return idle;
   const count = new Map<string, number>();
   for (const w of table.live) if (w.usable) count.set(w.key, (count.get(w.key) ?? 0) + 1);
-  const spare = (w: PoolWorker) => (count.get(w.key) ?? 0) > 1;
-  const rank = (w: PoolWorker) => (spare(w) ? 0 : wanted.has(w.key) ? 2 : 1);
-  const ordered = gate.eviction.order(idle);
-  return [0, 1, 2].flatMap((r) => ordered.filter((w) => rank(w) === r));
+  const spares: PoolWorker[] = [];
+  const rest: PoolWorker[] = [];
+  const wantedLast: PoolWorker[] = [];
+  for (const w of gate.eviction.order(idle)) {
+    if ((count.get(w.key) ?? 0) > 1) spares.push(w);
+    else if (wanted.has(w.key)) wantedLast.push(w);
+    else rest.push(w);
+  }
+  return spares.concat(rest, wantedLast);
 }
 
 /**

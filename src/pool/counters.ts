@@ -70,9 +70,11 @@ export function emptyCounters(): WorkerCounters {
   };
 }
 
+const COUNTER_NAMES = Object.keys(emptyCounters()) as readonly (keyof WorkerCounters)[];
+
 /** Add `from` into `into`. */
 export function addCounters(into: WorkerCounters, from: WorkerCounters): WorkerCounters {
-  for (const key of Object.keys(into) as (keyof WorkerCounters)[]) into[key] += from[key];
+  for (const key of COUNTER_NAMES) into[key] += from[key];
   return into;
 }
 

@@ -21,6 +21,27 @@ describe('bounded per-key state', () => {
     expect(map.size).toBe(2);
   });
 
+  it('keeps the recency order through touches, updates and deletes', () => {
+    const map = new BoundedMap<string, number>(3);
+    map.set('a', 1).set('b', 2).set('c', 3);
+    map.get('a');
+    map.set('b', 20);
+    expect([...map.values()]).toEqual([3, 1, 20]);
+    expect(map.delete('a')).toBe(true);
+    expect(map.delete('a')).toBe(false);
+    map.set('d', 4).set('e', 5);
+    // c was the least recently touched: it goes first.
+    expect([map.has('c'), map.has('b'), map.has('d'), map.has('e')]).toEqual([false, true, true, true]);
+    expect([...map.values()]).toEqual([20, 4, 5]);
+    map.delete('e');
+    map.delete('b');
+    map.delete('d');
+    expect([...map.values()]).toEqual([]);
+    map.set('f', 6);
+    expect([...map.values()]).toEqual([6]);
+    expect(map.size).toBe(1);
+  });
+
   it('counts keys seen without keeping them all', () => {
     const seen = new SeenKeys();
     for (let i = 0; i < KEYS; i++) seen.note(`k${i}`);
