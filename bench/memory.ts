@@ -6,6 +6,9 @@
  *   fallback imports   a generated Mathlib-shaped Lake project planned with fallback (base)
  *                      imports (one session key) vs per-module header imports (many keys);
  *   cycle/reuse        acquire, request, explicit cycle, repeated: memory returns each time;
+ *   policy cycles      one caller, one key, workers cycled by `maxRequests`: imports a caller
+ *                      waits for with no background help, with background replacement, and with
+ *                      a spare (`bench/lib/policy-cycles.ts`);
  *   budget admission   four keys at once under a budget for two workers, without and with
  *                      waiting.
  *
@@ -26,12 +29,15 @@ import {
 } from '../src/index.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { describePeaks, MEMORY_MEASURE_TEXT, type MemoryPeaks, MemoryWatch } from './lib/memory-watch.js';
-import { BenchReport, benchArgs, runMain, step } from './lib/report.js';
+import { CYCLE_HOLD_MS, type CycleFigures, cycleCases, runCycles } from './lib/policy-cycles.js';
+import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { fmt } from './lib/stats.js';
 
 const OPEN_KIB = 24 * 1024;
 /** Like the Rust child, every export needs an open session, so a new generation reopens it. */
 const CHILD_ARGS = [`--open-kib=${OPEN_KIB}`, '--require-session'];
+/** The policy-cycle workload's session open also waits, so an import a caller waits for shows in time. */
+const CYCLE_OPEN_DELAY_MS = 200;
 
 interface Outcome {
   readonly name: string;
@@ -213,6 +219,18 @@ async function main(): Promise<void> {
       },
     ),
   );
+  const cycleArgs = [...CHILD_ARGS, `--open-delay-ms=${CYCLE_OPEN_DELAY_MS}`];
+  const cycleRequests = args.smoke ? 6 : args.quick ? 36 : 80;
+  const cycles: { name: string; maxRequests: number; checked: boolean; figures: CycleFigures }[] = [];
+  for (const c of cycleCases()) {
+    const name = `policy cycles: ${c.name}`;
+    const outcome = await workload(name, c.options, async (pool) => {
+      const figures = await runCycles(pool, cycleArgs, CYCLE_OPEN_DELAY_MS, cycleRequests);
+      cycles.push({ name: c.name, maxRequests: c.maxRequests, checked: c.checked, figures });
+      return { ...figures };
+    });
+    outcomes.push(outcome);
+  }
   outcomes.push(...(await budgetAdmission()));
 
   report.table([
@@ -247,7 +265,42 @@ async function main(): Promise<void> {
     report.print(`    ${describePeaks(o.peaks)}`);
     if (o.detail) report.print(`    ${JSON.stringify(o.detail)}`);
   }
+  report.print(
+    `policy cycles: ${cycleRequests} leases of one key, one caller, each held ${CYCLE_HOLD_MS} ms after its request; ` +
+      `maxWorkers 3; every session open waits ${CYCLE_OPEN_DELAY_MS} ms (load average ${loadAverage()})`,
+  );
+  report.table([
+    [
+      'configuration',
+      'maxRequests',
+      'imports',
+      'background starts',
+      'used',
+      'cycles in place',
+      'caller imports',
+      'slow acquires',
+      'max acquire ms',
+    ],
+    ...cycles.map(({ name, maxRequests, figures: f }) => [
+      name,
+      String(maxRequests),
+      String(f.imports),
+      String(f.backgroundStarts),
+      String(f.backgroundStartsUsed),
+      String(f.policyRestarts),
+      String(f.callerCycleImports),
+      String(f.slowAcquires),
+      fmt(f.maxAcquireMs, 0),
+    ]),
+  ]);
   report.print();
+  const spared = cycles.find((c) => c.checked)?.figures;
+  const checks: Record<string, ReturnType<typeof check>> = spared
+    ? {
+        "policy cycles with spares: imports in callers' path": check(spared.callerCycleImports, '<=', 0),
+        'policy cycles with spares: acquires >= half an open': check(spared.slowAcquires, '<=', 0),
+      }
+    : {};
   await report.finish({
     workload: {
       child: relativeToRoot(TEST_CHILD),
@@ -257,12 +310,19 @@ async function main(): Promise<void> {
     },
     memoryMeasure: MEMORY_MEASURE_TEXT,
     results: { workloads: outcomes },
+    checks,
     caveats: [
+      'Policy cycles: "caller imports" are session opens answered with an import, less background starts (one each) and the first cold open; "slow acquires" are acquires after the first that took at least half an open, which also counts a caller that waited for part of a background start.',
       'The fixture child stands in for Lean: its session open allocates and touches memory (RssAnon) but maps no .olean files, so shared file pages here are the Node binary and libraries, not a Mathlib image.',
       'Peaks come from 20 ms samples; the pool samples each child every 50 ms.',
       'Requests are json_command echoes: the figures are scheduling and memory, not Lean work.',
     ],
   });
+}
+
+/** The 1-minute load average, printed beside the figures (the machine may be shared). */
+function loadAverage(): string {
+  return fmt(os.loadavg()[0] ?? Number.NaN, 2);
 }
 
 runMain(main);

@@ -65,6 +65,7 @@ export class Admission {
       start,
       closed: () => this.#closed,
       changed: () => this.#pump(),
+      holdMs: () => this.#holds.meanMs,
     });
     this.#leaseHost = new PoolLeaseHost(options.memoryMeasure, (worker) => {
       this.#counters.leasesReleased += 1;

@@ -3,10 +3,12 @@
  * an import. A spare (`spares` option) is a second worker of a hot key, started while nobody
  * waits, a slot is free and it fits the budget without evicting anything: the hot key's busy or
  * restarting worker then never makes its next caller wait for an import. A replacement
- * (`replaceInBackground`) starts when a released worker is used up or one request from it (its
- * `maxRequests`, `maxImports` or memory ceiling), while the old one still serves; the old one is
- * retired once the new one is ready and it is idle. A background start that fails counts toward
- * its key's quarantine like any start.
+ * (`replaceInBackground`) starts when a released worker is used up or near it (its `maxRequests`,
+ * `maxImports` or memory ceiling), while the old one still serves; the old one is retired once the
+ * new one is ready and it is idle. Near `maxRequests` means fewer requests left than fit in one
+ * cold open of its key at the mean lease hold time (at least one), so the replacement is ready
+ * when the old one runs out. A background start that fails counts toward its key's quarantine
+ * like any start.
  */
 import { ErrorCode, makeError } from '../errors.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
@@ -39,6 +41,8 @@ export interface OpensContext {
   readonly closed: () => boolean;
   /** Something changed that may serve a waiter (a start settled, a worker retired). */
   readonly changed: () => void;
+  /** Mean lease hold time (ms), null before the first release. */
+  readonly holdMs: () => number | null;
 }
 
 export class WorkerOpens {
@@ -152,18 +156,32 @@ export class WorkerOpens {
     });
   }
 
-  /** Used up, or one request from its request limit, or past 90% of its memory ceiling. */
+  /**
+   * Used up, or fewer requests left before its request limit than a cold open takes (at least
+   * one), or past 90% of its memory ceiling.
+   */
   #nearlyUsedUp(worker: PoolWorker): boolean {
     const { options } = this.#c;
     if (worker.policyReason(options.memoryMeasure) !== null) return true;
     const p = worker.policy;
-    if (p.maxRequests !== undefined && worker.stats.requestsThisGeneration >= p.maxRequests - 1) return true;
+    if (
+      p.maxRequests !== undefined &&
+      worker.stats.requestsThisGeneration >= p.maxRequests - this.#lead(worker)
+    )
+      return true;
     const sample = worker.lastSample;
     return (
       p.memoryCeilingKib !== undefined &&
       sample?.available === true &&
       measureOf(sample, options.memoryMeasure) >= 0.9 * p.memoryCeilingKib
     );
+  }
+
+  /** Requests before its limit at which `worker`'s replacement starts: one cold open's worth of leases. */
+  #lead(worker: PoolWorker): number {
+    const holdMs = this.#c.holdMs();
+    if (holdMs === null || holdMs <= 0) return 1;
+    return Math.max(1, Math.ceil(this.#c.gate.eviction.openMs(worker.key) / holdMs));
   }
 
   /**

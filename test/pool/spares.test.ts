@@ -2,7 +2,8 @@
  * Warm spares and overlapped replacement on fake workers: a spare of a hot key starts in the
  * background when a slot and the budget allow, and serves the next caller with no import; a
  * worker one request from its limit is replaced in the background and retired once the new one is
- * ready; a spare that fails to start counts toward its key's quarantine.
+ * ready (started a cold open ahead of the limit); a spare that fails to start counts toward its
+ * key's quarantine.
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
@@ -95,6 +96,21 @@ describe('overlapped replacement on fake workers', () => {
       backgroundReplacements: 1,
       backgroundStartsUsed: 1,
       coldOpenAttempts: 1,
+      maxRequestRestarts: 0,
+    });
+  });
+
+  it('starts the replacement a cold open ahead of maxRequests when an open outlasts the leases left', async () => {
+    const pool = fakePool({ maxWorkers: 2, policy: { maxRequests: 10 } }, { A: { startDelayMs: 600 } });
+    for (let i = 0; i < 3; i++) {
+      const lease = await pool.lease('A');
+      await lease.runJsonCommand(echo, { x: i });
+      lease.release();
+    }
+    // Seven requests are left, each lease held a few ms: together shorter than one 600 ms open.
+    expect(pool.snapshot()).toMatchObject({
+      backgroundReplacements: 1,
+      startingWorkers: 1,
       maxRequestRestarts: 0,
     });
   });
