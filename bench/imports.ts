@@ -14,8 +14,15 @@
  *
  *   node dist/bench/imports.js [--sim] [--quick | --smoke] [--requests N] [--only-trace I] [--out DIR]
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import os from 'node:os';
-import { LeanWorkerError, LeanWorkerPool, type LeanWorkerPoolOptions } from '../src/index.js';
+import {
+  channelName,
+  LeanWorkerError,
+  LeanWorkerPool,
+  type LeanWorkerPoolOptions,
+  type PoolEventPayloads,
+} from '../src/index.js';
 import { profileInside } from './lib/cpu-profile.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { MEMORY_MEASURE_TEXT, MemoryWatch } from './lib/memory-watch.js';
@@ -114,6 +121,14 @@ async function replay(trace: readonly number[], policy: Policy, budgetKib: numbe
   const errors = new Map<string, number>();
   let next = 0;
   const watch = new MemoryWatch(pool);
+  // Evictions with no choice: the victim was the only idle worker when it was picked.
+  const evictions = { total: 0, onlyIdle: 0 };
+  const onEviction = (message: unknown) => {
+    if ((message as PoolEventPayloads['eviction']).poolId !== pool.id) return;
+    evictions.total += 1;
+    if (pool.snapshot().idleWorkers <= 1) evictions.onlyIdle += 1;
+  };
+  diagnosticsChannel.subscribe(channelName('eviction'), onEviction);
   const began = performance.now();
   try {
     await Promise.all(
@@ -146,9 +161,11 @@ async function replay(trace: readonly number[], policy: Policy, budgetKib: numbe
       p99WaitMs: percentile(waits, 99),
       peakProcKib: peaks.procPrivatePlusSharedKib,
       evictions: s.evictions,
+      forcedEvictions: evictions.onlyIdle,
       errors: Object.fromEntries(errors),
     };
   } finally {
+    diagnosticsChannel.unsubscribe(channelName('eviction'), onEviction);
     watch.stop();
     await pool.destroy();
   }
@@ -180,7 +197,10 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
       'p99 ms',
       'peak MiB',
       'budget MiB',
+      'evictions',
+      'forced',
       's',
+      'load',
     ],
   ];
   const results: Record<string, unknown>[] = [];
@@ -205,9 +225,12 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
         fmt(r.p99WaitMs, 0),
         r.peakProcKib === null ? 'n/a' : fmt(r.peakProcKib / 1024, 1),
         fmt(budgetKib / 1024, 1),
+        String(r.evictions),
+        String(r.forcedEvictions),
         fmt(r.seconds, 0),
+        loadAverage(),
       ]);
-      results.push({ trace: t.name, policy: policy.name, belady, ratio, ...r });
+      results.push({ trace: t.name, policy: policy.name, belady, ratio, ...r, load: loadAverage() });
       // Each run as it ends (the table follows at the end).
       console.error(`${t.name} / ${policy.name}: ${JSON.stringify(results.at(-1))}`);
       if (r.peakProcKib !== null)
@@ -244,6 +267,7 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
       'Imports count every start: cold opens for callers, spares and background replacements.',
       'The /proc peak is sampled every 20 ms and includes children starting or exiting; a spike between samples can be missed.',
       'The hard budget and the look-ahead are not options: every row runs them; the rows differ in eviction and in waiter order (FIFO + LRU: maxWaiterBypasses 0).',
+      'forced: evictions whose victim was the only idle worker when it was picked (the policy had no choice); load: the 1-minute load average when the row finished.',
     ],
   });
 }
