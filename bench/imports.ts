@@ -3,7 +3,8 @@
  * trace; a check queue over the demo project's planner batches) are replayed against the real
  * pool with fixture children whose session open costs real time and memory, for each policy:
  * FIFO + LRU, the previous defaults (LRU, warm waiters first) and the new one (cost-aware
- * eviction; on the planner trace also with the upcoming batches hinted). Each row prints imports
+ * eviction; also with one evicting start at a time, `maxEvictingStarts: 1`; on the planner trace
+ * also with the upcoming batches hinted). Each row prints imports
  * (cold opens, spares and replacements), hit rate, p50/p99 queue wait, peak `/proc` memory
  * against the budget, and Belady's misses on the same trace with the same number of warm slots.
  *
@@ -23,6 +24,7 @@ import {
   type LeanWorkerPoolOptions,
   type PoolEventPayloads,
 } from '../src/index.js';
+import { replayOnStubs } from './lib/concurrent-sim.js';
 import { profileInside } from './lib/cpu-profile.js';
 import { echo, relativeToRoot, TEST_CHILD, testChildSource } from './lib/fixtures.js';
 import { MEMORY_MEASURE_TEXT, MemoryWatch } from './lib/memory-watch.js';
@@ -66,8 +68,14 @@ const POLICIES: readonly Policy[] = [
   { name: 'FIFO + LRU', options: { eviction: 'lru', maxWaiterBypasses: 0 } },
   { name: 'previous defaults (LRU)', options: { eviction: 'lru' } },
   { name: 'new (cost)', options: { eviction: 'cost' } },
+  { name: 'new (cost), 1 evicting start', options: { eviction: 'cost', maxEvictingStarts: 1 } },
 ];
 const HINTED: Policy = { name: 'new (cost) + hint', options: { eviction: 'cost' }, hint: true };
+const HINTED_ONE_START: Policy = {
+  name: 'new (cost), 1 evicting start + hint',
+  options: { eviction: 'cost', maxEvictingStarts: 1 },
+  hint: true,
+};
 
 function numberArg(argv: readonly string[], name: string): number | null {
   const at = argv.indexOf(`--${name}`);
@@ -209,7 +217,7 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
   for (const t of onlyTrace === null ? all : all.slice(onlyTrace, onlyTrace + 1)) {
     const belady = t.trace.length - beladyHits(t.trace, SLOTS);
     let fifoP99 = Number.NaN;
-    for (const policy of t.planner ? [...POLICIES, HINTED] : POLICIES) {
+    for (const policy of t.planner ? [...POLICIES, HINTED, HINTED_ONE_START] : POLICIES) {
       step(`${t.name}: ${policy.name}`);
       const r = await replay(t.trace, policy, budgetKib, argv);
       if (policy.name === 'FIFO + LRU') fifoP99 = r.p99WaitMs;
@@ -388,10 +396,11 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
   }
   report.table(rows);
   report.print();
+  const concurrent = onlyTrace === null ? await concurrentOnStubs(report) : [];
   await report.finish({
     workload: { requests, slots: SLOTS, callers: 1 },
     memoryMeasure: 'unavailable (stub workers report a fixed 1 GiB)',
-    results: { runs: results, decisions },
+    results: { runs: results, decisions, concurrent },
     checks,
     caveats: [
       'us/request is the whole acquire, grant and release through the admission code (promises, stub starts and shutdowns included) in wall time, CPU us/request the same in process CPU time (less sensitive to a loaded machine); us/hit and us/miss split the wall time by whether the request started a worker (a miss also pays for the eviction, the stub start and its shutdown, the release that follows a miss also reaps). The decision alone is a part of each.',
@@ -399,8 +408,47 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
       `The decision figure: one more cost run of the last trace under V8's sampling profiler (every ${PROFILE_INTERVAL_US} us) gives the share of sampled time with planFor or nextToServe (planning an acquire, picking the next waiter) on the stack; that share of the unprofiled run's CPU us/request is the decision's cost per request. It is sampled, not timed call by call, and the profiler's own cost may not fall evenly on every function.`,
       'load is the 1-minute load average when the row finished.',
       'With one caller nothing is reordered, so the pool can do no better than Belady here.',
+      `The second table replays the real replay's traces (${REAL_REQUESTS} requests, 20 keys) with ${CALLERS} callers at once on stub workers whose open is a ${STUB_OPEN_MS} ms timer (no CPU), each lease held one 1 ms timer, maxWorkers ${MAX_WORKERS}, a budget for ${SLOTS} workers: scheduling without process start-up noise. Timer order varies a little from run to run.`,
     ],
   });
+}
+
+/** The real replay's request count and stub open time of the concurrent stub replay. */
+const REAL_REQUESTS = 300;
+const STUB_OPEN_MS = 30;
+
+/** The real replay's shape (8 callers, a budget for 3 workers) on stub workers, per policy. */
+async function concurrentOnStubs(report: BenchReport) {
+  const shape = { callers: CALLERS, maxWorkers: MAX_WORKERS, slots: SLOTS, openMs: STUB_OPEN_MS };
+  const all = await traces(REAL_REQUESTS, 20);
+  const chosen = [all[1], all[4]].filter((t) => t !== undefined);
+  const rows: string[][] = [['trace', 'policy', 'imports', 'Belady', 'ratio', 'p99 wait ms', 's', 'load']];
+  const out: Record<string, unknown>[] = [];
+  for (const t of chosen) {
+    const belady = t.trace.length - beladyHits(t.trace, SLOTS);
+    for (const policy of [...POLICIES, HINTED, HINTED_ONE_START]) {
+      step(`${CALLERS} callers on stubs, ${t.name}: ${policy.name}`);
+      const r = await replayOnStubs(t.trace, shape, { ...policy.options }, policy.hint === true);
+      const load = loadAverage();
+      rows.push([
+        t.name,
+        policy.name,
+        String(r.imports),
+        String(belady),
+        fmt(r.imports / belady),
+        fmt(r.p99WaitMs, 0),
+        fmt(r.seconds, 1),
+        load,
+      ]);
+      out.push({ trace: t.name, policy: policy.name, belady, ...r, load });
+    }
+  }
+  report.print(
+    `${CALLERS} callers at once on stub workers (${STUB_OPEN_MS} ms opens), the real replay's traces:`,
+  );
+  report.table(rows);
+  report.print();
+  return out;
 }
 
 async function main(): Promise<void> {

@@ -127,7 +127,8 @@ export interface LeaseBusyFacts extends BaseFacts {}
  * (every slot busy), `memory` (no room in the budget or reserve), `reaping` (evicted children not
  * reaped yet), `same_key` (a busy worker of its key was expected sooner than a cold open),
  * `spare_starting` (a spare of its key was starting), `unknown_cost` (another start of unknown
- * cost was under way), `quarantine` (its key was quarantined while it waited).
+ * cost was under way), `evicting_start` (its start would evict and `maxEvictingStarts` starts
+ * were under way), `quarantine` (its key was quarantined while it waited).
  */
 export interface AdmissionWaitFacts extends BaseFacts {
   readonly waitedFor?: string | null;

@@ -15,6 +15,8 @@
  * - A key whose cost is unknown (nothing learned, no estimate) does not start beside another such
  *   start while memory is tight (a pool budget, a cgroup limit, or little system headroom): the
  *   first one teaches the pool what a worker costs.
+ * - With `maxEvictingStarts`, a start that must evict waits while that many cold opens for
+ *   callers are under way, so the workers they bring are candidates before the next victim.
  */
 import type { MemoryGate } from './memory-gate.js';
 import type { Waiter, WaiterQueue } from './waiters.js';
@@ -34,7 +36,9 @@ export type WaitReason =
   /** A spare or replacement worker of its key is starting. */
   | 'spare_starting'
   /** Its key's cost is unknown and another start of unknown cost is under way. */
-  | 'unknown_cost';
+  | 'unknown_cost'
+  /** Its start would evict, and `maxEvictingStarts` cold opens for callers are under way. */
+  | 'evicting_start';
 
 export type Plan =
   | { readonly kind: 'warm'; readonly worker: PoolWorker }
@@ -98,12 +102,28 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
     if (table.settled) return { kind: 'refuse' };
     return { kind: 'wait', reason: slotFree ? 'memory' : 'workers' };
   }
-  if (victims.length > 0) return { kind: 'evict', victims };
+  const evict = (chosen: PoolWorker[]): Plan =>
+    r.mayWait && evictingStartsFull(table, gate)
+      ? { kind: 'wait', reason: 'evicting_start' }
+      : { kind: 'evict', victims: chosen };
+  if (victims.length > 0) return evict(victims);
   // It fits once the exiting children are reaped, or once a slot is free.
   if (exiting) return { kind: 'wait', reason: 'reaping' };
   const idle = candidates[0];
-  if (idle) return { kind: 'evict', victims: [idle] };
+  if (idle) return evict([idle]);
   return { kind: 'wait', reason: 'workers' };
+}
+
+/**
+ * Whether `maxEvictingStarts` cold opens for callers are under way (never with no limit); a
+ * worker still exiting counts as one, since the start it makes room for has not begun yet.
+ */
+function evictingStartsFull(table: WorkerTable, gate: MemoryGate): boolean {
+  const limit = gate.options.maxEvictingStarts;
+  if (limit === 0) return false;
+  let starts = table.exiting.size;
+  for (const s of table.starts) if (s.purpose === 'caller') starts += 1;
+  return starts >= limit;
 }
 
 /**

@@ -53,6 +53,13 @@ function buildPoolOptionsSchema() {
        * whose loss costs least (decayed request frequency x learned open time / learned memory).
        */
       eviction: z.enum(['lru', 'cost']).default('lru'),
+      /**
+       * While this many cold opens for callers are under way, a caller whose open would first
+       * evict an idle worker waits (0: no limit). The workers those opens bring join the idle
+       * ones before the next victim is chosen, so the eviction policy has a choice: fewer imports
+       * when callers outnumber warm slots, at the cost of opens run in parallel.
+       */
+      maxEvictingStarts: nonNegativeInt.max(1_024).default(0),
       maxWaiterBypasses: nonNegativeInt.default(DEFAULT_MAX_WAITER_BYPASSES),
       /**
        * Spare workers the pool keeps at most: a second worker of a hot key whose worker is busy or
@@ -61,9 +68,10 @@ function buildPoolOptionsSchema() {
        */
       spares: nonNegativeInt.max(1_024).default(0),
       /**
-       * Start the replacement of a worker that is used up (or one request from its `maxRequests`,
-       * or past 90% of its memory ceiling) in the background when a slot and memory allow, and
-       * retire the old one once the new one is ready; else it is cycled in place before its next lease.
+       * Start the replacement of a worker that is used up (or near its `maxRequests`: fewer
+       * requests left than one cold open lasts, or past 90% of its memory ceiling) in the
+       * background when a slot and memory allow, and retire the old one once the new one is ready
+       * and it is idle; else it is cycled in place before its next lease.
        */
       replaceInBackground: z.boolean().default(true),
       /**

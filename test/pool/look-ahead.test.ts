@@ -1,9 +1,11 @@
 /**
  * Look-ahead admission on fake workers: between cold opens the key with the most waiters goes
  * first, under the bypass bound; a caller of a key whose worker is busy waits for it when that is
- * expected to be quicker than a cold open, and never longer than the open would have taken.
+ * expected to be quicker than a cold open, and never longer than the open would have taken; with
+ * `maxEvictingStarts`, a start that must evict waits for the starts under way.
  */
 import { describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
 import type { LeanWorkerSessionLease } from '../../src/lease.js';
 import { HoldTimes, planFor } from '../../src/pool/admission-plan.js';
 import { MemoryGate } from '../../src/pool/memory-gate.js';
@@ -12,7 +14,7 @@ import { PoolWorker } from '../../src/pool/worker.js';
 import { WorkerTable } from '../../src/pool/worker-table.js';
 import { effectivePolicy } from '../../src/protocol/worker-policy.js';
 import { FakeWorker, fakePool, fakeSource, settle } from './fake-workers.js';
-import { eventually, tick } from './helpers.js';
+import { eventually, rejection, tick } from './helpers.js';
 
 function served(pool: ReturnType<typeof fakePool>) {
   const order: string[] = [];
@@ -90,6 +92,35 @@ describe('look-ahead admission on fake workers', () => {
     await second;
     expect(pool.starts()).toBe(2);
     expect(pool.snapshot()).toMatchObject({ coldOpenAttempts: 2, queueTimeouts: 0 });
+  });
+
+  it('with maxEvictingStarts 1, a start that must evict waits while another caller start runs', async () => {
+    const keys = { C: { startDelayMs: 100 }, D: { startDelayMs: 100 } };
+    for (const [limit, atOnce] of [
+      [0, 2],
+      [1, 1],
+    ] as const) {
+      const pool = fakePool({ maxWorkers: 2, maxEvictingStarts: limit }, keys);
+      (await pool.lease('A')).release();
+      (await pool.lease('B')).release();
+      const c = pool.lease('C');
+      const d = pool.lease('D');
+      await tick(50);
+      expect(pool.snapshot().startingWorkers).toBe(atOnce);
+      (await c).release();
+      (await d).release();
+      expect(pool.snapshot()).toMatchObject({ coldOpenAttempts: 4, evictions: 2, queueTimeouts: 0 });
+    }
+  });
+
+  it('says evicting_start when it times out behind a start under maxEvictingStarts', async () => {
+    const pool = fakePool({ maxWorkers: 2, maxEvictingStarts: 1 }, { C: { startDelayMs: 200 } });
+    (await pool.lease('A')).release();
+    (await pool.lease('B')).release();
+    const c = pool.lease('C');
+    const error = await rejection(pool.lease('D', 30), ErrorCode.QUEUE_TIMEOUT);
+    expect(error.facts.waitedFor).toBe('evicting_start');
+    (await c).release();
   });
 
   it('opens a second worker at once while nothing is known of how long a lease is held', async () => {

@@ -52,6 +52,7 @@ describe('pool options', () => {
     ['memorySampleIntervalMs', 0],
     ['defaultWorkerCostKib', -1],
     ['maxWaiterBypasses', -1],
+    ['maxEvictingStarts', -1],
     ['rowBatchCredit', 0],
     ['policy', 'sometimes'],
     ['eviction', 'mru'],
