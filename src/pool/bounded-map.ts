@@ -18,8 +18,8 @@ interface Entry<K, V> {
 
 /**
  * The recency order is a linked list of entries beside the map, so touching a key moves two
- * pointers. (Reordering the map itself by delete and set leaves dead entries in V8's hash chains
- * until the next rehash: a touch cost about 2 us at 10,000 keys.)
+ * pointers. (Reordering the map itself by delete and set measured 1.7-1.9 us a touch at about
+ * 11,000 keys, against 0.13-0.16 us for a lookup.)
  */
 export class BoundedMap<K, V> {
   readonly #map = new Map<K, Entry<K, V>>();
