@@ -8,11 +8,29 @@
  *   uncaught            throws an uncaught exception
  *   exit                calls process.exit(0) without closing the pool
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { LeanWorkerPool } from '../../../dist/src/pool/pool.js';
 
 const mode = process.argv[2] ?? 'sigkill';
 const mark = process.env.LEAN_WORKER_TEST_MARK ?? 'unmarked';
 const children = new URL('../../../dist/fixtures/children/', import.meta.url).pathname;
+
+/** Live processes other than this one whose environment carries the mark. */
+function otherMarkedProcesses() {
+  const needle = `LEAN_WORKER_TEST_MARK=${mark}\0`;
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+      if (state !== 'Z' && readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle)) count += 1;
+    } catch {
+      // gone while we looked
+    }
+  }
+  return count;
+}
 
 function source(key, args) {
   const launch = {
@@ -53,6 +71,10 @@ for (const lease of leases.slice(0, 2)) {
     })(),
   );
 }
+// Everything runs once the four children and both grandchildren exist (on a loaded machine the
+// early child's grandchild can come later than the streams' first rows).
+const deadline = Date.now() + 20_000;
+while (otherMarkedProcesses() < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 process.stdout.write('ready\n');
 if (mode === 'uncaught')
   setTimeout(() => {
