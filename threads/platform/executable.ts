@@ -34,6 +34,12 @@ export const nodeFileProbe: FileProbe = {
   },
 };
 
+/** The first of `candidates` (fixed paths of a util-linux tool) that is executable, on Linux only. */
+export function linuxTool(candidates: readonly string[], platform: string): string | null {
+  if (platform !== 'linux') return null;
+  return candidates.find((candidate) => nodeFileProbe.executable(candidate)) ?? null;
+}
+
 const DEFAULT_PATHEXT = '.COM;.EXE;.BAT;.CMD';
 const BATCH = new Set(['.bat', '.cmd']);
 

@@ -4,7 +4,6 @@
  * layer uses is decided in `src/protocol/platform.ts`, where the main thread reads the same
  * decision.
  */
-import { accessSync, constants } from 'node:fs';
 import {
   isPortable,
   mechanismsOf,
@@ -12,6 +11,7 @@ import {
   SETPRIV_CANDIDATES,
 } from '../../src/protocol/platform.js';
 import type { ThreadPlatform } from './contract.js';
+import { linuxTool } from './executable.js';
 import { posixPlatform } from './posix.js';
 import { hasProc } from './proc-memory.js';
 import { nodeRunner, type ProcessRunner } from './runner.js';
@@ -21,16 +21,7 @@ export type { SpawnPlan, ThreadPlatform } from './contract.js';
 
 /** The `setpriv` binary used for parent-death signals on Linux, or null. */
 export function findSetpriv(platform: string = process.platform): string | null {
-  if (platform !== 'linux') return null;
-  for (const candidate of SETPRIV_CANDIDATES) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not at this path
-    }
-  }
-  return null;
+  return linuxTool(SETPRIV_CANDIDATES, platform);
 }
 
 /** The layer for `facts`, acting through `runner`. */

@@ -12,25 +12,12 @@
  * kernel), the thread keeps its policy and the pool runs as before.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { CHRT_CANDIDATES } from '../../src/protocol/platform.js';
+import { linuxTool } from './executable.js';
 
 /** What became of a request for SCHED_IDLE. */
 export type IdlePolicyOutcome = 'applied' | 'unsupported' | 'refused';
-
-/** The `chrt` binary, or null where there is none (or not Linux). */
-function findChrt(platform: string): string | null {
-  if (platform !== 'linux') return null;
-  for (const candidate of CHRT_CANDIDATES) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not at this path
-    }
-  }
-  return null;
-}
 
 /** This thread's id (Linux), from `/proc/thread-self`, or null. */
 function ownTid(): number | null {
@@ -44,7 +31,7 @@ function ownTid(): number | null {
 
 /** Put the calling thread (and so the children it forks later) under SCHED_IDLE. */
 export function enterIdlePolicy(platform: string = process.platform): IdlePolicyOutcome {
-  const chrt = findChrt(platform);
+  const chrt = linuxTool(CHRT_CANDIDATES, platform);
   const tid = chrt === null ? null : ownTid();
   if (chrt === null || tid === null) return 'unsupported';
   try {
