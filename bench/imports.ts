@@ -31,7 +31,7 @@ import { MEMORY_MEASURE_TEXT, MemoryWatch } from './lib/memory-watch.js';
 import { plannerTrace } from './lib/planner-trace.js';
 import { BenchReport, benchArgs, check, runMain, step } from './lib/report.js';
 import { fmt, percentile } from './lib/stats.js';
-import { stubAdmission, stubSource } from './lib/stub-workers.js';
+import { stubAdmission, stubSources } from './lib/stub-workers.js';
 import { beladyHits, burstyTrace, zipfTrace } from './lib/traces.js';
 
 const OPEN_KIB = 32 * 1024;
@@ -283,15 +283,7 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
 /** One caller replaying `trace` through the admission code on stub workers. */
 async function simulate(trace: readonly number[], options: Record<string, unknown>, hint: boolean) {
   const { admission, starts } = stubAdmission({ maxWorkers: SLOTS, ...options }, 1 << 20);
-  const sources = new Map<number, ReturnType<typeof stubSource>>();
-  const sourceOf = (k: number) => {
-    let s = sources.get(k);
-    if (!s) {
-      s = stubSource(`k${k}`);
-      sources.set(k, s);
-    }
-    return s;
-  };
+  const sourceOf = stubSources();
   if (hint) admission.hint(trace.map((k) => `k${k}`));
   const began = process.hrtime.bigint();
   const cpu = process.cpuUsage();

@@ -8,7 +8,7 @@ import { Admission } from '../../src/pool/admission.js';
 import { parsePoolOptions } from '../../src/pool/options.js';
 import type { StartFn } from '../../src/pool/worker-start.js';
 import { percentile } from './stats.js';
-import { stubSource, stubStart } from './stub-workers.js';
+import { stubSources, stubStart } from './stub-workers.js';
 
 export interface ConcurrentShape {
   readonly callers: number;
@@ -41,15 +41,7 @@ export async function replayOnStubs(
     }),
     start,
   );
-  const sources = new Map<number, ReturnType<typeof stubSource>>();
-  const sourceOf = (k: number) => {
-    let s = sources.get(k);
-    if (!s) {
-      s = stubSource(`k${k}`);
-      sources.set(k, s);
-    }
-    return s;
-  };
+  const sourceOf = stubSources();
   if (hint) admission.hint(trace.map((k) => `k${k}`));
   const waits: number[] = [];
   let next = 0;

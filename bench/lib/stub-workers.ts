@@ -34,6 +34,19 @@ export function stubSource(key: string): Source {
   return { sessionKey: () => key, resolve: async () => resolved };
 }
 
+/** One stub source per trace key number (`k<n>`), made on first use and reused after. */
+export function stubSources(): (k: number) => Source {
+  const sources = new Map<number, Source>();
+  return (k) => {
+    let s = sources.get(k);
+    if (!s) {
+      s = stubSource(`k${k}`);
+      sources.set(k, s);
+    }
+    return s;
+  };
+}
+
 const INFO: GenerationInfo = {
   generation: 0,
   workerVersion: 'stub',
