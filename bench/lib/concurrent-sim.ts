@@ -27,7 +27,7 @@ export async function replayOnStubs(
   options: Record<string, unknown>,
   hint: boolean,
 ) {
-  const stub = stubStart(WORKER_KIB);
+  const stub = stubStart(WORKER_KIB, shape.openMs);
   const start: StartFn = async (config, resolved) => {
     await sleep(shape.openMs);
     return stub.start(config, resolved);

@@ -47,15 +47,6 @@ export function stubSources(): (k: number) => Source {
   };
 }
 
-const INFO: GenerationInfo = {
-  generation: 0,
-  workerVersion: 'stub',
-  protocolVersion: 10,
-  pid: 0,
-  /** Every key opens in the same (reported) second, so measured noise does not rank keys. */
-  spawnHandshakeMs: 1_000,
-};
-
 const REPORT: ShutdownReport = {
   outcome: 'graceful',
   elapsedMs: 0,
@@ -64,9 +55,19 @@ const REPORT: ShutdownReport = {
   exit: null,
 };
 
-/** A start function of stub workers that each report `privateKib`; counts its starts. */
-export function stubStart(privateKib: number): { start: StartFn; starts: () => number } {
+/**
+ * A start function of stub workers that each report `privateKib` and an open of `openMs` (every
+ * key the same, so measured noise does not rank keys); counts its starts.
+ */
+export function stubStart(privateKib: number, openMs = 1_000): { start: StartFn; starts: () => number } {
   let starts = 0;
+  const info: GenerationInfo = {
+    generation: 0,
+    workerVersion: 'stub',
+    protocolVersion: 10,
+    pid: 0,
+    spawnHandshakeMs: openMs,
+  };
   const sample: MemorySample = {
     available: true,
     source: 'proc',
@@ -85,7 +86,7 @@ export function stubStart(privateKib: number): { start: StartFn; starts: () => n
     let closed = false;
     return {
       generation: 0,
-      info: INFO,
+      info,
       get unusable() {
         return closed;
       },
@@ -98,7 +99,7 @@ export function stubStart(privateKib: number): { start: StartFn; starts: () => n
       request: () => Promise.reject(new Error('stub workers run no requests')),
       whenReady: () => Promise.resolve(),
       cancel: () => {},
-      cycle: async () => INFO,
+      cycle: async () => info,
       sample: async () => sample,
       killNow: () => {},
       shutdown: async () => {

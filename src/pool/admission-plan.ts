@@ -6,8 +6,8 @@
  * - Look-ahead: when a worker of the key is busy or starting, waiting for it is expected to cost
  *   the lease hold times of the callers ahead (and what is left of a start), a cold open its
  *   learned open time; the caller waits for the worker when that is cheaper, and never longer
- *   than the open would have taken. A spare or replacement of the key starting is always waited
- *   for.
+ *   than the open would have taken, counted from when it began waiting for that worker. A spare
+ *   or replacement of the key starting is always waited for.
  * - Hard budget: a cold open must fit beside every live worker, every retired worker whose child
  *   is not reaped yet, and every start under way at its predicted cost. Evicted workers' memory
  *   counts until their children are reaped, so an eviction never overlaps the start it makes
@@ -69,7 +69,7 @@ export interface PlanRequest {
   readonly mayWait: boolean;
   /** Callers of the same key served before it, itself included. */
   readonly sameKeyAhead: number;
-  /** When it began waiting (`performance.now()`). */
+  /** When it began waiting for a worker of its key, or now (`performance.now()`). */
   readonly since: number;
   /** Keys queued waiters ask for: their idle workers are evicted last. */
   readonly wanted: ReadonlySet<string>;
@@ -198,7 +198,11 @@ export function nextToServe<T, S>(
     (w) => {
       const n = (ahead.get(w.key) ?? 0) + 1;
       ahead.set(w.key, n);
-      const p = plan(w.key, n, w.enqueuedAt);
+      // The look-ahead's bound runs from when it began waiting for a worker of its key: a
+      // waiter that queued for a slot first still waits for a start of its key under way.
+      const since = w.lookAheadSince ?? performance.now();
+      const p = plan(w.key, n, since);
+      w.lookAheadSince = p.kind === 'wait' && p.reason === 'same_key' ? since : undefined;
       plans.set(w, p);
       if (p.kind === 'warm') return 'warm';
       if (p.kind !== 'wait') return 'start';

@@ -223,7 +223,8 @@ export class Admission {
     const { client } = opts;
     if (this.#waiters.size >= this.#options.maxQueuedAcquires)
       throw this.#refuse({ key, reason: 'queue_full', waitedFor: reason ?? 'workers', client });
-    const item = { key, source, client: client ?? '', reason };
+    const lookAheadSince = reason === 'same_key' ? performance.now() : undefined;
+    const item = { key, source, client: client ?? '', reason, lookAheadSince };
     return this.#waiters.add(item, opts.timeoutMs, opts.signal, (w) =>
       this.#refuse({
         key,

@@ -34,6 +34,8 @@ export interface Waiter<T, S, R> {
   bypassed: number;
   /** Why it waits, as last planned; null before it was planned. */
   reason: R | null;
+  /** Since when it waits for a worker of its key (look-ahead); undefined while it does not. */
+  lookAheadSince: number | undefined;
   readonly resolve: (value: T | Promise<T>) => void;
   readonly reject: (error: LeanWorkerError) => void;
   cleanup: () => void;
@@ -82,12 +84,18 @@ export class WaiterQueue<T, S, R> {
 
   /** Add a waiter of `client`; `timeoutMs` 0 means no deadline; the signal aborts it. */
   add(
-    item: { readonly key: string; readonly source: S; readonly client: string; readonly reason: R | null },
+    item: {
+      readonly key: string;
+      readonly source: S;
+      readonly client: string;
+      readonly reason: R | null;
+      readonly lookAheadSince?: number | undefined;
+    },
     timeoutMs: number,
     signal: AbortSignal | undefined,
     onTimeout: (waiter: Waiter<T, S, R>) => LeanWorkerError,
   ): Promise<T> {
-    const { key, source, client, reason } = item;
+    const { key, source, client, reason, lookAheadSince } = item;
     const start = Math.max(this.#virtual, this.#lastTag.get(client) ?? 0);
     const tag = start + 1 / (this.#weights[client] ?? 1);
     this.#lastTag.set(client, tag);
@@ -101,6 +109,7 @@ export class WaiterQueue<T, S, R> {
         tag,
         bypassed: 0,
         reason,
+        lookAheadSince,
         resolve,
         reject,
         cleanup: () => {},

@@ -1,7 +1,8 @@
 /**
  * Look-ahead admission on fake workers: between cold opens the key with the most waiters goes
  * first, under the bypass bound; a caller of a key whose worker is busy waits for it when that is
- * expected to be quicker than a cold open, and never longer than the open would have taken; with
+ * expected to be quicker than a cold open, and never longer than the open would have taken (counted
+ * from when it began waiting for that worker); with
  * `maxEvictingStarts`, a start that must evict waits for the starts under way.
  */
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,29 @@ describe('look-ahead admission on fake workers', () => {
     await second;
     expect(pool.starts()).toBe(2);
     expect(pool.snapshot()).toMatchObject({ coldOpenAttempts: 2, queueTimeouts: 0 });
+  });
+
+  it('waits for a start of its key under way even after a long wait for a slot', async () => {
+    // Releases of B, C and D teach a mean hold of tens of ms; A's 200 ms open outweighs it.
+    const pool = fakePool({ maxWorkers: 3 }, { A: { startDelayMs: 200 } });
+    (await pool.lease('A')).release();
+    const [b, c] = [await pool.lease('B'), await pool.lease('C')];
+    await pool.lease('D'); // evicts A's idle worker
+    const { order, leases, enqueue } = served(pool);
+    enqueue('A', 'A1');
+    enqueue('A', 'A2');
+    await tick(250); // both have waited longer than an open of A
+    b.release(); // A1's open of A begins
+    await tick(100);
+    // A2 now has a free slot, but A1's worker is half-way there: it waits for it.
+    c.release();
+    await settle();
+    expect(pool.snapshot()).toMatchObject({ startingWorkers: 1, queueDepth: 1 });
+    await eventually(() => expect(order).toEqual(['A1']));
+    leases[0]?.release();
+    await eventually(() => expect(order).toEqual(['A1', 'A2']));
+    expect(pool.starts()).toBe(5);
+    expect(pool.snapshot()).toMatchObject({ coldOpenAttempts: 5, queueTimeouts: 0 });
   });
 
   it('with maxEvictingStarts 1, a start that must evict waits while another caller start runs', async () => {
