@@ -2,6 +2,7 @@
  * Bootstrap report: the original's stable codes, severities, subjects, and texts bounded to
  * 1024 bytes, plus repair hints.
  */
+import { BootstrapError, ErrorCode } from '../errors.js';
 
 /** Stable bootstrap codes (the original's strings). */
 export const BootstrapCode = {
@@ -83,4 +84,12 @@ export function bootstrapCheck(
 export function bootstrapReport(checks: readonly BootstrapCheck[], probed: boolean): BootstrapReport {
   const errors = checks.filter((c) => c.severity === 'error');
   return { ok: errors.length === 0, checks, errors, firstError: errors[0] ?? null, probed };
+}
+
+/** The `BOOTSTRAP` error of the first of `checks` (its code, subject and hint as facts). */
+export function bootstrapError(checks: readonly BootstrapCheck[]): BootstrapError {
+  const first = checks[0]!;
+  return new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
+    facts: { bootstrapCode: first.code, subject: first.subject, repairHint: first.repairHint, checks },
+  });
 }

@@ -1,4 +1,8 @@
-/** Canonical JSON: object keys sorted, so equal values always print the same text. */
+/**
+ * Canonical JSON: object keys sorted, so equal values always print the same text. The child kit
+ * re-serialises the free-form values it parsed (metadata, doctor details) this way, as the
+ * original child's ordered JSON maps do.
+ */
 
 /** Serialise `value` with sorted object keys (arrays keep their order). */
 export function canonicalJson(value: unknown): string {

@@ -6,9 +6,16 @@
  */
 import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { BootstrapError, ErrorCode, makeError } from '../errors.js';
+import { ErrorCode, makeError } from '../errors.js';
 import { nodeCrypto } from '../node-crypto.js';
-import { type BootstrapCheck, BootstrapCode, bootstrapCheck, LoaderCode } from './bootstrap.js';
+import {
+  type BootstrapCheck,
+  BootstrapCode,
+  bootstrapCheck,
+  bootstrapError,
+  LoaderCode,
+} from './bootstrap.js';
+import { isFile } from './child-locator.js';
 import {
   capabilityManifest,
   dylibCandidates,
@@ -97,17 +104,6 @@ export function userManifestChecks(o: ResolvedBuilderOptions): BootstrapCheck[] 
   }).checks;
 }
 
-function fail(check: BootstrapCheck): never {
-  throw new BootstrapError(ErrorCode.BOOTSTRAP, check.message, {
-    facts: {
-      bootstrapCode: check.code,
-      subject: check.subject,
-      repairHint: check.repairHint,
-      checks: [check],
-    },
-  });
-}
-
 const SOURCE_NAMES: Record<NonNullable<ToolchainFacts['sysrootSource']>, string> = {
   explicit: 'ExplicitSysroot',
   'worker-env': 'ExplicitSysroot',
@@ -158,16 +154,9 @@ function interopDependencies(projectRoot: string): unknown[] {
       continue;
     }
     const [fresh, old] = dylibCandidates(root, 'lean_rs_interop_shims', 'LeanRsInterop') as [string, string];
-    const exists = (p: string) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return false;
-      }
-    };
     out.push({
       name: 'lean_rs_interop_shims',
-      dylib_path: exists(fresh) || !exists(old) ? fresh : old,
+      dylib_path: isFile(fresh) || !isFile(old) ? fresh : old,
       export_symbols_for_dependents: true,
       initializer: { package: 'lean_rs_interop_shims', module: 'LeanRsInterop' },
     });
@@ -185,20 +174,21 @@ export function prepareManifest(
   toolchain: ToolchainFacts,
   declared: Readonly<Record<string, ExportKind>>,
 ): ManifestFacts | null {
-  const userFile = userManifestPath(o);
   const newest = o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null;
-  if (userFile !== undefined) {
-    const { checks, manifest } = checkManifest(userFile, {
+  const checked = (file: string): ManifestFacts | null => {
+    const { checks, manifest } = checkManifest(file, {
       headerSha256: toolchain.headerSha256,
       newestSourceMs: newest,
     });
-    if (checks.length > 0) fail(checks[0] as BootstrapCheck);
+    if (checks.length > 0) throw bootstrapError(checks.slice(0, 1));
     return manifest;
-  }
+  };
+  const userFile = userManifestPath(o);
+  if (userFile !== undefined) return checked(userFile);
   const names = Object.keys(declared).sort();
   if (names.length === 0) return null;
   if (toolchain.sysroot === null || toolchain.headerSha256 === null || toolchain.versionString === null) {
-    fail(
+    throw bootstrapError([
       bootstrapCheck(
         BootstrapCode.CAPABILITY_PREFLIGHT,
         'error',
@@ -206,19 +196,13 @@ export function prepareManifest(
         `cannot write the capability manifest: no Lean toolchain with include/lean/lean.h was found (${toolchain.problems.join('; ') || 'no sysroot'})`,
         'install the toolchain the capability was built with, or pass leanSysroot',
       ),
-    );
+    ]);
   }
   const projectRoot = realpathSync(o.projectRoot);
   const candidates = dylibCandidates(projectRoot, o.package, o.libName);
-  const primaryDylib = candidates.find((p) => {
-    try {
-      return statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
+  const primaryDylib = candidates.find(isFile);
   if (primaryDylib === undefined) {
-    fail(
+    throw bootstrapError([
       bootstrapCheck(
         LoaderCode.MISSING_PRIMARY_DYLIB,
         'error',
@@ -226,7 +210,7 @@ export function prepareManifest(
         `\`lake build ${o.libName}:shared\` produced no shared library (looked for ${candidates.join(', ')})`,
         `declare \`${o.libName}\` as a lean_lib of package \`${o.package}\` and run \`lake build ${o.libName}:shared\``,
       ),
-    );
+    ]);
   }
   const exports = names.map((name) => exportSignature(name, declared[name] as ExportKind));
   const text = manifestText(
@@ -253,10 +237,5 @@ export function prepareManifest(
   const file = path.join(dir, manifestFileName(o.libName, exports));
   mkdirSync(dir, { recursive: true });
   writeManifestIfChanged(file, text, statSync(primaryDylib).mtimeMs);
-  const { checks, manifest } = checkManifest(file, {
-    headerSha256: toolchain.headerSha256,
-    newestSourceMs: newest,
-  });
-  if (checks.length > 0) fail(checks[0] as BootstrapCheck);
-  return manifest;
+  return checked(file);
 }

@@ -9,6 +9,7 @@
  * 5. the explicit `worker.env`, which wins over everything.
  */
 import { CHILD_BASE_ENV } from '../protocol/constants.js';
+import type { ResolvedBuilderOptions } from './options.js';
 
 /** Parent variables passed to the child (plus every `LC_*`). */
 export const CHILD_ENV_ALLOWLIST: readonly string[] = Object.freeze([
@@ -26,43 +27,25 @@ export const CHILD_ENV_ALLOWLIST: readonly string[] = Object.freeze([
 ]);
 
 /** Typed child knobs that map onto environment variables. */
-export interface ChildKnobs {
-  /** `LEAN_RS_WORKER_SESSION_POOL_CAPACITY`: imported environments the child keeps. */
-  readonly sessionPoolCapacity?: number | undefined;
-  /** `LEAN_RS_NUM_THREADS`: Lean task-manager threads. */
-  readonly numThreads?: number | undefined;
-  /** `LEAN_RS_LEAN_MAX_MEMORY_KIB`: Lean runtime ceiling (KiB); crossing it aborts the child. */
-  readonly leanMaxMemoryKib?: number | undefined;
-  readonly moduleCache?:
-    | {
-        /** `LEAN_RS_MODULE_CACHE_MAX_ENTRIES`. */
-        readonly maxEntries?: number | undefined;
-        /** `LEAN_RS_MODULE_CACHE_TTL_MILLIS` (ms). */
-        readonly ttlMs?: number | undefined;
-        /** `LEAN_RS_MODULE_CACHE_MAX_BYTES` (bytes). */
-        readonly maxBytes?: number | undefined;
-        /** `LEAN_RS_MODULE_CACHE_RSS_GUARD_KIB` (KiB; 0 never clears). */
-        readonly rssGuardKib?: number | undefined;
-        /** `LEAN_RS_VERIFY_RSS_TAINT_KIB` (KiB; 0 off). */
-        readonly verifyRssTaintKib?: number | undefined;
-      }
-    | undefined;
-}
+type ChildKnobs = Pick<
+  ResolvedBuilderOptions,
+  'sessionPoolCapacity' | 'numThreads' | 'leanMaxMemoryKib' | 'moduleCache'
+>;
 
 /** Environment variables for the typed knobs that are set. */
-export function knobEnv(knobs: ChildKnobs): Record<string, string> {
+function knobEnv(knobs: ChildKnobs): Record<string, string> {
   const out: Record<string, string> = {};
   const put = (name: string, value: number | undefined): void => {
     if (value !== undefined) out[name] = String(value);
   };
   put('LEAN_RS_WORKER_SESSION_POOL_CAPACITY', knobs.sessionPoolCapacity);
-  put('LEAN_RS_NUM_THREADS', knobs.numThreads);
-  put('LEAN_RS_LEAN_MAX_MEMORY_KIB', knobs.leanMaxMemoryKib);
+  put('LEAN_RS_NUM_THREADS', knobs.numThreads); // Lean task-manager threads
+  put('LEAN_RS_LEAN_MAX_MEMORY_KIB', knobs.leanMaxMemoryKib); // crossing it aborts the child
   put('LEAN_RS_MODULE_CACHE_MAX_ENTRIES', knobs.moduleCache?.maxEntries);
   put('LEAN_RS_MODULE_CACHE_TTL_MILLIS', knobs.moduleCache?.ttlMs);
   put('LEAN_RS_MODULE_CACHE_MAX_BYTES', knobs.moduleCache?.maxBytes);
-  put('LEAN_RS_MODULE_CACHE_RSS_GUARD_KIB', knobs.moduleCache?.rssGuardKib);
-  put('LEAN_RS_VERIFY_RSS_TAINT_KIB', knobs.moduleCache?.verifyRssTaintKib);
+  put('LEAN_RS_MODULE_CACHE_RSS_GUARD_KIB', knobs.moduleCache?.rssGuardKib); // 0 never clears
+  put('LEAN_RS_VERIFY_RSS_TAINT_KIB', knobs.moduleCache?.verifyRssTaintKib); // 0 off
   return out;
 }
 

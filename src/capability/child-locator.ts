@@ -21,15 +21,18 @@ export type ChildLocation =
     }
   | { readonly ok: false; readonly source: 'explicit' | 'env' | 'path'; readonly tried: string[] };
 
+/** True when `p` is a regular file (through links). */
+export const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
 /** Why a located file cannot be run, or null when it can. */
 export function executableProblem(file: string): string | null {
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(file);
-  } catch {
-    return 'path does not point to a file';
-  }
-  if (!stat.isFile()) return 'path does not point to a file';
+  if (!isFile(file)) return 'path does not point to a file';
   try {
     accessSync(file, constants.X_OK);
     return null;
@@ -38,21 +41,13 @@ export function executableProblem(file: string): string | null {
   }
 }
 
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /** Search PATH for an executable `name`; returns the first candidate that is a file. */
 export function findOnPath(name: string, envPath: string | undefined, tried: string[] = []): string | null {
   for (const dir of (envPath ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, name);
     tried.push(candidate);
-    if (isFile(candidate) && executableProblem(candidate) === null) return candidate;
+    if (executableProblem(candidate) === null) return candidate;
   }
   return null;
 }
@@ -64,27 +59,18 @@ export function locateWorkerChild(
   cwd: string = process.cwd(),
 ): ChildLocation {
   const tried: string[] = [];
+  const result = (source: ChildLocation['source'], command: string | null): ChildLocation =>
+    command === null ? { ok: false, source, tried } : { ok: true, command, source, tried };
+  const file = (source: ChildLocation['source'], named: string): ChildLocation => {
+    const abs = path.resolve(cwd, named);
+    tried.push(abs);
+    return result(source, isFile(abs) ? abs : null);
+  };
   if (explicit !== undefined) {
-    if (explicit.includes('/') || explicit.includes(path.sep)) {
-      const abs = path.resolve(cwd, explicit);
-      tried.push(abs);
-      return isFile(abs)
-        ? { ok: true, command: abs, source: 'explicit', tried }
-        : { ok: false, source: 'explicit', tried };
-    }
-    const found = findOnPath(explicit, env.PATH, tried);
-    return found
-      ? { ok: true, command: found, source: 'explicit', tried }
-      : { ok: false, source: 'explicit', tried };
+    if (explicit.includes('/') || explicit.includes(path.sep)) return file('explicit', explicit);
+    return result('explicit', findOnPath(explicit, env.PATH, tried));
   }
   const fromEnv = env[WORKER_CHILD_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const abs = path.resolve(cwd, fromEnv);
-    tried.push(abs);
-    return isFile(abs)
-      ? { ok: true, command: abs, source: 'env', tried }
-      : { ok: false, source: 'env', tried };
-  }
-  const found = findOnPath(DEFAULT_WORKER_CHILD, env.PATH, tried);
-  return found ? { ok: true, command: found, source: 'path', tried } : { ok: false, source: 'path', tried };
+  if (fromEnv !== undefined && fromEnv !== '') return file('env', fromEnv);
+  return result('path', findOnPath(DEFAULT_WORKER_CHILD, env.PATH, tried));
 }

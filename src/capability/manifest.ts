@@ -90,11 +90,6 @@ export interface ManifestInputs {
   readonly exports: readonly ExportSignature[];
 }
 
-/** Characters other than ASCII letters, digits, `-` and `_` become `_`. */
-export function sanitizeTargetName(target: string): string {
-  return target.replace(/[^A-Za-z0-9_-]/gu, '_');
-}
-
 /** `ShipLeanDemo` -> `SHIP_LEAN_DEMO`: word breaks at case changes and at other characters. */
 export function screamingSnake(input: string): string {
   let out = '';
@@ -122,9 +117,12 @@ export function manifestEnvVar(target: string): string {
   return `LEAN_RS_CAPABILITY_${screamingSnake(target)}_MANIFEST`;
 }
 
-/** The manifest's file name: the target, plus 16 hex digits of a digest over the signatures. */
+/**
+ * The manifest's file name: the target (characters other than ASCII letters, digits, `-` and `_`
+ * as `_`), plus 16 hex digits of a digest over the signatures.
+ */
 export function manifestFileName(target: string, exports: readonly ExportSignature[]): string {
-  const name = sanitizeTargetName(target);
+  const name = target.replace(/[^A-Za-z0-9_-]/gu, '_');
   if (exports.length === 0) return `${name}.lean-rs-capability.json`;
   const hash = nodeCrypto().createHash('sha256');
   for (const signature of exports) {
@@ -136,19 +134,12 @@ export function manifestFileName(target: string, exports: readonly ExportSignatu
   return `${name}-${hash.digest('hex').slice(0, 16)}.lean-rs-capability.json`;
 }
 
-/** Shared-library extension Lake uses on this platform. */
-export function sharedLibraryExtension(platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'darwin') return 'dylib';
-  if (platform === 'win32') return 'dll';
-  return 'so';
-}
-
 /**
  * Where `lake build <lib>:shared` leaves the library: `lib<package>_<lib>` with `_` in the package
  * doubled (Lake 4.27 and later), else `lib<lib>` (earlier Lake). Returns both, newer first.
  */
 export function dylibCandidates(projectRoot: string, pkg: string, target: string): string[] {
-  const ext = sharedLibraryExtension();
+  const ext = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
   const dir = path.join(projectRoot, '.lake', 'build', 'lib');
   return [
     path.join(dir, `lib${pkg.replaceAll('_', '__')}_${target}.${ext}`),

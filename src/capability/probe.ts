@@ -23,44 +23,40 @@ export type ProbeFn = (resolved: ResolvedCapability) => Promise<undefined | { re
 function checkFromError(err: unknown): BootstrapCheck {
   const code = err instanceof LeanWorkerError ? err.code : undefined;
   const message = err instanceof Error ? err.message : String(err);
+  const check = (bootstrapCode: BootstrapCheck['code'], subject: string, text: string, hint: string) =>
+    bootstrapCheck(bootstrapCode, 'error', subject, text, hint);
   if (code === ErrorCode.BOOTSTRAP && err instanceof LeanWorkerError) {
     const facts = err.facts as {
       bootstrapCode?: BootstrapCheck['code'];
       subject?: string;
       repairHint?: string;
     };
-    return bootstrapCheck(
+    return check(
       facts.bootstrapCode ?? BootstrapCode.STARTUP_FAILED,
-      'error',
       facts.subject ?? 'worker bootstrap',
       message,
       facts.repairHint ?? 'fix the reported bootstrap input',
     );
   }
   if (code === ErrorCode.HANDSHAKE || code === ErrorCode.TIMEOUT) {
-    return bootstrapCheck(
+    return check(
       BootstrapCode.HANDSHAKE_FAILED,
-      'error',
       'worker handshake',
       message,
       'check that the worker child starts promptly and speaks lean-rs-worker protocol 10',
     );
   }
   if (code === ErrorCode.METADATA_MISMATCH && err instanceof LeanWorkerError) {
-    const subject = typeof err.facts.export === 'string' ? err.facts.export : 'capability metadata';
-    return bootstrapCheck(
+    return check(
       BootstrapCode.METADATA_MISMATCH,
-      'error',
-      subject,
+      typeof err.facts.export === 'string' ? err.facts.export : 'capability metadata',
       'capability metadata did not match the requested expectation',
       'rebuild or select a capability whose metadata matches the expectation',
     );
   }
-  const subject = code === ErrorCode.CAPABILITY_BUILD ? 'lake build' : 'worker bootstrap';
-  return bootstrapCheck(
+  return check(
     BootstrapCode.STARTUP_FAILED,
-    'error',
-    subject,
+    code === ErrorCode.CAPABILITY_BUILD ? 'lake build' : 'worker bootstrap',
     message,
     'run the check in the deployment environment and rebuild the worker child or capability',
   );

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
 import { clampFrameLimit } from '../protocol/constants.js';
 import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
-import { type BootstrapCheck, BootstrapCode } from './bootstrap.js';
+import { type BootstrapCheck, BootstrapCode, bootstrapError } from './bootstrap.js';
 import { prepareManifest } from './capability-manifest.js';
 import { buildChildEnv } from './child-env.js';
 import { CHILD_KIT_TOOLCHAIN } from './child-kit.js';
@@ -35,17 +35,7 @@ export interface ResolveInput {
 export async function resolveCapability(input: ResolveInput): Promise<ResolvedCapability> {
   const o = input.options;
   const errors = input.staticChecks.filter((c) => c.severity === 'error');
-  if (errors.length > 0) {
-    const first = errors[0]!;
-    throw new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
-      facts: {
-        bootstrapCode: first.code,
-        subject: first.subject,
-        repairHint: first.repairHint,
-        checks: errors,
-      },
-    });
-  }
+  if (errors.length > 0) throw bootstrapError(errors);
   const location = input.location() as Extract<ChildLocation, { ok: true }>;
   const build = o.childKit ? null : await buildLibrary(o, input.env);
   const toolchain = o.childKit

@@ -28,6 +28,8 @@
  * a stray `console.log` in an export is harmless. Code that writes to file descriptor 1 directly
  * still breaks the channel; the pool then fails with a PROTOCOL error that shows the bytes.
  */
+
+export { canonicalJson } from '../capability/canonical-json.js';
 export {
   chunkProgress,
   countChunks,
@@ -51,7 +53,7 @@ export {
   type WorkerExport,
   WorkerExportError,
 } from './exports.js';
-export { canonicalJson, type EnvelopeEvent, parseEnvelope } from './parse-envelope.js';
+export { type EnvelopeEvent, parseEnvelope } from './parse-envelope.js';
 export { EXPORT_EXCEPTION_CODE } from './run-export.js';
 export {
   type ChildSession,

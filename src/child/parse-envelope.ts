@@ -112,20 +112,3 @@ export function parseEnvelope(raw: string): EnvelopeEvent {
   if (!present(payload)) return malformed('row callback payload must contain field `payload`');
   return { kind: 'row', stream: stream as string, payloadJson: JSON.stringify(payload) };
 }
-
-/**
- * JSON text with object keys sorted at every level: how the original child re-serialises the
- * free-form values it parsed (metadata, doctor details), since its JSON maps are ordered maps.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-/** A deep copy with object keys in sorted order, for encoders that keep insertion order. */
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key]);
-  return out;
-}

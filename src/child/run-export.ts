@@ -5,11 +5,12 @@
  * reports; thrown errors as `error{code, message}`.
  */
 import type { z } from 'zod';
+import { sortKeys } from '../capability/canonical-json.js';
 import { encodeDataRowRaw, encodeDiagnostic, encodeProgressTick } from '../protocol/encode.js';
 import type { Response } from '../protocol/messages.js';
 import type { EmitFn, ExportContext, StreamExport, StringExport } from './exports.js';
 import { WorkerExportError } from './exports.js';
-import { parseEnvelope, sortKeys } from './parse-envelope.js';
+import { parseEnvelope } from './parse-envelope.js';
 import type { FrameWriter } from './stdio.js';
 
 /** Code for a thrown error that carries no code of its own (an IO error raised by a Lean export). */

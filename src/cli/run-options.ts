@@ -5,9 +5,8 @@
  * missing or not JSON is an `INVALID_ARGUMENT` failure (`facts.kind: 'request_file'`), and so is
  * a `--child` that is not there to run (`facts.kind: 'child'`).
  */
-import { statSync } from 'node:fs';
 import path from 'node:path';
-import { executableProblem } from '../capability/child-locator.js';
+import { executableProblem, isFile } from '../capability/child-locator.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { nodeRuntime } from '../platform/node-runtime.js';
 import {
@@ -195,14 +194,6 @@ export async function readRequest(source: RequestSource): Promise<unknown> {
   return parseInputJson('request_file', source.file, text);
 }
 
-function scriptProblem(file: string): string | null {
-  try {
-    return statSync(file).isFile() ? null : 'path does not point to a file';
-  } catch {
-    return 'path does not point to a file';
-  }
-}
-
 /** A named child that cannot run: INVALID_ARGUMENT (`facts.kind: 'child'`), before any worker starts. */
 export function checkChild(child: RunOptions['child']): void {
   if (child === undefined) return;
@@ -210,7 +201,7 @@ export function checkChild(child: RunOptions['child']): void {
   const file = script ?? child.command;
   // A bare command name is looked up on PATH when the worker starts.
   if (script === undefined && !file.includes(path.sep)) return;
-  const problem = script === undefined ? executableProblem(file) : scriptProblem(script);
+  const problem = script !== undefined && isFile(script) ? null : executableProblem(file);
   if (problem !== null) {
     throw new InvalidArgumentError(ErrorCode.INVALID_ARGUMENT, `--child ${file}: ${problem}`, {
       facts: { kind: 'child', path: file, reason: problem },

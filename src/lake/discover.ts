@@ -205,68 +205,64 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       return root === undefined ? [] : [{ ...m, sourceRoot: root }];
     });
   }
-  return finish();
-
-  async function finish(): Promise<LakeProject> {
-    const [manifestBytes, toolchainBytes] = await Promise.all([
-      readOptional(path.join(projectRoot, 'lake-manifest.json'), maxFileBytes),
-      readOptional(path.join(projectRoot, 'lean-toolchain'), maxFileBytes),
-    ]);
-    let manifest: LakeManifest | null = null;
-    if (manifestBytes !== null) {
-      const parsed = parseLakeManifest(manifestBytes, path.join(projectRoot, 'lake-manifest.json'));
-      if ('packages' in parsed) manifest = parsed;
-      else warnings.push(parsed);
-    }
-    const scanned = await scanFiles(
-      modules.map((m) => m.path),
-      { headers: options.headers ?? false, hash: options.contentHash ?? false },
-    );
-    const scanErrors: LakeDiagnostic[] = [];
-    let maxMtime = 0n;
-    const content = options.contentHash ? ([] as string[]) : null;
-    const headers = options.headers ? new Map<string, LeanHeader>() : null;
-    scanned.forEach((entry, i) => {
-      const mod = modules[i]!;
-      if (entry.error !== null) {
-        scanErrors.push({
-          code: 'unreadable-file',
-          severity: 'error',
-          message: `could not read ${mod.path}: ${entry.error}`,
-          path: mod.path,
-          subject: mod.module,
-        });
-        return;
-      }
-      const mtime = BigInt(entry.mtimeNs);
-      if (mtime > maxMtime) maxMtime = mtime;
-      content?.push(`${mod.module}\0${entry.sha256}\n`);
-      if (headers && entry.header) headers.set(mod.module, entry.header);
-    });
-    if (scanErrors.length > 0) fail(scanErrors);
-    return {
-      requestedRoot,
-      projectRoot,
-      lakefile: found!.lakefile,
-      lakefileFormat: config.format,
-      packageName: config.packageName,
-      libraries: config.leanLibs,
-      declaredLeanLibs,
-      defaultTargets: config.defaultTargets,
-      moduleRoots,
-      selectedRoots,
-      modules,
-      headers,
-      fingerprint: {
-        toolchain: toolchainBytes === null ? null : parseToolchainFile(toolchainBytes),
-        lakefileSha256,
-        manifestSha256: manifestBytes === null ? null : sha256Hex(manifestBytes),
-        sourceCount: modules.length,
-        sourceMaxMtimeNs: maxMtime.toString(),
-        contentSha256: content === null ? null : sha256Hex(content.join('')),
-      },
-      manifest,
-      diagnostics: warnings,
-    };
+  const [manifestBytes, toolchainBytes] = await Promise.all([
+    readOptional(path.join(projectRoot, 'lake-manifest.json'), maxFileBytes),
+    readOptional(path.join(projectRoot, 'lean-toolchain'), maxFileBytes),
+  ]);
+  let manifest: LakeManifest | null = null;
+  if (manifestBytes !== null) {
+    const parsed = parseLakeManifest(manifestBytes, path.join(projectRoot, 'lake-manifest.json'));
+    if ('packages' in parsed) manifest = parsed;
+    else warnings.push(parsed);
   }
+  const scanned = await scanFiles(
+    modules.map((m) => m.path),
+    { headers: options.headers ?? false, hash: options.contentHash ?? false },
+  );
+  const scanErrors: LakeDiagnostic[] = [];
+  let maxMtime = 0n;
+  const content = options.contentHash ? ([] as string[]) : null;
+  const headers = options.headers ? new Map<string, LeanHeader>() : null;
+  scanned.forEach((entry, i) => {
+    const mod = modules[i]!;
+    if (entry.error !== null) {
+      scanErrors.push({
+        code: 'unreadable-file',
+        severity: 'error',
+        message: `could not read ${mod.path}: ${entry.error}`,
+        path: mod.path,
+        subject: mod.module,
+      });
+      return;
+    }
+    const mtime = BigInt(entry.mtimeNs);
+    if (mtime > maxMtime) maxMtime = mtime;
+    content?.push(`${mod.module}\0${entry.sha256}\n`);
+    if (headers && entry.header) headers.set(mod.module, entry.header);
+  });
+  if (scanErrors.length > 0) fail(scanErrors);
+  return {
+    requestedRoot,
+    projectRoot,
+    lakefile: found.lakefile,
+    lakefileFormat: config.format,
+    packageName: config.packageName,
+    libraries: config.leanLibs,
+    declaredLeanLibs,
+    defaultTargets: config.defaultTargets,
+    moduleRoots,
+    selectedRoots,
+    modules,
+    headers,
+    fingerprint: {
+      toolchain: toolchainBytes === null ? null : parseToolchainFile(toolchainBytes),
+      lakefileSha256,
+      manifestSha256: manifestBytes === null ? null : sha256Hex(manifestBytes),
+      sourceCount: modules.length,
+      sourceMaxMtimeNs: maxMtime.toString(),
+      contentSha256: content === null ? null : sha256Hex(content.join('')),
+    },
+    manifest,
+    diagnostics: warnings,
+  };
 }

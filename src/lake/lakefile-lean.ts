@@ -17,12 +17,13 @@
  */
 import { CLOSE, keeps, MAX_COMMAND_WARNINGS, OPEN, splitCommands } from './lakefile-lean-commands.js';
 import { type LakeToken, LakeTokenizer } from './lakefile-lean-tokens.js';
-import type {
-  LakeDiagnostic,
-  LakefileConfig,
-  LakeGlob,
-  LakeGlobKind,
-  LeanLibDecl,
+import {
+  type LakeDiagnostic,
+  type LakefileConfig,
+  type LakeGlob,
+  type LakeGlobKind,
+  type LeanLibDecl,
+  unparsedLakefile,
 } from './lakefile-types.js';
 
 const SKIPPED = new Set([
@@ -236,21 +237,14 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
   const error = tokenizer.error;
   if (error) {
     // Nothing read from a lakefile that does not tokenize is trusted.
-    const syntax: LakeDiagnostic = {
+    const { message, line } = error;
+    return unparsedLakefile('lean', {
       code: 'lakefile-syntax',
       severity: 'error',
-      message: error.message,
+      message,
       path: file,
-      line: error.line,
-    };
-    return {
-      format: 'lean',
-      packageName: null,
-      packageSrcDir: '.',
-      leanLibs: [],
-      defaultTargets: [],
-      diagnostics: [syntax],
-    };
+      line,
+    });
   }
   if (unsupported > MAX_COMMAND_WARNINGS) {
     report(

@@ -11,6 +11,7 @@ import {
   type LakeGlob,
   type LeanLibDecl,
   parseGlobString,
+  unparsedLakefile,
 } from './lakefile-types.js';
 
 function stringList(value: unknown): string[] | null {
@@ -21,28 +22,20 @@ function stringList(value: unknown): string[] | null {
 
 /** Parse the text of a `lakefile.toml`; `file` is used in diagnostics only. */
 export function parseLakefileToml(text: string, file: string): LakefileConfig {
-  const diagnostics: LakeDiagnostic[] = [];
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
     const line = err instanceof TomlError ? err.line : undefined;
-    diagnostics.push({
+    return unparsedLakefile('toml', {
       code: 'lakefile-syntax',
       severity: 'error',
       message: `lakefile.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`,
       path: file,
       ...(line === undefined ? {} : { line }),
     });
-    return {
-      format: 'toml',
-      packageName: null,
-      packageSrcDir: '.',
-      leanLibs: [],
-      defaultTargets: [],
-      diagnostics,
-    };
   }
+  const diagnostics: LakeDiagnostic[] = [];
   const bad = (subject: string, message: string): void => {
     diagnostics.push({ code: 'lakefile-unsupported', severity: 'error', message, path: file, subject });
   };

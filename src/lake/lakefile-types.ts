@@ -76,7 +76,14 @@ export function parseGlobString(text: string): LakeGlob | null {
   return text.length > 0 ? { kind: 'one', module: text } : null;
 }
 
-/** Render a glob in Lake's notation. */
-export function formatGlob(glob: LakeGlob): string {
-  return glob.kind === 'one' ? glob.module : `${glob.module}${glob.kind === 'submodules' ? '.+' : '.*'}`;
+/** The config of a lakefile that did not parse: nothing from it is trusted, only `syntax` is reported. */
+export function unparsedLakefile(format: LakefileConfig['format'], syntax: LakeDiagnostic): LakefileConfig {
+  return {
+    format,
+    packageName: null,
+    packageSrcDir: '.',
+    leanLibs: [],
+    defaultTargets: [],
+    diagnostics: [syntax],
+  };
 }

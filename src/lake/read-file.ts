@@ -30,29 +30,33 @@ function fileType(stat: Stats): string {
   return 'other';
 }
 
-function judge(stat: Stats, maxBytes: number): FileRead | null {
-  if (!stat.isFile()) return { ok: false, reason: 'not-regular-file', fileType: fileType(stat) };
-  if (stat.size > maxBytes) return { ok: false, reason: 'file-too-large', size: stat.size, maxBytes };
-  return null;
-}
-
 function refusalOf(err: unknown): FileRead {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return { ok: false, reason: 'missing' };
   return { ok: false, reason: 'unreadable', error: e };
 }
 
-/** The whole file (and one byte to see its end) in the first read, then 64 KiB at a time. */
-const chunkSize = (stat: Stats, total: number, maxBytes: number): number =>
-  Math.max(1, Math.min(total === 0 ? stat.size + 1 : 1 << 16, maxBytes + 1 - total));
-
-/** Too large after all: the file grew past the cap between `fstat` and the end of the read. */
-const grown = (size: number, maxBytes: number): FileRead => ({
-  ok: false,
-  reason: 'file-too-large',
-  size,
-  maxBytes,
-});
+/**
+ * Judge an open file by its `fstat`, then read it: yields each buffer to fill and takes back the
+ * bytes read into it, so the asynchronous and the synchronous reader share one loop.
+ */
+function* readLoop(stat: Stats, maxBytes: number): Generator<Buffer, FileRead, number> {
+  if (!stat.isFile()) return { ok: false, reason: 'not-regular-file', fileType: fileType(stat) };
+  if (stat.size > maxBytes) return { ok: false, reason: 'file-too-large', size: stat.size, maxBytes };
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    // The whole file (and one byte to see its end) in the first read, then 64 KiB at a time.
+    const room = Math.min(total === 0 ? stat.size + 1 : 1 << 16, maxBytes + 1 - total);
+    const chunk = Buffer.allocUnsafe(Math.max(1, room));
+    const bytesRead = yield chunk;
+    if (bytesRead === 0) return { ok: true, bytes: Buffer.concat(chunks, total) };
+    total += bytesRead;
+    // Too large after all: the file grew past the cap between `fstat` and the end of the read.
+    if (total > maxBytes) return { ok: false, reason: 'file-too-large', size: total, maxBytes };
+    chunks.push(chunk.subarray(0, bytesRead));
+  }
+}
 
 /** Read a regular file of at most `maxBytes` bytes, without blocking the event loop. */
 export async function readRegularFile(file: string, maxBytes: number): Promise<FileRead> {
@@ -63,20 +67,11 @@ export async function readRegularFile(file: string, maxBytes: number): Promise<F
     return refusalOf(err);
   }
   try {
-    const stat = await handle.stat();
-    const refused = judge(stat, maxBytes);
-    if (refused) return refused;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkSize(stat, total, maxBytes));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) return grown(total, maxBytes);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return { ok: true, bytes: Buffer.concat(chunks, total) };
+    const loop = readLoop(await handle.stat(), maxBytes);
+    let step = loop.next();
+    while (!step.done)
+      step = loop.next((await handle.read(step.value, 0, step.value.length, null)).bytesRead);
+    return step.value;
   } catch (err) {
     return refusalOf(err);
   } finally {
@@ -96,20 +91,10 @@ export function readRegularFileSync(file: string, maxBytes: number): FileRead {
     return refusalOf(err);
   }
   try {
-    const stat = fstatSync(fd);
-    const refused = judge(stat, maxBytes);
-    if (refused) return refused;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkSize(stat, total, maxBytes));
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) return grown(total, maxBytes);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return { ok: true, bytes: Buffer.concat(chunks, total) };
+    const loop = readLoop(fstatSync(fd), maxBytes);
+    let step = loop.next();
+    while (!step.done) step = loop.next(readSync(fd, step.value, 0, step.value.length, null));
+    return step.value;
   } catch (err) {
     return refusalOf(err);
   } finally {

@@ -1,5 +1,6 @@
 /** Envelope helpers write the Lean helpers' exact text; the parser applies the original's rules. */
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/capability/canonical-json.js';
 import {
   chunkProgress,
   countChunks,
@@ -11,7 +12,6 @@ import {
   rawJson,
   row,
 } from '../../src/child/index.js';
-import { canonicalJson } from '../../src/child/parse-envelope.js';
 
 describe('envelope helpers', () => {
   it('build the exact envelope text', () => {
