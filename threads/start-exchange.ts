@@ -7,7 +7,7 @@
  */
 import { type FrameDecoder, FrameError, type FrameSpans } from '../src/protocol/codec.js';
 import { PROTOCOL_VERSION } from '../src/protocol/constants.js';
-import { decodeChildFrame } from '../src/protocol/decode-child.js';
+import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeConfigureFrameLimit, encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage } from '../src/protocol/messages.js';

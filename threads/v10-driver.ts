@@ -3,7 +3,7 @@
  * child, one request in flight, rows and diagnostics before exactly one terminal response.
  */
 import type { FrameDecoder, FrameError, FrameSpans } from '../src/protocol/codec.js';
-import { decodeChildFrame } from '../src/protocol/decode-child.js';
+import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';

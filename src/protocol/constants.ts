@@ -6,6 +6,10 @@
 /** Protocol revision; exact match only, as the Rust peer does. */
 export const PROTOCOL_VERSION = 10;
 
+/** The import profiles a session opens with (`ImportProfile` of `lean-rs-worker-protocol`). */
+export const IMPORT_PROFILES = ['exported-public', 'server', 'private', 'full-private-compat'] as const;
+export type ImportProfile = (typeof IMPORT_PROFILES)[number];
+
 /** Smallest frame cap a connection may negotiate (64 KiB). */
 export const MIN_FRAME_BYTES = 65_536;
 

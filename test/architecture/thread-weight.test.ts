@@ -39,11 +39,11 @@ describe('supervisor thread weight', () => {
 
   it('follows the thread entry through its static imports', () => {
     expect(files).toContain('threads/supervisor-core.ts');
-    expect(files).toContain('src/protocol/decode-child.ts');
+    expect(files).toContain('src/protocol/decode.ts');
     expect(packages).toContain('comlink');
     // The walk tells a static import from a type-only or dynamic one.
     expect(staticClosure('threads/validation.ts').packages).not.toContain('zod');
-    expect(staticClosure('src/protocol/decode.ts').packages).toContain('zod');
+    expect(staticClosure('src/protocol/messages.ts').packages).toContain('zod');
   });
 
   it('loads no zod and no repl session stack until a request needs them', () => {

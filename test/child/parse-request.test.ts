@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFrameLimit, parseRequest } from '../../src/child/parse-request.js';
-import { configureFrameLimitSchema, requestSchema } from '../../src/protocol/messages.js';
+import { configureFrameLimitSchema, requestSchema } from '../protocol/wire-schemas.js';
 
 const viaZod = (body: unknown) => {
   const parsed = requestSchema.safeParse(body);

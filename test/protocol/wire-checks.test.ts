@@ -1,60 +1,22 @@
 /**
- * The zod-free checks of child-to-parent bodies (`src/protocol/child-checks.ts`, what the
- * supervisor thread runs) against the protocol's zod schemas of the same bodies (kept here only):
+ * The zod-free checks of message bodies (`src/protocol/wire-checks.ts`, what the supervisor thread
+ * runs) against the protocol's zod schemas of the same bodies (kept in `wire-schemas.ts` only):
  * on values drawn from each schema's own shape, valid and broken, both accept the same values and
  * give the same result, keys in the same order.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { CheckFailure, childBodyChecks } from '../../src/protocol/child-checks.js';
-import { capabilityMetadataSchema, doctorReportSchema } from '../../src/protocol/messages.js';
-
-const u64 = z.number().int().nonnegative();
-const u8 = z.number().int().nonnegative().max(255);
-const importStatsSchema = z.object({
-  direct_import_names: z.array(z.string()),
-  effective_module_count: u64,
-  compacted_region_count: u64,
-  memory_mapped_region_count: u64,
-  compacted_region_bytes: u64,
-  memory_mapped_region_bytes: u64,
-  non_memory_mapped_region_bytes: u64,
-  imported_bytes: u64,
-  imported_constant_count: u64,
-  extension_count: u64,
-  total_imported_extension_entries: u64,
-  import_level: z.string(),
-  import_all: z.boolean(),
-  load_exts: z.boolean(),
-});
-const streamSummarySchema = z.object({
-  total_rows: u64,
-  per_stream_counts: z.record(z.string(), u64),
-  elapsed_micros: u64,
-  metadata: z.unknown().nullable(),
-});
-const responseSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('health_ok') }),
-  z.object({ status: z.literal('host_session_opened'), import_stats: importStatsSchema }),
-  z.object({ status: z.literal('host_session_reused'), import_stats: importStatsSchema }),
-  z.object({ status: z.literal('stream_complete'), summary: streamSummarySchema }),
-  z.object({ status: z.literal('stream_export_failed'), status_byte: u8 }),
-  z.object({ status: z.literal('stream_callback_failed'), status_byte: u8, description: z.string() }),
-  z.object({ status: z.literal('stream_row_malformed'), message: z.string() }),
-  z.object({ status: z.literal('capability_metadata'), metadata: capabilityMetadataSchema }),
-  z.object({ status: z.literal('capability_doctor'), report: doctorReportSchema }),
-  z.object({ status: z.literal('capability_metadata_malformed'), message: z.string() }),
-  z.object({ status: z.literal('capability_doctor_malformed'), message: z.string() }),
-  z.object({ status: z.literal('json_command'), response_json: z.string() }),
-  z.object({ status: z.literal('rows_complete'), count: u64 }),
-  z.object({ status: z.literal('terminating') }),
-  z.object({ status: z.literal('error'), code: z.string(), message: z.string() }),
-]);
-const handshakeSchema = z.object({ worker_version: z.string(), protocol_version: z.number().int() });
-const diagnosticSchema = z.object({ code: z.string(), message: z.string() });
-const progressTickSchema = z.object({ phase: z.string(), current: u64, total: u64.nullable() });
-const fatalExitSchema = z.object({ status: z.string(), stderr: z.string() });
+import type { z } from 'zod';
+import { CheckFailure, childBodyChecks, parentBodyChecks } from '../../src/protocol/wire-checks.js';
+import {
+  configureFrameLimitSchema,
+  diagnosticSchema,
+  fatalExitSchema,
+  handshakeSchema,
+  progressTickSchema,
+  requestSchema,
+  responseSchema,
+} from './wire-schemas.js';
 
 interface Def {
   readonly type: string;
@@ -134,15 +96,19 @@ const cases = [
   ['diagnostic', diagnosticSchema],
   ['progress_tick', progressTickSchema],
   ['fatal_exit', fatalExitSchema],
-] as const satisfies readonly (readonly [keyof typeof childBodyChecks, z.ZodType])[];
+  ['request', requestSchema],
+  ['configure_frame_limit', configureFrameLimitSchema],
+] as const satisfies readonly (readonly [keyof typeof bodyChecks, z.ZodType])[];
 
-describe('zod-free child body checks', () => {
+const bodyChecks = { ...childBodyChecks, ...parentBodyChecks };
+
+describe('zod-free body checks', () => {
   it.each(cases)('%s: accepts and returns exactly what the zod schema does', (type, schema) => {
     let accepted = 0;
     fc.assert(
       fc.property(shaped(schema).map(asParsed), (value) => {
         const expected = schema.safeParse(value);
-        const actual = light(childBodyChecks[type], value);
+        const actual = light(bodyChecks[type], value);
         expect(actual.ok).toBe(expected.success);
         if (actual.ok && expected.success) {
           accepted += 1;

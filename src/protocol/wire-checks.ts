@@ -1,11 +1,13 @@
 /**
- * Checks of the child-to-parent message bodies without zod, for the supervisor thread: zod and
- * the compiled schemas cost a thread about 7 MiB of heap, which every worker of a pool pays.
- * Each check accepts exactly what the protocol's zod schema (kept in `test/protocol/child-checks.test.ts`,
- * which holds the two to that, value by value) accepts and returns the same value (objects rebuilt
- * in schema order with unknown keys dropped, `unknown` values as given). The body types of
- * `messages.ts` are what these checks give.
+ * Checks of message bodies without zod, for both directions: zod and the compiled schemas cost a
+ * thread about 7 MiB of heap, which every worker of a pool pays. Each check accepts exactly what
+ * the protocol's zod schema (kept in `test/protocol/wire-schemas.ts`; `wire-checks.test.ts` holds
+ * the two to that, value by value) accepts and returns the same value: objects rebuilt in schema
+ * order with unknown keys dropped, `unknown` values as given. The encoders use that order for the
+ * wire, and the body types of `messages.ts` are what these checks give.
  */
+import { FrameError } from './codec.js';
+import { IMPORT_PROFILES } from './constants.js';
 
 /** A check: the value to pass on, or a thrown {@link CheckFailure}. */
 export type Check<T> = (value: unknown) => T;
@@ -202,3 +204,50 @@ export const childBodyChecks = {
   progress_tick: object({ phase: str, current: u64, total: nullable(u64) }),
   fatal_exit: object({ status: str, stderr: str }),
 };
+
+const hostSessionMode = tagged('kind', {
+  capability: object({
+    kind: literal('capability'),
+    package: str,
+    lib_name: str,
+    manifest_path: nullable(str),
+  }),
+  shims_only: object({ kind: literal('shims_only') }),
+});
+
+const op = <T extends string, S extends Shape>(name: T, shape: S) => object({ op: literal(name), ...shape });
+const exportCall = { export: str, request_json: str };
+
+/** The checks of every parent-to-child body. */
+export const parentBodyChecks = {
+  configure_frame_limit: object({ max_frame_bytes: uint(0xffff_ffff) }),
+  request: tagged('op', {
+    health: op('health', {}),
+    open_host_session: op('open_host_session', {
+      project_root: str,
+      mode: hostSessionMode,
+      imports: array(str),
+      import_profile: oneOf(...IMPORT_PROFILES),
+    }),
+    run_data_stream: op('run_data_stream', { ...exportCall, progress: bool }),
+    json_command: op('json_command', exportCall),
+    capability_metadata: op('capability_metadata', exportCall),
+    capability_doctor: op('capability_doctor', exportCall),
+    terminate: op('terminate', {}),
+  }),
+};
+
+/** The error of a `type` message whose body is off-protocol (`detail` says how). */
+export function invalid(type: string, detail: string): FrameError {
+  return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
+}
+
+/** `body` as `check` gives it; throws `FrameError` (`invalid_message`) when it fails the check. */
+export function checkBody<T>(type: string, check: Check<T>, body: unknown): T {
+  try {
+    return check(body);
+  } catch (error) {
+    if (error instanceof CheckFailure) throw invalid(type, error.describe('body'));
+    throw error;
+  }
+}
