@@ -59,11 +59,7 @@ export class LeanWorkerCluster {
     if (!this.#redis) {
       this.#redis = connect(this.#o.redis, 'command');
       this.#reader = new RowReader(connect(this.#o.redis, 'blocking'), this.#redis, this.#o);
-      this.#router = new Router(this.#redis, this.#keys, {
-        cacheMs: this.#o.routeCacheMs,
-        maxWarmQueue: this.#o.maxWarmQueue,
-        mode: this.#o.routing,
-      });
+      this.#router = new Router(this.#redis, this.#keys, this.#o);
     }
     return this.#redis;
   }

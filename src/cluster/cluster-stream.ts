@@ -145,9 +145,8 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
   }
 
   #wakeReader(): void {
-    const wake = this.#wake;
+    this.#wake?.();
     this.#wake = null;
-    wake?.();
   }
 
   #consumed(id: string): void {
@@ -216,8 +215,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     const rows: LeanWorkerClusterRow<Row>[] = [];
     for await (const row of this) {
       // A later attempt voids the rows collected from an earlier one.
-      if (rows.length > 0 && (rows[rows.length - 1] as LeanWorkerClusterRow<Row>).attempt !== row.attempt)
-        rows.length = 0;
+      if (rows.length > 0 && rows.at(-1)?.attempt !== row.attempt) rows.length = 0;
       rows.push(row);
     }
     return { rows, summary: await this.summary };

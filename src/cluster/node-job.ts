@@ -36,7 +36,6 @@ export interface JobContext {
   readonly counters: NodeCounters;
   /** Running jobs by id, to cancel on a client's request. */
   readonly cancels: Map<string, AbortController>;
-  readonly retryOn: ReadonlySet<string>;
 }
 
 /** Failures of the machine or the worker rather than of the request: worth another attempt. */
@@ -201,7 +200,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     const wire = clusterError(error, { jobId }).toWire();
     const data = job.data as Partial<ClusterJobData>;
     const retry =
-      ctx.retryOn.has(wire.code) &&
+      (ctx.options.retryOn ?? DEFAULT_RETRY_ON).includes(wire.code) &&
       attempt > 0 &&
       attempt < (data.maxAttempts ?? 1) &&
       !controller.signal.aborted;

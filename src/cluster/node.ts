@@ -11,12 +11,11 @@ import { ErrorCode, makeError } from '../errors.js';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { capacityOf, coldTurn, emptyNodeCounters, type NodeAnnouncement } from './announce.js';
 import { publishCluster } from './events.js';
-import { drainToCold } from './move.js';
-import { DEFAULT_RETRY_ON, type JobContext, runAttempt } from './node-job.js';
+import { type JobContext, runAttempt } from './node-job.js';
 import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
 import type { LeanWorkerNodeSnapshot } from './snapshot.js';
-import { sweep } from './sweeper.js';
+import { drainToCold, sweep } from './sweeper.js';
 import { WarmKeys } from './warm-keys.js';
 import { type ClusterKeys, clusterKeys } from './wire.js';
 
@@ -217,7 +216,6 @@ export class LeanWorkerNode {
       warm: this.#warm as WarmKeys,
       counters: this.#counters,
       cancels: this.#cancels,
-      retryOn: new Set(this.#o.retryOn ?? DEFAULT_RETRY_ON),
     };
     const run: Promise<void> = runAttempt(ctx, job, token)
       .catch((e: unknown) => this.#redisError('job', e))
@@ -229,9 +227,8 @@ export class LeanWorkerNode {
           .finally(() => {
             this.#announcing = null;
           });
-        const wake = this.#wake;
+        this.#wake?.();
         this.#wake = null;
-        wake?.();
       });
     this.#running.add(run);
   }
@@ -256,9 +253,8 @@ export class LeanWorkerNode {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop.abort();
-    const wake = this.#wake;
+    this.#wake?.();
     this.#wake = null;
-    wake?.();
     for (const t of this.#timers) clearInterval(t);
     await this.#loop;
     await this.#announcing;

@@ -24,11 +24,14 @@ const redisSchema = z
 export type ClusterRedisOptions = z.input<typeof redisSchema>;
 export type ResolvedRedisOptions = z.output<typeof redisSchema>;
 
-/** A prefix shared by every key and queue of one cluster: letters, digits, `-` and `_`. */
-const prefixSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/)
-  .default('lwp');
+const shared = {
+  redis: redisSchema.default({ host: '127.0.0.1', port: 6379 }),
+  /** A prefix shared by every key and queue of one cluster: letters, digits, `-` and `_`. */
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('lwp'),
+};
 
 const sourceResolver = z.custom<(params: unknown) => unknown>((v) => typeof v === 'function', {
   message: 'expected a function of the source params',
@@ -36,8 +39,7 @@ const sourceResolver = z.custom<(params: unknown) => unknown>((v) => typeof v ==
 
 const nodeSchema = z
   .object({
-    redis: redisSchema.default({ host: '127.0.0.1', port: 6379 }),
-    prefix: prefixSchema,
+    ...shared,
     /** This node's id (its queue is `node-<id>`); default: host name, pid and a random suffix. */
     id: z
       .string()
@@ -82,8 +84,7 @@ export type ResolvedNodeOptions = z.output<typeof nodeSchema>;
 
 const clusterSchema = z
   .object({
-    redis: redisSchema.default({ host: '127.0.0.1', port: 6379 }),
-    prefix: prefixSchema,
+    ...shared,
     /** Route by affinity (default) or send every job to the cold queue (a baseline for comparison). */
     routing: z.enum(['affinity', 'cold']).default('affinity'),
     /** A warm node is chosen only while its announced waiting jobs are fewer than this. */

@@ -9,13 +9,10 @@ import type { ResolvedRedisOptions } from './options.js';
 
 /** ioredis options for `redis`: bounded reconnect backoff, and the role's retry rule. */
 export function redisOptions(redis: ResolvedRedisOptions, role: 'command' | 'blocking' | 'bullmq') {
+  const { tls, ...where } = redis;
   return {
-    host: redis.host,
-    port: redis.port,
-    ...(redis.username === undefined ? {} : { username: redis.username }),
-    ...(redis.password === undefined ? {} : { password: redis.password }),
-    ...(redis.db === undefined ? {} : { db: redis.db }),
-    ...(redis.tls ? { tls: {} } : {}),
+    ...where,
+    ...(tls ? { tls: {} } : {}),
     // BullMQ's workers need commands that wait for a reconnect; ours fail and say so.
     maxRetriesPerRequest: role === 'bullmq' ? null : 1,
     retryStrategy: (times: number) => Math.min(50 * times, 1_000),

@@ -9,19 +9,15 @@
  */
 import type { Redis } from 'ioredis';
 import { announcementSchema, type NodeAnnouncement } from './announce.js';
+import type { ResolvedClusterOptions } from './options.js';
 import type { ClusterKeys } from './wire.js';
 
-export interface Route {
-  readonly queue: string;
-  readonly node: string | null;
-}
+type RouteOptions = Pick<ResolvedClusterOptions, 'routeCacheMs' | 'maxWarmQueue' | 'routing'>;
 
 export class Router {
   readonly #redis: Redis;
   readonly #keys: ClusterKeys;
-  readonly #cacheMs: number;
-  readonly #maxWarmQueue: number;
-  readonly #mode: 'affinity' | 'cold';
+  readonly #o: RouteOptions;
   #nodes: NodeAnnouncement[] = [];
   #readAt = Number.NEGATIVE_INFINITY;
   #reading: Promise<void> | null = null;
@@ -29,16 +25,10 @@ export class Router {
   routedWarm = 0;
   routedCold = 0;
 
-  constructor(
-    redis: Redis,
-    keys: ClusterKeys,
-    o: { cacheMs: number; maxWarmQueue: number; mode: 'affinity' | 'cold' },
-  ) {
+  constructor(redis: Redis, keys: ClusterKeys, options: RouteOptions) {
     this.#redis = redis;
     this.#keys = keys;
-    this.#cacheMs = o.cacheMs;
-    this.#maxWarmQueue = o.maxWarmQueue;
-    this.#mode = o.mode;
+    this.#o = options;
   }
 
   /** Live nodes' announcements (expired ones are gone from Redis, malformed ones skipped). */
@@ -60,7 +50,7 @@ export class Router {
   }
 
   async #refresh(): Promise<void> {
-    if (performance.now() - this.#readAt < this.#cacheMs) return;
+    if (performance.now() - this.#readAt < this.#o.routeCacheMs) return;
     this.#reading ??= this.nodes().then(
       (nodes) => {
         this.#nodes = nodes;
@@ -76,8 +66,8 @@ export class Router {
     await this.#reading;
   }
 
-  async route(affinityKey: string): Promise<Route> {
-    if (this.#mode === 'affinity') {
+  async route(affinityKey: string): Promise<{ queue: string; node: string | null }> {
+    if (this.#o.routing === 'affinity') {
       await this.#refresh();
       let best: NodeAnnouncement | null = null;
       let bestScore = Number.POSITIVE_INFINITY;
@@ -85,7 +75,7 @@ export class Router {
         if (!node.warmKeys.includes(affinityKey)) continue;
         const routed = this.#routedSince.get(node.id) ?? 0;
         const queued = node.waiting + routed;
-        if (queued >= this.#maxWarmQueue + node.freeLeases) continue;
+        if (queued >= this.#o.maxWarmQueue + node.freeLeases) continue;
         const idle = node.idleWarmKeys.includes(affinityKey);
         if (!idle && node.emptySlots <= routed) continue;
         const score = (idle ? 0 : 1_000_000) + queued - node.freeLeases;

@@ -57,9 +57,8 @@ export class RowReader {
 
   /** A job was added or drained: read again now. */
   poke(): void {
-    const wake = this.#wake;
+    this.#wake?.();
     this.#wake = null;
-    wake?.();
     if (this.#blocked && this.#clientId !== null) {
       this.#command.client('UNBLOCK', this.#clientId).catch(() => {});
     }

@@ -119,25 +119,16 @@ export const ROWS_PER_ENTRY = 64;
 
 /** The flat field list of an entry for XADD. */
 export function entryFields(entry: StreamEntry): string[] {
-  switch (entry.kind) {
-    case 'rows': {
-      const rows = entry.rows.map((r) => [r.stream, r.sequence, r.payload ?? null]);
-      return ['k', 'b', 'a', String(entry.attempt), 'r', JSON.stringify(rows)];
-    }
-    case 'attempt':
-      return [
-        'k',
-        'a',
-        'a',
-        String(entry.attempt),
-        'd',
-        JSON.stringify({ node: entry.node, warm: entry.warm }),
-      ];
-    default: {
-      const { kind: _kind, ...end } = entry;
-      return ['k', 'e', 'a', String(entry.attempt), 'd', JSON.stringify(end)];
-    }
+  const attempt = String(entry.attempt);
+  if (entry.kind === 'rows') {
+    const rows = entry.rows.map((r) => [r.stream, r.sequence, r.payload ?? null]);
+    return ['k', 'b', 'a', attempt, 'r', JSON.stringify(rows)];
   }
+  if (entry.kind === 'attempt') {
+    return ['k', 'a', 'a', attempt, 'd', JSON.stringify({ node: entry.node, warm: entry.warm })];
+  }
+  const { kind: _kind, ...end } = entry;
+  return ['k', 'e', 'a', attempt, 'd', JSON.stringify(end)];
 }
 
 /** Read an entry back from XREAD's field list; a malformed one is a PROTOCOL error. */

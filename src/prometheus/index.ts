@@ -59,28 +59,24 @@ export class LeanWorkerMetrics {
     const registers = [options.registry ?? defaultRegistry];
     const p = options.prefix ?? 'lean_worker_';
     type Fill = (set: Setter) => void;
-    const gauge = (name: string, help: string, labelNames: string[], fill: Fill) =>
-      new Gauge({
-        name: p + name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, value) => this.set(labels, value));
-        },
-      });
-    const counter = (name: string, help: string, labelNames: string[], fill: Fill) =>
-      new Counter({
-        name: p + name,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          fill((labels, value) => this.inc(labels, value));
-        },
-      });
+    /** A metric whose series are all set afresh on each scrape. */
+    const metric =
+      (Kind: typeof Gauge | typeof Counter) =>
+      (name: string, help: string, labelNames: string[], fill: Fill) =>
+        new Kind({
+          name: p + name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            fill((labels, value) =>
+              this instanceof Gauge ? this.set(labels, value) : this.inc(labels, value),
+            );
+          },
+        });
+    const gauge = metric(Gauge);
+    const counter = metric(Counter);
     /** A metric of every pool: one series, or one per value of `label`. */
     const perPool = (
       make: typeof gauge | typeof counter,

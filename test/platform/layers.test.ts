@@ -5,9 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { layerOf, mechanismsOf, treeKillPlan } from '../../src/protocol/platform.js';
-import { findSetpriv, platformFor } from '../../threads/platform/layer.js';
+import { findSetpriv, platformFor, windowsPlatform } from '../../threads/platform/layer.js';
 import { PS_ARGS, PS_COMMAND, parsePsListing, treeOf } from '../../threads/platform/tree-memory.js';
-import { windowsPlatform } from '../../threads/platform/windows.js';
 import { fakeRunner, settle } from './fake-runner.js';
 
 const LINUX = { platform: 'linux', portable: false, setpriv: true, proc: true };

@@ -1,6 +1,6 @@
 /**
  * The interface of a supervisor thread's platform layer: spawn guarded, kill a tree, sample a
- * tree's memory, find an executable. Implementations: `posix.ts` (Linux, macOS), `windows.ts`.
+ * tree's memory, find an executable. Implementations (POSIX, Windows): `layer.ts`.
  */
 import type { PlatformMechanisms } from '../../src/protocol/platform.js';
 import type { MemorySample } from '../../src/protocol/port-messages.js';

@@ -8,16 +8,98 @@ import {
   isPortable,
   mechanismsOf,
   type PlatformFacts,
+  type PlatformMechanisms,
   SETPRIV_CANDIDATES,
+  treeKillPlan,
 } from '../../src/protocol/platform.js';
 import type { ThreadPlatform } from './contract.js';
-import { linuxTool } from './executable.js';
-import { posixPlatform } from './posix.js';
-import { hasProc } from './proc-memory.js';
+import { type FileProbe, linuxTool, nodeFileProbe, resolveExecutable } from './executable.js';
+import { hasProc, sampleProcTree } from './proc-memory.js';
 import { nodeRunner, type ProcessRunner } from './runner.js';
-import { windowsPlatform } from './windows.js';
+import { samplePidusage, unavailableSample } from './tree-memory.js';
 
 export type { SpawnPlan, ThreadPlatform } from './contract.js';
+
+const TASKKILL_TIMEOUT_MS = 10_000;
+
+/**
+ * The POSIX layers: Linux, and macOS (with every other POSIX system). Every child leads its own
+ * process group (`detached`), so a kill reaches grandchildren such as `lake` -> `lean` through
+ * the negative pid; the main thread's watchdog kills the listed groups if the process dies. On
+ * Linux each child also runs under `setpriv --pdeathsig SIGKILL`, so it dies with the thread that
+ * spawned it, and memory is read from `/proc`; on the portable path (no setpriv, no `/proc`, or
+ * `LEAN_WORKER_PORTABLE=1`) and on macOS memory comes from `ps` and pidusage instead.
+ */
+function posixPlatform(
+  mechanisms: PlatformMechanisms,
+  runner: ProcessRunner,
+  setpriv: string | null,
+): ThreadPlatform {
+  return {
+    mechanisms,
+    treeOutlivesChild: true,
+    spawnPlan: (argv) => {
+      const [command, ...args] = argv as [string, ...string[]];
+      return setpriv
+        ? { file: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', ...argv], detached: true }
+        : { file: command, args, detached: true };
+    },
+    killTree: (pid, signal, direct) => {
+      const plan = treeKillPlan(mechanisms.layer, pid);
+      if (plan.kind !== 'group') return direct();
+      try {
+        runner.signal(plan.target, signal);
+      } catch {
+        direct();
+      }
+    },
+    sampleTree: async (pid, withPss) => {
+      if (mechanisms.memoryReading === 'proc') return sampleProcTree(pid, withPss);
+      if (mechanisms.memoryReading === 'pidusage') return samplePidusage(runner, pid, true);
+      return unavailableSample('none');
+    },
+    resolveExecutable: (command, env, cwd) => resolveExecutable(command, env, cwd, false),
+  };
+}
+
+/**
+ * The Windows layer. Children are not detached: libuv puts every such child in a job object that
+ * is closed, killing the child, when this process ends however it ends (`detached` would take the
+ * child out of it and open a console). There are no process groups: a tree is killed with
+ * `taskkill /T /F /PID` (the child alone when taskkill cannot). Memory is the child's own,
+ * through pidusage (listing the tree would cost a PowerShell start per sample); executables are
+ * found through `PATHEXT`. Grandchildren are outside libuv's job: a parent that dies without
+ * running any code leaves them to end when their pipes close.
+ */
+export function windowsPlatform(
+  mechanisms: PlatformMechanisms,
+  runner: ProcessRunner,
+  systemRoot: string | undefined,
+  probe: FileProbe = nodeFileProbe,
+): ThreadPlatform {
+  return {
+    mechanisms,
+    treeOutlivesChild: false,
+    spawnPlan: (argv, env, cwd) => {
+      const [command, ...args] = argv as [string, ...string[]];
+      // Spawn the file PATHEXT found (`lake` -> `C:\...\lake.exe`): libuv itself tries only .com and .exe.
+      return { file: resolveExecutable(command, env, cwd, true, probe), args, detached: false };
+    },
+    killTree: (pid, _signal, direct) => {
+      const plan = treeKillPlan('windows', pid, systemRoot);
+      if (plan.kind !== 'command') return direct();
+      runner.run(plan.file, plan.args, TASKKILL_TIMEOUT_MS).then(
+        (result) => {
+          if (result.code !== 0) direct();
+        },
+        () => direct(),
+      );
+    },
+    sampleTree: async (pid) =>
+      mechanisms.memoryReading === 'none' ? unavailableSample('none') : samplePidusage(runner, pid, false),
+    resolveExecutable: (command, env, cwd) => resolveExecutable(command, env, cwd, true, probe),
+  };
+}
 
 /** The `setpriv` binary used for parent-death signals on Linux, or null. */
 export function findSetpriv(platform: string = process.platform): string | null {

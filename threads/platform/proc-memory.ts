@@ -7,23 +7,27 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { MemorySample } from '../../src/protocol/port-messages.js';
 import { unavailableSample } from './tree-memory.js';
 
-/** Whether this process can read `/proc` (a Linux fact the layer is chosen from). */
-export const hasProc = (() => {
+/** A `/proc` file's text, or null when it cannot be read (the process ended meanwhile). */
+function readProc(file: string): string | null {
   try {
-    readFileSync('/proc/self/status');
-    return true;
+    return readFileSync(file, 'latin1');
   } catch {
-    return false;
+    return null;
   }
-})();
-
-interface StatusFields {
-  rss: number;
-  anon: number;
-  file: number;
-  shmem: number;
-  hwm: number;
 }
+
+/** Whether this process can read `/proc` (a Linux fact the layer is chosen from). */
+export const hasProc = readProc('/proc/self/status') !== null;
+
+/** The `status` fields summed over a tree, by the name they have there. */
+const STATUS_FIELDS = {
+  rss: 'VmRSS',
+  anon: 'RssAnon',
+  file: 'RssFile',
+  shmem: 'RssShmem',
+  hwm: 'VmHWM',
+} as const;
+type StatusKey = keyof typeof STATUS_FIELDS;
 
 function field(text: string, name: string): number {
   const at = text.indexOf(`\n${name}:`);
@@ -31,32 +35,8 @@ function field(text: string, name: string): number {
   return Number.parseInt(text.slice(at + name.length + 2, text.indexOf('\n', at + 1)), 10) || 0;
 }
 
-function readStatus(pid: number): StatusFields | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'latin1');
-    return {
-      rss: field(text, 'VmRSS'),
-      anon: field(text, 'RssAnon'),
-      file: field(text, 'RssFile'),
-      shmem: field(text, 'RssShmem'),
-      hwm: field(text, 'VmHWM'),
-    };
-  } catch {
-    return null;
-  }
-}
-
-function readPss(pid: number): number | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-    return field(`\n${text}`, 'Pss');
-  } catch {
-    return null;
-  }
-}
-
 /** The pid and every descendant, through /proc/<pid>/task/<tid>/children. */
-export function processTree(root: number): number[] {
+function processTree(root: number): number[] {
   const out: number[] = [];
   const stack = [root];
   const seen = new Set<number>();
@@ -72,12 +52,8 @@ export function processTree(root: number): number[] {
       continue;
     }
     for (const tid of tasks) {
-      try {
-        const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').trim();
-        if (children) for (const c of children.split(/\s+/)) stack.push(Number(c));
-      } catch {
-        // thread ended meanwhile
-      }
+      const children = readProc(`/proc/${pid}/task/${tid}/children`)?.trim();
+      if (children) for (const c of children.split(/\s+/)) stack.push(Number(c));
     }
   }
   return out;
@@ -86,25 +62,17 @@ export function processTree(root: number): number[] {
 /** Sample the tree rooted at `pid` from /proc; `withPss` adds smaps_rollup (about 0.2 ms a pid). */
 export function sampleProcTree(pid: number, withPss = false): MemorySample {
   if (!hasProc) return unavailableSample('none');
-  let rss = 0;
-  let anon = 0;
-  let file = 0;
-  let shmem = 0;
-  let hwm = 0;
+  const sum: Record<StatusKey, number> = { rss: 0, anon: 0, file: 0, shmem: 0, hwm: 0 };
   let pss: number | null = withPss ? 0 : null;
   let processes = 0;
   for (const p of processTree(pid)) {
-    const s = readStatus(p);
-    if (!s) continue;
+    const status = readProc(`/proc/${p}/status`);
+    if (status === null) continue;
     processes += 1;
-    rss += s.rss;
-    anon += s.anon;
-    file += s.file;
-    shmem += s.shmem;
-    hwm += s.hwm;
+    for (const key of Object.keys(sum) as StatusKey[]) sum[key] += field(status, STATUS_FIELDS[key]);
     if (pss !== null) {
-      const value = readPss(p);
-      pss = value === null ? null : pss + value;
+      const rollup = readProc(`/proc/${p}/smaps_rollup`);
+      pss = rollup === null ? null : pss + field(`\n${rollup}`, 'Pss');
     }
   }
   if (processes === 0) return unavailableSample('proc');
@@ -112,13 +80,13 @@ export function sampleProcTree(pid: number, withPss = false): MemorySample {
     available: true,
     source: 'proc',
     processes,
-    rssKib: rss,
-    rssAnonKib: anon,
-    rssFileKib: file,
-    rssShmemKib: shmem,
-    hwmKib: hwm,
+    rssKib: sum.rss,
+    rssAnonKib: sum.anon,
+    rssFileKib: sum.file,
+    rssShmemKib: sum.shmem,
+    hwmKib: sum.hwm,
     pssKib: pss,
-    privateKib: anon + shmem,
+    privateKib: sum.anon + sum.shmem,
     sampledAtMs: Date.now(),
   };
 }
