@@ -85,8 +85,7 @@ export class LeanWorkerCluster {
     options: LeanWorkerClusterJobOptions = {},
   ): LeanWorkerClusterStream<Row, Summary> {
     checkCommand(command, 'stream');
-    const decoders = streamDecoders(command, false);
-    return this.#submit(source, command, request, options, decoders);
+    return this.#submit(source, command, request, options, streamDecoders(command, false));
   }
 
   /** Run a typed JSON command for `source` on some node. */
@@ -138,8 +137,9 @@ export class LeanWorkerCluster {
       kind: command.kind,
       export: command.export,
       requestJson,
-      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-      ...(o.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: o.idleTimeoutMs }),
+      // Absent when undefined: the job's data crosses Redis as JSON.
+      timeoutMs: o.timeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
       maxAttempts: o.maxAttempts ?? this.#o.maxAttempts,
       submittedAt: Date.now(),
       routedTo: null,
@@ -152,8 +152,9 @@ export class LeanWorkerCluster {
     const redis = this.#connection();
     const limit = this.#o.redisTimeoutMs;
     const jobId = stream.jobId;
-    const route = await bounded((this.#router as Router).route(data.source.affinityKey), limit, { jobId });
-    const meta = { queue: route.queue, affinityKey: data.source.affinityKey, routedTo: route.node ?? '' };
+    const { affinityKey } = data.source;
+    const route = await bounded((this.#router as Router).route(affinityKey), limit, { jobId });
+    const meta = { queue: route.queue, affinityKey, routedTo: route.node ?? '' };
     await bounded(
       redis.multi().hset(this.#keys.job(jobId), meta).pexpire(this.#keys.job(jobId), PENDING_TTL_MS).exec(),
       limit,
@@ -169,12 +170,7 @@ export class LeanWorkerCluster {
       removeOnFail: { age: 600 },
     };
     await bounded(this.#queue(route.queue).add('job', jobData, opts), limit, { jobId });
-    publishCluster('job-submitted', {
-      jobId,
-      queue: route.queue,
-      routedTo: route.node,
-      affinityKey: data.source.affinityKey,
-    });
+    publishCluster('job-submitted', { jobId, queue: route.queue, routedTo: route.node, affinityKey });
   }
 
   #host(): StreamHost {

@@ -238,11 +238,7 @@ async function runOnLease(
     // A worker that has served a request before has its session open: the attempt is warm.
     await onLeased(lease.snapshot().requests > 0);
     const request: unknown = JSON.parse(data.requestJson);
-    const options = {
-      signal,
-      ...(data.timeoutMs === undefined ? {} : { timeoutMs: data.timeoutMs }),
-      ...(data.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: data.idleTimeoutMs }),
-    };
+    const options = { signal, timeoutMs: data.timeoutMs, idleTimeoutMs: data.idleTimeoutMs };
     if (data.kind === 'json') return await lease.runJsonCommand(jsonCommand(data.export), request, options);
     const rows = new RowWriter(ctx.redis, writer);
     const stream = lease.runDataStream(data.export, request, options);

@@ -3,6 +3,7 @@
  * CLUSTER_UNAVAILABLE. Every connection reconnects on its own with a bounded backoff; a command
  * issued while Redis is away fails after one retry instead of waiting for it.
  */
+import { setTimeout as wait } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { ErrorCode, LeanWorkerError, makeError } from '../errors.js';
 import type { ResolvedRedisOptions } from './options.js';
@@ -74,14 +75,5 @@ export async function closeQuietly(client: Redis): Promise<void> {
 
 /** Resolve after `ms` (or at once when `signal` aborts). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return wait(ms, undefined, { signal }).catch(() => {});
 }

@@ -91,10 +91,7 @@ export class RowWriter {
   /** Rows in entries the reader has not deleted yet. */
   async #unread(): Promise<number> {
     const first = (await this.#redis.xrange(this.#o.key, '-', '+', 'COUNT', 1))[0]?.[0];
-    while (
-      this.#sent.length > 0 &&
-      (first === undefined || compareStreamIds((this.#sent[0] as { id: string }).id, first) < 0)
-    ) {
+    while (this.#sent[0] && (first === undefined || compareStreamIds(this.#sent[0].id, first) < 0)) {
       this.#sent.shift();
     }
     return this.#sent.reduce((n, e) => n + e.rows, 0);

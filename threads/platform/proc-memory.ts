@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MemorySample } from '../../src/protocol/port-messages.js';
-import { unavailableSample } from './tree-memory.js';
+import { unavailableSample, walkTree } from './tree-memory.js';
 
 /** A `/proc` file's text, or null when it cannot be read (the process ended meanwhile). */
 function readProc(file: string): string | null {
@@ -35,28 +35,16 @@ function field(text: string, name: string): number {
   return Number.parseInt(text.slice(at + name.length + 2, text.indexOf('\n', at + 1)), 10) || 0;
 }
 
-/** The pid and every descendant, through /proc/<pid>/task/<tid>/children. */
-function processTree(root: number): number[] {
-  const out: number[] = [];
-  const stack = [root];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const pid = stack.pop() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    out.push(pid);
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
-      const children = readProc(`/proc/${pid}/task/${tid}/children`)?.trim();
-      if (children) for (const c of children.split(/\s+/)) stack.push(Number(c));
-    }
+/** The children of `pid`, through /proc/<pid>/task/<tid>/children. */
+function childrenOf(pid: number): number[] {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
   }
-  return out;
+  const lists = tasks.map((tid) => readProc(`/proc/${pid}/task/${tid}/children`)?.trim() ?? '');
+  return lists.flatMap((list) => (list ? list.split(/\s+/).map(Number) : []));
 }
 
 /** Sample the tree rooted at `pid` from /proc; `withPss` adds smaps_rollup (about 0.2 ms a pid). */
@@ -65,7 +53,7 @@ export function sampleProcTree(pid: number, withPss = false): MemorySample {
   const sum: Record<StatusKey, number> = { rss: 0, anon: 0, file: 0, shmem: 0, hwm: 0 };
   let pss: number | null = withPss ? 0 : null;
   let processes = 0;
-  for (const p of processTree(pid)) {
+  for (const p of walkTree([pid], childrenOf)) {
     const status = readProc(`/proc/${p}/status`);
     if (status === null) continue;
     processes += 1;

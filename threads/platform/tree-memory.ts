@@ -30,21 +30,25 @@ export function parsePsListing(text: string): PsRow[] {
   return rows;
 }
 
+/** `roots` and every pid `childrenOf` reaches from them, each once, in the order reached. */
+export function walkTree(roots: readonly number[], childrenOf: (pid: number) => readonly number[]): number[] {
+  const seen = new Set<number>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    queue.push(...childrenOf(pid));
+  }
+  return [...seen];
+}
+
 /** `root`, its descendants, and the members of the process group it leads, `root` first. */
 export function treeOf(rows: readonly PsRow[], root: number): number[] {
   const children = new Map<number, number[]>();
   for (const row of rows) children.set(row.ppid, [...(children.get(row.ppid) ?? []), row.pid]);
-  const out: number[] = [];
-  const seen = new Set<number>();
-  const stack = [root, ...rows.filter((r) => r.pgid === root).map((r) => r.pid)];
-  while (stack.length > 0) {
-    const pid = stack.shift() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    out.push(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return out;
+  const group = rows.filter((r) => r.pgid === root).map((r) => r.pid);
+  return walkTree([root, ...group], (pid) => children.get(pid) ?? []);
 }
 
 /** A sample that says no figure could be had (no live child, or no way to measure). */
