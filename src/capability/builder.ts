@@ -22,6 +22,7 @@ import type { ExportKind } from './manifest.js';
 import {
   type CapabilityBuilderOptions,
   capabilityBuilderOptionsSchema,
+  metadataExpectation,
   type ResolvedBuilderOptions,
 } from './options.js';
 import { childChecks, projectChecks } from './preflight.js';
@@ -91,11 +92,7 @@ export class LeanWorkerCapabilityBuilder {
 
   /** The metadata expectation, or null. */
   metadataExpectation(): MetadataExpectation | null {
-    const m = this.options.metadata;
-    if (m === undefined) return null;
-    return m.expected === undefined
-      ? { export: m.export, request: m.request }
-      : { export: m.export, request: m.request, expected: m.expected };
+    return metadataExpectation(this.options.metadata);
   }
 
   /**

@@ -4,6 +4,7 @@ import { lazySchema } from '../parse-options.js';
 import { DEFAULT_FRAME_BYTES, DEFAULT_IMPORT_TIMEOUT_MS, MAX_TIMER_MS } from '../protocol/constants.js';
 import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
+import type { MetadataExpectation } from '../protocol/worker-spec.js';
 
 function buildMetadataCheckSchema() {
   return z
@@ -12,6 +13,15 @@ function buildMetadataCheckSchema() {
 }
 /** A capability metadata check: run `export` with `request`; compare with `expected` when set. */
 export const metadataCheckSchema = lazySchema(buildMetadataCheckSchema);
+
+/** The expectation a metadata check sets up, or null without a check. */
+export function metadataExpectation(
+  check: z.output<ReturnType<typeof buildMetadataCheckSchema>> | undefined,
+): MetadataExpectation | null {
+  if (check === undefined) return null;
+  const { export: name, request, expected } = check;
+  return expected === undefined ? { export: name, request } : { export: name, request, expected };
+}
 
 /** The part of a typed command the builder reads: its kind and export name. */
 export interface CommandRef {

@@ -8,8 +8,7 @@ import { nodeWorker } from '../platform/node-runtime.js';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
 import { compiledPath } from '../worker/paths.js';
-import { CheckProgress, type ProgressSink } from './check-progress.js';
-import { type CheckItem, type CheckResult, checkAll } from './check-run.js';
+import { CHECK_STATUSES, type CheckItem, type CheckResult, type CheckStatus, checkAll } from './check-run.js';
 import {
   type CliIo,
   CliUsageError,
@@ -27,8 +26,55 @@ import {
 } from './flags.js';
 import { readSnippetInput } from './snippet-input.js';
 
+/** Where `check` writes; the progress line is drawn on stderr when it is a TTY. */
 interface Io extends CliIo {
-  readonly stderr: ProgressSink;
+  readonly stderr: CliIo['stderr'] & { readonly isTTY?: boolean };
+}
+
+const WIDTH = 30;
+
+/**
+ * The progress line, redrawn in place on a TTY after each snippet (at most ten times a second,
+ * driven by results, never by a timer). Nothing is drawn off a TTY.
+ */
+class CheckProgress {
+  readonly #out: Io['stderr'] | null;
+  readonly #total: number;
+  readonly #began = performance.now();
+  readonly #counts = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
+  #drawnAt = 0;
+  #drawn = false;
+
+  /** `out` null (or not a TTY): count only. */
+  constructor(out: Io['stderr'] | null, total: number) {
+    this.#out = out?.isTTY ? out : null;
+    this.#total = total;
+  }
+
+  /** Count one result and redraw when due. */
+  add(result: CheckResult, done: number): void {
+    this.#counts[result.status] += 1;
+    const now = performance.now();
+    if (this.#out === null || (now - this.#drawnAt < 100 && done < this.#total)) return;
+    this.#drawnAt = now;
+    this.#drawn = true;
+    this.#out.write(`\r\x1b[2K${this.line(done)}`);
+  }
+
+  /** The line for `done` snippets checked. */
+  line(done: number): string {
+    const fraction = this.#total === 0 ? 1 : done / this.#total;
+    const full = Math.round(fraction * WIDTH);
+    const c = this.#counts;
+    const failed = c.timeout + c.crash + c.header_failed + c.failed;
+    const seconds = ((performance.now() - this.#began) / 1000).toFixed(1);
+    return `[${'#'.repeat(full)}${'.'.repeat(WIDTH - full)}] ${done}/${this.#total}  ok ${c.ok}  errors ${c.errors}  failed ${failed}  ${seconds} s`;
+  }
+
+  /** Clear the line before the report is printed. */
+  finish(): void {
+    if (this.#out !== null && this.#drawn) this.#out.write('\r\x1b[2K');
+  }
 }
 
 const FLAGS: readonly FlagSpec[] = [
@@ -181,7 +227,6 @@ export async function checkCommand(
   }
   items.push(...parsed.snippets);
   const checker: Checker = values.fake === true ? 'fake' : 'repl';
-  const timeoutMs = builder.options.requestTimeoutMs;
   const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, policy });
   const began = performance.now();
   const progress = new CheckProgress(values.json ? null : io.stderr, items.length);
@@ -190,7 +235,7 @@ export async function checkCommand(
   try {
     results = await checkAll(pool, builder, items, {
       lanes: workers,
-      timeoutMs,
+      timeoutMs: builder.options.requestTimeoutMs,
       onResult: (r, done) => progress.add(r, done),
     });
     snapshot = pool.snapshot();
@@ -198,10 +243,8 @@ export async function checkCommand(
     progress.finish();
     await pool.close();
   }
-  const totals = { snippets: results.length, elapsedMs: Math.round(performance.now() - began) } as Record<
-    string,
-    number
-  >;
+  const elapsedMs = Math.round(performance.now() - began);
+  const totals: Record<string, number> = { snippets: results.length, elapsedMs };
   for (const r of results) totals[r.status] = (totals[r.status] ?? 0) + 1;
   const workersReport = {
     workersStarted: snapshot.coldOpenAdmitted,
@@ -225,7 +268,7 @@ export async function checkCommand(
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
     io.stdout.write(
-      `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${((totals.elapsedMs ?? 0) / 1000).toFixed(1)} s: ${counts}\n` +
+      `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${(elapsedMs / 1000).toFixed(1)} s: ${counts}\n` +
         `workers: ${workersReport.workersStarted} started for ${workersReport.headers} headers, ${workersReport.warmHits} warm hits, ${workersReport.restarts} restarts\n`,
     );
   }

@@ -6,8 +6,7 @@
 import { LeanWorkerError } from '../errors.js';
 import { discoverLakeProject, type LakeProject } from '../lake/discover.js';
 import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
-import { unresolvedCapabilityTarget } from '../planner/errors.js';
-import { LeanWorkerImportPlanner } from '../planner/planner.js';
+import { LeanWorkerImportPlanner, unresolvedCapabilityTarget } from '../planner/planner.js';
 import {
   type CliIo,
   CliUsageError,

@@ -26,36 +26,22 @@ export interface LeanWorkerBatchFingerprint {
 }
 
 /** Data of a planned batch. */
-export interface PlannedBatchData {
-  /** Session-requirements key; builders from this batch add the child identity to it. */
-  readonly sessionKey: string;
-  readonly projectRoot: string;
-  readonly importWorkspaceRoot: string;
-  readonly package: string;
-  readonly libName: string;
-  readonly sourceRoot: string;
-  /** Canonical (sorted, deduplicated) session imports. */
-  readonly imports: readonly string[];
-  readonly importProfile: ImportProfile;
-  readonly restartPolicyClass: RestartPolicyClass;
-  /** Sorted by module name. */
-  readonly modules: readonly LeanWorkerModuleWork[];
-  readonly fingerprint: LeanWorkerBatchFingerprint;
-  readonly metadata: MetadataExpectation | null;
-  readonly policy: WorkerPolicy | null;
-}
+export type PlannedBatchData = Omit<LeanWorkerPlannedBatch, 'capabilityBuilder' | 'toJSON'>;
 
 /** One stable execution group. Holds no worker ids, pids or scheduling decisions. */
-export class LeanWorkerPlannedBatch implements PlannedBatchData {
+export class LeanWorkerPlannedBatch {
+  /** Session-requirements key; builders from this batch add the child identity to it. */
   readonly sessionKey!: string;
   readonly projectRoot!: string;
   readonly importWorkspaceRoot!: string;
   readonly package!: string;
   readonly libName!: string;
   readonly sourceRoot!: string;
+  /** Canonical (sorted, deduplicated) session imports. */
   readonly imports!: readonly string[];
   readonly importProfile!: ImportProfile;
   readonly restartPolicyClass!: RestartPolicyClass;
+  /** Sorted by module name. */
   readonly modules!: readonly LeanWorkerModuleWork[];
   readonly fingerprint!: LeanWorkerBatchFingerprint;
   readonly metadata!: MetadataExpectation | null;

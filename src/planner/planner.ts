@@ -2,10 +2,13 @@
  * `LeanWorkerImportPlanner`: groups module work into stable session batches. Grouping key:
  * (source root, canonical imports) within one planner's project, package, library, profile and
  * policy class, as the original's; modules sorted by name within a batch; batches in key order.
- * Deterministic: the same inputs give the same batches, byte for byte.
+ * Deterministic: the same inputs give the same batches, byte for byte. Planning errors have code
+ * `PLAN`, and `facts.kind` says which failure.
  */
 
+import { metadataExpectation } from '../capability/options.js';
 import { canonicalPath, formatSessionKey } from '../capability/session-key.js';
+import { ErrorCode, PlanError } from '../errors.js';
 import type { LakeProject, LeanModuleSetFingerprint } from '../lake/discover.js';
 import {
   canonicalImports,
@@ -16,14 +19,25 @@ import {
 } from '../lake/module-name.js';
 import { parseOptions } from '../parse-options.js';
 import { restartPolicyClass } from '../protocol/worker-policy.js';
-import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { batchKeyString, type LeanWorkerModuleWork, LeanWorkerPlannedBatch } from './batch.js';
 import { type ImportPlanConfig, importPlanConfigSchema, type ResolvedImportPlanConfig } from './config.js';
-import { invalidHeader, invalidModuleName, unresolvedCapabilityTarget } from './errors.js';
 
-function validate(name: string): void {
-  const problem = moduleNameProblem(name);
-  if (problem !== null) throw invalidModuleName(name, describeModuleNameProblem(problem));
+/** The capability library is not a declared `lean_lib`. */
+export function unresolvedCapabilityTarget(projectRoot: string, targetName: string): PlanError {
+  const message = `capability target \`${targetName}\` is not declared in ${projectRoot}`;
+  return new PlanError(ErrorCode.PLAN, message, {
+    facts: { kind: 'unresolved_capability_target', projectRoot, targetName },
+  });
+}
+
+/** Throws `PLAN` (`invalid_module_name`) when `module` (a module or source root) is not a Lean module name. */
+function validate(module: string): void {
+  const problem = moduleNameProblem(module);
+  if (problem === null) return;
+  const reason = describeModuleNameProblem(problem);
+  throw new PlanError(ErrorCode.PLAN, `invalid module \`${module}\` in import plan: ${reason}`, {
+    facts: { kind: 'invalid_module_name', module, reason },
+  });
 }
 
 /** Planner of worker session batches. */
@@ -83,7 +97,13 @@ export class LeanWorkerImportPlanner {
     }
     const work = project.modules.map((m): LeanWorkerModuleWork => {
       const header = headers.get(m.module);
-      if (header?.issue) throw invalidHeader(m.module, m.path, header.issue);
+      const issue = header?.issue;
+      if (issue) {
+        // The header could not be read, so the module's imports are unknown.
+        const message = `module \`${m.module}\` has a malformed header (${issue.code} at line ${issue.line})`;
+        const facts = { kind: 'invalid_header', module: m.module, path: m.path, issue };
+        throw new PlanError(ErrorCode.PLAN, message, { facts });
+      }
       const own = header ? headerImportSet(header) : [];
       return { module: m.module, path: m.path, sourceRoot: m.sourceRoot, imports: [...base, ...own] };
     });
@@ -99,14 +119,7 @@ export class LeanWorkerImportPlanner {
     const projectRoot = canonicalPath(c.projectRoot);
     const importWorkspaceRoot = canonicalPath(c.importWorkspaceRoot ?? c.projectRoot);
     const policyClass = restartPolicyClass(c.policy);
-    const m = c.metadata;
-    const metadata: MetadataExpectation | null = m
-      ? {
-          export: m.export,
-          request: m.request,
-          ...(m.expected === undefined ? {} : { expected: m.expected }),
-        }
-      : null;
+    const metadata = metadataExpectation(c.metadata);
 
     type Group = { id: string; sourceRoot: string; imports: string[]; modules: LeanWorkerModuleWork[] };
     const groups = new Map<string, Group>();
