@@ -1,12 +1,13 @@
 /**
- * What a driver is to the supervisor core: the interfaces between the core and the
- * protocol-specific half of a supervisor (one generation of a child kind, one running request),
- * and the helpers both sides use. The drivers import these; the core picks a driver through
- * `driver.ts`.
+ * What a driver is to the supervisor core: the protocol-specific half of a supervisor. A driver
+ * starts one generation of its child kind (spawn plus whatever makes it ready: the v10 handshake,
+ * or the repl's header import), reads the child's stdout, and turns one request into exactly one
+ * terminal outcome. The core keeps everything else: generations, restarts, deadlines,
+ * cancellation, kill and reap, memory. The core hands a generation any request; each refuses the
+ * other kind's (`wrongKind`): INVALID_ARGUMENT, nothing sent.
  */
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type {
-  GenerationInfo,
   OutcomeResponse,
   RequestOutcome,
   RequestStats,
@@ -145,19 +146,5 @@ export interface DriverGeneration {
   askToExit(): boolean;
 }
 
-/** Starts generations of one child kind. */
-export interface ChildDriver {
-  /** Spawn and make ready, or throw `StartFailure` with the child killed and reaped. */
-  start(launch: WorkerLaunchSpec): Promise<DriverGeneration>;
-}
-
-/** What the scheduler learns of generation number `generation`, started as `started`. */
-export function generationInfo(generation: number, started: DriverGeneration): GenerationInfo {
-  return {
-    generation,
-    workerVersion: started.workerVersion,
-    protocolVersion: started.protocolVersion,
-    pid: started.child.pid,
-    spawnHandshakeMs: started.spawnHandshakeMs,
-  };
-}
+/** Starts a generation of one child kind: spawn and make ready, or throw `StartFailure` with the child killed and reaped. */
+export type ChildDriver = (launch: WorkerLaunchSpec) => Promise<DriverGeneration>;

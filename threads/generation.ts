@@ -1,19 +1,19 @@
 /**
- * Starting one generation of a child: spawn (shared by every child kind; under the PID-namespace
- * launcher when this process is PID 1), then for protocol v10 run the start exchange within the
- * startup deadline. Every failure kills and reaps the child and comes back typed, with the
+ * Starting and stopping one generation of a child. Starting: spawn (shared by every child kind;
+ * under the PID-namespace launcher when this process is PID 1), then for protocol v10 run the start
+ * exchange within the startup deadline. Every failure kills and reaps the child and comes back typed, with the
  * child's exit and stderr tail where there is one; a child that exits before it is ready is a
  * CHILD_EXIT (status 0) or CHILD_CRASH (any other status, or a signal).
  */
 import { FrameDecoder } from '../src/protocol/codec.js';
 import { clampFrameLimit, DEFAULT_FRAME_BYTES } from '../src/protocol/constants.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
+import { alreadyExited, type ShutdownReport } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { ChildHandle, resolveExecutable, spawnErrorFacts } from './child-process.js';
-import { wireError } from './outcome.js';
+import { WireFailure, wireError } from './outcome.js';
 import { childLauncher } from './pid-namespace.js';
 import { ExitedDuringStart, exitedError, runStartExchange } from './start-exchange.js';
-import { WireFailure } from './wire-failure.js';
 
 export interface StartedChild {
   readonly child: ChildHandle;
@@ -104,4 +104,43 @@ export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild
   } catch (error) {
     throw await failedStart(child, launch, error);
   }
+}
+
+/**
+ * Stop `child` (null: there is none) in `mode` and say how: already gone, graceful (`ask` the
+ * child to exit its protocol's way, then wait), graceful that timed out or could not be written
+ * (then kill), or kill only; `onKill` runs before a kill is sent. Every path ends with the child
+ * reaped or the kill wait spent.
+ */
+export async function stopChild(
+  child: ChildHandle | null,
+  mode: 'graceful' | 'kill',
+  launch: WorkerLaunchSpec,
+  onKill: (reason: string) => void,
+  ask: () => boolean,
+): Promise<ShutdownReport> {
+  const t0 = performance.now();
+  if (!child || child.exit) return alreadyExited(child?.exit);
+  let written = false;
+  let gracefulWaitMs = 0;
+  if (mode === 'graceful') {
+    try {
+      child.process.stdout.resume();
+      written = ask();
+    } catch {
+      written = false;
+    }
+    const exit = written ? await child.waitExit(launch.shutdownTimeoutMs) : null;
+    gracefulWaitMs = performance.now() - t0;
+    if (exit)
+      return { outcome: 'graceful', elapsedMs: gracefulWaitMs, gracefulWaitMs, killWaitMs: null, exit };
+    onKill('shutdown_timeout');
+  }
+  const t1 = performance.now();
+  child.killGroup();
+  const exit = await child.waitExit(launch.killWaitTimeoutMs);
+  const outcome =
+    mode === 'kill' ? 'kill_only' : written ? 'graceful_timed_out_killed' : 'graceful_protocol_failed_killed';
+  const now = performance.now();
+  return { outcome, elapsedMs: now - t0, gracefulWaitMs, killWaitMs: now - t1, exit };
 }

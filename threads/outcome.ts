@@ -1,15 +1,41 @@
 /**
- * Turning a terminal response into a typed result: which statuses answer which request, and the
- * error code each failure status maps to. Errors stay data (`WireError`) until the main thread.
+ * Failures as data, and turning a terminal response into a typed result: which statuses answer
+ * which request, the error code each failure status maps to, and the answer read and checked
+ * against the command's schemas (`validation.ts`).
+ *
+ * Failures leave the thread as data (`WireError`: code, message, facts), and the main thread
+ * rebuilds the library's error class from it with `errorFromWire`; inside the thread they are
+ * thrown and rejected as a `WireFailure`, which carries that data unchanged.
  */
-import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { causeData, ErrorCode, type WireError } from '../src/protocol/error-codes.js';
+import { jsonDepthExceeds } from '../src/protocol/json-depth.js';
 import type { Request, Response } from '../src/protocol/messages.js';
+import type { StreamSummaryData, SupervisorRequest, ThreadSchema } from '../src/protocol/port-messages.js';
+import { checkerFor } from './validation.js';
 
 /** Child error code that means: open the session again and retry once. */
 export const SESSION_MISSING_CODE = 'lean_rs.worker.session_missing';
 
-export function wireError(code: ErrorCode, message: string, facts: Record<string, unknown> = {}): WireError {
-  return { code, message, facts };
+/** A failure with `code` and `facts`, and the thrown value behind it (as data) when there is one. */
+export function wireError(
+  code: ErrorCode,
+  message: string,
+  facts: Readonly<Record<string, unknown>> = {},
+  cause?: unknown,
+): WireError {
+  return cause === undefined ? { code, message, facts } : { code, message, facts, cause: causeData(cause) };
+}
+
+export class WireFailure extends Error {
+  readonly wire: WireError;
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.wire = wire;
+  }
+}
+
+export function wireFailure(...error: Parameters<typeof wireError>): WireFailure {
+  return new WireFailure(wireError(...error));
 }
 
 const SUCCESS: Record<Request['op'], readonly Response['status'][]> = {
@@ -118,4 +144,79 @@ export function exitError(
 /** A request aborted by the caller (before it was sent, or killed in flight). */
 export function abortedError(spec: { readonly request: { readonly op: string } }, reason: string): WireError {
   return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
+}
+
+/** What a successful terminal response gives, or why it cannot succeed. */
+export type TypedAnswer =
+  | { readonly kind: 'answer'; readonly summary?: StreamSummaryData; readonly value?: unknown }
+  /** The answer does not match the command's schema (or is not JSON): the request fails. */
+  | { readonly kind: 'failure'; readonly error: WireError }
+  /** The child broke the protocol: it is abandoned. */
+  | { readonly kind: 'violation'; readonly error: WireError };
+
+/** The error of a value that does not match its schema; `issues` says why. */
+export function decodeError(
+  code: ErrorCode,
+  message: string,
+  spec: SupervisorRequest,
+  issues: string,
+  facts: Record<string, unknown> = {},
+): WireError {
+  const exportName = 'export' in spec.request ? spec.request.export : null;
+  return wireError(code, message, { export: exportName, ...facts, issues });
+}
+
+/** `value` checked against `schema` (absent: as it is), or the failure that names `what`. */
+function checked(
+  spec: SupervisorRequest,
+  schema: ThreadSchema | null | undefined,
+  value: unknown,
+  code: ErrorCode,
+  what: string,
+): { readonly value: unknown } | TypedAnswer {
+  if (!schema) return { value };
+  const result = checkerFor(schema)(value);
+  if (result.ok) return { value: result.value };
+  const message = `${what} does not match the command's schema`;
+  return { kind: 'failure', error: decodeError(code, message, spec, result.issues) };
+}
+
+/** Read and check the answer of a successful terminal `response` to `spec`. */
+export function typedAnswer(spec: SupervisorRequest, response: Response, maxJsonDepth: number): TypedAnswer {
+  if (response.status === 'stream_complete') {
+    const { total_rows, per_stream_counts, elapsed_micros, metadata } = response.summary;
+    const raw = metadata ?? null;
+    const meta =
+      raw === null
+        ? { value: null }
+        : checked(spec, spec.schemas?.summary, raw, ErrorCode.SUMMARY_DECODE, 'summary metadata');
+    if ('kind' in meta) return meta;
+    const summary: StreamSummaryData = {
+      totalRows: total_rows,
+      perStreamCounts: per_stream_counts,
+      elapsedMs: elapsed_micros / 1000,
+      metadata: meta.value,
+    };
+    return { kind: 'answer', summary };
+  }
+  if (response.status !== 'json_command') return { kind: 'answer' };
+  if (jsonDepthExceeds(response.response_json, maxJsonDepth)) {
+    const exportName = 'export' in spec.request ? spec.request.export : null;
+    const facts = { reason: 'nesting_too_deep', maxDepth: maxJsonDepth, export: exportName };
+    const message = `response JSON nests values deeper than ${maxJsonDepth} levels`;
+    return { kind: 'violation', error: wireError(ErrorCode.PROTOCOL, message, facts) };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.response_json);
+  } catch (error) {
+    const message = "response JSON does not match the command's schema";
+    return {
+      kind: 'failure',
+      error: decodeError(ErrorCode.RESPONSE_DECODE, message, spec, (error as Error).message),
+    };
+  }
+  const answer = checked(spec, spec.schemas?.response, parsed, ErrorCode.RESPONSE_DECODE, 'response');
+  if ('kind' in answer) return answer;
+  return { kind: 'answer', ...(answer.value !== undefined ? { value: answer.value } : {}) };
 }

@@ -10,36 +10,28 @@
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { splitSnippet } from '../src/protocol/repl-snippet.js';
+import type { ReplSupervisorRequest } from '../src/protocol/repl-work.js';
 import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
-import type { ReplChildSpec, WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
+import type { ReplChildSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import {
   type ChildDriver,
   type DriverGeneration,
   type GenerationLink,
+  RunningRequest,
   wrongKind,
 } from './driver-contract.js';
 import { failedStart, StartFailure, spawnChild } from './generation.js';
-import { wireError } from './outcome.js';
+import { type WireFailure, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
+import type { ReplMappedResult } from './repl/mapping.js';
 import { keyMismatch, ReplSession } from './repl/session.js';
-import { ReplRunningRequest } from './repl-request.js';
-import type { WireFailure } from './wire-failure.js';
 
-/** What a repl generation reports as its worker version (the repl has no handshake). */
-export const REPL_WORKER_VERSION = 'leanprover-community/repl';
-
-export class ReplDriver implements ChildDriver {
-  readonly #spec: ReplChildSpec;
-
-  constructor(spec: ReplChildSpec) {
-    this.#spec = spec;
-  }
-
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
+export function replDriver(spec: ReplChildSpec): ChildDriver {
+  return async (launch) => {
     const began = performance.now();
     const child = await spawnChild(launch);
-    const generation = new ReplGeneration(child, this.#spec);
+    const generation = new ReplGeneration(child, spec);
     try {
       await generation.openHeader(launch.startupTimeoutMs);
     } catch (error) {
@@ -47,12 +39,13 @@ export class ReplDriver implements ChildDriver {
     }
     generation.spawnHandshakeMs = performance.now() - began;
     return generation;
-  }
+  };
 }
 
 class ReplGeneration implements DriverGeneration {
   readonly child: ChildHandle;
-  readonly workerVersion = REPL_WORKER_VERSION;
+  /** The repl has no handshake to report a version. */
+  readonly workerVersion = 'leanprover-community/repl';
   readonly protocolVersion = 0;
   spawnHandshakeMs = 0;
   readonly #spec: ReplChildSpec;
@@ -150,5 +143,37 @@ class ReplGeneration implements DriverGeneration {
     if (failure === undefined || this.#reported || link === null || !link.isCurrent()) return;
     this.#reported = true;
     link.abandon(failure.wire, 'protocol');
+  }
+}
+
+/** Rough bytes of one row for batch sizing (text plus fixed fields). */
+function rowBytes(payload: unknown): number {
+  const p = payload as { text?: string; goal?: string };
+  return 96 + (p.text?.length ?? 0) + (p.goal?.length ?? 0);
+}
+
+/**
+ * One repl request in flight: the answer's messages and sorries go to the relay as rows (one
+ * stream each, per-stream sequence), then the outcome of a check is reported as a completed
+ * stream, the terminal shape a protocol v10 stream has, so leases, streams and pool accounting
+ * treat both child kinds alike.
+ */
+class ReplRunningRequest extends RunningRequest<ReplSupervisorRequest> {
+  /** Relay the rows of an answer, then finish with its summary. */
+  answer({ rows, summary }: ReplMappedResult): void {
+    if (this.finished) return;
+    for (const { stream, sequence, payload } of rows) {
+      const bytes = rowBytes(payload);
+      this.counts.rowsDelivered += 1;
+      this.counts.payloadBytes += bytes;
+      this.relay?.push({ stream, sequence, payload }, bytes);
+    }
+    const wire = {
+      total_rows: summary.totalRows,
+      per_stream_counts: { ...summary.perStreamCounts },
+      elapsed_micros: Math.round(summary.elapsedMs * 1000),
+      metadata: summary.metadata,
+    };
+    this.succeed({ status: 'stream_complete', summary: wire }, { summary });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One request in flight on one child: frames in, rows out, exactly one terminal outcome. Rows and
  * the diagnostics/progress between them go to the relay in wire order; rows are checked against
- * the command's schema here and the answer in `typed-answer.ts`, off the main thread. A
+ * the command's schema here and the answer in `outcome.ts`, off the main thread. A
  * `session_missing` answer reopens the session once, under the session's import deadline, and
  * retries the command under its own deadline again.
  */
@@ -10,9 +10,16 @@ import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
 import { type Deadline, RunningRequest } from './driver-contract.js';
-import { type Classified, classifyResponse, SESSION_MISSING_CODE, wireError } from './outcome.js';
+import {
+  type Classified,
+  classifyResponse,
+  decodeError,
+  SESSION_MISSING_CODE,
+  type TypedAnswer,
+  typedAnswer,
+  wireError,
+} from './outcome.js';
 import type { RowRelay } from './relay.js';
-import { decodeError, type TypedAnswer, typedAnswer } from './typed-answer.js';
 import { type Checker, checkerFor } from './validation.js';
 
 export interface RequestHooks {

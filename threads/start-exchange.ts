@@ -12,8 +12,7 @@ import { encodeConfigureFrameLimit, encodeRequest } from '../src/protocol/encode
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import type { ChildHandle } from './child-process.js';
-import { wireError } from './outcome.js';
-import { WireFailure } from './wire-failure.js';
+import { WireFailure, wireError } from './outcome.js';
 
 export type StartPhase = 'handshake' | 'health';
 

@@ -20,19 +20,17 @@ import {
   type ChildDriver,
   type Deadline,
   type DriverGeneration,
-  driverFor,
   type GenerationLink,
-  generationInfo,
   RunningRequest,
-} from './driver.js';
-import { onChildSpawned, StartFailure } from './generation.js';
+} from './driver-contract.js';
+import { onChildSpawned, StartFailure, stopChild } from './generation.js';
 import { abortedError, exitError, wireError } from './outcome.js';
 import { threadPlatform } from './platform/layer.js';
 import { unavailableSample } from './platform/tree-memory.js';
+import { steeredRelay } from './relay.js';
 import { CancelBook, refusal, staleGeneration } from './request-gate.js';
 import { Restarts } from './restarts.js';
-import { steeredRelay } from './steered-relay.js';
-import { stopChild } from './stop.js';
+
 import { InFlightWatch } from './watch.js';
 
 export class SupervisorCore {
@@ -48,11 +46,11 @@ export class SupervisorCore {
   #stopping: DriverGeneration | null = null;
   readonly #cancels = new CancelBook();
 
-  constructor(config: SupervisorConfig, emit: (event: SupervisorEvent) => void) {
+  constructor(config: SupervisorConfig, driver: ChildDriver, emit: (event: SupervisorEvent) => void) {
     this.#config = config;
+    this.#driver = driver;
     this.#emit = emit;
     this.#restarts = new Restarts(config.restart, emit);
-    this.#driver = driverFor(config.child, config.maxJsonDepth);
     onChildSpawned((pid, what) =>
       this.#emit(what === 'spawned' ? { type: 'spawned', pid } : { type: 'start_reaped', pid }),
     );
@@ -205,11 +203,12 @@ export class SupervisorCore {
   }
 
   #info(): GenerationInfo {
-    return generationInfo(this.#generation, this.#current as DriverGeneration);
+    const { workerVersion, protocolVersion, child, spawnHandshakeMs } = this.#current as DriverGeneration;
+    return { generation: this.#generation, workerVersion, protocolVersion, pid: child.pid, spawnHandshakeMs };
   }
 
   async #spawnGeneration(reason: string): Promise<GenerationInfo> {
-    const started = await this.#driver.start(this.#config.launch);
+    const started = await this.#driver(this.#config.launch);
     if (this.#restarts.stopping) {
       started.child.killGroup();
       await started.child.waitExit(this.#config.launch.killWaitTimeoutMs);

@@ -5,9 +5,10 @@
  * events on another. Rows never pass through here on their way to main: each request brings its
  * own transferable row port.
  *
- * The thread loads only what its child needs: the repl driver for a repl child, and the
- * JSON-Schema checker when it first checks a schema (`validation.ts`). The main thread
- * sizes its heap (`resourceLimits`, `src/worker/exec-argv.ts`).
+ * The thread loads only what its child needs (a thread costs every pool worker): the repl driver
+ * and its session stack only for a repl child, and it compiles a JSON-Schema checker when it
+ * first checks a schema (`validation.ts`). The main thread sizes its heap (`resourceLimits`,
+ * `src/worker/exec-argv.ts`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
@@ -22,11 +23,11 @@ import type {
   SupervisorApi,
   SupervisorWorkerData,
 } from '../src/protocol/thread-contract.js';
-import { loadDriver } from './driver.js';
 import { StartFailure } from './generation.js';
 import { setWorkerNice } from './priority.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
+import { v10Driver } from './v10-driver.js';
 
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };
@@ -35,10 +36,13 @@ function asResult(error: unknown): StartResult {
 
 if (parentPort) {
   const data = workerData as SupervisorWorkerData;
-  setWorkerNice(data.config.nice ?? 0, data.config.schedIdle ?? false);
-  await loadDriver(data.config.child);
-  const events = data.events;
-  const core = new SupervisorCore(data.config, (event: SupervisorEvent) => events.postMessage(event));
+  const { config, events } = data;
+  setWorkerNice(config.nice ?? 0, config.schedIdle ?? false);
+  const driver =
+    config.child?.kind === 'repl'
+      ? (await import('./repl-driver.js')).replDriver(config.child)
+      : v10Driver(config.maxJsonDepth);
+  const core = new SupervisorCore(config, driver, (event: SupervisorEvent) => events.postMessage(event));
   const api: SupervisorApi = {
     start: () => core.start().then((info) => ({ ok: true as const, info }), asResult),
     cancel: (id, reason) => core.cancel(id, reason),

@@ -10,7 +10,6 @@ import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
 import { RowFrameReader } from '../src/protocol/row-frame.js';
 import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
-import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import {
   type ChildDriver,
@@ -22,18 +21,10 @@ import { type StartedChild, startChild } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
-import { askTerminate } from './stop.js';
 
-export class V10Driver implements ChildDriver {
-  readonly #maxJsonDepth: number;
-
-  constructor(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH) {
-    this.#maxJsonDepth = maxJsonDepth;
-  }
-
-  async start(launch: WorkerLaunchSpec): Promise<DriverGeneration> {
-    return new V10Generation(await startChild(launch), this.#maxJsonDepth);
-  }
+/** The driver of v10 children; `maxJsonDepth` bounds the nesting of the JSON values a child sends. */
+export function v10Driver(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH): ChildDriver {
+  return async (launch) => new V10Generation(await startChild(launch), maxJsonDepth);
 }
 
 class V10Generation implements DriverGeneration {
@@ -130,8 +121,11 @@ class V10Generation implements DriverGeneration {
     this.child.process.stdout.resume();
   }
 
+  /** The protocol v10 way to ask a child to exit: a `terminate` request. */
   askToExit(): boolean {
-    return askTerminate(this.child);
+    if (this.child.process.stdin.destroyed) return false;
+    this.child.process.stdin.write(encodeRequest({ op: 'terminate' }));
+    return true;
   }
 
   #onDecodeError(link: GenerationLink, error: FrameError): void {

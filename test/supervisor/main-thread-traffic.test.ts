@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportsWait } from '../../threads/steered-relay.js';
+import { reportsWait } from '../../threads/relay.js';
 import { readInWorkerThread, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 describe('main-thread traffic of a stream read in another thread', () => {

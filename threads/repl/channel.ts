@@ -13,7 +13,7 @@
 
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
-import { type WireFailure, wireFailure } from '../wire-failure.js';
+import { type WireFailure, wireFailure } from '../outcome.js';
 import { ReplAnswerOrder } from './answer-order.js';
 import { encodeReplRequest, ReplResponseDecoder } from './codec.js';
 import { classifyReplResponse, type ReplRequest, type ReplResponse } from './schemas.js';

@@ -11,7 +11,7 @@
 
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
-import { WireFailure, wireFailure } from '../wire-failure.js';
+import { WireFailure, wireFailure } from '../outcome.js';
 import { parseReplRequest, type ReplRequest } from './schemas.js';
 import { parseWith } from './shape.js';
 

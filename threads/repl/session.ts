@@ -12,7 +12,7 @@
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { type ReplSnippetSplit, splitSnippet } from '../../src/protocol/repl-snippet.js';
 import { DEFAULT_HEADER_PROBE } from '../../src/protocol/worker-spec.js';
-import { type WireFailure, wireFailure } from '../wire-failure.js';
+import { type WireFailure, wireFailure } from '../outcome.js';
 import { ReplChannel, type ReplChannelOptions, type ReplRequestOptions } from './channel.js';
 import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
 import type { ReplCommandResponse, ReplMessage, ReplResponse } from './schemas.js';
