@@ -70,6 +70,15 @@ const POLICIES: readonly Policy[] = [
   { name: 'new (cost)', options: { eviction: 'cost' } },
   { name: 'new (cost), 1 evicting start', options: { eviction: 'cost', maxEvictingStarts: 1 } },
 ];
+/** Settings between fewest imports and shortest waits, for the stub replay with many callers. */
+const FRONTIER: readonly Policy[] = [
+  { name: 'new (cost), 8 bypasses', options: { eviction: 'cost', maxWaiterBypasses: 8 } },
+  { name: 'new (cost), 2 evicting starts', options: { eviction: 'cost', maxEvictingStarts: 2 } },
+  {
+    name: 'new (cost), 2 evicting starts, 4 bypasses',
+    options: { eviction: 'cost', maxEvictingStarts: 2, maxWaiterBypasses: 4 },
+  },
+];
 const HINTED: Policy = { name: 'new (cost) + hint', options: { eviction: 'cost' }, hint: true };
 const HINTED_ONE_START: Policy = {
   name: 'new (cost), 1 evicting start + hint',
@@ -400,7 +409,7 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
       `The decision figure: one more cost run of the last trace under V8's sampling profiler (every ${PROFILE_INTERVAL_US} us) gives the share of sampled time with planFor or nextToServe (planning an acquire, picking the next waiter) on the stack; that share of the unprofiled run's CPU us/request is the decision's cost per request. It is sampled, not timed call by call, and the profiler's own cost may not fall evenly on every function.`,
       'load is the 1-minute load average when the row finished.',
       'With one caller nothing is reordered, so the pool can do no better than Belady here.',
-      `The second table replays the real replay's traces (${REAL_REQUESTS} requests, 20 keys) with ${CALLERS} callers at once on stub workers whose open is a ${STUB_OPEN_MS} ms timer (no CPU), each lease held one 1 ms timer, maxWorkers ${MAX_WORKERS}, a budget for ${SLOTS} workers: scheduling without process start-up noise. Timer order varies a little from run to run.`,
+      `The second table replays the real replay's traces (${REAL_REQUESTS} requests, 20 keys) with ${CALLERS} callers at once on stub workers whose open is a ${STUB_OPEN_MS} ms timer (no CPU), each lease held one 1 ms timer, maxWorkers ${MAX_WORKERS}, a budget for ${SLOTS} workers, on a virtual clock (time jumps to the next timer once every promise has settled): scheduling without process start-up noise or the machine's load, the same figures on every run. Waits and seconds are virtual.`,
     ],
   });
 }
@@ -418,9 +427,9 @@ async function concurrentOnStubs(report: BenchReport) {
   const out: Record<string, unknown>[] = [];
   for (const t of chosen) {
     const belady = t.trace.length - beladyHits(t.trace, SLOTS);
-    for (const policy of [...POLICIES, HINTED, HINTED_ONE_START]) {
+    for (const policy of [...POLICIES, ...FRONTIER, HINTED, HINTED_ONE_START]) {
       step(`${CALLERS} callers on stubs, ${t.name}: ${policy.name}`);
-      const r = await replayOnStubs(t.trace, shape, { ...policy.options }, policy.hint === true);
+      const r = await replayOnStubs(t.trace, shape, { ...policy.options }, policy.hint === true, true);
       const load = loadAverage();
       rows.push([
         t.name,
@@ -436,7 +445,7 @@ async function concurrentOnStubs(report: BenchReport) {
     }
   }
   report.print(
-    `${CALLERS} callers at once on stub workers (${STUB_OPEN_MS} ms opens), the real replay's traces:`,
+    `${CALLERS} callers at once on stub workers (${STUB_OPEN_MS} ms opens, virtual clock), the real replay's traces:`,
   );
   report.table(rows);
   report.print();

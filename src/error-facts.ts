@@ -128,7 +128,8 @@ export interface LeaseBusyFacts extends BaseFacts {}
  * reaped yet), `same_key` (a busy worker of its key was expected sooner than a cold open),
  * `spare_starting` (a spare of its key was starting), `unknown_cost` (another start of unknown
  * cost was under way), `evicting_start` (its start would evict and `maxEvictingStarts` starts
- * were under way), `quarantine` (its key was quarantined while it waited).
+ * were under way), `busy_victim` (its start waited for the release of a busy worker the `cost`
+ * policy evicts before any idle one), `quarantine` (its key was quarantined while it waited).
  */
 export interface AdmissionWaitFacts extends BaseFacts {
   readonly waitedFor?: string | null;

@@ -9,6 +9,7 @@ import { parsePoolOptions } from '../../src/pool/options.js';
 import type { StartFn } from '../../src/pool/worker-start.js';
 import { percentile } from './stats.js';
 import { stubSources, stubStart } from './stub-workers.js';
+import { inVirtualTime } from './virtual-time.js';
 
 export interface ConcurrentShape {
   readonly callers: number;
@@ -20,8 +21,23 @@ export interface ConcurrentShape {
 const WORKER_KIB = 40 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Replay `trace` with `shape.callers` callers under pool `options`; hint the whole trace when asked. */
-export async function replayOnStubs(
+/**
+ * Replay `trace` with `shape.callers` callers under pool `options`; hint the whole trace when
+ * asked. `virtual` runs it on a virtual clock: the same order of events on every run, whatever
+ * the machine's load, with waits in virtual milliseconds.
+ */
+export function replayOnStubs(
+  trace: readonly number[],
+  shape: ConcurrentShape,
+  options: Record<string, unknown>,
+  hint: boolean,
+  virtual = false,
+) {
+  const run = () => replay(trace, shape, options, hint);
+  return virtual ? inVirtualTime(run) : run();
+}
+
+async function replay(
   trace: readonly number[],
   shape: ConcurrentShape,
   options: Record<string, unknown>,

@@ -38,7 +38,9 @@ export type WaitReason =
   /** Its key's cost is unknown and another start of unknown cost is under way. */
   | 'unknown_cost'
   /** Its start would evict, and `maxEvictingStarts` cold opens for callers are under way. */
-  | 'evicting_start';
+  | 'evicting_start'
+  /** Its start would evict a busy worker worth less than every idle one: it waits for its release. */
+  | 'busy_victim';
 
 export type Plan =
   | { readonly kind: 'warm'; readonly worker: PoolWorker }
@@ -48,6 +50,11 @@ export type Plan =
   /** Wait; `until` (a `performance.now()` time) is when to look again without an event. */
   | { readonly kind: 'wait'; readonly reason: WaitReason; readonly until?: number }
   | { readonly kind: 'refuse' };
+
+/** Waits for one particular worker, bounded from when they began (`PlanRequest.since`). */
+export function boundedFromStart(reason: WaitReason): boolean {
+  return reason === 'same_key' || reason === 'busy_victim';
+}
 
 /** Mean time a lease is held (exponentially weighted), learned from releases. */
 export class HoldTimes {
@@ -69,7 +76,7 @@ export interface PlanRequest {
   readonly mayWait: boolean;
   /** Callers of the same key served before it, itself included. */
   readonly sameKeyAhead: number;
-  /** When it began waiting for a worker of its key, or now (`performance.now()`). */
+  /** When it began waiting for one worker (of its key, or a busy victim), or now (`performance.now()`). */
   readonly since: number;
   /** Keys queued waiters ask for: their idle workers are evicted last. */
   readonly wanted: ReadonlySet<string>;
@@ -106,11 +113,13 @@ export function planFor(r: PlanRequest, table: WorkerTable, gate: MemoryGate, ho
     r.mayWait && evictingStartsFull(table, gate)
       ? { kind: 'wait', reason: 'evicting_start' }
       : { kind: 'evict', victims: chosen };
-  if (victims.length > 0) return evict(victims);
+  const evictOrWait = (chosen: PoolWorker[]): Plan =>
+    (r.mayWait && busyVictim(r, table, gate, holds, chosen)) || evict(chosen);
+  if (victims.length > 0) return evictOrWait(victims);
   // It fits once the exiting children are reaped, or once a slot is free.
   if (exiting) return { kind: 'wait', reason: 'reaping' };
   const idle = candidates[0];
-  if (idle) return evict([idle]);
+  if (idle) return evictOrWait([idle]);
   return { kind: 'wait', reason: 'workers' };
 }
 
@@ -145,6 +154,40 @@ function evictable(table: WorkerTable, gate: MemoryGate, wanted: ReadonlySet<str
     else rest.push(w);
   }
   return spares.concat(rest, wantedLast);
+}
+
+/**
+ * Under the `cost` policy, wait for a busy worker to be released when the policy ranks it below
+ * the idle victim the start would otherwise take (the last usable worker of its key, not asked
+ * for by a waiter), for at most two mean lease holds and never longer than an open; only while a
+ * hold is under half an open. Without it, with many callers, the victim is whichever worker
+ * happens to be idle, often the hottest key's.
+ */
+function busyVictim(
+  r: PlanRequest,
+  table: WorkerTable,
+  gate: MemoryGate,
+  holds: HoldTimes,
+  victims: readonly PoolWorker[],
+): Plan | null {
+  const holdMs = holds.meanMs;
+  const [victim] = victims;
+  if (gate.eviction.name !== 'cost' || holdMs === null || victims.length !== 1 || !victim) return null;
+  const openMs = gate.eviction.openMs(r.key);
+  const until = r.since + Math.min(openMs, 2 * holdMs);
+  if (holdMs * 2 > openMs || performance.now() >= until) return null;
+  const usable = new Map<string, number>();
+  for (const w of table.live) if (w.usable) usable.set(w.key, (usable.get(w.key) ?? 0) + 1);
+  if ((usable.get(victim.key) ?? 0) > 1) return null;
+  const busy = [...table.live].filter(
+    (w) => w.state === 'leased' && w.usable && !r.wanted.has(w.key) && (usable.get(w.key) ?? 0) === 1,
+  );
+  if (busy.length === 0) return null;
+  const first = gate.eviction.order([...busy, victim])[0];
+  if (!first || first === victim) return null;
+  const starting = table.startingKeys();
+  if (gate.evictionsFor(r.key, table.live, [first], starting) === null) return null;
+  return { kind: 'wait', reason: 'busy_victim', until };
 }
 
 /**
@@ -198,11 +241,11 @@ export function nextToServe<T, S>(
     (w) => {
       const n = (ahead.get(w.key) ?? 0) + 1;
       ahead.set(w.key, n);
-      // The look-ahead's bound runs from when it began waiting for a worker of its key: a
-      // waiter that queued for a slot first still waits for a start of its key under way.
+      // A wait for one worker is bounded from when it began: a waiter that queued for a slot
+      // first still waits for a start of its key under way.
       const since = w.lookAheadSince ?? performance.now();
       const p = plan(w.key, n, since);
-      w.lookAheadSince = p.kind === 'wait' && p.reason === 'same_key' ? since : undefined;
+      w.lookAheadSince = p.kind === 'wait' && boundedFromStart(p.reason) ? since : undefined;
       plans.set(w, p);
       if (p.kind === 'warm') return 'warm';
       if (p.kind !== 'wait') return 'start';

@@ -11,7 +11,14 @@
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import { type LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
 import { LeanReplLease } from '../repl/lease.js';
-import { HoldTimes, nextToServe, type Plan, planFor, type WaitReason } from './admission-plan.js';
+import {
+  boundedFromStart,
+  HoldTimes,
+  nextToServe,
+  type Plan,
+  planFor,
+  type WaitReason,
+} from './admission-plan.js';
 import { SeenKeys } from './bounded-map.js';
 import { emptyAdmissionCounters, RecentValues } from './counters.js';
 import { publish } from './events.js';
@@ -223,7 +230,7 @@ export class Admission {
     const { client } = opts;
     if (this.#waiters.size >= this.#options.maxQueuedAcquires)
       throw this.#refuse({ key, reason: 'queue_full', waitedFor: reason ?? 'workers', client });
-    const lookAheadSince = reason === 'same_key' ? performance.now() : undefined;
+    const lookAheadSince = reason && boundedFromStart(reason) ? performance.now() : undefined;
     const item = { key, source, client: client ?? '', reason, lookAheadSince };
     return this.#waiters.add(item, opts.timeoutMs, opts.signal, (w) =>
       this.#refuse({

@@ -34,7 +34,7 @@ export interface Waiter<T, S, R> {
   bypassed: number;
   /** Why it waits, as last planned; null before it was planned. */
   reason: R | null;
-  /** Since when it waits for a worker of its key (look-ahead); undefined while it does not. */
+  /** Since when it waits for one worker (of its key, or a busy victim); undefined while it does not. */
   lookAheadSince: number | undefined;
   readonly resolve: (value: T | Promise<T>) => void;
   readonly reject: (error: LeanWorkerError) => void;

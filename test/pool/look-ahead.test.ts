@@ -188,4 +188,59 @@ describe('planning one key', () => {
     expect(victim(plan(['A']))).toEqual(['B']);
     expect(victim(plan(['A', 'B']))).toEqual(['A']);
   });
+
+  it('under cost, waits for the release of a busy worker worth less than the idle one, within two lease holds', async () => {
+    const plan = async (eviction: 'cost' | 'lru', { wanted = [] as string[], waitedMs = 0 } = {}) => {
+      const options = parsePoolOptions({ maxWorkers: 2, systemMemoryReserveKib: false, eviction });
+      const gate = new MemoryGate(options);
+      const table = new WorkerTable(options, () => {});
+      const policy = effectivePolicy(options.policy, options.poolId, null);
+      for (const key of ['A', 'B']) {
+        const worker = new PoolWorker(
+          key,
+          await fakeSource(key).resolve(),
+          policy,
+          new FakeWorker(key, {}),
+          () => {},
+        );
+        table.add(worker);
+      }
+      // A is asked for often and idle; B once, and leased now.
+      for (let i = 0; i < 5; i++) gate.eviction.noteRequest('A');
+      gate.eviction.noteRequest('B');
+      for (const key of ['A', 'B', 'C']) gate.eviction.noteOpen(key, 100);
+      for (const w of table.live) if (w.key === 'B') w.state = 'leased';
+      const holds = new HoldTimes();
+      holds.note(10);
+      const since = performance.now() - waitedMs;
+      const request = { key: 'C', mayWait: true, sameKeyAhead: 1, since, wanted: new Set(wanted) };
+      const p = planFor(request, table, gate, holds);
+      return p.kind === 'evict' ? p.victims.map((w) => w.key) : p.kind === 'wait' ? p.reason : p.kind;
+    };
+    expect(await plan('cost')).toBe('busy_victim');
+    // Not past two mean holds, not when a waiter asks for B, never under lru.
+    expect(await plan('cost', { waitedMs: 25 })).toEqual(['A']);
+    expect(await plan('cost', { wanted: ['B'] })).toEqual(['A']);
+    expect(await plan('lru')).toEqual(['A']);
+  });
+
+  it('evicts the busy worker the cost policy ranks lowest once it is released, keeping the hot idle one', async () => {
+    const slow = { startDelayMs: 40 };
+    const pool = fakePool({ maxWorkers: 2, eviction: 'cost' }, { A: slow, B: slow, C: slow });
+    // A is asked for four times, each lease held about 10 ms; B once.
+    for (let i = 0; i < 4; i++) {
+      const a = await pool.lease('A');
+      await tick(10);
+      a.release();
+    }
+    const b = await pool.lease('B');
+    const c = pool.lease('C');
+    await tick(5);
+    expect(pool.snapshot()).toMatchObject({ queueDepth: 1, evictions: 0 });
+    b.release();
+    (await c).release();
+    expect(pool.snapshot().evictions).toBe(1);
+    expect(pool.of('B').map((w) => w.reaped)).toEqual([true]);
+    expect(pool.of('A').map((w) => w.reaped)).toEqual([false]);
+  });
 });
