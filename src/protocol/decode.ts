@@ -8,31 +8,11 @@ import { FrameError, parseFrameBody } from './codec.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
 import type { ChildMessage, ParentMessage } from './messages.js';
 import { RowFrameReader } from './row-frame.js';
-import { type Check, checkBody, childBodyChecks, invalid, parentBodyChecks } from './wire-checks.js';
-
-/** Check a row body decoded on the general path. */
-function checkRow(body: unknown): ChildMessage {
-  const row = body as { stream?: unknown; sequence?: unknown; payload?: unknown } | null;
-  if (
-    typeof row !== 'object' ||
-    row === null ||
-    typeof row.stream !== 'string' ||
-    !Number.isSafeInteger(row.sequence) ||
-    (row.sequence as number) < 0 ||
-    !('payload' in row)
-  ) {
-    throw invalid('data_row', 'expected {stream: string, sequence: u64, payload}');
-  }
-  return {
-    type: 'data_row',
-    body: { stream: row.stream, sequence: row.sequence as number, payload: row.payload },
-  };
-}
+import { type Check, checkBody, childBodyChecks, parentBodyChecks } from './wire-checks.js';
 
 /** The message of a frame body whose type `checks` names, its body checked. */
 function decodeChecked(text: string, checks: Readonly<Record<string, Check<unknown>>>, from: string) {
   const { type, body } = parseFrameBody(text);
-  if (from === 'child' && type === 'data_row') return checkRow(body);
   if (!Object.hasOwn(checks, type)) {
     throw new FrameError('invalid_message', `unexpected message type from ${from}: ${type}`, {
       messageType: type,

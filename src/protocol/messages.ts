@@ -52,10 +52,10 @@ export const MESSAGE_TYPES = [
 
 /** A decoded child-to-parent message. */
 export type ChildMessage =
-  | Messages<typeof childBodyChecks>
+  | Messages<Omit<typeof childBodyChecks, 'data_row'>>
   | {
       readonly type: 'data_row';
-      readonly body: { stream: string; sequence: number; payload: unknown };
+      readonly body: Checked<(typeof childBodyChecks)['data_row']>;
       /**
        * The payload's JSON text as the child wrote it, when the frame took the canonical row path:
        * parsing it gives a value equal to `body.payload`, so it can be forwarded as is instead of

@@ -196,9 +196,10 @@ const responseVariants = {
   error: status('error', { code: str, message: str }),
 };
 
-/** The checks of every child-to-parent body but rows (rows have their own fast path). */
+/** The checks of every child-to-parent body (canonically written rows take `row-frame.ts` instead). */
 export const childBodyChecks = {
   handshake: object({ worker_version: str, protocol_version: int }),
+  data_row: object({ stream: str, sequence: u64, payload: unknown }),
   response: tagged('status', responseVariants),
   diagnostic: object({ code: str, message: str }),
   progress_tick: object({ phase: str, current: u64, total: nullable(u64) }),
@@ -237,17 +238,13 @@ export const parentBodyChecks = {
   }),
 };
 
-/** The error of a `type` message whose body is off-protocol (`detail` says how). */
-export function invalid(type: string, detail: string): FrameError {
-  return new FrameError('invalid_message', `invalid ${type} message: ${detail}`, { messageType: type });
-}
-
 /** `body` as `check` gives it; throws `FrameError` (`invalid_message`) when it fails the check. */
 export function checkBody<T>(type: string, check: Check<T>, body: unknown): T {
   try {
     return check(body);
   } catch (error) {
-    if (error instanceof CheckFailure) throw invalid(type, error.describe('body'));
-    throw error;
+    if (!(error instanceof CheckFailure)) throw error;
+    const message = `invalid ${type} message: ${error.describe('body')}`;
+    throw new FrameError('invalid_message', message, { messageType: type });
   }
 }

@@ -18,10 +18,16 @@
  *
  * Limit: a group is listed once the child's spawn is reported to the main thread; a grandchild
  * forked before that and a parent killed in that window escape the watchdog.
+ *
+ * `GroupGuards` keeps the groups of one supervisor thread's children guarded from the moment a
+ * child exists until it is reaped: a child is announced at spawn (one that never handshakes
+ * included) or by the generation it started, whichever message comes first; a grandchild it forks
+ * before its handshake dies with the parent too.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { layerOf, treeKillPlan } from '../protocol/platform.js';
+import type { SupervisorEvent } from '../protocol/port-messages.js';
 
 const groups = new Set<number>();
 let installed = false;
@@ -94,8 +100,8 @@ function tell(line: string): void {
   }
 }
 
-/** Track the process group led by `pid` until `forget` is called. */
-export function guardProcessGroup(pid: number): void {
+/** Track the process group led by `pid` until `forgetProcessGroup` is called. */
+function guardProcessGroup(pid: number): void {
   if (!installed) {
     installed = true;
     process.once('exit', killAll);
@@ -105,6 +111,44 @@ export function guardProcessGroup(pid: number): void {
   tell(`+${pid}\n`);
 }
 
-export function forgetProcessGroup(pid: number): void {
+function forgetProcessGroup(pid: number): void {
   if (groups.delete(pid)) tell(`-${pid}\n`);
+}
+
+/** The process groups of one supervisor thread's children. */
+export class GroupGuards {
+  readonly #pids = new Set<number>();
+
+  /** Guard the group of `pid` (once). */
+  guard(pid: number): void {
+    if (this.#pids.has(pid)) return;
+    this.#pids.add(pid);
+    guardProcessGroup(pid);
+  }
+
+  /**
+   * Follow the thread's events about children: `spawned` guards, `start_reaped` (a child that
+   * never started) and `reap` release. True for the events that concern only the guards.
+   */
+  follow(event: SupervisorEvent): boolean {
+    if (event.type === 'spawned') {
+      this.guard(event.pid);
+      return true;
+    }
+    if (event.type === 'start_reaped') {
+      if (this.#pids.delete(event.pid)) forgetProcessGroup(event.pid);
+      return true;
+    }
+    if (event.type === 'reap') {
+      forgetProcessGroup(event.pid);
+      this.#pids.delete(event.pid);
+    }
+    return false;
+  }
+
+  /** The thread has ended: its children are reaped or killed with it. */
+  releaseAll(): void {
+    for (const pid of this.#pids) forgetProcessGroup(pid);
+    this.#pids.clear();
+  }
 }

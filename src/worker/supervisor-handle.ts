@@ -24,7 +24,7 @@ import type {
 } from '../protocol/thread-contract.js';
 import { supervisorResourceLimits } from './exec-argv.js';
 import { Generations } from './generations.js';
-import { GroupGuards } from './group-guards.js';
+import { GroupGuards } from './orphan-guard.js';
 import { RequestClient, threadEndedError } from './request-client.js';
 import { entryMissingError, isModuleNotFound, startSupervisorThread } from './thread-entry.js';
 

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { CheckFailure, childBodyChecks, parentBodyChecks } from '../../src/protocol/wire-checks.js';
 import {
   configureFrameLimitSchema,
+  dataRowSchema,
   diagnosticSchema,
   fatalExitSchema,
   handshakeSchema,
@@ -92,6 +93,7 @@ function light(check: (v: unknown) => unknown, value: unknown) {
 
 const cases = [
   ['handshake', handshakeSchema],
+  ['data_row', dataRowSchema],
   ['response', responseSchema],
   ['diagnostic', diagnosticSchema],
   ['progress_tick', progressTickSchema],

@@ -49,6 +49,7 @@ export const responseSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
 export const handshakeSchema = z.object({ worker_version: z.string(), protocol_version: z.number().int() });
+export const dataRowSchema = z.object({ stream: z.string(), sequence: u64, payload: z.unknown() });
 export const diagnosticSchema = z.object({ code: z.string(), message: z.string() });
 export const progressTickSchema = z.object({ phase: z.string(), current: u64, total: u64.nullable() });
 export const fatalExitSchema = z.object({ status: z.string(), stderr: z.string() });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SupervisorRequest } from '../../src/protocol/port-messages.js';
-import { MAX_REFS, RefNamer } from '../../src/worker/request-refs.js';
+import { MAX_REFS, RefNamer } from '../../src/worker/request-client.js';
 import { RefTable } from '../../threads/request-refs.js';
 
 const session = { projectRoot: '/p', mode: 'lake', imports: ['Mathlib'], importProfile: 'full' } as never;
