@@ -16,6 +16,7 @@ import {
   streamDecoders,
 } from '../commands.js';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { buildClusterSnapshot, type LeanWorkerClusterSnapshot } from './announce.js';
 import { type Decoders, LeanWorkerClusterStream, type StreamHost } from './cluster-stream.js';
 import { publishCluster } from './events.js';
 import { JobChecker } from './job-check.js';
@@ -29,7 +30,6 @@ import {
 import { bounded, closeQuietly, connect, redisOptions } from './redis.js';
 import { Router } from './router.js';
 import { RowReader } from './row-reader.js';
-import { buildClusterSnapshot, type LeanWorkerClusterSnapshot } from './snapshot.js';
 import { type ClusterJobData, type ClusterKeys, clusterKeys, type LeanWorkerClusterSource } from './wire.js';
 
 /** How long a job's state is kept while it has not finished. */
@@ -38,11 +38,9 @@ const PENDING_TTL_MS = 86_400_000;
 export class LeanWorkerCluster {
   readonly #o: ResolvedClusterOptions;
   readonly #keys: ClusterKeys;
-  #redis: Redis | null = null;
-  #reader: RowReader | null = null;
-  #router: Router | null = null;
+  #conn: { redis: Redis; reader: RowReader; router: Router } | null = null;
   readonly #queues = new Map<string, Queue>();
-  readonly #open = new Set<LeanWorkerClusterStream<unknown, unknown>>();
+  readonly #open = new Set<LeanWorkerClusterStream>();
   readonly #ended = { jobs: 0, warm: 0 };
   /** Cancellations being written, waited for by `close()`. */
   readonly #cancelling = new Set<Promise<void>>();
@@ -54,14 +52,14 @@ export class LeanWorkerCluster {
     this.#keys = clusterKeys(this.#o.prefix);
   }
 
-  #connection(): Redis {
+  #connection(): { redis: Redis; reader: RowReader; router: Router } {
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the cluster client is closed');
-    if (!this.#redis) {
-      this.#redis = connect(this.#o.redis, 'command');
-      this.#reader = new RowReader(connect(this.#o.redis, 'blocking'), this.#redis, this.#o);
-      this.#router = new Router(this.#redis, this.#keys, this.#o);
+    if (!this.#conn) {
+      const redis = connect(this.#o.redis, 'command');
+      const reader = new RowReader(connect(this.#o.redis, 'blocking'), redis, this.#o);
+      this.#conn = { redis, reader, router: new Router(redis, this.#keys, this.#o) };
     }
-    return this.#redis;
+    return this.#conn;
   }
 
   #queue(name: string): Queue {
@@ -115,10 +113,9 @@ export class LeanWorkerCluster {
     }
     const o = parseJobOptions(options);
     const requestJson = encodeCommandRequest(command.export, command.request, request);
-    this.#connection();
     const jobId = randomUUID();
     const stream = new LeanWorkerClusterStream(jobId, this.#keys.rows(jobId), this.#host(), decoders);
-    this.#open.add(stream as LeanWorkerClusterStream<unknown, unknown>);
+    this.#open.add(stream);
     stream.end.then(
       ({ facts }) => {
         this.#ended.jobs += 1;
@@ -148,12 +145,12 @@ export class LeanWorkerCluster {
     return stream;
   }
 
-  async #enqueue(stream: LeanWorkerClusterStream<unknown, unknown>, data: ClusterJobData): Promise<void> {
-    const redis = this.#connection();
+  async #enqueue(stream: LeanWorkerClusterStream, data: ClusterJobData): Promise<void> {
+    const { redis, reader, router } = this.#connection();
     const limit = this.#o.redisTimeoutMs;
     const jobId = stream.jobId;
     const { affinityKey } = data.source;
-    const route = await bounded((this.#router as Router).route(affinityKey), limit, { jobId });
+    const route = await bounded(router.route(affinityKey), limit, { jobId });
     const meta = { queue: route.queue, affinityKey, routedTo: route.node ?? '' };
     await bounded(
       redis.multi().hset(this.#keys.job(jobId), meta).pexpire(this.#keys.job(jobId), PENDING_TTL_MS).exec(),
@@ -161,7 +158,7 @@ export class LeanWorkerCluster {
       { jobId },
     );
     // The reader starts before the job can run, so no entry is missed.
-    (this.#reader as RowReader).open(stream);
+    reader.open(stream);
     const jobData = { ...data, routedTo: route.node };
     const opts = {
       jobId,
@@ -174,8 +171,7 @@ export class LeanWorkerCluster {
   }
 
   #host(): StreamHost {
-    const redis = this.#connection();
-    const reader = this.#reader as RowReader;
+    const { redis, reader } = this.#connection();
     return {
       checkIntervalMs: this.#o.jobCheckIntervalMs,
       bufferRows: this.#o.bufferRows,
@@ -183,11 +179,11 @@ export class LeanWorkerCluster {
         redis.xtrim(key, 'MINID', minId).catch(() => {});
       },
       poke: () => reader.poke(),
-      finished: (feed) => {
-        reader.close(feed);
-        this.#open.delete(feed as LeanWorkerClusterStream<unknown, unknown>);
-        this.#checker?.forget(feed.jobId);
-        redis.del(feed.key).catch(() => {});
+      finished: (stream) => {
+        reader.close(stream);
+        this.#open.delete(stream);
+        this.#checker?.forget(stream.jobId);
+        redis.del(stream.key).catch(() => {});
       },
       cancel: (jobId) => this.#cancel(jobId),
       check: (jobId) => this.#check(jobId),
@@ -196,7 +192,7 @@ export class LeanWorkerCluster {
 
   /** Tell the job's node (PUBLISH) and any later one (the job's hash); drop it if still waiting. */
   #cancel(jobId: string): void {
-    const redis = this.#redis;
+    const redis = this.#conn?.redis;
     if (!redis) return;
     const run = async () => {
       await redis
@@ -216,7 +212,7 @@ export class LeanWorkerCluster {
 
   /** A job that has been quiet: is it still somewhere? Its error when it is lost. */
   async #check(jobId: string): Promise<LeanWorkerError | null> {
-    const redis = this.#connection();
+    const { redis } = this.#connection();
     this.#checker ??= new JobChecker(redis, this.#keys, (name) => this.#queue(name));
     try {
       return await bounded(this.#checker.lost(jobId), this.#o.redisTimeoutMs, { jobId });
@@ -227,8 +223,7 @@ export class LeanWorkerCluster {
 
   /** Nodes, their warm keys, queue depths and the affinity hit rate. */
   async snapshot(): Promise<LeanWorkerClusterSnapshot> {
-    this.#connection();
-    const router = this.#router as Router;
+    const { router } = this.#connection();
     const nodes = await bounded(router.nodes(), this.#o.redisTimeoutMs);
     const depth = async (name: string) =>
       bounded(
@@ -255,8 +250,8 @@ export class LeanWorkerCluster {
     for (const stream of [...this.#open]) stream.cancel();
     this.#closed = true;
     await Promise.all([...this.#cancelling]);
-    await this.#reader?.shutdown();
+    await this.#conn?.reader.shutdown();
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()));
-    if (this.#redis) await closeQuietly(this.#redis);
+    if (this.#conn) await closeQuietly(this.#conn.redis);
   }
 }

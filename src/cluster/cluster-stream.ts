@@ -9,7 +9,6 @@ import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from '../er
 import type { LeanWorkerDataRow, StreamSummaryData } from '../protocol/port-messages.js';
 import type { LeanWorkerStreamSummary } from '../stream/lean-worker-stream.js';
 import { publishCluster, publishEnded } from './events.js';
-import type { Feed } from './row-reader.js';
 import { type EndEntry, nextStreamId, type StreamEntry } from './wire.js';
 
 /** A row of a cluster job: a lease's row plus the attempt that produced it. */
@@ -36,7 +35,7 @@ export interface LeanWorkerClusterSummary<Summary = unknown>
 export interface StreamHost {
   trim(key: string, minId: string): void;
   poke(): void;
-  finished(feed: Feed): void;
+  finished(stream: LeanWorkerClusterStream): void;
   cancel(jobId: string): void;
   check(jobId: string): Promise<LeanWorkerError | null>;
   readonly checkIntervalMs: number;
@@ -52,7 +51,7 @@ export interface Decoders<Row, Summary> {
 }
 
 export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
-  implements AsyncIterable<LeanWorkerClusterRow<Row>>, Feed
+  implements AsyncIterable<LeanWorkerClusterRow<Row>>
 {
   readonly jobId: string;
   readonly key: string;
@@ -90,6 +89,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     this.#watchdog.unref();
   }
 
+  /** @internal Entries handed over and not yet consumed. */
   buffered(): number {
     return this.#buffer.length;
   }

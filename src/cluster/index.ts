@@ -3,7 +3,7 @@
  * with session-key affinity. `bullmq` and `ioredis` are optional peer dependencies, loaded only
  * by this entry.
  */
-export type { NodeAnnouncement, NodeCounters } from './announce.js';
+export type { LeanWorkerClusterSnapshot, NodeAnnouncement, NodeCounters, QueueDepth } from './announce.js';
 export { LeanWorkerCluster } from './client.js';
 export {
   type ClusterJobFacts,
@@ -25,5 +25,4 @@ export type {
   LeanWorkerClusterOptions,
   LeanWorkerNodeOptions,
 } from './options.js';
-export type { LeanWorkerClusterSnapshot, QueueDepth } from './snapshot.js';
 export { clusterSource, type JsonValue, type LeanWorkerClusterSource } from './wire.js';

@@ -9,17 +9,22 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ErrorCode, makeError } from '../errors.js';
 import { LeanWorkerPool } from '../pool/pool.js';
-import { capacityOf, coldTurn, emptyNodeCounters, type NodeAnnouncement } from './announce.js';
+import {
+  capacityOf,
+  coldTurn,
+  emptyNodeCounters,
+  type LeanWorkerNodeSnapshot,
+  type NodeAnnouncement,
+} from './announce.js';
 import { publishCluster } from './events.js';
 import { type JobContext, runAttempt } from './node-job.js';
 import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
-import type { LeanWorkerNodeSnapshot } from './snapshot.js';
 import { drainToCold, sweep } from './sweeper.js';
 import { WarmKeys } from './warm-keys.js';
 import { type ClusterKeys, clusterKeys } from './wire.js';
 
-export type { LeanWorkerNodeSnapshot } from './snapshot.js';
+export type { LeanWorkerNodeSnapshot } from './announce.js';
 
 /** The longest wait of each step of `close()` that needs Redis. */
 const CLOSE_STEP_MS = 5_000;

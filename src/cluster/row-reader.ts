@@ -7,26 +7,16 @@
  * CLUSTER_UNAVAILABLE.
  */
 import type { Redis } from 'ioredis';
-import type { LeanWorkerError } from '../errors.js';
+import type { LeanWorkerClusterStream } from './cluster-stream.js';
 import { closeQuietly, clusterError, sleep } from './redis.js';
-import { parseEntry, type StreamEntry } from './wire.js';
-
-/** One job's side of the reader. */
-export interface Feed {
-  readonly jobId: string;
-  readonly key: string;
-  /** Entries handed over and not yet consumed. */
-  buffered(): number;
-  push(id: string, entry: StreamEntry): void;
-  fail(error: LeanWorkerError): void;
-}
+import { parseEntry } from './wire.js';
 
 const ENTRIES_PER_READ = 8;
 
 export class RowReader {
   readonly #blocking: Redis;
   readonly #command: Redis;
-  readonly #feeds = new Map<string, { feed: Feed; lastId: string }>();
+  readonly #feeds = new Map<string, { feed: LeanWorkerClusterStream; lastId: string }>();
   readonly #blockMs: number;
   readonly #bufferRows: number;
   #clientId: number | null = null;
@@ -45,13 +35,13 @@ export class RowReader {
     });
   }
 
-  open(feed: Feed): void {
+  open(feed: LeanWorkerClusterStream): void {
     this.#feeds.set(feed.key, { feed, lastId: '0-0' });
     this.#loop ??= this.#run();
     this.poke();
   }
 
-  close(feed: Feed): void {
+  close(feed: LeanWorkerClusterStream): void {
     this.#feeds.delete(feed.key);
   }
 
