@@ -16,19 +16,18 @@ import {
   bootstrapReport,
 } from './bootstrap.js';
 import { declaredExports, userManifestChecks, userManifestDigest } from './capability-manifest.js';
-import { checkChildKit } from './child-kit.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
 import {
   type CapabilityBuilderOptions,
   capabilityBuilderOptionsSchema,
+  checkChildKit,
   metadataExpectation,
   type ResolvedBuilderOptions,
 } from './options.js';
 import { childChecks, projectChecks } from './preflight.js';
 import type { ProbeFn } from './probe.js';
-import { resolveCapability } from './resolve.js';
-import type { ResolvedCapability } from './resolved.js';
+import { type ResolvedCapability, resolveCapability } from './resolve.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
 
 export type { ResolvedCapability };

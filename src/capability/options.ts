@@ -1,6 +1,6 @@
 /** Options of {@link LeanWorkerCapabilityBuilder}, validated once with a strict zod schema. */
 import { z } from 'zod';
-import { lazySchema } from '../parse-options.js';
+import { invalidOptions, lazySchema } from '../parse-options.js';
 import { DEFAULT_FRAME_BYTES, DEFAULT_IMPORT_TIMEOUT_MS, MAX_TIMER_MS } from '../protocol/constants.js';
 import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
@@ -140,3 +140,20 @@ export const capabilityBuilderOptionsSchema = lazySchema(buildCapabilityBuilderO
 export type CapabilityBuilderOptions = z.input<ReturnType<typeof buildCapabilityBuilderOptionsSchema>>;
 /** Builder options after defaults. */
 export type ResolvedBuilderOptions = z.output<ReturnType<typeof buildCapabilityBuilderOptionsSchema>>;
+
+/** `childKit` names the child's command and builds no manifest: refused without `worker` or with `manifestPath`. */
+export function checkChildKit(o: ResolvedBuilderOptions): void {
+  if (!o.childKit) return;
+  const issues = [];
+  if (o.worker === undefined) {
+    issues.push({
+      path: 'worker',
+      message: 'childKit needs worker.command (the child to run)',
+      code: 'custom',
+    });
+  }
+  if (o.manifestPath !== undefined) {
+    issues.push({ path: 'manifestPath', message: 'a child-kit child takes no manifest', code: 'custom' });
+  }
+  if (issues.length > 0) invalidOptions('capability builder options', issues);
+}

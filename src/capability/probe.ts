@@ -11,7 +11,7 @@ import {
   bootstrapReport,
 } from './bootstrap.js';
 import { compareMetadata } from './metadata.js';
-import type { ResolvedCapability } from './resolved.js';
+import type { ResolvedCapability } from './resolve.js';
 
 /**
  * A trial open of a resolved worker (the pool supplies one): start it, handshake, open the

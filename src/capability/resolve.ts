@@ -7,18 +7,51 @@
 import path from 'node:path';
 import { BootstrapError, CapabilityBuildError, ErrorCode } from '../errors.js';
 import { clampFrameLimit } from '../protocol/constants.js';
-import type { MetadataExpectation, SessionOpenSpec, WorkerLaunchSpec } from '../protocol/worker-spec.js';
+import type {
+  MetadataExpectation,
+  ResolvedWorker,
+  SessionOpenSpec,
+  WorkerLaunchSpec,
+} from '../protocol/worker-spec.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapError } from './bootstrap.js';
 import { prepareManifest } from './capability-manifest.js';
 import { buildChildEnv } from './child-env.js';
-import { CHILD_KIT_TOOLCHAIN } from './child-kit.js';
 import type { ChildLocation } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
 import type { ResolvedBuilderOptions } from './options.js';
 import { findLakefile } from './preflight.js';
-import type { ResolvedCapability } from './resolved.js';
 import type { ToolRun } from './run-tool.js';
 import { canonicalPath } from './session-key.js';
+import type { ToolchainFacts } from './toolchain.js';
+
+/** What `resolve()` returns: a {@link ResolvedWorker} plus the facts found on the way. */
+export interface ResolvedCapability extends ResolvedWorker {
+  readonly toolchain: ToolchainFacts;
+  /** Path of the capability manifest the session opens with, or null. */
+  readonly manifestPath: string | null;
+  /** The Lake build, or null when it was skipped. */
+  readonly build: {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly durationMs: number;
+    readonly outputTail: string;
+  } | null;
+}
+
+/**
+ * What a child-kit worker (`lean-worker-pool/child`, binding exports by name) runs with: no Lake
+ * build, no Lean toolchain, no capability manifest.
+ */
+const CHILD_KIT_TOOLCHAIN: ToolchainFacts = Object.freeze({
+  leanVersion: null,
+  sysroot: null,
+  sysrootSource: null,
+  toolchainFile: null,
+  problems: [],
+  versionString: null,
+  headerSha256: null,
+  leanBinary: null,
+});
 
 /** What resolving reads from a builder; the functions run only once the static checks passed. */
 export interface ResolveInput {

@@ -6,24 +6,15 @@
  */
 import fs from 'node:fs';
 import { type Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { FrameError } from '../protocol/codec.js';
 import { DEFAULT_FRAME_BYTES, FRAME_HEADER_BYTES } from '../protocol/constants.js';
 
 /** Bytes queued before `write` asks its caller to wait. */
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 
-function writeOnce(fd: number, buf: Buffer, offset: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.write(fd, buf, offset, buf.length - offset, null, (error, written) => {
-      if (error) reject(error);
-      else resolve(written);
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const write = promisify(fs.write);
 
 /** Ordered, coalescing frame writer over a file descriptor. */
 export class FrameWriter {
@@ -97,7 +88,7 @@ export class FrameWriter {
         let offset = 0;
         while (offset < buf.length) {
           try {
-            offset += await writeOnce(this.#fd, buf, offset);
+            offset += (await write(this.#fd, buf, offset, buf.length - offset, null)).bytesWritten;
           } catch (error) {
             // A non-blocking descriptor (set by someone else) reports a full pipe as EAGAIN.
             if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;

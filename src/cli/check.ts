@@ -8,7 +8,14 @@ import { nodeWorker } from '../platform/node-runtime.js';
 import { LeanWorkerPool } from '../pool/pool.js';
 import { LeanReplBuilder } from '../repl/builder.js';
 import { compiledPath } from '../worker/paths.js';
-import { CHECK_STATUSES, type CheckItem, type CheckResult, type CheckStatus, checkAll } from './check-run.js';
+import {
+  CHECK_STATUSES,
+  type CheckItem,
+  type CheckResult,
+  type CheckStatus,
+  checkAll,
+  readSnippetInput,
+} from './check-run.js';
 import {
   type CliIo,
   CliUsageError,
@@ -24,7 +31,6 @@ import {
   stringFlag,
   UsageCode,
 } from './flags.js';
-import { readSnippetInput } from './snippet-input.js';
 
 /** Where `check` writes; the progress line is drawn on stderr when it is a TTY. */
 interface Io extends CliIo {

@@ -11,12 +11,12 @@ import {
   type LeanModuleDescriptor,
   moduleRootExists,
   type ResolvedLib,
+  resolveInsideRoot,
 } from './enumerate.js';
 import { LakeDiscoveryError } from './errors.js';
 import { expandHome, fallbackRoots, findLakeRoot, readLakefile } from './lake-root.js';
 import type { LakeDiagnostic, LeanLibDecl } from './lakefile-types.js';
 import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';
-import { resolveInsideRoot } from './paths.js';
 import {
   type LakeManifest,
   parseLakeManifest,

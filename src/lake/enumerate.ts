@@ -9,9 +9,10 @@
  * the first glob that selected it. Order is by module name; a module reached by two libraries
  * belongs to the first declared one. Symlinks are followed only when they stay inside the root:
  * every directory entered and every root file is judged by its real path before it is read.
+ * Paths taken from a lakefile (source dirs) must stay inside the project the same way: no
+ * absolute paths, no `..` that leaves the root, no symlink whose target is outside it.
  */
-import type { Dirent } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { LakeDiagnostic, LakeGlob, LeanLibDecl } from './lakefile-types.js';
 import {
@@ -22,7 +23,6 @@ import {
   moduleToDir,
   moduleToFile,
 } from './module-name.js';
-import { isInside } from './paths.js';
 
 /** A discovered Lean source module. */
 export interface LeanModuleDescriptor {
@@ -40,6 +40,48 @@ export interface LeanModuleDescriptor {
 export interface ResolvedLib {
   readonly decl: LeanLibDecl;
   readonly srcDir: string;
+}
+
+/** True when `child` is `root` or lies below it (both absolute, normalised). */
+export function isInside(root: string, child: string): boolean {
+  const rel = path.relative(root, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Outcome of resolving a lakefile path. */
+export type ResolvedPath =
+  | { readonly ok: true; readonly path: string; readonly exists: boolean }
+  | { readonly ok: false; readonly diagnostic: LakeDiagnostic };
+
+/**
+ * Resolve `relative` (from a lakefile field named `subject`) against the real project root.
+ * The lexical path must stay inside the root, and so must its real path when it exists.
+ */
+export async function resolveInsideRoot(
+  realRoot: string,
+  relative: string,
+  subject: string,
+): Promise<ResolvedPath> {
+  const outside = (target: string): ResolvedPath => ({
+    ok: false,
+    diagnostic: {
+      code: 'path-escapes-root',
+      severity: 'error',
+      message: `${subject} (${relative}) resolves to ${target}, outside the project root ${realRoot}`,
+      path: target,
+      subject,
+    },
+  });
+  if (path.isAbsolute(relative)) return outside(path.normalize(relative));
+  const lexical = path.resolve(realRoot, relative);
+  if (!isInside(realRoot, lexical)) return outside(lexical);
+  try {
+    const real = await fs.realpath(lexical);
+    if (!isInside(realRoot, real)) return outside(real);
+    return { ok: true, path: lexical, exists: true };
+  } catch {
+    return { ok: true, path: lexical, exists: false };
+  }
 }
 
 function componentProblem(component: string): string | null {
@@ -76,7 +118,7 @@ class Walker {
   }
 
   /** Stat through every link on the path, refusing a real path outside the root. */
-  async safeStat(target: string): Promise<import('node:fs').Stats | null> {
+  async safeStat(target: string): Promise<Stats | null> {
     try {
       const real = await fs.realpath(target);
       if (!this.inside(target, real)) return null;

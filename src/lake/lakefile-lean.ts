@@ -15,8 +15,15 @@
  * define values the parser cannot see); a `package`/`lean_lib` srcDir, roots or globs value that
  * is not a literal of the forms above is an error, since any module set would be a guess.
  */
-import { CLOSE, keeps, MAX_COMMAND_WARNINGS, OPEN, splitCommands } from './lakefile-lean-commands.js';
-import { type LakeToken, LakeTokenizer } from './lakefile-lean-tokens.js';
+import {
+  CLOSE,
+  keeps,
+  type LakeToken,
+  LakeTokenizer,
+  MAX_COMMAND_WARNINGS,
+  OPEN,
+  splitCommands,
+} from './lakefile-lean-tokens.js';
 import {
   type LakeDiagnostic,
   type LakefileConfig,
