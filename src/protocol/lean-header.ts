@@ -87,8 +87,6 @@ function lineCounter(text: string): (offset: number) => number {
 /** Parse the header of a Lean source text. */
 export function parseLeanHeader(text: string): LeanHeader {
   const imports: LeanImport[] = [];
-  let isModule = false;
-  let isPrelude = false;
   let endOffset = 0;
   let issue: LeanHeaderIssue | null = null;
   let pos = 0;
@@ -119,16 +117,15 @@ export function parseLeanHeader(text: string): LeanHeader {
     tok !== null && tok.kind === 'keyword' && tok.text === word;
 
   let tok = peek(pos);
-  if (isKw(tok, 'module')) {
-    isModule = true;
+  /** Take the keyword `word` when it comes next. */
+  const take = (word: string): boolean => {
+    if (!isKw(tok, word)) return false;
     endOffset = pos = tok.end;
     tok = peek(pos);
-  }
-  if (isKw(tok, 'prelude')) {
-    isPrelude = true;
-    endOffset = pos = tok.end;
-    tok = peek(pos);
-  }
+    return true;
+  };
+  const isModule = take('module');
+  const isPrelude = take('prelude');
   while (tok !== null && issue === null) {
     // atomic(["public"] ["meta"] "import"): anything else ends the header before `tok`.
     let look: Tok | null = tok;

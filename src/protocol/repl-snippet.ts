@@ -74,12 +74,6 @@ export function renderHeader(key: ReplHeaderKey): string {
   return lines.join('\n');
 }
 
-function countCodePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
 /** Split a snippet into header and body, with the key and the position shift. */
 export function splitSnippet(snippet: string): ReplSnippetSplit {
   const parsed = parseLeanHeader(snippet);
@@ -88,16 +82,14 @@ export function splitSnippet(snippet: string): ReplSnippetSplit {
   // A malformed import stays in the body, where Lean reports it.
   const cut = parsed.endOffset;
   const before = snippet.slice(0, cut);
-  const lastNewline = before.lastIndexOf('\n');
-  let lineOffset = 0;
-  for (let i = before.indexOf('\n'); i !== -1; i = before.indexOf('\n', i + 1)) lineOffset++;
   return {
     sessionKey: headerCommand,
     header,
     headerCommand,
     body: snippet.slice(cut),
-    lineOffset,
-    firstLineColumnOffset: countCodePoints(before.slice(lastNewline + 1)),
+    lineOffset: parsed.endLine - 1,
+    // Code points, as the repl counts columns.
+    firstLineColumnOffset: [...before.slice(before.lastIndexOf('\n') + 1)].length,
     headerIssue: parsed.issue,
   };
 }

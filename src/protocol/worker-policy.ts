@@ -89,20 +89,8 @@ export function effectivePolicy(
   poolId: string,
   worker: WorkerPolicy | null | undefined,
 ): EffectivePolicy {
-  const w = worker ?? {};
-  return {
-    poolId,
-    maxRequests: w.maxRequests ?? pool.maxRequests,
-    maxImports: w.maxImports ?? pool.maxImports,
-    memoryCeilingKib: w.memoryCeilingKib ?? pool.memoryCeilingKib,
-    hardMemoryLimitKib: w.hardMemoryLimitKib ?? pool.hardMemoryLimitKib,
-    idleCycleMs: w.idleCycleMs ?? pool.idleCycleMs,
-    maxRestarts: w.maxRestarts ?? pool.maxRestarts,
-    restartWindowMs: w.restartWindowMs ?? pool.restartWindowMs,
-    restartBackoffBaseMs: w.restartBackoffBaseMs ?? pool.restartBackoffBaseMs,
-    restartBackoffMaxMs: w.restartBackoffMaxMs ?? pool.restartBackoffMaxMs,
-    quarantineMs: w.quarantineMs ?? pool.quarantineMs,
-  };
+  const set = Object.entries(worker ?? {}).filter(([, value]) => value !== undefined);
+  return { ...pool, ...Object.fromEntries(set), poolId };
 }
 
 /** `Default` when the policy is absent or sets only the defaults; otherwise `Custom`. */
