@@ -39,8 +39,8 @@ export class LeanWorkerNode {
   readonly #running = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   readonly #concurrency: number;
-  #warm: WarmKeys | null = null;
-  #redis: Redis | null = null;
+  /** What each job's attempt is lent; made by `start()`. */
+  #ctx: JobContext | null = null;
   #subscriber: Redis | null = null;
   #own: Worker | null = null;
   #cold: Worker | null = null;
@@ -73,10 +73,18 @@ export class LeanWorkerNode {
 
   /** Connect, announce and start taking jobs. */
   async start(): Promise<void> {
-    if (this.#redis) return;
+    if (this.#ctx) return;
     const o = this.#o;
-    this.#warm = new WarmKeys(this.#pool.id);
-    this.#redis = connect(o.redis, 'command');
+    this.#ctx = {
+      nodeId: this.id,
+      redis: connect(o.redis, 'command'),
+      keys: this.#keys,
+      pool: this.#pool,
+      options: o,
+      warm: new WarmKeys(this.#pool.id),
+      counters: this.#counters,
+      cancels: this.#cancels,
+    };
     this.#subscriber = connect(o.redis, 'blocking');
     const worker = (name: string) =>
       new Worker(name, null, {
@@ -139,8 +147,8 @@ export class LeanWorkerNode {
 
   /** Write this node's announcement with its expiry. */
   async #announce(): Promise<void> {
-    const redis = this.#redis;
-    if (!redis || !this.#ownQueue || this.#closed) return;
+    const ctx = this.#ctx;
+    if (!ctx || !this.#ownQueue || this.#closed) return;
     const waiting = await this.#ownQueue.getWaitingCount();
     const announcement: NodeAnnouncement = {
       id: this.id,
@@ -150,11 +158,11 @@ export class LeanWorkerNode {
       running: this.#running.size,
       waiting,
       ...this.#capacity(),
-      warmKeys: this.#warm?.affinityKeys() ?? [],
-      idleWarmKeys: this.#warm?.affinityKeys(true) ?? [],
+      warmKeys: ctx.warm.affinityKeys(),
+      idleWarmKeys: ctx.warm.affinityKeys(true),
       counters: { ...this.#counters },
     };
-    await redis
+    await ctx.redis
       .multi()
       .set(this.#keys.node(this.id), JSON.stringify(announcement), 'PX', this.#o.heartbeatTtlMs)
       .sadd(this.#keys.nodeIds, this.id)
@@ -162,14 +170,11 @@ export class LeanWorkerNode {
   }
 
   async #sweep(): Promise<void> {
-    if (!this.#redis || !this.#ownQueue || !this.#coldQueue) return;
+    if (!this.#ctx || !this.#ownQueue || !this.#coldQueue) return;
     await sweep({
-      nodeId: this.id,
-      redis: this.#redis,
-      keys: this.#keys,
+      ...this.#ctx,
       own: this.#ownQueue,
       cold: this.#coldQueue,
-      counters: this.#counters,
       maxWarmWaitMs: this.#o.maxWarmWaitMs,
       lockMs: Math.max(this.#o.sweepIntervalMs * 2, 1_000),
       openQueue: (name) => this.#openQueue(name),
@@ -212,17 +217,7 @@ export class LeanWorkerNode {
   }
 
   #start(job: Job, token: string): void {
-    const ctx: JobContext = {
-      nodeId: this.id,
-      redis: this.#redis as Redis,
-      keys: this.#keys,
-      pool: this.#pool,
-      options: this.#o,
-      warm: this.#warm as WarmKeys,
-      counters: this.#counters,
-      cancels: this.#cancels,
-    };
-    const run: Promise<void> = runAttempt(ctx, job, token)
+    const run: Promise<void> = runAttempt(this.#ctx as JobContext, job, token)
       .catch((e: unknown) => this.#redisError('job', e))
       .finally(() => {
         this.#running.delete(run);
@@ -243,7 +238,7 @@ export class LeanWorkerNode {
       id: this.id,
       running: this.#running.size,
       concurrency: this.#concurrency,
-      warmKeys: this.#warm?.affinityKeys() ?? [],
+      warmKeys: this.#ctx?.warm.affinityKeys() ?? [],
       counters: { ...this.#counters },
       closed: this.#closed,
     };
@@ -273,24 +268,20 @@ export class LeanWorkerNode {
         c.abort(makeError(ErrorCode.POOL_CLOSED, 'the cluster node closed'));
       await running;
     }
-    const redis = this.#redis;
+    const redis = this.#ctx?.redis;
     const own = this.#ownQueue;
     const cold = this.#coldQueue;
-    try {
-      if (redis && own && cold) {
-        // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
-        const handOver = async () => {
-          await drainToCold(own, { cold, redis, keys: this.#keys, counters: this.#counters }, 'node_closed');
-          await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
-        };
-        await bounded(handOver(), CLOSE_STEP_MS);
-      }
-    } catch (error) {
-      this.#redisError('close', error);
+    if (redis && own && cold) {
+      // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
+      const handOver = async () => {
+        await drainToCold(own, { cold, redis, keys: this.#keys, counters: this.#counters }, 'node_closed');
+        await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
+      };
+      await bounded(handOver(), CLOSE_STEP_MS).catch((error: unknown) => this.#redisError('close', error));
     }
     const closing = [this.#own?.close(true), this.#cold?.close(true), own?.close(), cold?.close()];
     await bounded(Promise.allSettled(closing), CLOSE_STEP_MS).catch(() => {});
-    this.#warm?.close();
+    this.#ctx?.warm.close();
     if (this.#subscriber) await closeQuietly(this.#subscriber);
     if (redis) await closeQuietly(redis);
   }

@@ -36,17 +36,14 @@ export class Router {
     const ids = await this.#redis.smembers(this.#keys.nodeIds);
     if (ids.length === 0) return [];
     const values = await this.#redis.mget(...ids.map((id) => this.#keys.node(id)));
-    const out: NodeAnnouncement[] = [];
-    for (const v of values) {
-      if (v === null) continue;
+    return values.flatMap((v) => {
       try {
-        const parsed = announcementSchema.safeParse(JSON.parse(v));
-        if (parsed.success) out.push(parsed.data);
+        const parsed = announcementSchema.safeParse(JSON.parse(v ?? 'null'));
+        return parsed.success ? [parsed.data] : [];
       } catch {
-        // a malformed announcement is skipped
+        return []; // not JSON
       }
-    }
-    return out;
+    });
   }
 
   async #refresh(): Promise<void> {

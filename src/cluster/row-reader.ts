@@ -17,8 +17,7 @@ export class RowReader {
   readonly #blocking: Redis;
   readonly #command: Redis;
   readonly #feeds = new Map<string, { feed: LeanWorkerClusterStream; lastId: string }>();
-  readonly #blockMs: number;
-  readonly #bufferRows: number;
+  readonly #o: { readonly blockMs: number; readonly bufferRows: number };
   #clientId: number | null = null;
   #blocked = false;
   #closed = false;
@@ -28,8 +27,7 @@ export class RowReader {
   constructor(blocking: Redis, command: Redis, options: { blockMs: number; bufferRows: number }) {
     this.#blocking = blocking;
     this.#command = command;
-    this.#blockMs = options.blockMs;
-    this.#bufferRows = options.bufferRows;
+    this.#o = options;
     blocking.on('ready', () => {
       this.#clientId = null;
     });
@@ -56,7 +54,7 @@ export class RowReader {
 
   async #run(): Promise<void> {
     while (!this.#closed) {
-      const open = [...this.#feeds.values()].filter((f) => f.feed.buffered() < this.#bufferRows);
+      const open = [...this.#feeds.values()].filter((f) => f.feed.buffered() < this.#o.bufferRows);
       if (open.length === 0) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
@@ -73,7 +71,7 @@ export class RowReader {
           // Entries hold up to ROWS_PER_ENTRY rows: a read adds at most this many to a buffer.
           ENTRIES_PER_READ,
           'BLOCK',
-          this.#blockMs,
+          this.#o.blockMs,
           'STREAMS',
           ...keys,
           ...ids,
