@@ -90,26 +90,16 @@ export interface ManifestInputs {
   readonly exports: readonly ExportSignature[];
 }
 
-/** `ShipLeanDemo` -> `SHIP_LEAN_DEMO`: word breaks at case changes and at other characters. */
+/**
+ * `ShipLeanDemo` -> `SHIP_LEAN_DEMO`: words break where an upper-case letter follows a lower-case
+ * one or a digit, and at runs of other characters (`CAPABILITY` when nothing is left).
+ */
 export function screamingSnake(input: string): string {
-  let out = '';
-  let prevSep = true;
-  let prevLowerOrDigit = false;
-  for (const ch of input) {
-    if (/^[A-Za-z0-9]$/.test(ch)) {
-      const upper = ch >= 'A' && ch <= 'Z';
-      if (upper && prevLowerOrDigit && !prevSep) out += '_';
-      out += ch.toUpperCase();
-      prevSep = false;
-      prevLowerOrDigit = !upper;
-    } else {
-      if (!prevSep) out += '_';
-      prevSep = true;
-      prevLowerOrDigit = false;
-    }
-  }
-  out = out.replace(/_+$/, '');
-  return out === '' ? 'CAPABILITY' : out;
+  const words = input
+    .replace(/([a-z0-9])(?=[A-Z])/g, '$1_')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return words === '' ? 'CAPABILITY' : words.toUpperCase();
 }
 
 /** The environment variable a Rust build would export the manifest path under. */

@@ -55,37 +55,6 @@ export function childChecks(location: ChildLocation): BootstrapCheck[] {
   ];
 }
 
-/**
- * Paths and names the builder hands to processes are checked before use: the library name becomes
- * an argument of `lake build` (a leading `-` would be read as an option), the child's working
- * directory must exist, the sysroot must be absolute.
- */
-function pathChecks(
-  options: ResolvedBuilderOptions,
-  preflight: (severity: 'error', subject: string, message: string, hint: string) => void,
-): void {
-  if (moduleNameProblem(options.libName) !== null) {
-    preflight(
-      'error',
-      options.libName,
-      'libName is not a Lean library name',
-      'pass the lean_lib name declared in the lakefile (letters, digits, `_`, `.` components)',
-    );
-  }
-  const cwd = options.worker?.cwd;
-  if (cwd !== undefined && !isDir(path.resolve(cwd))) {
-    preflight('error', cwd, 'worker.cwd is not a directory', 'pass an existing directory as worker.cwd');
-  }
-  if (options.leanSysroot !== undefined && !path.isAbsolute(options.leanSysroot)) {
-    preflight(
-      'error',
-      options.leanSysroot,
-      'leanSysroot must be an absolute path',
-      'pass `lean --print-prefix`',
-    );
-  }
-}
-
 /** Findings about the project, the import workspace, and the Lake target. */
 export async function projectChecks(options: ResolvedBuilderOptions): Promise<BootstrapCheck[]> {
   const checks: BootstrapCheck[] = [];
@@ -106,7 +75,29 @@ export async function projectChecks(options: ResolvedBuilderOptions): Promise<Bo
     );
     return checks;
   }
-  pathChecks(options, preflight);
+  // Paths and names the builder hands to processes are checked before use: the library name
+  // becomes an argument of `lake build` (a leading `-` would be read as an option), the child's
+  // working directory must exist, the sysroot must be absolute.
+  if (moduleNameProblem(options.libName) !== null) {
+    preflight(
+      'error',
+      options.libName,
+      'libName is not a Lean library name',
+      'pass the lean_lib name declared in the lakefile (letters, digits, `_`, `.` components)',
+    );
+  }
+  const cwd = options.worker?.cwd;
+  if (cwd !== undefined && !isDir(path.resolve(cwd))) {
+    preflight('error', cwd, 'worker.cwd is not a directory', 'pass an existing directory as worker.cwd');
+  }
+  if (options.leanSysroot !== undefined && !path.isAbsolute(options.leanSysroot)) {
+    preflight(
+      'error',
+      options.leanSysroot,
+      'leanSysroot must be an absolute path',
+      'pass `lean --print-prefix`',
+    );
+  }
   if (options.importWorkspaceRoot !== undefined && !isDir(options.importWorkspaceRoot)) {
     preflight(
       'error',

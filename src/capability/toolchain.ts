@@ -4,10 +4,10 @@
  * explicit child env's `LEAN_SYSROOT`, the parent's `LEAN_SYSROOT`, `lean --print-prefix` run in
  * the project root (so elan picks the project's toolchain).
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseToolchainFile, sha256Hex } from '../lake/project-files.js';
 import { runTool, succeeded, tailBytes } from './run-tool.js';
 
 /** What toolchain discovery found. */
@@ -46,14 +46,8 @@ export interface ToolchainInput {
 export async function discoverToolchain(input: ToolchainInput): Promise<ToolchainFacts> {
   const problems: string[] = [];
   const opts = { cwd: input.projectRoot, env: input.parentEnv, timeoutMs: input.timeoutMs };
-  const toolchainFile = await readFile(path.join(input.projectRoot, 'lean-toolchain'), 'utf8')
-    .then(
-      (t) =>
-        t
-          .split(/\r?\n/)
-          .find((l) => l.trim() !== '')
-          ?.trim() ?? null,
-    )
+  const toolchainFile = await readFile(path.join(input.projectRoot, 'lean-toolchain'))
+    .then(parseToolchainFile)
     .catch(() => null);
   const version = await runTool(input.leanCommand, ['--version'], opts);
   let leanVersion: string | null = null;
@@ -104,7 +98,7 @@ async function sysrootHeader(sysroot: string): Promise<{ sha256: string; version
   const bytes = await readFile(path.join(dir, 'lean.h'));
   const versionH = await readFile(path.join(dir, 'version.h'), 'utf8').catch(() => '');
   const version = versionH.match(/^\s*#define\s+LEAN_VERSION_STRING\s+"([^"]+)"/m)?.[1] ?? null;
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), version };
+  return { sha256: sha256Hex(bytes), version };
 }
 
 function describe(run: Awaited<ReturnType<typeof runTool>>): string {
