@@ -208,22 +208,3 @@ export class ChildHandle {
     });
   }
 }
-
-/** Whether an exec path exists and is executable; the spawn error says why not. */
-export function spawnErrorFacts(error: unknown, command: string): Record<string, unknown> {
-  const err = error as NodeJS.ErrnoException;
-  return { command, errno: err?.code ?? null, syscall: err?.syscall ?? null };
-}
-
-/**
- * The file `command` runs, found as this platform finds executables (PATH, and `PATHEXT` on
- * Windows), checked before spawning. Throws an errno-style error (ENOENT, EACCES, EINVAL) so spawn
- * failures are typed even when the child is started through `setpriv`.
- */
-export function resolveExecutable(
-  command: string,
-  env: Readonly<Record<string, string>>,
-  cwd?: string,
-): string {
-  return threadPlatform().resolveExecutable(command, env, cwd ?? process.cwd());
-}

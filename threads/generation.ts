@@ -5,24 +5,15 @@
  * child's exit and stderr tail where there is one; a child that exits before it is ready is a
  * CHILD_EXIT (status 0) or CHILD_CRASH (any other status, or a signal).
  */
-import { FrameDecoder } from '../src/protocol/codec.js';
-import { clampFrameLimit, DEFAULT_FRAME_BYTES } from '../src/protocol/constants.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { alreadyExited, type ShutdownReport } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
-import { ChildHandle, resolveExecutable, spawnErrorFacts } from './child-process.js';
+import { ChildHandle } from './child-process.js';
+import type { DriverGeneration } from './driver-contract.js';
 import { WireFailure, wireError } from './outcome.js';
 import { childLauncher } from './pid-namespace.js';
-import { ExitedDuringStart, exitedError, runStartExchange } from './start-exchange.js';
-
-export interface StartedChild {
-  readonly child: ChildHandle;
-  readonly decoder: FrameDecoder;
-  readonly workerVersion: string;
-  readonly protocolVersion: number;
-  readonly frameLimit: number;
-  readonly spawnHandshakeMs: number;
-}
+import { threadPlatform } from './platform/layer.js';
+import { ExitedDuringStart, exitedError } from './start-exchange.js';
 
 /** A generation that could not start. */
 export class StartFailure extends WireFailure {}
@@ -39,10 +30,12 @@ export function onChildSpawned(listener: SpawnListener | null): void {
 }
 
 /** Spawn the child (no shell), or throw `StartFailure` with a typed `SPAWN` error. */
-export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
+async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
   let child: ChildHandle;
   try {
-    resolveExecutable(launch.command, launch.env, launch.cwd);
+    // Found as this platform finds executables (PATH, and `PATHEXT` on Windows) before spawning,
+    // so spawn failures are typed (ENOENT, EACCES, EINVAL) even when started through `setpriv`.
+    threadPlatform().resolveExecutable(launch.command, launch.env, launch.cwd ?? process.cwd());
   } catch (error) {
     throw spawnFailure(error, launch);
   }
@@ -57,13 +50,16 @@ export async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle>
   return child;
 }
 
-function spawnFailure(error: unknown, launch: WorkerLaunchSpec): StartFailure {
-  const message = `cannot start worker child ${launch.command}: ${(error as Error).message}`;
-  return new StartFailure(wireError(ErrorCode.SPAWN, message, spawnErrorFacts(error, launch.command)));
+function spawnFailure(error: unknown, { command }: WorkerLaunchSpec): StartFailure {
+  const { message, code, syscall } = error as NodeJS.ErrnoException;
+  const facts = { command, errno: code ?? null, syscall: syscall ?? null };
+  return new StartFailure(
+    wireError(ErrorCode.SPAWN, `cannot start worker child ${command}: ${message}`, facts),
+  );
 }
 
 /** Kill and reap a child that failed to get ready; the failure gains its exit and stderr tail. */
-export async function failedStart(
+async function failedStart(
   child: ChildHandle,
   launch: WorkerLaunchSpec,
   error: unknown,
@@ -88,19 +84,18 @@ export async function failedStart(
   });
 }
 
-/** Spawn the child and complete the start exchange (handshake, frame limit, health), or throw `StartFailure`. */
-export async function startChild(launch: WorkerLaunchSpec): Promise<StartedChild> {
+/**
+ * Spawn a child and make it ready with `ready` (given the child and when the spawn began), or
+ * throw `StartFailure` with the child killed and reaped.
+ */
+export async function startGeneration(
+  launch: WorkerLaunchSpec,
+  ready: (child: ChildHandle, began: number) => Promise<DriverGeneration>,
+): Promise<DriverGeneration> {
   const began = performance.now();
   const child = await spawnChild(launch);
-  const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
-  const frameLimit = clampFrameLimit(launch.maxFrameBytes);
   try {
-    const exchanged = await runStartExchange(child, decoder, {
-      timeoutMs: launch.startupTimeoutMs,
-      frameLimit,
-      expectedWorkerVersion: launch.expectedWorkerVersion,
-    });
-    return { child, decoder, ...exchanged, frameLimit, spawnHandshakeMs: performance.now() - began };
+    return await ready(child, began);
   } catch (error) {
     throw await failedStart(child, launch, error);
   }

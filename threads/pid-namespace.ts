@@ -16,10 +16,11 @@
  * the same flags); where they are not, a start fails with SPAWN, reason `init_required`.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
 import { wireError } from './outcome.js';
+import { linuxTool } from './platform/executable.js';
 
 const UNSHARE_CANDIDATES = ['/usr/bin/unshare', '/bin/unshare'];
 const NAMESPACE_FLAGS = ['--pid', '--fork', '--kill-child'];
@@ -44,20 +45,8 @@ export type Launcher = { readonly prefix: readonly string[] } | { readonly error
 const DIRECT: Launcher = { prefix: [] };
 let probed: Promise<NamespaceProbe> | null = null;
 
-function findUnshare(): string | null {
-  for (const candidate of UNSHARE_CANDIDATES) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not at this path
-    }
-  }
-  return null;
-}
-
 function runProbe(): Promise<NamespaceProbe> {
-  const unshare = findUnshare();
+  const unshare = linuxTool(UNSHARE_CANDIDATES, process.platform);
   if (unshare === null) {
     const detail = `no executable unshare at ${UNSHARE_CANDIDATES.join(' or ')}`;
     return Promise.resolve({ ok: false, unshare, cause: 'no_unshare', detail });
@@ -70,12 +59,6 @@ function runProbe(): Promise<NamespaceProbe> {
         resolve({ ok: false, unshare, cause: 'namespaces_refused', detail: stderr.trim() || error.message });
     });
   });
-}
-
-/** The probe, run at most once in this thread. */
-export function probeNamespaces(): Promise<NamespaceProbe> {
-  probed ??= runProbe();
-  return probed;
 }
 
 /** The launcher a probe allows: unshare's prefix, or the typed error that says to run an init. */
@@ -102,7 +85,8 @@ export function launcherFrom(probe: NamespaceProbe): Launcher {
 /** How to start children from a process with pid `pid` (this one by default). */
 export async function childLauncher(pid: number = process.pid): Promise<Launcher> {
   if (pid !== 1 || process.platform !== 'linux') return DIRECT;
-  return launcherFrom(await probeNamespaces());
+  probed ??= runProbe();
+  return launcherFrom(await probed);
 }
 
 /** The process unshare forked (the namespace init, as this /proc numbers it), or null. */

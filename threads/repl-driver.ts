@@ -21,25 +21,20 @@ import {
   RunningRequest,
   wrongKind,
 } from './driver-contract.js';
-import { failedStart, StartFailure, spawnChild } from './generation.js';
+import { StartFailure, startGeneration } from './generation.js';
 import { type WireFailure, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import type { ReplMappedResult } from './repl/mapping.js';
 import { keyMismatch, ReplSession } from './repl/session.js';
 
 export function replDriver(spec: ReplChildSpec): ChildDriver {
-  return async (launch) => {
-    const began = performance.now();
-    const child = await spawnChild(launch);
-    const generation = new ReplGeneration(child, spec);
-    try {
+  return (launch) =>
+    startGeneration(launch, async (child, began) => {
+      const generation = new ReplGeneration(child, spec);
       await generation.openHeader(launch.startupTimeoutMs);
-    } catch (error) {
-      throw await failedStart(child, launch, error);
-    }
-    generation.spawnHandshakeMs = performance.now() - began;
-    return generation;
-  };
+      generation.spawnHandshakeMs = performance.now() - began;
+      return generation;
+    });
 }
 
 class ReplGeneration implements DriverGeneration {

@@ -5,12 +5,13 @@
  * before the child is ready an `ExitedDuringStart` that the caller turns into CHILD_EXIT or
  * CHILD_CRASH once the exit is reaped.
  */
-import { type FrameDecoder, FrameError, type FrameSpans } from '../src/protocol/codec.js';
-import { PROTOCOL_VERSION } from '../src/protocol/constants.js';
+import { FrameDecoder, FrameError, type FrameSpans } from '../src/protocol/codec.js';
+import { clampFrameLimit, DEFAULT_FRAME_BYTES, PROTOCOL_VERSION } from '../src/protocol/constants.js';
 import { decodeChildFrame } from '../src/protocol/decode.js';
 import { encodeConfigureFrameLimit, encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
+import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import type { ChildHandle } from './child-process.js';
 import { WireFailure, wireError } from './outcome.js';
 
@@ -41,16 +42,12 @@ export function exitedError(
   return wireError(ErrorCode.CHILD_CRASH, `worker child died before its ${phase} (${how})`, facts);
 }
 
-export interface ExchangeOptions {
-  readonly timeoutMs: number;
-  readonly frameLimit: number;
-  /** When set, the only worker version accepted. */
-  readonly expectedWorkerVersion: string | undefined;
-}
-
 export interface Exchanged {
   readonly workerVersion: string;
   readonly protocolVersion: number;
+  /** The decoder of the child's stdout, at the frame limit the child was told. */
+  readonly decoder: FrameDecoder;
+  readonly frameLimit: number;
 }
 
 /** A HANDSHAKE error of `phase`. */
@@ -98,12 +95,10 @@ function healthViolation(message: ChildMessage): WireError | null {
  * Run the start exchange on `child`. On success nothing more than the handshake and the health
  * answer has been read, and stdout is paused for the generation to take over.
  */
-export function runStartExchange(
-  child: ChildHandle,
-  decoder: FrameDecoder,
-  options: ExchangeOptions,
-): Promise<Exchanged> {
+export function runStartExchange(child: ChildHandle, launch: WorkerLaunchSpec): Promise<Exchanged> {
   const stdout = child.process.stdout;
+  const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
+  const frameLimit = clampFrameLimit(launch.maxFrameBytes);
   let phase: StartPhase = 'handshake';
   let exchanged: Exchanged | null = null;
   return new Promise((resolve, reject) => {
@@ -136,7 +131,7 @@ export function runStartExchange(
         }
         const wrong =
           phase === 'handshake'
-            ? handshakeViolation(message, options.expectedWorkerVersion)
+            ? handshakeViolation(message, launch.expectedWorkerVersion)
             : healthViolation(message);
         if (wrong) {
           violation(wrong);
@@ -150,11 +145,11 @@ export function runStartExchange(
         }
         if (message.type === 'handshake') {
           const { worker_version: workerVersion, protocol_version: protocolVersion } = message.body;
-          exchanged = { workerVersion, protocolVersion };
+          exchanged = { workerVersion, protocolVersion, decoder, frameLimit };
           phase = 'health';
-          child.process.stdin.write(encodeConfigureFrameLimit(options.frameLimit));
-          child.process.stdin.write(encodeRequest({ op: 'health' }, options.frameLimit));
-          decoder.maxFrameBytes = options.frameLimit;
+          child.process.stdin.write(encodeConfigureFrameLimit(frameLimit));
+          child.process.stdin.write(encodeRequest({ op: 'health' }, frameLimit));
+          decoder.maxFrameBytes = frameLimit;
         } else {
           cleanup();
           stdout.pause();
@@ -163,7 +158,7 @@ export function runStartExchange(
       }
     };
     const onExit = () => fail(new ExitedDuringStart(phase));
-    const { timeoutMs } = options;
+    const timeoutMs = launch.startupTimeoutMs;
     const timer = setTimeout(() => {
       const what = phase === 'handshake' ? 'handshake' : 'health answer';
       const facts = { operation: 'startup', phase, timeoutMs, kind: 'total' };

@@ -29,14 +29,15 @@ import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
 import { v10Driver } from './v10-driver.js';
 
+const messageOf = (error: unknown) => String((error as Error)?.message ?? error);
+
 function asResult(error: unknown): StartResult {
   if (error instanceof StartFailure) return { ok: false, error: error.wire };
-  return { ok: false, error: { code: ErrorCode.SPAWN, message: String((error as Error)?.message ?? error) } };
+  return { ok: false, error: { code: ErrorCode.SPAWN, message: messageOf(error) } };
 }
 
 if (parentPort) {
-  const data = workerData as SupervisorWorkerData;
-  const { config, events } = data;
+  const { config, events, requests } = workerData as SupervisorWorkerData;
   setWorkerNice(config.nice ?? 0, config.schedIdle ?? false);
   const driver =
     config.child?.kind === 'repl'
@@ -59,32 +60,28 @@ if (parentPort) {
   };
   parentPort.on('messageerror', unreadable);
   events.on('messageerror', unreadable);
-  const requests = data.requests;
   requests.on('messageerror', unreadable);
   const refs = new RefTable();
+  const reply = (message: RequestReply) => requests.postMessage(message);
   requests.on('message', ({ call, spec, refs: named, port }: RequestCall) => {
     let resolved: AnySupervisorRequest;
     try {
       resolved = refs.resolve(spec, named);
     } catch (error) {
       port?.close();
-      requests.postMessage({ call, error: String((error as Error).message) } satisfies RequestReply);
+      reply({ call, error: messageOf(error) });
       return;
     }
     core.request(resolved, port).then(
       (outcome) => {
         try {
-          requests.postMessage({ call, outcome } satisfies RequestReply);
+          reply({ call, outcome });
         } catch (error) {
           // The outcome could not be cloned: say so rather than leave the call unanswered.
-          requests.postMessage({ call, error: `outcome not sendable: ${(error as Error).message}` });
+          reply({ call, error: `outcome not sendable: ${messageOf(error)}` });
         }
       },
-      (error: unknown) =>
-        requests.postMessage({
-          call,
-          error: String((error as Error)?.message ?? error),
-        } satisfies RequestReply),
+      (error: unknown) => reply({ call, error: messageOf(error) }),
     );
   });
 }

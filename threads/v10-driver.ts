@@ -17,14 +17,19 @@ import {
   type GenerationLink,
   wrongKind,
 } from './driver-contract.js';
-import { type StartedChild, startChild } from './generation.js';
+import { startGeneration } from './generation.js';
 import { wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { ActiveRequest } from './request.js';
+import { type Exchanged, runStartExchange } from './start-exchange.js';
 
 /** The driver of v10 children; `maxJsonDepth` bounds the nesting of the JSON values a child sends. */
 export function v10Driver(maxJsonDepth: number = DEFAULT_MAX_JSON_DEPTH): ChildDriver {
-  return async (launch) => new V10Generation(await startChild(launch), maxJsonDepth);
+  return (launch) =>
+    startGeneration(launch, async (child, began) => {
+      const exchanged = await runStartExchange(child, launch);
+      return new V10Generation(child, exchanged, maxJsonDepth, performance.now() - began);
+    });
 }
 
 class V10Generation implements DriverGeneration {
@@ -37,14 +42,14 @@ class V10Generation implements DriverGeneration {
   readonly #maxJsonDepth: number;
   #request: ActiveRequest | null = null;
 
-  constructor(started: StartedChild, maxJsonDepth: number) {
+  constructor(child: ChildHandle, exchanged: Exchanged, maxJsonDepth: number, spawnHandshakeMs: number) {
+    this.child = child;
+    this.workerVersion = exchanged.workerVersion;
+    this.protocolVersion = exchanged.protocolVersion;
+    this.spawnHandshakeMs = spawnHandshakeMs;
+    this.#decoder = exchanged.decoder;
+    this.#frameLimit = exchanged.frameLimit;
     this.#maxJsonDepth = maxJsonDepth;
-    this.child = started.child;
-    this.workerVersion = started.workerVersion;
-    this.protocolVersion = started.protocolVersion;
-    this.spawnHandshakeMs = started.spawnHandshakeMs;
-    this.#decoder = started.decoder;
-    this.#frameLimit = started.frameLimit;
   }
 
   begin(v10: AnySupervisorRequest, relay: () => RowRelay | null, link: GenerationLink) {
