@@ -16,15 +16,16 @@ import {
   streamDecoders,
 } from '../commands.js';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { buildClusterSnapshot, type LeanWorkerClusterSnapshot } from './announce.js';
 import { type Decoders, LeanWorkerClusterStream, type StreamHost } from './cluster-stream.js';
 import { publishCluster } from './events.js';
 import { JobChecker } from './job-check.js';
 import {
+  clusterSchema,
+  jobSchema,
   type LeanWorkerClusterJobOptions,
   type LeanWorkerClusterOptions,
-  parseClusterOptions,
-  parseJobOptions,
   type ResolvedClusterOptions,
 } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions } from './redis.js';
@@ -48,7 +49,7 @@ export class LeanWorkerCluster {
   #closed = false;
 
   constructor(options: LeanWorkerClusterOptions = {}) {
-    this.#o = parseClusterOptions(options);
+    this.#o = parseOptions(clusterSchema, options ?? {}, 'cluster options');
     this.#keys = clusterKeys(this.#o.prefix);
   }
 
@@ -111,7 +112,7 @@ export class LeanWorkerCluster {
         facts: { argument: 'source', received: source === null ? 'null' : typeof source },
       });
     }
-    const o = parseJobOptions(options);
+    const o = parseOptions(jobSchema, options ?? {}, 'cluster job options');
     const requestJson = encodeCommandRequest(command.export, command.request, request);
     const jobId = randomUUID();
     const stream = new LeanWorkerClusterStream(jobId, this.#keys.rows(jobId), this.#host(), decoders);

@@ -72,19 +72,16 @@ function jsonCommand(exportName: string): LeanWorkerJsonCommand<unknown, unknown
 
 /** Build the job's source with the node's resolver; an unknown name is not retried. */
 function sourceOf(ctx: JobContext, data: ClusterJobData): LeanWorkerSource {
-  const resolve = ctx.options.sources[data.source.name];
-  if (!resolve) {
-    throw makeError(ErrorCode.INVALID_ARGUMENT, `this node has no source named ${data.source.name}`, {
-      facts: { argument: 'source', reason: 'unknown_source', received: data.source.name },
-    });
-  }
-  const source = resolve(data.source.params) as LeanWorkerSource;
-  if (typeof source?.sessionKey !== 'function') {
-    throw makeError(ErrorCode.INVALID_ARGUMENT, `source ${data.source.name} did not build a worker source`, {
-      facts: { argument: 'source', reason: 'not_a_source', received: data.source.name },
-    });
-  }
-  return source;
+  const { name, params } = data.source;
+  const resolve = ctx.options.sources[name];
+  const source = resolve?.(params) as LeanWorkerSource | undefined;
+  if (typeof source?.sessionKey === 'function') return source;
+  const [message, reason] = resolve
+    ? [`source ${name} did not build a worker source`, 'not_a_source']
+    : [`this node has no source named ${name}`, 'unknown_source'];
+  throw makeError(ErrorCode.INVALID_ARGUMENT, message, {
+    facts: { argument: 'source', reason, received: name },
+  });
 }
 
 export async function runAttempt(ctx: JobContext, job: Job, token: string): Promise<void> {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ErrorCode, makeError } from '../errors.js';
+import { parseOptions } from '../parse-options.js';
 import { LeanWorkerPool } from '../pool/pool.js';
 import {
   capacityOf,
@@ -18,7 +19,7 @@ import {
 } from './announce.js';
 import { publishCluster } from './events.js';
 import { type JobContext, runAttempt } from './node-job.js';
-import { type LeanWorkerNodeOptions, parseNodeOptions, type ResolvedNodeOptions } from './options.js';
+import { type LeanWorkerNodeOptions, nodeSchema, type ResolvedNodeOptions } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
 import { drainToCold, sweep } from './sweeper.js';
 import { WarmKeys } from './warm-keys.js';
@@ -55,7 +56,7 @@ export class LeanWorkerNode {
   #closed = false;
 
   constructor(options: LeanWorkerNodeOptions) {
-    this.#o = parseNodeOptions(options);
+    this.#o = parseOptions(nodeSchema, options, 'cluster node options');
     if (!(this.#o.pool instanceof LeanWorkerPool)) {
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'a cluster node needs a LeanWorkerPool', {
         facts: { argument: 'pool', received: typeof this.#o.pool },

@@ -4,7 +4,6 @@
  * duration is in milliseconds and at most `MAX_TIMER_MS`.
  */
 import { z } from 'zod';
-import { parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 
 const ms = () => z.number().int().positive().max(MAX_TIMER_MS);
@@ -37,7 +36,7 @@ const sourceResolver = z.custom<(params: unknown) => unknown>((v) => typeof v ==
   message: 'expected a function of the source params',
 });
 
-const nodeSchema = z
+export const nodeSchema = z
   .object({
     ...shared,
     /** This node's id (its queue is `node-<id>`); default: host name, pid and a random suffix. */
@@ -82,7 +81,7 @@ const nodeSchema = z
 export type LeanWorkerNodeOptions = z.input<typeof nodeSchema>;
 export type ResolvedNodeOptions = z.output<typeof nodeSchema>;
 
-const clusterSchema = z
+export const clusterSchema = z
   .object({
     ...shared,
     /** Route by affinity (default) or send every job to the cold queue (a baseline for comparison). */
@@ -107,16 +106,8 @@ const clusterSchema = z
 export type LeanWorkerClusterOptions = z.input<typeof clusterSchema>;
 export type ResolvedClusterOptions = z.output<typeof clusterSchema>;
 
-export function parseNodeOptions(options: unknown): ResolvedNodeOptions {
-  return parseOptions(nodeSchema, options, 'cluster node options');
-}
-
-export function parseClusterOptions(options: unknown): ResolvedClusterOptions {
-  return parseOptions(clusterSchema, options ?? {}, 'cluster options');
-}
-
 /** Per-job options of the client. */
-const jobSchema = z
+export const jobSchema = z
   .object({
     signal: z.instanceof(AbortSignal).optional(),
     /** Total deadline of the command on the node (per attempt). */
@@ -129,7 +120,3 @@ const jobSchema = z
   .strict();
 
 export type LeanWorkerClusterJobOptions = z.input<typeof jobSchema>;
-
-export function parseJobOptions(options: unknown): z.output<typeof jobSchema> {
-  return parseOptions(jobSchema, options ?? {}, 'cluster job options');
-}

@@ -53,7 +53,6 @@ export class LeanWorkerMetrics {
     const key = `${entry.name}\0${m.ok ? 'ok' : (m.code ?? 'error')}`;
     this.#outcomes.set(key, (this.#outcomes.get(key) ?? 0) + 1);
   };
-  #closed = false;
 
   constructor(options: LeanWorkerMetricsOptions = {}) {
     const registers = [options.registry ?? defaultRegistry];
@@ -79,7 +78,7 @@ export class LeanWorkerMetrics {
     const counter = metric(Counter);
     /** A metric of every pool: one series, or one per value of `label`. */
     const perPool = (
-      make: typeof gauge | typeof counter,
+      make: typeof gauge,
       name: string,
       help: string,
       series: Read | readonly [label: string, Readonly<Record<string, Read>>],
@@ -220,8 +219,6 @@ export class LeanWorkerMetrics {
 
   /** Stop counting events. The metrics stay registered (remove them with `registry.clear()`). */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
     diagnosticsChannel.unsubscribe(channelName('terminal-outcome'), this.#onOutcome);
   }
 }
