@@ -207,9 +207,8 @@ export async function checkCommand(
   const parsed = readCommandLine(CHECK_COMMAND, args, io, (values, files) => {
     const snippets = listFlag(values, 'snippet').map((text, i) => ({ id: `snippet-${i + 1}`, text }));
     if (snippets.length === 0 && files.length === 0) {
-      throw new CliUsageError(UsageCode.MISSING_ARGUMENT, 'nothing to check: give files or -e snippets', {
-        argument: 'files',
-      });
+      const message = 'nothing to check: give files or -e snippets';
+      throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { argument: 'files' });
     }
     const workers = int(values, 'workers') ?? 2;
     const maxRestarts = int(values, 'max-restarts');

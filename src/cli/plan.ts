@@ -4,8 +4,7 @@
  * declared one). Exit status: 0 planned, 1 planning failed, 2 usage error.
  */
 import { LeanWorkerError } from '../errors.js';
-import { discoverLakeProject, type LakeProject } from '../lake/discover.js';
-import type { LeanWorkerPlannedBatch } from '../planner/batch.js';
+import { discoverLakeProject } from '../lake/discover.js';
 import { LeanWorkerImportPlanner, unresolvedCapabilityTarget } from '../planner/planner.js';
 import {
   type CliIo,
@@ -55,23 +54,15 @@ const PLAN_COMMAND = {
 export async function planCommand(args: string[], io: CliIo): Promise<number> {
   const parsed = readCommandLine(PLAN_COMMAND, args, io, (values, [root]) => {
     if (root === undefined) {
-      throw new CliUsageError(
-        UsageCode.MISSING_ARGUMENT,
-        'name the Lake project: lean-worker plan <project>',
-        {
-          argument: 'project',
-        },
-      );
+      const message = 'name the Lake project: lean-worker plan <project>';
+      throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { argument: 'project' });
     }
     return { values, root };
   });
   if (typeof parsed === 'number') return parsed;
   const { values, root } = parsed;
   try {
-    const project = await discoverLakeProject({
-      root,
-      headers: values['per-module-imports'] === true,
-    });
+    const project = await discoverLakeProject({ root, headers: values['per-module-imports'] === true });
     const libName =
       stringFlag(values, 'lib') ??
       project.libraries.find((l) => l.isDefaultTarget)?.name ??
@@ -85,14 +76,18 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
       importsFrom: values['per-module-imports'] ? 'header' : 'base',
       contentHash: values['content-hash'] === true,
     });
+    const c = planner.config;
+    if (!values['content-hash'] && !project.declaredLeanLibs.includes(c.libName)) {
+      throw unresolvedCapabilityTarget(project.projectRoot, c.libName);
+    }
     const batches = values['content-hash']
       ? await planner.planLakeProject()
-      : await planLake(planner, project);
+      : await planner.planDiscovered(project);
     if (values.json) {
       const out = {
-        projectRoot: planner.config.projectRoot,
-        package: planner.config.package,
-        libName: planner.config.libName,
+        projectRoot: c.projectRoot,
+        package: c.package,
+        libName: c.libName,
         fingerprint: batches[0]?.fingerprint.sourceSet ?? project.fingerprint,
         diagnostics: project.diagnostics,
         batches: batches.map((b) => ({
@@ -107,9 +102,7 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
-    io.stdout.write(
-      `project ${planner.config.projectRoot} package ${planner.config.package} lib ${planner.config.libName}\n`,
-    );
+    io.stdout.write(`project ${c.projectRoot} package ${c.package} lib ${c.libName}\n`);
     io.stdout.write(`${project.modules.length} modules, ${batches.length} batches\n`);
     for (const d of project.diagnostics) io.stdout.write(`warning: ${d.code}: ${d.message}\n`);
     batches.forEach((b, i) => {
@@ -127,11 +120,4 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
-}
-
-function planLake(planner: LeanWorkerImportPlanner, project: LakeProject): Promise<LeanWorkerPlannedBatch[]> {
-  if (!project.declaredLeanLibs.includes(planner.config.libName)) {
-    throw unresolvedCapabilityTarget(project.projectRoot, planner.config.libName);
-  }
-  return planner.planDiscovered(project);
 }

@@ -116,13 +116,8 @@ function requestSource(values: FlagValues): RequestSource {
   const text = stringFlag(values, 'request');
   const file = stringFlag(values, 'request-file');
   if (text !== undefined && file !== undefined) {
-    throw new CliUsageError(
-      UsageCode.CONFLICTING_FLAGS,
-      'give the request once: --request or --request-file',
-      {
-        flag: '--request',
-      },
-    );
+    const message = 'give the request once: --request or --request-file';
+    throw new CliUsageError(UsageCode.CONFLICTING_FLAGS, message, { flag: '--request' });
   }
   if (file !== undefined) return { file };
   if (text === undefined) return { json: {} };
@@ -156,20 +151,14 @@ function childOf(values: FlagValues): RunOptions['child'] {
 export function runOptionsOf(values: FlagValues): RunOptions {
   const name = stringFlag(values, 'export');
   if (name === undefined || name.trim() === '') {
-    throw new CliUsageError(UsageCode.MISSING_ARGUMENT, 'name the export to run: --export NAME', {
-      flag: '--export',
-    });
+    const message = 'name the export to run: --export NAME';
+    throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { flag: '--export' });
   }
   const childKit = values['child-kit'] === true;
   const lib = stringFlag(values, 'lib') ?? (childKit ? CHILD_KIT_NAMES.lib : undefined);
   if (lib === undefined) {
-    throw new CliUsageError(
-      UsageCode.MISSING_ARGUMENT,
-      'name the Lake library of the capability: --lib NAME',
-      {
-        flag: '--lib',
-      },
-    );
+    const message = 'name the Lake library of the capability: --lib NAME';
+    throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { flag: '--lib' });
   }
   return {
     export: name,

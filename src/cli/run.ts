@@ -10,13 +10,11 @@ import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
 import { defineJsonCommand } from '../commands.js';
 import { LeanWorkerError } from '../errors.js';
 import { LeanWorkerPool } from '../pool/pool.js';
-import { EXIT_FAILED, EXIT_OK, readCommandLine } from './flags.js';
+import { type CliIo, EXIT_FAILED, EXIT_OK, readCommandLine } from './flags.js';
 import { checkChild, RUN_COMMAND, type RunOptions, readRequest, runOptionsOf } from './run-options.js';
 
 /** Where `run` writes; `outputClosed` says stdout's reader went away. */
-export interface RunIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
+export interface RunIo extends CliIo {
   readonly outputClosed?: () => boolean;
 }
 
@@ -62,10 +60,7 @@ export async function runCommand(args: readonly string[], io: RunIo): Promise<nu
   process.once('SIGINT', interrupted);
   const pool = new LeanWorkerPool({ maxWorkers: 1 });
   let rows = 0;
-  let summary: Omit<RunSummary, 'ok' | 'export' | 'kind' | 'rows' | 'elapsedMs' | 'error'> = {
-    perStreamCounts: {},
-    metadata: null,
-  };
+  let summary: Pick<RunSummary, 'perStreamCounts' | 'metadata'> = { perStreamCounts: {}, metadata: null };
   let failure: RunSummary['error'] = null;
   try {
     checkChild(options.child);

@@ -112,11 +112,6 @@ class Walker {
     this.found.set(module, { module, path: file, sourceRoot, library: lib.decl.name });
   }
 
-  async isFile(file: string): Promise<boolean> {
-    const stat = await this.safeStat(file);
-    return stat?.isFile() ?? false;
-  }
-
   /** Stat through every link on the path, refusing a real path outside the root. */
   async safeStat(target: string): Promise<Stats | null> {
     try {
@@ -206,7 +201,7 @@ class Walker {
   async include(module: string, lib: ResolvedLib, withSelf: boolean, withBelow: boolean): Promise<void> {
     if (withSelf) {
       const file = moduleToFile(lib.srcDir, module);
-      if (await this.isFile(file)) this.add(module, file, lib);
+      if ((await this.safeStat(file))?.isFile()) this.add(module, file, lib);
     }
     if (withBelow) await this.walk(moduleToDir(lib.srcDir, module), module, lib);
   }

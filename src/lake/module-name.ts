@@ -29,18 +29,16 @@ export function moduleNameProblem(name: string): ModuleNameProblem | null {
   return null;
 }
 
+const PROBLEM_TEXT: Readonly<Record<ModuleNameProblem, string>> = {
+  empty: 'module name is empty',
+  'empty-component': 'module name contains an empty component',
+  'bad-first-character': 'module components must begin with a letter or underscore',
+  'bad-character': 'module components may contain only letters, digits, underscores, or apostrophes',
+};
+
 /** Human-readable reason for a {@link ModuleNameProblem}. */
 export function describeModuleNameProblem(problem: ModuleNameProblem): string {
-  switch (problem) {
-    case 'empty':
-      return 'module name is empty';
-    case 'empty-component':
-      return 'module name contains an empty component';
-    case 'bad-first-character':
-      return 'module components must begin with a letter or underscore';
-    case 'bad-character':
-      return 'module components may contain only letters, digits, underscores, or apostrophes';
-  }
+  return PROBLEM_TEXT[problem];
 }
 
 /** True when `prefix` equals `name` or is a dot-component prefix of it (Lean's `Name.isPrefixOf`). */
