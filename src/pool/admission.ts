@@ -90,15 +90,7 @@ export class Admission {
     const key = source.sessionKey();
     this.#keys.note(key);
     const quarantined = this.#quarantine.refusal(key);
-    if (quarantined) {
-      throw this.#refuse({
-        key,
-        reason: 'quarantined',
-        waitedFor: 'quarantine',
-        client: opts.client,
-        quarantined,
-      });
-    }
+    if (quarantined) throw this.#quarantined(key, opts.client, quarantined);
     const began = performance.now();
     let pending: Promise<PoolWorker>;
     if (this.#waiters.size === 0 || opts.timeoutMs === 0) {
@@ -199,6 +191,11 @@ export class Admission {
     return this.#refusals.refuse(r, this.#waiters.size, this.#table.held());
   }
 
+  /** The QUARANTINED refusal of an acquire of `key`. */
+  #quarantined(key: string, client: string | undefined, quarantined: LeanWorkerError): LeanWorkerError {
+    return this.#refuse({ key, reason: 'quarantined', waitedFor: 'quarantine', client, quarantined });
+  }
+
   /** `wanted`: the keys queued waiters ask for (their idle workers are evicted last). */
   #plan(key: string, mayWait: boolean, ahead: number, since: number, wanted = this.#waiters.keys()): Plan {
     const request = { key, mayWait, sameKeyAhead: ahead, since, wanted };
@@ -261,15 +258,7 @@ export class Admission {
       const quarantined = this.#quarantine.refusal(w.key);
       if (!quarantined) continue;
       this.#waiters.remove(w);
-      w.reject(
-        this.#refuse({
-          key: w.key,
-          reason: 'quarantined',
-          waitedFor: 'quarantine',
-          client: w.client || undefined,
-          quarantined,
-        }),
-      );
+      w.reject(this.#quarantined(w.key, w.client || undefined, quarantined));
     }
     let until = Number.POSITIVE_INFINITY;
     while (this.#waiters.size > 0) {
