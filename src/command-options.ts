@@ -3,7 +3,7 @@
  * is an INVALID_OPTIONS error, never silently ignored.
  */
 import { z } from 'zod';
-import { parseOptions } from './parse-options.js';
+import { lazySchema, parseOptions } from './parse-options.js';
 import { MAX_TIMER_MS } from './protocol/constants.js';
 import type { DiagnosticItem, ProgressItem } from './protocol/port-messages.js';
 
@@ -34,11 +34,9 @@ function buildCommandOptionsSchema() {
 export type LeanWorkerCommandOptions = z.input<ReturnType<typeof buildCommandOptionsSchema>>;
 
 /** Built and compiled on the first command that passes options, not on import. */
-let compiled: ReturnType<typeof buildCommandOptionsSchema> | undefined;
+const compiledSchema = lazySchema(() => z.compile(buildCommandOptionsSchema()));
 
 /** Validate command options; an unknown or mistyped option is INVALID_OPTIONS. */
 export function checkCommandOptions(options: unknown): void {
-  if (options === undefined) return;
-  compiled ??= z.compile(buildCommandOptionsSchema());
-  parseOptions(compiled, options, 'command options');
+  if (options !== undefined) parseOptions(compiledSchema(), options, 'command options');
 }

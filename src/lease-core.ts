@@ -21,7 +21,7 @@ type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
   decodeSummary?: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
 };
 
-export type { LeanWorkerCommandOptions, LeaseHost };
+export type { LeanWorkerCommandOptions };
 
 export abstract class LeaseCore {
   readonly #host: LeaseHost;

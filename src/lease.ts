@@ -15,12 +15,10 @@ import {
   streamDecoders,
 } from './commands.js';
 import { ErrorCode, errorFromWire } from './errors.js';
-import { LeaseCore, type LeaseHost } from './lease-core.js';
+import { LeaseCore } from './lease-core.js';
 import type { OutcomeResponse, RequestOutcome } from './protocol/port-messages.js';
 import type { LeanReplLease } from './repl/lease.js';
 import type { LeanWorkerStream } from './stream/lean-worker-stream.js';
-
-export type { LeanWorkerCommandOptions, LeaseHost };
 
 /** The answer of a unary request (the supervisor checked its status), or its typed failure thrown. */
 function answer<Status extends OutcomeResponse['status']>(

@@ -3,12 +3,11 @@
  * child, one request in flight, rows and diagnostics before exactly one terminal response.
  */
 import type { FrameDecoder, FrameError, FrameSpans } from '../src/protocol/codec.js';
-import { decodeChildFrame } from '../src/protocol/decode.js';
+import { decodeChildFrame, RowFrameReader } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
 import type { ChildMessage } from '../src/protocol/messages.js';
-import { RowFrameReader } from '../src/protocol/row-frame.js';
 import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
 import type { ChildHandle } from './child-process.js';
 import {

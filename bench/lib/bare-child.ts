@@ -5,10 +5,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { DEFAULT_FRAME_BYTES } from '../../src/index.js';
 import { FrameDecoder } from '../../src/protocol/codec.js';
-import { decodeChildFrame } from '../../src/protocol/decode.js';
+import { decodeChildFrame, RowFrameReader } from '../../src/protocol/decode.js';
 import { encodeConfigureFrameLimit, encodeRequest } from '../../src/protocol/encode.js';
 import type { ChildMessage } from '../../src/protocol/messages.js';
-import { RowFrameReader } from '../../src/protocol/row-frame.js';
 
 export class BareChild {
   readonly #proc: ChildProcessWithoutNullStreams;

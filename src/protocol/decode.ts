@@ -1,14 +1,113 @@
 /**
- * Typed decoding of frame bodies in each direction, with no zod (the supervisor thread loads it):
- * rows from the child take a hand-checked fast path on the frame's bytes (they are the hot path),
- * every other message is checked by `wire-checks.ts`.
+ * Typed decoding of frame bodies in each direction, with no zod (the supervisor thread loads it).
+ * Every message is checked by `wire-checks.ts` but a row from the child written as the Rust peer
+ * and the child kit write it, compactly and in serde key order:
+ * `{"version":10,"message":{"type":"data_row","body":{"stream":S,"sequence":N,"payload":P}}}`.
+ * Rows are the hot path: `RowFrameReader` reads the envelope, the stream name and the sequence
+ * from the bytes by hand, and decodes and parses only the payload `P`; anything else takes the
+ * general path.
  */
 import { isUtf8 } from 'node:buffer';
 import { FrameError, parseFrameBody } from './codec.js';
+import { PROTOCOL_VERSION } from './constants.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
 import type { ChildMessage, ParentMessage } from './messages.js';
-import { RowFrameReader } from './row-frame.js';
 import { type Check, checkBody, childBodyChecks, parentBodyChecks } from './wire-checks.js';
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+
+const ROW_PREFIX = ascii(`{"version":${PROTOCOL_VERSION},"message":{"type":"data_row","body":{"stream":"`);
+const SEQUENCE_KEY = ascii('","sequence":');
+const PAYLOAD_KEY = ascii(',"payload":');
+/** The closing `}}}` of the row body, the message and the envelope. */
+const ROW_SUFFIX_BYTES = 3;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Digits of the largest sequence read here (Number.MAX_SAFE_INTEGER has 16). */
+const MAX_SEQUENCE_DIGITS = 15;
+
+/** A row read on the fast path. `payloadText` parses to `payload`. */
+export interface FastRow {
+  readonly stream: string;
+  readonly sequence: number;
+  readonly payload: unknown;
+  readonly payloadText: string;
+}
+
+function matchesAt(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (at + literal.length > end) return false;
+  for (let i = 0; i < literal.length; i++) {
+    if (bytes[at + i] !== literal[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads canonically written row frames. It remembers the last stream name it decoded, so the rows
+ * of one stream share one string and the name is decoded once.
+ */
+export class RowFrameReader {
+  #lastName: Uint8Array = new Uint8Array(0);
+  #lastStream = '';
+
+  /**
+   * The row in `bytes[start, end)`, or `undefined` to take the general path. When the bytes
+   * after `"payload":` and before the closing `}}}` parse as one JSON value, the frame is exactly
+   * `{version, message: {type: "data_row", body: {stream, sequence, payload}}}`, so the result is
+   * the one a full parse gives. Another key order, whitespace, an escape or control character in
+   * the stream name, a sequence that is not a plain non-negative integer or invalid JSON all fall
+   * back, and the general path then also produces the error.
+   */
+  read(bytes: Buffer, start: number, end: number): FastRow | undefined {
+    if (!matchesAt(bytes, start, end, ROW_PREFIX)) return undefined;
+    const payloadEnd = end - ROW_SUFFIX_BYTES;
+    if (
+      bytes[payloadEnd] !== CLOSE_BRACE ||
+      bytes[payloadEnd + 1] !== CLOSE_BRACE ||
+      bytes[payloadEnd + 2] !== CLOSE_BRACE
+    ) {
+      return undefined;
+    }
+    const nameStart = start + ROW_PREFIX.length;
+    let at = nameStart;
+    for (; at < payloadEnd; at++) {
+      const c = bytes[at] as number;
+      if (c === QUOTE) break;
+      if (c < 0x20 || c === BACKSLASH) return undefined;
+    }
+    const stream = this.#streamName(bytes, nameStart, at);
+    if (!matchesAt(bytes, at, payloadEnd, SEQUENCE_KEY)) return undefined;
+    at += SEQUENCE_KEY.length;
+    const digitsStart = at;
+    let sequence = 0;
+    for (let c = bytes[at] as number; c >= 0x30 && c <= 0x39 && at < payloadEnd; c = bytes[++at] as number) {
+      sequence = sequence * 10 + (c - 0x30);
+    }
+    const digits = at - digitsStart;
+    if (digits === 0 || digits > MAX_SEQUENCE_DIGITS) return undefined;
+    if (digits > 1 && bytes[digitsStart] === 0x30) return undefined;
+    if (!matchesAt(bytes, at, payloadEnd, PAYLOAD_KEY)) return undefined;
+    const payloadText = bytes.toString('utf8', at + PAYLOAD_KEY.length, payloadEnd);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(payloadText);
+    } catch {
+      return undefined;
+    }
+    return { stream, sequence, payload, payloadText };
+  }
+
+  #streamName(bytes: Buffer, from: number, to: number): string {
+    const last = this.#lastName;
+    let same = last.length === to - from;
+    for (let i = 0; same && i < last.length; i++) same = bytes[from + i] === last[i];
+    if (same) return this.#lastStream;
+    this.#lastName = Uint8Array.prototype.slice.call(bytes, from, to);
+    this.#lastStream = bytes.toString('utf8', from, to);
+    return this.#lastStream;
+  }
+}
 
 /** The message of a frame body whose type `checks` names, its body checked. */
 function decodeChecked(text: string, checks: Readonly<Record<string, Check<unknown>>>, from: string) {

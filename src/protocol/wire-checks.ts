@@ -196,7 +196,7 @@ const responseVariants = {
   error: status('error', { code: str, message: str }),
 };
 
-/** The checks of every child-to-parent body (canonically written rows take `row-frame.ts` instead). */
+/** The checks of every child-to-parent body (canonically written rows take `RowFrameReader` instead). */
 export const childBodyChecks = {
   handshake: object({ worker_version: str, protocol_version: int }),
   data_row: object({ stream: str, sequence: u64, payload: unknown }),

@@ -121,5 +121,3 @@ export interface ResolvedWorker {
   /** Exports the capability declares; absent means no check (the child decides). */
   readonly exports?: DeclaredExports;
 }
-
-export type { WorkerPolicy };

@@ -8,8 +8,6 @@ import { ErrorCode, errorFromWire, makeError } from '../errors.js';
 import type { LeanWorkerDataRow, RequestOutcome, StreamSummaryData } from '../protocol/port-messages.js';
 import { type RowConsumerOptions, RowPortConsumer } from './row-consumer.js';
 
-export type { LeanWorkerDataRow, StreamSummaryData };
-
 /** A typed terminal summary. */
 export interface LeanWorkerStreamSummary<Summary = unknown> extends StreamSummaryData<Summary> {}
 

@@ -1,14 +1,13 @@
 /**
- * Properties of the row fast path (`src/protocol/row-frame.ts`): on any frame text it agrees with
+ * Properties of the row fast path (`RowFrameReader` of `src/protocol/decode.ts`): on any frame text it agrees with
  * a full parse of the frame. A canonically written row takes the fast path and comes back with
  * its payload text; anything else decodes, or fails, exactly as the general path does.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameError, parseFrameBody } from '../../../src/protocol/codec.js';
-import { decodeChildFrame, decodeChildMessage } from '../../../src/protocol/decode.js';
+import { decodeChildFrame, decodeChildMessage, RowFrameReader } from '../../../src/protocol/decode.js';
 import { encodeDataRowRaw } from '../../../src/protocol/encode.js';
-import { RowFrameReader } from '../../../src/protocol/row-frame.js';
 
 /**
  * What a full parse says a data_row frame is, or the reason it is refused. Frames of other types
