@@ -150,18 +150,12 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     }
     if (attempt > data.maxAttempts) {
       // Earlier attempts ended without a verdict (their node died): the last known error, else NODE_LOST.
+      const node = meta?.lastNode ?? null;
+      const facts = { jobId, reason: 'attempts_exhausted', attempts: attempt - 1, node };
       const error = meta?.lastError
         ? wireErrorOf(JSON.parse(meta.lastError))
-        : makeError(ErrorCode.NODE_LOST, 'the job lost its node on every attempt', {
-            facts: {
-              jobId,
-              reason: 'attempts_exhausted',
-              attempts: attempt - 1,
-              node: meta?.lastNode ?? null,
-            },
-          }).toWire();
-      await finish({ ok: false, attempt: attempt - 1, node: meta?.lastNode ?? null, warm: false, error });
-      return;
+        : makeError(ErrorCode.NODE_LOST, 'the job lost its node on every attempt', { facts }).toWire();
+      return await finish({ ok: false, attempt: attempt - 1, node, warm: false, error });
     }
     const source = sourceOf(ctx, data);
     const sessionKey = source.sessionKey();

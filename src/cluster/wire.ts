@@ -173,14 +173,9 @@ export function wireErrorOf(value: unknown): WireError {
   const message = typeof e.message === 'string' ? e.message : 'cluster job failed';
   const facts = typeof e.facts === 'object' && e.facts !== null ? (e.facts as Record<string, unknown>) : {};
   const code = Object.values(ErrorCode).find((c) => c === e.code);
-  if (code === undefined) {
-    return {
-      code: ErrorCode.PROTOCOL,
-      message,
-      facts: { reason: 'unknown_error_code', received: String(e.code) },
-    };
-  }
-  return { code, message, facts };
+  if (code !== undefined) return { code, message, facts };
+  const unknown = { reason: 'unknown_error_code', received: String(e.code) };
+  return { code: ErrorCode.PROTOCOL, message, facts: unknown };
 }
 
 /** Compare two stream ids (`ms-seq`). */
