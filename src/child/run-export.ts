@@ -28,24 +28,22 @@ const STOP = 4;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** An `error{code, message}` response. */
+export const errorAnswer = (code: string, message: string): Response => ({ status: 'error', code, message });
+
 /** An `error` response for anything an export threw. */
 export function errorResponse(error: unknown): Response {
-  const code = error instanceof WorkerExportError ? error.code : EXPORT_EXCEPTION_CODE;
-  return { status: 'error', code, message: messageOf(error) };
+  return errorAnswer(
+    error instanceof WorkerExportError ? error.code : EXPORT_EXCEPTION_CODE,
+    messageOf(error),
+  );
 }
 
-function writeFailed(error: unknown): Response {
-  return {
-    status: 'error',
-    code: 'lean_rs.internal',
-    message: `worker stream frame write failed: ${messageOf(error)}`,
-  };
-}
+const writeFailed = (error: unknown) =>
+  errorAnswer('lean_rs.internal', `worker stream frame write failed: ${messageOf(error)}`);
 
 /** An export's result does not fit the ABI. */
-function abiError(message: string): Response {
-  return { status: 'error', code: 'lean_rs.abi_conversion', message };
-}
+const abiError = (message: string) => errorAnswer('lean_rs.abi_conversion', message);
 
 /** Run a streaming export and build its terminal response. */
 export async function runStream(

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkManifest } from '../capability/manifest-file.js';
 import type { Request, Response } from '../protocol/messages.js';
+import { errorAnswer } from './run-export.js';
 import type { ChildSession } from './sessions.js';
 
 /** True when the parent is init: the real child exits at once then. */
@@ -49,13 +50,10 @@ export function loadManifest(
   const fatal = checks.find((c) => c.code !== 'lean_rs.loader.stale_manifest');
   if (fatal || manifest === null) {
     const check = fatal ?? checks[0];
+    const code = check?.code ?? 'lean_rs.loader.malformed_manifest';
     return {
       ok: false,
-      response: {
-        status: 'error',
-        code: check?.code ?? 'lean_rs.loader.malformed_manifest',
-        message: check?.message ?? `cannot load capability manifest ${file}`,
-      },
+      response: errorAnswer(code, check?.message ?? `cannot load capability manifest ${file}`),
     };
   }
   return { ok: true, bindings: manifest.exports };
@@ -69,16 +67,13 @@ const BINDING_OF_OP: Readonly<Record<string, 'stream' | 'json'>> = {
 };
 
 /** The real child's answer to a worker request it cannot bind to an export. */
-export function bindingError(message: string): Response {
-  return { status: 'error', code: 'lean_rs.worker.checked_binding', message };
-}
+export const bindingError = (message: string) => errorAnswer('lean_rs.worker.checked_binding', message);
 
 /** The real child's answer to a worker request outside a session. */
-export const SESSION_MISSING: Response = {
-  status: 'error',
-  code: 'lean_rs.worker.session_missing',
-  message: 'open a session before sending host-session requests',
-};
+export const SESSION_MISSING = errorAnswer(
+  'lean_rs.worker.session_missing',
+  'open a session before sending host-session requests',
+);
 
 /**
  * The error the real child answers for a worker request it cannot bind, or null. `bindings` is

@@ -11,7 +11,14 @@ import { encodeHandshake, encodeResponse } from '../protocol/encode.js';
 import type { Request, Response } from '../protocol/messages.js';
 import type { ExportContext, WorkerExport } from './exports.js';
 import { parseFrameLimit, parseRequest } from './parse-request.js';
-import { doctorResponse, errorResponse, metadataResponse, runStream, runString } from './run-export.js';
+import {
+  doctorResponse,
+  errorAnswer,
+  errorResponse,
+  metadataResponse,
+  runStream,
+  runString,
+} from './run-export.js';
 import { type ChildSession, type OpenSessionHook, SessionPool, sessionPoolCapacity } from './sessions.js';
 import { FrameReader, FrameWriter, routeStdoutToStderr, stderrLine } from './stdio.js';
 import {
@@ -148,19 +155,12 @@ async function nextMessage(reader: FrameReader, expecting: string): Promise<{ ty
 
 async function answer(message: { type: string; body: unknown }, served: Served): Promise<Response> {
   if (message.type !== 'request') {
-    return {
-      status: 'error',
-      code: 'lean_rs.worker.protocol.unexpected_frame',
-      message: 'child expected request frame',
-    };
+    return errorAnswer('lean_rs.worker.protocol.unexpected_frame', 'child expected request frame');
   }
   const op = (message.body as { op?: unknown } | null)?.op;
   if (typeof op !== 'string' || !GENERIC_OPS.has(op)) {
-    return {
-      status: 'error',
-      code: 'lean_rs.worker.protocol.unknown_request',
-      message: `child received a request it does not recognise: ${String(op)}`,
-    };
+    const message = `child received a request it does not recognise: ${String(op)}`;
+    return errorAnswer('lean_rs.worker.protocol.unknown_request', message);
   }
   const request = parseRequest(message.body);
   if (request === null) throw new Fatal(`malformed ${op} request`);
@@ -246,8 +246,10 @@ async function writeResponse(writer: FrameWriter, response: Response): Promise<v
   } catch (error) {
     if (!(error instanceof FrameError) || error.reason !== 'frame_too_large') throw error;
     const message = `worker response frame too large: ${String(error.facts.length)} bytes exceeds ${writer.maxFrameBytes}`;
-    const tooLarge: Response = { status: 'error', code: 'lean_rs.worker.output_frame_too_large', message };
-    frame = encodeResponse(tooLarge, writer.maxFrameBytes);
+    frame = encodeResponse(
+      errorAnswer('lean_rs.worker.output_frame_too_large', message),
+      writer.maxFrameBytes,
+    );
   }
   writer.write(frame);
   await writer.flush();

@@ -15,7 +15,7 @@ import {
 } from './enumerate.js';
 import { LakeDiscoveryError } from './errors.js';
 import { expandHome, fallbackRoots, findLakeRoot, readLakefile } from './lake-root.js';
-import type { LakeDiagnostic, LeanLibDecl } from './lakefile-types.js';
+import { type LakeDiagnostic, type LeanLibDecl, lakeFinding } from './lakefile-types.js';
 import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';
 import {
   type LakeManifest,
@@ -89,16 +89,8 @@ export interface LakeProject {
 function nameDiagnostic(name: string, what: string): LakeDiagnostic | null {
   const problem = moduleNameProblem(name);
   if (problem === null) return null;
-  return {
-    code: 'invalid-module-name',
-    severity: 'error',
-    message: `invalid Lean module name \`${name}\` (${what}): ${describeModuleNameProblem(problem)}`,
-    subject: name,
-  };
-}
-
-function fail(diagnostics: readonly LakeDiagnostic[]): never {
-  throw new LakeDiscoveryError(diagnostics);
+  const message = `invalid Lean module name \`${name}\` (${what}): ${describeModuleNameProblem(problem)}`;
+  return lakeFinding('invalid-module-name', message, { subject: name });
 }
 
 /** Discover a Lake project's modules and fingerprint them. */
@@ -107,24 +99,14 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   const realRequested = await fs.realpath(requestedRoot).catch(() => null);
   const found = realRequested === null ? null : await findLakeRoot(realRequested);
   if (found === null) {
-    fail([
-      {
-        code: 'missing-lake-root',
-        severity: 'error',
-        message: `no Lake project (lakefile.lean or lakefile.toml) at ${requestedRoot} or ${path.join(requestedRoot, 'lean')}`,
-        path: requestedRoot,
-      },
-    ]);
+    const message = `no Lake project (lakefile.lean or lakefile.toml) at ${requestedRoot} or ${path.join(requestedRoot, 'lean')}`;
+    throw new LakeDiscoveryError([lakeFinding('missing-lake-root', message, { path: requestedRoot })]);
   }
   const projectRoot = found.root;
   const warnings: LakeDiagnostic[] = [];
   if (found.both) {
-    warnings.push({
-      code: 'lakefile-unsupported',
-      severity: 'warning',
-      message: 'both lakefile.lean and lakefile.toml exist; Lake uses lakefile.lean',
-      path: found.lakefile,
-    });
+    const message = 'both lakefile.lean and lakefile.toml exist; Lake uses lakefile.lean';
+    warnings.push(lakeFinding('lakefile-unsupported', message, { path: found.lakefile }, 'warning'));
   }
   const maxFileBytes = options.maxProjectFileBytes ?? DEFAULT_MAX_PROJECT_FILE_BYTES;
   const { sha256: lakefileSha256, config } = await readLakefile(found.lakefile, maxFileBytes);
@@ -147,12 +129,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   if (options.libraries !== undefined) {
     for (const name of options.libraries) {
       if (!libs.some((l) => l.name === name)) {
-        errors.push({
-          code: 'unknown-library',
-          severity: 'error',
-          message: `library \`${name}\` is not declared`,
-          subject: name,
-        });
+        errors.push(lakeFinding('unknown-library', `library \`${name}\` is not declared`, { subject: name }));
       }
     }
     libs = libs.filter((l) => options.libraries!.includes(l.name));
@@ -183,20 +160,15 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
     }
     const exists = await Promise.all(resolved.map((lib) => moduleRootExists(lib.srcDir, root)));
     if (!exists.includes(true)) {
-      errors.push({
-        code: 'missing-module-root',
-        severity: 'error',
-        message: `module root \`${root}\` was not found in ${projectRoot}`,
-        path: projectRoot,
-        subject: root,
-      });
+      const message = `module root \`${root}\` was not found in ${projectRoot}`;
+      errors.push(lakeFinding('missing-module-root', message, { path: projectRoot, subject: root }));
     }
   }
-  if (errors.length > 0) fail(errors);
+  if (errors.length > 0) throw new LakeDiscoveryError(errors);
 
   const enumerated = await enumerateModules(projectRoot, resolved);
   const enumErrors = enumerated.diagnostics.filter((d) => d.severity === 'error');
-  if (enumErrors.length > 0) fail(enumErrors);
+  if (enumErrors.length > 0) throw new LakeDiscoveryError(enumErrors);
   let modules = enumerated.modules;
   if (options.sourceRoots) {
     const roots = [...selectedRoots].sort(compareNames);
@@ -226,13 +198,8 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   scanned.forEach((entry, i) => {
     const mod = modules[i]!;
     if (entry.error !== null) {
-      scanErrors.push({
-        code: 'unreadable-file',
-        severity: 'error',
-        message: `could not read ${mod.path}: ${entry.error}`,
-        path: mod.path,
-        subject: mod.module,
-      });
+      const message = `could not read ${mod.path}: ${entry.error}`;
+      scanErrors.push(lakeFinding('unreadable-file', message, { path: mod.path, subject: mod.module }));
       return;
     }
     const mtime = BigInt(entry.mtimeNs);
@@ -240,7 +207,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
     content?.push(`${mod.module}\0${entry.sha256}\n`);
     if (headers && entry.header) headers.set(mod.module, entry.header);
   });
-  if (scanErrors.length > 0) fail(scanErrors);
+  if (scanErrors.length > 0) throw new LakeDiscoveryError(scanErrors);
   return {
     requestedRoot,
     projectRoot,

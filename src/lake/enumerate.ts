@@ -14,7 +14,7 @@
  */
 import { type Dirent, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { LakeDiagnostic, LakeGlob, LeanLibDecl } from './lakefile-types.js';
+import { type LakeDiagnostic, type LakeGlob, type LeanLibDecl, lakeFinding } from './lakefile-types.js';
 import {
   compareNames,
   describeModuleNameProblem,
@@ -62,16 +62,10 @@ export async function resolveInsideRoot(
   relative: string,
   subject: string,
 ): Promise<ResolvedPath> {
-  const outside = (target: string): ResolvedPath => ({
-    ok: false,
-    diagnostic: {
-      code: 'path-escapes-root',
-      severity: 'error',
-      message: `${subject} (${relative}) resolves to ${target}, outside the project root ${realRoot}`,
-      path: target,
-      subject,
-    },
-  });
+  const outside = (target: string): ResolvedPath => {
+    const message = `${subject} (${relative}) resolves to ${target}, outside the project root ${realRoot}`;
+    return { ok: false, diagnostic: lakeFinding('path-escapes-root', message, { path: target, subject }) };
+  };
   if (path.isAbsolute(relative)) return outside(path.normalize(relative));
   const lexical = path.resolve(realRoot, relative);
   if (!isInside(realRoot, lexical)) return outside(lexical);
@@ -128,22 +122,14 @@ class Walker {
   /** True when `real` (the real path of `target`) is inside the root; else a finding. */
   inside(target: string, real: string): boolean {
     if (isInside(this.realRoot, real)) return true;
-    this.diagnostics.push({
-      code: 'path-escapes-root',
-      severity: 'error',
-      message: `${target} resolves to ${real}, outside the project root ${this.realRoot}`,
-      path: target,
-    });
+    const message = `${target} resolves to ${real}, outside the project root ${this.realRoot}`;
+    this.diagnostics.push(lakeFinding('path-escapes-root', message, { path: target }));
     return false;
   }
 
   unreadable(target: string, err: unknown): void {
-    this.diagnostics.push({
-      code: 'unreadable-file',
-      severity: 'error',
-      message: `could not read ${target}: ${(err as Error).message}`,
-      path: target,
-    });
+    const message = `could not read ${target}: ${(err as Error).message}`;
+    this.diagnostics.push(lakeFinding('unreadable-file', message, { path: target }));
   }
 
   /** Add every `.lean` file below `dir` as a submodule of `prefix`. */
@@ -183,13 +169,8 @@ class Walker {
       const module = `${prefix}.${stem}`;
       const problem = componentProblem(stem);
       if (problem !== null) {
-        this.diagnostics.push({
-          code: 'invalid-module-name',
-          severity: 'error',
-          message: `invalid Lean module name \`${module}\`: ${problem}`,
-          path: full,
-          subject: module,
-        });
+        const message = `invalid Lean module name \`${module}\`: ${problem}`;
+        this.diagnostics.push(lakeFinding('invalid-module-name', message, { path: full, subject: module }));
         continue;
       }
       if (isDir) subdirs.push(this.walk(full, module, lib));

@@ -30,6 +30,7 @@ import {
   type LakeGlob,
   type LakeGlobKind,
   type LeanLibDecl,
+  lakeFinding,
   unparsedLakefile,
 } from './lakefile-types.js';
 
@@ -142,7 +143,7 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
   let packageName: string | null = null;
   let packageSrcDir = '.';
   const report = (severity: 'error' | 'warning', subject: string, line: number, message: string): void => {
-    diagnostics.push({ code: 'lakefile-unsupported', severity, message, path: file, line, subject });
+    diagnostics.push(lakeFinding('lakefile-unsupported', message, { path: file, line, subject }, severity));
   };
 
   const tokenizer = new LakeTokenizer(text);
@@ -245,13 +246,7 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
   if (error) {
     // Nothing read from a lakefile that does not tokenize is trusted.
     const { message, line } = error;
-    return unparsedLakefile('lean', {
-      code: 'lakefile-syntax',
-      severity: 'error',
-      message,
-      path: file,
-      line,
-    });
+    return unparsedLakefile('lean', lakeFinding('lakefile-syntax', message, { path: file, line }));
   }
   if (unsupported > MAX_COMMAND_WARNINGS) {
     report(

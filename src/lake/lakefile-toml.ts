@@ -10,6 +10,7 @@ import {
   type LakefileConfig,
   type LakeGlob,
   type LeanLibDecl,
+  lakeFinding,
   parseGlobString,
   unparsedLakefile,
 } from './lakefile-types.js';
@@ -27,17 +28,13 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
     const line = err instanceof TomlError ? err.line : undefined;
-    return unparsedLakefile('toml', {
-      code: 'lakefile-syntax',
-      severity: 'error',
-      message: `lakefile.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`,
-      path: file,
-      ...(line === undefined ? {} : { line }),
-    });
+    const message = `lakefile.toml is not valid TOML: ${(err as Error).message.split('\n')[0]}`;
+    const where = { path: file, ...(line === undefined ? {} : { line }) };
+    return unparsedLakefile('toml', lakeFinding('lakefile-syntax', message, where));
   }
   const diagnostics: LakeDiagnostic[] = [];
   const bad = (subject: string, message: string): void => {
-    diagnostics.push({ code: 'lakefile-unsupported', severity: 'error', message, path: file, subject });
+    diagnostics.push(lakeFinding('lakefile-unsupported', message, { path: file, subject }));
   };
 
   const packageName = typeof doc.name === 'string' && doc.name.trim() !== '' ? doc.name.trim() : null;

@@ -53,6 +53,16 @@ export interface LakeDiagnostic {
   readonly subject?: string;
 }
 
+/** A finding: `where` names its path, line and subject, in that order. */
+export function lakeFinding(
+  code: LakeDiagnosticCode,
+  message: string,
+  where: Pick<LakeDiagnostic, 'path' | 'line' | 'subject'> = {},
+  severity: LakeDiagnostic['severity'] = 'error',
+): LakeDiagnostic {
+  return { code, severity, message, ...where };
+}
+
 /** Parsed lakefile, either format. */
 export interface LakefileConfig {
   readonly format: 'toml' | 'lean';

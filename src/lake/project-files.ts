@@ -1,7 +1,7 @@
 /** The small project files around a lakefile: `lake-manifest.json`, `lean-toolchain`, hashing. */
 import { createHash } from 'node:crypto';
 import { LakeDiscoveryError } from './errors.js';
-import type { LakeDiagnostic } from './lakefile-types.js';
+import { type LakeDiagnostic, lakeFinding } from './lakefile-types.js';
 import { describeRefusal, type FileRefusal, readRegularFile } from './read-file.js';
 
 /** One dependency of `lake-manifest.json`. */
@@ -35,7 +35,7 @@ export function refusalDiagnostic(file: string, refusal: FileRefusal): LakeDiagn
       : refusal.reason === 'file-too-large'
         ? 'file-too-large'
         : 'unreadable-file';
-  return { code, severity: 'error', message: describeRefusal(file, refusal), path: file };
+  return lakeFinding(code, describeRefusal(file, refusal), { path: file });
 }
 
 /**
@@ -59,24 +59,20 @@ export function parseLakeManifest(bytes: Buffer, file: string): LakeManifest | L
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    return {
-      code: 'lakefile-syntax',
-      severity: 'warning',
-      message: `lake-manifest.json is not valid JSON: ${(err as Error).message}`,
-      path: file,
-    };
+    const message = `lake-manifest.json is not valid JSON: ${(err as Error).message}`;
+    return lakeFinding('lakefile-syntax', message, { path: file }, 'warning');
   }
   if (
     typeof json !== 'object' ||
     json === null ||
     !Array.isArray((json as { packages?: unknown }).packages)
   ) {
-    return {
-      code: 'lakefile-syntax',
-      severity: 'warning',
-      message: 'lake-manifest.json has no packages array',
-      path: file,
-    };
+    return lakeFinding(
+      'lakefile-syntax',
+      'lake-manifest.json has no packages array',
+      { path: file },
+      'warning',
+    );
   }
   const doc = json as Record<string, unknown>;
   const packages = (doc.packages as unknown[]).flatMap((p): LakeManifestPackage[] => {
