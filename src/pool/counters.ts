@@ -5,42 +5,13 @@
  */
 import type { MemorySample } from '../protocol/port-messages.js';
 
-export interface WorkerCounters {
-  requests: number;
-  /** Session opens the child answered with an import (cold, after each restart, after `session_missing`). */
-  imports: number;
-  workerRestarts: number;
-  maxRequestRestarts: number;
-  maxImportRestarts: number;
-  memoryRestarts: number;
-  idleRestarts: number;
-  cancelledRestarts: number;
-  timeoutRestarts: number;
-  crashRestarts: number;
-  protocolRestarts: number;
-  explicitCycles: number;
-  policyRestarts: number;
-  replacementAttempts: number;
-  replacementSuccesses: number;
-  replacementFailures: number;
-  /** Replacements under way when their worker was retired: attempts = successes + failures + this. */
-  replacementAbandoned: number;
-  /** Session opens sent that were not answered as a reuse: `imports` plus the opens that failed. */
-  importLikeRequests: number;
-  streamRequests: number;
-  streamSuccesses: number;
-  streamFailures: number;
-  dataRowsDelivered: number;
-  dataRowPayloadBytes: number;
-  streamElapsedMs: number;
-  backpressureWaits: number;
-  backpressureFailures: number;
-  memorySamplesUnavailable: number;
-}
+/** A worker's counters (every field a count, or a sum of ms or bytes). */
+export type WorkerCounters = ReturnType<typeof emptyCounters>;
 
-export function emptyCounters(): WorkerCounters {
+export function emptyCounters() {
   return {
     requests: 0,
+    /** Session opens the child answered with an import (cold, after each restart, after `session_missing`). */
     imports: 0,
     workerRestarts: 0,
     maxRequestRestarts: 0,
@@ -56,7 +27,9 @@ export function emptyCounters(): WorkerCounters {
     replacementAttempts: 0,
     replacementSuccesses: 0,
     replacementFailures: 0,
+    /** Replacements under way when their worker was retired: attempts = successes + failures + this. */
     replacementAbandoned: 0,
+    /** Session opens sent that were not answered as a reuse: `imports` plus the opens that failed. */
     importLikeRequests: 0,
     streamRequests: 0,
     streamSuccesses: 0,

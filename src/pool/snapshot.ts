@@ -9,6 +9,7 @@ import type { AdmissionStats } from './admission.js';
 import { percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { SystemMemory } from './system-memory.js';
+import type { PoolWorker } from './worker.js';
 
 export type { LeaseSnapshot } from './counters.js';
 
@@ -95,62 +96,29 @@ export function buildSnapshot(
   options: ResolvedPoolOptions,
   closed: boolean,
 ): LeanWorkerPoolSnapshot {
-  const entries = a.workers;
-  let last: { [k: string]: unknown } = {};
-  for (const { stats: e } of entries) {
-    last = {
-      lastRestartReason: e.lastRestartReason ?? last.lastRestartReason ?? null,
-      lastImportStats: e.lastImportStats ?? last.lastImportStats ?? null,
-      lastSpawnHandshakeMs: e.lastSpawnHandshakeMs ?? last.lastSpawnHandshakeMs ?? null,
-      lastSessionOpenImportMs: e.lastSessionOpenMs ?? last.lastSessionOpenImportMs ?? null,
-      lastFirstCommandMs: e.lastFirstCommandMs ?? last.lastFirstCommandMs ?? null,
-      lastWarmCommandMs: e.lastWarmCommandMs ?? last.lastWarmCommandMs ?? null,
-    };
-  }
-  const figures = a.memory;
-  const c = a;
+  const { totals, workers, queueWaits, memory: figures, learnedKeys, system, ...counters } = a;
+  /** The figure of the last worker that has one. */
+  const last = <T>(pick: (s: PoolWorker['stats']) => T | null): T | null => {
+    let found: T | null = null;
+    for (const w of workers) found = pick(w.stats) ?? found;
+    return found;
+  };
   return {
-    ...a.totals,
+    ...totals,
+    ...counters,
     maxWorkers: options.maxWorkers,
-    workers: entries.length,
-    exitingWorkers: a.exitingWorkers,
-    activeWorkers: entries.filter((e) => e.state === 'leased').length,
-    idleWorkers: entries.filter((e) => e.state === 'idle').length,
-    startingWorkers: a.startingWorkers,
-    queueDepth: a.queueDepth,
-    queueWaitP50Ms: percentile(a.queueWaits, 50),
-    queueWaitP99Ms: percentile(a.queueWaits, 99),
-    queueTimeouts: c.queueTimeouts,
-    queueFullRejections: c.queueFullRejections,
-    queueAborts: c.queueAborts,
-    memoryBudgetRejections: c.memoryBudgetRejections,
-    coldOpenAttempts: c.coldOpenAttempts,
-    coldOpenAdmitted: c.coldOpenAdmitted,
-    coldOpenRefusals: c.coldOpenRefusals,
-    keyHits: c.keyHits,
-    keyMisses: c.keyMisses,
-    distinctKeysSeen: a.distinctKeysSeen,
-    trackedKeys: a.trackedKeys,
-    freshColdOpensAvoided: c.keyHits,
-    missEmptyPool: c.missEmptyPool,
-    missNoMatchingKey: c.missNoMatchingKey,
-    lastKeyMissReason: a.lastKeyMissReason,
-    refusalReason: a.refusalReason,
-    evictions: c.evictions,
-    quarantinedKeys: a.quarantinedKeys,
-    quarantineRejections: c.quarantineRejections,
-    leasesGranted: c.leasesGranted,
-    leasesReleased: c.leasesReleased,
-    concurrentColdOpensObserved: c.concurrentColdOpensObserved,
-    spareStarts: c.spareStarts,
-    backgroundReplacements: c.backgroundReplacements,
-    backgroundStartsUsed: c.backgroundStartsUsed,
-    lastRestartReason: (last.lastRestartReason as string | null) ?? null,
-    lastImportStats: last.lastImportStats ?? null,
-    lastSpawnHandshakeMs: (last.lastSpawnHandshakeMs as number | null) ?? null,
-    lastSessionOpenImportMs: (last.lastSessionOpenImportMs as number | null) ?? null,
-    lastFirstCommandMs: (last.lastFirstCommandMs as number | null) ?? null,
-    lastWarmCommandMs: (last.lastWarmCommandMs as number | null) ?? null,
+    workers: workers.length,
+    activeWorkers: workers.filter((e) => e.state === 'leased').length,
+    idleWorkers: workers.filter((e) => e.state === 'idle').length,
+    queueWaitP50Ms: percentile(queueWaits, 50),
+    queueWaitP99Ms: percentile(queueWaits, 99),
+    freshColdOpensAvoided: counters.keyHits,
+    lastRestartReason: last((s) => s.lastRestartReason),
+    lastImportStats: last((s) => s.lastImportStats),
+    lastSpawnHandshakeMs: last((s) => s.lastSpawnHandshakeMs),
+    lastSessionOpenImportMs: last((s) => s.lastSessionOpenMs),
+    lastFirstCommandMs: last((s) => s.lastFirstCommandMs),
+    lastWarmCommandMs: last((s) => s.lastWarmCommandMs),
     memory: {
       measure: options.memoryMeasure,
       budgetKib: options.maxTotalChildMemoryKib ?? null,
@@ -161,8 +129,8 @@ export function buildSnapshot(
       pssSumKib: figures.pssSumKib,
       samplesUnavailable: figures.unavailable,
       workersReading: platformMechanisms().memoryReading,
-      learnedKeys: a.learnedKeys,
-      system: a.system,
+      learnedKeys,
+      system,
       parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     },
     closed,
