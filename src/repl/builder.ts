@@ -81,7 +81,6 @@ export interface LeanReplSource {
 export class LeanReplBuilder {
   /** Validated options with defaults applied. */
   readonly options: Readonly<ResolvedReplBuilderOptions>;
-  readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #launch: WorkerLaunchSpec;
   readonly #identity: string;
 
@@ -91,8 +90,7 @@ export class LeanReplBuilder {
     context: { readonly env?: Readonly<Record<string, string | undefined>> } = {},
   ) {
     this.options = Object.freeze(parseOptions(replBuilderOptionsSchema(), options, 'repl builder options'));
-    this.#env = context.env ?? process.env;
-    this.#launch = this.#launchSpec();
+    this.#launch = this.#launchSpec(context.env ?? process.env);
     const o = this.options;
     this.#identity = JSON.stringify({
       command: this.#launch.command,
@@ -132,7 +130,7 @@ export class LeanReplBuilder {
     };
   }
 
-  #launchSpec(): WorkerLaunchSpec {
+  #launchSpec(parentEnv: Readonly<Record<string, string | undefined>>): WorkerLaunchSpec {
     const o = this.options;
     const repl = o.command ?? DEFAULT_REPL_COMMAND;
     const [command, args, cwd] =
@@ -142,7 +140,7 @@ export class LeanReplBuilder {
     return {
       command,
       args,
-      env: { ...allowlistedParentEnv(this.#env), ...o.env },
+      env: { ...allowlistedParentEnv(parentEnv), ...o.env },
       cwd,
       startupTimeoutMs: o.startupTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,

@@ -76,11 +76,7 @@ export function executableCandidates(
 }
 
 function spawnError(code: 'ENOENT' | 'EACCES' | 'EINVAL', file: string, why: string): NodeJS.ErrnoException {
-  const error = new Error(`${code}: ${why} ${file}`) as NodeJS.ErrnoException;
-  error.code = code;
-  error.syscall = 'spawn';
-  error.path = file;
-  return error;
+  return Object.assign(new Error(`${code}: ${why} ${file}`), { code, syscall: 'spawn', path: file });
 }
 
 /**
