@@ -5,6 +5,7 @@
  * loading zod. A test holds the two to the same answers.
  */
 import type { HostSessionMode, ImportProfile, Request } from '../protocol/messages.js';
+import { isObject } from './parse-envelope.js';
 
 const IMPORT_PROFILES: ReadonlySet<string> = new Set([
   'exported-public',
@@ -15,8 +16,6 @@ const IMPORT_PROFILES: ReadonlySet<string> = new Set([
 
 type Fields = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
 
 function hostSessionMode(value: unknown): HostSessionMode | null {

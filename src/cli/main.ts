@@ -69,14 +69,10 @@ async function main(): Promise<number> {
     return EXIT_OK;
   }
   const known = Object.keys(COMMANDS).join(', ');
-  const error = command.startsWith('-')
-    ? new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${command}; commands: ${known}`, {
-        flag: command,
-      })
-    : new CliUsageError(UsageCode.UNKNOWN_COMMAND, `unknown command ${command}; commands: ${known}`, {
-        command,
-      });
-  io.stderr.write(`lean-worker: ${error.code}: ${error.message}\n(see \`lean-worker --help\`)\n`);
+  const flag = command.startsWith('-');
+  const code = flag ? UsageCode.UNKNOWN_FLAG : UsageCode.UNKNOWN_COMMAND;
+  const message = `unknown ${flag ? 'flag' : 'command'} ${command}; commands: ${known}`;
+  io.stderr.write(`lean-worker: ${code}: ${message}\n(see \`lean-worker --help\`)\n`);
   return 2;
 }
 

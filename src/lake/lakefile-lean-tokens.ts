@@ -5,8 +5,8 @@
  *
  * Tokens are produced one at a time, so a reader keeps only the tokens it needs: memory stays
  * small and linear in the input whatever the input is; `splitCommands` groups them into top-level
- * commands with bounded memory. A run of characters that are neither
- * punctuation, names, strings nor trivia is one `other` token, not one token per character.
+ * commands with bounded memory. A run of characters that are neither punctuation, names, strings
+ * nor trivia is one `other` token, not one token per character.
  */
 import { lexIdent, skipBlockComment, skipTrivia, startsIdent } from '../protocol/lean-lexer.js';
 

@@ -75,17 +75,10 @@ export class LeanWorkerImportPlanner {
   /** Plan an already discovered project (headers are read here when needed and absent). */
   async planDiscovered(project: LakeProject): Promise<LeanWorkerPlannedBatch[]> {
     const base = this.config.baseImports;
-    if (this.config.importsFrom === 'base') {
-      const work = project.modules.map((m) => ({
-        module: m.module,
-        path: m.path,
-        sourceRoot: m.sourceRoot,
-        imports: base,
-      }));
-      return this.planWorkItems(work, project.fingerprint);
-    }
     let headers = project.headers;
-    if (headers === null) {
+    // `base` reads no header: every module gets just the base imports.
+    if (this.config.importsFrom === 'base') headers = new Map();
+    else if (headers === null) {
       const { scanFiles } = await import('../lake/scan.js');
       const scanned = await scanFiles(
         project.modules.map((m) => m.path),
