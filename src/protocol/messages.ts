@@ -38,18 +38,6 @@ export type HostSessionMode = Extract<Request, { op: 'open_host_session' }>['mod
 export type Response = Checked<(typeof childBodyChecks)['response']>;
 export type ImportStats = Extract<Response, { status: 'host_session_opened' }>['import_stats'];
 
-/** Every message kind of the protocol, with the direction it travels. */
-export const MESSAGE_TYPES = [
-  'handshake',
-  'configure_frame_limit',
-  'request',
-  'response',
-  'diagnostic',
-  'progress_tick',
-  'data_row',
-  'fatal_exit',
-] as const;
-
 /** A decoded child-to-parent message. */
 export type ChildMessage =
   | Messages<Omit<typeof childBodyChecks, 'data_row'>>

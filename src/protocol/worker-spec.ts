@@ -3,17 +3,12 @@
  * builder (which resolves it) and the pool and supervisor (which run it). Plain data only, so it
  * can be posted to a supervisor thread as is.
  */
-
+import type { LeanImport } from './lean-header.js';
 import type { HostSessionMode, ImportProfile } from './messages.js';
 import type { WorkerPolicy } from './worker-policy.js';
 
 /** One import of a canonical repl header. */
-export interface ReplImport {
-  readonly module: string;
-  readonly isPublic: boolean;
-  readonly isMeta: boolean;
-  readonly importAll: boolean;
-}
+export type ReplImport = Pick<LeanImport, 'module' | 'isPublic' | 'isMeta' | 'importAll'>;
 
 /** The canonical import set of a repl header. */
 export interface ReplHeaderKey {

@@ -5,7 +5,6 @@
  * `--input-type` for a thread whose entry is a file, so the thread would die before it loaded.
  * Also the heap a supervisor thread runs under (`supervisorResourceLimits`).
  */
-
 import type { ResourceLimits, Worker, WorkerOptions } from 'node:worker_threads';
 
 /** Options that take the next argument as their value when written without `=`. */

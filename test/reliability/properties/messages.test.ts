@@ -9,7 +9,7 @@ import { FrameError } from '../../../src/protocol/codec.js';
 import { PROTOCOL_VERSION } from '../../../src/protocol/constants.js';
 import { decodeChildMessage, decodeParentMessage } from '../../../src/protocol/decode.js';
 import { encodeDataRowRaw, encodeResponse } from '../../../src/protocol/encode.js';
-import { MESSAGE_TYPES } from '../../../src/protocol/messages.js';
+import { childBodyChecks, parentBodyChecks } from '../../../src/protocol/wire-checks.js';
 
 /** Run `decode`; a thrown error must be a FrameError. */
 function typedOrValue(decode: (text: string) => unknown, text: string): void {
@@ -20,6 +20,8 @@ function typedOrValue(decode: (text: string) => unknown, text: string): void {
   }
 }
 
+/** Every message kind of the protocol, both directions. */
+const MESSAGE_TYPES = [...Object.keys(childBodyChecks), ...Object.keys(parentBodyChecks)];
 const typeNames = fc.oneof(fc.constantFrom(...MESSAGE_TYPES, 'request', 'bogus', '__proto__'), fc.string());
 const versions = fc.oneof(fc.constant(PROTOCOL_VERSION), fc.jsonValue());
 const frames = fc
