@@ -28,7 +28,7 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
   readonly relay: RowRelay | null;
   readonly startedAt = performance.now();
   readonly done: Promise<RequestOutcome>;
-  readonly #generation: () => number;
+  protected readonly link: GenerationLink;
   #resolve!: (outcome: RequestOutcome) => void;
   #finished = false;
   /** The counted part of the request's stats. */
@@ -40,11 +40,11 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
     sessionReopened: false,
   };
 
-  constructor(spec: Spec, relay: RowRelay | null, generation: () => number) {
+  constructor(spec: Spec, relay: RowRelay | null, link: GenerationLink) {
     this.id = spec.id;
     this.spec = spec;
     this.relay = relay;
-    this.#generation = generation;
+    this.link = link;
     this.done = new Promise((resolve) => {
       this.#resolve = resolve;
     });
@@ -60,7 +60,7 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
 
   /** Finish with a failure (timeout, abort, exit, protocol, memory). */
   fail(error: WireError, details: { restarted: boolean; workEnteredChild: boolean }): void {
-    this.#finish({ ok: false, generation: this.#generation(), error, ...details, stats: this.#stats() });
+    this.#finish({ ok: false, generation: this.link.generation(), error, ...details, stats: this.#stats() });
   }
 
   /** Finish with the terminal `response` and what was read from it. */
@@ -71,7 +71,7 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
     const { summary, value } = answer;
     this.#finish({
       ok: true,
-      generation: this.#generation(),
+      generation: this.link.generation(),
       response,
       ...(summary ? { summary } : {}),
       ...(value !== undefined ? { value } : {}),

@@ -63,18 +63,21 @@ const MALFORMED = {
   ],
 } as const;
 
-export type Classified =
-  | { readonly kind: 'success' }
+/** How a terminal response settles its request. */
+export type Settled =
+  /** It answers the request, with what was read from it. */
+  | { readonly kind: 'answer'; readonly summary?: StreamSummaryData; readonly value?: unknown }
+  /** A failure status, or an answer that does not match the command's schema: the request fails. */
   | { readonly kind: 'failure'; readonly error: WireError }
-  /** The status does not answer this request: the child is off-protocol. */
+  /** The child broke the protocol (a status that does not answer the request): it is abandoned. */
   | { readonly kind: 'violation'; readonly error: WireError };
 
-/** Classify `response` as the answer to `request`. */
-export function classifyResponse(request: Request, response: Response): Classified {
-  if (SUCCESS[request.op].includes(response.status)) return { kind: 'success' };
+/** Classify `response` as the answer to `request` (an answer's typed parts are read by `typedAnswer`). */
+export function classifyResponse(request: Request, response: Response): Settled {
+  if (SUCCESS[request.op].includes(response.status)) return { kind: 'answer' };
   const operation = request.op;
   const exportName = 'export' in request ? request.export : null;
-  const failure = (code: ErrorCode, message: string, facts: Record<string, unknown>): Classified => ({
+  const failure = (code: ErrorCode, message: string, facts: Record<string, unknown>): Settled => ({
     kind: 'failure',
     error: wireError(code, message, { export: exportName, ...facts }),
   });
@@ -146,14 +149,6 @@ export function abortedError(spec: { readonly request: { readonly op: string } }
   return wireError(ErrorCode.ABORTED, `request aborted (${reason})`, { operation: spec.request.op, reason });
 }
 
-/** What a successful terminal response gives, or why it cannot succeed. */
-export type TypedAnswer =
-  | { readonly kind: 'answer'; readonly summary?: StreamSummaryData; readonly value?: unknown }
-  /** The answer does not match the command's schema (or is not JSON): the request fails. */
-  | { readonly kind: 'failure'; readonly error: WireError }
-  /** The child broke the protocol: it is abandoned. */
-  | { readonly kind: 'violation'; readonly error: WireError };
-
 /** The error of a value that does not match its schema; `issues` says why. */
 export function decodeError(
   code: ErrorCode,
@@ -173,7 +168,7 @@ function checked(
   value: unknown,
   code: ErrorCode,
   what: string,
-): { readonly value: unknown } | TypedAnswer {
+): { readonly value: unknown } | Settled {
   if (!schema) return { value };
   const result = checkerFor(schema)(value);
   if (result.ok) return { value: result.value };
@@ -182,7 +177,7 @@ function checked(
 }
 
 /** Read and check the answer of a successful terminal `response` to `spec`. */
-export function typedAnswer(spec: SupervisorRequest, response: Response, maxJsonDepth: number): TypedAnswer {
+export function typedAnswer(spec: SupervisorRequest, response: Response, maxJsonDepth: number): Settled {
   if (response.status === 'stream_complete') {
     const { total_rows, per_stream_counts, elapsed_micros, metadata } = response.summary;
     const raw = metadata ?? null;

@@ -107,7 +107,7 @@ class ReplGeneration implements DriverGeneration {
         'the snippet imports another header than this worker',
       ).wire;
     }
-    const running = new ReplRunningRequest(repl, relay(), () => link.generation());
+    const running = new ReplRunningRequest(repl, relay(), link);
     const answer =
       job.op === 'repl_tactic'
         ? this.#session.runTactic(job.proofState, job.tactic)

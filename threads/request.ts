@@ -9,42 +9,39 @@ import { DEFAULT_IMPORT_TIMEOUT_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
-import { type Deadline, RunningRequest } from './driver-contract.js';
+import { type GenerationLink, RunningRequest } from './driver-contract.js';
 import {
-  type Classified,
   classifyResponse,
   decodeError,
   SESSION_MISSING_CODE,
-  type TypedAnswer,
+  type Settled,
   typedAnswer,
   wireError,
 } from './outcome.js';
 import type { RowRelay } from './relay.js';
 import { type Checker, checkerFor } from './validation.js';
 
-export interface RequestHooks {
-  /** Encode and write a request frame to the child. */
-  send(request: Request): void;
-  /** The child is off-protocol or must die for this request: kill, reap, restart. */
-  abandon(error: WireError): void;
-  /** Restart the request's deadlines for its next phase (reopen, then the retried command). */
-  rearm(deadline: Deadline): void;
-  generation(): number;
-  /** Deepest nesting accepted in a JSON value the child sends (a frame checks its own). */
-  readonly maxJsonDepth: number;
-}
-
 type Phase = 'running' | 'reopening' | 'retrying' | 'draining';
 
 export class ActiveRequest extends RunningRequest<SupervisorRequest> {
-  readonly #hooks: RequestHooks;
+  /** Encodes and writes a request frame to the child. */
+  readonly #send: (request: Request) => void;
+  /** Deepest nesting accepted in a JSON value the child sends (a frame checks its own). */
+  readonly #maxJsonDepth: number;
   #phase: Phase = 'running';
   #pendingError: WireError | null = null;
   readonly #rowCheck: Checker | null;
 
-  constructor(spec: SupervisorRequest, relay: RowRelay | null, hooks: RequestHooks) {
-    super(spec, relay, hooks.generation);
-    this.#hooks = hooks;
+  constructor(
+    spec: SupervisorRequest,
+    relay: RowRelay | null,
+    link: GenerationLink,
+    send: (request: Request) => void,
+    maxJsonDepth: number,
+  ) {
+    super(spec, relay, link);
+    this.#send = send;
+    this.#maxJsonDepth = maxJsonDepth;
     this.#rowCheck = spec.schemas?.row ? checkerFor(spec.schemas.row) : null;
   }
 
@@ -80,11 +77,12 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
         return;
       }
       case 'handshake':
-        this.#hooks.abandon(
+        this.link.abandon(
           wireError(ErrorCode.PROTOCOL, 'handshake frame in the middle of a request', {
             reason: 'unexpected_message',
             messageType: 'handshake',
           }),
+          'protocol',
         );
         return;
     }
@@ -107,11 +105,12 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
     payloadText: string | undefined,
   ): void {
     if (!this.relay) {
-      this.#hooks.abandon(
+      this.link.abandon(
         wireError(ErrorCode.PROTOCOL, `data row during ${this.operation}, which takes no rows`, {
           reason: 'row_without_stream',
           operation: this.operation,
         }),
+        'protocol',
       );
       return;
     }
@@ -146,8 +145,8 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
         // Only an open that imported counts as a reopen; a reuse imported nothing.
         this.counts.sessionReopened = response.status === 'host_session_opened';
         const { timeoutMs, idleTimeoutMs } = this.spec;
-        this.#hooks.rearm({ operation: this.operation, timeoutMs, idleTimeoutMs });
-        this.#hooks.send(this.spec.request);
+        this.link.rearm({ operation: this.operation, timeoutMs, idleTimeoutMs });
+        this.#send(this.spec.request);
         return;
       }
       this.#settle(this.spec.session ? { op: 'open_host_session' } : this.spec.request, response);
@@ -163,8 +162,8 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
       const s = this.spec.session;
       this.#phase = 'reopening';
       const importMs = s.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
-      this.#hooks.rearm({ operation: 'open_host_session', timeoutMs: importMs, idleTimeoutMs: importMs });
-      this.#hooks.send({
+      this.link.rearm({ operation: 'open_host_session', timeoutMs: importMs, idleTimeoutMs: importMs });
+      this.#send({
         op: 'open_host_session',
         project_root: s.projectRoot,
         mode: s.mode,
@@ -178,12 +177,12 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
 
   /** Settle on the terminal `response` to `request`: abandon, fail or succeed. */
   #settle(request: Request | { op: 'open_host_session' }, response: Response): void {
-    let result: Classified | TypedAnswer = classifyResponse(request as Request, response);
-    if (result.kind === 'success' && !this.#pendingError) {
-      result = typedAnswer(this.spec, response, this.#hooks.maxJsonDepth);
+    let result: Settled = classifyResponse(request as Request, response);
+    if (result.kind === 'answer' && !this.#pendingError) {
+      result = typedAnswer(this.spec, response, this.#maxJsonDepth);
     }
     const error = this.#pendingError ?? (result.kind === 'failure' ? result.error : null);
-    if (result.kind === 'violation') this.#hooks.abandon(result.error);
+    if (result.kind === 'violation') this.link.abandon(result.error, 'protocol');
     else if (error) this.fail(error, { restarted: false, workEnteredChild: true });
     // A json_command answer crosses once, parsed and checked, as `value`.
     else if (result.kind === 'answer')

@@ -46,21 +46,12 @@ export class Restarts {
   /** Why a request or cycle cannot run now, or null. */
   unavailable(): WireError | null {
     const lastError = this.#lastError;
-    switch (this.state) {
-      case 'exhausted':
-        return lastError ?? wireError(ErrorCode.RESTART_LIMIT, 'restart limit reached');
-      case 'dead':
-        return wireError(
-          ErrorCode.WORKER_UNAVAILABLE,
-          'worker child is not running',
-          lastError ? { lastError } : {},
-        );
-      case 'stopping':
-      case 'closed':
-        return wireError(ErrorCode.POOL_CLOSED, 'worker is shut down');
-      default:
-        return null;
-    }
+    if (this.stopping) return wireError(ErrorCode.POOL_CLOSED, 'worker is shut down');
+    if (this.state === 'exhausted')
+      return lastError ?? wireError(ErrorCode.RESTART_LIMIT, 'restart limit reached');
+    if (this.state !== 'dead') return null;
+    const facts = lastError ? { lastError } : {};
+    return wireError(ErrorCode.WORKER_UNAVAILABLE, 'worker child is not running', facts);
   }
 
   /** A request succeeded: the restarts before it were not a loop. */
@@ -84,12 +75,12 @@ export class Restarts {
     if (delay === null) {
       const { maxRestarts: restarts, windowMs } = this.#intensity.options;
       this.state = 'exhausted';
-      const facts = { restarts, windowMs, lastReason: reason };
-      this.#lastError = wireError(
-        ErrorCode.RESTART_LIMIT,
-        `${restarts} restarts within ${windowMs} ms`,
-        facts,
-      );
+      const message = `${restarts} restarts within ${windowMs} ms`;
+      this.#lastError = wireError(ErrorCode.RESTART_LIMIT, message, {
+        restarts,
+        windowMs,
+        lastReason: reason,
+      });
       this.#emit({ type: 'restart_limit', restarts, windowMs });
       return false;
     }

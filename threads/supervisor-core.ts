@@ -56,10 +56,6 @@ export class SupervisorCore {
     );
   }
 
-  get generation(): number {
-    return this.#generation;
-  }
-
   /** Start the first generation. Rejects with the typed start failure. */
   async start(): Promise<GenerationInfo> {
     if (this.#restarts.state !== 'new')

@@ -7,7 +7,7 @@ import { decodeChildFrame, RowFrameReader } from '../src/protocol/decode.js';
 import { encodeRequest } from '../src/protocol/encode.js';
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../src/protocol/json-depth.js';
-import type { ChildMessage } from '../src/protocol/messages.js';
+import type { ChildMessage, Request } from '../src/protocol/messages.js';
 import { type AnySupervisorRequest, isReplRequest } from '../src/protocol/thread-contract.js';
 import type { ChildHandle } from './child-process.js';
 import {
@@ -61,13 +61,8 @@ class V10Generation implements DriverGeneration {
       return wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts });
     }
     const stdin = this.child.process.stdin;
-    const active = new ActiveRequest(v10, relay(), {
-      send: (request) => stdin.write(encodeRequest(request, this.#frameLimit)),
-      abandon: (error) => link.abandon(error, 'protocol'),
-      rearm: (deadline) => link.rearm(deadline),
-      generation: () => link.generation(),
-      maxJsonDepth: this.#maxJsonDepth,
-    });
+    const send = (request: Request) => stdin.write(encodeRequest(request, this.#frameLimit));
+    const active = new ActiveRequest(v10, relay(), link, send, this.#maxJsonDepth);
     this.#request = active;
     stdin.write(frame);
     return active;

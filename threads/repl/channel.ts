@@ -5,7 +5,7 @@
  * beyond a request's own deadline.
  *
  * Any break of the stream (bytes that are not a response, a response nobody asked for, a
- * response that repeats an earlier one (see `answer-order.ts`), a response past the cap, EOF, a
+ * response that repeats an earlier one (see `ReplAnswerOrder`), a response past the cap, EOF, a
  * deadline or an abort after the request was written) fails the channel for good: the child's
  * state is unknown and its next answer could be mistaken for the answer to another request. The
  * owner then kills the child. Failures are `WireFailure`s: typed data for the main thread.
@@ -14,7 +14,6 @@
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { DEFAULT_REPL_RESPONSE_BYTES } from '../../src/protocol/worker-spec.js';
 import { type WireFailure, wireFailure } from '../outcome.js';
-import { ReplAnswerOrder } from './answer-order.js';
 import { encodeReplRequest, ReplResponseDecoder } from './codec.js';
 import { classifyReplResponse, type ReplRequest, type ReplResponse } from './schemas.js';
 
@@ -63,6 +62,57 @@ function aborted(sent: boolean, reason: unknown): WireFailure {
     ? 'repl request aborted after it was sent; the child state is unknown'
     : 'repl request aborted before it was sent';
   return wireFailure(ErrorCode.ABORTED, message, { kind: 'repl_aborted', sent }, reason);
+}
+
+/** Why an answer cannot belong to the request it arrived for. */
+interface ReplAnswerMisfit {
+  readonly field: 'env' | 'proofState';
+  readonly got: number;
+  /** The newest id seen before this answer. */
+  readonly newestSeen: number;
+}
+
+/**
+ * The newest env and proof state ids a repl process has answered with. The repl numbers what it
+ * creates: every command answer names a new env, every tactic answer a new proof state, counting
+ * up per process. Its answers carry no request id, so these numbers tell a fresh answer from an
+ * old one: an answer to `cmd` whose env is not newer than every env already seen (or a tactic
+ * answer whose proof state is not newer than every proof state seen) is a repeat of an earlier
+ * answer, never the answer to the request in flight.
+ */
+class ReplAnswerOrder {
+  #env = -1;
+  #proofState = -1;
+
+  /** Judge `response` as the answer to `request`, then note its ids; null when it fits. */
+  accept(request: ReplRequest, response: ReplResponse): ReplAnswerMisfit | null {
+    const misfit = this.#judge(request, response);
+    if (misfit === null) this.#note(response);
+    return misfit;
+  }
+
+  #judge(request: ReplRequest, response: ReplResponse): ReplAnswerMisfit | null {
+    const createsEnv = 'cmd' in request || 'path' in request || 'unpickleEnvFrom' in request;
+    if (response.kind === 'command' && createsEnv && response.body.env <= this.#env) {
+      return { field: 'env', got: response.body.env, newestSeen: this.#env };
+    }
+    const createsState = 'tactic' in request || 'unpickleProofStateFrom' in request;
+    if (response.kind === 'proofStep' && createsState && response.body.proofState <= this.#proofState) {
+      return { field: 'proofState', got: response.body.proofState, newestSeen: this.#proofState };
+    }
+    return null;
+  }
+
+  #note(response: ReplResponse): void {
+    if (response.kind === 'error') return;
+    const body = response.body;
+    if ('env' in body) this.#env = Math.max(this.#env, body.env);
+    else this.#proofState = Math.max(this.#proofState, body.proofState);
+    for (const s of body.sorries ?? []) this.#proofState = Math.max(this.#proofState, s.proofState ?? -1);
+    if ('tactics' in body) {
+      for (const t of body.tactics ?? []) this.#proofState = Math.max(this.#proofState, t.proofState ?? -1);
+    }
+  }
 }
 
 /** Serial request/response over the repl's blank-line framed JSON. */

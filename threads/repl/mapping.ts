@@ -56,18 +56,15 @@ function mapParts(
 ): ReplMappedResult {
   const shift = options.shift ?? NO_SHIFT;
   const rows: ReplMappedResult['rows'] = [];
-  let errors = 0;
-  let warnings = 0;
-  let infos = 0;
   messages.forEach((m, sequence) => {
-    if (m.severity === 'error') errors++;
-    else if (m.severity === 'warning') warnings++;
-    else infos++;
     rows.push({ stream: REPL_STREAMS.messages, sequence, payload: mapMessage(m, shift) });
   });
   sorries.forEach((s, sequence) => {
     rows.push({ stream: REPL_STREAMS.sorries, sequence, payload: mapSorry(s, shift) });
   });
+  const errors = messages.filter((m) => m.severity === 'error').length;
+  const warnings = messages.filter((m) => m.severity === 'warning').length;
+  const infos = messages.length - errors - warnings;
   return {
     rows,
     summary: {
