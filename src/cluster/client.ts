@@ -20,7 +20,6 @@ import { parseOptions } from '../parse-options.js';
 import { buildClusterSnapshot, type LeanWorkerClusterSnapshot } from './announce.js';
 import { type Decoders, LeanWorkerClusterStream, type StreamHost } from './cluster-stream.js';
 import { publishCluster } from './events.js';
-import { JobChecker } from './job-check.js';
 import {
   clusterSchema,
   jobSchema,
@@ -45,7 +44,8 @@ export class LeanWorkerCluster {
   readonly #ended = { jobs: 0, warm: 0 };
   /** Cancellations being written, waited for by `close()`. */
   readonly #cancelling = new Set<Promise<void>>();
-  #checker: JobChecker | null = null;
+  /** Quiet jobs found in no queue on the last look. */
+  readonly #suspect = new Set<string>();
   #closed = false;
 
   constructor(options: LeanWorkerClusterOptions = {}) {
@@ -53,7 +53,7 @@ export class LeanWorkerCluster {
     this.#keys = clusterKeys(this.#o.prefix);
   }
 
-  #connection(): { redis: Redis; reader: RowReader; router: Router } {
+  #connection() {
     if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the cluster client is closed');
     if (!this.#conn) {
       const redis = connect(this.#o.redis, 'command');
@@ -183,7 +183,7 @@ export class LeanWorkerCluster {
       finished: (stream) => {
         reader.close(stream);
         this.#open.delete(stream);
-        this.#checker?.forget(stream.jobId);
+        this.#suspect.delete(stream.jobId);
         redis.del(stream.key).catch(() => {});
       },
       cancel: (jobId) => this.#cancel(jobId),
@@ -214,12 +214,38 @@ export class LeanWorkerCluster {
   /** A job that has been quiet: is it still somewhere? Its error when it is lost. */
   async #check(jobId: string): Promise<LeanWorkerError | null> {
     const { redis } = this.#connection();
-    this.#checker ??= new JobChecker(redis, this.#keys, (name) => this.#queue(name));
     try {
-      return await bounded(this.#checker.lost(jobId), this.#o.redisTimeoutMs, { jobId });
+      return await bounded(this.#lost(redis, jobId), this.#o.redisTimeoutMs, { jobId });
     } catch (error) {
       return error as LeanWorkerError;
     }
+  }
+
+  /**
+   * A job whose Redis hash is gone was lost with Redis's data (CLUSTER_UNAVAILABLE); one that
+   * BullMQ failed without a terminal entry, or that is in no queue, on two looks in a row, lost its
+   * node (NODE_LOST). Two looks, because a move to the cold queue leaves the job in neither queue
+   * for a moment. Null while it is somewhere, or finished (its entry is coming).
+   */
+  async #lost(redis: Redis, jobId: string): Promise<LeanWorkerError | null> {
+    const meta = await redis.hgetall(this.#keys.job(jobId));
+    if (!meta.queue) {
+      return makeError(ErrorCode.CLUSTER_UNAVAILABLE, "the cluster's Redis lost the job's state", {
+        facts: { jobId, reason: 'job_state_lost' },
+      });
+    }
+    if (meta.done === '1') return null;
+    const job = await Job.fromId(this.#queue(meta.queue), jobId);
+    const state = job ? await job.getState() : 'unknown';
+    const suspected = this.#suspect.delete(jobId);
+    if (state !== 'failed' && state !== 'unknown') return null;
+    if (!suspected) {
+      this.#suspect.add(jobId);
+      return null;
+    }
+    const reason = state === 'failed' ? 'failed_without_outcome' : 'job_missing';
+    const facts = { jobId, reason, node: meta.lastNode ?? null, attempts: Number(meta.attempt ?? 0) };
+    return makeError(ErrorCode.NODE_LOST, 'the cluster job is no longer in any queue', { facts });
   }
 
   /** Nodes, their warm keys, queue depths and the affinity hit rate. */
