@@ -115,20 +115,16 @@ const object = <S extends Shape>(shape: S): Check<Out<S>> => {
 };
 
 /** Objects told apart by the string in `key`, each checked by its own shape. */
-const tagged =
-  <V extends Readonly<Record<string, Check<unknown>>>>(
-    key: string,
-    variants: V,
-  ): Check<Checked<V[keyof V]>> =>
-  (v) => {
+const tagged = <V extends Readonly<Record<string, Check<unknown>>>>(
+  key: string,
+  variants: V,
+): Check<Checked<V[keyof V]>> => {
+  const tags = oneOf(...Object.keys(variants));
+  return (v) => {
     if (!isPlainObject(v)) return fail('an object');
-    const tag = v[key];
-    const variant = typeof tag === 'string' && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
-    if (variant) return variant(v) as Checked<V[keyof V]>;
-    const failure = new CheckFailure(`one of ${Object.keys(variants).join(', ')}`);
-    failure.path.push(key);
-    throw failure;
+    return (variants[member(tags, v[key], key)] as Check<unknown>)(v) as Checked<V[keyof V]>;
   };
+};
 
 const importStats = object({
   direct_import_names: array(str),
