@@ -176,22 +176,18 @@ export class LeanWorkerCapabilityBuilder {
    * Static checks, then (with a probe) `resolve()` and the probe's trial open. Never throws:
    * every failure becomes a finding with a stable code.
    */
-  check(probe?: ProbeFn): Promise<BootstrapReport> {
-    return import('./probe.js')
-      .then(({ runCheck }) => runCheck(this, probe))
-      .catch((err: unknown) =>
-        bootstrapReport(
-          [
-            bootstrapCheck(
-              BootstrapCode.STARTUP_FAILED,
-              'error',
-              'worker bootstrap',
-              String(err),
-              'report this failure',
-            ),
-          ],
-          false,
-        ),
+  async check(probe?: ProbeFn): Promise<BootstrapReport> {
+    try {
+      return await (await import('./probe.js')).runCheck(this, probe);
+    } catch (err) {
+      const failed = bootstrapCheck(
+        BootstrapCode.STARTUP_FAILED,
+        'error',
+        'worker bootstrap',
+        String(err),
+        'report this failure',
       );
+      return bootstrapReport([failed], false);
+    }
   }
 }

@@ -31,12 +31,10 @@ export interface CommandRef {
 
 const commandRefSchema = () =>
   z.custom<CommandRef>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      ((v as CommandRef).kind === 'stream' || (v as CommandRef).kind === 'json') &&
-      typeof (v as CommandRef).export === 'string' &&
-      (v as CommandRef).export.length > 0,
+    (v) => {
+      const c = typeof v === 'object' ? (v as Partial<CommandRef> | null) : null;
+      return (c?.kind === 'stream' || c?.kind === 'json') && typeof c.export === 'string' && c.export !== '';
+    },
     { message: 'expected a command made by defineStreamingCommand or defineJsonCommand' },
   );
 

@@ -99,13 +99,10 @@ export async function runStream(
           const pending = writer.write(
             encodeDataRowRaw(event.stream, sequence, event.payloadJson, writer.maxFrameBytes),
           );
-          if (progress) {
-            const tick = tryWrite(writer, () =>
-              encodeProgressTick('data_stream', totalRows, null, writer.maxFrameBytes),
-            );
-            return settle(pending ?? tick);
-          }
-          return settle(pending);
+          const tick = progress
+            ? tryWrite(writer, () => encodeProgressTick('data_stream', totalRows, null, writer.maxFrameBytes))
+            : undefined;
+          return settle(pending ?? tick);
         }
       }
     } catch (error) {

@@ -121,14 +121,10 @@ export class SessionPool {
     const id = keyId(key);
     if (this.#current?.id === id) return { reused: true, session: this.#current };
     const index = this.#parked.findIndex((held) => held.id === id);
-    if (index >= 0) {
-      const [hit] = this.#parked.splice(index, 1) as [Held];
-      if (this.#current) this.#parked.push(this.#current);
-      this.#current = hit;
-      return { reused: true, session: hit };
-    }
+    const hit = index >= 0 ? this.#parked.splice(index, 1)[0] : undefined;
     if (this.#current) this.#parked.push(this.#current);
-    this.#current = undefined;
+    this.#current = hit;
+    if (hit) return { reused: true, session: hit };
     while (this.#parked.length >= this.capacity) {
       const evicted = this.#parked.shift() as Held;
       this.#onEvict?.(evicted);
