@@ -33,24 +33,15 @@ export function isLetterLike(c: number): boolean {
   );
 }
 
-function isSubscriptAlnum(c: number): boolean {
-  return (c >= 0x2080 && c <= 0x2089) || (c >= 0x2090 && c <= 0x209c) || (c >= 0x1d62 && c <= 0x1d6a);
-}
-
-function isAsciiAlpha(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
 /** Lean's `isIdFirst`: ASCII letter, `_`, or letter-like. */
 export function isIdFirst(c: number): boolean {
-  return isAsciiAlpha(c) || c === 0x5f || isLetterLike(c);
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || isLetterLike(c);
 }
 
-/** Lean's `isIdRest`: `isIdFirst`, digit, `'`, `!`, `?`, or subscript. */
+/** Lean's `isIdRest`: `isIdFirst`, digit, `'`, `!`, `?`, or a subscript letter or digit. */
 export function isIdRest(c: number): boolean {
-  return (
-    isIdFirst(c) || (c >= 0x30 && c <= 0x39) || c === 0x27 || c === 0x21 || c === 0x3f || isSubscriptAlnum(c)
-  );
+  if (isIdFirst(c) || (c >= 0x30 && c <= 0x39) || c === 0x27 || c === 0x21 || c === 0x3f) return true;
+  return (c >= 0x2080 && c <= 0x2089) || (c >= 0x2090 && c <= 0x209c) || (c >= 0x1d62 && c <= 0x1d6a);
 }
 
 const ESCAPE_OPEN = 0xab; // «
