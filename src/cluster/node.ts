@@ -63,11 +63,10 @@ export class LeanWorkerNode {
       });
     }
     this.#pool = this.#o.pool;
-    this.id =
-      this.#o.id ??
-      `${hostname()
-        .replace(/[^A-Za-z0-9_.-]/g, '_')
-        .slice(0, 60)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const host = hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 60);
+    this.id = this.#o.id ?? `${host}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.#keys = clusterKeys(this.#o.prefix);
     this.#concurrency = this.#o.concurrency ?? this.#pool.options.maxWorkers;
   }

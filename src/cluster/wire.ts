@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../capability/canonical-json.js';
 import { ErrorCode, makeError, type WireError } from '../errors.js';
+import type { LeanWorkerDataRow } from '../protocol/port-messages.js';
 
 /** Redis key and BullMQ queue names of the cluster under `prefix`. */
 export function clusterKeys(prefix: string) {
@@ -82,22 +83,15 @@ export const jobDataSchema = z
 export type ClusterJobData = z.output<typeof jobDataSchema>;
 
 /** The terminal entry of a job: exactly one per job is accepted by the client. */
-export type EndEntry =
+export type EndEntry = { readonly attempt: number; readonly warm: boolean } & (
   | {
       readonly ok: true;
-      readonly attempt: number;
       readonly node: string;
-      readonly warm: boolean;
       /** A stream's summary (metadata raw) or a JSON command's raw response. */
       readonly value: unknown;
     }
-  | {
-      readonly ok: false;
-      readonly attempt: number;
-      readonly node: string | null;
-      readonly warm: boolean;
-      readonly error: WireError;
-    };
+  | { readonly ok: false; readonly node: string | null; readonly error: WireError }
+);
 
 /** One entry of a job's row stream, as the client reads it. */
 export type StreamEntry =
@@ -106,11 +100,7 @@ export type StreamEntry =
       readonly kind: 'rows';
       readonly attempt: number;
       /** Rows in order; one entry carries up to `ROWS_PER_ENTRY`. */
-      readonly rows: readonly {
-        readonly stream: string;
-        readonly sequence: number;
-        readonly payload: unknown;
-      }[];
+      readonly rows: readonly LeanWorkerDataRow[];
     }
   | ({ readonly kind: 'end' } & EndEntry);
 

@@ -33,11 +33,7 @@ function macHelper(executable: string): string | null {
   const product = path.basename(executable);
   const helper = path.join(
     path.dirname(macos),
-    'Frameworks',
-    `${product} Helper.app`,
-    'Contents',
-    'MacOS',
-    `${product} Helper`,
+    `Frameworks/${product} Helper.app/Contents/MacOS/${product} Helper`,
   );
   return existsSync(helper) ? helper : null;
 }
