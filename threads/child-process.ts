@@ -11,7 +11,6 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import type { ChildExitInfo } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { killNamespace, launcherExit } from './pid-namespace.js';
-import type { ThreadPlatform } from './platform/contract.js';
 import { threadPlatform } from './platform/layer.js';
 import { lowerChildPriority } from './priority.js';
 
@@ -22,8 +21,6 @@ export interface SpawnOptions
   extends Pick<WorkerLaunchSpec, 'command' | 'args' | 'env' | 'cwd' | 'stderrTailBytes'> {
   /** Argv to run the command under (the PID-namespace launcher), or none. */
   readonly launcher?: readonly string[];
-  /** The platform layer (this thread's by default; tests pass their own). */
-  readonly platform?: ThreadPlatform;
 }
 
 /**
@@ -81,16 +78,10 @@ export class ChildHandle {
   /** `pid` is the PID-namespace launcher, the child its only child. */
   readonly namespaced: boolean;
   #exit: ChildExitInfo | null = null;
-  readonly #platform: ThreadPlatform;
+  readonly #platform = threadPlatform();
 
-  private constructor(
-    proc: ChildProcessWithoutNullStreams,
-    stderrTailBytes: number,
-    namespaced: boolean,
-    platform: ThreadPlatform,
-  ) {
+  private constructor(proc: ChildProcessWithoutNullStreams, stderrTailBytes: number, namespaced: boolean) {
     this.process = proc;
-    this.#platform = platform;
     this.namespaced = namespaced;
     this.pid = proc.pid as number;
     this.stderr = new StderrRing(stderrTailBytes);
@@ -126,13 +117,12 @@ export class ChildHandle {
 
   /** Spawn; rejects with the OS error (ENOENT, EACCES, ...) if the process could not start. */
   static start(options: SpawnOptions): Promise<ChildHandle> {
-    const platform = options.platform ?? threadPlatform();
     const launcher = options.launcher ?? [];
     const argv = [...launcher, options.command, ...options.args];
     return new Promise((resolve, reject) => {
       let proc: ChildProcessWithoutNullStreams;
       try {
-        const plan = platform.spawnPlan(argv, options.env, options.cwd ?? process.cwd());
+        const plan = threadPlatform().spawnPlan(argv, options.env, options.cwd ?? process.cwd());
         proc = spawn(plan.file, [...plan.args], {
           cwd: options.cwd,
           env: { ...options.env },
@@ -151,7 +141,7 @@ export class ChildHandle {
         proc.off('error', onError);
         proc.on('error', () => {});
         lowerChildPriority(proc.pid as number);
-        resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0, platform));
+        resolve(new ChildHandle(proc, options.stderrTailBytes, launcher.length > 0));
       });
     });
   }

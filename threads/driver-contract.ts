@@ -23,7 +23,6 @@ export type { AnySupervisorRequest };
 
 /** A request on the wire: exactly one terminal outcome, which also ends its relay. */
 export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupervisorRequest> {
-  readonly id: number;
   readonly spec: Spec;
   readonly relay: RowRelay | null;
   readonly startedAt = performance.now();
@@ -41,7 +40,6 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
   };
 
   constructor(spec: Spec, relay: RowRelay | null, link: GenerationLink) {
-    this.id = spec.id;
     this.spec = spec;
     this.relay = relay;
     this.link = link;

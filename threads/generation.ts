@@ -1,9 +1,9 @@
 /**
- * Starting and stopping one generation of a child. Starting: spawn (shared by every child kind;
- * under the PID-namespace launcher when this process is PID 1), then for protocol v10 run the start
- * exchange within the startup deadline. Every failure kills and reaps the child and comes back typed, with the
- * child's exit and stderr tail where there is one; a child that exits before it is ready is a
- * CHILD_EXIT (status 0) or CHILD_CRASH (any other status, or a signal).
+ * Starting and stopping one generation of a child. Starting: spawn (under the PID-namespace
+ * launcher when this process is PID 1), then the driver makes the child ready (the v10 start
+ * exchange, the repl's header import). Every failure kills and reaps the child and comes back
+ * typed, with the child's exit and stderr tail where there is one; a child that exits before it is
+ * ready is a CHILD_EXIT (status 0) or CHILD_CRASH (any other status, or a signal).
  */
 import { ErrorCode } from '../src/protocol/error-codes.js';
 import { alreadyExited, type ShutdownReport } from '../src/protocol/port-messages.js';

@@ -70,11 +70,8 @@ function handshakeViolation(
   }
   if (expectedWorkerVersion !== undefined && actual !== expectedWorkerVersion) {
     const facts = { reason: 'worker_version_mismatch', expected: expectedWorkerVersion, actual };
-    return refused(
-      'handshake',
-      `child reports worker version ${actual}, not ${expectedWorkerVersion}`,
-      facts,
-    );
+    const message = `child reports worker version ${actual}, not ${expectedWorkerVersion}`;
+    return refused('handshake', message, facts);
   }
   return null;
 }

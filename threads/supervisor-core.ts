@@ -2,8 +2,8 @@
  * The supervisor of one worker child: its generations, the one request in flight, deadlines,
  * cancellation, when to restart, and shutdown; its availability and how it restarts (intensity
  * limit, backoff, the restart under way) are `restarts.ts`. What the child speaks (protocol
- * v10 or the repl) is its driver's business (`driver.ts`). Runs inside a worker thread; the main
- * thread talks to it through `threads/supervisor.ts`.
+ * v10 or the repl) is its driver's business (`driver-contract.ts`). Runs inside a worker thread;
+ * the main thread talks to it through `threads/supervisor.ts`.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
@@ -120,7 +120,7 @@ export class SupervisorCore {
   /** Abort request `id`: before it is sent nothing is touched; in flight the child is killed. */
   cancel(id: number, reason = 'aborted'): void {
     const active = this.#active;
-    if (active && active.id === id && !active.finished) {
+    if (active && active.spec.id === id && !active.finished) {
       void this.#killAndRestart(abortedError(active.spec, reason), 'cancelled');
       return;
     }

@@ -24,16 +24,10 @@ const byObject = new WeakMap<object, Checker>();
 /** A checker for `schema`, compiled once per distinct schema text. */
 export function checkerFor(schema: ThreadSchema): Checker {
   let checker = byObject.get(schema);
-  if (!checker) {
-    checker = checkerForText(schema);
-    byObject.set(schema, checker);
-  }
-  return checker;
-}
-
-function checkerForText({ json, preservesValue }: ThreadSchema): Checker {
+  if (checker) return checker;
+  const { json, preservesValue } = schema;
   const text = `${preservesValue}${JSON.stringify(json)}`;
-  let checker = cache.get(text);
+  checker = cache.get(text);
   if (!checker) {
     const node = compileJsonSchema(json);
     // The main thread sends only schemas that compile (`toThreadSchema`).
@@ -42,5 +36,6 @@ function checkerForText({ json, preservesValue }: ThreadSchema): Checker {
     if (cache.size > 256) cache.clear();
     cache.set(text, checker);
   }
+  byObject.set(schema, checker);
   return checker;
 }

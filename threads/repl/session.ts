@@ -36,10 +36,6 @@ export interface ReplHeaderState {
   readonly reused: boolean;
 }
 
-function errorMessages(messages: readonly ReplMessage[] | undefined): ReplMessage[] {
-  return (messages ?? []).filter((m) => m.severity === 'error');
-}
-
 /** One repl child bound to one import header: its channel, plus the header's state. */
 export class ReplSession extends ReplChannel {
   readonly #probe: string | null;
@@ -124,7 +120,7 @@ export class ReplSession extends ReplChannel {
       const reason = response.kind === 'error' ? response.body.message : 'unexpected answer';
       throw this.#headerFailed(key, step === 'header' ? 'answer' : 'probe', reason, []);
     }
-    const errors = errorMessages(response.body.messages);
+    const errors = (response.body.messages ?? []).filter((m) => m.severity === 'error');
     if (errors.length === 0) return response.body;
     throw step === 'header'
       ? this.#headerFailed(key, 'messages', 'the header reported errors', errors, response.body.env)
