@@ -20,7 +20,6 @@ import type { ChildLocation } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
 import type { ResolvedBuilderOptions } from './options.js';
 import { findLakefile } from './preflight.js';
-import type { ToolRun } from './run-tool.js';
 import { canonicalPath } from './session-key.js';
 import type { ToolchainFacts } from './toolchain.js';
 
@@ -160,29 +159,18 @@ async function buildLibrary(
   if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
   const args = ['build', `${o.libName}:shared`];
   const { runTool, succeeded, tailBytes } = await import('./run-tool.js');
-  const run: ToolRun = await runTool(o.lakeCommand, args, {
+  const run = await runTool(o.lakeCommand, args, {
     cwd: o.projectRoot,
     env,
     timeoutMs: o.buildTimeoutMs,
   });
   if (!succeeded(run)) {
-    const outputTail = tailBytes(run.output);
-    throw new CapabilityBuildError(
-      ErrorCode.CAPABILITY_BUILD,
-      `\`${o.lakeCommand} ${args.join(' ')}\` failed`,
-      {
-        facts: {
-          command: o.lakeCommand,
-          args,
-          cwd: o.projectRoot,
-          exitCode: run.exitCode,
-          signal: run.signal,
-          timedOut: run.timedOut,
-          spawnError: run.spawnError,
-          outputTail,
-        },
-      },
-    );
+    const { exitCode, signal, timedOut, spawnError, output } = run;
+    const command = { command: o.lakeCommand, args, cwd: o.projectRoot };
+    const message = `\`${o.lakeCommand} ${args.join(' ')}\` failed`;
+    throw new CapabilityBuildError(ErrorCode.CAPABILITY_BUILD, message, {
+      facts: { ...command, exitCode, signal, timedOut, spawnError, outputTail: tailBytes(output) },
+    });
   }
   return {
     command: o.lakeCommand,
