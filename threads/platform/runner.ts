@@ -21,17 +21,12 @@ export interface ProcessRunner {
   usage(pids: readonly number[]): Promise<ReadonlyMap<number, number>>;
 }
 
-type Pidusage = typeof import('pidusage');
-let pidusageModule: Promise<Pidusage> | null = null;
-
-/** pidusage, loaded on first use only (the Linux layer never needs it). */
-function loadPidusage(): Promise<Pidusage> {
-  pidusageModule ??= import('pidusage').then((m) => m.default);
-  return pidusageModule;
-}
+let pidusageModule: Promise<typeof import('pidusage')> | null = null;
 
 async function usage(pids: readonly number[]): Promise<ReadonlyMap<number, number>> {
-  const pidusage = await loadPidusage();
+  // Loaded on first use only: the Linux layer never needs it.
+  pidusageModule ??= import('pidusage').then((m) => m.default);
+  const pidusage = await pidusageModule;
   const out = new Map<number, number>();
   if (pids.length === 0) return out;
   try {
