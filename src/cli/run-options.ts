@@ -97,20 +97,10 @@ export const RUN_COMMAND: CommandLine = {
 export type RequestSource = { readonly json: unknown } | { readonly file: string };
 
 /** The options of one run. */
-export interface RunOptions {
-  readonly export: string;
-  readonly kind: 'stream' | 'json';
-  readonly request: RequestSource;
-  readonly projectRoot: string;
-  readonly package: string;
-  readonly lib: string;
-  readonly imports: readonly string[];
-  readonly child: { readonly command: string; readonly args: readonly string[] } | undefined;
-  readonly childKit: boolean;
-  readonly skipBuild: boolean;
-  readonly timeoutMs: number | undefined;
-  readonly json: boolean;
-}
+export type RunOptions = ReturnType<typeof runOptionsOf>;
+
+/** The child to run: a command and its arguments. */
+type ChildCommand = { readonly command: string; readonly args: readonly string[] } | undefined;
 
 function requestSource(values: FlagValues): RequestSource {
   const text = stringFlag(values, 'request');
@@ -131,7 +121,7 @@ function requestSource(values: FlagValues): RequestSource {
   }
 }
 
-function childOf(values: FlagValues): RunOptions['child'] {
+function childOf(values: FlagValues): ChildCommand {
   const child = stringFlag(values, 'child');
   const args = listFlag(values, 'child-arg');
   if (child === undefined) {
@@ -148,7 +138,7 @@ function childOf(values: FlagValues): RunOptions['child'] {
 }
 
 /** The options of the parsed flags; throws {@link CliUsageError}. */
-export function runOptionsOf(values: FlagValues): RunOptions {
+export function runOptionsOf(values: FlagValues) {
   const name = stringFlag(values, 'export');
   if (name === undefined || name.trim() === '') {
     const message = 'name the export to run: --export NAME';
@@ -184,7 +174,7 @@ export async function readRequest(source: RequestSource): Promise<unknown> {
 }
 
 /** A named child that cannot run: INVALID_ARGUMENT (`facts.kind: 'child'`), before any worker starts. */
-export function checkChild(child: RunOptions['child']): void {
+export function checkChild(child: ChildCommand): void {
   if (child === undefined) return;
   const script = child.command === nodeRuntime().command ? child.args[0] : undefined;
   const file = script ?? child.command;

@@ -113,8 +113,7 @@ class Walker {
       if (!this.inside(target, real)) return null;
       return await fs.stat(real);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable(target, err);
+      this.unreadable(target, err);
       return null;
     }
   }
@@ -127,7 +126,10 @@ class Walker {
     return false;
   }
 
+  /** A finding for `err`, unless it only says that `target` is not there. */
   unreadable(target: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
     const message = `could not read ${target}: ${(err as Error).message}`;
     this.diagnostics.push(lakeFinding('unreadable-file', message, { path: target }));
   }
@@ -145,8 +147,7 @@ class Walker {
       if (!this.inside(dir, real)) return;
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.unreadable(dir, err);
+      this.unreadable(dir, err);
       return;
     }
     entries.sort((a, b) => compareNames(a.name, b.name));
