@@ -140,8 +140,8 @@ export interface DriverGeneration {
     relay: () => RowRelay | null,
     link: GenerationLink,
   ): RunningRequest | WireError;
-  /** Ask the child to exit by itself (graceful stop); false when the ask could not be written. */
-  askToExit(): boolean;
+  /** Ask the child to exit by itself (graceful stop); called only while its stdin is open. */
+  askToExit(): void;
 }
 
 /** Starts a generation of one child kind: spawn and make ready, or throw `StartFailure` with the child killed and reaped. */

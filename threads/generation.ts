@@ -112,7 +112,7 @@ export async function stopChild(
   mode: 'graceful' | 'kill',
   launch: WorkerLaunchSpec,
   onKill: (reason: string) => void,
-  ask: () => boolean,
+  ask: () => void,
 ): Promise<ShutdownReport> {
   const t0 = performance.now();
   if (!child || child.exit) return alreadyExited(child?.exit);
@@ -121,7 +121,8 @@ export async function stopChild(
   if (mode === 'graceful') {
     try {
       child.process.stdout.resume();
-      written = ask();
+      written = !child.process.stdin.destroyed;
+      if (written) ask();
     } catch {
       written = false;
     }

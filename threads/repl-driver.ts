@@ -123,12 +123,9 @@ class ReplGeneration implements DriverGeneration {
     return running;
   }
 
-  askToExit(): boolean {
-    const stdin = this.child.process.stdin;
-    if (stdin.destroyed) return false;
-    // The repl ends with status 0 at end of input.
-    stdin.end();
-    return true;
+  /** The repl ends with status 0 at end of input. */
+  askToExit(): void {
+    this.child.process.stdin.end();
   }
 
   /** Hand a channel failure to the core once: it kills the child and fails the request. */

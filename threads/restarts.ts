@@ -23,13 +23,13 @@ export type SupervisorState =
 
 export class Restarts {
   state: SupervisorState = 'new';
-  readonly #intensity: RestartIntensity;
+  readonly intensity: RestartIntensity;
   readonly #emit: (event: SupervisorEvent) => void;
   #lastError: WireError | null = null;
   #ready: Promise<void> | null = null;
 
   constructor(options: RestartIntensityOptions, emit: (event: SupervisorEvent) => void) {
-    this.#intensity = new RestartIntensity(options);
+    this.intensity = new RestartIntensity(options);
     this.#emit = emit;
   }
 
@@ -54,11 +54,6 @@ export class Restarts {
     return wireError(ErrorCode.WORKER_UNAVAILABLE, 'worker child is not running', facts);
   }
 
-  /** A request succeeded: the restarts before it were not a loop. */
-  succeeded(): void {
-    this.#intensity.succeeded();
-  }
-
   /**
    * Start the next generation with `spawn` (after a backoff); false when the restart limit
    * refused it. A planned cycle (policy or explicit) is not a failure: it neither counts toward
@@ -71,9 +66,9 @@ export class Restarts {
     spawn: () => Promise<unknown>,
   ): boolean {
     if (this.stopping) return false;
-    const delay = planned ? 0 : this.#intensity.admit();
+    const delay = planned ? 0 : this.intensity.admit();
     if (delay === null) {
-      const { maxRestarts: restarts, windowMs } = this.#intensity.options;
+      const { maxRestarts: restarts, windowMs } = this.intensity.options;
       this.state = 'exhausted';
       const message = `${restarts} restarts within ${windowMs} ms`;
       this.#lastError = wireError(ErrorCode.RESTART_LIMIT, message, {

@@ -105,7 +105,7 @@ export class SupervisorCore {
     this.#arm({ operation: spec.request.op, timeoutMs, idleTimeoutMs }, current.child.pid);
     current.child.process.stdout.resume();
     const outcome = await active.done;
-    if (outcome.ok && !('preparation' in spec && spec.preparation)) this.#restarts.succeeded();
+    if (outcome.ok && !('preparation' in spec && spec.preparation)) this.#restarts.intensity.succeeded();
     this.#cancels.finished(spec.id);
     this.#watch?.stop();
     this.#watch = null;
@@ -186,7 +186,7 @@ export class SupervisorCore {
       mode,
       this.#config.launch,
       (reason) => this.#emit({ type: 'kill', generation: this.#generation, reason }),
-      () => generation?.askToExit() ?? false,
+      () => generation?.askToExit(),
     );
   }
 

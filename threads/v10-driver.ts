@@ -121,10 +121,8 @@ class V10Generation implements DriverGeneration {
   }
 
   /** The protocol v10 way to ask a child to exit: a `terminate` request. */
-  askToExit(): boolean {
-    if (this.child.process.stdin.destroyed) return false;
+  askToExit(): void {
     this.child.process.stdin.write(encodeRequest({ op: 'terminate' }));
-    return true;
   }
 
   #onDecodeError(link: GenerationLink, error: FrameError): void {
