@@ -46,6 +46,8 @@ export class LeanWorkerCluster {
   readonly #cancelling = new Set<Promise<void>>();
   /** Quiet jobs found in no queue on the last look. */
   readonly #suspect = new Set<string>();
+  /** Jobs still being submitted: Redis may hold neither their hash nor their queue entry yet. */
+  readonly #submitting = new Set<string>();
   #closed = false;
 
   constructor(options: LeanWorkerClusterOptions = {}) {
@@ -142,7 +144,10 @@ export class LeanWorkerCluster {
       submittedAt: Date.now(),
       routedTo: null,
     };
-    this.#enqueue(stream, data).catch((error: unknown) => stream.fail(error as LeanWorkerError));
+    this.#submitting.add(stream.jobId);
+    this.#enqueue(stream, data)
+      .catch((error: unknown) => stream.fail(error as LeanWorkerError))
+      .finally(() => this.#submitting.delete(stream.jobId));
     return stream;
   }
 
@@ -213,6 +218,7 @@ export class LeanWorkerCluster {
 
   /** A job that has been quiet: is it still somewhere? Its error when it is lost. */
   async #check(jobId: string): Promise<LeanWorkerError | null> {
+    if (this.#submitting.has(jobId)) return null;
     const { redis } = this.#connection();
     try {
       return await bounded(this.#lost(redis, jobId), this.#o.redisTimeoutMs, { jobId });

@@ -259,10 +259,13 @@ export class LeanWorkerNode {
     await this.#loop;
     await this.#announcing;
     const running = Promise.all([...this.#running]);
+    // The grace timer goes with the wait: left running, it would hold the process open after close.
+    const grace = new AbortController();
     const waited = await Promise.race([
       running.then(() => true),
-      sleep(options.timeoutMs ?? 10_000).then(() => false),
+      sleep(options.timeoutMs ?? 10_000, grace.signal).then(() => false),
     ]);
+    grace.abort();
     if (!waited) {
       for (const c of this.#cancels.values())
         c.abort(makeError(ErrorCode.POOL_CLOSED, 'the cluster node closed'));

@@ -3,7 +3,12 @@
  * the client sees the successful attempt's rows once, the job that waited on its queue moves to
  * the cold queue, no child of it remains), and a Redis restart (typed errors, then recovery).
  */
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { NO_REDIS_REASON, REDIS_AVAILABLE } from '../../bench/lib/redis-server.js';
 import type { LeanWorkerClusterRow } from '../../src/cluster/cluster-stream.js';
 import { clusterSource } from '../../src/cluster/wire.js';
@@ -116,5 +121,36 @@ describe.skipIf(!REDIS_AVAILABLE)(`cluster failures (skipped when ${NO_REDIS_REA
       caught = error;
     }
     expect((caught as LeanWorkerError).code).toBe(ErrorCode.CLUSTER_UNAVAILABLE);
+  });
+
+  it('a job whose submission Redis holds up past the job check is not taken for lost', async () => {
+    const redis = await startRedis();
+    await startNode(redis);
+    const cluster = client(redis, { jobCheckIntervalMs: 50 });
+    const admin = new Redis(redis.options);
+    onTestFinished(() => void admin.quit().catch(() => {}));
+    // Every client's commands wait 600 ms: the job's checks come due while its hash is unwritten.
+    await admin.call('CLIENT', 'PAUSE', '600', 'ALL');
+    const answer = await cluster.runJsonCommand(clusterSource('fixture', { imports: ['P'] }), echo, { x: 3 });
+    expect(answer.echo.x).toBe(3);
+  });
+
+  it('a closed node leaves nothing behind that keeps its process alive', async () => {
+    const redis = await startRedis();
+    const script = path.join(import.meta.dirname, 'children/close-exit.mjs');
+    const child = spawn(process.execPath, [script, String(redis.options.port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    onTestFinished(() => void child.kill('SIGKILL'));
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    // close() was given 120 s of grace; nothing ran, so nothing may wait that long after it.
+    const settled = await Promise.race([exited.then(() => 'exited'), sleep(20_000).then(() => 'alive')]);
+    expect(out).toContain('closed');
+    expect(settled).toBe('exited');
+    expect(child.exitCode).toBe(0);
   });
 });
