@@ -25,12 +25,23 @@ export class Restarts {
   state: SupervisorState = 'new';
   readonly intensity: RestartIntensity;
   readonly #emit: (event: SupervisorEvent) => void;
+  /** The current generation number. */
+  readonly #generation: () => number;
+  /** Start the next generation. */
+  readonly #spawn: (reason: string) => Promise<unknown>;
   #lastError: WireError | null = null;
   #ready: Promise<void> | null = null;
 
-  constructor(options: RestartIntensityOptions, emit: (event: SupervisorEvent) => void) {
+  constructor(
+    options: RestartIntensityOptions,
+    emit: (event: SupervisorEvent) => void,
+    generation: () => number,
+    spawn: (reason: string) => Promise<unknown>,
+  ) {
     this.intensity = new RestartIntensity(options);
     this.#emit = emit;
+    this.#generation = generation;
+    this.#spawn = spawn;
   }
 
   /** The restart under way, if any; it settles (never rejects) when the restart ended. */
@@ -55,16 +66,11 @@ export class Restarts {
   }
 
   /**
-   * Start the next generation with `spawn` (after a backoff); false when the restart limit
-   * refused it. A planned cycle (policy or explicit) is not a failure: it neither counts toward
-   * the restart intensity nor waits for a backoff. `generation` is the current generation.
+   * Start the next generation (after a backoff); false when the restart limit refused it. A
+   * planned cycle (policy or explicit) is not a failure: it neither counts toward the restart
+   * intensity nor waits for a backoff.
    */
-  respawn(
-    reason: string,
-    planned: boolean,
-    generation: () => number,
-    spawn: () => Promise<unknown>,
-  ): boolean {
+  respawn(reason: string, planned = false): boolean {
     if (this.stopping) return false;
     const delay = planned ? 0 : this.intensity.admit();
     if (delay === null) {
@@ -80,17 +86,17 @@ export class Restarts {
       return false;
     }
     this.state = 'restarting';
-    this.#emit({ type: 'restart', generation: generation() + 1, reason, delayMs: delay });
+    this.#emit({ type: 'restart', generation: this.#generation() + 1, reason, delayMs: delay });
     this.#ready = (async () => {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       try {
-        await spawn();
+        await this.#spawn(reason);
       } catch (error) {
         const wire = error instanceof StartFailure ? error.wire : wireError(ErrorCode.SPAWN, String(error));
         if (this.stopping) return;
         this.#lastError = wire;
         this.state = 'dead';
-        this.#emit({ type: 'restart_failed', generation: generation() + 1, error: wire });
+        this.#emit({ type: 'restart_failed', generation: this.#generation() + 1, error: wire });
       } finally {
         this.#ready = null;
       }

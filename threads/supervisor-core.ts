@@ -50,7 +50,8 @@ export class SupervisorCore {
     this.#config = config;
     this.#driver = driver;
     this.#emit = emit;
-    this.#restarts = new Restarts(config.restart, emit);
+    const spawn = (reason: string) => this.#spawnGeneration(reason);
+    this.#restarts = new Restarts(config.restart, emit, () => this.#generation, spawn);
     onChildSpawned((pid, what) =>
       this.#emit(what === 'spawned' ? { type: 'spawned', pid } : { type: 'start_reaped', pid }),
     );
@@ -137,7 +138,7 @@ export class SupervisorCore {
     const current = this.#current;
     this.#current = null;
     if (current) await this.#stop(current, 'graceful');
-    this.#respawn(reason, true);
+    this.#restarts.respawn(reason, true);
     if (this.#restarts.ready) await this.#restarts.ready;
     const failure = this.#restarts.unavailable();
     if (failure) throw new StartFailure(failure);
@@ -246,7 +247,7 @@ export class SupervisorCore {
       const active = this.#active;
       this.#emit({ type: 'child_exited', generation, exit, inFlight: Boolean(active) });
       const error = active && !active.finished ? exitError(exit, active.operation, generation) : null;
-      const restarted = this.#respawn(exit.success ? 'child_exit' : 'child_crash');
+      const restarted = this.#restarts.respawn(exit.success ? 'child_exit' : 'child_crash');
       if (active && error) active.fail(error, { restarted, workEnteredChild: true });
     });
   }
@@ -261,7 +262,7 @@ export class SupervisorCore {
     this.#emit({ type: 'kill', generation: this.#generation, reason });
     current.child.killGroup();
     const exit = await current.child.waitExit(this.#config.launch.killWaitTimeoutMs);
-    const restarted = this.#respawn(reason);
+    const restarted = this.#restarts.respawn(reason);
     if (active && !active.finished) {
       const facts = { ...error.facts, stderrTail: exit?.stderrTail ?? current.child.stderr.tail() };
       active.fail({ ...error, facts }, { restarted, workEnteredChild: true });
@@ -269,15 +270,5 @@ export class SupervisorCore {
       // No request to fail (none in flight, or it already ended): report the violation itself.
       this.#emit({ type: 'protocol_violation', generation: this.#generation, error });
     }
-  }
-
-  /** Start the next generation (after a backoff); false when the restart limit refused it. */
-  #respawn(reason: string, planned = false): boolean {
-    return this.#restarts.respawn(
-      reason,
-      planned,
-      () => this.#generation,
-      () => this.#spawnGeneration(reason),
-    );
   }
 }
