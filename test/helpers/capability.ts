@@ -27,6 +27,7 @@ export const TEST_CHILD_EXPORTS: Readonly<Record<string, 'stream' | 'json'>> = O
       'abort_after',
       'hang',
       'hang_after_rows',
+      'hold',
       'hang_progress',
       'slow',
       'forever',
