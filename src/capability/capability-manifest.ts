@@ -37,7 +37,11 @@ export function declaredExports(o: ResolvedBuilderOptions): Record<string, Expor
     const seen = out[name];
     if (seen !== undefined && seen !== kind) {
       throw makeError(ErrorCode.INVALID_OPTIONS, `export ${name} is declared as ${seen} and as ${kind}`, {
-        facts: { issues: [{ path: where, message: `export ${name} declared twice with different kinds` }] },
+        facts: {
+          issues: [
+            { path: where, code: 'custom', message: `export ${name} declared twice with different kinds` },
+          ],
+        },
       });
     }
     out[name] = kind;

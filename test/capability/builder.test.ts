@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { BootstrapCode } from '../../src/capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../../src/capability/builder.js';
 import { CHILD_ENV_ALLOWLIST } from '../../src/capability/child-env.js';
+import { defineStreamingCommand } from '../../src/commands.js';
 import { HandshakeError, MetadataMismatchError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { standInCapability } from '../helpers/capability.js';
@@ -37,6 +39,21 @@ describe('LeanWorkerCapabilityBuilder options and key', () => {
     expect(() => new LeanWorkerCapabilityBuilder({ ...base, policy: { maxRequest: 3 } } as never)).toThrow(
       expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS }),
     );
+  });
+
+  it('refuses an export declared with two kinds, its issue shaped as every option issue', async () => {
+    const echoRows = defineStreamingCommand({
+      export: 'echo',
+      request: z.object({}),
+      row: z.unknown(),
+      summary: z.unknown(),
+    });
+    const err = await caughtError(
+      async () =>
+        new LeanWorkerCapabilityBuilder({ ...base, exports: { echo: 'json' }, commands: [echoRows] }),
+    );
+    expect(err.code).toBe(ErrorCode.INVALID_OPTIONS);
+    expect(err.facts.issues).toEqual([{ path: 'commands', code: 'custom', message: expect.any(String) }]);
   });
 
   it('forms a key that keeps import order and separates what must not share a worker', () => {
