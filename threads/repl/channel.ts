@@ -143,7 +143,7 @@ export class ReplChannel {
     for (const decoded of responses) {
       const pending = this.#pending;
       if (pending === undefined) {
-        this.#fail(
+        this.fail(
           wireFailure(ErrorCode.PROTOCOL, 'repl wrote a response no request was waiting for', {
             kind: 'repl_unsolicited_output',
             bytes: decoded.bytes,
@@ -153,7 +153,7 @@ export class ReplChannel {
       }
       const response = classifyReplResponse(decoded.value);
       if (response === undefined) {
-        this.#fail(
+        this.fail(
           wireFailure(ErrorCode.PROTOCOL, 'repl response has an unknown shape', {
             kind: 'repl_unexpected_response',
             excerpt: JSON.stringify(decoded.value).slice(0, 200),
@@ -164,14 +164,14 @@ export class ReplChannel {
       const misfit = this.#order.accept(pending.request, response);
       if (misfit !== null) {
         const stale = `repl answered with an old ${misfit.field}: a repeat of an earlier answer`;
-        this.#fail(wireFailure(ErrorCode.PROTOCOL, stale, { kind: 'repl_stale_response', ...misfit }));
+        this.fail(wireFailure(ErrorCode.PROTOCOL, stale, { kind: 'repl_stale_response', ...misfit }));
         return;
       }
       this.#pending = undefined;
       pending.cleanup();
       pending.resolve({ response, elapsedMs: this.#now() - pending.startedAt, bytes: decoded.bytes });
     }
-    if (error) this.#fail(error);
+    if (error) this.fail(error);
   }
 
   /** The child's stdout ended or the child exited: fail everything outstanding. */
@@ -180,7 +180,7 @@ export class ReplChannel {
     const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode !== 0);
     const midResponse = this.#decoder.midResponse;
     const what = midResponse ? 'in the middle of a response' : 'with no response pending on stdout';
-    this.#fail(
+    this.fail(
       wireFailure(
         crashed ? ErrorCode.CHILD_CRASH : ErrorCode.CHILD_EXIT,
         `repl ended ${what} (exit code ${exit.exitCode}, signal ${exit.signal})`,
@@ -194,11 +194,6 @@ export class ReplChannel {
         },
       ),
     );
-  }
-
-  /** Fail the channel from outside (e.g. the owner's own deadline); the first failure wins. */
-  fail(error: WireFailure): void {
-    this.#fail(error);
   }
 
   /**
@@ -230,7 +225,7 @@ export class ReplChannel {
     const bytes = encodeReplRequest(request);
     return new Promise<ReplTimedResponse>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.#fail(aborted(true, signal?.reason));
+      const onAbort = (): void => this.fail(aborted(true, signal?.reason));
       const cleanup = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -240,7 +235,7 @@ export class ReplChannel {
       if (timeoutMs !== undefined && timeoutMs > 0) {
         timer = setTimeout(() => {
           const facts = { kind: 'repl_timeout', timeoutMs };
-          this.#fail(wireFailure(ErrorCode.TIMEOUT, `repl request took longer than ${timeoutMs} ms`, facts));
+          this.fail(wireFailure(ErrorCode.TIMEOUT, `repl request took longer than ${timeoutMs} ms`, facts));
         }, timeoutMs);
       }
       try {
@@ -254,10 +249,11 @@ export class ReplChannel {
 
   #failWrite(cause: unknown): void {
     const facts = { kind: 'repl_stdin_write_failed' };
-    this.#fail(wireFailure(ErrorCode.WORKER_UNAVAILABLE, 'writing to the repl failed', facts, cause));
+    this.fail(wireFailure(ErrorCode.WORKER_UNAVAILABLE, 'writing to the repl failed', facts, cause));
   }
 
-  #fail(error: WireFailure): void {
+  /** Fail the channel for good (also from outside, e.g. the owner's own deadline); the first failure wins. */
+  fail(error: WireFailure): void {
     if (this.#failure) return;
     this.#failure = error;
     const pending = this.#pending;
