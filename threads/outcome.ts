@@ -90,10 +90,8 @@ export function classifyResponse(request: Request, response: Response): Settled 
     }
     case 'stream_export_failed': {
       const statusByte = response.status_byte;
-      if (streams)
-        return failure(ErrorCode.STREAM_EXPORT_FAILED, `stream export returned status ${statusByte}`, {
-          statusByte,
-        });
+      const message = `stream export returned status ${statusByte}`;
+      if (streams) return failure(ErrorCode.STREAM_EXPORT_FAILED, message, { statusByte });
       break;
     }
     case 'stream_callback_failed': {
@@ -128,20 +126,11 @@ export function exitError(
   operation: string,
   generation: number,
 ): WireError {
-  const facts = {
-    operation,
-    generation,
-    exitCode: exit.code,
-    signal: exit.signal,
-    stderrTail: exit.stderrTail,
-  };
-  return exit.success
-    ? wireError(ErrorCode.CHILD_EXIT, `worker child exited during ${operation}`, facts)
-    : wireError(
-        ErrorCode.CHILD_CRASH,
-        `worker child died during ${operation} (${exit.signal ?? `exit code ${exit.code}`})`,
-        facts,
-      );
+  const { code: exitCode, signal, stderrTail } = exit;
+  const facts = { operation, generation, exitCode, signal, stderrTail };
+  if (exit.success) return wireError(ErrorCode.CHILD_EXIT, `worker child exited during ${operation}`, facts);
+  const how = signal ?? `exit code ${exitCode}`;
+  return wireError(ErrorCode.CHILD_CRASH, `worker child died during ${operation} (${how})`, facts);
 }
 
 /** A request aborted by the caller (before it was sent, or killed in flight). */
@@ -206,10 +195,8 @@ export function typedAnswer(spec: SupervisorRequest, response: Response, maxJson
     parsed = JSON.parse(response.response_json);
   } catch (error) {
     const message = "response JSON does not match the command's schema";
-    return {
-      kind: 'failure',
-      error: decodeError(ErrorCode.RESPONSE_DECODE, message, spec, (error as Error).message),
-    };
+    const issues = (error as Error).message;
+    return { kind: 'failure', error: decodeError(ErrorCode.RESPONSE_DECODE, message, spec, issues) };
   }
   const answer = checked(spec, spec.schemas?.response, parsed, ErrorCode.RESPONSE_DECODE, 'response');
   if ('kind' in answer) return answer;

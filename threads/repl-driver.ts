@@ -100,12 +100,10 @@ class ReplGeneration implements DriverGeneration {
     if (!isReplRequest(repl)) return wrongKind(repl, 'repl');
     const job = repl.request;
     const split = job.op === 'repl_check' ? splitSnippet(job.snippet) : null;
-    if (split !== null && split.sessionKey !== this.#spec.headerKey) {
-      return keyMismatch(
-        this.#spec.headerKey,
-        split.sessionKey,
-        'the snippet imports another header than this worker',
-      ).wire;
+    const { headerKey } = this.#spec;
+    if (split !== null && split.sessionKey !== headerKey) {
+      const message = 'the snippet imports another header than this worker';
+      return keyMismatch(headerKey, split.sessionKey, message).wire;
     }
     const running = new ReplRunningRequest(repl, relay(), link);
     const answer =
