@@ -180,19 +180,16 @@ export class ReplChannel {
     const crashed = exit.signal !== null || (exit.exitCode !== null && exit.exitCode !== 0);
     const midResponse = this.#decoder.midResponse;
     const what = midResponse ? 'in the middle of a response' : 'with no response pending on stdout';
+    const message = `repl ended ${what} (exit code ${exit.exitCode}, signal ${exit.signal})`;
     this.fail(
-      wireFailure(
-        crashed ? ErrorCode.CHILD_CRASH : ErrorCode.CHILD_EXIT,
-        `repl ended ${what} (exit code ${exit.exitCode}, signal ${exit.signal})`,
-        {
-          kind: midResponse ? 'repl_eof_mid_response' : 'repl_eof',
-          exitCode: exit.exitCode,
-          signal: exit.signal,
-          stderrTail: exit.stderrTail ?? '',
-          bufferedBytes: this.#decoder.bufferedBytes,
-          requestInFlight: this.#pending !== undefined,
-        },
-      ),
+      wireFailure(crashed ? ErrorCode.CHILD_CRASH : ErrorCode.CHILD_EXIT, message, {
+        kind: midResponse ? 'repl_eof_mid_response' : 'repl_eof',
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        stderrTail: exit.stderrTail ?? '',
+        bufferedBytes: this.#decoder.bufferedBytes,
+        requestInFlight: this.#pending !== undefined,
+      }),
     );
   }
 

@@ -66,15 +66,12 @@ export class ReplSession extends ReplChannel {
     split: Pick<ReplSnippetSplit, 'sessionKey' | 'headerCommand' | 'header'>,
     options: ReplRequestOptions = {},
   ): Promise<ReplHeaderState> {
-    if (this.#header !== undefined) {
-      if (this.#header.key !== split.sessionKey) {
-        throw keyMismatch(
-          this.#header.key,
-          split.sessionKey,
-          'this repl session holds another import header',
-        );
+    const open = this.#header;
+    if (open !== undefined) {
+      if (open.key !== split.sessionKey) {
+        throw keyMismatch(open.key, split.sessionKey, 'this repl session holds another import header');
       }
-      return { sessionKey: this.#header.key, env: this.#header.env, elapsedMs: 0, reused: true };
+      return { sessionKey: open.key, env: open.env, elapsedMs: 0, reused: true };
     }
     if (this.#opening !== undefined) {
       // Callers of the same key share the attempt in progress, its failure included.
