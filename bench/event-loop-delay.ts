@@ -18,12 +18,14 @@
  * a core, the pool events it published) and what the machine did (steal time, busy cores).
  *
  *   node dist/bench/event-loop-delay.js [--quick | --smoke] [--nice N] [--sched-idle] [--rounds N]
- *       [--rounds-only] [--out DIR]
+ *       [--cpus LIST] [--rounds-only] [--out DIR]
  *
  * `--rounds-only` skips the worker, floor and main cases (to study the paced case alone).
  * `--nice N` runs the pool with `workerNice: N` (default 0, the pool's default): the supervisor
  * threads and the children then yield the cores to main (`threads/priority.ts`); `--sched-idle`
- * adds `workerSchedIdle: true` (Linux: they run under SCHED_IDLE).
+ * adds `workerSchedIdle: true` (Linux: they run under SCHED_IDLE); `--cpus 1` runs the pool with
+ * `workerCpus: [1]` (Linux: the supervisor threads and children only on CPU 1, leaving CPU 0 to
+ * main and the consumer threads as the kernel places them).
  *
  * Targets: worker p99 and max within 1.25x of the floor's; main max <= 16 ms (no task on main
  * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the idle floor's p99 of each
@@ -143,6 +145,8 @@ async function main(): Promise<void> {
   const roundsOnly = args.argv.includes('--rounds-only');
   const workerNice = numberArg(args.argv, '--nice', 0);
   const workerSchedIdle = args.argv.includes('--sched-idle');
+  const cpusAt = args.argv.indexOf('--cpus');
+  const workerCpus = cpusAt >= 0 ? (args.argv[cpusAt + 1] ?? '').split(',').map(Number) : undefined;
   report.header(
     "the main thread's event-loop delay while rows stream",
     `fast-rows fixture child (node ${relativeToRoot(FAST_ROWS_CHILD)}), ~150 B rows; ` +
@@ -152,9 +156,10 @@ async function main(): Promise<void> {
           'main; a floor of 6 busy threads with main idle for as long as the worker case took; ') +
       `${rounds} rounds of main idle alone for ${fmt(pacedRows / rowsPerSecond, 1)} s, then 1 stream ` +
       `of ${fmtInt(pacedRows)} rows read at ${fmtInt(rowsPerSecond)} rows/s in a worker thread; ` +
-      `monitorEventLoopDelay at 1 ms; pool workerNice ${workerNice}, workerSchedIdle ${workerSchedIdle}`,
+      `monitorEventLoopDelay at 1 ms; pool workerNice ${workerNice}, workerSchedIdle ${workerSchedIdle}` +
+      `, workerCpus ${workerCpus?.join(',') ?? 'all'}`,
   );
-  const pool = new LeanWorkerPool({ maxWorkers: 2, workerNice, workerSchedIdle });
+  const pool = new LeanWorkerPool({ maxWorkers: 2, workerNice, workerSchedIdle, workerCpus });
   const threads = [await ConsumerThread.start(), await ConsumerThread.start()];
   const pacer = new Worker(new URL('./lib/paced-consumer-worker.js', import.meta.url));
   const results: Record<string, Delay> = {};
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
       rowsPerSecond,
       workerNice,
       workerSchedIdle,
+      workerCpus: workerCpus ?? null,
     },
     memoryMeasure: 'unavailable: this benchmark measures event-loop delay, not memory',
     results: { ...results, rounds: roundResults, pooled: { idle: idleFigures, paced: pacedFigures } },

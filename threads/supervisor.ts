@@ -24,6 +24,7 @@ import type {
   SupervisorWorkerData,
 } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
+import { keepOnCpus } from './platform/sched-idle.js';
 import { setWorkerNice } from './priority.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
@@ -39,6 +40,7 @@ function asResult(error: unknown): StartResult {
 if (parentPort) {
   const { config, events, requests } = workerData as SupervisorWorkerData;
   setWorkerNice(config.nice ?? 0, config.schedIdle ?? false);
+  if (config.cpus) keepOnCpus(config.cpus);
   const driver =
     config.child?.kind === 'repl'
       ? (await import('./repl-driver.js')).replDriver(config.child)

@@ -102,6 +102,13 @@ function buildPoolOptionsSchema() {
        */
       workerSchedIdle: z.boolean().default(false),
       /**
+       * Linux: the CPUs (numbers as in `/proc/cpuinfo`) the supervisor threads and the children
+       * may run on, e.g. every CPU but 0 to keep one for the application's main thread. Ignored
+       * elsewhere and where `taskset` is missing or refused; CPUs the machine lacks are left out
+       * (and where none is left, nothing changes).
+       */
+      workerCpus: z.array(nonNegativeInt.max(4_095)).min(1).max(4_096).optional(),
+      /**
        * KiB to leave free on the machine (MemAvailable) and in the pool's cgroup: a cold worker
        * whose predicted cost would eat into it waits or is refused. `false` ignores system memory.
        */

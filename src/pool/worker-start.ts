@@ -57,6 +57,7 @@ export async function startWorker(c: ColdStart): Promise<PoolWorker> {
         maxJsonDepth: c.options.maxJsonDepth,
         nice: c.options.workerNice,
         schedIdle: c.options.workerSchedIdle,
+        ...(c.options.workerCpus ? { cpus: c.options.workerCpus } : {}),
         ...(resolved.child ? { child: resolved.child } : {}),
       },
       c.options,

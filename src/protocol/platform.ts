@@ -26,6 +26,12 @@ export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/
  */
 export const CHRT_CANDIDATES: readonly string[] = ['/usr/bin/chrt', '/bin/chrt'];
 
+/**
+ * Where the Linux layer looks for util-linux `taskset`, which keeps a supervisor thread (and the
+ * children it forks) on the CPUs of `workerCpus`; never on PATH, like `setpriv`.
+ */
+export const TASKSET_CANDIDATES: readonly string[] = ['/usr/bin/taskset', '/bin/taskset'];
+
 /** Set to `1` to run the Linux layer on its portable path (for tests and diagnosis). */
 export const PORTABLE_ENV = 'LEAN_WORKER_PORTABLE';
 

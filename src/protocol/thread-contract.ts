@@ -60,6 +60,8 @@ export interface SupervisorConfig {
   readonly nice?: number;
   /** The thread and its children under SCHED_IDLE where the platform has it (`workerSchedIdle`). */
   readonly schedIdle?: boolean;
+  /** The CPUs the thread and its children may run on where the platform can (`workerCpus`); absent, any. */
+  readonly cpus?: readonly number[];
   /** The child kind; absent means lean-rs-worker protocol v10. */
   readonly child?: ChildKindSpec;
 }
