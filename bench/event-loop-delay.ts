@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   const workerSchedIdle = args.argv.includes('--sched-idle');
   const cpusAt = args.argv.indexOf('--cpus');
   const workerCpus = cpusAt >= 0 ? (args.argv[cpusAt + 1] ?? '').split(',').map(Number) : undefined;
+  const consumerOnPoolCpus = args.argv.includes('--consumer-on-pool-cpus');
   report.header(
     "the main thread's event-loop delay while rows stream",
     `fast-rows fixture child (node ${relativeToRoot(FAST_ROWS_CHILD)}), ~150 B rows; ` +
@@ -161,7 +162,9 @@ async function main(): Promise<void> {
   );
   const pool = new LeanWorkerPool({ maxWorkers: 2, workerNice, workerSchedIdle, workerCpus });
   const threads = [await ConsumerThread.start(), await ConsumerThread.start()];
-  const pacer = new Worker(new URL('./lib/paced-consumer-worker.js', import.meta.url));
+  const pacer = new Worker(new URL('./lib/paced-consumer-worker.js', import.meta.url), {
+    workerData: { cpus: consumerOnPoolCpus ? workerCpus : undefined },
+  });
   const results: Record<string, Delay> = {};
   const roundResults: Round[] = [];
   const pooledIdle = new PooledDelay();

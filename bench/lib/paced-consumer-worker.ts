@@ -3,11 +3,23 @@
  * than `rowsPerSecond`, so the stream is paced by credit and the cores are not saturated. Answers
  * each `{port, rowsPerSecond}` with what it read.
  */
-import { type MessagePort, parentPort } from 'node:worker_threads';
+import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { consumeRowPort } from '../../src/index.js';
 
 /** Rows read between two checks of the pace. */
 const PACE_EVERY = 500;
+
+/**
+ * With `workerData.cpus` (the pool's `workerCpus`), the application keeps its consumer thread on
+ * the pool's CPUs too, so main has the others to itself (Linux, util-linux `taskset`).
+ */
+const cpus = (workerData as { cpus?: readonly number[] } | undefined)?.cpus;
+if (cpus) {
+  const tid = readlinkSync('/proc/thread-self').split('/').pop() ?? '';
+  execFileSync('taskset', ['-p', '-c', cpus.join(','), tid], { stdio: 'ignore' });
+}
 
 const parent = parentPort;
 if (parent) {
