@@ -58,7 +58,10 @@ class V10Generation implements DriverGeneration {
       frame = encodeRequest(v10.request, this.#frameLimit);
     } catch (error) {
       const e = error as FrameError;
-      return wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts });
+      if (e.reason === 'frame_too_large')
+        return wireError(ErrorCode.FRAME_TOO_LARGE, `request frame too large: ${e.message}`, { ...e.facts });
+      // The main thread checks what it sends: a body the wire check refuses is a bad argument.
+      return wireError(ErrorCode.INVALID_ARGUMENT, e.message, { reason: e.reason, ...e.facts });
     }
     const stdin = this.child.process.stdin;
     const send = (request: Request) => stdin.write(encodeRequest(request, this.#frameLimit));

@@ -16,7 +16,7 @@ const PARENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'children
 
 async function startBusyParent(mode: string, mark: string) {
   const proc = spawn(process.execPath, [PARENT, mode], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, [MARK_VARIABLE]: mark },
   });
   onTestFinished(() => {
@@ -54,6 +54,7 @@ describe('parent death', () => {
     expect(await eventually(() => markedProcesses(mark).length >= 6, 5_000, 20)).toBe(true);
     if (mode === 'sigkill') parent.proc.kill('SIGKILL');
     if (mode === 'sigterm') parent.proc.kill('SIGTERM');
+    if (mode === 'uncaught' || mode === 'exit') parent.proc.stdin.write('end\n');
     const exit = await parent.exited;
     if (mode === 'uncaught') expect(exit.code).toBe(1);
     if (mode === 'exit') expect(exit.code).toBe(0);

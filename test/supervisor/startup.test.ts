@@ -110,6 +110,20 @@ describe('spawn and handshake', () => {
     succeeded(await sup.call({ op: 'health' }));
   });
 
+  it('refuses a request body off the protocol as INVALID_ARGUMENT without writing it', async () => {
+    const sup = await startSupervisor('test-child');
+    const pid = sup.pid;
+    const malformed: Record<string, unknown> = { op: 'json_command', export: 42, request_json: '{}' };
+    const outcome = await sup.call(malformed as unknown as Parameters<typeof sup.call>[0]);
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(outcome.error.facts).toMatchObject({ reason: 'invalid_message' });
+    expect(outcome.workEnteredChild).toBe(false);
+    expect(sup.pid).toBe(pid);
+    succeeded(await sup.call({ op: 'health' }));
+  });
+
   it('clamps the frame limit it configures and refuses an oversize request without writing it', async () => {
     const sup = await startSupervisor('test-child', [], { launch: { maxFrameBytes: 1 } });
     const pid = sup.pid;

@@ -5,8 +5,8 @@
  * this process's environment. Prints `ready` once everything runs, then ends as argv[2] says:
  *
  *   sigkill | sigterm   waits to be killed by the test
- *   uncaught            throws an uncaught exception
- *   exit                calls process.exit(0) without closing the pool
+ *   uncaught            throws an uncaught exception once a line comes on stdin
+ *   exit                calls process.exit(0) without closing the pool once a line comes on stdin
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { LeanWorkerPool } from '../../../dist/src/pool/pool.js';
@@ -76,9 +76,10 @@ for (const lease of leases.slice(0, 2)) {
 const deadline = Date.now() + 20_000;
 while (otherMarkedProcesses() < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 process.stdout.write('ready\n');
-if (mode === 'uncaught')
-  setTimeout(() => {
-    throw new Error('uncaught on purpose');
-  }, 50);
-if (mode === 'exit') setTimeout(() => process.exit(0), 50);
+// The test says when to end, once it has seen every process: however loaded the machine, the end
+// never comes before the test's look.
+process.stdin.once('data', () => {
+  if (mode === 'uncaught') throw new Error('uncaught on purpose');
+  if (mode === 'exit') process.exit(0);
+});
 await Promise.all(started);
