@@ -155,26 +155,23 @@ describe('look-ahead admission on fake workers', () => {
   });
 });
 
+/** A worker table of two idle fake workers, `A` and `B`, with `maxWorkers` 2 and its memory gate. */
+async function twoIdleWorkers(eviction: 'cost' | 'lru') {
+  const options = parsePoolOptions({ maxWorkers: 2, systemMemoryReserveKib: false, eviction });
+  const gate = new MemoryGate(options);
+  const table = new WorkerTable(options, () => {});
+  const policy = effectivePolicy(options.policy, options.poolId, null);
+  for (const key of ['A', 'B']) {
+    const source = await fakeSource(key).resolve();
+    table.add(new PoolWorker(key, source, policy, new FakeWorker(key, {}), () => {}));
+  }
+  return { gate, table };
+}
+
 describe('planning one key', () => {
   it('evicts last an idle worker whose key a queued waiter asks for', async () => {
-    const options = parsePoolOptions({ maxWorkers: 2, systemMemoryReserveKib: false, eviction: 'lru' });
-    const gate = new MemoryGate(options);
-    const table = new WorkerTable(options, () => {});
-    const policy = effectivePolicy(options.policy, options.poolId, null);
-    for (const [key, lastUsedAt] of [
-      ['A', 1],
-      ['B', 2],
-    ] as const) {
-      const worker = new PoolWorker(
-        key,
-        await fakeSource(key).resolve(),
-        policy,
-        new FakeWorker(key, {}),
-        () => {},
-      );
-      worker.lastUsedAt = lastUsedAt;
-      table.add(worker);
-    }
+    const { gate, table } = await twoIdleWorkers('lru');
+    for (const w of table.live) w.lastUsedAt = w.key === 'A' ? 1 : 2;
     const plan = (wanted: string[]) =>
       planFor(
         { key: 'C', mayWait: true, sameKeyAhead: 1, since: performance.now(), wanted: new Set(wanted) },
@@ -191,20 +188,7 @@ describe('planning one key', () => {
 
   it('under cost, waits for the release of a busy worker worth less than the idle one, within two lease holds', async () => {
     const plan = async (eviction: 'cost' | 'lru', { wanted = [] as string[], waitedMs = 0 } = {}) => {
-      const options = parsePoolOptions({ maxWorkers: 2, systemMemoryReserveKib: false, eviction });
-      const gate = new MemoryGate(options);
-      const table = new WorkerTable(options, () => {});
-      const policy = effectivePolicy(options.policy, options.poolId, null);
-      for (const key of ['A', 'B']) {
-        const worker = new PoolWorker(
-          key,
-          await fakeSource(key).resolve(),
-          policy,
-          new FakeWorker(key, {}),
-          () => {},
-        );
-        table.add(worker);
-      }
+      const { gate, table } = await twoIdleWorkers(eviction);
       // A is asked for often and idle; B once, and leased now.
       for (let i = 0; i < 5; i++) gate.eviction.noteRequest('A');
       gate.eviction.noteRequest('B');
