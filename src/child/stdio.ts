@@ -7,14 +7,27 @@
 import fs from 'node:fs';
 import { type Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { FrameError } from '../protocol/codec.js';
 import { DEFAULT_FRAME_BYTES, FRAME_HEADER_BYTES } from '../protocol/constants.js';
 
 /** Bytes queued before `write` asks its caller to wait. */
 const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
 
-const write = promisify(fs.write);
+/**
+ * `fs.write` as a promise. Not `util.promisify`: on Node 22 and later, loading `node:util` makes
+ * the process's stderr pipe non-blocking, and then an export's own `fs.writeSync(2, ...)` fails
+ * with EAGAIN whenever the parent is a moment behind reading.
+ */
+function write(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.write(fd, buf, offset, length, null, (error, written) => (error ? reject(error) : resolve(written)));
+  });
+}
+
+/** Longest a stderr write waits for the parent to drain a full pipe before the rest is dropped. */
+const STDERR_PATIENCE_MS = 5_000;
+/** Target of the 1 ms synchronous sleeps while stderr is full. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Ordered, coalescing frame writer over a file descriptor. */
 export class FrameWriter {
@@ -88,7 +101,7 @@ export class FrameWriter {
         let offset = 0;
         while (offset < buf.length) {
           try {
-            offset += (await write(this.#fd, buf, offset, buf.length - offset, null)).bytesWritten;
+            offset += await write(this.#fd, buf, offset, buf.length - offset);
           } catch (error) {
             // A non-blocking descriptor (set by someone else) reports a full pipe as EAGAIN.
             if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
@@ -188,14 +201,20 @@ export function stderrLine(line: string): void {
   writeStderr(Buffer.from(line.endsWith('\n') ? line : `${line}\n`, 'utf8'));
 }
 
-/** Write bytes to fd 2 synchronously, retrying a full pipe; never throws. */
+/**
+ * Write bytes to fd 2 synchronously; never throws. Should fd 2 be non-blocking (user code loaded
+ * something that made it so), a full pipe is retried after 1 ms sleeps, for at most
+ * STDERR_PATIENCE_MS in all, rather than spinning or losing the line at once.
+ */
 function writeStderr(buf: Buffer): void {
   let offset = 0;
-  for (let attempt = 0; offset < buf.length && attempt < 1000; attempt++) {
+  for (let waited = 0; offset < buf.length && waited <= STDERR_PATIENCE_MS; ) {
     try {
       offset += fs.writeSync(2, buf, offset, buf.length - offset);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      Atomics.wait(PAUSE, 0, 0, 1);
+      waited += 1;
     }
   }
 }

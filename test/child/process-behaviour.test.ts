@@ -90,4 +90,15 @@ describe('backpressure', () => {
     for (let i = 0; i < 100 && accepted() === count; i++) await sleep(50);
     expect(accepted()).toBeGreaterThan(count);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'leaves stderr blocking, so an export can write to fd 2 synchronously on every Node version',
+    async () => {
+      const child = await readyTestChild();
+      const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/${child.proc.pid}/fdinfo/2`, 'utf8'));
+      const O_NONBLOCK = 0o4000;
+      expect(flags).not.toBeNull();
+      expect(Number.parseInt(flags?.[1] ?? '0', 8) & O_NONBLOCK).toBe(0);
+    },
+  );
 });
