@@ -18,14 +18,16 @@
  * a core, the pool events it published) and what the machine did (steal time, busy cores).
  *
  *   node dist/bench/event-loop-delay.js [--quick | --smoke] [--nice N] [--sched-idle] [--rounds N]
- *       [--cpus LIST] [--rounds-only] [--out DIR]
+ *       [--cpus LIST [--consumer-on-pool-cpus] [--main-alone]] [--rounds-only] [--out DIR]
  *
  * `--rounds-only` skips the worker, floor and main cases (to study the paced case alone).
  * `--nice N` runs the pool with `workerNice: N` (default 0, the pool's default): the supervisor
  * threads and the children then yield the cores to main (`threads/priority.ts`); `--sched-idle`
  * adds `workerSchedIdle: true` (Linux: they run under SCHED_IDLE); `--cpus 1` runs the pool with
  * `workerCpus: [1]` (Linux: the supervisor threads and children only on CPU 1, leaving CPU 0 to
- * main and the consumer threads as the kernel places them).
+ * main and the consumer threads as the kernel places them); with it, `--consumer-on-pool-cpus`
+ * keeps the paced consumer thread on those CPUs too, and `--main-alone` every thread of the
+ * process but main (V8's platform workers included) before the rounds.
  *
  * Targets: worker p99 and max within 1.25x of the floor's; main max <= 16 ms (no task on main
  * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the idle floor's p99 of each
@@ -37,6 +39,7 @@ import { type MessagePort, Worker } from 'node:worker_threads';
 import { LeanWorkerPool, type LeanWorkerSessionLease } from '../src/index.js';
 import { FAST_ROWS_CHILD, fastRows, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
 import { type Delay, measure, PooledDelay } from './lib/loop-delay.js';
+import { keepOtherThreadsOn } from './lib/platform.js';
 import { BenchReport, benchArgs, type Check, check, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
 import { fmt, fmtInt } from './lib/stats.js';
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
   const cpusAt = args.argv.indexOf('--cpus');
   const workerCpus = cpusAt >= 0 ? (args.argv[cpusAt + 1] ?? '').split(',').map(Number) : undefined;
   const consumerOnPoolCpus = args.argv.includes('--consumer-on-pool-cpus');
+  const mainAlone = args.argv.includes('--main-alone') && workerCpus !== undefined;
   report.header(
     "the main thread's event-loop delay while rows stream",
     `fast-rows fixture child (node ${relativeToRoot(FAST_ROWS_CHILD)}), ~150 B rows; ` +
@@ -158,7 +162,9 @@ async function main(): Promise<void> {
       `${rounds} rounds of main idle alone for ${fmt(pacedRows / rowsPerSecond, 1)} s, then 1 stream ` +
       `of ${fmtInt(pacedRows)} rows read at ${fmtInt(rowsPerSecond)} rows/s in a worker thread; ` +
       `monitorEventLoopDelay at 1 ms; pool workerNice ${workerNice}, workerSchedIdle ${workerSchedIdle}` +
-      `, workerCpus ${workerCpus?.join(',') ?? 'all'}`,
+      `, workerCpus ${workerCpus?.join(',') ?? 'all'}` +
+      (consumerOnPoolCpus ? ', consumer thread on those CPUs' : '') +
+      (mainAlone ? ', every thread but main on those CPUs before the rounds' : ''),
   );
   const pool = new LeanWorkerPool({ maxWorkers: 2, workerNice, workerSchedIdle, workerCpus });
   const threads = [await ConsumerThread.start(), await ConsumerThread.start()];
@@ -191,6 +197,7 @@ async function main(): Promise<void> {
       });
       await stopSpinning();
     }
+    if (mainAlone && workerCpus) step(`main alone: ${keepOtherThreadsOn(workerCpus)} other threads moved`);
     for (let round = 1; round <= rounds; round += 1) {
       step(`round ${round}: idle`);
       const idle = await measure(async () => {

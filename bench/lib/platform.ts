@@ -1,5 +1,6 @@
 /** Facts about the machine a benchmark ran on: Node, OS, CPU model, core count, load. */
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Platform {
@@ -47,4 +48,20 @@ export function describePlatform(p: Platform): string {
     `node ${p.node}, ${p.os}, ${p.cpuModel}, nproc ${p.nproc}, ${p.totalMemoryGib.toFixed(1)} GiB RAM; ` +
     `load average ${p.loadAverage.map((x) => x.toFixed(2)).join(' ')}`
   );
+}
+
+/**
+ * Keep every thread of this process but the main thread on `cpus` (Linux, util-linux `taskset`):
+ * V8's platform workers (which run the supervisor and consumer threads' parallel GC and compile
+ * tasks), libuv's pool and every worker thread started so far. Threads those threads start
+ * inherit the mask. Returns how many threads were moved; 0 where taskset is missing or refused.
+ */
+export function keepOtherThreadsOn(cpus: readonly number[]): number {
+  let moved = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (tid === String(process.pid)) continue;
+    const out = spawnSync('taskset', ['-p', '-c', cpus.join(','), tid], { stdio: 'ignore' });
+    if (out.status === 0) moved += 1;
+  }
+  return moved;
 }
