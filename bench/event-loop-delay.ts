@@ -8,9 +8,10 @@
  *                  same run for as long as the worker case took; the threads start before the
  *                  window and stop after it, so it holds no thread start or exit on main;
  *   rounds         `--rounds N` (default 5; 2 with --quick) rounds of: main idle with nothing
- *                  else running for 3 s (the machine's own timer and wake-up latency: the floor of
- *                  the paced case), then 1 stream read in a worker thread at 50,000 rows/s (paced
- *                  by credit, cores not saturated); each round is reported, and each kind pooled;
+ *                  else running for 3 s, then 1 stream read in a worker thread at 50,000 rows/s
+ *                  (paced by credit, cores not saturated); each round is reported, and each kind
+ *                  pooled; in both windows a separate idle process records its own delay, the
+ *                  machine's floor in that very window (`lib/paced-rounds.ts`);
  *   main           2 streams at once, both read on main (`for await`), last, so the garbage it
  *                  leaves on main's heap cannot be collected inside another case's window.
  *
@@ -35,11 +36,13 @@
  * nothing.
  */
 import { once } from 'node:events';
-import { type MessagePort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { LeanWorkerPool, type LeanWorkerSessionLease } from '../src/index.js';
+import { DelayProbe, type ProbeFigures } from './lib/delay-probe.js';
 import { FAST_ROWS_CHILD, fastRows, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
-import { type Delay, measure, PooledDelay } from './lib/loop-delay.js';
-import { keepOtherThreadsOn } from './lib/platform.js';
+import { type Delay, measure } from './lib/loop-delay.js';
+import { pacedRounds, worstWhereFloorAllows } from './lib/paced-rounds.js';
+import { keepOtherThreadsOn, otherCpus } from './lib/platform.js';
 import { BenchReport, benchArgs, type Check, check, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
 import { fmt, fmtInt } from './lib/stats.js';
@@ -84,31 +87,16 @@ async function inThread(lease: LeanWorkerSessionLease, thread: ConsumerThread, r
   return done.rows;
 }
 
-async function paced(lease: LeanWorkerSessionLease, thread: Worker, rows: number, rowsPerSecond: number) {
-  const stream = lease.runStreamingCommand(fastRows, { count: rows }, STREAM_OPTIONS);
-  const port: MessagePort = stream.transferPort();
-  const done = once(thread, 'message') as Promise<[{ rows: number }]>;
-  thread.postMessage({ port, rowsPerSecond }, [port]);
-  const [answer] = await done;
-  await stream.summary;
-  return answer.rows;
-}
-
 /** The value after `flag` in argv as a number, or `fallback`. */
 function numberArg(argv: readonly string[], flag: string, fallback: number): number {
   const at = argv.indexOf(flag);
   return at >= 0 ? Number(argv[at + 1]) : fallback;
 }
 
-interface Round {
-  readonly idle: Delay;
-  readonly paced: Delay;
-}
-
 const events = (d: Delay) => Object.values(d.main.events).reduce((a, b) => a + b, 0);
 
 /** One table row: the delay figures, main's own costs, and the machine's steal and load. */
-function cells(label: string, d: Delay): string[] {
+function cells(label: string, d: Delay, probe?: ProbeFigures): string[] {
   return [
     label,
     fmtInt(d.rows),
@@ -121,6 +109,7 @@ function cells(label: string, d: Delay): string[] {
     fmtInt(events(d)),
     d.machine === null ? '-' : fmtInt(d.machine.stealMs),
     d.machine === null ? '-' : fmt(d.machine.busyPct, 0),
+    probe ? fmt(probe.p99Ms) : '-',
   ];
 }
 
@@ -136,6 +125,7 @@ const HEADING = [
   'events',
   'steal ms',
   'busy %',
+  'probe p99 ms',
 ];
 
 async function main(): Promise<void> {
@@ -172,9 +162,8 @@ async function main(): Promise<void> {
     workerData: { cpus: consumerOnPoolCpus ? workerCpus : undefined },
   });
   const results: Record<string, Delay> = {};
-  const roundResults: Round[] = [];
-  const pooledIdle = new PooledDelay();
-  const pooledPaced = new PooledDelay();
+  const probe = await DelayProbe.start(workerCpus ? otherCpus(workerCpus) : undefined);
+  let roundsRun: Awaited<ReturnType<typeof pacedRounds>> | undefined;
   try {
     step('acquire');
     const leases = [await pool.acquireLease(fastRowsSource()), await pool.acquireLease(fastRowsSource())];
@@ -198,19 +187,17 @@ async function main(): Promise<void> {
       await stopSpinning();
     }
     if (mainAlone && workerCpus) step(`main alone: ${keepOtherThreadsOn(workerCpus)} other threads moved`);
-    for (let round = 1; round <= rounds; round += 1) {
-      step(`round ${round}: idle`);
-      const idle = await measure(async () => {
-        await sleep((pacedRows / rowsPerSecond) * 1000);
-        return 0;
-      }, pooledIdle);
-      step(`round ${round}: paced`);
-      const pacedCase = await measure(
-        () => paced(leases[0] as LeanWorkerSessionLease, pacer, pacedRows, rowsPerSecond),
-        pooledPaced,
-      );
-      roundResults.push({ idle, paced: pacedCase });
-    }
+    const lease = leases[0] as LeanWorkerSessionLease;
+    const plan = {
+      lease,
+      pacer,
+      probe,
+      rounds,
+      rows: pacedRows,
+      rowsPerSecond,
+      timeoutMs: STREAM_OPTIONS.timeoutMs,
+    };
+    roundsRun = await pacedRounds(plan);
     if (!roundsOnly) {
       step('main consumer');
       results.main = await measure(async () => {
@@ -221,7 +208,7 @@ async function main(): Promise<void> {
     for (const lease of leases) lease.release();
   } finally {
     await pool.close();
-    await Promise.all([...threads.map((t) => t.close()), pacer.terminate()]);
+    await Promise.all([...threads.map((t) => t.close()), pacer.terminate(), probe.close()]);
   }
   const labels: Record<string, string> = {
     floor: 'floor: main idle, 6 busy threads',
@@ -235,21 +222,23 @@ async function main(): Promise<void> {
     ]);
     report.print();
   }
-  const idleFigures = pooledIdle.figures();
-  const pacedFigures = pooledPaced.figures();
+  const {
+    rounds: roundResults,
+    idle: idleFigures,
+    paced: pacedFigures,
+  } = roundsRun as NonNullable<typeof roundsRun>;
   report.table([
     HEADING,
     ...roundResults.flatMap((r, i) => [
-      cells(`round ${i + 1}: idle, main alone`, r.idle),
-      cells(`round ${i + 1}: paced ${fmtInt(rowsPerSecond)} rows/s`, r.paced),
+      cells(`round ${i + 1}: idle, main alone`, r.idle, r.probe.idle),
+      cells(`round ${i + 1}: paced ${fmtInt(rowsPerSecond)} rows/s`, r.paced, r.probe.paced),
     ]),
     ['pooled: idle', '', '', fmt(idleFigures.p50Ms), fmt(idleFigures.p99Ms), fmt(idleFigures.maxMs)],
     ['pooled: paced', '', '', fmt(pacedFigures.p50Ms), fmt(pacedFigures.p99Ms), fmt(pacedFigures.maxMs)],
   ]);
   report.print();
-  // The rounds whose idle floor allows the paced target: there it must be met.
-  const allowed = roundResults.filter((r) => r.idle.p99Ms <= 1.5);
-  const worstAllowed = allowed.length > 0 ? Math.max(...allowed.map((r) => r.paced.p99Ms)) : null;
+  // The rounds whose floor (the probe, in the same window) allows the paced target: there it must be met.
+  const worstAllowed = worstWhereFloorAllows(roundResults, 1.5);
   const checks: Record<string, Check> = {
     pacedWorkerP99Ms: check(pacedFigures.p99Ms, '<=', 1.5),
     idleFloorP99Ms: check(idleFigures.p99Ms, '<=', 1.5),
@@ -281,10 +270,11 @@ async function main(): Promise<void> {
     caveats: [
       'The floor is the machine itself: on 2 cores, 6 busy threads delay an idle main thread too.',
       'The paced stream is paced by its consumer: the child waits on credit, then writes in bursts.',
-      'Each round measures main idle alone, then the paced stream, one after the other: where a ' +
-        "round's idle p99 misses 1.5 ms, the machine did not allow the paced target in that round; " +
-        'pacedP99WhereFloorAllows is the worst paced p99 of the rounds whose idle p99 allowed it ' +
-        '(null if none did).',
+      'Each round measures main idle alone, then the paced stream; probe p99 is what a separate idle ' +
+        'Node process (pinned to the CPUs the pool leaves, with --cpus) felt in that same window: ' +
+        "the machine's floor there. Where it misses 1.5 ms, the machine did not allow the paced " +
+        'target in that window; pacedP99WhereFloorAllows is the worst paced p99 of the rounds whose ' +
+        'paced-window probe allowed it (null if none did).',
       'Pooled figures read the rounds of one kind as one histogram (a second monitor recording in ' +
         'those windows only); pooled max is the highest of the rounds.',
       'steal ms is time the hypervisor ran something else on this VM (both cores summed) and busy % ' +

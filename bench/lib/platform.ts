@@ -65,3 +65,10 @@ export function keepOtherThreadsOn(cpus: readonly number[]): number {
   }
   return moved;
 }
+
+/** The CPUs of this machine not in `cpus` (all of them if that would leave none). */
+export function otherCpus(cpus: readonly number[]): number[] {
+  const all = Array.from({ length: os.availableParallelism() }, (_, i) => i);
+  const rest = all.filter((cpu) => !cpus.includes(cpu));
+  return rest.length > 0 ? rest : all;
+}

@@ -1,0 +1,72 @@
+/**
+ * The event-loop-delay benchmark's paced rounds: main idle alone, then one stream read in a
+ * worker thread at a fixed row rate (paced by credit, so the cores are not saturated), each
+ * window measured on main and, at the same time, by the delay probe (`delay-probe.ts`): the
+ * machine's floor in that very window.
+ */
+import { once } from 'node:events';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import type { LeanWorkerSessionLease } from '../../src/index.js';
+import type { DelayProbe, ProbeFigures } from './delay-probe.js';
+import { fastRows } from './fixtures.js';
+import { type Delay, measure, PooledDelay } from './loop-delay.js';
+import { step } from './report.js';
+
+export interface Round {
+  readonly idle: Delay;
+  readonly paced: Delay;
+  /** The probe's figures over the idle window and over the paced window. */
+  readonly probe: { readonly idle: ProbeFigures; readonly paced: ProbeFigures };
+}
+
+export interface RoundsPlan {
+  readonly lease: LeanWorkerSessionLease;
+  /** The paced consumer thread (`paced-consumer-worker.ts`). */
+  readonly pacer: Worker;
+  readonly probe: DelayProbe;
+  readonly rounds: number;
+  readonly rows: number;
+  readonly rowsPerSecond: number;
+  readonly timeoutMs: number;
+}
+
+async function paced(plan: RoundsPlan): Promise<number> {
+  const stream = plan.lease.runStreamingCommand(
+    fastRows,
+    { count: plan.rows },
+    { timeoutMs: plan.timeoutMs },
+  );
+  const port: MessagePort = stream.transferPort();
+  const done = once(plan.pacer, 'message') as Promise<[{ rows: number }]>;
+  plan.pacer.postMessage({ port, rowsPerSecond: plan.rowsPerSecond }, [port]);
+  const [answer] = await done;
+  await stream.summary;
+  return answer.rows;
+}
+
+/** Every round, with the windows of each kind also pooled into one histogram. */
+export async function pacedRounds(plan: RoundsPlan) {
+  const rounds: Round[] = [];
+  const pooledIdle = new PooledDelay();
+  const pooledPaced = new PooledDelay();
+  const idleMs = (plan.rows / plan.rowsPerSecond) * 1000;
+  for (let round = 1; round <= plan.rounds; round += 1) {
+    step(`round ${round}: idle`);
+    const [idle, probeIdle] = await plan.probe.during(() =>
+      measure(() => new Promise<number>((resolve) => setTimeout(() => resolve(0), idleMs)), pooledIdle),
+    );
+    step(`round ${round}: paced`);
+    const [pacedCase, probePaced] = await plan.probe.during(() => measure(() => paced(plan), pooledPaced));
+    rounds.push({ idle, paced: pacedCase, probe: { idle: probeIdle, paced: probePaced } });
+  }
+  return { rounds, idle: pooledIdle.figures(), paced: pooledPaced.figures() };
+}
+
+/**
+ * The worst paced p99 of the rounds whose floor allowed `targetMs`: the probe's p99 over that
+ * same paced window within it (null if no round's did).
+ */
+export function worstWhereFloorAllows(rounds: readonly Round[], targetMs: number): number | null {
+  const allowed = rounds.filter((r) => r.probe.paced.p99Ms <= targetMs);
+  return allowed.length > 0 ? Math.max(...allowed.map((r) => r.paced.p99Ms)) : null;
+}
