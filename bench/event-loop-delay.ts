@@ -28,7 +28,7 @@
  * `workerCpus: [1]` (Linux: the supervisor threads and children only on CPU 1, leaving CPU 0 to
  * main and the consumer threads as the kernel places them); with it, `--consumer-on-pool-cpus`
  * keeps the paced consumer thread on those CPUs too, and `--main-alone` every thread of the
- * process but main (V8's platform workers included) before the rounds.
+ * process but main (V8's platform workers included) before the rounds, and main on the CPUs left.
  *
  * Targets: worker p99 and max within 1.25x of the floor's; main max <= 16 ms (no task on main
  * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the idle floor's p99 of each
@@ -42,7 +42,7 @@ import { DelayProbe, type ProbeFigures } from './lib/delay-probe.js';
 import { FAST_ROWS_CHILD, fastRows, fastRowsSource, relativeToRoot } from './lib/fixtures.js';
 import { type Delay, measure } from './lib/loop-delay.js';
 import { pacedRounds, worstWhereFloorAllows } from './lib/paced-rounds.js';
-import { keepOtherThreadsOn, otherCpus } from './lib/platform.js';
+import { keepCoreForMain, otherCpus } from './lib/platform.js';
 import { BenchReport, benchArgs, type Check, check, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
 import { fmt, fmtInt } from './lib/stats.js';
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       `monitorEventLoopDelay at 1 ms; pool workerNice ${workerNice}, workerSchedIdle ${workerSchedIdle}` +
       `, workerCpus ${workerCpus?.join(',') ?? 'all'}` +
       (consumerOnPoolCpus ? ', consumer thread on those CPUs' : '') +
-      (mainAlone ? ', every thread but main on those CPUs before the rounds' : ''),
+      (mainAlone ? ', every thread but main on those CPUs and main on the rest before the rounds' : ''),
   );
   const pool = new LeanWorkerPool({ maxWorkers: 2, workerNice, workerSchedIdle, workerCpus });
   const threads = [await ConsumerThread.start(), await ConsumerThread.start()];
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       });
       await stopSpinning();
     }
-    if (mainAlone && workerCpus) step(`main alone: ${keepOtherThreadsOn(workerCpus)} other threads moved`);
+    if (mainAlone && workerCpus) step(`main alone: ${keepCoreForMain(workerCpus)} threads moved`);
     const lease = leases[0] as LeanWorkerSessionLease;
     const plan = {
       lease,

@@ -51,16 +51,18 @@ export function describePlatform(p: Platform): string {
 }
 
 /**
- * Keep every thread of this process but the main thread on `cpus` (Linux, util-linux `taskset`):
- * V8's platform workers (which run the supervisor and consumer threads' parallel GC and compile
- * tasks), libuv's pool and every worker thread started so far. Threads those threads start
- * inherit the mask. Returns how many threads were moved; 0 where taskset is missing or refused.
+ * Keep a core for the main thread (Linux, util-linux `taskset`): every other thread of this process
+ * on `cpus` (V8's platform workers, which run the supervisor and consumer threads' parallel GC and
+ * compile tasks, libuv's pool and every worker thread started so far; threads they start inherit
+ * the mask), and main on the CPUs left over, so that no wake-up places main beside a thread of the
+ * pool. Threads main starts from now on inherit its mask. Returns how many threads were moved
+ * (main included); 0 where taskset is missing or refused.
  */
-export function keepOtherThreadsOn(cpus: readonly number[]): number {
+export function keepCoreForMain(cpus: readonly number[]): number {
   let moved = 0;
   for (const tid of readdirSync('/proc/self/task')) {
-    if (tid === String(process.pid)) continue;
-    const out = spawnSync('taskset', ['-p', '-c', cpus.join(','), tid], { stdio: 'ignore' });
+    const mask = tid === String(process.pid) ? otherCpus(cpus) : cpus;
+    const out = spawnSync('taskset', ['-p', '-c', mask.join(','), tid], { stdio: 'ignore' });
     if (out.status === 0) moved += 1;
   }
   return moved;
