@@ -31,8 +31,8 @@
  * process but main (V8's platform workers included) before the rounds, and main on the CPUs left.
  *
  * Targets: worker p99 and max within 1.25x of the floor's; main max <= 16 ms (no task on main
- * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the idle floor's p99 of each
- * round: where a round's floor allows it, it must be met there. A benchmark prints; it asserts
+ * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the probe's p99 over the same
+ * window: where that floor allows it, it must be met there. A benchmark prints; it asserts
  * nothing.
  */
 import { once } from 'node:events';
