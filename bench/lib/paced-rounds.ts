@@ -63,10 +63,18 @@ export async function pacedRounds(plan: RoundsPlan) {
 }
 
 /**
- * The worst paced p99 of the rounds whose floor allowed `targetMs`: the probe's p99 over that
- * same paced window within it (null if no round's did).
+ * The worst paced p99 of the rounds whose floor allowed `targetMs` (null if no round's did). The
+ * floor is `'idle'`, main's own p99 in the idle window just before (the machine with nothing of the
+ * pool running), or `'probe'`, the probe's p99 over the paced window itself: the machine in that
+ * very window, but also the pool's load wherever the probe shares CPUs with it, so it is a floor
+ * only when the probe is kept off the pool's CPUs.
  */
-export function worstWhereFloorAllows(rounds: readonly Round[], targetMs: number): number | null {
-  const allowed = rounds.filter((r) => r.probe.paced.p99Ms <= targetMs);
+export function worstWhereFloorAllows(
+  rounds: readonly Round[],
+  targetMs: number,
+  floor: 'idle' | 'probe',
+): number | null {
+  const floorOf = (r: Round) => (floor === 'idle' ? r.idle.p99Ms : r.probe.paced.p99Ms);
+  const allowed = rounds.filter((r) => floorOf(r) <= targetMs);
   return allowed.length > 0 ? Math.max(...allowed.map((r) => r.paced.p99Ms)) : null;
 }
