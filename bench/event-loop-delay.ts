@@ -19,9 +19,10 @@
  * a core, the pool events it published) and what the machine did (steal time, busy cores).
  *
  *   node dist/bench/event-loop-delay.js [--quick | --smoke] [--nice N] [--sched-idle] [--rounds N]
- *       [--cpus LIST [--consumer-on-pool-cpus] [--main-alone]] [--rounds-only] [--out DIR]
+ *       [--cpus LIST [--consumer-on-pool-cpus] [--main-alone]] [--rounds-only] [--no-probe] [--out DIR]
  *
- * `--rounds-only` skips the worker, floor and main cases (to study the paced case alone).
+ * `--rounds-only` skips the worker, floor and main cases (to study the paced case alone);
+ * `--no-probe` runs the rounds without the probe process (to see what it costs main).
  * `--nice N` runs the pool with `workerNice: N` (default 0, the pool's default): the supervisor
  * threads and the children then yield the cores to main (`threads/priority.ts`); `--sched-idle`
  * adds `workerSchedIdle: true` (Linux: they run under SCHED_IDLE); `--cpus 1` runs the pool with
@@ -109,7 +110,7 @@ function cells(label: string, d: Delay, probe?: ProbeFigures): string[] {
     fmtInt(events(d)),
     d.machine === null ? '-' : fmtInt(d.machine.stealMs),
     d.machine === null ? '-' : fmt(d.machine.busyPct, 0),
-    probe ? fmt(probe.p99Ms) : '-',
+    probe && !Number.isNaN(probe.p99Ms) ? fmt(probe.p99Ms) : '-',
   ];
 }
 
@@ -162,7 +163,9 @@ async function main(): Promise<void> {
     workerData: { cpus: consumerOnPoolCpus ? workerCpus : undefined },
   });
   const results: Record<string, Delay> = {};
-  const probe = await DelayProbe.start(workerCpus ? otherCpus(workerCpus) : undefined);
+  const probe = args.argv.includes('--no-probe')
+    ? DelayProbe.none()
+    : await DelayProbe.start(workerCpus ? otherCpus(workerCpus) : undefined);
   let roundsRun: Awaited<ReturnType<typeof pacedRounds>> | undefined;
   try {
     step('acquire');

@@ -15,10 +15,15 @@ export interface ProbeFigures {
 }
 
 export class DelayProbe {
-  readonly #child: ChildProcess;
+  readonly #child: ChildProcess | null;
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: ChildProcess | null) {
     this.#child = child;
+  }
+
+  /** No probe (`--no-probe`, to see what the probe costs main): its figures are NaN. */
+  static none(): DelayProbe {
+    return new DelayProbe(null);
   }
 
   /** Start the probe process, on `cpus` only when given. */
@@ -33,22 +38,25 @@ export class DelayProbe {
 
   /** Run `work` while the probe records; the probe's figures of that window beside its result. */
   async during<T>(work: () => Promise<T>): Promise<[T, ProbeFigures]> {
+    if (!this.#child) return [await work(), { p99Ms: Number.NaN, maxMs: Number.NaN }];
     await this.#ask('begin');
     const result = await work();
     return [result, (await this.#ask('end')) as ProbeFigures];
   }
 
   async #ask(message: 'begin' | 'end'): Promise<unknown> {
-    const answer = once(this.#child, 'message');
-    this.#child.send(message);
+    const child = this.#child as ChildProcess;
+    const answer = once(child, 'message');
+    child.send(message);
     const [reply] = await answer;
     return reply;
   }
 
   async close(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    const exited = once(this.#child, 'exit');
-    this.#child.disconnect();
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.disconnect();
     await exited;
   }
 }
