@@ -44,7 +44,7 @@ import { FAST_ROWS_CHILD, fastRows, fastRowsSource, relativeToRoot } from './lib
 import { type Delay, measure } from './lib/loop-delay.js';
 import { pacedRounds, worstWhereFloorAllows } from './lib/paced-rounds.js';
 import { keepCoreForMain, otherCpus } from './lib/platform.js';
-import { BenchReport, benchArgs, type Check, check, runMain, step } from './lib/report.js';
+import { BenchReport, benchArgs, type Check, check, numberArg, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
 import { fmt, fmtInt } from './lib/stats.js';
 
@@ -88,12 +88,6 @@ async function inThread(lease: LeanWorkerSessionLease, thread: ConsumerThread, r
   return done.rows;
 }
 
-/** The value after `flag` in argv as a number, or `fallback`. */
-function numberArg(argv: readonly string[], flag: string, fallback: number): number {
-  const at = argv.indexOf(flag);
-  return at >= 0 ? Number(argv[at + 1]) : fallback;
-}
-
 const events = (d: Delay) => Object.values(d.main.events).reduce((a, b) => a + b, 0);
 
 /** One table row: the delay figures, main's own costs, and the machine's steal and load. */
@@ -108,6 +102,7 @@ function cells(label: string, d: Delay, probe?: ProbeFigures): string[] {
     d.main.cpuMs === null ? '-' : fmtInt(d.main.cpuMs),
     d.main.runQueueWaitMs === null ? '-' : fmtInt(d.main.runQueueWaitMs),
     fmtInt(events(d)),
+    fmt(d.main.gcMs, 1),
     d.machine === null ? '-' : fmtInt(d.machine.stealMs),
     d.machine === null ? '-' : fmt(d.machine.busyPct, 0),
     probe && !Number.isNaN(probe.p99Ms) ? fmt(probe.p99Ms) : '-',
@@ -124,6 +119,7 @@ const HEADING = [
   'main CPU ms',
   'main waited ms',
   'events',
+  'main GC ms',
   'steal ms',
   'busy %',
   'probe p99 ms',
@@ -292,6 +288,9 @@ async function main(): Promise<void> {
         'main waited ms is time it was runnable but had no core (both from /proc/thread-self/schedstat).',
       'events counts pool events published on main (each a message from a supervisor thread or the ' +
         "pool's own bookkeeping of a request); the benchmark subscribes to them, which costs main a little.",
+      "main GC ms is the time main's heap spent in garbage-collection pauses (`gc` performance " +
+        "entries); V8's memory reducer runs a full GC on main seconds after allocation stops, and it " +
+        'lands in whichever window is running then.',
     ],
   });
 }

@@ -7,6 +7,7 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { channelName, POOL_EVENT_NAMES } from '../../src/index.js';
 
 export interface MainThreadCost {
@@ -18,6 +19,8 @@ export interface MainThreadCost {
   readonly utilisation: number;
   /** Pool events published on main, by name. */
   readonly events: Record<string, number>;
+  /** Time main's heap spent in garbage collection pauses (`gc` performance entries), ms. */
+  readonly gcMs: number;
 }
 
 /** On-CPU and run-queue-wait nanoseconds of the calling thread, or null without /proc. */
@@ -40,13 +43,21 @@ export function watchMainThread(): () => MainThreadCost {
     diagnosticsChannel.subscribe(channelName(name), onEvent);
     return () => diagnosticsChannel.unsubscribe(channelName(name), onEvent);
   });
+  let gcMs = 0;
+  const addGc = (entries: readonly PerformanceEntry[]) => {
+    for (const entry of entries) gcMs += entry.duration;
+  };
+  const gc = new PerformanceObserver((list) => addGc(list.getEntries()));
+  gc.observe({ entryTypes: ['gc'] });
   const elu = performance.eventLoopUtilization();
   const before = schedstat();
   return () => {
     const after = schedstat();
+    addGc(gc.takeRecords());
+    gc.disconnect();
     const utilisation = performance.eventLoopUtilization(elu).utilization;
     for (const unsubscribe of subscribers) unsubscribe();
     const ms = (i: 0 | 1) => (before && after ? (after[i] - before[i]) / 1e6 : null);
-    return { cpuMs: ms(0), runQueueWaitMs: ms(1), utilisation, events };
+    return { cpuMs: ms(0), runQueueWaitMs: ms(1), utilisation, events, gcMs };
   };
 }

@@ -54,6 +54,12 @@ export function benchArgs(argv: readonly string[] = process.argv.slice(2)): Benc
   return { quick, smoke, mode: smoke ? 'smoke' : quick ? 'quick' : 'full', outDir, argv };
 }
 
+/** The value after `flag` in argv as a number, or `fallback`. */
+export function numberArg(argv: readonly string[], flag: string, fallback: number): number {
+  const at = argv.indexOf(flag);
+  return at >= 0 ? Number(argv[at + 1]) : fallback;
+}
+
 /** A pass/fail check against a stated target. */
 export interface Check {
   readonly value: number | null;
