@@ -8,7 +8,7 @@
  * all attempts, as the live nodes count them).
  */
 import { z } from 'zod';
-import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
+import type { LeanWorkerPool } from '../pool/pool.js';
 
 const counters = z.object({
   /** Attempts started. */
@@ -59,12 +59,13 @@ export type NodeAnnouncement = z.output<typeof announcementSchema>;
 
 /** Free leases, headroom and whether a cold start fits now, from the pool's snapshot. */
 export function capacityOf(
-  s: LeanWorkerPoolSnapshot,
+  pool: LeanWorkerPool,
   running: number,
   concurrency: number,
-  coldStartReserveKib: number,
-  systemReserveKib: number | false,
-): { freeLeases: number; emptySlots: number; headroomKib: number | null; coldStartFits: boolean } {
+  coldReserveKib: number,
+) {
+  const s = pool.snapshot();
+  const systemReserveKib = pool.options.systemMemoryReserveKib;
   const slots = s.maxWorkers - (s.workers + s.startingWorkers + s.exitingWorkers);
   // An idle worker of another key is evicted to make room, so it counts as a free slot.
   const freeLeases = Math.max(0, Math.min(concurrency - running, slots + s.idleWorkers));
@@ -74,7 +75,7 @@ export function capacityOf(
   const system = machine === null ? null : machine - (systemReserveKib === false ? 0 : systemReserveKib);
   const headroomKib =
     budgetRoom === null ? system : system === null ? budgetRoom : Math.min(budgetRoom, system);
-  const memoryFits = headroomKib === null || headroomKib >= coldStartReserveKib;
+  const memoryFits = headroomKib === null || headroomKib >= coldReserveKib;
   return { freeLeases, emptySlots, headroomKib, coldStartFits: !s.closed && freeLeases > 0 && memoryFits };
 }
 

@@ -34,6 +34,8 @@ import { type ClusterJobData, type ClusterKeys, clusterKeys, type LeanWorkerClus
 
 /** How long a job's state is kept while it has not finished. */
 const PENDING_TTL_MS = 86_400_000;
+/** How long a finished job stays in its queue (BullMQ: in seconds). */
+const KEPT = { age: 600 };
 
 export class LeanWorkerCluster {
   readonly #o: ResolvedClusterOptions;
@@ -68,11 +70,8 @@ export class LeanWorkerCluster {
   #queue(name: string): Queue {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue(name, {
-        connection: redisOptions(this.#o.redis, 'blocking'),
-        prefix: this.#keys.bullPrefix,
-      });
-      queue.on('error', () => {});
+      const connection = redisOptions(this.#o.redis, 'blocking');
+      queue = new Queue(name, { connection, prefix: this.#keys.bullPrefix }).on('error', () => {});
       this.#queues.set(name, queue);
     }
     return queue;
@@ -158,21 +157,13 @@ export class LeanWorkerCluster {
     const { affinityKey } = data.source;
     const route = await bounded(router.route(affinityKey), limit, { jobId });
     const meta = { queue: route.queue, affinityKey, routedTo: route.node ?? '' };
-    await bounded(
-      redis.multi().hset(this.#keys.job(jobId), meta).pexpire(this.#keys.job(jobId), PENDING_TTL_MS).exec(),
-      limit,
-      { jobId },
-    );
+    const key = this.#keys.job(jobId);
+    await bounded(redis.multi().hset(key, meta).pexpire(key, PENDING_TTL_MS).exec(), limit, { jobId });
     // The reader starts before the job can run, so no entry is missed.
     reader.open(stream);
-    const jobData = { ...data, routedTo: route.node };
-    const opts = {
-      jobId,
-      attempts: data.maxAttempts,
-      removeOnComplete: { age: 600 },
-      removeOnFail: { age: 600 },
-    };
-    await bounded(this.#queue(route.queue).add('job', jobData, opts), limit, { jobId });
+    const opts = { jobId, attempts: data.maxAttempts, removeOnComplete: KEPT, removeOnFail: KEPT };
+    const added = this.#queue(route.queue).add('job', { ...data, routedTo: route.node }, opts);
+    await bounded(added, limit, { jobId });
     publishCluster('job-submitted', { jobId, queue: route.queue, routedTo: route.node, affinityKey });
   }
 
@@ -183,8 +174,8 @@ export class LeanWorkerCluster {
       bufferRows: this.#o.bufferRows,
       trim: (key, minId) => {
         redis.xtrim(key, 'MINID', minId).catch(() => {});
+        reader.poke();
       },
-      poke: () => reader.poke(),
       finished: (stream) => {
         reader.close(stream);
         this.#open.delete(stream);

@@ -33,8 +33,8 @@ export interface LeanWorkerClusterSummary<Summary = unknown>
 
 /** What a stream needs of its client. */
 export interface StreamHost {
+  /** Entries before `minId` are read: delete them, and read on. */
   trim(key: string, minId: string): void;
-  poke(): void;
   finished(stream: LeanWorkerClusterStream): void;
   cancel(jobId: string): void;
   check(jobId: string): Promise<LeanWorkerError | null>;
@@ -155,7 +155,6 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     if (++this.#sinceTrim >= Math.max(1, this.#host.bufferRows / 4) || this.#buffer.length === 0) {
       this.#sinceTrim = 0;
       this.#host.trim(this.key, nextStreamId(id));
-      this.#host.poke();
     }
   }
 

@@ -4,11 +4,11 @@
  * BullMQ job. A failure the cluster retries goes back to its queue without a terminal entry; a
  * lost lock (the job was given to another node) ends the attempt without writing anything more.
  */
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { defineJsonCommand, type LeanWorkerJsonCommand } from '../commands.js';
-import { ErrorCode, makeError } from '../errors.js';
+import { defineJsonCommand } from '../commands.js';
+import { ErrorCode, makeError, type WireError } from '../errors.js';
 import type { LeanWorkerPool, LeanWorkerSource } from '../pool/pool.js';
 import type { NodeCounters } from './announce.js';
 import { publishCluster, publishEnded } from './events.js';
@@ -25,8 +25,8 @@ import {
   wireErrorOf,
 } from './wire.js';
 
-/** What the node lends each attempt. */
-export interface JobContext {
+/** What a started node shares with its jobs' attempts and its sweeper. */
+export interface NodeContext {
   readonly nodeId: string;
   readonly redis: Redis;
   readonly keys: ClusterKeys;
@@ -36,6 +36,9 @@ export interface JobContext {
   readonly counters: NodeCounters;
   /** Running jobs by id, to cancel on a client's request. */
   readonly cancels: Map<string, AbortController>;
+  /** This node's own queue, and the cold queue. */
+  readonly own: Queue;
+  readonly cold: Queue;
 }
 
 /** Failures of the machine or the worker rather than of the request: worth another attempt. */
@@ -57,21 +60,8 @@ export const DEFAULT_RETRY_ON: readonly string[] = [
   ErrorCode.QUARANTINED,
 ];
 
-const passThrough = new Map<string, LeanWorkerJsonCommand<unknown, unknown>>();
-
-/** The node's copy of a JSON command: schemas are the client's, so the node passes values through. */
-function jsonCommand(exportName: string): LeanWorkerJsonCommand<unknown, unknown> {
-  let command = passThrough.get(exportName);
-  if (!command) {
-    command = defineJsonCommand({ export: exportName, request: z.unknown(), response: z.unknown() });
-    if (passThrough.size > 1024) passThrough.clear();
-    passThrough.set(exportName, command);
-  }
-  return command;
-}
-
 /** Build the job's source with the node's resolver; an unknown name is not retried. */
-function sourceOf(ctx: JobContext, data: ClusterJobData): LeanWorkerSource {
+function sourceOf(ctx: NodeContext, data: ClusterJobData): LeanWorkerSource {
   const { name, params } = data.source;
   const resolve = ctx.options.sources[name];
   const source = resolve?.(params) as LeanWorkerSource | undefined;
@@ -84,16 +74,16 @@ function sourceOf(ctx: JobContext, data: ClusterJobData): LeanWorkerSource {
   });
 }
 
-export async function runAttempt(ctx: JobContext, job: Job, token: string): Promise<void> {
+export async function runAttempt(ctx: NodeContext, job: Job, token: string): Promise<void> {
   const jobId = String(job.id);
   const metaKey = ctx.keys.job(jobId);
   const rowsKey = ctx.keys.rows(jobId);
-  const { nodeId, redis } = ctx;
+  const { nodeId, redis, options: o, counters } = ctx;
   const controller = new AbortController();
   ctx.cancels.set(jobId, controller);
   let lockLost = false;
   const renew = () => {
-    job.extendLock(token, ctx.options.lockDurationMs).then(
+    job.extendLock(token, o.lockDurationMs).then(
       (ok) => {
         if (!ok) lockLost = true;
       },
@@ -101,10 +91,9 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
     );
     if (lockLost) controller.abort(new Error('lock lost'));
   };
-  const lockTimer = setInterval(renew, Math.max(50, Math.floor(ctx.options.lockDurationMs / 2)));
+  const lockTimer = setInterval(renew, Math.max(50, Math.floor(o.lockDurationMs / 2)));
   let attempt = 0;
   let warm = false;
-  const ttl = ctx.options.resultTtlMs;
 
   /** Write the one terminal entry, then settle the BullMQ job. */
   const finish = async (end: EndEntry): Promise<void> => {
@@ -113,22 +102,24 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       .multi()
       .xadd(rowsKey, '*', ...entryFields({ kind: 'end', ...end }))
       .hset(metaKey, 'done', '1')
-      .pexpire(rowsKey, ttl)
-      .pexpire(metaKey, ttl)
+      .pexpire(rowsKey, o.resultTtlMs)
+      .pexpire(metaKey, o.resultTtlMs)
       .exec();
-    ctx.counters[end.ok ? 'succeeded' : 'failed'] += 1;
+    counters[end.ok ? 'succeeded' : 'failed'] += 1;
     publishEnded(jobId, nodeId, end);
     if (end.ok) await job.moveToCompleted('ok', token, false);
     else await job.moveToFailed(new UnrecoverableError(end.error.code), token, false);
   };
+  /** End a job that never reached a lease. */
+  const refuse = (at: number, node: string | null, error: WireError) =>
+    finish({ ok: false, attempt: at, node, warm: false, error });
 
   try {
     const parsed = jobDataSchema.safeParse(job.data);
     if (!parsed.success) {
-      const error = makeError(ErrorCode.PROTOCOL, 'a cluster job has malformed data', {
-        facts: { reason: 'cluster_job_malformed' },
-      });
-      return await finish({ ok: false, attempt: 1, node: nodeId, warm: false, error: error.toWire() });
+      const facts = { reason: 'cluster_job_malformed' };
+      const error = makeError(ErrorCode.PROTOCOL, 'a cluster job has malformed data', { facts });
+      return await refuse(1, nodeId, error.toWire());
     }
     const data = parsed.data;
     const [[, counted], [, meta]] = ((await redis
@@ -142,11 +133,10 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       return;
     }
     if (meta?.cancelled === '1') {
-      ctx.counters.cancelled += 1;
-      const error = makeError(ErrorCode.ABORTED, 'the cluster job was cancelled before it ran', {
-        facts: { reason: 'cluster_cancelled', sent: false },
-      });
-      return await finish({ ok: false, attempt, node: nodeId, warm: false, error: error.toWire() });
+      counters.cancelled += 1;
+      const facts = { reason: 'cluster_cancelled', sent: false };
+      const error = makeError(ErrorCode.ABORTED, 'the cluster job was cancelled before it ran', { facts });
+      return await refuse(attempt, nodeId, error.toWire());
     }
     if (attempt > data.maxAttempts) {
       // Earlier attempts ended without a verdict (their node died): the last known error, else NODE_LOST.
@@ -155,20 +145,19 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       const error = meta?.lastError
         ? wireErrorOf(JSON.parse(meta.lastError))
         : makeError(ErrorCode.NODE_LOST, 'the job lost its node on every attempt', { facts }).toWire();
-      return await finish({ ok: false, attempt: attempt - 1, node, warm: false, error });
+      return await refuse(attempt - 1, node, error);
     }
     const source = sourceOf(ctx, data);
-    const sessionKey = source.sessionKey();
-    ctx.warm.link(sessionKey, data.source.affinityKey);
+    ctx.warm.link(source.sessionKey(), data.source.affinityKey);
     const onLeased = async (warmWorker: boolean) => {
       warm = warmWorker;
-      ctx.counters.attempts += 1;
-      ctx.counters[warm ? 'warmStarts' : 'coldStarts'] += 1;
+      counters.attempts += 1;
+      counters[warm ? 'warmStarts' : 'coldStarts'] += 1;
       await redis
         .multi()
         .xadd(rowsKey, '*', ...entryFields({ kind: 'attempt', attempt, node: nodeId, warm }))
         .hset(metaKey, 'lastNode', nodeId)
-        .pexpire(rowsKey, ttl)
+        .pexpire(rowsKey, o.resultTtlMs)
         .exec();
       publishCluster('job-attempt', { jobId, node: nodeId, attempt, warm });
     };
@@ -176,12 +165,12 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
       jobId,
       key: rowsKey,
       attempt,
-      window: data.rowWindow ?? ctx.options.rowWindow,
-      pollMs: ctx.options.pollIntervalMs,
-      consumerTimeoutMs: ctx.options.consumerTimeoutMs,
+      window: o.rowWindow,
+      pollMs: o.pollIntervalMs,
+      consumerTimeoutMs: o.consumerTimeoutMs,
       signal: controller.signal,
       onPause: (unreadRows) => {
-        ctx.counters.backpressurePauses += 1;
+        counters.backpressurePauses += 1;
         publishCluster('backpressure', { jobId, node: nodeId, unreadRows });
       },
     });
@@ -189,20 +178,19 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
   } catch (error) {
     if (lockLost) return;
     const wire = clusterError(error, { jobId }).toWire();
-    const data = job.data as Partial<ClusterJobData>;
     const retry =
-      (ctx.options.retryOn ?? DEFAULT_RETRY_ON).includes(wire.code) &&
+      (o.retryOn ?? DEFAULT_RETRY_ON).includes(wire.code) &&
       attempt > 0 &&
-      attempt < (data.maxAttempts ?? 1) &&
+      attempt < ((job.data as Partial<ClusterJobData>).maxAttempts ?? 1) &&
       !controller.signal.aborted;
     try {
       if (retry) {
         await redis.hset(metaKey, 'lastError', JSON.stringify(wire));
-        ctx.counters.retried += 1;
+        counters.retried += 1;
         publishCluster('job-retried', { jobId, node: nodeId, attempt, code: wire.code });
         await job.moveToFailed(new Error(wire.code), token, false);
       } else {
-        if (wire.code === ErrorCode.ABORTED) ctx.counters.cancelled += 1;
+        if (wire.code === ErrorCode.ABORTED) counters.cancelled += 1;
         await finish({ ok: false, attempt: Math.max(1, attempt), node: nodeId, warm, error: wire });
       }
     } catch (redisError) {
@@ -217,7 +205,7 @@ export async function runAttempt(ctx: JobContext, job: Job, token: string): Prom
 
 /** Lease a worker for the source, announce the attempt, run the command; a stream's rows go to Redis as they come. */
 async function runOnLease(
-  ctx: JobContext,
+  ctx: NodeContext,
   data: ClusterJobData,
   source: LeanWorkerSource,
   onLeased: (warm: boolean) => Promise<void>,
@@ -230,7 +218,11 @@ async function runOnLease(
     await onLeased(lease.snapshot().requests > 0);
     const request: unknown = JSON.parse(data.requestJson);
     const options = { signal, timeoutMs: data.timeoutMs, idleTimeoutMs: data.idleTimeoutMs };
-    if (data.kind === 'json') return await lease.runJsonCommand(jsonCommand(data.export), request, options);
+    if (data.kind === 'json') {
+      // The schemas are the client's: the node passes values through.
+      const command = defineJsonCommand({ export: data.export, request: z.unknown(), response: z.unknown() });
+      return await lease.runJsonCommand(command, request, options);
+    }
     const rows = new RowWriter(ctx.redis, writer);
     const stream = lease.runDataStream(data.export, request, options);
     try {

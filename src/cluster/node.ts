@@ -18,7 +18,7 @@ import {
   type NodeAnnouncement,
 } from './announce.js';
 import { publishCluster } from './events.js';
-import { type JobContext, runAttempt } from './node-job.js';
+import { type NodeContext, runAttempt } from './node-job.js';
 import { type LeanWorkerNodeOptions, nodeSchema, type ResolvedNodeOptions } from './options.js';
 import { bounded, closeQuietly, connect, redisOptions, sleep } from './redis.js';
 import { drainToCold, sweep } from './sweeper.js';
@@ -26,6 +26,12 @@ import { WarmKeys } from './warm-keys.js';
 import { type ClusterKeys, clusterKeys } from './wire.js';
 
 export type { LeanWorkerNodeSnapshot } from './announce.js';
+
+/** What a started node holds: the context it shares, its cancel subscriber, its own and the cold queue's worker. */
+type Live = NodeContext & {
+  readonly subscriber: Redis;
+  readonly workers: readonly [own: Worker, cold: Worker];
+};
 
 /** The longest wait of each step of `close()` that needs Redis. */
 const CLOSE_STEP_MS = 5_000;
@@ -40,13 +46,8 @@ export class LeanWorkerNode {
   readonly #running = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   readonly #concurrency: number;
-  /** What each job's attempt is lent; made by `start()`. */
-  #ctx: JobContext | null = null;
-  #subscriber: Redis | null = null;
-  #own: Worker | null = null;
-  #cold: Worker | null = null;
-  #ownQueue: Queue | null = null;
-  #coldQueue: Queue | null = null;
+  /** What each job's attempt is lent, and the node's own connections; made by `start()`. */
+  #live: Live | null = null;
   #timers: NodeJS.Timeout[] = [];
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
@@ -73,20 +74,9 @@ export class LeanWorkerNode {
 
   /** Connect, announce and start taking jobs. */
   async start(): Promise<void> {
-    if (this.#ctx) return;
+    if (this.#live) return;
     const o = this.#o;
-    this.#ctx = {
-      nodeId: this.id,
-      redis: connect(o.redis, 'command'),
-      keys: this.#keys,
-      pool: this.#pool,
-      options: o,
-      warm: new WarmKeys(this.#pool.id),
-      counters: this.#counters,
-      cancels: this.#cancels,
-    };
-    this.#subscriber = connect(o.redis, 'blocking');
-    const worker = (name: string) =>
+    const bull = (name: string) =>
       new Worker(name, null, {
         connection: redisOptions(o.redis, 'bullmq'),
         prefix: this.#keys.bullPrefix,
@@ -95,21 +85,32 @@ export class LeanWorkerNode {
         stalledInterval: o.stalledIntervalMs,
         // The cluster counts attempts itself (stalls included); BullMQ only hands a stalled job back.
         maxStalledCount: 1_000,
-      });
-    this.#own = worker(this.#keys.nodeQueue(this.id));
-    this.#cold = worker(this.#keys.coldQueue);
-    for (const w of [this.#own, this.#cold]) w.on('error', (e) => this.#redisError('worker', e));
-    this.#ownQueue = this.#openQueue(this.#keys.nodeQueue(this.id));
-    this.#coldQueue = this.#openQueue(this.#keys.coldQueue);
-    await this.#subscriber.subscribe(this.#keys.cancelChannel);
-    this.#subscriber.on('message', (_channel: string, jobId: string) => {
+      }).on('error', (e) => this.#redisError('worker', e));
+    const [own, cold] = [this.#keys.nodeQueue(this.id), this.#keys.coldQueue];
+    const live: Live = {
+      nodeId: this.id,
+      redis: connect(o.redis, 'command'),
+      keys: this.#keys,
+      pool: this.#pool,
+      options: o,
+      warm: new WarmKeys(this.#pool.id),
+      counters: this.#counters,
+      cancels: this.#cancels,
+      subscriber: connect(o.redis, 'blocking'),
+      own: this.#openQueue(own),
+      cold: this.#openQueue(cold),
+      workers: [bull(own), bull(cold)],
+    };
+    this.#live = live;
+    await live.subscriber.subscribe(this.#keys.cancelChannel);
+    live.subscriber.on('message', (_channel: string, jobId: string) => {
       this.#cancels.get(jobId)?.abort(makeError(ErrorCode.ABORTED, 'cancelled by the cluster client'));
     });
     await this.#announce();
-    await Promise.all([this.#own.startStalledCheckTimer(), this.#cold.startStalledCheckTimer()]);
+    await Promise.all(live.workers.map((w) => w.startStalledCheckTimer()));
     this.#every(o.heartbeatIntervalMs, () => this.#announce());
     this.#every(o.sweepIntervalMs, () => this.#sweep());
-    this.#loop = this.#fetchLoop();
+    this.#loop = this.#fetchLoop(live);
   }
 
   #openQueue(name: string): Queue {
@@ -140,16 +141,14 @@ export class LeanWorkerNode {
   }
 
   #capacity() {
-    const { snapshot, options } = { snapshot: this.#pool.snapshot(), options: this.#pool.options };
-    const o = [this.#running.size, this.#concurrency, this.#o.coldStartReserveKib] as const;
-    return capacityOf(snapshot, ...o, options.systemMemoryReserveKib);
+    return capacityOf(this.#pool, this.#running.size, this.#concurrency, this.#o.coldStartReserveKib);
   }
 
   /** Write this node's announcement with its expiry. */
   async #announce(): Promise<void> {
-    const ctx = this.#ctx;
-    if (!ctx || !this.#ownQueue || this.#closed) return;
-    const waiting = await this.#ownQueue.getWaitingCount();
+    const live = this.#live;
+    if (!live || this.#closed) return;
+    const waiting = await live.own.getWaitingCount();
     const announcement: NodeAnnouncement = {
       id: this.id,
       queue: this.#keys.nodeQueue(this.id),
@@ -158,11 +157,11 @@ export class LeanWorkerNode {
       running: this.#running.size,
       waiting,
       ...this.#capacity(),
-      warmKeys: ctx.warm.affinityKeys(),
-      idleWarmKeys: ctx.warm.affinityKeys(true),
+      warmKeys: live.warm.affinityKeys(),
+      idleWarmKeys: live.warm.affinityKeys(true),
       counters: { ...this.#counters },
     };
-    await ctx.redis
+    await live.redis
       .multi()
       .set(this.#keys.node(this.id), JSON.stringify(announcement), 'PX', this.#o.heartbeatTtlMs)
       .sadd(this.#keys.nodeIds, this.id)
@@ -170,21 +169,14 @@ export class LeanWorkerNode {
   }
 
   async #sweep(): Promise<void> {
-    if (!this.#ctx || !this.#ownQueue || !this.#coldQueue) return;
-    await sweep({
-      ...this.#ctx,
-      own: this.#ownQueue,
-      cold: this.#coldQueue,
-      maxWarmWaitMs: this.#o.maxWarmWaitMs,
-      lockMs: Math.max(this.#o.sweepIntervalMs * 2, 1_000),
-      openQueue: (name) => this.#openQueue(name),
-    });
+    if (this.#live) await sweep(this.#live, (name) => this.#openQueue(name));
   }
 
   /** Own queue first; the cold queue only on its turn (`coldTurn`). */
-  async #fetchLoop(): Promise<void> {
+  async #fetchLoop(live: Live): Promise<void> {
     const signal = this.#stop.signal;
     let backoff = this.#o.pollIntervalMs;
+    const [own, cold] = live.workers;
     while (!signal.aborted) {
       if (this.#running.size >= this.#concurrency) {
         await new Promise<void>((resolve) => {
@@ -195,13 +187,13 @@ export class LeanWorkerNode {
       const token = `${this.id}:${++this.#tokens}`;
       let job: Job | undefined;
       try {
-        job = await this.#own?.getNextJob(token, { block: false });
+        job = await own.getNextJob(token, { block: false });
         if (
           !job &&
           !signal.aborted &&
           coldTurn(this.#capacity(), this.#evicting, this.#o.heartbeatIntervalMs)
         ) {
-          job = await this.#cold?.getNextJob(token, { block: false });
+          job = await cold.getNextJob(token, { block: false });
         }
         backoff = this.#o.pollIntervalMs;
       } catch (error) {
@@ -212,12 +204,12 @@ export class LeanWorkerNode {
         await sleep(backoff, signal);
         continue;
       }
-      this.#start(job, token);
+      this.#start(live, job, token);
     }
   }
 
-  #start(job: Job, token: string): void {
-    const run: Promise<void> = runAttempt(this.#ctx as JobContext, job, token)
+  #start(ctx: NodeContext, job: Job, token: string): void {
+    const run: Promise<void> = runAttempt(ctx, job, token)
       .catch((e: unknown) => this.#redisError('job', e))
       .finally(() => {
         this.#running.delete(run);
@@ -238,7 +230,7 @@ export class LeanWorkerNode {
       id: this.id,
       running: this.#running.size,
       concurrency: this.#concurrency,
-      warmKeys: this.#ctx?.warm.affinityKeys() ?? [],
+      warmKeys: this.#live?.warm.affinityKeys() ?? [],
       counters: { ...this.#counters },
       closed: this.#closed,
     };
@@ -259,33 +251,25 @@ export class LeanWorkerNode {
     await this.#loop;
     await this.#announcing;
     const running = Promise.all([...this.#running]);
-    // The grace timer goes with the wait: left running, it would hold the process open after close.
-    const grace = new AbortController();
-    const waited = await Promise.race([
-      running.then(() => true),
-      sleep(options.timeoutMs ?? 10_000, grace.signal).then(() => false),
-    ]);
-    grace.abort();
-    if (!waited) {
+    // Running jobs past the grace time are cancelled, and then waited for.
+    await bounded(running, options.timeoutMs ?? 10_000).catch(async () => {
       for (const c of this.#cancels.values())
         c.abort(makeError(ErrorCode.POOL_CLOSED, 'the cluster node closed'));
       await running;
-    }
-    const redis = this.#ctx?.redis;
-    const own = this.#ownQueue;
-    const cold = this.#coldQueue;
-    if (redis && own && cold) {
-      // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
-      const handOver = async () => {
-        await drainToCold(own, { cold, redis, keys: this.#keys, counters: this.#counters }, 'node_closed');
-        await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
-      };
-      await bounded(handOver(), CLOSE_STEP_MS).catch((error: unknown) => this.#redisError('close', error));
-    }
-    const closing = [this.#own?.close(true), this.#cold?.close(true), own?.close(), cold?.close()];
+    });
+    const live = this.#live;
+    if (!live) return;
+    const { redis, own, workers } = live;
+    // Bounded: with Redis away, the sweeper of another node does this once Redis is back.
+    const handOver = async () => {
+      await drainToCold(own, live, 'node_closed');
+      await redis.multi().del(this.#keys.node(this.id)).srem(this.#keys.nodeIds, this.id).exec();
+    };
+    await bounded(handOver(), CLOSE_STEP_MS).catch((error: unknown) => this.#redisError('close', error));
+    const closing = [...workers.map((w) => w.close(true)), own.close(), live.cold.close()];
     await bounded(Promise.allSettled(closing), CLOSE_STEP_MS).catch(() => {});
-    this.#ctx?.warm.close();
-    if (this.#subscriber) await closeQuietly(this.#subscriber);
-    if (redis) await closeQuietly(redis);
+    live.warm.close();
+    await closeQuietly(live.subscriber);
+    await closeQuietly(redis);
   }
 }

@@ -48,18 +48,15 @@ export class Router {
 
   async #refresh(): Promise<void> {
     if (performance.now() - this.#readAt < this.#o.routeCacheMs) return;
-    this.#reading ??= this.nodes().then(
-      (nodes) => {
+    this.#reading ??= this.nodes()
+      .then((nodes) => {
         this.#nodes = nodes;
         this.#readAt = performance.now();
         this.#routedSince.clear();
+      })
+      .finally(() => {
         this.#reading = null;
-      },
-      (error: unknown) => {
-        this.#reading = null;
-        throw error;
-      },
-    );
+      });
     await this.#reading;
   }
 

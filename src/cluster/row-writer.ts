@@ -36,7 +36,6 @@ export class RowWriter {
   #sinceCheck = 0;
   #last: Promise<unknown> = Promise.resolve();
   #error: unknown;
-  rows = 0;
 
   constructor(redis: Redis, options: RowWriterOptions) {
     this.#redis = redis;
@@ -48,7 +47,6 @@ export class RowWriter {
   async push(row: LeanWorkerDataRow): Promise<void> {
     this.#throwIfFailed();
     this.#pending.push(row);
-    this.rows += 1;
     if (this.#pending.length >= ROWS_PER_ENTRY) this.#send();
     else if (!this.#scheduled) {
       this.#scheduled = true;

@@ -10,30 +10,11 @@
  * same data. Its attempt count lives in the job's own Redis hash, so it carries over.
  */
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { NodeCounters } from './announce.js';
 import { publishCluster } from './events.js';
-import type { ClusterKeys } from './wire.js';
-
-/** Where moved jobs go, and what a move updates. */
-export interface ColdMove {
-  readonly cold: Queue;
-  readonly redis: Redis;
-  readonly keys: ClusterKeys;
-  readonly counters: NodeCounters;
-}
-
-interface SweepContext extends ColdMove {
-  readonly nodeId: string;
-  readonly own: Queue;
-  readonly maxWarmWaitMs: number;
-  readonly lockMs: number;
-  /** A new Queue handle (closed by the sweeper when done). */
-  readonly openQueue: (name: string) => Queue;
-}
+import type { NodeContext } from './node-job.js';
 
 /** Move `job` to the cold queue; false when it could not be removed (a node holds it, or it is gone). */
-async function moveToCold(job: Job, to: ColdMove, reason: string): Promise<boolean> {
+async function moveToCold(job: Job, to: NodeContext, reason: string): Promise<boolean> {
   const from = job.queueName;
   try {
     await job.remove();
@@ -59,7 +40,7 @@ const UNFINISHED = ['active', 'wait', 'prioritized', 'delayed', 'waiting-childre
 /** Move every unfinished job of `queue` (a dead node's) to the cold queue; returns how many moved. */
 export async function drainToCold(
   queue: Queue,
-  to: ColdMove,
+  to: NodeContext,
   reason: string,
 ): Promise<{ moved: number; left: number }> {
   let moved = 0;
@@ -73,25 +54,25 @@ export async function drainToCold(
   return { moved, left };
 }
 
-/** Sweep dead nodes' queues, then move this node's overdue waiting jobs. */
-export async function sweep(ctx: SweepContext): Promise<void> {
+/** Sweep dead nodes' queues, then move this node's overdue waiting jobs; `openQueue` makes a new handle. */
+export async function sweep(ctx: NodeContext, openQueue: (name: string) => Queue): Promise<void> {
   const { redis, keys } = ctx;
+  const lockMs = Math.max(ctx.options.sweepIntervalMs * 2, 1_000);
   const ids = await redis.smembers(keys.nodeIds);
   for (const id of ids) {
     if (id === ctx.nodeId) continue;
     if ((await redis.exists(keys.node(id))) === 1) continue;
-    const won = await redis.set(keys.sweepLock(id), ctx.nodeId, 'PX', ctx.lockMs, 'NX');
-    if (won === 'OK') await sweepDead(ctx, id);
+    const won = await redis.set(keys.sweepLock(id), ctx.nodeId, 'PX', lockMs, 'NX');
+    if (won === 'OK') await sweepDead(ctx, openQueue(keys.nodeQueue(id)), id);
   }
   const waiting = await ctx.own.getJobs(['wait', 'prioritized'], 0, 199, true);
   const now = Date.now();
   for (const job of waiting) {
-    if (job && now - job.timestamp > ctx.maxWarmWaitMs) await moveToCold(job, ctx, 'overdue');
+    if (job && now - job.timestamp > ctx.options.maxWarmWaitMs) await moveToCold(job, ctx, 'overdue');
   }
 }
 
-async function sweepDead(ctx: SweepContext, id: string): Promise<void> {
-  const queue = ctx.openQueue(ctx.keys.nodeQueue(id));
+async function sweepDead(ctx: NodeContext, queue: Queue, id: string): Promise<void> {
   try {
     const { moved, left } = await drainToCold(queue, ctx, 'node_dead');
     if (moved > 0) publishCluster('node-swept', { node: id, by: ctx.nodeId, moved });

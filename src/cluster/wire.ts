@@ -23,7 +23,6 @@ export function clusterKeys(prefix: string) {
     job: (jobId: string) => `${k}:job:${jobId}`,
     rows: (jobId: string) => `${k}:rows:${jobId}`,
     cancelChannel: `${k}:cancel`,
-    stats: `${k}:stats`,
   };
 }
 
@@ -74,7 +73,6 @@ export const jobDataSchema = z
     timeoutMs: z.number().int().positive().optional(),
     idleTimeoutMs: z.number().int().nonnegative().optional(),
     maxAttempts: z.number().int().min(1),
-    rowWindow: z.number().int().positive().optional(),
     submittedAt: z.number(),
     routedTo: z.string().nullable(),
   })
