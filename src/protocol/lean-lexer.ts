@@ -125,17 +125,11 @@ function width(cp: number): number {
   return cp > 0xffff ? 2 : 1;
 }
 
+/** Whether `component` is an identifier component as written, needing no `«»` escape. */
 function isPlainComponent(component: string): boolean {
-  if (component.length === 0) return false;
-  let i = 0;
-  let first = true;
-  while (i < component.length) {
-    const cp = codePointAt(component, i);
-    if (first ? !isIdFirst(cp) : !isIdRest(cp)) return false;
-    first = false;
-    i += width(cp);
-  }
-  return true;
+  return (
+    component !== '' && [...component].every((c, i) => (i === 0 ? isIdFirst : isIdRest)(c.codePointAt(0)!))
+  );
 }
 
 /** True when an identifier starts at `i`. */
