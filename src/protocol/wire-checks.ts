@@ -51,31 +51,28 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const str: Check<string> = (v) => (typeof v === 'string' ? v : fail('a string'));
 const bool: Check<boolean> = (v) => (typeof v === 'boolean' ? v : fail('a boolean'));
 const int: Check<number> = (v) => (Number.isSafeInteger(v) ? (v as number) : fail('a safe integer'));
-const uint =
-  (max: number): Check<number> =>
-  (v) =>
+function uint(max: number): Check<number> {
+  return (v) =>
     Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max
       ? (v as number)
       : fail(`an integer in [0, ${max}]`);
+}
 const u64 = uint(Number.MAX_SAFE_INTEGER);
 const u8 = uint(255);
 /** Any value but a missing one (an object key must be present, as in zod). */
 const unknown: Check<unknown> = (v) => (v === undefined ? fail('a value') : v);
 
-const nullable =
-  <T>(check: Check<T>): Check<T | null> =>
-  (v) =>
-    v === null ? null : check(v);
+function nullable<T>(check: Check<T>): Check<T | null> {
+  return (v) => (v === null ? null : check(v));
+}
 
-const oneOf =
-  <T extends string>(...values: readonly T[]): Check<T> =>
-  (v) =>
-    values.includes(v as T) ? (v as T) : fail(`one of ${values.join(', ')}`);
+function oneOf<T extends string>(...values: readonly T[]): Check<T> {
+  return (v) => (values.includes(v as T) ? (v as T) : fail(`one of ${values.join(', ')}`));
+}
 
-const literal =
-  <T extends string>(value: T): Check<T> =>
-  (v) =>
-    v === value ? value : fail(JSON.stringify(value));
+function literal<T extends string>(value: T): Check<T> {
+  return (v) => (v === value ? value : fail(JSON.stringify(value)));
+}
 
 const array =
   <T>(check: Check<T>): Check<T[]> =>
