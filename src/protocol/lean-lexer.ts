@@ -117,13 +117,9 @@ export interface IdentToken {
   readonly unterminatedEscape: boolean;
 }
 
-function codePointAt(text: string, i: number): number {
-  return text.codePointAt(i) ?? -1;
-}
-
-function width(cp: number): number {
-  return cp > 0xffff ? 2 : 1;
-}
+const codePointAt = (text: string, i: number): number => text.codePointAt(i) ?? -1;
+/** UTF-16 code units of a code point. */
+const width = (cp: number): number => (cp > 0xffff ? 2 : 1);
 
 /** Whether `component` is an identifier component as written, needing no `«»` escape. */
 function isPlainComponent(component: string): boolean {
