@@ -38,9 +38,8 @@ function checksOk(def: Def, allowed: (check: CheckDef) => boolean): boolean {
   return (def.checks ?? []).every((c) => allowed(c._zod.def));
 }
 
-function isJsonLiteral(value: unknown): boolean {
-  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
-}
+const isJsonLiteral = (value: unknown): boolean =>
+  value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
 /** Whether the rebuilt JSON Schema of `schema` parses exactly as `schema` does. */
 function faithful(schema: unknown, inUnion: boolean): boolean {
@@ -76,10 +75,8 @@ function faithful(schema: unknown, inUnion: boolean): boolean {
     case 'optional':
     case 'nullable':
       return faithful(def.innerType, inUnion);
-    case 'default': {
-      const text = JSON.stringify(def.defaultValue);
-      return text !== undefined && faithful(def.innerType, inUnion);
-    }
+    case 'default':
+      return JSON.stringify(def.defaultValue) !== undefined && faithful(def.innerType, inUnion);
     case 'union':
       return checksOk(def, () => false) && (def.options as unknown[]).every((o) => faithful(o, true));
     default:

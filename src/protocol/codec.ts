@@ -20,13 +20,13 @@ export type FrameErrorReason =
 /** A codec failure with its facts. Codes are mapped to library error classes by the caller. */
 export class FrameError extends Error {
   override readonly name = 'FrameError';
-  readonly reason: FrameErrorReason;
-  readonly facts: Readonly<Record<string, unknown>>;
 
-  constructor(reason: FrameErrorReason, message: string, facts: Record<string, unknown> = {}) {
+  constructor(
+    readonly reason: FrameErrorReason,
+    message: string,
+    readonly facts: Readonly<Record<string, unknown>> = {},
+  ) {
     super(message);
-    this.reason = reason;
-    this.facts = facts;
   }
 }
 
@@ -65,6 +65,8 @@ export function encodeFrameText(json: string, maxFrameBytes: number = DEFAULT_FR
   return out;
 }
 
+const NO_BYTES: Buffer = Buffer.alloc(0);
+
 /**
  * Frame bodies found by one `FrameDecoder.split()`: body `i` is `buffer[spans[2i], spans[2i+1])`.
  * Valid until the next `split()` or `push()`, which reuse the `spans` array.
@@ -83,8 +85,8 @@ export interface FrameSpans {
 export class FrameDecoder {
   /** The cap applied to frames whose header has not been read yet. */
   maxFrameBytes: number;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  /** The bytes of an incomplete frame, held for the next chunk. */
+  #rest = NO_BYTES;
   #needed = -1;
   #failed: FrameError | undefined;
   readonly #spans: number[] = [];
@@ -102,7 +104,7 @@ export class FrameDecoder {
 
   /** Bytes held for an incomplete frame. */
   get bufferedBytes(): number {
-    return this.#pendingBytes;
+    return this.#rest.length;
   }
 
   /** Split `chunk` (plus anything held back) into complete frame bodies, as UTF-8 strings. */
@@ -111,10 +113,8 @@ export class FrameDecoder {
     const frames: string[] = [];
     this.frameLengths.length = 0;
     for (let i = 0; i < spans.length; i += 2) {
-      const start = spans[i] as number;
-      const end = spans[i + 1] as number;
-      frames.push(buffer.toString('utf8', start, end));
-      this.frameLengths.push(end - start);
+      frames.push(buffer.toString('utf8', spans[i], spans[i + 1]));
+      this.frameLengths.push(spans[i + 1]! - spans[i]!);
     }
     return frames;
   }
@@ -124,20 +124,12 @@ export class FrameDecoder {
     if (this.#failed) throw this.#failed;
     const spans = this.#spans;
     spans.length = 0;
-    let buf: Buffer = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.#pendingBytes > 0) {
-      this.#pending.push(buf);
-      buf = Buffer.concat(this.#pending, this.#pendingBytes + buf.length);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#rest.length > 0) buf = Buffer.concat([this.#rest, buf]);
     let offset = 0;
     while (true) {
-      const available = buf.length - offset;
       if (this.#needed < 0) {
-        if (available < FRAME_HEADER_BYTES) break;
+        if (buf.length - offset < FRAME_HEADER_BYTES) break;
         const length = buf.readUInt32BE(offset);
         if (length > this.maxFrameBytes) {
           this.#failed =
@@ -153,27 +145,22 @@ export class FrameDecoder {
         }
         this.#needed = length;
         offset += FRAME_HEADER_BYTES;
-        continue;
       }
-      if (available < this.#needed) break;
+      if (buf.length - offset < this.#needed) break;
       spans.push(offset, offset + this.#needed);
       offset += this.#needed;
       this.#needed = -1;
     }
-    if (offset < buf.length) {
-      const rest = buf.subarray(offset);
-      this.#pending.push(rest);
-      this.#pendingBytes = rest.length;
-    }
+    this.#rest = offset < buf.length ? buf.subarray(offset) : NO_BYTES;
     return { buffer: buf, spans };
   }
 
   /** Call at end of input: throws `truncated` if a partial frame is held. */
   end(): void {
     if (this.#failed) return;
-    if (this.#pendingBytes > 0 || this.#needed >= 0) {
+    if (this.#rest.length > 0 || this.#needed >= 0) {
       this.#failed = new FrameError('truncated', 'stream ended inside a frame', {
-        bufferedBytes: this.#pendingBytes,
+        bufferedBytes: this.#rest.length,
         declaredLength: this.#needed >= 0 ? this.#needed : null,
       });
       throw this.#failed;

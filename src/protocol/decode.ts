@@ -20,8 +20,7 @@ const ROW_PREFIX = ascii(`{"version":${PROTOCOL_VERSION},"message":{"type":"data
 const SEQUENCE_KEY = ascii('","sequence":');
 const PAYLOAD_KEY = ascii(',"payload":');
 /** The closing `}}}` of the row body, the message and the envelope. */
-const ROW_SUFFIX_BYTES = 3;
-const CLOSE_BRACE = 0x7d;
+const ROW_SUFFIX = ascii('}}}');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Digits of the largest sequence read here (Number.MAX_SAFE_INTEGER has 16). */
@@ -35,12 +34,9 @@ export interface FastRow {
   readonly payloadText: string;
 }
 
-function matchesAt(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
-  if (at + literal.length > end) return false;
-  for (let i = 0; i < literal.length; i++) {
-    if (bytes[at + i] !== literal[i]) return false;
-  }
-  return true;
+function matchesAt(bytes: Buffer, at: number, end: number, literal: Uint8Array): boolean {
+  const to = at + literal.length;
+  return to <= end && bytes.compare(literal, 0, literal.length, at, to) === 0;
 }
 
 /**
@@ -61,14 +57,8 @@ export class RowFrameReader {
    */
   read(bytes: Buffer, start: number, end: number): FastRow | undefined {
     if (!matchesAt(bytes, start, end, ROW_PREFIX)) return undefined;
-    const payloadEnd = end - ROW_SUFFIX_BYTES;
-    if (
-      bytes[payloadEnd] !== CLOSE_BRACE ||
-      bytes[payloadEnd + 1] !== CLOSE_BRACE ||
-      bytes[payloadEnd + 2] !== CLOSE_BRACE
-    ) {
-      return undefined;
-    }
+    const payloadEnd = end - ROW_SUFFIX.length;
+    if (!matchesAt(bytes, payloadEnd, end, ROW_SUFFIX)) return undefined;
     const nameStart = start + ROW_PREFIX.length;
     let at = nameStart;
     for (; at < payloadEnd; at++) {
@@ -100,9 +90,7 @@ export class RowFrameReader {
 
   #streamName(bytes: Buffer, from: number, to: number): string {
     const last = this.#lastName;
-    let same = last.length === to - from;
-    for (let i = 0; same && i < last.length; i++) same = bytes[from + i] === last[i];
-    if (same) return this.#lastStream;
+    if (bytes.compare(last, 0, last.length, from, to) === 0) return this.#lastStream;
     this.#lastName = Uint8Array.prototype.slice.call(bytes, from, to);
     this.#lastStream = bytes.toString('utf8', from, to);
     return this.#lastStream;

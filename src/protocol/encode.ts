@@ -15,10 +15,8 @@ export function frameJson(type: string, body: unknown): string {
 
 /** Parent to child: a request frame. */
 export function encodeRequest(r: Request, maxFrameBytes: number = DEFAULT_FRAME_BYTES): Buffer {
-  return encodeFrameText(
-    frameJson('request', checkBody('request', parentBodyChecks.request, r)),
-    maxFrameBytes,
-  );
+  const body = checkBody('request', parentBodyChecks.request, r);
+  return encodeFrameText(frameJson('request', body), maxFrameBytes);
 }
 
 /** Parent to child: the frame-limit frame sent right after the handshake. */

@@ -57,10 +57,7 @@ function checkFn(check: Check): (v: unknown) => boolean {
 
 function allOf(checks: readonly Check[]): (v: unknown) => boolean {
   const fns = checks.map(checkFn);
-  return (v) => {
-    for (const fn of fns) if (!fn(v)) return false;
-    return true;
-  };
+  return (v) => fns.every((fn) => fn(v));
 }
 
 function accepter(node: SchemaNode): Accepts {
@@ -86,11 +83,7 @@ function accepter(node: SchemaNode): Accepts {
     case 'array': {
       const item = accepter(node.item);
       const checks = allOf(node.checks);
-      return (v) => {
-        if (!Array.isArray(v) || !checks(v)) return false;
-        for (const element of v) if (!item(element)) return false;
-        return true;
-      };
+      return (v) => Array.isArray(v) && checks(v) && v.every(item);
     }
     case 'object': {
       const properties = node.properties.map((p) => ({
@@ -103,11 +96,7 @@ function accepter(node: SchemaNode): Accepts {
       return (v) => {
         if (!isObject(v)) return false;
         for (const p of properties) {
-          if (!Object.hasOwn(v, p.key)) {
-            if (!p.absentOk) return false;
-          } else if (!p.accepts(v[p.key])) {
-            return false;
-          }
+          if (Object.hasOwn(v, p.key) ? !p.accepts(v[p.key]) : !p.absentOk) return false;
         }
         if (refuse) for (const key in v) if (!keys.has(key)) return false;
         return true;
@@ -135,15 +124,15 @@ function inOrder(
 ): boolean {
   let at = 0;
   for (const key in input) {
-    while (at < properties.length && (properties[at] as { key: string }).key !== key) {
-      const skipped = properties[at] as { key: string; absent: Produce };
+    while (at < properties.length && properties[at]!.key !== key) {
+      const skipped = properties[at]!;
       if (skipped.absent || Object.hasOwn(input, skipped.key)) return false;
       at += 1;
     }
     if (at === properties.length) return false;
     at += 1;
   }
-  for (; at < properties.length; at++) if ((properties[at] as { absent: Produce }).absent) return false;
+  for (; at < properties.length; at++) if (properties[at]!.absent) return false;
   return true;
 }
 

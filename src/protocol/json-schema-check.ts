@@ -28,15 +28,10 @@ export function checkJson(node: SchemaNode, value: unknown): CheckResult {
 }
 
 /** Whether an issue from `start` on stops the checks of its value. */
-function stopped(list: readonly Issue[], start = 0): boolean {
-  for (let i = start; i < list.length; i++) if ((list[i] as Issue).continue !== true) return true;
-  return false;
-}
+const stopped = (list: readonly Issue[], start = 0): boolean =>
+  list.slice(start).some((issue) => issue.continue !== true);
 /** Whether an issue stops even the length checks. */
-function halted(list: readonly Issue[]): boolean {
-  for (const issue of list) if (issue.continue === false) return true;
-  return false;
-}
+const halted = (list: readonly Issue[]): boolean => list.some((issue) => issue.continue === false);
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -17,11 +17,8 @@ export interface Issue {
 }
 
 /** zod's name for the type of a JSON value. */
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
+const typeName = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 
 const primitive = (value: JsonPrimitive): string => (typeof value === 'string' ? `"${value}"` : `${value}`);
 

@@ -51,31 +51,11 @@ export type Check =
  * using one goes to the consumer. Every other key this module does not read (`description`,
  * `title`, `examples`, a `.meta()` key) is metadata to zod too, and is ignored here as there.
  */
-const REFUSED = new Set([
-  '$ref',
-  'allOf',
-  'not',
-  'patternProperties',
-  'propertyNames',
-  'minProperties',
-  'maxProperties',
-  'prefixItems',
-  'additionalItems',
-  'uniqueItems',
-  'contains',
-  'minContains',
-  'maxContains',
-  'format',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'if',
-  'then',
-  'else',
-  'dependentSchemas',
-  'dependentRequired',
-  'readOnly',
-  'nullable',
-]);
+const REFUSED = new Set(
+  `$ref allOf not patternProperties propertyNames minProperties maxProperties prefixItems additionalItems
+uniqueItems contains minContains maxContains format unevaluatedItems unevaluatedProperties if then else
+dependentSchemas dependentRequired readOnly nullable`.split(/\s+/),
+);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array']);
 
 type Json = Readonly<Record<string, unknown>>;
@@ -163,7 +143,7 @@ function typedNode(type: unknown, s: Json): SchemaNode {
       return {
         kind: 'array',
         item: s.items === undefined ? { kind: 'any' } : node(s.items),
-        checks: lengthChecks(s.minItems, s.maxItems),
+        checks: boundChecks(s, { minItems: 'min_length', maxItems: 'max_length' }, isCount),
       };
     case 'object':
       return objectNode(s);
@@ -172,21 +152,24 @@ function typedNode(type: unknown, s: Json): SchemaNode {
   }
 }
 
-function lengthChecks(min: unknown, max: unknown): Check[] {
+/** A check per keyword of `keywords` that `s` has, its value first held to `valid`. */
+function boundChecks(
+  s: Json,
+  keywords: Readonly<Record<string, 'min_length' | 'max_length' | 'gte' | 'lte' | 'gt' | 'lt'>>,
+  valid: (v: unknown) => v is number,
+): Check[] {
   const checks: Check[] = [];
-  if (min !== undefined) {
-    need(isCount(min));
-    checks.push({ check: 'min_length', bound: min as number });
-  }
-  if (max !== undefined) {
-    need(isCount(max));
-    checks.push({ check: 'max_length', bound: max as number });
+  for (const [keyword, check] of Object.entries(keywords)) {
+    const bound = s[keyword];
+    if (bound === undefined) continue;
+    need(valid(bound));
+    checks.push({ check, bound } as Check);
   }
   return checks;
 }
 
 function stringChecks(s: Json): Check[] {
-  const checks = lengthChecks(s.minLength, s.maxLength);
+  const checks = boundChecks(s, { minLength: 'min_length', maxLength: 'max_length' }, isCount);
   // zod skips an empty pattern, as it matches every string anyway.
   if (s.pattern !== undefined && s.pattern !== '') {
     need(typeof s.pattern === 'string');
@@ -202,16 +185,13 @@ function stringChecks(s: Json): Check[] {
 }
 
 function numberChecks(s: Json): Check[] {
-  const checks: Check[] = [];
-  const bound = (key: string, check: 'gte' | 'lte' | 'gt' | 'lt') => {
-    if (s[key] === undefined) return;
-    need(isBound(s[key]));
-    checks.push({ check, bound: s[key] as number });
-  };
-  bound('minimum', 'gte');
-  bound('maximum', 'lte');
-  bound('exclusiveMinimum', 'gt');
-  bound('exclusiveMaximum', 'lt');
+  const keywords = {
+    minimum: 'gte',
+    maximum: 'lte',
+    exclusiveMinimum: 'gt',
+    exclusiveMaximum: 'lt',
+  } as const;
+  const checks = boundChecks(s, keywords, isBound);
   if (s.multipleOf !== undefined) {
     need(isBound(s.multipleOf) && (s.multipleOf as number) > 0);
     checks.push({ check: 'multiple_of', divisor: s.multipleOf as number });

@@ -11,7 +11,7 @@
  * `public section`, ...). Pure: text in, structure out; no I/O. Both sides read headers: the
  * planner and the repl builder on the main thread, the repl driver in the supervisor thread.
  */
-import { lexIdent, skipTrivia, startsIdent } from './lean-lexer.js';
+import { type IdentToken, lexIdent, skipTrivia, startsIdent } from './lean-lexer.js';
 
 /** One `import` of a header. */
 export interface LeanImport {
@@ -62,11 +62,12 @@ export interface LeanHeader {
 
 const KEYWORDS = new Set(['module', 'prelude', 'public', 'meta', 'import', 'all']);
 
+/** A token: an identifier (keywords included) or one other character. */
 interface Tok {
-  readonly kind: 'keyword' | 'other';
   readonly text: string;
   readonly start: number;
   readonly end: number;
+  readonly ident?: IdentToken;
 }
 
 /** 1-based line numbers for increasing offsets, counting each newline once. */
@@ -87,41 +88,28 @@ function lineCounter(text: string): (offset: number) => number {
 /** Parse the header of a Lean source text. */
 export function parseLeanHeader(text: string): LeanHeader {
   const imports: LeanImport[] = [];
-  let endOffset = 0;
-  let issue: LeanHeaderIssue | null = null;
-  let pos = 0;
   const lineAt = lineCounter(text);
-
-  const mkIssue = (code: LeanHeaderIssue['code'], offset: number): LeanHeaderIssue => ({
-    code,
-    offset,
-    line: lineAt(offset),
-  });
+  let issue: LeanHeaderIssue | null = null;
+  const fail = (code: LeanHeaderIssue['code'], offset: number) => {
+    issue ??= { code, offset, line: lineAt(offset) };
+  };
   /** Next token after trivia at `from`, or null at the end / on an unterminated comment. */
   const peek = (from: number): Tok | null => {
-    const skipped = skipTrivia(text, from);
-    if (skipped.unterminatedAt !== undefined) {
-      issue ??= mkIssue('unterminated-comment', skipped.unterminatedAt);
-      return null;
-    }
-    const at = skipped.pos;
+    const { pos: at, unterminatedAt } = skipTrivia(text, from);
+    if (unterminatedAt !== undefined) fail('unterminated-comment', unterminatedAt);
     if (at >= text.length) return null;
-    if (startsIdent(text, at)) {
-      const id = lexIdent(text, at);
-      const raw = text.slice(id.start, id.end);
-      return { kind: KEYWORDS.has(raw) ? 'keyword' : 'other', text: raw, start: at, end: id.end };
-    }
-    return { kind: 'other', text: text[at]!, start: at, end: at + 1 };
+    if (!startsIdent(text, at)) return { text: text[at]!, start: at, end: at + 1 };
+    const ident = lexIdent(text, at);
+    return { text: text.slice(at, ident.end), start: at, end: ident.end, ident };
   };
-  const isKw = (tok: Tok | null, word: string): tok is Tok =>
-    tok !== null && tok.kind === 'keyword' && tok.text === word;
 
-  let tok = peek(pos);
+  let endOffset = 0;
+  let tok = peek(0);
   /** Take the keyword `word` when it comes next. */
   const take = (word: string): boolean => {
-    if (!isKw(tok, word)) return false;
-    endOffset = pos = tok.end;
-    tok = peek(pos);
+    if (tok?.text !== word) return false;
+    endOffset = tok.end;
+    tok = peek(endOffset);
     return true;
   };
   const isModule = take('module');
@@ -129,49 +117,29 @@ export function parseLeanHeader(text: string): LeanHeader {
   while (tok !== null && issue === null) {
     // atomic(["public"] ["meta"] "import"): anything else ends the header before `tok`.
     let look: Tok | null = tok;
-    let isPublic = false;
-    let isMeta = false;
-    if (isKw(look, 'public')) {
-      isPublic = true;
-      look = peek(look.end);
-    }
-    if (isKw(look, 'meta')) {
-      isMeta = true;
-      look = peek(look.end);
-    }
-    if (!isKw(look, 'import')) break;
-    const importStart = tok.start;
+    const isPublic = look.text === 'public';
+    if (isPublic) look = peek(look.end);
+    const isMeta = look?.text === 'meta';
+    if (isMeta) look = peek(look!.end);
+    if (look?.text !== 'import') break;
     let next = peek(look.end);
-    let importAll = false;
-    if (isKw(next, 'all')) {
-      importAll = true;
-      next = peek(next.end);
-    }
+    const importAll = next?.text === 'all';
+    if (importAll) next = peek(next!.end);
     if (issue !== null) break;
-    const nameAt = skipTrivia(text, next === null ? text.length : next.start).pos;
-    if (next === null || !startsIdent(text, next.start) || (next.kind === 'keyword' && next.text !== 'all')) {
-      issue = mkIssue('expected-module-name', next === null ? nameAt : next.start);
+    // A keyword is no module name, except `all` after `import all`.
+    if (!next?.ident || (KEYWORDS.has(next.text) && next.text !== 'all')) {
+      fail('expected-module-name', next?.start ?? text.length);
       break;
     }
-    const id = lexIdent(text, next.start);
-    if (id.unterminatedEscape) {
-      issue = mkIssue('unterminated-escape', id.start);
+    const id = next.ident;
+    if (id.unterminatedEscape || id.partial) {
+      fail(id.unterminatedEscape ? 'unterminated-escape' : 'partial-module-name', id.start);
       break;
     }
-    if (id.partial) {
-      issue = mkIssue('partial-module-name', id.start);
-      break;
-    }
-    imports.push({
-      module: id.name,
-      isPublic,
-      isMeta,
-      importAll,
-      offset: importStart,
-      line: lineAt(importStart),
-    });
-    endOffset = pos = id.end;
-    tok = peek(pos);
+    const offset = tok.start;
+    imports.push({ module: id.name, isPublic, isMeta, importAll, offset, line: lineAt(offset) });
+    endOffset = id.end;
+    tok = peek(endOffset);
   }
   const bodyOffset = issue === null ? skipTrivia(text, endOffset).pos : (issue as LeanHeaderIssue).offset;
   return {

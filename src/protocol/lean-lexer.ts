@@ -117,25 +117,15 @@ export interface IdentToken {
   readonly unterminatedEscape: boolean;
 }
 
-function codePointAt(text: string, i: number): number {
-  return text.codePointAt(i) ?? -1;
-}
+const codePointAt = (text: string, i: number): number => text.codePointAt(i) ?? -1;
+/** UTF-16 code units of a code point. */
+const width = (cp: number): number => (cp > 0xffff ? 2 : 1);
 
-function width(cp: number): number {
-  return cp > 0xffff ? 2 : 1;
-}
-
+/** Whether `component` is an identifier component as written, needing no `«»` escape. */
 function isPlainComponent(component: string): boolean {
-  if (component.length === 0) return false;
-  let i = 0;
-  let first = true;
-  while (i < component.length) {
-    const cp = codePointAt(component, i);
-    if (first ? !isIdFirst(cp) : !isIdRest(cp)) return false;
-    first = false;
-    i += width(cp);
-  }
-  return true;
+  return (
+    component !== '' && [...component].every((c, i) => (i === 0 ? isIdFirst : isIdRest)(c.codePointAt(0)!))
+  );
 }
 
 /** True when an identifier starts at `i`. */

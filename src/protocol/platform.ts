@@ -74,18 +74,9 @@ export interface PlatformMechanisms {
 }
 
 /** Platforms pidusage can read (its own table); elsewhere there is no memory reading. */
-const PIDUSAGE_PLATFORMS = new Set([
-  'aix',
-  'android',
-  'darwin',
-  'freebsd',
-  'linux',
-  'netbsd',
-  'openbsd',
-  'os390',
-  'sunos',
-  'win32',
-]);
+const PIDUSAGE_PLATFORMS = new Set(
+  'aix android darwin freebsd linux netbsd openbsd os390 sunos win32'.split(' '),
+);
 
 /** The layer for `platform`: Windows, Linux, and the POSIX layer (macOS's) for every other. */
 export function layerOf(platform: string): PlatformLayerName {

@@ -143,14 +143,8 @@ export function failedOutcome(
   workEnteredChild: boolean,
   rowsDelivered = 0,
 ): RequestOutcome {
-  return {
-    ok: false,
-    generation,
-    error,
-    workEnteredChild,
-    restarted: false,
-    stats: emptyRequestStats(rowsDelivered),
-  };
+  const stats = emptyRequestStats(rowsDelivered);
+  return { ok: false, generation, error, workEnteredChild, restarted: false, stats };
 }
 
 /** Stats of a request that never reached the child. */

@@ -47,12 +47,8 @@ export function canonicalHeaderKey(
   for (const imp of header.imports as readonly LeanImport[]) {
     // Without `prelude`, Lean imports Init itself: an explicit plain `import Init` adds nothing.
     if (!header.isPrelude && imp.module === 'Init' && !imp.isMeta && !imp.importAll) continue;
-    const canonical: ReplImport = {
-      module: imp.module,
-      isPublic: imp.isPublic,
-      isMeta: imp.isMeta,
-      importAll: imp.importAll,
-    };
+    const { module, isPublic, isMeta, importAll } = imp;
+    const canonical: ReplImport = { module, isPublic, isMeta, importAll };
     seen.set(renderImport(canonical), canonical);
   }
   const imports = [...seen.values()].sort(

@@ -51,31 +51,28 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const str: Check<string> = (v) => (typeof v === 'string' ? v : fail('a string'));
 const bool: Check<boolean> = (v) => (typeof v === 'boolean' ? v : fail('a boolean'));
 const int: Check<number> = (v) => (Number.isSafeInteger(v) ? (v as number) : fail('a safe integer'));
-const uint =
-  (max: number): Check<number> =>
-  (v) =>
+function uint(max: number): Check<number> {
+  return (v) =>
     Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max
       ? (v as number)
       : fail(`an integer in [0, ${max}]`);
+}
 const u64 = uint(Number.MAX_SAFE_INTEGER);
 const u8 = uint(255);
 /** Any value but a missing one (an object key must be present, as in zod). */
 const unknown: Check<unknown> = (v) => (v === undefined ? fail('a value') : v);
 
-const nullable =
-  <T>(check: Check<T>): Check<T | null> =>
-  (v) =>
-    v === null ? null : check(v);
+function nullable<T>(check: Check<T>): Check<T | null> {
+  return (v) => (v === null ? null : check(v));
+}
 
-const oneOf =
-  <T extends string>(...values: readonly T[]): Check<T> =>
-  (v) =>
-    values.includes(v as T) ? (v as T) : fail(`one of ${values.join(', ')}`);
+function oneOf<T extends string>(...values: readonly T[]): Check<T> {
+  return (v) => (values.includes(v as T) ? (v as T) : fail(`one of ${values.join(', ')}`));
+}
 
-const literal =
-  <T extends string>(value: T): Check<T> =>
-  (v) =>
-    v === value ? value : fail(JSON.stringify(value));
+function literal<T extends string>(value: T): Check<T> {
+  return (v) => (v === value ? value : fail(JSON.stringify(value)));
+}
 
 const array =
   <T>(check: Check<T>): Check<T[]> =>
@@ -97,7 +94,7 @@ const record =
   };
 
 type Shape = Readonly<Record<string, Check<unknown>>>;
-type Out<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Check<infer T> ? T : never };
+type Out<S> = { -readonly [K in keyof S]: S[K] extends Check<infer T> ? T : never };
 
 /** The keys of `shape` in its order, each checked; other keys are dropped. */
 const object = <S extends Shape>(shape: S): Check<Out<S>> => {
@@ -114,15 +111,23 @@ const object = <S extends Shape>(shape: S): Check<Out<S>> => {
   };
 };
 
-/** Objects told apart by the string in `key`, each checked by its own shape. */
-const tagged = <V extends Readonly<Record<string, Check<unknown>>>>(
-  key: string,
+/** The variant of each tag: the tag under its key, then the variant's own shape. */
+type Variants<K extends string, V> = {
+  [T in keyof V]: Out<{ [P in K]: Check<T & string> } & V[T]>;
+}[keyof V];
+
+/** Objects told apart by the string in `key`, each checked by its own shape (the tag first). */
+const tagged = <K extends string, V extends Readonly<Record<string, Shape>>>(
+  key: K,
   variants: V,
-): Check<Checked<V[keyof V]>> => {
+): Check<Variants<K, V>> => {
   const tags = oneOf(...Object.keys(variants));
+  const checks: Record<string, Check<unknown>> = {};
+  for (const [tag, shape] of Object.entries(variants))
+    checks[tag] = object({ [key]: literal(tag), ...shape });
   return (v) => {
     if (!isPlainObject(v)) return fail('an object');
-    return (variants[member(tags, v[key], key)] as Check<unknown>)(v) as Checked<V[keyof V]>;
+    return (checks[member(tags, v[key], key)] as Check<unknown>)(v) as Variants<K, V>;
   };
 };
 
@@ -171,66 +176,56 @@ const streamSummary = object({
   metadata: nullable(unknown),
 });
 
-const status = <T extends string, S extends Shape>(name: T, shape: S) =>
-  object({ status: literal(name), ...shape });
-
-const responseVariants = {
-  health_ok: status('health_ok', {}),
-  host_session_opened: status('host_session_opened', { import_stats: importStats }),
-  host_session_reused: status('host_session_reused', { import_stats: importStats }),
-  stream_complete: status('stream_complete', { summary: streamSummary }),
-  stream_export_failed: status('stream_export_failed', { status_byte: u8 }),
-  stream_callback_failed: status('stream_callback_failed', { status_byte: u8, description: str }),
-  stream_row_malformed: status('stream_row_malformed', { message: str }),
-  capability_metadata: status('capability_metadata', { metadata: capabilityMetadata }),
-  capability_doctor: status('capability_doctor', { report: doctorReport }),
-  capability_metadata_malformed: status('capability_metadata_malformed', { message: str }),
-  capability_doctor_malformed: status('capability_doctor_malformed', { message: str }),
-  json_command: status('json_command', { response_json: str }),
-  rows_complete: status('rows_complete', { count: u64 }),
-  terminating: status('terminating', {}),
-  error: status('error', { code: str, message: str }),
-};
+const response = tagged('status', {
+  health_ok: {},
+  host_session_opened: { import_stats: importStats },
+  host_session_reused: { import_stats: importStats },
+  stream_complete: { summary: streamSummary },
+  stream_export_failed: { status_byte: u8 },
+  stream_callback_failed: { status_byte: u8, description: str },
+  stream_row_malformed: { message: str },
+  capability_metadata: { metadata: capabilityMetadata },
+  capability_doctor: { report: doctorReport },
+  capability_metadata_malformed: { message: str },
+  capability_doctor_malformed: { message: str },
+  json_command: { response_json: str },
+  rows_complete: { count: u64 },
+  terminating: {},
+  error: { code: str, message: str },
+});
 
 /** The checks of every child-to-parent body (canonically written rows take `RowFrameReader` instead). */
 export const childBodyChecks = {
   handshake: object({ worker_version: str, protocol_version: int }),
   data_row: object({ stream: str, sequence: u64, payload: unknown }),
-  response: tagged('status', responseVariants),
+  response,
   diagnostic: object({ code: str, message: str }),
   progress_tick: object({ phase: str, current: u64, total: nullable(u64) }),
   fatal_exit: object({ status: str, stderr: str }),
 };
 
 const hostSessionMode = tagged('kind', {
-  capability: object({
-    kind: literal('capability'),
-    package: str,
-    lib_name: str,
-    manifest_path: nullable(str),
-  }),
-  shims_only: object({ kind: literal('shims_only') }),
+  capability: { package: str, lib_name: str, manifest_path: nullable(str) },
+  shims_only: {},
 });
-
-const op = <T extends string, S extends Shape>(name: T, shape: S) => object({ op: literal(name), ...shape });
 const exportCall = { export: str, request_json: str };
 
 /** The checks of every parent-to-child body. */
 export const parentBodyChecks = {
   configure_frame_limit: object({ max_frame_bytes: uint(0xffff_ffff) }),
   request: tagged('op', {
-    health: op('health', {}),
-    open_host_session: op('open_host_session', {
+    health: {},
+    open_host_session: {
       project_root: str,
       mode: hostSessionMode,
       imports: array(str),
       import_profile: oneOf(...IMPORT_PROFILES),
-    }),
-    run_data_stream: op('run_data_stream', { ...exportCall, progress: bool }),
-    json_command: op('json_command', exportCall),
-    capability_metadata: op('capability_metadata', exportCall),
-    capability_doctor: op('capability_doctor', exportCall),
-    terminate: op('terminate', {}),
+    },
+    run_data_stream: { ...exportCall, progress: bool },
+    json_command: exportCall,
+    capability_metadata: exportCall,
+    capability_doctor: exportCall,
+    terminate: {},
   }),
 };
 

@@ -15,12 +15,11 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
   implements AsyncIterable<LeanWorkerDataRow<Row>>
 {
   #consumer: RowPortConsumer<Row> | null = null;
+  /** Null once the rows were transferred to another thread. */
   #port: MessagePort | null;
-  #transferred = false;
   #ended = false;
   readonly #options: RowConsumerOptions<Row>;
   readonly #control: Promise<RequestOutcome>;
-  readonly #decodeSummary: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
   readonly summary: Promise<LeanWorkerStreamSummary<Summary>>;
 
   /** @internal Built by the lease. */
@@ -34,7 +33,7 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     this.#port = port;
     this.#options = options;
     this.#control = control;
-    this.#decodeSummary = options.decodeSummary ?? ((s) => s as LeanWorkerStreamSummary<Summary>);
+    const decodeSummary = options.decodeSummary ?? ((s) => s as LeanWorkerStreamSummary<Summary>);
     const ended = () => {
       this.#ended = true;
     };
@@ -48,19 +47,14 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
       const local = this.#consumer?.localError;
       if (local) throw local;
       if (!outcome.ok) throw errorFromWire(outcome.error);
-      if (this.#consumerChecked) await this.#ensureConsumer().verified();
-      return this.#decodeSummary(outcome.summary as StreamSummaryData);
+      if (options.decodeRow) await this.#ensureConsumer().verified();
+      return decodeSummary(outcome.summary as StreamSummaryData);
     });
     this.summary.catch(() => {});
   }
 
-  /** Whether rows are checked where they are consumed (their schema cannot be checked in the supervisor). */
-  get #consumerChecked(): boolean {
-    return this.#options.decodeRow !== undefined;
-  }
-
   #ensureConsumer(): RowPortConsumer<Row> {
-    if (this.#transferred || !this.#port) {
+    if (!this.#port) {
       throw makeError(
         ErrorCode.INVALID_ARGUMENT,
         'the rows of this stream were transferred to another thread',
@@ -87,8 +81,7 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
 
   /** Cancel the request by closing the rows early (the worker is killed and replaced). */
   cancel(): void {
-    if (this.#transferred) return;
-    this.#ensureConsumer().close();
+    if (this.#port) this.#ensureConsumer().close();
   }
 
   /**
@@ -106,20 +99,18 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
    * `consumeRowPort(port)` reads it. Only before iteration has started.
    */
   transferPort(): MessagePort {
-    if (this.#transferred || !this.#port) {
+    const port = this.#port;
+    if (!port)
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this stream were already transferred');
-    }
     if (this.#consumer) {
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'cannot transfer a stream that is being read');
     }
-    if (this.#consumerChecked) {
+    if (this.#options.decodeRow) {
       // Its row schema is checked where the rows are read, with the schema, which cannot travel.
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this command are checked on this thread', {
         facts: { reason: 'consumer_checked_schema' },
       });
     }
-    const port = this.#port;
-    this.#transferred = true;
     this.#port = null;
     return port;
   }
