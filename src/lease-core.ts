@@ -16,9 +16,10 @@ import type { RequestOutcome, StreamSummaryData, ValidationSchemas } from './pro
 import { LeanWorkerStream, type LeanWorkerStreamSummary } from './stream/lean-worker-stream.js';
 import type { RowConsumerOptions } from './stream/row-consumer.js';
 
-/** How a stream's rows and summary are decoded where they are consumed. */
-type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
+/** How a stream's rows and summary are decoded where they are consumed, and what the supervisor checks. */
+export type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
   decodeSummary?: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+  schemas?: ValidationSchemas;
 };
 
 export type { LeanWorkerCommandOptions };
@@ -83,7 +84,7 @@ export abstract class LeaseCore {
   protected stream<Row, Summary>(
     request: LeaseRequest,
     options: LeanWorkerCommandOptions,
-    decode: StreamDecoders<Row, Summary> & { schemas?: ValidationSchemas },
+    decode: StreamDecoders<Row, Summary>,
   ): LeanWorkerStream<Row, Summary> {
     const { schemas, ...decoders } = decode;
     const { port, outcome } = this.#start(request, options, true, schemas);

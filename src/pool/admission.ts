@@ -29,8 +29,8 @@ import { Quarantine } from './quarantine.js';
 import { type Refusal, type RefusalOf, Refusals } from './refusals.js';
 import { type AcquireRequest, deliver, WaiterQueue, Wakeup } from './waiters.js';
 import type { PoolWorker } from './worker.js';
-import { type Source, WorkerOpens } from './worker-opens.js';
-import { type StartFn, startSupervisor } from './worker-start.js';
+import { type Source, type StartFn, startSupervisor, WorkerOpens } from './worker-opens.js';
+
 import { type CloseCounts, WorkerTable } from './worker-table.js';
 
 /** Admission's figures for `pool.snapshot()`: plain values, and the live workers to read. */
@@ -158,7 +158,7 @@ export class Admission {
       totals: this.#table.totals(),
       workers,
       exitingWorkers: this.#table.exiting.size,
-      startingWorkers: this.#table.starting,
+      startingWorkers: this.#table.starts.size,
       queueDepth: this.#waiters.size,
       queueWaits: [...this.#queueWaits.values],
       distinctKeysSeen: this.#keys.distinct,

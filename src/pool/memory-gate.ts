@@ -81,12 +81,11 @@ export class MemoryGate {
   ): PoolWorker[] | null {
     const without = (gone: readonly PoolWorker[]) => [...live].filter((w) => !gone.includes(w));
     if (this.fits(key, live, starting)) return [];
-    // Spares first (as given), each group in the policy's order.
-    const ordered = idle;
-    const single = ordered.find((e) => this.fits(key, without([e]), starting));
+    // `idle` comes spares first, each group in the policy's order.
+    const single = idle.find((e) => this.fits(key, without([e]), starting));
     if (single) return [single];
     const chosen: PoolWorker[] = [];
-    for (const worker of ordered) {
+    for (const worker of idle) {
       chosen.push(worker);
       if (this.fits(key, without(chosen), starting)) return chosen;
     }
