@@ -116,23 +116,18 @@ export abstract class LeaseCore {
 
   #check(): void {
     if (this.#released) throw makeError(ErrorCode.LEASE_RELEASED, 'the lease was released');
-    if (this.#invalidReason !== null) {
-      throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
-        facts: { reason: this.#invalidReason },
-      });
-    }
     const current = this.#host.generation();
-    if (current !== this.#generation) {
+    let generations = {};
+    if (this.#invalidReason === null && current !== this.#generation) {
       this.#invalidReason =
         current < 0
           ? 'the worker is gone (shut down, or its supervisor ended)'
           : `worker generation changed from ${this.#generation} to ${current}`;
+      generations = { grantedGeneration: this.#generation, currentGeneration: current };
+    }
+    if (this.#invalidReason !== null) {
       throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
-        facts: {
-          reason: this.#invalidReason,
-          grantedGeneration: this.#generation,
-          currentGeneration: current,
-        },
+        facts: { reason: this.#invalidReason, ...generations },
       });
     }
     if (this.#busy) throw makeError(ErrorCode.LEASE_BUSY, 'a command is already running on this lease');

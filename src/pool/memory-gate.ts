@@ -4,6 +4,7 @@
  * its figures, and the background sampler that keeps worker and system figures fresh without
  * touching the request path.
  */
+import type { AdmissionWaitFacts } from '../error-facts.js';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import { EvictionPolicy } from './eviction.js';
 import { MemoryPolicy } from './memory-policy.js';
@@ -92,8 +93,8 @@ export class MemoryGate {
     return null;
   }
 
-  /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it. */
-  budgetError(key: string, workers: Iterable<PoolWorker>): LeanWorkerError {
+  /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it, and `why`. */
+  budgetError(key: string, workers: Iterable<PoolWorker>, why: AdmissionWaitFacts): LeanWorkerError {
     const figures = this.policy.figures(workers);
     return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
       facts: {
@@ -104,6 +105,7 @@ export class MemoryGate {
         samplesUnavailable: figures.unavailable,
         systemHeadroomKib: this.system?.headroomKib ?? null,
         systemReserveKib: this.options.systemMemoryReserveKib,
+        ...why,
       },
     });
   }

@@ -25,7 +25,7 @@ import type { MemoryGate } from './memory-gate.js';
 import { measureOf } from './memory-policy.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { Quarantine } from './quarantine.js';
-import { needsSession, openSession } from './session-open.js';
+import { openSession } from './session-open.js';
 import { PoolWorker, type WorkerHandle } from './worker.js';
 import type { StartPurpose, WorkerTable } from './worker-table.js';
 
@@ -92,7 +92,8 @@ export class WorkerOpens {
       await worker.handle.whenReady();
       const reason = worker.policyReason(this.#c.options.memoryMeasure, true);
       if (reason) await worker.cycle(reason);
-      if (needsSession(worker)) await openSession(worker);
+      // A fresh generation (after a restart or cycle) needs its session opened and checked.
+      if (worker.sessionGeneration !== worker.generation) await openSession(worker);
     } catch (error) {
       this.#c.table.retire(worker, 'kill');
       throw error;
@@ -137,7 +138,9 @@ export class WorkerOpens {
       worker.state = 'idle';
       worker.spare = true;
       // The worker this one replaces leaves once idle (at once if it is idle now).
-      if (purpose === 'replacement') for (const old of table.of(key)) this.#retireReplaced(old);
+      if (purpose === 'replacement')
+        for (const old of table.of(key))
+          if (old.replaced && old.state === 'idle') table.retire(old, 'graceful');
     }
     return worker;
   }
@@ -182,11 +185,6 @@ export class WorkerOpens {
       if (!initRequired) quarantine.noteFailedStart(key, restartIntensity(policy), policy.quarantineMs);
       throw error.error;
     }
-  }
-
-  #retireReplaced(worker: PoolWorker): void {
-    if (!worker.replaced) return;
-    if (worker.state === 'idle') this.#c.table.retire(worker, 'graceful');
   }
 
   /** A worker came back: retire it if replaced, or start its replacement if it is used up. */
