@@ -5,7 +5,7 @@
  * Either way the value a consumer gets is exactly `schema.parse(payload)`.
  */
 import { z } from 'zod';
-import { ErrorCode, makeError } from './errors.js';
+import { ErrorCode, invalidArgument, makeError } from './errors.js';
 import type { LeanWorkerDataRow, StreamSummaryData, ThreadSchema } from './protocol/port-messages.js';
 import { toThreadSchema } from './thread-schema.js';
 
@@ -33,12 +33,9 @@ function isZodSchema(value: unknown): value is z.ZodType {
 }
 
 /** The definition itself and each named schema must be there: refused at definition time. */
-function checkDefinition(definition: unknown, schemas: readonly string[]): Record<string, unknown> {
-  if (typeof definition !== 'object' || definition === null) {
-    throw makeError(ErrorCode.INVALID_ARGUMENT, 'a command definition must be an object', {
-      facts: { argument: 'definition', received: definition === null ? 'null' : typeof definition },
-    });
-  }
+function checkDefinition(definition: unknown, schemas: readonly string[]): void {
+  if (typeof definition !== 'object' || definition === null)
+    throw invalidArgument('a command definition must be an object', 'definition', definition);
   const d = definition as Record<string, unknown>;
   for (const name of schemas) {
     if (!isZodSchema(d[name])) {
@@ -47,7 +44,6 @@ function checkDefinition(definition: unknown, schemas: readonly string[]): Recor
       });
     }
   }
-  return d;
 }
 
 /**
@@ -159,9 +155,7 @@ export function checkCommand(command: unknown, kind: 'json' | 'stream'): void {
   const c = command as { kind?: unknown; export?: unknown } | null;
   if (typeof c !== 'object' || c === null || c.kind !== kind || typeof c.export !== 'string') {
     const maker = kind === 'json' ? 'defineJsonCommand' : 'defineStreamingCommand';
-    throw makeError(ErrorCode.INVALID_ARGUMENT, `expected a command made by ${maker}`, {
-      facts: { argument: 'command', received: c === null ? 'null' : typeof c },
-    });
+    throw invalidArgument(`expected a command made by ${maker}`, 'command', c);
   }
 }
 

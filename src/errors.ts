@@ -71,13 +71,11 @@ export class LeanWorkerError<
 
   /** This error as plain data for a MessagePort. */
   toWire(): WireError {
-    return { code: this.code, message: this.message, facts: { ...this.facts }, ...causeToWire(this.cause) };
+    const { code, message, cause } = this;
+    const wire = { code, message, facts: { ...this.facts } };
+    if (cause === undefined) return wire;
+    return { ...wire, cause: cause instanceof LeanWorkerError ? cause.toWire() : causeData(cause) };
   }
-}
-
-function causeToWire(cause: unknown): { cause?: WireError['cause'] } {
-  if (cause === undefined) return {};
-  return { cause: cause instanceof LeanWorkerError ? cause.toWire() : causeData(cause) };
 }
 
 /** Options failed validation. */
@@ -234,19 +232,20 @@ export function makeError<C extends ErrorCode>(
   init: ErrorInit<ErrorOf<C>['facts']> = {},
 ): ErrorOf<C> {
   const table: ClassTable = classByCode;
-  const Class = table[code];
-  return new Class(code, message, init);
+  return new table[code](code, message, init);
+}
+
+/** The INVALID_ARGUMENT error of `argument`, naming the type of the `value` it received. */
+export function invalidArgument(message: string, argument: string, value: unknown): InvalidArgumentError {
+  return makeError(ErrorCode.INVALID_ARGUMENT, message, {
+    facts: { argument, received: value === null ? 'null' : typeof value },
+  });
 }
 
 /** Rebuild an error that crossed a thread boundary as data. */
 export function errorFromWire(wire: WireError): LeanWorkerError {
-  let cause: unknown;
-  if (wire.cause !== undefined) {
-    cause =
-      'code' in wire.cause
-        ? errorFromWire(wire.cause)
-        : Object.assign(new Error(wire.cause.message), { name: wire.cause.name });
-  }
+  const c = wire.cause;
+  const cause = c && ('code' in c ? errorFromWire(c) : Object.assign(new Error(c.message), { name: c.name }));
   return makeError(wire.code, wire.message, { facts: { ...(wire.facts ?? {}) }, cause });
 }
 

@@ -16,9 +16,10 @@ import type { RequestOutcome, StreamSummaryData, ValidationSchemas } from './pro
 import { LeanWorkerStream, type LeanWorkerStreamSummary } from './stream/lean-worker-stream.js';
 import type { RowConsumerOptions } from './stream/row-consumer.js';
 
-/** How a stream's rows and summary are decoded where they are consumed. */
-type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
+/** How a stream's rows and summary are decoded where they are consumed, and what the supervisor checks. */
+export type StreamDecoders<Row, Summary> = RowConsumerOptions<Row> & {
   decodeSummary?: (summary: StreamSummaryData) => LeanWorkerStreamSummary<Summary>;
+  schemas?: ValidationSchemas;
 };
 
 export type { LeanWorkerCommandOptions };
@@ -83,7 +84,7 @@ export abstract class LeaseCore {
   protected stream<Row, Summary>(
     request: LeaseRequest,
     options: LeanWorkerCommandOptions,
-    decode: StreamDecoders<Row, Summary> & { schemas?: ValidationSchemas },
+    decode: StreamDecoders<Row, Summary>,
   ): LeanWorkerStream<Row, Summary> {
     const { schemas, ...decoders } = decode;
     const { port, outcome } = this.#start(request, options, true, schemas);
@@ -115,23 +116,18 @@ export abstract class LeaseCore {
 
   #check(): void {
     if (this.#released) throw makeError(ErrorCode.LEASE_RELEASED, 'the lease was released');
-    if (this.#invalidReason !== null) {
-      throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
-        facts: { reason: this.#invalidReason },
-      });
-    }
     const current = this.#host.generation();
-    if (current !== this.#generation) {
+    let generations = {};
+    if (this.#invalidReason === null && current !== this.#generation) {
       this.#invalidReason =
         current < 0
           ? 'the worker is gone (shut down, or its supervisor ended)'
           : `worker generation changed from ${this.#generation} to ${current}`;
+      generations = { grantedGeneration: this.#generation, currentGeneration: current };
+    }
+    if (this.#invalidReason !== null) {
       throw makeError(ErrorCode.LEASE_INVALIDATED, `lease invalidated: ${this.#invalidReason}`, {
-        facts: {
-          reason: this.#invalidReason,
-          grantedGeneration: this.#generation,
-          currentGeneration: current,
-        },
+        facts: { reason: this.#invalidReason, ...generations },
       });
     }
     if (this.#busy) throw makeError(ErrorCode.LEASE_BUSY, 'a command is already running on this lease');

@@ -15,22 +15,15 @@ import {
   streamDecoders,
 } from './commands.js';
 import { ErrorCode, errorFromWire } from './errors.js';
-import { LeaseCore } from './lease-core.js';
-import type { OutcomeResponse, RequestOutcome } from './protocol/port-messages.js';
+import { LeaseCore, type StreamDecoders } from './lease-core.js';
+import type { OutcomeResponse } from './protocol/port-messages.js';
 import type { LeanReplLease } from './repl/lease.js';
 import type { LeanWorkerStream } from './stream/lean-worker-stream.js';
 
-/** The answer of a unary request (the supervisor checked its status), or its typed failure thrown. */
-function answer<Status extends OutcomeResponse['status']>(
-  outcome: RequestOutcome,
-  _status: Status,
-): Extract<OutcomeResponse, { status: Status }> {
-  if (!outcome.ok) throw errorFromWire(outcome.error);
-  return outcome.response as Extract<OutcomeResponse, { status: Status }>;
-}
-
 /** A lease of either child kind. */
 export type LeanWorkerLease = LeanWorkerSessionLease | LeanReplLease;
+
+type CapabilityOp = 'capability_metadata' | 'capability_doctor';
 
 export class LeanWorkerSessionLease extends LeaseCore {
   readonly kind = 'capability' as const;
@@ -44,16 +37,7 @@ export class LeanWorkerSessionLease extends LeaseCore {
     checkCommand(command, 'stream');
     checkCommandOptions(options);
     const requestJson = encodeCommandRequest(command.export, command.request, request);
-    return this.stream<Row, Summary>(
-      {
-        op: 'run_data_stream',
-        export: command.export,
-        request_json: requestJson,
-        progress: options.rowProgress === true,
-      },
-      options,
-      streamDecoders(command),
-    );
+    return this.#dataStream<Row, Summary>(command.export, requestJson, options, streamDecoders(command));
   }
 
   /** Run a schema-less stream (`LeanWorkerDataRow` with `unknown` payloads). */
@@ -63,16 +47,8 @@ export class LeanWorkerSessionLease extends LeaseCore {
     options: LeanWorkerCommandOptions = {},
   ): LeanWorkerStream {
     checkCommandOptions(options);
-    return this.stream(
-      {
-        op: 'run_data_stream',
-        export: checkExportName(exportName),
-        request_json: requestJson(request ?? null, exportName),
-        progress: options.rowProgress === true,
-      },
-      options,
-      {},
-    );
+    const name = checkExportName(exportName);
+    return this.#dataStream(name, requestJson(request ?? null, exportName), options, {});
   }
 
   /** Run a typed JSON command. */
@@ -100,17 +76,38 @@ export class LeanWorkerSessionLease extends LeaseCore {
     request: unknown = {},
     options: LeanWorkerCommandOptions = {},
   ) {
-    const op = 'capability_metadata';
-    const request_json = requestJson(request, exportName);
-    const outcome = await this.unary({ op, export: checkExportName(exportName), request_json }, options);
-    return answer(outcome, 'capability_metadata').metadata;
+    return (await this.#capability('capability_metadata', exportName, request, options)).metadata;
   }
 
   /** Run the capability's doctor export. */
   async capabilityDoctor(exportName: string, request: unknown = {}, options: LeanWorkerCommandOptions = {}) {
-    const op = 'capability_doctor';
+    return (await this.#capability('capability_doctor', exportName, request, options)).report;
+  }
+
+  #dataStream<Row, Summary>(
+    exportName: string,
+    requestJson: string,
+    options: LeanWorkerCommandOptions,
+    decoders: StreamDecoders<Row, Summary>,
+  ): LeanWorkerStream<Row, Summary> {
+    const request = { op: 'run_data_stream' as const, export: exportName, request_json: requestJson };
+    return this.stream<Row, Summary>(
+      { ...request, progress: options.rowProgress === true },
+      options,
+      decoders,
+    );
+  }
+
+  /** The answer of a unary capability request (the supervisor checked its status), or its failure thrown. */
+  async #capability<Op extends CapabilityOp>(
+    op: Op,
+    exportName: string,
+    request: unknown,
+    options: LeanWorkerCommandOptions,
+  ): Promise<Extract<OutcomeResponse, { status: Op }>> {
     const request_json = requestJson(request, exportName);
     const outcome = await this.unary({ op, export: checkExportName(exportName), request_json }, options);
-    return answer(outcome, 'capability_doctor').report;
+    if (!outcome.ok) throw errorFromWire(outcome.error);
+    return outcome.response as Extract<OutcomeResponse, { status: Op }>;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { Admission } from '../../src/pool/admission.js';
 import { parsePoolOptions } from '../../src/pool/options.js';
-import type { StartFn } from '../../src/pool/worker-start.js';
+import type { StartFn } from '../../src/pool/worker-opens.js';
 import { percentile } from './stats.js';
 import { stubSources, stubStart } from './stub-workers.js';
 import { inVirtualTime } from './virtual-time.js';

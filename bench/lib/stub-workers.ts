@@ -5,8 +5,7 @@
  */
 import { Admission } from '../../src/pool/admission.js';
 import { parsePoolOptions } from '../../src/pool/options.js';
-import type { Source } from '../../src/pool/worker-opens.js';
-import type { StartFn } from '../../src/pool/worker-start.js';
+import type { Source, StartFn } from '../../src/pool/worker-opens.js';
 import type { GenerationInfo, MemorySample, ShutdownReport } from '../../src/protocol/port-messages.js';
 import type { ResolvedWorker } from '../../src/protocol/worker-spec.js';
 

@@ -58,14 +58,10 @@ export function boundedFromStart(reason: WaitReason): boolean {
 
 /** Mean time a lease is held (exponentially weighted), learned from releases. */
 export class HoldTimes {
-  #meanMs: number | null = null;
+  meanMs: number | null = null;
 
   note(ms: number): void {
-    this.#meanMs = this.#meanMs === null ? ms : this.#meanMs + (ms - this.#meanMs) / 16;
-  }
-
-  get meanMs(): number | null {
-    return this.#meanMs;
+    this.meanMs = this.meanMs === null ? ms : this.meanMs + (ms - this.meanMs) / 16;
   }
 }
 
@@ -143,8 +139,7 @@ function evictingStartsFull(table: WorkerTable, gate: MemoryGate): boolean {
 function evictable(table: WorkerTable, gate: MemoryGate, wanted: ReadonlySet<string>): PoolWorker[] {
   const idle = table.idle();
   if (idle.length === 0) return idle;
-  const count = new Map<string, number>();
-  for (const w of table.live) if (w.usable) count.set(w.key, (count.get(w.key) ?? 0) + 1);
+  const count = usableByKey(table);
   const spares: PoolWorker[] = [];
   const rest: PoolWorker[] = [];
   const wantedLast: PoolWorker[] = [];
@@ -154,6 +149,13 @@ function evictable(table: WorkerTable, gate: MemoryGate, wanted: ReadonlySet<str
     else rest.push(w);
   }
   return spares.concat(rest, wantedLast);
+}
+
+/** Usable live workers per key. */
+function usableByKey(table: WorkerTable): Map<string, number> {
+  const count = new Map<string, number>();
+  for (const w of table.live) if (w.usable) count.set(w.key, (count.get(w.key) ?? 0) + 1);
+  return count;
 }
 
 /**
@@ -176,8 +178,7 @@ function busyVictim(
   const openMs = gate.eviction.openMs(r.key);
   const until = r.since + Math.min(openMs, 2 * holdMs);
   if (holdMs * 2 > openMs || performance.now() >= until) return null;
-  const usable = new Map<string, number>();
-  for (const w of table.live) if (w.usable) usable.set(w.key, (usable.get(w.key) ?? 0) + 1);
+  const usable = usableByKey(table);
   if ((usable.get(victim.key) ?? 0) > 1) return null;
   const busy = [...table.live].filter(
     (w) => w.state === 'leased' && w.usable && !r.wanted.has(w.key) && (usable.get(w.key) ?? 0) === 1,

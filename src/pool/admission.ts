@@ -22,15 +22,15 @@ import {
 import { SeenKeys } from './bounded-map.js';
 import { emptyAdmissionCounters, RecentValues } from './counters.js';
 import { publish } from './events.js';
-import { PoolLeaseHost } from './lease-host.js';
+import { leaseHost } from './lease-host.js';
 import { MemoryGate } from './memory-gate.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { Quarantine } from './quarantine.js';
 import { type Refusal, type RefusalOf, Refusals } from './refusals.js';
 import { type AcquireRequest, deliver, WaiterQueue, Wakeup } from './waiters.js';
 import type { PoolWorker } from './worker.js';
-import { type Source, WorkerOpens } from './worker-opens.js';
-import { type StartFn, startSupervisor } from './worker-start.js';
+import { type Source, type StartFn, startSupervisor, WorkerOpens } from './worker-opens.js';
+
 import { type CloseCounts, WorkerTable } from './worker-table.js';
 
 /** Admission's figures for `pool.snapshot()`: plain values, and the live workers to read. */
@@ -45,7 +45,6 @@ export class Admission {
   readonly #queueWaits = new RecentValues(4096);
   readonly #keys = new SeenKeys();
   readonly #waiters: WaiterQueue<PoolWorker, Source, WaitReason>;
-  readonly #leaseHost: PoolLeaseHost;
   readonly #refusals: Refusals;
   readonly #holds = new HoldTimes();
   readonly #opens: WorkerOpens;
@@ -74,11 +73,6 @@ export class Admission {
       changed: () => this.#pump(),
       holdMs: () => this.#holds.meanMs,
     });
-    this.#leaseHost = new PoolLeaseHost(options.memoryMeasure, (worker) => {
-      this.#counters.leasesReleased += 1;
-      publish('lease-released', options.poolId, worker.key, { generation: worker.generation });
-      this.release(worker);
-    });
   }
 
   get closed(): boolean {
@@ -97,7 +91,7 @@ export class Admission {
       const plan = this.#plan(key, opts.timeoutMs > 0, this.#waiters.sameKeyAhead(key, null) + 1, began);
       pending =
         plan.kind === 'warm' || plan.kind === 'cold'
-          ? deliver(this.#serve(plan, key, source), opts.signal, (w) => this.release(w))
+          ? this.#serve(plan, key, source, opts.signal)
           : this.#queue(plan, key, source, opts);
     } else {
       pending = this.#enqueue(key, source, opts);
@@ -118,7 +112,11 @@ export class Admission {
     this.#gate.eviction.noteRequest(worker.key);
     publish('lease-granted', this.#options.poolId, worker.key, { generation: worker.generation });
     if (this.#waiters.size === 0) this.#opens.spares();
-    const host = this.#leaseHost.bind(worker);
+    const host = leaseHost(worker, this.#options.memoryMeasure, () => {
+      this.#counters.leasesReleased += 1;
+      publish('lease-released', this.#options.poolId, worker.key, { generation: worker.generation });
+      this.release(worker);
+    });
     return worker.resolved.child?.kind === 'repl'
       ? new LeanReplLease(host, worker.generation, requestTimeoutMs)
       : new LeanWorkerSessionLease(host, worker.generation, requestTimeoutMs);
@@ -158,7 +156,7 @@ export class Admission {
       totals: this.#table.totals(),
       workers,
       exitingWorkers: this.#table.exiting.size,
-      startingWorkers: this.#table.starting,
+      startingWorkers: this.#table.starts.size,
       queueDepth: this.#waiters.size,
       queueWaits: [...this.#queueWaits.values],
       distinctKeysSeen: this.#keys.distinct,
@@ -241,14 +239,15 @@ export class Admission {
     );
   }
 
-  /** Serve a warm or cold plan: the worker, leased to the caller once ready. */
-  #serve(plan: Plan, key: string, source: Source): Promise<PoolWorker> {
-    if (plan.kind !== 'warm')
-      return this.#opens.open(key, source, 'caller', plan.kind === 'cold' && plan.unknownCost);
-    const warm = plan.worker;
-    warm.state = 'leased';
-    this.#opens.noteHit(warm);
-    return this.#opens.prepareWarm(warm);
+  /** Serve a warm or cold plan: the worker, leased to the caller once ready (`deliver` on abort). */
+  #serve(plan: Plan, key: string, source: Source, signal: AbortSignal | undefined): Promise<PoolWorker> {
+    let ready: Promise<PoolWorker>;
+    if (plan.kind === 'warm') {
+      plan.worker.state = 'leased';
+      this.#opens.noteHit(plan.worker);
+      ready = this.#opens.prepareWarm(plan.worker);
+    } else ready = this.#opens.open(key, source, 'caller', plan.kind === 'cold' && plan.unknownCost);
+    return deliver(ready, signal, (w) => this.release(w));
   }
 
   /** Serve whoever can be served, in the queue's order, then start spares when nobody waits. */
@@ -284,9 +283,7 @@ export class Admission {
         break;
       }
       this.#waiters.take(chosen);
-      chosen.resolve(
-        deliver(this.#serve(plan, chosen.key, chosen.source), chosen.signal, (w) => this.release(w)),
-      );
+      chosen.resolve(this.#serve(plan, chosen.key, chosen.source, chosen.signal));
     }
     if (Number.isFinite(until)) this.#wakeup.at(until);
     if (this.#waiters.size === 0) this.#opens.spares();

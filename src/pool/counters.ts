@@ -74,9 +74,9 @@ export function emptyAdmissionCounters() {
     concurrentColdOpensObserved: 0,
     /** Spare workers started in the background (`spares`). */
     spareStarts: 0,
-    /** Used-up workers replaced in the background before being retired (`replaceInBackground`). */
+    /** Used-up workers whose replacement was started in the background (`replaceInBackground`). */
     backgroundReplacements: 0,
-    /** Leases served by a worker started in the background, at its first lease. */
+    /** Leases served by a spare or replacement at its first lease: imports no caller waited for. */
     backgroundStartsUsed: 0,
   };
 }

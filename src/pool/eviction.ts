@@ -144,16 +144,11 @@ export class EvictionPolicy {
 
   /** Learned open time of `key` (ms): its longest cold open, else the mean of the known ones. */
   openMs(key: string): number {
-    const known = this.#stats.get(key)?.openMs;
-    if (known !== undefined && known !== null) return known;
-    return this.#opens === 0 ? 1 : this.#openMsSum / this.#opens;
+    return this.#stats.get(key)?.openMs ?? (this.#opens === 0 ? 1 : this.#openMsSum / this.#opens);
   }
 
   /** What keeping `key` warm is worth now: decayed and hinted requests x open time per KiB. */
   worth(key: string): number {
-    const s = this.#stats.get(key);
-    const frequency = (s ? this.#frequency(s) : 0) + this.hinted(key);
-    const meanOpenMs = this.#opens === 0 ? 1 : this.#openMsSum / this.#opens;
-    return (frequency * (s?.openMs ?? meanOpenMs)) / Math.max(1, this.#memoryOf(key));
+    return (this.frequency(key) * this.openMs(key)) / Math.max(1, this.#memoryOf(key));
   }
 }

@@ -4,6 +4,7 @@
  * its figures, and the background sampler that keeps worker and system figures fresh without
  * touching the request path.
  */
+import type { AdmissionWaitFacts } from '../error-facts.js';
 import { ErrorCode, type LeanWorkerError, makeError } from '../errors.js';
 import { EvictionPolicy } from './eviction.js';
 import { MemoryPolicy } from './memory-policy.js';
@@ -81,20 +82,19 @@ export class MemoryGate {
   ): PoolWorker[] | null {
     const without = (gone: readonly PoolWorker[]) => [...live].filter((w) => !gone.includes(w));
     if (this.fits(key, live, starting)) return [];
-    // Spares first (as given), each group in the policy's order.
-    const ordered = idle;
-    const single = ordered.find((e) => this.fits(key, without([e]), starting));
+    // `idle` comes spares first, each group in the policy's order.
+    const single = idle.find((e) => this.fits(key, without([e]), starting));
     if (single) return [single];
     const chosen: PoolWorker[] = [];
-    for (const worker of ordered) {
+    for (const worker of idle) {
       chosen.push(worker);
       if (this.fits(key, without(chosen), starting)) return chosen;
     }
     return null;
   }
 
-  /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it. */
-  budgetError(key: string, workers: Iterable<PoolWorker>): LeanWorkerError {
+  /** The MEMORY_BUDGET refusal for a cold worker of `key`, with every figure that decided it, and `why`. */
+  budgetError(key: string, workers: Iterable<PoolWorker>, why: AdmissionWaitFacts): LeanWorkerError {
     const figures = this.policy.figures(workers);
     return makeError(ErrorCode.MEMORY_BUDGET, 'a new worker would pass the pool memory budget', {
       facts: {
@@ -105,6 +105,7 @@ export class MemoryGate {
         samplesUnavailable: figures.unavailable,
         systemHeadroomKib: this.system?.headroomKib ?? null,
         systemReserveKib: this.options.systemMemoryReserveKib,
+        ...why,
       },
     });
   }

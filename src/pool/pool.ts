@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { BootstrapReport } from '../capability/bootstrap.js';
 import { LeanWorkerCapabilityBuilder } from '../capability/builder.js';
-import { ErrorCode, makeError } from '../errors.js';
+import { ErrorCode, invalidArgument, makeError } from '../errors.js';
 import type { LeanWorkerLease, LeanWorkerSessionLease } from '../lease.js';
 import { lazySchema, parseOptions } from '../parse-options.js';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
@@ -90,12 +90,8 @@ const hintSchema = lazySchema(() =>
 
 /** A source must name its key and resolve its worker; anything else is refused before a spawn. */
 function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
-  if (!isSource(source)) {
-    const s = source as unknown;
-    throw makeError(ErrorCode.INVALID_ARGUMENT, 'expected a worker source (a capability or repl builder)', {
-      facts: { argument: 'source', received: s === null ? 'null' : typeof s },
-    });
-  }
+  if (!isSource(source))
+    throw invalidArgument('expected a worker source (a capability or repl builder)', 'source', source);
 }
 
 /** What `close()` did. */
@@ -109,7 +105,6 @@ export interface LeanWorkerPoolCloseReport {
 export class LeanWorkerPool {
   readonly #options: ResolvedPoolOptions;
   readonly #admission: Admission;
-  #closed = false;
 
   constructor(options: LeanWorkerPoolOptions = {}) {
     this.#options = parsePoolOptions(options);
@@ -138,7 +133,7 @@ export class LeanWorkerPool {
   async #acquire(source: AnyLeanWorkerSource, options: AcquireLeaseOptions): Promise<LeanWorkerLease> {
     checkSource(source);
     const parsed = parseOptions(acquireOptionsSchema(), options, 'acquire options');
-    if (this.#closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
+    if (this.#admission.closed) throw makeError(ErrorCode.POOL_CLOSED, 'the pool is closed');
     const { signal, timeoutMs, requestTimeoutMs, client } = parsed;
     if (signal?.aborted) {
       throw makeError(ErrorCode.ABORTED, 'acquire aborted', {
@@ -169,11 +164,8 @@ export class LeanWorkerPool {
     builder: LeanWorkerCapabilityBuilder,
     options: AcquireLeaseOptions = {},
   ): Promise<BootstrapReport> {
-    if (!(builder instanceof LeanWorkerCapabilityBuilder)) {
-      throw makeError(ErrorCode.INVALID_ARGUMENT, 'check() takes a LeanWorkerCapabilityBuilder', {
-        facts: { argument: 'builder', received: builder === null ? 'null' : typeof builder },
-      });
-    }
+    if (!(builder instanceof LeanWorkerCapabilityBuilder))
+      throw invalidArgument('check() takes a LeanWorkerCapabilityBuilder', 'builder', builder);
     return builder.check(async () => {
       const lease = await this.acquireLease(builder, options);
       try {
@@ -207,11 +199,8 @@ export class LeanWorkerPool {
     fn: (lease: LeanWorkerLeaseFor<S>) => Promise<T> | T,
     options: AcquireLeaseOptions = {},
   ): Promise<T> {
-    if (typeof fn !== 'function') {
-      throw makeError(ErrorCode.INVALID_ARGUMENT, 'withLease() takes a function of the lease', {
-        facts: { argument: 'fn', received: fn === null ? 'null' : typeof fn },
-      });
-    }
+    if (typeof fn !== 'function')
+      throw invalidArgument('withLease() takes a function of the lease', 'fn', fn);
     const lease = await this.acquireLease(source, options);
     try {
       return await fn(lease);
@@ -227,7 +216,7 @@ export class LeanWorkerPool {
 
   /** Counters and facts; never pids, worker ids or pipes. */
   snapshot(): LeanWorkerPoolSnapshot {
-    return buildSnapshot(this.#admission.stats(), this.#options, this.#closed);
+    return buildSnapshot(this.#admission.stats(), this.#options, this.#admission.closed);
   }
 
   /**
@@ -237,17 +226,17 @@ export class LeanWorkerPool {
    */
   async close(options: { timeoutMs?: number } = {}): Promise<LeanWorkerPoolCloseReport> {
     const parsed = parseOptions(closeOptionsSchema(), options, 'close options');
-    const began = performance.now();
-    this.#closed = true;
-    const reports = await this.#admission.close(parsed.timeoutMs ?? 10_000, 'graceful');
-    return { ...reports, elapsedMs: performance.now() - began };
+    return this.#close(parsed.timeoutMs ?? 10_000, 'graceful');
   }
 
   /** Kill every worker at once (also during a `close()`, which then settles as soon). */
-  async destroy(): Promise<LeanWorkerPoolCloseReport> {
+  destroy(): Promise<LeanWorkerPoolCloseReport> {
+    return this.#close(0, 'kill');
+  }
+
+  async #close(timeoutMs: number, mode: 'graceful' | 'kill'): Promise<LeanWorkerPoolCloseReport> {
     const began = performance.now();
-    this.#closed = true;
-    const reports = await this.#admission.close(0, 'kill');
+    const reports = await this.#admission.close(timeoutMs, mode);
     return { ...reports, elapsedMs: performance.now() - began };
   }
 

@@ -61,9 +61,7 @@ export class Quarantine {
   /** Keys quarantined now. */
   get size(): number {
     const now = performance.now();
-    let n = 0;
-    for (const until of this.#until.values()) if (until > now) n += 1;
-    return n;
+    return [...this.#until.values()].filter((until) => until > now).length;
   }
 
   /** Keys whose failed starts are remembered now (at most `MAX_TRACKED_KEYS`). */

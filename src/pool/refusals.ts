@@ -76,7 +76,6 @@ export class Refusals {
       return makeError(ErrorCode.POOL_EXHAUSTED, 'every worker is busy and waiting is disabled', { facts });
     }
     c.memoryBudgetRejections += 1;
-    const error = this.#gate.budgetError(r.key, held);
-    return makeError(ErrorCode.MEMORY_BUDGET, error.message, { facts: { ...error.facts, ...why } });
+    return this.#gate.budgetError(r.key, held, why);
   }
 }

@@ -35,11 +35,6 @@ async function prepare(
   return outcome.response;
 }
 
-/** Whether the worker's current generation still needs its session opened (and checked). */
-export function needsSession(worker: PoolWorker): boolean {
-  return worker.sessionGeneration !== worker.generation;
-}
-
 /**
  * Prepare the worker's current generation: open its session, then run the metadata expectation.
  * Throws the typed failure (TIMEOUT past the import deadline, METADATA_MISMATCH, ...).
@@ -56,24 +51,18 @@ export async function openSession(worker: PoolWorker): Promise<void> {
   }
   const began = performance.now();
   if (session) {
-    let response: OutcomeResponse;
-    try {
-      response = await prepare(
-        worker,
-        generation,
-        {
-          op: 'open_host_session',
-          project_root: session.projectRoot,
-          mode: session.mode,
-          imports: [...session.imports],
-          import_profile: session.importProfile,
-        },
-        session.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS,
-      );
-    } catch (error) {
+    const request: Request = {
+      op: 'open_host_session',
+      project_root: session.projectRoot,
+      mode: session.mode,
+      imports: [...session.imports],
+      import_profile: session.importProfile,
+    };
+    const timeoutMs = session.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
+    const response = await prepare(worker, generation, request, timeoutMs).catch((error: unknown) => {
       worker.stats.noteImport(generation, 'failed');
       throw error;
-    }
+    });
     worker.stats.noteImport(generation, response.status === 'host_session_reused' ? 'reused' : 'opened');
     if ('import_stats' in response) worker.stats.lastImportStats = response.import_stats;
     worker.stats.lastSessionOpenMs = performance.now() - began;

@@ -6,14 +6,15 @@
 import { platformMechanisms } from '../platform/mechanisms.js';
 import type { MemoryReading } from '../protocol/platform.js';
 import type { AdmissionStats } from './admission.js';
-import { percentile, type WorkerCounters } from './counters.js';
+import { type AdmissionCounters, percentile, type WorkerCounters } from './counters.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { SystemMemory } from './system-memory.js';
 import type { PoolWorker } from './worker.js';
 
 export type { LeaseSnapshot } from './counters.js';
 
-export interface LeanWorkerPoolSnapshot extends WorkerCounters {
+/** Admission's counters (`AdmissionCounters`) and every worker's (`WorkerCounters`), with the figures below. */
+export interface LeanWorkerPoolSnapshot extends WorkerCounters, Readonly<AdmissionCounters> {
   readonly maxWorkers: number;
   readonly workers: number;
   readonly activeWorkers: number;
@@ -25,36 +26,14 @@ export interface LeanWorkerPoolSnapshot extends WorkerCounters {
   readonly queueDepth: number;
   readonly queueWaitP50Ms: number | null;
   readonly queueWaitP99Ms: number | null;
-  readonly queueTimeouts: number;
-  readonly queueFullRejections: number;
-  readonly queueAborts: number;
-  readonly memoryBudgetRejections: number;
-  readonly coldOpenAttempts: number;
-  readonly coldOpenAdmitted: number;
-  readonly coldOpenRefusals: number;
-  readonly keyHits: number;
-  readonly keyMisses: number;
   /** Session keys counted as they were first seen (a counter; the pool keeps no list of them). */
   readonly distinctKeysSeen: number;
   /** Keys whose per-key state the pool holds now, at most `MAX_TRACKED_KEYS` per table. */
   readonly trackedKeys: number;
   readonly freshColdOpensAvoided: number;
-  readonly missEmptyPool: number;
-  readonly missNoMatchingKey: number;
   readonly lastKeyMissReason: string | null;
   readonly refusalReason: string | null;
-  readonly evictions: number;
   readonly quarantinedKeys: number;
-  readonly quarantineRejections: number;
-  readonly leasesGranted: number;
-  readonly leasesReleased: number;
-  readonly concurrentColdOpensObserved: number;
-  /** Spare workers started in the background (`spares`). */
-  readonly spareStarts: number;
-  /** Used-up workers whose replacement was started in the background (`replaceInBackground`). */
-  readonly backgroundReplacements: number;
-  /** Leases served by a spare or replacement at its first lease: imports no caller waited for. */
-  readonly backgroundStartsUsed: number;
   readonly lastRestartReason: string | null;
   readonly lastImportStats: unknown;
   readonly lastSpawnHandshakeMs: number | null;

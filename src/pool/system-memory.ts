@@ -125,16 +125,14 @@ function bindingLevel(
 
 function cgroupFigures(paths: SystemMemoryPaths): SystemMemory['cgroup'] {
   const root = paths.cgroupRoot;
-  if (read(path.join(root, 'cgroup.controllers')) !== null) {
-    const own = ownDir(paths, root, 2);
-    const files = { limit: 'memory.max', usage: 'memory.current' };
-    const level = bindingLevel(root, own, files) ?? (own ? bindingLevel(root, null, files) : null);
-    return { version: 2, ...(level ?? { maxKib: null, currentKib: null }) };
-  }
-  const mount = path.join(root, 'memory');
-  const files = { limit: 'memory.limit_in_bytes', usage: 'memory.usage_in_bytes' };
-  const own = ownDir(paths, mount, 1);
+  const v2 = read(path.join(root, 'cgroup.controllers')) !== null;
+  const mount = v2 ? root : path.join(root, 'memory');
+  const files = v2
+    ? { limit: 'memory.max', usage: 'memory.current' }
+    : { limit: 'memory.limit_in_bytes', usage: 'memory.usage_in_bytes' };
+  const own = ownDir(paths, mount, v2 ? 2 : 1);
   const level = bindingLevel(mount, own, files) ?? (own ? bindingLevel(mount, null, files) : null);
+  if (v2) return { version: 2, ...(level ?? { maxKib: null, currentKib: null }) };
   return level ? { version: 1, ...level } : { version: null, maxKib: null, currentKib: null };
 }
 

@@ -38,7 +38,7 @@ export interface Waiter<T, S, R> {
   lookAheadSince: number | undefined;
   readonly resolve: (value: T | Promise<T>) => void;
   readonly reject: (error: LeanWorkerError) => void;
-  cleanup: () => void;
+  readonly cleanup: () => void;
 }
 
 /** What serving a waiter now would do, as `pick` needs to know it. */
@@ -84,36 +84,15 @@ export class WaiterQueue<T, S, R> {
 
   /** Add a waiter of `client`; `timeoutMs` 0 means no deadline; the signal aborts it. */
   add(
-    item: {
-      readonly key: string;
-      readonly source: S;
-      readonly client: string;
-      readonly reason: R | null;
-      readonly lookAheadSince?: number | undefined;
-    },
+    item: Pick<Waiter<T, S, R>, 'key' | 'source' | 'client' | 'reason' | 'lookAheadSince'>,
     timeoutMs: number,
     signal: AbortSignal | undefined,
     onTimeout: (waiter: Waiter<T, S, R>) => LeanWorkerError,
   ): Promise<T> {
-    const { key, source, client, reason, lookAheadSince } = item;
-    const start = Math.max(this.#virtual, this.#lastTag.get(client) ?? 0);
-    const tag = start + 1 / (this.#weights[client] ?? 1);
-    this.#lastTag.set(client, tag);
+    const start = Math.max(this.#virtual, this.#lastTag.get(item.client) ?? 0);
+    const tag = start + 1 / (this.#weights[item.client] ?? 1);
+    this.#lastTag.set(item.client, tag);
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T, S, R> = {
-        key,
-        source,
-        client,
-        signal,
-        enqueuedAt: performance.now(),
-        tag,
-        bypassed: 0,
-        reason,
-        lookAheadSince,
-        resolve,
-        reject,
-        cleanup: () => {},
-      };
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -131,14 +110,21 @@ export class WaiterQueue<T, S, R> {
         );
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+      const waiter: Waiter<T, S, R> = {
+        ...item,
+        signal,
+        enqueuedAt: performance.now(),
+        tag,
+        bypassed: 0,
+        resolve,
+        reject,
+        cleanup: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
       };
       // After the last waiter with a tag not above its own: ties stay first come, first served.
-      let at = this.#items.length;
-      while (at > 0 && (this.#items[at - 1] as Waiter<T, S, R>).tag > tag) at -= 1;
-      this.#items.splice(at, 0, waiter);
+      this.#items.splice(this.#items.findLastIndex((w) => w.tag <= tag) + 1, 0, waiter);
     });
   }
 

@@ -9,19 +9,40 @@
  * cold open of its key at the mean lease hold time (at least one), so the replacement is ready
  * when the old one runs out. A background start that fails counts toward its key's quarantine
  * like any start.
+ *
+ * A cold worker is started through the pool's `StartFn` (the seam: production starts a supervisor
+ * thread and its child, tests start fake workers without processes) under the key's effective
+ * policy; its session is opened, its first memory sample taken and its key's cost learned. On any
+ * failure the half-started worker is killed before the error propagates; a failed start counts
+ * toward the key's quarantine, except one that says this process needs an init (`init_required`).
  */
 import { ErrorCode, makeError } from '../errors.js';
+import { type EffectivePolicy, effectivePolicy, restartIntensity } from '../protocol/worker-policy.js';
 import type { ResolvedWorker } from '../protocol/worker-spec.js';
-import type { AdmissionCounters } from './counters.js';
-import { noteColdOpenAttempt } from './counters.js';
+import type { SupervisorConfig } from '../worker/supervisor-handle.js';
+import { type AdmissionCounters, noteColdOpenAttempt } from './counters.js';
 import type { MemoryGate } from './memory-gate.js';
 import { measureOf } from './memory-policy.js';
 import type { ResolvedPoolOptions } from './options.js';
 import type { Quarantine } from './quarantine.js';
-import { needsSession, openSession } from './session-open.js';
-import type { PoolWorker } from './worker.js';
-import { type StartFn, startWorker } from './worker-start.js';
+import { openSession } from './session-open.js';
+import { PoolWorker, type WorkerHandle } from './worker.js';
 import type { StartPurpose, WorkerTable } from './worker-table.js';
+
+/**
+ * Start a worker's first generation. A start that fails rejects with `SupervisorStartError`
+ * carrying the public error; anything else it throws is passed on as it is.
+ */
+export type StartFn = (config: SupervisorConfig, options: ResolvedPoolOptions) => Promise<WorkerHandle>;
+
+/**
+ * The production start: a supervisor thread and its child. The supervisor machinery (worker
+ * thread, comlink) loads with the first worker, not on import.
+ */
+export const startSupervisor: StartFn = async (config, options) => {
+  const { SupervisorHandle } = await import('../worker/supervisor-handle.js');
+  return SupervisorHandle.start(config, undefined, options.supervisorEntry);
+};
 
 export interface Source {
   sessionKey(): string;
@@ -71,7 +92,8 @@ export class WorkerOpens {
       await worker.handle.whenReady();
       const reason = worker.policyReason(this.#c.options.memoryMeasure, true);
       if (reason) await worker.cycle(reason);
-      if (needsSession(worker)) await openSession(worker);
+      // A fresh generation (after a restart or cycle) needs its session opened and checked.
+      if (worker.sessionGeneration !== worker.generation) await openSession(worker);
     } catch (error) {
       this.#c.table.retire(worker, 'kill');
       throw error;
@@ -85,7 +107,7 @@ export class WorkerOpens {
     if (purpose === 'caller') {
       const poolEmpty = table.live.size === 0;
       this.lastKeyMissReason = poolEmpty ? 'empty_pool' : 'no_matching_key';
-      noteColdOpenAttempt(counters, poolEmpty, table.starting + 1);
+      noteColdOpenAttempt(counters, poolEmpty, table.starts.size + 1);
     } else if (purpose === 'spare') counters.spareStarts += 1;
     else counters.backgroundReplacements += 1;
     const run = table.open(key, purpose, () => this.#openWorker(key, source, purpose), unknownCost);
@@ -95,20 +117,9 @@ export class WorkerOpens {
   }
 
   async #openWorker(key: string, source: Source, purpose: StartPurpose): Promise<PoolWorker> {
-    const { options, gate, table, quarantine } = this.#c;
+    const { gate, table } = this.#c;
     const began = performance.now();
-    const worker = await startWorker({
-      key,
-      source,
-      options,
-      memory: gate.policy,
-      start: this.#c.start,
-      quarantine,
-      onExhausted: (w) => {
-        quarantine.add(w.key, w.policy.quarantineMs);
-        if (w.state === 'idle') table.retire(w, 'kill');
-      },
-    });
+    const worker = await this.#start(key, source);
     if (this.#c.closed()) {
       // The pool closed during the start: the worker must not outlive it.
       await table.discard(worker);
@@ -127,14 +138,53 @@ export class WorkerOpens {
       worker.state = 'idle';
       worker.spare = true;
       // The worker this one replaces leaves once idle (at once if it is idle now).
-      if (purpose === 'replacement') for (const old of table.of(key)) this.#retireReplaced(old);
+      if (purpose === 'replacement')
+        for (const old of table.of(key))
+          if (old.replaced && old.state === 'idle') table.retire(old, 'graceful');
     }
     return worker;
   }
 
-  #retireReplaced(worker: PoolWorker): void {
-    if (!worker.replaced) return;
-    if (worker.state === 'idle') this.#c.table.retire(worker, 'graceful');
+  /** Start a worker for `key`, its session open; it comes back leased. */
+  async #start(key: string, source: Source): Promise<PoolWorker> {
+    const { options, quarantine, table } = this.#c;
+    let policy: EffectivePolicy = effectivePolicy(options.policy, options.poolId, null);
+    let handle: WorkerHandle | null = null;
+    try {
+      const resolved = await source.resolve();
+      policy = effectivePolicy(options.policy, options.poolId, resolved.policy);
+      handle = await this.#c.start(
+        {
+          launch: { ...resolved.launch, hardMemoryLimitKib: policy.hardMemoryLimitKib ?? 0 },
+          restart: restartIntensity(policy),
+          relay: { initialCredit: options.rowBatchCredit, maxBatchItems: 256, maxBatchBytes: 64 * 1024 },
+          maxJsonDepth: options.maxJsonDepth,
+          nice: options.workerNice,
+          schedIdle: options.workerSchedIdle,
+          ...(options.workerCpus ? { cpus: options.workerCpus } : {}),
+          ...(resolved.child ? { child: resolved.child } : {}),
+        },
+        options,
+      );
+      const worker = new PoolWorker(key, resolved, policy, handle, (w) => {
+        quarantine.add(w.key, w.policy.quarantineMs);
+        if (w.state === 'idle') table.retire(w, 'kill');
+      });
+      worker.state = 'leased';
+      await openSession(worker);
+      worker.lastSample = await handle.sample().catch(() => null);
+      if (worker.lastSample) this.#c.gate.policy.learn(key, worker.lastSample);
+      return worker;
+    } catch (error) {
+      if (handle) await handle.shutdown('kill').catch(() => {});
+      const { SupervisorStartError } = await import('../worker/supervisor-handle.js');
+      if (!(error instanceof SupervisorStartError)) throw error;
+      // A process that needs an init to run children at all is not the key's fault.
+      const initRequired =
+        error.error.code === ErrorCode.SPAWN && error.error.facts.reason === 'init_required';
+      if (!initRequired) quarantine.noteFailedStart(key, restartIntensity(policy), policy.quarantineMs);
+      throw error.error;
+    }
   }
 
   /** A worker came back: retire it if replaced, or start its replacement if it is used up. */

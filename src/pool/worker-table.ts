@@ -49,11 +49,6 @@ export class WorkerTable {
     this.#onReaped = onReaped;
   }
 
-  /** Cold opens in flight. */
-  get starting(): number {
-    return this.#starting.size;
-  }
-
   /** The cold opens in flight. */
   get starts(): ReadonlySet<Starting> {
     return this.#starting;
@@ -91,9 +86,7 @@ export class WorkerTable {
   }
 
   leased(): number {
-    let n = 0;
-    for (const w of this.#live) if (w.state === 'leased') n += 1;
-    return n;
+    return [...this.#live].filter((w) => w.state === 'leased').length;
   }
 
   /**

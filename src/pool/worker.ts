@@ -177,11 +177,7 @@ export class PoolWorker {
   }
 
   /** Figures of a memory-ceiling decision. */
-  memoryFacts(measure: Measure): {
-    currentKib: number | null;
-    limitKib: number | undefined;
-    measure: Measure;
-  } {
+  memoryFacts(measure: Measure) {
     const s = this.lastSample;
     return { currentKib: s ? measureOf(s, measure) : null, limitKib: this.policy.memoryCeilingKib, measure };
   }

@@ -15,7 +15,7 @@ import { type LeanWorkerPoolOptions, parsePoolOptions } from '../../src/pool/opt
 import type { LeanWorkerSource } from '../../src/pool/pool.js';
 import { buildSnapshot } from '../../src/pool/snapshot.js';
 import type { WorkerHandle } from '../../src/pool/worker.js';
-import type { StartFn } from '../../src/pool/worker-start.js';
+import type { StartFn } from '../../src/pool/worker-opens.js';
 import {
   emptyRequestStats,
   type GenerationInfo,
