@@ -15,7 +15,7 @@ import {
   bootstrapError,
   LoaderCode,
 } from './bootstrap.js';
-import { isFile } from './child-locator.js';
+import { isFile, statOrNull } from './child-locator.js';
 import {
   capabilityManifest,
   dylibCandidates,
@@ -72,12 +72,8 @@ export function userManifestDigest(o: ResolvedBuilderOptions): string | null {
 export function newestSourceMs(projectRoot: string, libName: string): number | null {
   let newest: number | null = null;
   const note = (file: string) => {
-    try {
-      const st = statSync(file);
-      if (st.isFile()) newest = Math.max(newest ?? 0, st.mtimeMs);
-    } catch {
-      // absent
-    }
+    const st = statOrNull(file);
+    if (st?.isFile()) newest = Math.max(newest ?? 0, st.mtimeMs);
   };
   const base = path.join(projectRoot, ...libName.split('.'));
   note(`${base}.lean`);

@@ -8,6 +8,7 @@ import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import path from 'node:path';
 import { nodeCrypto } from '../node-crypto.js';
 import { type BootstrapCheck, bootstrapCheck, LoaderCode } from './bootstrap.js';
+import { statOrNull } from './child-locator.js';
 import { CAPABILITY_MANIFEST_SCHEMA_VERSION, type ExportKind, signatureKind } from './manifest.js';
 
 /** What a parsed manifest tells the pool. */
@@ -124,13 +125,7 @@ function parseManifest(file: string): ManifestFacts {
   };
 }
 
-const mtime = (file: string): number | null => {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return null;
-  }
-};
+const mtime = (file: string): number | null => statOrNull(file)?.mtimeMs ?? null;
 
 /** What the static check compares against. */
 export interface ManifestExpectations {

@@ -2,22 +2,16 @@
  * Static bootstrap checks: the child can be located and executed, the project root and import
  * workspace exist, and the library is declared in the lakefile. No process is started.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseLakefile } from '../lake/lakefile.js';
 import { moduleNameProblem } from '../lake/module-name.js';
 import { DEFAULT_MAX_PROJECT_FILE_BYTES, describeRefusal, readRegularFile } from '../lake/read-file.js';
 import { type BootstrapCheck, BootstrapCode, bootstrapCheck } from './bootstrap.js';
-import { type ChildLocation, executableProblem } from './child-locator.js';
+import { type ChildLocation, executableProblem, statOrNull } from './child-locator.js';
 import type { ResolvedBuilderOptions } from './options.js';
 
-const isDir = (p: string): boolean => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
+const isDir = (p: string): boolean => statOrNull(p)?.isDirectory() ?? false;
 
 /** The lakefile of a project root (Lake prefers `lakefile.lean`), or null. */
 export function findLakefile(projectRoot: string): string | null {

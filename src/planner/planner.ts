@@ -61,11 +61,11 @@ export class LeanWorkerImportPlanner {
     const { discoverLakeProject } = await import('../lake/discover.js');
     const project = await discoverLakeProject({
       root: c.projectRoot,
-      ...(c.sourceRoots ? { sourceRoots: c.sourceRoots } : {}),
-      ...(c.libraries ? { libraries: c.libraries } : {}),
+      sourceRoots: c.sourceRoots,
+      libraries: c.libraries,
       headers: c.importsFrom === 'header',
       contentHash: c.contentHash,
-      ...(c.maxProjectFileBytes === undefined ? {} : { maxProjectFileBytes: c.maxProjectFileBytes }),
+      maxProjectFileBytes: c.maxProjectFileBytes,
     });
     if (!project.declaredLeanLibs.includes(c.libName))
       throw unresolvedCapabilityTarget(project.projectRoot, c.libName);
