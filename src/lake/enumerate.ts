@@ -50,7 +50,7 @@ export function isInside(root: string, child: string): boolean {
 
 /** Outcome of resolving a lakefile path. */
 export type ResolvedPath =
-  | { readonly ok: true; readonly path: string; readonly exists: boolean }
+  | { readonly ok: true; readonly path: string }
   | { readonly ok: false; readonly diagnostic: LakeDiagnostic };
 
 /**
@@ -69,13 +69,8 @@ export async function resolveInsideRoot(
   if (path.isAbsolute(relative)) return outside(path.normalize(relative));
   const lexical = path.resolve(realRoot, relative);
   if (!isInside(realRoot, lexical)) return outside(lexical);
-  try {
-    const real = await fs.realpath(lexical);
-    if (!isInside(realRoot, real)) return outside(real);
-    return { ok: true, path: lexical, exists: true };
-  } catch {
-    return { ok: true, path: lexical, exists: false };
-  }
+  const real = await fs.realpath(lexical).catch(() => null);
+  return real === null || isInside(realRoot, real) ? { ok: true, path: lexical } : outside(real);
 }
 
 function componentProblem(component: string): string | null {
@@ -207,11 +202,19 @@ export async function enumerateModules(
   return { modules, diagnostics: walker.diagnostics };
 }
 
-/** True when `module` exists as a file or directory under `srcDir`. */
-export async function moduleRootExists(srcDir: string, module: string): Promise<boolean> {
-  const [file, dir] = await Promise.all([
-    fs.stat(moduleToFile(srcDir, module)).catch(() => null),
-    fs.stat(moduleToDir(srcDir, module)).catch(() => null),
-  ]);
-  return (file?.isFile() ?? false) || (dir?.isDirectory() ?? false);
+/** True when `module` exists as a file or directory under one of `srcDirs`. */
+export async function moduleRootExists(srcDirs: readonly string[], module: string): Promise<boolean> {
+  const found = await Promise.all(
+    srcDirs.flatMap((dir) => [
+      fs.stat(moduleToFile(dir, module)).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+      fs.stat(moduleToDir(dir, module)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ),
+    ]),
+  );
+  return found.includes(true);
 }
