@@ -149,19 +149,11 @@ class Walker {
     const subdirs: Array<Promise<void>> = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const stat = await this.safeStat(full);
-        isDir = stat?.isDirectory() ?? false;
-        isFile = stat?.isFile() ?? false;
-      }
-      const stem = isDir
-        ? entry.name
-        : isFile && entry.name.endsWith('.lean')
-          ? entry.name.slice(0, -5)
-          : null;
-      if (stem === null) continue;
+      // A link is judged by what it leads to (and only when that is inside the root).
+      const target = entry.isSymbolicLink() ? await this.safeStat(full) : entry;
+      const isDir = target?.isDirectory() ?? false;
+      if (!isDir && !(target?.isFile() && entry.name.endsWith('.lean'))) continue;
+      const stem = isDir ? entry.name : entry.name.slice(0, -5);
       const module = `${prefix}.${stem}`;
       const problem = componentProblem(stem);
       if (problem !== null) {
