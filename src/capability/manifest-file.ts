@@ -90,9 +90,8 @@ function parseManifest(file: string): ManifestFacts {
   if (m.schema_version !== CAPABILITY_MANIFEST_SCHEMA_VERSION) {
     const message = `capability manifest schema ${String(m.schema_version)} is not the supported schema ${CAPABILITY_MANIFEST_SCHEMA_VERSION}`;
     if (typeof m.schema_version !== 'number') throw malformed(file, message);
-    throw new Finding(
-      bootstrapCheck(LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA, 'error', file, message, REBUILD),
-    );
+    const check = bootstrapCheck(LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA, 'error', file, message, REBUILD);
+    throw new Finding(check);
   }
   const fingerprint = (m.toolchain_fingerprint ?? {}) as Record<string, unknown>;
   const digest = fingerprint.header_sha256 ?? m.lean_header_sha256;

@@ -44,12 +44,8 @@ export async function projectChecks(o: ResolvedBuilderOptions): Promise<Bootstra
     checks.push(bootstrapCheck(BootstrapCode.CAPABILITY_PREFLIGHT, severity, subject, message, hint));
   };
   if (!isDir(o.projectRoot)) {
-    add(
-      'error',
-      o.projectRoot,
-      'project root is not a directory',
-      'pass the Lake project root as projectRoot',
-    );
+    const hint = 'pass the Lake project root as projectRoot';
+    add('error', o.projectRoot, 'project root is not a directory', hint);
     return checks;
   }
   // Paths and names the builder hands to processes are checked before use: the library name

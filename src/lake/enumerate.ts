@@ -196,16 +196,11 @@ export async function enumerateModules(
 
 /** True when `module` exists as a file or directory under one of `srcDirs`. */
 export async function moduleRootExists(srcDirs: readonly string[], module: string): Promise<boolean> {
+  const stat = (p: string) => fs.stat(p).catch(() => null);
   const found = await Promise.all(
     srcDirs.flatMap((dir) => [
-      fs.stat(moduleToFile(dir, module)).then(
-        (s) => s.isFile(),
-        () => false,
-      ),
-      fs.stat(moduleToDir(dir, module)).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ),
+      stat(moduleToFile(dir, module)).then((s) => s?.isFile()),
+      stat(moduleToDir(dir, module)).then((s) => s?.isDirectory()),
     ]),
   );
   return found.includes(true);

@@ -167,12 +167,8 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     const name = stripEscapes(nameTok.text);
     const fields = parseFields(toks.slice(2));
     if (fields === null) {
-      report(
-        'error',
-        name,
-        head.line,
-        `\`${head.text} ${name}\` has a body the lakefile reader does not understand`,
-      );
+      const message = `\`${head.text} ${name}\` has a body the lakefile reader does not understand`;
+      report('error', name, head.line, message);
       continue;
     }
     const field = (key: string): Field | undefined => fields.find((f) => f.name === key);
