@@ -110,12 +110,8 @@ export function checkFromError(err: unknown): BootstrapCheck {
     );
   }
   if (code === ErrorCode.HANDSHAKE || code === ErrorCode.TIMEOUT) {
-    return check(
-      BootstrapCode.HANDSHAKE_FAILED,
-      'worker handshake',
-      message,
-      'check that the worker child starts promptly and speaks lean-rs-worker protocol 10',
-    );
+    const hint = 'check that the worker child starts promptly and speaks lean-rs-worker protocol 10';
+    return check(BootstrapCode.HANDSHAKE_FAILED, 'worker handshake', message, hint);
   }
   if (err instanceof LeanWorkerError && err.code === ErrorCode.METADATA_MISMATCH) {
     return check(
@@ -125,10 +121,7 @@ export function checkFromError(err: unknown): BootstrapCheck {
       'rebuild or select a capability whose metadata matches the expectation',
     );
   }
-  return check(
-    BootstrapCode.STARTUP_FAILED,
-    code === ErrorCode.CAPABILITY_BUILD ? 'lake build' : 'worker bootstrap',
-    message,
-    'run the check in the deployment environment and rebuild the worker child or capability',
-  );
+  const subject = code === ErrorCode.CAPABILITY_BUILD ? 'lake build' : 'worker bootstrap';
+  const hint = 'run the check in the deployment environment and rebuild the worker child or capability';
+  return check(BootstrapCode.STARTUP_FAILED, subject, message, hint);
 }

@@ -188,13 +188,8 @@ export class LeanWorkerCapabilityBuilder {
     try {
       return await this.#check(probe);
     } catch (err) {
-      const failed = bootstrapCheck(
-        BootstrapCode.STARTUP_FAILED,
-        'error',
-        'worker bootstrap',
-        String(err),
-        'report this failure',
-      );
+      const code = BootstrapCode.STARTUP_FAILED;
+      const failed = bootstrapCheck(code, 'error', 'worker bootstrap', String(err), 'report this failure');
       return bootstrapReport([failed], false);
     }
   }
