@@ -2,7 +2,7 @@
  * Bootstrap report: the original's stable codes, severities, subjects, and texts bounded to
  * 1024 bytes, plus repair hints.
  */
-import { BootstrapError, ErrorCode } from '../errors.js';
+import { BootstrapError, ErrorCode, LeanWorkerError } from '../errors.js';
 
 /** Stable bootstrap codes (the original's strings). */
 export const BootstrapCode = {
@@ -92,4 +92,36 @@ export function bootstrapError(checks: readonly BootstrapCheck[]): BootstrapErro
   return new BootstrapError(ErrorCode.BOOTSTRAP, first.message, {
     facts: { bootstrapCode: first.code, subject: first.subject, repairHint: first.repairHint, checks },
   });
+}
+
+/** The finding of a failed bootstrap step, mapped onto the original's bootstrap codes. */
+export function checkFromError(err: unknown): BootstrapCheck {
+  const code = err instanceof LeanWorkerError ? err.code : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  const check = (bootstrapCode: BootstrapCheck['code'], subject: string, text: string, hint: string) =>
+    bootstrapCheck(bootstrapCode, 'error', subject, text, hint);
+  if (err instanceof LeanWorkerError && err.code === ErrorCode.BOOTSTRAP) {
+    const { bootstrapCode, subject, repairHint } = err.facts;
+    return check(
+      (bootstrapCode as BootstrapCheck['code'] | undefined) ?? BootstrapCode.STARTUP_FAILED,
+      subject ?? 'worker bootstrap',
+      message,
+      repairHint ?? 'fix the reported bootstrap input',
+    );
+  }
+  if (code === ErrorCode.HANDSHAKE || code === ErrorCode.TIMEOUT) {
+    const hint = 'check that the worker child starts promptly and speaks lean-rs-worker protocol 10';
+    return check(BootstrapCode.HANDSHAKE_FAILED, 'worker handshake', message, hint);
+  }
+  if (err instanceof LeanWorkerError && err.code === ErrorCode.METADATA_MISMATCH) {
+    return check(
+      BootstrapCode.METADATA_MISMATCH,
+      typeof err.facts.export === 'string' ? err.facts.export : 'capability metadata',
+      'capability metadata did not match the requested expectation',
+      'rebuild or select a capability whose metadata matches the expectation',
+    );
+  }
+  const subject = code === ErrorCode.CAPABILITY_BUILD ? 'lake build' : 'worker bootstrap';
+  const hint = 'run the check in the deployment environment and rebuild the worker child or capability';
+  return check(BootstrapCode.STARTUP_FAILED, subject, message, hint);
 }

@@ -14,10 +14,12 @@ import {
   type BootstrapReport,
   bootstrapCheck,
   bootstrapReport,
+  checkFromError,
 } from './bootstrap.js';
 import { declaredExports, userManifestChecks, userManifestDigest } from './capability-manifest.js';
 import { type ChildLocation, locateWorkerChild } from './child-locator.js';
 import type { ExportKind } from './manifest.js';
+import { compareMetadata } from './metadata.js';
 import {
   type CapabilityBuilderOptions,
   capabilityBuilderOptionsSchema,
@@ -26,11 +28,17 @@ import {
   type ResolvedBuilderOptions,
 } from './options.js';
 import { childChecks, projectChecks } from './preflight.js';
-import type { ProbeFn } from './probe.js';
 import { type ResolvedCapability, resolveCapability } from './resolve.js';
 import { canonicalPath, fileIdentity, formatSessionKey } from './session-key.js';
 
 export type { ResolvedCapability };
+
+/**
+ * A trial open of a resolved worker (the pool supplies one): start it, handshake, open the
+ * session, run the metadata export, shut down. May return the metadata it read so the
+ * expectation can be compared by `check()`.
+ */
+export type ProbeFn = (resolved: ResolvedCapability) => Promise<undefined | { readonly metadata?: unknown }>;
 
 /** Context of a builder: the parent environment it reads. @default { env: process.env } */
 export interface BuilderContext {
@@ -178,16 +186,40 @@ export class LeanWorkerCapabilityBuilder {
    */
   async check(probe?: ProbeFn): Promise<BootstrapReport> {
     try {
-      return await (await import('./probe.js')).runCheck(this, probe);
+      return await this.#check(probe);
     } catch (err) {
-      const failed = bootstrapCheck(
-        BootstrapCode.STARTUP_FAILED,
-        'error',
-        'worker bootstrap',
-        String(err),
-        'report this failure',
-      );
+      const code = BootstrapCode.STARTUP_FAILED;
+      const failed = bootstrapCheck(code, 'error', 'worker bootstrap', String(err), 'report this failure');
       return bootstrapReport([failed], false);
     }
+  }
+
+  async #check(probe: ProbeFn | undefined): Promise<BootstrapReport> {
+    const checks: BootstrapCheck[] = [];
+    try {
+      checks.push(...(await this.staticChecks()));
+    } catch (err) {
+      checks.push(checkFromError(err));
+    }
+    if (probe === undefined || checks.some((c) => c.severity === 'error'))
+      return bootstrapReport(checks, false);
+    let resolved: ResolvedCapability;
+    try {
+      resolved = await this.resolve();
+    } catch (err) {
+      checks.push(checkFromError(err));
+      return bootstrapReport(checks, false);
+    }
+    try {
+      const outcome = await probe(resolved);
+      const expected = resolved.metadata?.expected;
+      if (resolved.metadata !== null && expected !== undefined && outcome && 'metadata' in outcome) {
+        const mismatch = compareMetadata(resolved.metadata.export, expected, outcome.metadata);
+        if (mismatch) checks.push(checkFromError(mismatch));
+      }
+    } catch (err) {
+      checks.push(checkFromError(err));
+    }
+    return bootstrapReport(checks, true);
   }
 }

@@ -15,7 +15,7 @@ import {
   bootstrapError,
   LoaderCode,
 } from './bootstrap.js';
-import { isFile } from './child-locator.js';
+import { isFile, statOrNull } from './child-locator.js';
 import {
   capabilityManifest,
   dylibCandidates,
@@ -36,12 +36,13 @@ export function declaredExports(o: ResolvedBuilderOptions): Record<string, Expor
   const declare = (name: string, kind: ExportKind, where: string) => {
     const seen = out[name];
     if (seen !== undefined && seen !== kind) {
+      const issue = {
+        path: where,
+        code: 'custom',
+        message: `export ${name} declared twice with different kinds`,
+      };
       throw makeError(ErrorCode.INVALID_OPTIONS, `export ${name} is declared as ${seen} and as ${kind}`, {
-        facts: {
-          issues: [
-            { path: where, code: 'custom', message: `export ${name} declared twice with different kinds` },
-          ],
-        },
+        facts: { issues: [issue] },
       });
     }
     out[name] = kind;
@@ -72,12 +73,8 @@ export function userManifestDigest(o: ResolvedBuilderOptions): string | null {
 export function newestSourceMs(projectRoot: string, libName: string): number | null {
   let newest: number | null = null;
   const note = (file: string) => {
-    try {
-      const st = statSync(file);
-      if (st.isFile()) newest = Math.max(newest ?? 0, st.mtimeMs);
-    } catch {
-      // absent
-    }
+    const st = statOrNull(file);
+    if (st?.isFile()) newest = Math.max(newest ?? 0, st.mtimeMs);
   };
   const base = path.join(projectRoot, ...libName.split('.'));
   note(`${base}.lean`);
@@ -191,30 +188,20 @@ export function prepareManifest(
   if (userFile !== undefined) return checked(userFile);
   const names = Object.keys(declared).sort();
   if (names.length === 0) return null;
+  const fail = (code: BootstrapCheck['code'], subject: string, message: string, hint: string) =>
+    bootstrapError([bootstrapCheck(code, 'error', subject, message, hint)]);
   if (toolchain.sysroot === null || toolchain.headerSha256 === null || toolchain.versionString === null) {
-    throw bootstrapError([
-      bootstrapCheck(
-        BootstrapCode.CAPABILITY_PREFLIGHT,
-        'error',
-        toolchain.sysroot ?? 'LEAN_SYSROOT',
-        `cannot write the capability manifest: no Lean toolchain with include/lean/lean.h was found (${toolchain.problems.join('; ') || 'no sysroot'})`,
-        'install the toolchain the capability was built with, or pass leanSysroot',
-      ),
-    ]);
+    const message = `cannot write the capability manifest: no Lean toolchain with include/lean/lean.h was found (${toolchain.problems.join('; ') || 'no sysroot'})`;
+    const hint = 'install the toolchain the capability was built with, or pass leanSysroot';
+    throw fail(BootstrapCode.CAPABILITY_PREFLIGHT, toolchain.sysroot ?? 'LEAN_SYSROOT', message, hint);
   }
   const projectRoot = realpathSync(o.projectRoot);
   const candidates = dylibCandidates(projectRoot, o.package, o.libName);
   const primaryDylib = candidates.find(isFile);
   if (primaryDylib === undefined) {
-    throw bootstrapError([
-      bootstrapCheck(
-        LoaderCode.MISSING_PRIMARY_DYLIB,
-        'error',
-        candidates[0] as string,
-        `\`lake build ${o.libName}:shared\` produced no shared library (looked for ${candidates.join(', ')})`,
-        `declare \`${o.libName}\` as a lean_lib of package \`${o.package}\` and run \`lake build ${o.libName}:shared\``,
-      ),
-    ]);
+    const message = `\`lake build ${o.libName}:shared\` produced no shared library (looked for ${candidates.join(', ')})`;
+    const hint = `declare \`${o.libName}\` as a lean_lib of package \`${o.package}\` and run \`lake build ${o.libName}:shared\``;
+    throw fail(LoaderCode.MISSING_PRIMARY_DYLIB, candidates[0]!, message, hint);
   }
   const exports = names.map((name) => exportSignature(name, declared[name] as ExportKind));
   const text = manifestText(

@@ -12,19 +12,9 @@ import { CHILD_BASE_ENV } from '../protocol/constants.js';
 import type { ResolvedBuilderOptions } from './options.js';
 
 /** Parent variables passed to the child (plus every `LC_*`). */
-export const CHILD_ENV_ALLOWLIST: readonly string[] = Object.freeze([
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'LANG',
-  'LANGUAGE',
-  'TZ',
-  'TMPDIR',
-  'TMP',
-  'TEMP',
-  'ELAN_HOME',
-]);
+export const CHILD_ENV_ALLOWLIST: readonly string[] = Object.freeze(
+  'PATH HOME USER LOGNAME LANG LANGUAGE TZ TMPDIR TMP TEMP ELAN_HOME'.split(' '),
+);
 
 /** Typed child knobs that map onto environment variables. */
 type ChildKnobs = Pick<
@@ -55,8 +45,8 @@ export function allowlistedParentEnv(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
-    if (value === undefined) continue;
-    if (CHILD_ENV_ALLOWLIST.includes(name) || name.startsWith('LC_')) out[name] = value;
+    if (value !== undefined && (CHILD_ENV_ALLOWLIST.includes(name) || name.startsWith('LC_')))
+      out[name] = value;
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * the file named by `LEAN_RS_WORKER_CHILD` (which must exist when set), else
  * `lean-rs-worker-child` on PATH.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** Environment variable naming the worker child executable. */
@@ -21,14 +21,17 @@ export type ChildLocation =
     }
   | { readonly ok: false; readonly source: 'explicit' | 'env' | 'path'; readonly tried: string[] };
 
-/** True when `p` is a regular file (through links). */
-export const isFile = (p: string): boolean => {
+/** The stats of `p` (through links), or null when it cannot be statted. */
+export function statOrNull(p: string): Stats | null {
   try {
-    return statSync(p).isFile();
+    return statSync(p);
   } catch {
-    return false;
+    return null;
   }
-};
+}
+
+/** True when `p` is a regular file (through links). */
+export const isFile = (p: string): boolean => statOrNull(p)?.isFile() ?? false;
 
 /** Why a located file cannot be run, or null when it can. */
 export function executableProblem(file: string): string | null {

@@ -8,6 +8,7 @@ import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import path from 'node:path';
 import { nodeCrypto } from '../node-crypto.js';
 import { type BootstrapCheck, bootstrapCheck, LoaderCode } from './bootstrap.js';
+import { statOrNull } from './child-locator.js';
 import { CAPABILITY_MANIFEST_SCHEMA_VERSION, type ExportKind, signatureKind } from './manifest.js';
 
 /** What a parsed manifest tells the pool. */
@@ -28,10 +29,8 @@ export interface ManifestFacts {
 const REBUILD = 'rebuild the capability (lake build <lib>:shared) and let the builder rewrite its manifest';
 
 class Finding extends Error {
-  readonly check: BootstrapCheck;
-  constructor(check: BootstrapCheck) {
+  constructor(readonly check: BootstrapCheck) {
     super(check.message);
-    this.check = check;
   }
 }
 
@@ -72,18 +71,11 @@ function parseManifest(file: string): ManifestFacts {
     if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Finding(
-      bootstrapCheck(
-        missing ? LoaderCode.MISSING_MANIFEST : LoaderCode.MALFORMED_MANIFEST,
-        'error',
-        file,
-        `cannot read the capability manifest ${file}: ${(error as Error).message}`,
-        missing
-          ? 'pass the capability manifest (*.lean-rs-capability.json) as manifestPath, or leave it out to let the builder write one'
-          : REBUILD,
-      ),
-    );
+    const message = `cannot read the capability manifest ${file}: ${(error as Error).message}`;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw malformed(file, message);
+    const hint =
+      'pass the capability manifest (*.lean-rs-capability.json) as manifestPath, or leave it out to let the builder write one';
+    throw new Finding(bootstrapCheck(LoaderCode.MISSING_MANIFEST, 'error', file, message, hint));
   }
   let value: unknown;
   try {
@@ -96,17 +88,10 @@ function parseManifest(file: string): ManifestFacts {
   }
   const m = value as Record<string, unknown>;
   if (m.schema_version !== CAPABILITY_MANIFEST_SCHEMA_VERSION) {
-    throw new Finding(
-      bootstrapCheck(
-        typeof m.schema_version === 'number'
-          ? LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA
-          : LoaderCode.MALFORMED_MANIFEST,
-        'error',
-        file,
-        `capability manifest schema ${String(m.schema_version)} is not the supported schema ${CAPABILITY_MANIFEST_SCHEMA_VERSION}`,
-        REBUILD,
-      ),
-    );
+    const message = `capability manifest schema ${String(m.schema_version)} is not the supported schema ${CAPABILITY_MANIFEST_SCHEMA_VERSION}`;
+    if (typeof m.schema_version !== 'number') throw malformed(file, message);
+    const check = bootstrapCheck(LoaderCode.UNSUPPORTED_MANIFEST_SCHEMA, 'error', file, message, REBUILD);
+    throw new Finding(check);
   }
   const fingerprint = (m.toolchain_fingerprint ?? {}) as Record<string, unknown>;
   const digest = fingerprint.header_sha256 ?? m.lean_header_sha256;
@@ -124,13 +109,7 @@ function parseManifest(file: string): ManifestFacts {
   };
 }
 
-const mtime = (file: string): number | null => {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return null;
-  }
-};
+const mtime = (file: string): number | null => statOrNull(file)?.mtimeMs ?? null;
 
 /** What the static check compares against. */
 export interface ManifestExpectations {
@@ -155,50 +134,32 @@ export function checkManifest(
   const checks: BootstrapCheck[] = [];
   const add = (code: LoaderCode, subject: string, message: string, hint: string) =>
     checks.push(bootstrapCheck(code, 'error', subject, message, hint));
-  if (expect.headerSha256 && manifest.headerSha256 && manifest.headerSha256 !== expect.headerSha256) {
-    add(
-      LoaderCode.UNSUPPORTED_TOOLCHAIN_FINGERPRINT,
-      manifest.headerSha256,
-      `the manifest was built against lean.h ${manifest.headerSha256}, but the worker's toolchain has ${expect.headerSha256}`,
-      `rebuild the capability with the toolchain the worker runs (LEAN_SYSROOT), then rewrite ${path.basename(file)}`,
-    );
+  const { primaryDylib, headerSha256 } = manifest;
+  if (expect.headerSha256 && headerSha256 && headerSha256 !== expect.headerSha256) {
+    const message = `the manifest was built against lean.h ${headerSha256}, but the worker's toolchain has ${expect.headerSha256}`;
+    const hint = `rebuild the capability with the toolchain the worker runs (LEAN_SYSROOT), then rewrite ${path.basename(file)}`;
+    add(LoaderCode.UNSUPPORTED_TOOLCHAIN_FINGERPRINT, headerSha256, message, hint);
   }
-  const dylibMs = mtime(manifest.primaryDylib);
+  const dylibMs = mtime(primaryDylib);
   if (dylibMs === null) {
-    add(
-      LoaderCode.MISSING_PRIMARY_DYLIB,
-      manifest.primaryDylib,
-      `the primary library ${manifest.primaryDylib} named by ${file} is missing`,
-      'run `lake build <lib>:shared` in the project root',
-    );
+    const message = `the primary library ${primaryDylib} named by ${file} is missing`;
+    const hint = 'run `lake build <lib>:shared` in the project root';
+    add(LoaderCode.MISSING_PRIMARY_DYLIB, primaryDylib, message, hint);
   } else {
-    const manifestMs = mtime(file) ?? 0;
-    if (dylibMs > manifestMs) {
-      add(
-        LoaderCode.STALE_MANIFEST,
-        file,
-        `the manifest ${file} is older than its primary library ${manifest.primaryDylib}`,
-        REBUILD,
-      );
+    if (dylibMs > (mtime(file) ?? 0)) {
+      const message = `the manifest ${file} is older than its primary library ${primaryDylib}`;
+      add(LoaderCode.STALE_MANIFEST, file, message, REBUILD);
     }
     if (expect.newestSourceMs != null && expect.newestSourceMs > dylibMs) {
-      add(
-        LoaderCode.STALE_MANIFEST,
-        manifest.primaryDylib,
-        `the primary library ${manifest.primaryDylib} is older than the library's sources`,
-        'run `lake build <lib>:shared` (or drop skipBuild) so the library matches its sources',
-      );
+      const message = `the primary library ${primaryDylib} is older than the library's sources`;
+      const hint = 'run `lake build <lib>:shared` (or drop skipBuild) so the library matches its sources';
+      add(LoaderCode.STALE_MANIFEST, primaryDylib, message, hint);
     }
   }
   for (const dep of manifest.dependencies) {
-    if (mtime(dep) === null) {
-      add(
-        LoaderCode.MISSING_TRANSITIVE_DEPENDENCY,
-        dep,
-        `the dependency library ${dep} named by ${file} is missing`,
-        'build every dependency the manifest names',
-      );
-    }
+    if (mtime(dep) !== null) continue;
+    const message = `the dependency library ${dep} named by ${file} is missing`;
+    add(LoaderCode.MISSING_TRANSITIVE_DEPENDENCY, dep, message, 'build every dependency the manifest names');
   }
   return { checks, manifest };
 }

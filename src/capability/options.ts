@@ -143,15 +143,10 @@ export type ResolvedBuilderOptions = z.output<ReturnType<typeof buildCapabilityB
 export function checkChildKit(o: ResolvedBuilderOptions): void {
   if (!o.childKit) return;
   const issues = [];
-  if (o.worker === undefined) {
-    issues.push({
-      path: 'worker',
-      message: 'childKit needs worker.command (the child to run)',
-      code: 'custom',
-    });
-  }
-  if (o.manifestPath !== undefined) {
-    issues.push({ path: 'manifestPath', message: 'a child-kit child takes no manifest', code: 'custom' });
-  }
+  const message = 'childKit needs worker.command (the child to run)';
+  if (o.worker === undefined) issues.push({ path: 'worker', message, code: 'custom' });
+  const noManifest = 'a child-kit child takes no manifest';
+  if (o.manifestPath !== undefined)
+    issues.push({ path: 'manifestPath', message: noManifest, code: 'custom' });
   if (issues.length > 0) invalidOptions('capability builder options', issues);
 }

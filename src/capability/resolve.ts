@@ -81,17 +81,10 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
         timeoutMs: o.probeTimeoutMs,
       });
   if (toolchain.sysroot === null && !o.skipBuild && !o.childKit) {
-    throw new BootstrapError(
-      ErrorCode.BOOTSTRAP,
-      'could not discover the Lean sysroot for the worker child',
-      {
-        facts: {
-          bootstrapCode: BootstrapCode.STARTUP_FAILED,
-          subject: 'LEAN_SYSROOT',
-          problems: toolchain.problems,
-        },
-      },
-    );
+    const message = 'could not discover the Lean sysroot for the worker child';
+    const { problems } = toolchain;
+    const facts = { bootstrapCode: BootstrapCode.STARTUP_FAILED, subject: 'LEAN_SYSROOT', problems };
+    throw new BootstrapError(ErrorCode.BOOTSTRAP, message, { facts });
   }
   const launch: WorkerLaunchSpec = {
     command: location.command,
@@ -116,6 +109,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
   };
   const metadata = input.metadata();
   const manifest = o.childKit ? null : prepareManifest(o, toolchain, input.declared);
+  const manifestPath = manifest?.path ?? null;
   const imports = [...o.imports];
   // The real child binds worker exports only in a session opened with a manifest, so a manifest
   // means a session; otherwise, as the original, only when there is something to import or check.
@@ -127,7 +121,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
             kind: 'capability',
             package: o.package,
             lib_name: o.libName,
-            manifest_path: manifest?.path ?? null,
+            manifest_path: manifestPath,
           },
           imports,
           importProfile: o.importProfile,
@@ -141,12 +135,9 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
     metadata,
     policy: o.policy ?? null,
     // A child-kit child binds exports by name: the builder's declarations are the list.
-    exports: {
-      manifestPath: manifest?.path ?? null,
-      kinds: o.childKit ? { ...input.declared } : (manifest?.exports ?? {}),
-    },
+    exports: { manifestPath, kinds: o.childKit ? { ...input.declared } : (manifest?.exports ?? {}) },
     toolchain,
-    manifestPath: manifest?.path ?? null,
+    manifestPath,
     build,
   };
 }
@@ -159,11 +150,7 @@ async function buildLibrary(
   if (o.skipBuild || findLakefile(o.projectRoot) === null) return null;
   const args = ['build', `${o.libName}:shared`];
   const { runTool, succeeded, tailBytes } = await import('./run-tool.js');
-  const run = await runTool(o.lakeCommand, args, {
-    cwd: o.projectRoot,
-    env,
-    timeoutMs: o.buildTimeoutMs,
-  });
+  const run = await runTool(o.lakeCommand, args, { cwd: o.projectRoot, env, timeoutMs: o.buildTimeoutMs });
   if (!succeeded(run)) {
     const { exitCode, signal, timedOut, spawnError, output } = run;
     const command = { command: o.lakeCommand, args, cwd: o.projectRoot };

@@ -40,8 +40,19 @@ export async function runTool(
   options: { cwd: string; env: Readonly<Record<string, string | undefined>>; timeoutMs: number },
 ): Promise<ToolRun> {
   const started = performance.now();
-  let timedOut = false;
-  let subprocess: ReturnType<typeof Execa> | undefined;
+  const ran = (facts: Partial<ToolRun>): ToolRun => ({
+    command,
+    args,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    spawnError: null,
+    stdout: '',
+    output: '',
+    ...facts,
+    durationMs: performance.now() - started,
+  });
+  let subprocess: ReturnType<typeof Execa>;
   try {
     // Loaded on first use only: importing the package must not pay for execa.
     const { execa } = await import('execa');
@@ -56,51 +67,32 @@ export async function runTool(
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (err) {
-    return failedStart(command, args, err, started);
+    return ran({ spawnError: (err as Error).message });
   }
   const pid = subprocess.pid;
+  let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     try {
       if (pid !== undefined) process.kill(-pid, 'SIGKILL');
     } catch {
-      subprocess?.kill('SIGKILL');
+      subprocess.kill('SIGKILL');
     }
   }, options.timeoutMs);
   try {
     const result = await subprocess;
-    const spawnError =
-      result.failed && result.exitCode === undefined && !result.signal && !timedOut
-        ? result.shortMessage
-        : null;
-    return {
-      command,
-      args,
+    const neverStarted = result.failed && result.exitCode === undefined && !result.signal && !timedOut;
+    return ran({
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
       timedOut,
-      spawnError: spawnError ?? null,
+      spawnError: neverStarted ? result.shortMessage : null,
       stdout: typeof result.stdout === 'string' ? result.stdout : '',
       output: typeof result.all === 'string' ? result.all : '',
-      durationMs: performance.now() - started,
-    };
+    });
   } finally {
     clearTimeout(timer);
   }
-}
-
-function failedStart(command: string, args: readonly string[], err: unknown, started: number): ToolRun {
-  return {
-    command,
-    args,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    spawnError: (err as Error).message,
-    stdout: '',
-    output: '',
-    durationMs: performance.now() - started,
-  };
 }
 
 /** True when the run exited with status 0. */

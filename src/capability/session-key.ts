@@ -9,12 +9,13 @@
  * the version each generation reports at handshake is recorded on the pool entry, and a pinned
  * version is enforced there.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { ImportProfile } from '../protocol/messages.js';
 import type { RestartPolicyClass } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
 import { canonicalJson } from './canonical-json.js';
+import { statOrNull } from './child-locator.js';
 import { canonicalMetadata } from './metadata.js';
 
 /** Version tag at the front of every key. */
@@ -56,12 +57,8 @@ export interface SessionKeyParts {
 
 /** `dev:ino:size:mtimeMs` of a file, or null when it cannot be read. */
 export function fileIdentity(file: string): string | null {
-  try {
-    const st = statSync(file);
-    return `${st.dev}:${st.ino}:${st.size}:${Math.trunc(st.mtimeMs)}`;
-  } catch {
-    return null;
-  }
+  const st = statOrNull(file);
+  return st && `${st.dev}:${st.ino}:${st.size}:${Math.trunc(st.mtimeMs)}`;
 }
 
 /** Real path when the path exists, else the absolute normalised path. */

@@ -67,6 +67,7 @@ export async function discoverToolchain(input: ToolchainInput): Promise<Toolchai
     else problems.push(`\`${input.leanCommand} --print-prefix\` failed: ${describe(prefix)}`);
   }
   const header = sysroot === null ? null : await sysrootHeader(sysroot);
+  const leanBinary = sysroot === null ? null : path.join(sysroot, 'bin', 'lean');
   if (sysroot !== null && header === null) problems.push(`${sysroot} has no include/lean/lean.h`);
   return {
     leanVersion,
@@ -76,10 +77,7 @@ export async function discoverToolchain(input: ToolchainInput): Promise<Toolchai
     problems,
     versionString: header?.version ?? versionFromBanner(leanVersion),
     headerSha256: header?.sha256 ?? null,
-    leanBinary:
-      sysroot !== null && (await isFile(path.join(sysroot, 'bin', 'lean')))
-        ? path.join(sysroot, 'bin', 'lean')
-        : null,
+    leanBinary: leanBinary !== null && (await isFile(leanBinary)) ? leanBinary : null,
   };
 }
 

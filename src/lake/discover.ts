@@ -114,25 +114,19 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   warnings.push(...config.diagnostics.filter((d) => d.severity === 'warning'));
 
   const declaredLeanLibs = [...new Set(config.leanLibs.map((l) => l.name))].sort(compareNames);
-  let libs: LeanLibDecl[] = [...config.leanLibs];
-  if (libs.length === 0) {
-    // No lean_lib: walk top-level `*.lean` stems (loose-script projects), as the original does.
-    const stems = await fallbackRoots(projectRoot);
-    libs = stems.map((name) => ({
-      name,
-      srcDir: '.',
-      roots: [name],
-      globs: [{ kind: 'one', module: name }],
-      isDefaultTarget: false,
-    }));
-  }
-  if (options.libraries !== undefined) {
-    for (const name of options.libraries) {
-      if (!libs.some((l) => l.name === name)) {
-        errors.push(lakeFinding('unknown-library', `library \`${name}\` is not declared`, { subject: name }));
-      }
-    }
-    libs = libs.filter((l) => options.libraries!.includes(l.name));
+  // No lean_lib: walk top-level `*.lean` stems (loose-script projects), as the original does.
+  let libs: LeanLibDecl[] =
+    config.leanLibs.length > 0
+      ? [...config.leanLibs]
+      : (await fallbackRoots(projectRoot)).map((name) => {
+          const globs = [{ kind: 'one' as const, module: name }];
+          return { name, srcDir: '.', roots: [name], globs, isDefaultTarget: false };
+        });
+  const wanted = options.libraries;
+  if (wanted !== undefined) {
+    for (const name of wanted.filter((n) => !libs.some((l) => l.name === n)))
+      errors.push(lakeFinding('unknown-library', `library \`${name}\` is not declared`, { subject: name }));
+    libs = libs.filter((l) => wanted.includes(l.name));
   }
   for (const lib of libs) {
     for (const name of [...lib.roots, ...lib.globs.map((g) => g.module)]) {
@@ -152,14 +146,11 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
   }
   const moduleRoots = [...new Set(libs.flatMap((l) => l.roots))].sort(compareNames);
   const selectedRoots = options.sourceRoots ? [...options.sourceRoots] : moduleRoots;
+  const srcDirs = resolved.map((lib) => lib.srcDir);
   for (const root of selectedRoots) {
     const diag = nameDiagnostic(root, 'selected source root');
-    if (diag) {
-      errors.push(diag);
-      continue;
-    }
-    const exists = await Promise.all(resolved.map((lib) => moduleRootExists(lib.srcDir, root)));
-    if (!exists.includes(true)) {
+    if (diag) errors.push(diag);
+    else if (!(await moduleRootExists(srcDirs, root))) {
       const message = `module root \`${root}\` was not found in ${projectRoot}`;
       errors.push(lakeFinding('missing-module-root', message, { path: projectRoot, subject: root }));
     }
@@ -177,16 +168,15 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       return root === undefined ? [] : [{ ...m, sourceRoot: root }];
     });
   }
+  const manifestFile = path.join(projectRoot, 'lake-manifest.json');
   const [manifestBytes, toolchainBytes] = await Promise.all([
-    readOptional(path.join(projectRoot, 'lake-manifest.json'), maxFileBytes),
+    readOptional(manifestFile, maxFileBytes),
     readOptional(path.join(projectRoot, 'lean-toolchain'), maxFileBytes),
   ]);
   let manifest: LakeManifest | null = null;
-  if (manifestBytes !== null) {
-    const parsed = parseLakeManifest(manifestBytes, path.join(projectRoot, 'lake-manifest.json'));
-    if ('packages' in parsed) manifest = parsed;
-    else warnings.push(parsed);
-  }
+  const parsed = manifestBytes && parseLakeManifest(manifestBytes, manifestFile);
+  if (parsed && 'packages' in parsed) manifest = parsed;
+  else if (parsed) warnings.push(parsed);
   const scanned = await scanFiles(
     modules.map((m) => m.path),
     { headers: options.headers ?? false, hash: options.contentHash ?? false },

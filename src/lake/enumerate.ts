@@ -50,7 +50,7 @@ export function isInside(root: string, child: string): boolean {
 
 /** Outcome of resolving a lakefile path. */
 export type ResolvedPath =
-  | { readonly ok: true; readonly path: string; readonly exists: boolean }
+  | { readonly ok: true; readonly path: string }
   | { readonly ok: false; readonly diagnostic: LakeDiagnostic };
 
 /**
@@ -69,13 +69,8 @@ export async function resolveInsideRoot(
   if (path.isAbsolute(relative)) return outside(path.normalize(relative));
   const lexical = path.resolve(realRoot, relative);
   if (!isInside(realRoot, lexical)) return outside(lexical);
-  try {
-    const real = await fs.realpath(lexical);
-    if (!isInside(realRoot, real)) return outside(real);
-    return { ok: true, path: lexical, exists: true };
-  } catch {
-    return { ok: true, path: lexical, exists: false };
-  }
+  const real = await fs.realpath(lexical).catch(() => null);
+  return real === null || isInside(realRoot, real) ? { ok: true, path: lexical } : outside(real);
 }
 
 function componentProblem(component: string): string | null {
@@ -154,19 +149,11 @@ class Walker {
     const subdirs: Array<Promise<void>> = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        const stat = await this.safeStat(full);
-        isDir = stat?.isDirectory() ?? false;
-        isFile = stat?.isFile() ?? false;
-      }
-      const stem = isDir
-        ? entry.name
-        : isFile && entry.name.endsWith('.lean')
-          ? entry.name.slice(0, -5)
-          : null;
-      if (stem === null) continue;
+      // A link is judged by what it leads to (and only when that is inside the root).
+      const target = entry.isSymbolicLink() ? await this.safeStat(full) : entry;
+      const isDir = target?.isDirectory() ?? false;
+      if (!isDir && !(target?.isFile() && entry.name.endsWith('.lean'))) continue;
+      const stem = isDir ? entry.name : entry.name.slice(0, -5);
       const module = `${prefix}.${stem}`;
       const problem = componentProblem(stem);
       if (problem !== null) {
@@ -207,11 +194,14 @@ export async function enumerateModules(
   return { modules, diagnostics: walker.diagnostics };
 }
 
-/** True when `module` exists as a file or directory under `srcDir`. */
-export async function moduleRootExists(srcDir: string, module: string): Promise<boolean> {
-  const [file, dir] = await Promise.all([
-    fs.stat(moduleToFile(srcDir, module)).catch(() => null),
-    fs.stat(moduleToDir(srcDir, module)).catch(() => null),
-  ]);
-  return (file?.isFile() ?? false) || (dir?.isDirectory() ?? false);
+/** True when `module` exists as a file or directory under one of `srcDirs`. */
+export async function moduleRootExists(srcDirs: readonly string[], module: string): Promise<boolean> {
+  const stat = (p: string) => fs.stat(p).catch(() => null);
+  const found = await Promise.all(
+    srcDirs.flatMap((dir) => [
+      stat(moduleToFile(dir, module)).then((s) => s?.isFile()),
+      stat(moduleToDir(dir, module)).then((s) => s?.isDirectory()),
+    ]),
+  );
+  return found.includes(true);
 }

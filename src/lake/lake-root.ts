@@ -6,11 +6,10 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LakeDiscoveryError } from './errors.js';
 import { parseLakefile } from './lakefile.js';
-import type { LakeDiagnostic, LakefileConfig } from './lakefile-types.js';
+import type { LakefileConfig } from './lakefile-types.js';
 import { compareNames } from './module-name.js';
-import { refusalDiagnostic, sha256Hex } from './project-files.js';
+import { refusalError, sha256Hex } from './project-files.js';
 import { readRegularFile } from './read-file.js';
 
 /** `~` and `~/...` expanded to the home directory. */
@@ -49,15 +48,7 @@ export interface ReadLakefile {
 /** Read and parse a lakefile; a typed discovery error when it cannot be read. */
 export async function readLakefile(file: string, maxBytes: number): Promise<ReadLakefile> {
   const read = await readRegularFile(file, maxBytes);
-  if (!read.ok) {
-    const diagnostic: LakeDiagnostic =
-      read.reason === 'missing'
-        ? { code: 'unreadable-file', severity: 'error', message: `could not read ${file}`, path: file }
-        : refusalDiagnostic(file, read);
-    throw new LakeDiscoveryError([diagnostic], {
-      cause: read.reason === 'unreadable' ? read.error : undefined,
-    });
-  }
+  if (!read.ok) throw refusalError(file, read);
   // Only the hash and the text outlive the read, so the bytes are not held while parsing.
   const sha256 = sha256Hex(read.bytes);
   const text = read.bytes.toString('utf8');

@@ -34,36 +34,11 @@ import {
   unparsedLakefile,
 } from './lakefile-types.js';
 
-const SKIPPED = new Set([
-  'import',
-  'open',
-  'require',
-  'set_option',
-  'namespace',
-  'section',
-  'end',
-  'lean_exe',
-  'script',
-  'target',
-  'extern_lib',
-  'input_file',
-  'input_dir',
-  'module_facet',
-  'library_facet',
-  'package_facet',
-  'module_data',
-  'library_data',
-  'package_data',
-  'target_data',
-]);
-const GLOB_CTORS: Record<string, LakeGlobKind> = {
-  one: 'one',
-  submodules: 'submodules',
-  andSubmodules: 'andSubmodules',
-  'Glob.one': 'one',
-  'Glob.submodules': 'submodules',
-  'Glob.andSubmodules': 'andSubmodules',
-};
+const SKIPPED = new Set(
+  `import open require set_option namespace section end lean_exe script target extern_lib input_file input_dir
+  module_facet library_facet package_facet module_data library_data package_data target_data`.split(/\s+/),
+);
+const GLOB_KINDS: ReadonlySet<string> = new Set<LakeGlobKind>(['one', 'submodules', 'andSubmodules']);
 
 const stripEscapes = (name: string): string => name.replace(/[«»]/g, '');
 
@@ -129,8 +104,9 @@ function parseGlob(item: LakeToken[]): LakeGlob | null {
   let rest = item;
   if (rest[0]?.text === '.' && rest.length === 3) rest = rest.slice(1);
   if (rest.length === 2 && rest[0]!.kind === 'ident' && rest[1]!.kind === 'name' && !rest[1]!.globSuffix) {
-    const kind = GLOB_CTORS[rest[0]!.text];
-    if (kind) return { kind, module: stripEscapes(rest[1]!.text) };
+    // `one`, `Glob.one` (and `.one`, dropped above) name the same constructor.
+    const kind = rest[0]!.text.replace(/^Glob\./, '');
+    if (GLOB_KINDS.has(kind)) return { kind: kind as LakeGlobKind, module: stripEscapes(rest[1]!.text) };
   }
   return null;
 }
@@ -148,17 +124,11 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
 
   const tokenizer = new LakeTokenizer(text);
   let unsupported = 0;
-  const warnUnsupported = (head: LakeToken): void => {
-    if (++unsupported <= MAX_COMMAND_WARNINGS) {
-      const shown = head.text.length > 80 ? `${head.text.slice(0, 80)}…` : head.text;
-      report('warning', shown, head.line, `unsupported top-level command \`${shown}\` in lakefile.lean`);
-    }
-  };
 
   let pendingAttrs: string[] = [];
   for (const command of splitCommands(tokenizer)) {
     let toks = command.tokens;
-    let attrs = pendingAttrs;
+    const attrs = pendingAttrs;
     pendingAttrs = [];
     if (toks[0]!.text === '@[') {
       const close = toks.findIndex((t) => t.text === ']');
@@ -166,13 +136,7 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
         report('warning', '@[', toks[0]!.line, 'unterminated attribute list');
         continue;
       }
-      attrs = [
-        ...attrs,
-        ...toks
-          .slice(1, close)
-          .filter((t) => t.kind === 'ident')
-          .map((t) => t.text),
-      ];
+      for (const t of toks.slice(1, close)) if (t.kind === 'ident') attrs.push(t.text);
       toks = toks.slice(close + 1);
       if (toks.length === 0) {
         pendingAttrs = attrs;
@@ -185,7 +149,10 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
       continue;
     }
     if (!keeps(head)) {
-      warnUnsupported(head);
+      if (++unsupported <= MAX_COMMAND_WARNINGS) {
+        const shown = head.text.length > 80 ? `${head.text.slice(0, 80)}…` : head.text;
+        report('warning', shown, head.line, `unsupported top-level command \`${shown}\` in lakefile.lean`);
+      }
       continue;
     }
     if (command.truncated) {
@@ -200,12 +167,8 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     const name = stripEscapes(nameTok.text);
     const fields = parseFields(toks.slice(2));
     if (fields === null) {
-      report(
-        'error',
-        name,
-        head.line,
-        `\`${head.text} ${name}\` has a body the lakefile reader does not understand`,
-      );
+      const message = `\`${head.text} ${name}\` has a body the lakefile reader does not understand`;
+      report('error', name, head.line, message);
       continue;
     }
     const field = (key: string): Field | undefined => fields.find((f) => f.name === key);
@@ -242,19 +205,12 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
     if (isDefaultTarget) defaultTargets.push(name);
     leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget });
   }
-  const error = tokenizer.error;
-  if (error) {
+  if (tokenizer.error) {
     // Nothing read from a lakefile that does not tokenize is trusted.
-    const { message, line } = error;
+    const { message, line } = tokenizer.error;
     return unparsedLakefile('lean', lakeFinding('lakefile-syntax', message, { path: file, line }));
   }
-  if (unsupported > MAX_COMMAND_WARNINGS) {
-    report(
-      'warning',
-      'lakefile.lean',
-      0,
-      `${unsupported - MAX_COMMAND_WARNINGS} more unsupported top-level commands`,
-    );
-  }
+  const more = unsupported - MAX_COMMAND_WARNINGS;
+  if (more > 0) report('warning', 'lakefile.lean', 0, `${more} more unsupported top-level commands`);
   return { format: 'lean', packageName, packageSrcDir, leanLibs, defaultTargets, diagnostics };
 }

@@ -36,21 +36,22 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
   const bad = (subject: string, message: string): void => {
     diagnostics.push(lakeFinding('lakefile-unsupported', message, { path: file, subject }));
   };
+  /** A source dir: `.` when absent, and (after a finding) when not a string. */
+  const dirOf = (value: unknown, subject: string, message: string): string => {
+    if (value === undefined || typeof value === 'string') return value ?? '.';
+    bad(subject, message);
+    return '.';
+  };
 
   const packageName = typeof doc.name === 'string' && doc.name.trim() !== '' ? doc.name.trim() : null;
-  let packageSrcDir = '.';
-  if (doc.srcDir !== undefined) {
-    if (typeof doc.srcDir === 'string') packageSrcDir = doc.srcDir;
-    else bad('srcDir', 'package srcDir must be a string');
-  }
+  const packageSrcDir = dirOf(doc.srcDir, 'srcDir', 'package srcDir must be a string');
   const defaultTargets = stringList(doc.defaultTargets ?? []);
   if (defaultTargets === null) bad('defaultTargets', 'defaultTargets must be an array of strings');
 
   const leanLibs: LeanLibDecl[] = [];
   const rawLibs = doc.lean_lib ?? [];
-  if (!Array.isArray(rawLibs)) {
-    bad('lean_lib', 'lean_lib must be an array of tables ([[lean_lib]])');
-  } else {
+  if (!Array.isArray(rawLibs)) bad('lean_lib', 'lean_lib must be an array of tables ([[lean_lib]])');
+  else {
     rawLibs.forEach((entry: unknown, index) => {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
         bad(`lean_lib[${index}]`, 'lean_lib entries must be tables');
@@ -62,11 +63,7 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
         bad(`lean_lib[${index}]`, 'lean_lib entry has no name');
         return;
       }
-      let srcDir = '.';
-      if (table.srcDir !== undefined) {
-        if (typeof table.srcDir === 'string') srcDir = table.srcDir;
-        else bad(name, `lean_lib ${name}: srcDir must be a string`);
-      }
+      const srcDir = dirOf(table.srcDir, name, `lean_lib ${name}: srcDir must be a string`);
       let roots = [name];
       if (table.roots !== undefined) {
         const list = stringList(table.roots);
@@ -75,13 +72,9 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
       }
       let globs: LakeGlob[] = roots.map((module) => ({ kind: 'one', module }));
       if (table.globs !== undefined) {
-        const list = stringList(table.globs);
-        const parsed = list?.map(parseGlobString) ?? null;
-        if (parsed === null || parsed.some((g) => g === null)) {
-          bad(name, `lean_lib ${name}: globs must be Foo, Foo.+ or Foo.* strings`);
-        } else {
-          globs = parsed as LakeGlob[];
-        }
+        const parsed = stringList(table.globs)?.map(parseGlobString);
+        if (parsed?.every((g) => g !== null)) globs = parsed as LakeGlob[];
+        else bad(name, `lean_lib ${name}: globs must be Foo, Foo.+ or Foo.* strings`);
       }
       leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget: (defaultTargets ?? []).includes(name) });
     });

@@ -27,15 +27,14 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The diagnostic of a project file that was not read. */
-export function refusalDiagnostic(file: string, refusal: FileRefusal): LakeDiagnostic {
-  const code =
-    refusal.reason === 'not-regular-file'
-      ? 'not-regular-file'
-      : refusal.reason === 'file-too-large'
-        ? 'file-too-large'
-        : 'unreadable-file';
-  return lakeFinding(code, describeRefusal(file, refusal), { path: file });
+/** The discovery error of a project file that was not read (a missing one only when it is required). */
+export function refusalError(file: string, refusal: FileRefusal): LakeDiscoveryError {
+  const { reason } = refusal;
+  const code = reason === 'not-regular-file' || reason === 'file-too-large' ? reason : 'unreadable-file';
+  const message = reason === 'missing' ? `could not read ${file}` : describeRefusal(file, refusal);
+  return new LakeDiscoveryError([lakeFinding(code, message, { path: file })], {
+    cause: refusal.reason === 'unreadable' ? refusal.error : undefined,
+  });
 }
 
 /**
@@ -46,9 +45,7 @@ export async function readOptional(file: string, maxBytes: number): Promise<Buff
   const read = await readRegularFile(file, maxBytes);
   if (read.ok) return read.bytes;
   if (read.reason === 'missing') return null;
-  throw new LakeDiscoveryError([refusalDiagnostic(file, read)], {
-    cause: read.reason === 'unreadable' ? read.error : undefined,
-  });
+  throw refusalError(file, read);
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -62,34 +59,17 @@ export function parseLakeManifest(bytes: Buffer, file: string): LakeManifest | L
     const message = `lake-manifest.json is not valid JSON: ${(err as Error).message}`;
     return lakeFinding('lakefile-syntax', message, { path: file }, 'warning');
   }
-  if (
-    typeof json !== 'object' ||
-    json === null ||
-    !Array.isArray((json as { packages?: unknown }).packages)
-  ) {
-    return lakeFinding(
-      'lakefile-syntax',
-      'lake-manifest.json has no packages array',
-      { path: file },
-      'warning',
-    );
+  const doc = json as Record<string, unknown> | null;
+  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.packages)) {
+    const message = 'lake-manifest.json has no packages array';
+    return lakeFinding('lakefile-syntax', message, { path: file }, 'warning');
   }
-  const doc = json as Record<string, unknown>;
-  const packages = (doc.packages as unknown[]).flatMap((p): LakeManifestPackage[] => {
-    if (typeof p !== 'object' || p === null) return [];
-    const r = p as Record<string, unknown>;
+  const packages = doc.packages.flatMap((p): LakeManifestPackage[] => {
+    const r = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
     const name = str(r.name);
     if (name === null) return [];
-    return [
-      {
-        name,
-        type: str(r.type) ?? 'unknown',
-        rev: str(r.rev),
-        inputRev: str(r.inputRev),
-        url: str(r.url),
-        dir: str(r.dir),
-      },
-    ];
+    const [rev, inputRev, url, dir] = [str(r.rev), str(r.inputRev), str(r.url), str(r.dir)];
+    return [{ name, type: str(r.type) ?? 'unknown', rev, inputRev, url, dir }];
   });
   const version = typeof doc.version === 'number' || typeof doc.version === 'string' ? doc.version : null;
   return { version, packagesDir: str(doc.packagesDir), packages };

@@ -40,22 +40,16 @@ const SLICE_FILES = 64;
 function scanOne(file: string, what: ScanWhat): ScanEntry {
   try {
     const stat = statSync(file, { bigint: true });
-    if (!what.headers && !what.hash) {
-      return {
-        mtimeNs: stat.mtimeNs.toString(),
-        size: Number(stat.size),
-        sha256: null,
-        header: null,
-        error: null,
-      };
-    }
+    const mtimeNs = stat.mtimeNs.toString();
+    if (!what.headers && !what.hash)
+      return { mtimeNs, size: Number(stat.size), sha256: null, header: null, error: null };
     // Only a regular file is read (a FIFO or a device swapped in after discovery is refused).
     const read = readRegularFileSync(file, MAX_SOURCE_FILE_BYTES);
     if (!read.ok) throw new Error(describeRefusal(file, read));
     const bytes = read.bytes;
     const sha256 = what.hash ? createHash('sha256').update(bytes).digest('hex') : null;
     const header = what.headers ? parseLeanHeader(bytes.toString('utf8')) : null;
-    return { mtimeNs: stat.mtimeNs.toString(), size: bytes.length, sha256, header, error: null };
+    return { mtimeNs, size: bytes.length, sha256, header, error: null };
   } catch (err) {
     return { mtimeNs: '0', size: 0, sha256: null, header: null, error: (err as Error).message };
   }

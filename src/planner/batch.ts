@@ -68,8 +68,8 @@ export class LeanWorkerPlannedBatch {
       imports: [...this.imports],
       importProfile: this.importProfile,
       importWorkspaceRoot: this.importWorkspaceRoot,
-      ...(this.policy === null ? {} : { policy: this.policy }),
-      ...(this.metadata === null ? {} : { metadata: { ...this.metadata } }),
+      policy: this.policy ?? undefined,
+      metadata: this.metadata ?? undefined,
     };
     return new LeanWorkerCapabilityBuilder({ ...base, ...overrides }, context);
   }

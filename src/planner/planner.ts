@@ -61,11 +61,11 @@ export class LeanWorkerImportPlanner {
     const { discoverLakeProject } = await import('../lake/discover.js');
     const project = await discoverLakeProject({
       root: c.projectRoot,
-      ...(c.sourceRoots ? { sourceRoots: c.sourceRoots } : {}),
-      ...(c.libraries ? { libraries: c.libraries } : {}),
+      sourceRoots: c.sourceRoots,
+      libraries: c.libraries,
       headers: c.importsFrom === 'header',
       contentHash: c.contentHash,
-      ...(c.maxProjectFileBytes === undefined ? {} : { maxProjectFileBytes: c.maxProjectFileBytes }),
+      maxProjectFileBytes: c.maxProjectFileBytes,
     });
     if (!project.declaredLeanLibs.includes(c.libName))
       throw unresolvedCapabilityTarget(project.projectRoot, c.libName);
@@ -80,12 +80,13 @@ export class LeanWorkerImportPlanner {
     if (this.config.importsFrom === 'base') headers = new Map();
     else if (headers === null) {
       const { scanFiles } = await import('../lake/scan.js');
+      const { modules } = project;
       const scanned = await scanFiles(
-        project.modules.map((m) => m.path),
+        modules.map((m) => m.path),
         { headers: true, hash: false },
       );
       headers = new Map(
-        scanned.flatMap((e, i) => (e.header ? [[project.modules[i]!.module, e.header] as const] : [])),
+        scanned.flatMap((e, i) => (e.header ? [[modules[i]!.module, e.header] as const] : [])),
       );
     }
     const work = project.modules.map((m): LeanWorkerModuleWork => {
@@ -122,11 +123,8 @@ export class LeanWorkerImportPlanner {
       const imports = canonicalImports(item.imports);
       // Sorts like (sourceRoot, imports) compared element-wise: separators sort below name characters.
       const id = `${item.sourceRoot}\u0000${imports.join('\u0001')}`;
-      let group = groups.get(id);
-      if (group === undefined) {
-        group = { id, sourceRoot: item.sourceRoot, imports, modules: [] };
-        groups.set(id, group);
-      }
+      const group = groups.get(id) ?? { id, sourceRoot: item.sourceRoot, imports, modules: [] };
+      groups.set(id, group);
       group.modules.push({ module: item.module, path: item.path, sourceRoot: item.sourceRoot, imports });
     }
     const ordered = [...groups.values()].sort((a, b) => compareNames(a.id, b.id));
