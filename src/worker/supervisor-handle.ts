@@ -22,11 +22,15 @@ import type {
   SupervisorConfig,
   SupervisorWorkerData,
 } from '../protocol/thread-contract.js';
-import { supervisorResourceLimits } from './exec-argv.js';
 import { Generations } from './generations.js';
 import { GroupGuards } from './orphan-guard.js';
 import { RequestClient, threadEndedError } from './request-client.js';
-import { entryMissingError, isModuleNotFound, startSupervisorThread } from './thread-entry.js';
+import {
+  entryMissingError,
+  isModuleNotFound,
+  startSupervisorThread,
+  supervisorResourceLimits,
+} from './thread-entry.js';
 
 export type { SupervisorConfig };
 
