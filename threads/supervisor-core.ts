@@ -29,8 +29,7 @@ import { abortedError, exitError, wireError } from './outcome.js';
 import { threadPlatform } from './platform/layer.js';
 import { unavailableSample } from './platform/tree-memory.js';
 import { RowRelay, reportsWait } from './relay.js';
-import { CancelBook, refusal, staleGeneration } from './request-gate.js';
-import { Restarts } from './restarts.js';
+import { CancelBook, Restarts, refusal, staleGeneration } from './restarts.js';
 import { InFlightWatch } from './watch.js';
 
 export class SupervisorCore {

@@ -14,9 +14,8 @@ import {
 } from '../../src/protocol/platform.js';
 import type { MemorySample } from '../../src/protocol/port-messages.js';
 import { type FileProbe, linuxTool, nodeFileProbe, resolveExecutable } from './executable.js';
-import { hasProc, sampleProcTree } from './proc-memory.js';
 import { nodeRunner, type ProcessRunner } from './runner.js';
-import { samplePidusage, unavailableSample } from './tree-memory.js';
+import { hasProc, samplePidusage, sampleProcTree, unavailableSample } from './tree-memory.js';
 
 /** How to start a command: the file and arguments to spawn, and whether detached. */
 export interface SpawnPlan {
