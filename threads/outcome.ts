@@ -27,10 +27,8 @@ export function wireError(
 }
 
 export class WireFailure extends Error {
-  readonly wire: WireError;
-  constructor(wire: WireError) {
+  constructor(readonly wire: WireError) {
     super(wire.message);
-    this.wire = wire;
   }
 }
 

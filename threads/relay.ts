@@ -67,7 +67,11 @@ export class RowRelay {
     this.#options = options;
     this.#hooks = hooks;
     this.#credit = options.initialCredit;
-    port.on('message', (message: RowPortReply) => this.#onReply(message));
+    port.on('message', (message: RowPortReply) => {
+      if (message.type !== 'credit') return this.#onConsumerGone();
+      this.#credit += message.batches;
+      this.#drain();
+    });
     // A reply that cannot be read could have been a credit or a close: end the request rather
     // than wait on credit that may never come.
     port.on('messageerror', () => this.#onConsumerGone());
@@ -161,15 +165,6 @@ export class RowRelay {
     if (this.#paused) {
       this.#paused = false;
       this.#hooks.resume();
-    }
-  }
-
-  #onReply(message: RowPortReply): void {
-    if (message.type === 'credit') {
-      this.#credit += message.batches;
-      this.#drain();
-    } else {
-      this.#onConsumerGone();
     }
   }
 

@@ -110,12 +110,9 @@ export class Restarts {
 
 /** The restart intensity limit and backoff: restarts are counted since the last success. */
 export class RestartIntensity {
-  readonly options: RestartIntensityOptions;
   #instants: number[] = [];
 
-  constructor(options: RestartIntensityOptions) {
-    this.options = options;
-  }
+  constructor(readonly options: RestartIntensityOptions) {}
 
   /** A request succeeded: the restarts before it were not a loop and stop counting. */
   succeeded(): void {

@@ -36,10 +36,8 @@ export type { SupervisorConfig };
 
 /** Thrown by `SupervisorHandle.start` when the first generation could not start. */
 export class SupervisorStartError extends Error {
-  readonly error: LeanWorkerError;
-  constructor(error: LeanWorkerError) {
+  constructor(readonly error: LeanWorkerError) {
     super(error.message);
-    this.error = error;
   }
 }
 

@@ -97,9 +97,7 @@ export async function samplePidusage(
     return unavailableSample('pidusage');
   }
   if (bytes.size === 0) return unavailableSample('pidusage');
-  let total = 0;
-  for (const value of bytes.values()) total += value;
-  const kib = Math.round(total / 1024);
+  const kib = Math.round([...bytes.values()].reduce((sum, value) => sum + value, 0) / 1024);
   return {
     ...unavailableSample('pidusage'),
     available: true,
