@@ -62,15 +62,11 @@ async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
     // Found as this platform finds executables (PATH, and `PATHEXT` on Windows) before spawning,
     // so spawn failures are typed (ENOENT, EACCES, EINVAL) even when started through `setpriv`.
     threadPlatform().resolveExecutable(launch.command, launch.env, launch.cwd ?? process.cwd());
-  } catch (error) {
-    throw spawnFailure(error, launch);
-  }
-  const launcher = await childLauncher();
-  if ('error' in launcher) throw new StartFailure(launcher.error);
-  try {
+    const launcher = await childLauncher();
+    if ('error' in launcher) throw new StartFailure(launcher.error);
     child = await ChildHandle.start({ ...launch, launcher: launcher.prefix });
   } catch (error) {
-    throw spawnFailure(error, launch);
+    throw error instanceof StartFailure ? error : spawnFailure(error, launch);
   }
   spawnListener?.(child.pid, 'spawned');
   return child;
