@@ -23,11 +23,8 @@ export type { AnySupervisorRequest };
 
 /** A request on the wire: exactly one terminal outcome, which also ends its relay. */
 export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupervisorRequest> {
-  readonly spec: Spec;
-  readonly relay: RowRelay | null;
   readonly startedAt = performance.now();
   readonly done: Promise<RequestOutcome>;
-  protected readonly link: GenerationLink;
   #resolve!: (outcome: RequestOutcome) => void;
   #finished = false;
   /** The counted part of the request's stats. */
@@ -39,10 +36,11 @@ export abstract class RunningRequest<Spec extends AnySupervisorRequest = AnySupe
     sessionReopened: false,
   };
 
-  constructor(spec: Spec, relay: RowRelay | null, link: GenerationLink) {
-    this.spec = spec;
-    this.relay = relay;
-    this.link = link;
+  constructor(
+    readonly spec: Spec,
+    readonly relay: RowRelay | null,
+    protected readonly link: GenerationLink,
+  ) {
     this.done = new Promise((resolve) => {
       this.#resolve = resolve;
     });

@@ -5,7 +5,7 @@
  * typed, with the child's exit and stderr tail where there is one; a child that exits before it is
  * ready is a CHILD_EXIT (status 0) or CHILD_CRASH (any other status, or a signal).
  */
-import { ErrorCode } from '../src/protocol/error-codes.js';
+import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import { alreadyExited, type ShutdownReport } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { ChildHandle } from './child-process.js';
@@ -13,10 +13,36 @@ import type { DriverGeneration } from './driver-contract.js';
 import { WireFailure, wireError } from './outcome.js';
 import { childLauncher } from './pid-namespace.js';
 import { threadPlatform } from './platform/layer.js';
-import { ExitedDuringStart, exitedError } from './start-exchange.js';
 
 /** A generation that could not start. */
 export class StartFailure extends WireFailure {}
+
+export type StartPhase = 'handshake' | 'health';
+
+/** The child exited before it was ready; its exit facts are known once it is reaped. */
+export class ExitedDuringStart extends Error {
+  readonly phase: StartPhase;
+  constructor(phase: StartPhase) {
+    super(`child exited before the ${phase === 'handshake' ? 'handshake' : 'health answer'}`);
+    this.phase = phase;
+  }
+}
+
+/** The error for a child that exited during the start exchange: a clean exit or a crash. */
+export function exitedError(
+  phase: StartPhase,
+  exit: { readonly code: number | null; readonly signal: string | null },
+): WireError {
+  const facts = {
+    operation: 'startup',
+    phase,
+    reason: phase === 'handshake' ? 'exited_before_handshake' : 'exited_before_health',
+  };
+  if (exit.code === 0 && exit.signal === null)
+    return wireError(ErrorCode.CHILD_EXIT, `worker child exited with status 0 before its ${phase}`, facts);
+  const how = exit.signal ?? `exit code ${exit.code}`;
+  return wireError(ErrorCode.CHILD_CRASH, `worker child died before its ${phase} (${how})`, facts);
+}
 
 /**
  * Told the pid of every child spawned in this thread as soon as it exists, before any handshake,
@@ -36,15 +62,11 @@ async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
     // Found as this platform finds executables (PATH, and `PATHEXT` on Windows) before spawning,
     // so spawn failures are typed (ENOENT, EACCES, EINVAL) even when started through `setpriv`.
     threadPlatform().resolveExecutable(launch.command, launch.env, launch.cwd ?? process.cwd());
-  } catch (error) {
-    throw spawnFailure(error, launch);
-  }
-  const launcher = await childLauncher();
-  if ('error' in launcher) throw new StartFailure(launcher.error);
-  try {
+    const launcher = await childLauncher();
+    if ('error' in launcher) throw new StartFailure(launcher.error);
     child = await ChildHandle.start({ ...launch, launcher: launcher.prefix });
   } catch (error) {
-    throw spawnFailure(error, launch);
+    throw error instanceof StartFailure ? error : spawnFailure(error, launch);
   }
   spawnListener?.(child.pid, 'spawned');
   return child;

@@ -27,10 +27,8 @@ export function wireError(
 }
 
 export class WireFailure extends Error {
-  readonly wire: WireError;
-  constructor(wire: WireError) {
+  constructor(readonly wire: WireError) {
     super(wire.message);
-    this.wire = wire;
   }
 }
 
@@ -63,6 +61,10 @@ const MALFORMED = {
   ],
 } as const;
 
+/** The export a request names, or null. */
+const exportOf = (request: Request | SupervisorRequest['request']): string | null =>
+  'export' in request ? request.export : null;
+
 /** How a terminal response settles its request. */
 export type Settled =
   /** It answers the request, with what was read from it. */
@@ -76,10 +78,9 @@ export type Settled =
 export function classifyResponse(request: Request, response: Response): Settled {
   if (SUCCESS[request.op].includes(response.status)) return { kind: 'answer' };
   const operation = request.op;
-  const exportName = 'export' in request ? request.export : null;
   const failure = (code: ErrorCode, message: string, facts: Record<string, unknown>): Settled => ({
     kind: 'failure',
-    error: wireError(code, message, { export: exportName, ...facts }),
+    error: wireError(code, message, { export: exportOf(request), ...facts }),
   });
   const streams = operation === 'run_data_stream';
   switch (response.status) {
@@ -146,8 +147,7 @@ export function decodeError(
   issues: string,
   facts: Record<string, unknown> = {},
 ): WireError {
-  const exportName = 'export' in spec.request ? spec.request.export : null;
-  return wireError(code, message, { export: exportName, ...facts, issues });
+  return wireError(code, message, { export: exportOf(spec.request), ...facts, issues });
 }
 
 /** `value` checked against `schema` (absent: as it is), or the failure that names `what`. */
@@ -185,8 +185,7 @@ export function typedAnswer(spec: SupervisorRequest, response: Response, maxJson
   }
   if (response.status !== 'json_command') return { kind: 'answer' };
   if (jsonDepthExceeds(response.response_json, maxJsonDepth)) {
-    const exportName = 'export' in spec.request ? spec.request.export : null;
-    const facts = { reason: 'nesting_too_deep', maxDepth: maxJsonDepth, export: exportName };
+    const facts = { reason: 'nesting_too_deep', maxDepth: maxJsonDepth, export: exportOf(spec.request) };
     const message = `response JSON nests values deeper than ${maxJsonDepth} levels`;
     return { kind: 'violation', error: wireError(ErrorCode.PROTOCOL, message, facts) };
   }

@@ -12,22 +12,58 @@
  * - Elsewhere nice is per process: the child's process gets it right after spawn; the thread
  *   keeps its priority (lowering it would lower the whole application).
  *
- * With `workerSchedIdle` (Linux) the thread also enters the SCHED_IDLE policy
- * (`platform/sched-idle.ts`), which its children inherit at fork: nice only weighs a thread's
- * share of a core, and a niced thread that has just been given a core keeps it for the rest of its
- * slice (up to the next scheduler tick) before a waking thread of the application gets it, while a
- * SCHED_IDLE one gives it up at once to a thread of its own scheduling group (children in session
- * groups of their own are weighed as groups first: docs/performance.md).
+ * With `workerSchedIdle` (Linux) the thread also enters the SCHED_IDLE policy, which its children
+ * inherit at fork: nice only weighs a thread's share of a core, and a niced thread that has just
+ * been given a core keeps it for the rest of its slice (up to the next scheduler tick) before a
+ * waking thread of the application gets it, while a SCHED_IDLE one gives it up at once to a
+ * thread of its own scheduling group (children in session groups of their own are weighed as
+ * groups first: docs/performance.md). `workerCpus` keeps the thread, and so its children, on a
+ * list of CPUs (through `setpriv` and exec too).
  *
- * Raising nice and entering SCHED_IDLE need no privilege. A failure (a kernel without autogroups,
- * a read-only /proc, no `chrt`) leaves the priority as it was: this is a hint to the scheduler,
- * never a reason to fail a start.
+ * Node has no binding for `sched_setscheduler` or `sched_setaffinity`, so util-linux `chrt` and
+ * `taskset` do it, from fixed paths, once per thread at start. Raising nice, entering SCHED_IDLE
+ * and narrowing the CPUs need no privilege. A failure (a kernel without autogroups, a read-only
+ * /proc, no `chrt`, a seccomp filter) leaves the priority as it was: this is a hint to the
+ * scheduler, never a reason to fail a start.
  */
+import { execFileSync } from 'node:child_process';
 import { readlinkSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { enterIdlePolicy } from './platform/sched-idle.js';
+import { CHRT_CANDIDATES, TASKSET_CANDIDATES } from '../src/protocol/platform.js';
+import { linuxTool } from './platform/executable.js';
 
 let nice = 0;
+
+/** This thread's id (Linux), from `/proc/thread-self`, or null. */
+function ownTid(): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Run util-linux `tool` (found among `candidates`) with `args` and this thread's id last. */
+function onOwnThread(candidates: readonly string[], args: readonly string[]): void {
+  const tool = linuxTool(candidates, process.platform);
+  const tid = tool === null ? null : ownTid();
+  if (tool === null || tid === null) return;
+  try {
+    execFileSync(tool, [...args, String(tid)], { stdio: 'ignore', timeout: 5_000 });
+  } catch {
+    // refused: the thread keeps its policy and CPUs
+  }
+}
+
+/**
+ * Keep the calling thread (and so the children it forks later, which inherit the mask) on `cpus`:
+ * `taskset -p -c <list> <tid>`. The kernel leaves out CPUs the machine lacks and refuses a list
+ * of none; then the thread keeps every CPU.
+ */
+export function keepOnCpus(cpus: readonly number[]): void {
+  onOwnThread(TASKSET_CANDIDATES, ['-p', '-c', cpus.join(',')]);
+}
 
 /**
  * Apply `value` to this thread (Linux) and remember it for the children it starts; with
@@ -35,13 +71,13 @@ let nice = 0;
  */
 export function setWorkerNice(value: number, schedIdle = false): void {
   nice = value;
-  if (schedIdle) enterIdlePolicy();
+  if (schedIdle) onOwnThread(CHRT_CANDIDATES, ['--idle', '-p', '0']);
   if (value === 0 || process.platform !== 'linux') return;
+  const tid = ownTid();
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, value);
+    if (tid !== null) setPriority(tid, value);
   } catch {
-    // no /proc/thread-self: the children still get it below
+    // refused: the children still get it below
   }
 }
 

@@ -10,7 +10,6 @@
  * of its items. Batches of rows over `TEXT_BATCH_MAX_ROW_BYTES` on average are structured-cloned:
  * for kilobyte rows `JSON.parse` costs the consumer about twice what deserialising does.
  */
-import type { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import type {
   BatchItem,
@@ -18,7 +17,6 @@ import type {
   RequestOutcome,
   RowPortMessage,
   RowPortReply,
-  SupervisorEvent,
 } from '../src/protocol/port-messages.js';
 import type { RelayOptions } from '../src/protocol/thread-contract.js';
 
@@ -69,7 +67,11 @@ export class RowRelay {
     this.#options = options;
     this.#hooks = hooks;
     this.#credit = options.initialCredit;
-    port.on('message', (message: RowPortReply) => this.#onReply(message));
+    port.on('message', (message: RowPortReply) => {
+      if (message.type !== 'credit') return this.#onConsumerGone();
+      this.#credit += message.batches;
+      this.#drain();
+    });
     // A reply that cannot be read could have been a credit or a close: end the request rather
     // than wait on credit that may never come.
     port.on('messageerror', () => this.#onConsumerGone());
@@ -166,15 +168,6 @@ export class RowRelay {
     }
   }
 
-  #onReply(message: RowPortReply): void {
-    if (message.type === 'credit') {
-      this.#credit += message.batches;
-      this.#drain();
-    } else {
-      this.#onConsumerGone();
-    }
-  }
-
   #onConsumerGone(): void {
     if (this.#closed) return;
     this.close();
@@ -182,52 +175,12 @@ export class RowRelay {
   }
 }
 
-/** What a steered relay steers: the stdout, the idle deadline and the request in flight. */
-export interface RelaySteering {
-  /** Whether the relay's request is still the one in flight. */
-  isActive(): boolean;
-  readonly stdout: Readable;
-  /** The watchdogs of the request in flight (`watch.ts`). */
-  watch(): { suspendIdle(): void; resumeIdle(): void } | null;
-  emit(event: SupervisorEvent): void;
-  cancel(reason: string): void;
-}
-
-/** Whether the `waits`-th wait is told to the owner: the first, then each power of two. */
+/**
+ * Whether the `waits`-th wait is told to the owner: the first, then each power of two. So a stream
+ * that waits W times sends about log2(W) `backpressure` events to the main thread, not W: a
+ * consumer in another thread keeps the main thread idle. The exact count arrives with the
+ * terminal outcome (`stats.backpressureWaits`).
+ */
 export function reportsWait(waits: number): boolean {
   return waits > 0 && (waits & (waits - 1)) === 0;
-}
-
-/**
- * The row relay of one request wired to the supervisor: no credit pauses the child's stdout and
- * suspends the idle deadline (the child is not silent, the consumer is slow), credit resumes
- * both, and a consumer that closes early cancels the request. It steers only while its request
- * is the one in flight.
- *
- * The owner hears of waits as `backpressure` events on the 1st, 2nd, 4th, 8th... wait of a
- * request (`waits` is the count so far), so a stream that waits W times sends about log2(W)
- * events to the main thread, not W: a consumer in another thread keeps the main thread idle. The
- * exact count arrives with the terminal outcome (`stats.backpressureWaits`).
- */
-export function steeredRelay(
-  port: MessagePort,
-  options: RelayOptions,
-  requestId: number,
-  steer: RelaySteering,
-): RowRelay {
-  const relay: RowRelay = new RowRelay(port, options, {
-    pause: () => {
-      if (!steer.isActive()) return;
-      steer.stdout.pause();
-      steer.watch()?.suspendIdle();
-      if (reportsWait(relay.waits)) steer.emit({ type: 'backpressure', requestId, waits: relay.waits });
-    },
-    resume: () => {
-      if (!steer.isActive()) return;
-      steer.stdout.resume();
-      steer.watch()?.resumeIdle();
-    },
-    consumerClosed: () => steer.cancel('consumer_closed'),
-  });
-  return relay;
 }

@@ -24,8 +24,7 @@ import {
 import { StartFailure, startGeneration } from './generation.js';
 import { type WireFailure, wireError } from './outcome.js';
 import type { RowRelay } from './relay.js';
-import type { ReplMappedResult } from './repl/mapping.js';
-import { keyMismatch, ReplSession } from './repl/session.js';
+import { keyMismatch, type ReplMappedResult, ReplSession } from './repl/session.js';
 
 export function replDriver(spec: ReplChildSpec): ChildDriver {
   return (launch) =>

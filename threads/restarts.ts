@@ -2,10 +2,13 @@
  * The supervisor's availability and its restarts: the state requests are gated on and why it is
  * unavailable, the restart intensity limit, the backoff before a restart, the restart under way
  * (requests and cycles wait for it) and what a failed or refused restart leaves behind. Spawning
- * the next generation is the caller's.
+ * the next generation is the caller's. Also what a supervisor answers before a request reaches the
+ * child: the refusal outcome (nothing was sent), a stale generation, and the bookkeeping of
+ * cancellations that arrive before their request was sent.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
-import type { SupervisorEvent } from '../src/protocol/port-messages.js';
+import { failedOutcome, type RequestOutcome, type SupervisorEvent } from '../src/protocol/port-messages.js';
 import type { RestartIntensityOptions } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
 import { wireError } from './outcome.js';
@@ -107,12 +110,9 @@ export class Restarts {
 
 /** The restart intensity limit and backoff: restarts are counted since the last success. */
 export class RestartIntensity {
-  readonly options: RestartIntensityOptions;
   #instants: number[] = [];
 
-  constructor(options: RestartIntensityOptions) {
-    this.options = options;
-  }
+  constructor(readonly options: RestartIntensityOptions) {}
 
   /** A request succeeded: the restarts before it were not a loop and stop counting. */
   succeeded(): void {
@@ -131,5 +131,55 @@ export class RestartIntensity {
     this.#instants.push(now);
     if (recent === 0 || backoffBaseMs === 0) return 0;
     return Math.min(backoffMaxMs, backoffBaseMs * 2 ** (recent - 1));
+  }
+}
+
+/** The outcome of a request refused untouched; posted on its row port (then closed) when it has one. */
+export function refusal(generation: number, error: WireError, port: MessagePort | null): RequestOutcome {
+  const outcome = failedOutcome(generation, error, false);
+  if (port) {
+    port.postMessage({ type: 'end', outcome });
+    port.close();
+  }
+  return outcome;
+}
+
+/** A request bound to a generation that is no longer running. */
+export function staleGeneration(granted: number, current: number): WireError {
+  return wireError(ErrorCode.LEASE_INVALIDATED, `worker generation changed from ${granted} to ${current}`, {
+    grantedGeneration: granted,
+    currentGeneration: current,
+  });
+}
+
+/** Requests waiting to be sent, and cancellations that arrived before their request was sent. */
+export class CancelBook {
+  readonly #waiting = new Set<number>();
+  readonly #cancelled = new Set<number>();
+  /** Highest request id that reached its outcome; a cancel at or below it arrived too late. */
+  #lastFinishedId = Number.NEGATIVE_INFINITY;
+
+  wait(id: number): void {
+    this.#waiting.add(id);
+  }
+
+  /** The request stopped waiting; true when it was cancelled meanwhile (it is then finished). */
+  stopWaiting(id: number): boolean {
+    this.#waiting.delete(id);
+    if (!this.#cancelled.delete(id)) return false;
+    this.finished(id);
+    return true;
+  }
+
+  /** Remember a cancel of a request not in flight, unless it already finished. */
+  cancel(id: number): void {
+    if (this.#waiting.has(id) || id > this.#lastFinishedId) this.#cancelled.add(id);
+  }
+
+  /** Forget cancellations that can no longer match a request (ids only grow). */
+  finished(id: number): void {
+    if (id <= this.#lastFinishedId) return;
+    this.#lastFinishedId = id;
+    for (const cancelled of this.#cancelled) if (cancelled <= id) this.#cancelled.delete(cancelled);
   }
 }

@@ -5,6 +5,7 @@
  * v10 or the repl) is its driver's business (`driver-contract.ts`). Runs inside a worker thread;
  * the main thread talks to it through `threads/supervisor.ts`.
  */
+import type { Readable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type {
@@ -27,10 +28,8 @@ import { onChildSpawned, StartFailure, stopChild } from './generation.js';
 import { abortedError, exitError, wireError } from './outcome.js';
 import { threadPlatform } from './platform/layer.js';
 import { unavailableSample } from './platform/tree-memory.js';
-import { steeredRelay } from './relay.js';
-import { CancelBook, refusal, staleGeneration } from './request-gate.js';
-import { Restarts } from './restarts.js';
-
+import { RowRelay, reportsWait } from './relay.js';
+import { CancelBook, Restarts, refusal, staleGeneration } from './restarts.js';
 import { InFlightWatch } from './watch.js';
 
 export class SupervisorCore {
@@ -84,20 +83,9 @@ export class SupervisorCore {
       return refuse(wireError(ErrorCode.LEASE_BUSY, 'a request is already in flight on this worker'));
     const current = this.#current as DriverGeneration;
     let active: RunningRequest | null = null;
-    const begun = current.begin(
-      spec,
-      () =>
-        port
-          ? steeredRelay(port, this.#config.relay, spec.id, {
-              isActive: () => this.#active !== null && this.#active === active,
-              stdout: current.child.process.stdout,
-              watch: () => this.#watch,
-              emit: this.#emit,
-              cancel: (reason) => this.cancel(spec.id, reason),
-            })
-          : null,
-      this.#linkFor(current),
-    );
+    const isActive = () => active !== null && this.#active === active;
+    const relay = () => port && this.#relay(port, spec.id, current.child.process.stdout, isActive);
+    const begun = current.begin(spec, relay, this.#linkFor(current));
     if (!(begun instanceof RunningRequest)) return refuse(begun);
     active = begun;
     this.#active = active;
@@ -189,6 +177,29 @@ export class SupervisorCore {
       (reason) => this.#emit({ type: 'kill', generation: this.#generation, reason }),
       () => generation?.askToExit(),
     );
+  }
+
+  /**
+   * The row relay of request `id`: no credit pauses the child's stdout and suspends the idle
+   * deadline (the child is not silent, the consumer is slow), credit resumes both, and a consumer
+   * that closes early cancels the request. It steers only while `isActive()`.
+   */
+  #relay(port: MessagePort, id: number, stdout: Readable, isActive: () => boolean): RowRelay {
+    const relay: RowRelay = new RowRelay(port, this.#config.relay, {
+      pause: () => {
+        if (!isActive()) return;
+        stdout.pause();
+        this.#watch?.suspendIdle();
+        if (reportsWait(relay.waits)) this.#emit({ type: 'backpressure', requestId: id, waits: relay.waits });
+      },
+      resume: () => {
+        if (!isActive()) return;
+        stdout.resume();
+        this.#watch?.resumeIdle();
+      },
+      consumerClosed: () => this.cancel(id, 'consumer_closed'),
+    });
+    return relay;
   }
 
   /** Start the watchdogs of the request in flight (replacing any running ones) for `deadline`. */

@@ -8,7 +8,7 @@
  * The thread loads only what its child needs (a thread costs every pool worker): the repl driver
  * and its session stack only for a repl child, and it compiles a JSON-Schema checker when it
  * first checks a schema (`validation.ts`). The main thread sizes its heap (`resourceLimits`,
- * `src/worker/exec-argv.ts`).
+ * `src/worker/thread-entry.ts`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as Comlink from 'comlink';
@@ -24,8 +24,7 @@ import type {
   SupervisorWorkerData,
 } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
-import { keepOnCpus } from './platform/sched-idle.js';
-import { setWorkerNice } from './priority.js';
+import { keepOnCpus, setWorkerNice } from './priority.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
 import { v10Driver } from './v10-driver.js';

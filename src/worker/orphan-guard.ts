@@ -62,11 +62,6 @@ function killTreeNow(pid: number): void {
   }
 }
 
-function killAll(): void {
-  for (const pid of groups) killTreeNow(pid);
-  groups.clear();
-}
-
 /** Start the watchdog once (POSIX systems); it never keeps this process alive. */
 function ensureWatchdog(): void {
   if (watchdog || process.platform === 'win32') return;
@@ -77,12 +72,10 @@ function ensureWatchdog(): void {
       env: {},
       shell: false,
     });
-    proc.on('error', () => {
+    const gone = () => {
       if (watchdog === proc) watchdog = null;
-    });
-    proc.on('exit', () => {
-      if (watchdog === proc) watchdog = null;
-    });
+    };
+    proc.on('error', gone).on('exit', gone);
     proc.stdin?.on('error', () => {});
     proc.unref();
     (proc.stdin as Socket | null)?.unref();
@@ -100,17 +93,6 @@ function tell(line: string): void {
   }
 }
 
-/** Track the process group led by `pid` until `forgetProcessGroup` is called. */
-function guardProcessGroup(pid: number): void {
-  if (!installed) {
-    installed = true;
-    process.once('exit', killAll);
-  }
-  ensureWatchdog();
-  groups.add(pid);
-  tell(`+${pid}\n`);
-}
-
 function forgetProcessGroup(pid: number): void {
   if (groups.delete(pid)) tell(`-${pid}\n`);
 }
@@ -119,11 +101,20 @@ function forgetProcessGroup(pid: number): void {
 export class GroupGuards {
   readonly #pids = new Set<number>();
 
-  /** Guard the group of `pid` (once). */
+  /** Guard the group of `pid` (once) until it is reaped, forgotten or this process exits. */
   guard(pid: number): void {
     if (this.#pids.has(pid)) return;
     this.#pids.add(pid);
-    guardProcessGroup(pid);
+    if (!installed) {
+      installed = true;
+      process.once('exit', () => {
+        for (const group of groups) killTreeNow(group);
+        groups.clear();
+      });
+    }
+    ensureWatchdog();
+    groups.add(pid);
+    tell(`+${pid}\n`);
   }
 
   /**

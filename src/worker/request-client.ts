@@ -22,16 +22,12 @@ import {
 } from '../protocol/thread-contract.js';
 
 interface PendingCall {
+  readonly spec: AnySupervisorRequest;
   readonly resolve: (outcome: RequestOutcome) => void;
-  /** Settle with a typed failure (the answer could not be read, or the supervisor refused). */
-  readonly fail: (error: WireError) => void;
-  /** Settle as gone: the thread ended (`cause` is why, when it said) before it answered. */
-  readonly gone: (cause: Error | null) => void;
 }
 
 export class RequestClient {
   readonly #port: MessagePort;
-  readonly #onOutcome: (outcome: RequestOutcome) => void;
   readonly #calls = new Map<number, PendingCall>();
   readonly #refs = new RefNamer();
   #nextCall = 0;
@@ -47,21 +43,18 @@ export class RequestClient {
     onUnreadable: (error: WireError) => void = () => {},
   ) {
     this.#port = port;
-    this.#onOutcome = onOutcome;
     port.on('message', (reply: RequestReply) => {
       const pending = this.#calls.get(reply.call);
       if (!pending) return;
       this.#calls.delete(reply.call);
       if ('outcome' in reply) {
-        this.#onOutcome(reply.outcome);
+        onOutcome(reply.outcome);
         pending.resolve(reply.outcome);
-      } else {
-        pending.fail({
-          code: ErrorCode.WORKER_UNAVAILABLE,
-          message: `the supervisor could not run the request: ${reply.error}`,
-          facts: { reason: 'supervisor_error', detail: reply.error },
-        });
+        return;
       }
+      const message = `the supervisor could not run the request: ${reply.error}`;
+      const facts = { reason: 'supervisor_error', detail: reply.error };
+      settleFailed(pending, { code: ErrorCode.WORKER_UNAVAILABLE, message, facts });
     });
     // Which call an unreadable answer belonged to is unknown: fail them all, never leave one hanging.
     port.on('messageerror', (error: Error) => {
@@ -70,7 +63,7 @@ export class RequestClient {
         message: `an answer from the supervisor could not be read: ${error.message}`,
         facts: { reason: 'message_unreadable' },
       };
-      this.#failAll(wire);
+      this.#failAll(() => wire);
       onUnreadable(wire);
     });
   }
@@ -84,12 +77,7 @@ export class RequestClient {
     }
     return new Promise<RequestOutcome>((resolve) => {
       const id = this.#nextCall++;
-      this.#calls.set(id, {
-        resolve,
-        fail: (error) => resolve(failedOutcome(spec.generation, error, true)),
-        gone: (cause) =>
-          resolve(failedOutcome(spec.generation, threadEndedError(spec.request.op, cause), true)),
-      });
+      this.#calls.set(id, { spec, resolve });
       const named = this.#refs.name(spec);
       const message: RequestCall = { call: id, spec: named.spec, refs: named.refs, port };
       try {
@@ -109,14 +97,18 @@ export class RequestClient {
   /** The supervisor thread ended: settle every pending request, and every later one, as gone. */
   threadEnded(cause: Error | null = null): void {
     this.#ended = true;
-    for (const call of this.#calls.values()) call.gone(cause);
-    this.#calls.clear();
+    this.#failAll((spec) => threadEndedError(spec.request.op, cause));
   }
 
-  #failAll(error: WireError): void {
-    for (const call of this.#calls.values()) call.fail(error);
+  #failAll(error: (spec: AnySupervisorRequest) => WireError): void {
+    for (const call of this.#calls.values()) settleFailed(call, error(call.spec));
     this.#calls.clear();
   }
+}
+
+/** Settle `call` with a typed failure: the thread ended, its answer was unreadable, or it refused. */
+function settleFailed({ spec, resolve }: PendingCall, error: WireError): void {
+  resolve(failedOutcome(spec.generation, error, true));
 }
 
 /**

@@ -22,20 +22,22 @@ import type {
   SupervisorConfig,
   SupervisorWorkerData,
 } from '../protocol/thread-contract.js';
-import { supervisorResourceLimits } from './exec-argv.js';
 import { Generations } from './generations.js';
 import { GroupGuards } from './orphan-guard.js';
 import { RequestClient, threadEndedError } from './request-client.js';
-import { entryMissingError, isModuleNotFound, startSupervisorThread } from './thread-entry.js';
+import {
+  entryMissingError,
+  isModuleNotFound,
+  startSupervisorThread,
+  supervisorResourceLimits,
+} from './thread-entry.js';
 
 export type { SupervisorConfig };
 
 /** Thrown by `SupervisorHandle.start` when the first generation could not start. */
 export class SupervisorStartError extends Error {
-  readonly error: LeanWorkerError;
-  constructor(error: LeanWorkerError) {
+  constructor(readonly error: LeanWorkerError) {
     super(error.message);
-    this.error = error;
   }
 }
 

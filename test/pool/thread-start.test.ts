@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { supervisorExecArgv } from '../../src/worker/exec-argv.js';
+import { supervisorExecArgv } from '../../src/worker/thread-entry.js';
 import { BASE_LAUNCH, helperChild } from '../helpers/supervisor.js';
 
 /** A module script that leases the hostile child, runs `echo`, and prints the outcome as JSON. */

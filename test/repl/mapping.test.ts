@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REPL_STREAMS } from '../../src/protocol/repl-rows.js';
-import { mapCommandResponse, mapProofStepResponse } from '../../threads/repl/mapping.js';
 import type { ReplCommandResponse } from '../../threads/repl/schemas.js';
+import { mapCommandResponse, mapProofStepResponse } from '../../threads/repl/session.js';
 
 const response: ReplCommandResponse = {
   env: 7,

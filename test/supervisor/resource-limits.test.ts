@@ -8,7 +8,7 @@ import {
   SUPERVISOR_HEAP_MB_PER_FRAME_MB,
   SUPERVISOR_OLD_GENERATION_MIN_MB,
   supervisorResourceLimits,
-} from '../../src/worker/exec-argv.js';
+} from '../../src/worker/thread-entry.js';
 import { drain, startSupervisor, succeeded } from '../helpers/supervisor.js';
 
 const MIB = 1 << 20;

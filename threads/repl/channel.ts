@@ -86,32 +86,22 @@ class ReplAnswerOrder {
 
   /** Judge `response` as the answer to `request`, then note its ids; null when it fits. */
   accept(request: ReplRequest, response: ReplResponse): ReplAnswerMisfit | null {
-    const misfit = this.#judge(request, response);
-    if (misfit === null) this.#note(response);
-    return misfit;
-  }
-
-  #judge(request: ReplRequest, response: ReplResponse): ReplAnswerMisfit | null {
-    const createsEnv = 'cmd' in request || 'path' in request || 'unpickleEnvFrom' in request;
-    if (response.kind === 'command' && createsEnv && response.body.env <= this.#env) {
-      return { field: 'env', got: response.body.env, newestSeen: this.#env };
-    }
-    const createsState = 'tactic' in request || 'unpickleProofStateFrom' in request;
-    if (response.kind === 'proofStep' && createsState && response.body.proofState <= this.#proofState) {
-      return { field: 'proofState', got: response.body.proofState, newestSeen: this.#proofState };
-    }
-    return null;
-  }
-
-  #note(response: ReplResponse): void {
-    if (response.kind === 'error') return;
+    if (response.kind === 'error') return null;
     const body = response.body;
-    if ('env' in body) this.#env = Math.max(this.#env, body.env);
-    else this.#proofState = Math.max(this.#proofState, body.proofState);
-    for (const s of body.sorries ?? []) this.#proofState = Math.max(this.#proofState, s.proofState ?? -1);
-    if ('tactics' in body) {
-      for (const t of body.tactics ?? []) this.#proofState = Math.max(this.#proofState, t.proofState ?? -1);
+    if ('env' in body) {
+      const createsEnv = 'cmd' in request || 'path' in request || 'unpickleEnvFrom' in request;
+      if (createsEnv && body.env <= this.#env) return { field: 'env', got: body.env, newestSeen: this.#env };
+      this.#env = Math.max(this.#env, body.env);
+    } else {
+      const createsState = 'tactic' in request || 'unpickleProofStateFrom' in request;
+      const got = body.proofState;
+      if (createsState && got <= this.#proofState)
+        return { field: 'proofState', got, newestSeen: this.#proofState };
+      this.#proofState = Math.max(this.#proofState, got);
     }
+    const states = [...(body.sorries ?? []), ...(('tactics' in body && body.tactics) || [])];
+    for (const s of states) this.#proofState = Math.max(this.#proofState, s.proofState ?? -1);
+    return null;
   }
 }
 

@@ -10,12 +10,24 @@
  */
 
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { type ReplSnippetSplit, splitSnippet } from '../../src/protocol/repl-snippet.js';
+import type { LeanWorkerDataRow, StreamSummaryData } from '../../src/protocol/port-messages.js';
+import {
+  REPL_STREAMS,
+  type ReplMessageRow,
+  type ReplSorryRow,
+  type ReplSummaryMetadata,
+} from '../../src/protocol/repl-rows.js';
+import { type ReplSnippetSplit, shiftPosition, splitSnippet } from '../../src/protocol/repl-snippet.js';
 import { DEFAULT_HEADER_PROBE } from '../../src/protocol/worker-spec.js';
 import { type WireFailure, wireFailure } from '../outcome.js';
 import { ReplChannel, type ReplChannelOptions, type ReplRequestOptions } from './channel.js';
-import { mapCommandResponse, mapMessage, mapProofStepResponse, type ReplMappedResult } from './mapping.js';
-import type { ReplCommandResponse, ReplMessage, ReplResponse } from './schemas.js';
+import type {
+  ReplCommandResponse,
+  ReplMessage,
+  ReplProofStepResponse,
+  ReplResponse,
+  ReplSorry,
+} from './schemas.js';
 
 /** Options of a session: the channel's injection points plus the header check. */
 export interface ReplSessionOptions extends ReplChannelOptions {
@@ -193,4 +205,81 @@ export function keyMismatch(sessionKey: string, requestedKey: string, message: s
     sessionKey,
     requestedKey,
   });
+}
+
+/** Rows and summary of one answer. */
+export interface ReplMappedResult {
+  readonly rows: LeanWorkerDataRow<ReplMessageRow | ReplSorryRow>[];
+  readonly summary: StreamSummaryData<ReplSummaryMetadata> & { readonly metadata: ReplSummaryMetadata };
+}
+
+type Shift = Pick<ReplSnippetSplit, 'lineOffset' | 'firstLineColumnOffset'>;
+const NO_SHIFT: Shift = { lineOffset: 0, firstLineColumnOffset: 0 };
+
+/** Map one message to a row payload. */
+function mapMessage(message: ReplMessage, shift = NO_SHIFT): ReplMessageRow {
+  return {
+    severity: message.severity,
+    pos: shiftPosition(message.pos, shift),
+    endPos: message.endPos == null ? null : shiftPosition(message.endPos, shift),
+    text: message.data,
+  };
+}
+
+/**
+ * Map an answer onto the library's row model: each message is a row on stream `messages`, each
+ * sorry a row on stream `sorries` (per-stream sequence from 0), then one terminal summary.
+ * Positions are shifted from body coordinates back to the caller's snippet coordinates.
+ */
+function mapParts(
+  body: { readonly messages?: ReplMessage[] | undefined; readonly sorries?: ReplSorry[] | undefined },
+  shift: Shift,
+  elapsedMs: number,
+  extra: Pick<ReplSummaryMetadata, 'env'> & Partial<ReplSummaryMetadata>,
+): ReplMappedResult {
+  const { messages = [], sorries = [] } = body;
+  const rows: ReplMappedResult['rows'] = messages.map((m, sequence) => ({
+    stream: REPL_STREAMS.messages,
+    sequence,
+    payload: mapMessage(m, shift),
+  }));
+  sorries.forEach((sorry, sequence) => {
+    const payload: ReplSorryRow = {
+      pos: sorry.pos === undefined ? null : shiftPosition(sorry.pos, shift),
+      endPos: sorry.endPos === undefined ? null : shiftPosition(sorry.endPos, shift),
+      goal: sorry.goal,
+      proofState: sorry.proofState ?? null,
+    };
+    rows.push({ stream: REPL_STREAMS.sorries, sequence, payload });
+  });
+  const errors = messages.filter((m) => m.severity === 'error').length;
+  const warnings = messages.filter((m) => m.severity === 'warning').length;
+  const infos = messages.length - errors - warnings;
+  return {
+    rows,
+    summary: {
+      totalRows: rows.length,
+      perStreamCounts: { [REPL_STREAMS.messages]: messages.length, [REPL_STREAMS.sorries]: sorries.length },
+      elapsedMs,
+      metadata: { ok: errors === 0, errors, warnings, infos, sorries: sorries.length, ...extra },
+    },
+  };
+}
+
+/** Map a command answer (`cmd`, `path`) to rows and a summary. */
+export function mapCommandResponse(
+  response: ReplCommandResponse,
+  options: { readonly shift?: Shift; readonly elapsedMs: number },
+): ReplMappedResult {
+  return mapParts(response, options.shift ?? NO_SHIFT, options.elapsedMs, { env: response.env });
+}
+
+/** Map a tactic answer to rows and a summary; tactic positions are not shifted. */
+export function mapProofStepResponse(
+  response: ReplProofStepResponse,
+  options: { readonly elapsedMs: number },
+): ReplMappedResult {
+  const { proofState, goals, proofStatus } = response;
+  const extra = { env: null, proofState, goals, proofStatus: proofStatus ?? null };
+  return mapParts(response, NO_SHIFT, options.elapsedMs, extra);
 }
