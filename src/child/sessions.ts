@@ -119,7 +119,10 @@ export class SessionPool {
     if (this.#current) this.#parked.push(this.#current);
     this.#current = hit;
     if (hit) return { reused: true, session: hit };
-    while (this.#parked.length >= this.#capacity) this.#onEvict?.(this.#parked.shift() as Held);
+    while (this.#parked.length >= this.#capacity) {
+      const evicted = this.#parked.shift() as Held;
+      this.#onEvict?.(evicted);
+    }
     const opened = (await this.#open?.(key)) ?? {};
     const held: Held = {
       id,

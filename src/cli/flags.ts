@@ -125,7 +125,7 @@ export const listFlag = (values: FlagValues, name: string): string[] =>
   (values[name] as string[] | undefined) ?? [];
 
 /** A flag value refused: it `must` be something else. */
-function badValue(flag: string, text: string, must: string, facts: Record<string, unknown> = {}) {
+export function badValue(flag: string, text: string, must: string, facts: Record<string, unknown> = {}) {
   return new CliUsageError(UsageCode.BAD_VALUE, `--${flag} must be ${must}, got ${text}`, {
     flag: `--${flag}`,
     value: text,

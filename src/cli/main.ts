@@ -76,17 +76,13 @@ async function main(): Promise<number> {
   return 2;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof CliUsageError) {
-      process.exitCode = reportUsage(io.stderr, command, error);
-      return;
-    }
+main()
+  .catch((error: unknown) => {
+    if (error instanceof CliUsageError) return reportUsage(io.stderr, command, error);
     const e = error as { code?: string; message?: string };
     io.stderr.write(`lean-worker: ${e.code ?? 'error'}: ${e.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+    return 1;
+  })
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -10,6 +10,7 @@ import { executableProblem, isFile } from '../capability/child-locator.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { nodeRuntime } from '../platform/node-runtime.js';
 import {
+  badValue,
   CliUsageError,
   choice,
   commandLine,
@@ -106,10 +107,7 @@ function requestSource(values: FlagValues): RequestSource {
   try {
     return { json: JSON.parse(text) };
   } catch {
-    throw new CliUsageError(UsageCode.BAD_VALUE, `--request must be JSON text, got ${text}`, {
-      flag: '--request',
-      value: text,
-    });
+    throw badValue('request', text, 'JSON text');
   }
 }
 
