@@ -41,6 +41,9 @@ function present(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
+/** A string, null or absent. */
+const optionalString = (value: unknown): boolean => !present(value) || typeof value === 'string';
+
 /**
  * Fast path for the exact shape `row()` and the Lean helper build, keeping the payload text
  * byte for byte (the original keeps it as a raw JSON value). Returns undefined to fall back.
@@ -77,20 +80,19 @@ export function parseEnvelope(raw: string): EnvelopeEvent {
   }
   if (!isObject(value)) return invalid('expected an object');
   const { stream, payload, diagnostic, progress, metadata } = value;
-  if (present(stream) && typeof stream !== 'string') return invalid('`stream` must be a string');
+  if (!optionalString(stream)) return invalid('`stream` must be a string');
   if (present(diagnostic)) {
     if (!isObject(diagnostic)) return invalid('`diagnostic` must be an object');
-    const { code, message } = diagnostic;
-    if ((present(code) && typeof code !== 'string') || (present(message) && typeof message !== 'string')) {
+    if (!optionalString(diagnostic.code) || !optionalString(diagnostic.message)) {
       return invalid('diagnostic fields must be strings');
     }
   }
   if (present(progress)) {
     if (!isObject(progress)) return invalid('`progress` must be an object');
-    const { phase, current, total } = progress;
-    if (present(phase) && typeof phase !== 'string') return invalid('progress `phase` must be a string');
-    if (!isU64(current)) return invalid('progress `current` must be a u64');
-    if (present(total) && !isU64(total)) return invalid('progress `total` must be a u64 or null');
+    if (!optionalString(progress.phase)) return invalid('progress `phase` must be a string');
+    if (!isU64(progress.current)) return invalid('progress `current` must be a u64');
+    if (present(progress.total) && !isU64(progress.total))
+      return invalid('progress `total` must be a u64 or null');
   }
   if (isObject(diagnostic)) {
     const { code, message } = diagnostic as { code?: string | null; message?: string | null };
@@ -106,7 +108,7 @@ export function parseEnvelope(raw: string): EnvelopeEvent {
       total?: number | null;
     };
     if (!phase) return malformed('progress callback payload must contain a non-empty string field `phase`');
-    return { kind: 'progress', phase, current, total: present(total) ? (total as number) : null };
+    return { kind: 'progress', phase, current, total: total ?? null };
   }
   if (present(metadata)) return { kind: 'metadata', value: metadata };
   if (!stream) return malformed('row callback payload must contain a non-empty string field `stream`');

@@ -53,61 +53,65 @@ export async function runStream(
   writer: FrameWriter,
   context: ExportContext,
 ): Promise<Response> {
-  if (progress) tryWrite(writer, () => encodeProgressTick('data_stream', 0, null, writer.maxFrameBytes));
+  // The cap is installed by `configure_frame_limit`, before any request.
+  const max = writer.maxFrameBytes;
+  // Progress ticks the child adds itself are best effort, as in the original.
+  const tick = (rows: number) => {
+    try {
+      return writer.write(encodeProgressTick('data_stream', rows, null, max));
+    } catch {
+      return undefined;
+    }
+  };
+  if (progress) tick(0);
   const started = process.hrtime.bigint();
   const sequences = new Map<string, number>();
   let totalRows = 0;
   let meta: unknown = null;
   let failure: Response | undefined;
 
+  /** Keep the first failure and ask the export to stop. */
+  const stop = (response: Response) => {
+    failure ??= response;
+    return STOP;
+  };
   const settle = (pending: Promise<void> | undefined): number | Promise<number> =>
     pending === undefined
       ? 0
       : pending.then(
           () => (failure ? STOP : 0),
-          (error: unknown) => {
-            failure ??= writeFailed(error);
-            return STOP;
-          },
+          (error: unknown) => stop(writeFailed(error)),
         );
 
   const emit: EmitFn = (envelope) => {
     if (failure) return STOP;
     if (typeof envelope !== 'string') {
-      failure = { status: 'stream_row_malformed', message: 'row callback payload must be a string' };
-      return STOP;
+      return stop({ status: 'stream_row_malformed', message: 'row callback payload must be a string' });
     }
     const event = parseEnvelope(envelope);
     try {
       switch (event.kind) {
         case 'malformed':
-          failure = { status: 'stream_row_malformed', message: event.message };
-          return STOP;
+          return stop({ status: 'stream_row_malformed', message: event.message });
         case 'metadata':
           meta = event.value;
           return 0;
         case 'diagnostic':
-          return settle(writer.write(encodeDiagnostic(event.code, event.message, writer.maxFrameBytes)));
+          return settle(writer.write(encodeDiagnostic(event.code, event.message, max)));
         case 'progress':
-          return settle(
-            writer.write(encodeProgressTick(event.phase, event.current, event.total, writer.maxFrameBytes)),
-          );
+          return settle(writer.write(encodeProgressTick(event.phase, event.current, event.total, max)));
         case 'row': {
           const sequence = sequences.get(event.stream) ?? 0;
           sequences.set(event.stream, sequence + 1);
           totalRows += 1;
-          const pending = writer.write(
-            encodeDataRowRaw(event.stream, sequence, event.payloadJson, writer.maxFrameBytes),
-          );
-          const tick = progress
-            ? tryWrite(writer, () => encodeProgressTick('data_stream', totalRows, null, writer.maxFrameBytes))
-            : undefined;
-          return settle(pending ?? tick);
+          const pending = writer.write(encodeDataRowRaw(event.stream, sequence, event.payloadJson, max));
+          // The tick follows its row even when the row's write asks to wait.
+          const ticked = progress ? tick(totalRows) : undefined;
+          return settle(pending ?? ticked);
         }
       }
     } catch (error) {
-      failure ??= writeFailed(error);
-      return STOP;
+      return stop(writeFailed(error));
     }
   };
 
@@ -128,67 +132,48 @@ export async function runStream(
       ? { status: 'stream_export_failed', status_byte: byte }
       : { status: 'stream_callback_failed', status_byte: byte, description };
   }
-  const elapsedMicros = Number((process.hrtime.bigint() - started) / 1000n);
-  return {
-    status: 'stream_complete',
-    summary: {
-      total_rows: totalRows,
-      per_stream_counts: Object.fromEntries(sequences),
-      elapsed_micros: elapsedMicros,
-      metadata: sortKeys(meta),
-    },
+  const summary = {
+    total_rows: totalRows,
+    per_stream_counts: Object.fromEntries(sequences),
+    elapsed_micros: Number((process.hrtime.bigint() - started) / 1000n),
+    metadata: sortKeys(meta),
   };
+  return { status: 'stream_complete', summary };
 }
 
-/** Progress ticks the child adds itself are best effort, as in the original. */
-function tryWrite(writer: FrameWriter, encode: () => Buffer): Promise<void> | undefined {
-  try {
-    return writer.write(encode());
-  } catch {
-    return undefined;
-  }
-}
-
-/** Run a string export; a thrown error becomes `error`, a non-string result `lean_rs.abi_conversion`. */
+/** Run a string export: its text, or the response for a thrown error or a non-string result. */
 export async function runString(
   exp: StringExport,
   requestJson: string,
   context: ExportContext,
-): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
+): Promise<string | Response> {
   try {
     const text = await exp.run(requestJson, context);
-    if (typeof text === 'string') return { ok: true, text };
-    return { ok: false, response: abiError('export did not return a string') };
+    return typeof text === 'string' ? text : abiError('export did not return a string');
   } catch (error) {
-    return { ok: false, response: errorResponse(error) };
+    return errorResponse(error);
   }
 }
 
-function fillNull(value: unknown, key: string): void {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(key in value)) {
-    (value as Record<string, unknown>)[key] = null;
-  }
+/** Set each of `keys` missing from the JSON object `value` to null. */
+function fillNull(value: unknown, ...keys: string[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  for (const key of keys) if (!(key in value)) (value as Record<string, unknown>)[key] = null;
 }
 
 /**
- * The report schemas and zod, loaded on the first metadata or doctor request only: a child's
+ * zod and the report schemas, loaded on the first metadata or doctor request only: a child's
  * start (and every data or JSON export) never loads zod.
  */
-async function reportSchemas() {
-  const [{ z }, { capabilityMetadataSchema, doctorReportSchema }] = await Promise.all([
-    import('zod'),
-    import('../protocol/messages.js'),
-  ]);
-  return { prettifyError: z.prettifyError, capabilityMetadataSchema, doctorReportSchema };
-}
+const reportSchemas = () => Promise.all([import('zod'), import('../protocol/messages.js')]);
 
-async function parseReport<T>(
+/** The report in `text`, prepared and checked against `schema`, or why it is malformed. */
+function parseReport<T>(
+  zod: { z: typeof z },
+  schema: z.ZodType<T>,
   text: string,
-  pick: (schemas: Awaited<ReturnType<typeof reportSchemas>>) => z.ZodType<T>,
   prepare: (value: unknown) => void,
-): Promise<T | string> {
-  const schemas = await reportSchemas();
-  const schema = pick(schemas);
+): T | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -197,18 +182,14 @@ async function parseReport<T>(
   }
   prepare(value);
   const result = schema.safeParse(value);
-  return result.success ? result.data : schemas.prettifyError(result.error);
+  return result.success ? result.data : zod.z.prettifyError(result.error);
 }
 
 /** Convert a metadata export's text into `capability_metadata` or `capability_metadata_malformed`. */
 export async function metadataResponse(text: string): Promise<Response> {
-  const parsed = await parseReport(
-    text,
-    (s) => s.capabilityMetadataSchema,
-    (value) => {
-      fillNull(value, 'lean_version');
-      fillNull(value, 'extra');
-    },
+  const [zod, { capabilityMetadataSchema }] = await reportSchemas();
+  const parsed = parseReport(zod, capabilityMetadataSchema, text, (v) =>
+    fillNull(v, 'lean_version', 'extra'),
   );
   if (typeof parsed === 'string') return { status: 'capability_metadata_malformed', message: parsed };
   return { status: 'capability_metadata', metadata: { ...parsed, extra: sortKeys(parsed.extra) } };
@@ -216,21 +197,13 @@ export async function metadataResponse(text: string): Promise<Response> {
 
 /** Convert a doctor export's text into `capability_doctor` or `capability_doctor_malformed`. */
 export async function doctorResponse(text: string): Promise<Response> {
-  const parsed = await parseReport(
-    text,
-    (s) => s.doctorReportSchema,
-    (value) => {
-      fillNull(value, 'metadata');
-      const diagnostics = (value as { diagnostics?: unknown } | null)?.diagnostics;
-      if (Array.isArray(diagnostics)) for (const d of diagnostics) fillNull(d, 'details');
-    },
-  );
+  const [zod, { doctorReportSchema }] = await reportSchemas();
+  const parsed = parseReport(zod, doctorReportSchema, text, (value) => {
+    fillNull(value, 'metadata');
+    const diagnostics = (value as { diagnostics?: unknown } | null)?.diagnostics;
+    if (Array.isArray(diagnostics)) for (const d of diagnostics) fillNull(d, 'details');
+  });
   if (typeof parsed === 'string') return { status: 'capability_doctor_malformed', message: parsed };
-  return {
-    status: 'capability_doctor',
-    report: {
-      diagnostics: parsed.diagnostics.map((d) => ({ ...d, details: sortKeys(d.details) })),
-      metadata: sortKeys(parsed.metadata),
-    },
-  };
+  const diagnostics = parsed.diagnostics.map((d) => ({ ...d, details: sortKeys(d.details) }));
+  return { status: 'capability_doctor', report: { diagnostics, metadata: sortKeys(parsed.metadata) } };
 }

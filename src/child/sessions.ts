@@ -86,15 +86,9 @@ interface Held extends ChildSession {
   readonly id: string;
 }
 
-/** Outcome of an open: whether an import ran, and the session now current. */
-export interface OpenOutcome {
-  readonly reused: boolean;
-  readonly session: ChildSession;
-}
-
 /** Current session plus an LRU of parked ones. */
 export class SessionPool {
-  readonly capacity: number;
+  readonly #capacity: number;
   readonly #open: OpenSessionHook | undefined;
   readonly #onEvict: ((session: ChildSession) => void) | undefined;
   #current: Held | undefined;
@@ -102,7 +96,7 @@ export class SessionPool {
   #parked: Held[] = [];
 
   constructor(capacity: number, open?: OpenSessionHook, onEvict?: (session: ChildSession) => void) {
-    this.capacity = Math.max(1, capacity);
+    this.#capacity = Math.max(1, capacity);
     this.#open = open;
     this.#onEvict = onEvict;
   }
@@ -117,7 +111,7 @@ export class SessionPool {
    * current session and evicting the least recently used beyond capacity. If the import throws,
    * the child is left with no current session (the parked ones survive) and the error propagates.
    */
-  async openOrReuse(key: SessionKey): Promise<OpenOutcome> {
+  async openOrReuse(key: SessionKey): Promise<{ reused: boolean; session: ChildSession }> {
     const id = keyId(key);
     if (this.#current?.id === id) return { reused: true, session: this.#current };
     const index = this.#parked.findIndex((held) => held.id === id);
@@ -125,7 +119,7 @@ export class SessionPool {
     if (this.#current) this.#parked.push(this.#current);
     this.#current = hit;
     if (hit) return { reused: true, session: hit };
-    while (this.#parked.length >= this.capacity) {
+    while (this.#parked.length >= this.#capacity) {
       const evicted = this.#parked.shift() as Held;
       this.#onEvict?.(evicted);
     }

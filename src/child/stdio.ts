@@ -46,11 +46,6 @@ export class FrameWriter {
     this.#highWater = highWaterBytes;
   }
 
-  /** The write error that broke the pipe, once one happened. */
-  get failure(): Error | undefined {
-    return this.#failed;
-  }
-
   /**
    * Queue one encoded frame. Returns undefined when the caller may go on, or a promise to await
    * before producing more (the queue is over its high-water mark). Throws once the pipe failed.

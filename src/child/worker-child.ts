@@ -182,16 +182,14 @@ async function dispatch(request: Request, served: Served): Promise<Response> {
           if (!loaded.ok) return loaded.response;
           served.manifests.set(manifestPath, loaded.bindings);
         }
-        const outcome = await pool.openOrReuse({
+        const { reused, session } = await pool.openOrReuse({
           projectRoot: request.project_root,
           mode: request.mode,
           imports: request.imports,
           importProfile: request.import_profile,
         });
-        const import_stats = outcome.session.importStats;
-        return outcome.reused
-          ? { status: 'host_session_reused', import_stats }
-          : { status: 'host_session_opened', import_stats };
+        const status = reused ? 'host_session_reused' : 'host_session_opened';
+        return { status, import_stats: session.importStats };
       } catch (error) {
         return errorResponse(error);
       }
@@ -226,15 +224,15 @@ async function runExport(request: Extract<Request, { export: string }>, served: 
     return runStream(exp, request.request_json, request.progress, writer, context);
   }
   if (exp.kind !== 'string') return bindingError(`export ${exportName}: is not a string export`);
-  const result = await runString(exp, request.request_json, context);
-  if (!result.ok) return result.response;
+  const text = await runString(exp, request.request_json, context);
+  if (typeof text !== 'string') return text;
   switch (request.op) {
     case 'json_command':
-      return { status: 'json_command', response_json: result.text };
+      return { status: 'json_command', response_json: text };
     case 'capability_metadata':
-      return metadataResponse(result.text);
+      return metadataResponse(text);
     case 'capability_doctor':
-      return doctorResponse(result.text);
+      return doctorResponse(text);
   }
 }
 

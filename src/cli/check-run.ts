@@ -23,16 +23,6 @@ export interface CheckItem {
 /** Largest snippet file read. @default 64 MiB */
 export const MAX_SNIPPET_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Why an input gave no snippets. */
-export type SnippetInputReason =
-  | 'missing'
-  | 'not-regular-file'
-  | 'file-too-large'
-  | 'unreadable'
-  | 'invalid-json'
-  | 'not-a-list'
-  | 'entry-without-text';
-
 const KIND = 'snippet_input';
 
 /** The snippets of `path`. */
@@ -121,7 +111,10 @@ async function checkOne(
     warnings: [] as CheckFinding[],
     sorries: [] as CheckFinding[],
   };
-  let verdict: { status: CheckStatus; ok: boolean; code: string | null };
+  const result = (status: CheckStatus, code: string | null): CheckResult => {
+    const ok = status === 'ok';
+    return { id: item.id, status, ok, ...found, code, elapsedMs: performance.now() - began };
+  };
   try {
     const { rows, summary } = await pool.withLease(builder.forSnippet(item.text), (lease) =>
       lease.check(item.text, { timeoutMs }).collect(),
@@ -136,13 +129,11 @@ async function checkOne(
       if (m.severity === 'error') found.errors.push(finding(m.pos, m.text));
       else if (m.severity === 'warning') found.warnings.push(finding(m.pos, m.text));
     }
-    const ok = summary.metadata?.ok ?? found.errors.length === 0;
-    verdict = { status: ok ? 'ok' : 'errors', ok, code: null };
+    return result((summary.metadata?.ok ?? found.errors.length === 0) ? 'ok' : 'errors', null);
   } catch (error) {
-    verdict = { ...statusOf(error), ok: false };
+    const { status, code } = statusOf(error);
+    return result(status, code);
   }
-  const { status, ok, code } = verdict;
-  return { id: item.id, status, ok, ...found, code, elapsedMs: performance.now() - began };
 }
 
 /** Snippets grouped by header, handed to lanes with header affinity. */

@@ -19,12 +19,11 @@ import {
 import {
   type CliIo,
   CliUsageError,
+  commandLine,
   EXIT_FAILED,
   EXIT_OK,
   type FlagSpec,
   type FlagValues,
-  formatHelp,
-  HELP_FLAG,
   listFlag,
   positiveInt,
   readCommandLine,
@@ -33,54 +32,41 @@ import {
 } from './flags.js';
 
 /** Where `check` writes; the progress line is drawn on stderr when it is a TTY. */
-interface Io extends CliIo {
-  readonly stderr: CliIo['stderr'] & { readonly isTTY?: boolean };
-}
+type Io = CliIo & { readonly stderr: { readonly isTTY?: boolean } };
 
 const WIDTH = 30;
 
 /**
  * The progress line, redrawn in place on a TTY after each snippet (at most ten times a second,
- * driven by results, never by a timer). Nothing is drawn off a TTY.
+ * driven by results, never by a timer). Nothing is drawn off a TTY or with `stderr` null.
  */
-class CheckProgress {
-  readonly #out: Io['stderr'] | null;
-  readonly #total: number;
-  readonly #began = performance.now();
-  readonly #counts = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
-  #drawnAt = 0;
-  #drawn = false;
-
-  /** `out` null (or not a TTY): count only. */
-  constructor(out: Io['stderr'] | null, total: number) {
-    this.#out = out?.isTTY ? out : null;
-    this.#total = total;
-  }
-
-  /** Count one result and redraw when due. */
-  add(result: CheckResult, done: number): void {
-    this.#counts[result.status] += 1;
-    const now = performance.now();
-    if (this.#out === null || (now - this.#drawnAt < 100 && done < this.#total)) return;
-    this.#drawnAt = now;
-    this.#drawn = true;
-    this.#out.write(`\r\x1b[2K${this.line(done)}`);
-  }
-
-  /** The line for `done` snippets checked. */
-  line(done: number): string {
-    const fraction = this.#total === 0 ? 1 : done / this.#total;
-    const full = Math.round(fraction * WIDTH);
-    const c = this.#counts;
+function checkProgress(stderr: Io['stderr'] | null, total: number) {
+  const out = stderr?.isTTY ? stderr : null;
+  const began = performance.now();
+  const c = Object.fromEntries(CHECK_STATUSES.map((s) => [s, 0])) as Record<CheckStatus, number>;
+  let drawnAt = 0;
+  let drawn = false;
+  const line = (done: number) => {
+    const full = Math.round((total === 0 ? 1 : done / total) * WIDTH);
     const failed = c.timeout + c.crash + c.header_failed + c.failed;
-    const seconds = ((performance.now() - this.#began) / 1000).toFixed(1);
-    return `[${'#'.repeat(full)}${'.'.repeat(WIDTH - full)}] ${done}/${this.#total}  ok ${c.ok}  errors ${c.errors}  failed ${failed}  ${seconds} s`;
-  }
-
-  /** Clear the line before the report is printed. */
-  finish(): void {
-    if (this.#out !== null && this.#drawn) this.#out.write('\r\x1b[2K');
-  }
+    const seconds = ((performance.now() - began) / 1000).toFixed(1);
+    return `[${'#'.repeat(full)}${'.'.repeat(WIDTH - full)}] ${done}/${total}  ok ${c.ok}  errors ${c.errors}  failed ${failed}  ${seconds} s`;
+  };
+  return {
+    /** Count one result and redraw when due. */
+    add(result: CheckResult, done: number): void {
+      c[result.status] += 1;
+      const now = performance.now();
+      if (out === null || (now - drawnAt < 100 && done < total)) return;
+      drawnAt = now;
+      drawn = true;
+      out.write(`\r\x1b[2K${line(done)}`);
+    },
+    /** Clear the line before the report is printed. */
+    finish(): void {
+      if (drawn) out?.write('\r\x1b[2K');
+    },
+  };
 }
 
 const FLAGS: readonly FlagSpec[] = [
@@ -122,22 +108,17 @@ const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'restart-window-ms', value: 'N', description: '... within this window (default 60000)' },
   { name: 'json', description: 'print one JSON report' },
-  HELP_FLAG,
 ];
 
-const CHECK_COMMAND = {
-  name: 'check',
+const CHECK_COMMAND = commandLine('check', {
+  usage: 'lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake) [flags]',
+  summary:
+    'Check Lean snippets in parallel on warm repl workers, one warm worker per import header.\n' +
+    'files: .lean files (one snippet each) or .json lists of snippets (strings, {id, text}, or {"snippets": [...]}).',
   flags: FLAGS,
+  notes: ['exit status: 0 every snippet ok, 1 any not ok (or a file missing or unreadable), 2 usage error'],
   maxPositionals: Number.POSITIVE_INFINITY,
-  help: formatHelp({
-    usage: 'lean-worker check [files...] [-e snippet]... (--repl <cmd> | --project <dir> | --fake) [flags]',
-    summary:
-      'Check Lean snippets in parallel on warm repl workers, one warm worker per import header.\n' +
-      'files: .lean files (one snippet each) or .json lists of snippets (strings, {id, text}, or {"snippets": [...]}).',
-    flags: FLAGS,
-    notes: ['exit status: 0 every snippet ok, 1 any not ok (or a file missing or unreadable), 2 usage error'],
-  }),
-};
+});
 
 /** Which checker answered: the bundled fake's results say nothing about Lean. */
 export type Checker = 'repl' | 'fake';
@@ -211,11 +192,10 @@ export async function checkCommand(
       throw new CliUsageError(UsageCode.MISSING_ARGUMENT, message, { argument: 'files' });
     }
     const workers = int(values, 'workers') ?? 2;
-    const maxRestarts = int(values, 'max-restarts');
-    const windowMs = int(values, 'restart-window-ms');
+    // Unset fields take the pool's defaults.
     const policy = {
-      ...(maxRestarts === undefined ? {} : { maxRestarts }),
-      ...(windowMs === undefined ? {} : { restartWindowMs: windowMs }),
+      maxRestarts: int(values, 'max-restarts'),
+      restartWindowMs: int(values, 'restart-window-ms'),
     };
     return { values, files, snippets, workers, policy, builder: builderFrom(values, env) };
   });
@@ -234,7 +214,7 @@ export async function checkCommand(
   const checker: Checker = values.fake === true ? 'fake' : 'repl';
   const pool = new LeanWorkerPool({ maxWorkers: workers, queueWaitTimeoutMs: 24 * 60 * 60 * 1000, policy });
   const began = performance.now();
-  const progress = new CheckProgress(values.json ? null : io.stderr, items.length);
+  const progress = checkProgress(values.json ? null : io.stderr, items.length);
   let results: CheckResult[];
   let snapshot: ReturnType<LeanWorkerPool['snapshot']>;
   try {
@@ -249,8 +229,9 @@ export async function checkCommand(
     await pool.close();
   }
   const elapsedMs = Math.round(performance.now() - began);
-  const totals: Record<string, number> = { snippets: results.length, elapsedMs };
-  for (const r of results) totals[r.status] = (totals[r.status] ?? 0) + 1;
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  const totals = { snippets: results.length, elapsedMs, ...counts };
   const workersReport = {
     workersStarted: snapshot.coldOpenAdmitted,
     warmHits: snapshot.keyHits,
@@ -262,19 +243,16 @@ export async function checkCommand(
     quarantinedKeys: snapshot.quarantinedKeys,
   };
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ checker, items: results, totals, workers: workersReport }, null, 2)}\n`,
-    );
+    const report = { checker, items: results, totals, workers: workersReport };
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     if (checker === 'fake') io.stdout.write(`${FAKE_NOTE}\n`);
     for (const r of results) io.stdout.write(`${formatResult(r, checker)}\n`);
-    const counts = Object.entries(totals)
-      .filter(([k]) => k !== 'snippets' && k !== 'elapsedMs')
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ');
+    const tally = Object.entries(counts).map(([k, v]) => `${v} ${k}`);
+    const w = workersReport;
     io.stdout.write(
-      `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${(elapsedMs / 1000).toFixed(1)} s: ${counts}\n` +
-        `workers: ${workersReport.workersStarted} started for ${workersReport.headers} headers, ${workersReport.warmHits} warm hits, ${workersReport.restarts} restarts\n`,
+      `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${(elapsedMs / 1000).toFixed(1)} s: ${tally.join(', ')}\n` +
+        `workers: ${w.workersStarted} started for ${w.headers} headers, ${w.warmHits} warm hits, ${w.restarts} restarts\n`,
     );
   }
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;

@@ -10,24 +10,15 @@ import { runTool, succeeded } from '../capability/run-tool.js';
 import { linuxProbes, platformMechanisms } from '../platform/mechanisms.js';
 import { readSystemMemory, type SystemMemory } from '../pool/system-memory.js';
 import type { PlatformMechanisms } from '../protocol/platform.js';
-import { type CliIo, type FlagSpec, formatHelp, HELP_FLAG, readCommandLine } from './flags.js';
+import { type CliIo, commandLine, readCommandLine } from './flags.js';
 
-const FLAGS: readonly FlagSpec[] = [
-  { name: 'json', description: 'print the report as one JSON document' },
-  HELP_FLAG,
-];
-
-const DOCTOR_COMMAND = {
-  name: 'doctor',
-  flags: FLAGS,
-  help: formatHelp({
-    usage: 'lean-worker doctor [flags]',
-    summary:
-      'Report what this machine offers a worker pool: Node, the platform mechanisms (spawn guard,\ntree kill, orphan guard, memory readings), memory (available, cgroup limit and usage), and\nlean, lake and the worker child with versions.',
-    flags: FLAGS,
-    notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
-  }),
-};
+const DOCTOR_COMMAND = commandLine('doctor', {
+  usage: 'lean-worker doctor [flags]',
+  summary:
+    'Report what this machine offers a worker pool: Node, the platform mechanisms (spawn guard,\ntree kill, orphan guard, memory readings), memory (available, cgroup limit and usage), and\nlean, lake and the worker child with versions.',
+  flags: [{ name: 'json', description: 'print the report as one JSON document' }],
+  notes: ['exit status: 0 reported (missing tools are findings, not failures), 2 usage error'],
+});
 
 /** The platform part of the doctor's report. */
 export interface PlatformReport extends PlatformMechanisms {
@@ -69,7 +60,7 @@ const HEADROOM: Readonly<Record<PlatformReport['headroomSource'], string>> = {
 };
 
 /** The report as text lines, one per mechanism. */
-function platformLines(r: PlatformReport): string {
+function platformLines(r: PlatformReport): string[] {
   const layer = `${r.layer}${r.portable ? ' (portable path: no setpriv or no /proc readers)' : ''}`;
   const guard = `${SPAWN_GUARD[r.spawnGuard]}${r.setprivPath ? ` (${r.setprivPath})` : ''}`;
   return [
@@ -79,9 +70,7 @@ function platformLines(r: PlatformReport): string {
     `orphan guard: ${ORPHAN_GUARD[r.orphanGuard]}`,
     `worker memory reading: ${WORKER_MEMORY[r.memoryReading]}`,
     `machine headroom: ${HEADROOM[r.headroomSource]}`,
-  ]
-    .map((line) => `${line}\n`)
-    .join('');
+  ];
 }
 
 /** A found (or missing) tool. */
@@ -92,82 +81,61 @@ export interface ToolReport {
   readonly note: string | null;
 }
 
-/** The doctor's findings. */
-export interface DoctorReport {
-  readonly node: { readonly version: string; readonly platform: string; readonly arch: string };
-  /** The platform layer and the mechanisms it uses. */
-  readonly platform: PlatformReport;
-  /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
-  readonly memory: SystemMemory;
-  /**
-   * RSS of this process, the floor a pool's parent starts from; each pool worker adds a
-   * supervisor thread to it (`pool.snapshot().memory.parentRssKib` counts them).
-   */
-  readonly parentRssKib: number;
-  readonly lean: ToolReport;
-  readonly lake: ToolReport;
-  readonly workerChild: ToolReport;
-}
-
 const TOOL_TIMEOUT_MS = 10_000;
 
 async function probeTool(name: string, versionArgs: readonly string[]): Promise<ToolReport> {
   const found = findOnPath(name, process.env.PATH);
   if (found === null) return { found: false, path: null, version: null, note: `${name} is not on PATH` };
-  const run = await runTool(found, versionArgs, {
-    cwd: process.cwd(),
-    env: process.env,
-    timeoutMs: TOOL_TIMEOUT_MS,
-  });
+  const options = { cwd: process.cwd(), env: process.env, timeoutMs: TOOL_TIMEOUT_MS };
+  const run = await runTool(found, versionArgs, options);
   const version = succeeded(run) ? (run.output.split('\n')[0]?.trim() ?? null) : null;
-  return {
-    found: true,
-    path: found,
-    version,
-    note: version === null ? `\`${name} ${versionArgs.join(' ')}\` failed` : null,
-  };
+  const note = version === null ? `\`${name} ${versionArgs.join(' ')}\` failed` : null;
+  return { found: true, path: found, version, note };
 }
 
+function workerChildReport(): ToolReport {
+  const child = locateWorkerChild(undefined, process.env);
+  if (!child.ok) {
+    const note = 'set LEAN_RS_WORKER_CHILD or put lean-rs-worker-child on PATH';
+    return { found: false, path: null, version: null, note };
+  }
+  const problem = executableProblem(child.command);
+  const note = problem ?? `found through ${child.source}; its version is reported at handshake`;
+  return { found: problem === null, path: child.command, version: null, note };
+}
+
+/** The doctor's findings. */
+export type DoctorReport = Awaited<ReturnType<typeof collectDoctorReport>>;
+
 /** Collect the doctor's findings. */
-export async function collectDoctorReport(): Promise<DoctorReport> {
+export async function collectDoctorReport() {
   const [lean, lake] = await Promise.all([
     probeTool('lean', ['--version']),
     probeTool('lake', ['--version']),
   ]);
-  const child = locateWorkerChild(undefined, process.env);
-  const problem = child.ok ? executableProblem(child.command) : null;
-  const workerChild: ToolReport = child.ok
-    ? {
-        found: problem === null,
-        path: child.command,
-        version: null,
-        note: problem ?? `found through ${child.source}; its version is reported at handshake`,
-      }
-    : {
-        found: false,
-        path: null,
-        version: null,
-        note: 'set LEAN_RS_WORKER_CHILD or put lean-rs-worker-child on PATH',
-      };
+  /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
   const memory = readSystemMemory();
   const mechanisms = platformMechanisms();
+  const platform: PlatformReport = {
+    ...mechanisms,
+    setprivPath: mechanisms.spawnGuard === 'setpriv-pdeathsig' ? linuxProbes().setprivPath : null,
+    headroomSource: memory.reading.machine,
+  };
   return {
     node: { version: process.version, platform: process.platform, arch: process.arch },
-    platform: {
-      ...mechanisms,
-      setprivPath: mechanisms.spawnGuard === 'setpriv-pdeathsig' ? linuxProbes().setprivPath : null,
-      headroomSource: memory.reading.machine,
-    },
+    platform,
     memory,
+    // RSS of this process, the floor a pool's parent starts from; each pool worker adds a
+    // supervisor thread to it (`pool.snapshot().memory.parentRssKib` counts them).
     parentRssKib: Math.round(process.memoryUsage.rss() / 1024),
     lean,
     lake,
-    workerChild,
+    workerChild: workerChildReport(),
   };
 }
 
 const tool = (name: string, t: ToolReport): string =>
-  `${name}: ${t.found ? `${t.path}${t.version ? ` (${t.version})` : ''}` : 'not found'}${t.note ? ` - ${t.note}` : ''}\n`;
+  `${name}: ${t.found ? `${t.path}${t.version ? ` (${t.version})` : ''}` : 'not found'}${t.note ? ` - ${t.note}` : ''}`;
 
 /** Run `doctor`; resolves to the exit status. */
 export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
@@ -178,16 +146,17 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(`node: ${r.node.version} ${r.node.platform}/${r.node.arch}\n`);
-  io.stdout.write(platformLines(r.platform));
-  const m = r.memory;
+  const { memory: m, node } = r;
   const kib = (v: number | null) => (v === null ? 'unavailable' : `${Math.round(v / 1024)} MiB`);
-  io.stdout.write(
-    `memory: ${m.reading.machine === 'meminfo-cgroup' ? 'MemAvailable' : 'available'} ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}\n`,
-  );
-  io.stdout.write(
-    `parent process: RSS ${kib(r.parentRssKib)} (this process; a pool adds one supervisor thread per worker, counted in pool.snapshot().memory.parentRssKib)\n`,
-  );
-  io.stdout.write(tool('lean', r.lean) + tool('lake', r.lake) + tool('worker child', r.workerChild));
+  const lines = [
+    `node: ${node.version} ${node.platform}/${node.arch}`,
+    ...platformLines(r.platform),
+    `memory: ${m.reading.machine === 'meminfo-cgroup' ? 'MemAvailable' : 'available'} ${kib(m.memAvailableKib)}; cgroup ${m.cgroup.version === null ? 'not found' : `v${m.cgroup.version}, limit ${m.cgroup.maxKib === null ? 'none' : kib(m.cgroup.maxKib)}, usage ${kib(m.cgroup.currentKib)}`}; headroom for new workers ${kib(m.headroomKib)}`,
+    `parent process: RSS ${kib(r.parentRssKib)} (this process; a pool adds one supervisor thread per worker, counted in pool.snapshot().memory.parentRssKib)`,
+    tool('lean', r.lean),
+    tool('lake', r.lake),
+    tool('worker child', r.workerChild),
+  ];
+  io.stdout.write(lines.map((line) => `${line}\n`).join(''));
   return 0;
 }

@@ -28,13 +28,13 @@ export type UsageCode = (typeof UsageCode)[keyof typeof UsageCode];
 
 /** A wrong command line. */
 export class CliUsageError extends Error {
-  readonly code: UsageCode;
-  readonly facts: Readonly<Record<string, unknown>>;
-  constructor(code: UsageCode, message: string, facts: Record<string, unknown> = {}) {
+  override readonly name = 'CliUsageError';
+  constructor(
+    readonly code: UsageCode,
+    message: string,
+    readonly facts: Readonly<Record<string, unknown>> = {},
+  ) {
     super(message);
-    this.name = 'CliUsageError';
-    this.code = code;
-    this.facts = facts;
   }
 }
 
@@ -77,24 +77,20 @@ export function parseFlags(
   const rest: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') {
+      const argument = token.value;
       if (rest.length >= maxPositionals) {
-        throw new CliUsageError(
-          UsageCode.UNEXPECTED_ARGUMENT,
-          maxPositionals === 0
-            ? `takes no arguments, got ${token.value}`
-            : `unexpected argument ${token.value}`,
-          { argument: token.value },
-        );
+        const message =
+          maxPositionals === 0 ? `takes no arguments, got ${argument}` : `unexpected argument ${argument}`;
+        throw new CliUsageError(UsageCode.UNEXPECTED_ARGUMENT, message, { argument });
       }
-      rest.push(token.value);
+      rest.push(argument);
       continue;
     }
     if (token.kind !== 'option') continue;
     const spec = byName.get(token.name);
     if (spec === undefined) {
-      throw new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${token.rawName}`, {
-        flag: token.rawName,
-      });
+      const flag = token.rawName;
+      throw new CliUsageError(UsageCode.UNKNOWN_FLAG, `unknown flag ${flag}`, { flag });
     }
     const flag = `--${spec.name}`;
     if (spec.value === undefined) {
@@ -106,9 +102,8 @@ export function parseFlags(
     }
     const value = token.value;
     if (value === undefined || (!token.inlineValue && value.startsWith('-') && !spec.dashValue)) {
-      throw new CliUsageError(UsageCode.MISSING_VALUE, `${flag} needs a value: ${flag} ${spec.value}`, {
-        flag,
-      });
+      const message = `${flag} needs a value: ${flag} ${spec.value}`;
+      throw new CliUsageError(UsageCode.MISSING_VALUE, message, { flag });
     }
     if (spec.multiple) {
       values[spec.name] = [...((values[spec.name] as string[] | undefined) ?? []), value];
@@ -130,12 +125,7 @@ export const listFlag = (values: FlagValues, name: string): string[] =>
   (values[name] as string[] | undefined) ?? [];
 
 /** A flag value refused: it `must` be something else. */
-function badValue(
-  flag: string,
-  text: string,
-  must: string,
-  facts: Record<string, unknown> = {},
-): CliUsageError {
+export function badValue(flag: string, text: string, must: string, facts: Record<string, unknown> = {}) {
   return new CliUsageError(UsageCode.BAD_VALUE, `--${flag} must be ${must}, got ${text}`, {
     flag: `--${flag}`,
     value: text,
@@ -143,25 +133,21 @@ function badValue(
   });
 }
 
-/** A positive integer flag value (or environment fallback); `undefined` when absent. */
-export function positiveInt(flag: string, text: string | undefined): number | undefined {
+/** A number flag value (or environment fallback) that passes `ok`; `undefined` when absent. */
+function numberFlag(flag: string, text: string | undefined, ok: (n: number) => boolean, must: string) {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n <= 0) {
-    throw badValue(flag, text, 'a positive whole number');
-  }
+  if (text.trim() === '' || !ok(n)) throw badValue(flag, text, must);
   return n;
 }
 
+/** A positive integer flag value (or environment fallback); `undefined` when absent. */
+export const positiveInt = (flag: string, text: string | undefined): number | undefined =>
+  numberFlag(flag, text, (n) => Number.isSafeInteger(n) && n > 0, 'a positive whole number');
+
 /** A non-negative number flag value; `undefined` when absent. */
-export function nonNegativeNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw badValue(flag, text, 'a number of at least 0');
-  }
-  return n;
-}
+export const nonNegativeNumber = (flag: string, text: string | undefined): number | undefined =>
+  numberFlag(flag, text, (n) => Number.isFinite(n) && n >= 0, 'a number of at least 0');
 
 /** One of `choices`; `undefined` when absent. */
 export function choice<T extends string>(
@@ -176,13 +162,16 @@ export function choice<T extends string>(
   return text as T;
 }
 
-/** A command's `--help`: usage line, what it does, its flags with descriptions, notes. */
-export function formatHelp(help: {
+/** What a command's `--help` says: usage line, what it does, its flags with descriptions, notes. */
+interface HelpText {
   readonly usage: string;
   readonly summary: string;
   readonly flags: readonly FlagSpec[];
   readonly notes?: readonly string[];
-}): string {
+}
+
+/** A command's `--help`. */
+export function formatHelp(help: HelpText): string {
   const left = (s: FlagSpec) =>
     `${s.short ? `-${s.short}, ` : ''}--${s.name}${s.value ? ` ${s.value}` : ''}${s.multiple ? ' ...' : ''}`;
   const width = Math.max(...help.flags.map((s) => left(s).length));
@@ -224,6 +213,15 @@ export interface CommandLine {
   readonly help: string;
   /** Positional arguments it takes at most (default none). */
   readonly maxPositionals?: number;
+}
+
+/** The command line of `name`: its flags and {@link HELP_FLAG}, and the `--help` text of them. */
+export function commandLine(
+  name: string,
+  help: HelpText & { readonly maxPositionals?: number },
+): CommandLine {
+  const flags = [...help.flags, HELP_FLAG];
+  return { name, flags, maxPositionals: help.maxPositionals, help: formatHelp({ ...help, flags }) };
 }
 
 /**

@@ -7,11 +7,11 @@ import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 
 const stdout = guardOutput(process.stdout);
 const stderr = guardOutput(process.stderr);
-const io = { stdout: stdout.stream, stderr: stderr.stream, outputClosed: () => stdout.closed };
+const io = { stdout: stdout.stream, stderr: stderr.stream, outputClosed: stdout.closed };
 // The EPIPE of a reader that went away may be reported after the command resolved: judge at exit.
 // A reader that went away is not a failure of the command: exit quietly, as piped-off tools do.
 process.on('exit', () => {
-  if (stdout.closed) process.exitCode = EXIT_OUTPUT_CLOSED;
+  if (stdout.closed()) process.exitCode = EXIT_OUTPUT_CLOSED;
 });
 const [command = '--help', ...rest] = process.argv.slice(2);
 
@@ -76,17 +76,13 @@ async function main(): Promise<number> {
   return 2;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof CliUsageError) {
-      process.exitCode = reportUsage(io.stderr, command, error);
-      return;
-    }
+main()
+  .catch((error: unknown) => {
+    if (error instanceof CliUsageError) return reportUsage(io.stderr, command, error);
     const e = error as { code?: string; message?: string };
     io.stderr.write(`lean-worker: ${e.code ?? 'error'}: ${e.message ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+    return 1;
+  })
+  .then((code) => {
+    process.exitCode = code;
+  });

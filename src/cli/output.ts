@@ -9,42 +9,25 @@
 /** Exit status when stdout's reader went away: 128 + SIGPIPE, as shells report a piped-off process. */
 export const EXIT_OUTPUT_CLOSED = 141;
 
-/** A stream the CLI writes to. */
-interface OutStream {
-  write(text: string): unknown;
-  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
-  readonly destroyed: boolean;
-  readonly writableEnded: boolean;
-}
-
-/** A stream's text sink that drops writes once the stream's reader is gone. */
-export interface GuardedOutput {
-  readonly stream: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
-  /** The reader went away (or writing failed): what was written since may be lost. */
-  readonly closed: boolean;
-}
-
 /** Guard `stream`: EPIPE (and any other write failure) closes it quietly. */
-export function guardOutput(
-  stream: OutStream & { readonly isTTY?: boolean; readonly columns?: number },
-): GuardedOutput {
-  let closed = false;
+export function guardOutput(stream: NodeJS.WriteStream) {
+  let failed = false;
   stream.on('error', () => {
-    closed = true;
+    failed = true;
   });
-  const gone = (): boolean => closed || stream.destroyed || stream.writableEnded;
+  /** The reader went away (or writing failed): what was written since may be lost. */
+  const closed = (): boolean => failed || stream.destroyed || stream.writableEnded;
   return {
+    closed,
+    /** The stream's text sink: drops writes once the stream's reader is gone. */
     stream: {
-      write: (text: string) => (gone() ? false : stream.write(text)),
+      write: (text: string) => (closed() ? false : stream.write(text)),
       get isTTY() {
         return stream.isTTY;
       },
       get columns() {
         return stream.columns;
       },
-    },
-    get closed() {
-      return gone();
     },
   };
 }

@@ -9,10 +9,9 @@ import { LeanWorkerImportPlanner, unresolvedCapabilityTarget } from '../planner/
 import {
   type CliIo,
   CliUsageError,
+  commandLine,
   EXIT_FAILED,
   type FlagSpec,
-  formatHelp,
-  HELP_FLAG,
   listFlag,
   readCommandLine,
   stringFlag,
@@ -35,20 +34,15 @@ const FLAGS: readonly FlagSpec[] = [
     description: 'a base import of every session (repeatable)',
   },
   { name: 'content-hash', description: "key batches by the sources' content hash (reads every module)" },
-  HELP_FLAG,
 ];
 
-const PLAN_COMMAND = {
-  name: 'plan',
+const PLAN_COMMAND = commandLine('plan', {
+  usage: 'lean-worker plan <project> [flags]',
+  summary: "Print the planner's batches of a Lake project, deterministically.",
   flags: FLAGS,
+  notes: ['exit status: 0 planned, 1 planning failed (a missing project included), 2 usage error'],
   maxPositionals: 1,
-  help: formatHelp({
-    usage: 'lean-worker plan <project> [flags]',
-    summary: "Print the planner's batches of a Lake project, deterministically.",
-    flags: FLAGS,
-    notes: ['exit status: 0 planned, 1 planning failed (a missing project included), 2 usage error'],
-  }),
-};
+});
 
 /** Run `plan`; resolves to the exit status. */
 export async function planCommand(args: string[], io: CliIo): Promise<number> {

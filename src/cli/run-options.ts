@@ -10,13 +10,12 @@ import { executableProblem, isFile } from '../capability/child-locator.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { nodeRuntime } from '../platform/node-runtime.js';
 import {
+  badValue,
   CliUsageError,
-  type CommandLine,
   choice,
+  commandLine,
   type FlagSpec,
   type FlagValues,
-  formatHelp,
-  HELP_FLAG,
   listFlag,
   positiveInt,
   stringFlag,
@@ -72,26 +71,20 @@ const FLAGS: readonly FlagSpec[] = [
     description: 'deadline of the command (default: the builder default, 30000)',
   },
   { name: 'json', description: 'print the summary as the last stdout line, {"summary": {...}}' },
-  HELP_FLAG,
 ];
 
 /** `lean-worker run`'s flags and help. */
-export const RUN_COMMAND: CommandLine = {
-  name: 'run',
+export const RUN_COMMAND = commandLine('run', {
+  usage: 'lean-worker run --export NAME [--kind stream|json] [--request JSON | --request-file PATH] [flags]',
+  summary:
+    'Run one export of a capability on a pooled worker. A stream prints its rows as NDJSON on stdout,\n' +
+    'one {"stream", "sequence", "payload"} object a line; a JSON command prints its response as one\n' +
+    'line. The summary goes to stderr, or with --json as the last stdout line.',
   flags: FLAGS,
-  help: formatHelp({
-    usage:
-      'lean-worker run --export NAME [--kind stream|json] [--request JSON | --request-file PATH] [flags]',
-    summary:
-      'Run one export of a capability on a pooled worker. A stream prints its rows as NDJSON on stdout,\n' +
-      'one {"stream", "sequence", "payload"} object a line; a JSON command prints its response as one\n' +
-      'line. The summary goes to stderr, or with --json as the last stdout line.',
-    flags: FLAGS,
-    notes: [
-      'exit status: 0 success, 1 the command failed (its error code on stderr), 2 usage error, 130 interrupted',
-    ],
-  }),
-};
+  notes: [
+    'exit status: 0 success, 1 the command failed (its error code on stderr), 2 usage error, 130 interrupted',
+  ],
+});
 
 /** Where the request comes from. */
 export type RequestSource = { readonly json: unknown } | { readonly file: string };
@@ -114,10 +107,7 @@ function requestSource(values: FlagValues): RequestSource {
   try {
     return { json: JSON.parse(text) };
   } catch {
-    throw new CliUsageError(UsageCode.BAD_VALUE, `--request must be JSON text, got ${text}`, {
-      flag: '--request',
-      value: text,
-    });
+    throw badValue('request', text, 'JSON text');
   }
 }
 

@@ -14,9 +14,7 @@ import { type CliIo, EXIT_FAILED, EXIT_OK, readCommandLine } from './flags.js';
 import { checkChild, RUN_COMMAND, type RunOptions, readRequest, runOptionsOf } from './run-options.js';
 
 /** Where `run` writes; `outputClosed` says stdout's reader went away. */
-export interface RunIo extends CliIo {
-  readonly outputClosed?: () => boolean;
-}
+export type RunIo = CliIo & { readonly outputClosed?: () => boolean };
 
 /** What a run reports when it ends. */
 export interface RunSummary {
@@ -65,35 +63,27 @@ export async function runCommand(args: readonly string[], io: RunIo): Promise<nu
   try {
     checkChild(options.child);
     const request = await readRequest(options.request);
-    const commandOptions = {
-      signal: abort.signal,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    };
+    const commandOptions = { signal: abort.signal, timeoutMs: options.timeoutMs };
     await pool.withLease(builderFor(options), async (lease) => {
       if (options.kind === 'json') {
-        const command = defineJsonCommand({
-          export: options.export,
-          request: z.unknown(),
-          response: z.unknown(),
-        });
+        const any = z.unknown();
+        const command = defineJsonCommand({ export: options.export, request: any, response: any });
         const response = await lease.runJsonCommand(command, request, commandOptions);
         io.stdout.write(`${JSON.stringify(response ?? null)}\n`);
         return;
       }
       const stream = lease.runDataStream(options.export, request, commandOptions);
-      for await (const row of stream) {
+      for await (const { stream: name, sequence, payload } of stream) {
         if (closed()) {
           // Nobody reads the rows any more: stop the export and end quietly.
           stream.cancel();
           return;
         }
-        io.stdout.write(
-          `${JSON.stringify({ stream: row.stream, sequence: row.sequence, payload: row.payload })}\n`,
-        );
+        io.stdout.write(`${JSON.stringify({ stream: name, sequence, payload })}\n`);
         rows += 1;
       }
-      const done = await stream.summary;
-      summary = { perStreamCounts: done.perStreamCounts, metadata: done.metadata };
+      const { perStreamCounts, metadata } = await stream.summary;
+      summary = { perStreamCounts, metadata };
     });
   } catch (error) {
     if (!(error instanceof LeanWorkerError)) throw error;

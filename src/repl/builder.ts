@@ -12,7 +12,6 @@ import { restartPolicyClass, workerPolicySchema } from '../protocol/worker-polic
 import {
   DEFAULT_HEADER_PROBE,
   DEFAULT_REPL_RESPONSE_BYTES,
-  type ReplChildSpec,
   type ResolvedWorker,
   type WorkerLaunchSpec,
 } from '../protocol/worker-spec.js';
@@ -106,28 +105,23 @@ export class LeanReplBuilder {
   forSnippet(snippet: string | ReplSnippetSplit): LeanReplSource {
     const split = typeof snippet === 'string' ? splitSnippet(snippet) : snippet;
     const key = `${REPL_SESSION_KEY_PREFIX} ${this.#identity} ${JSON.stringify(split.sessionKey)}`;
-    const child: ReplChildSpec = {
-      kind: 'repl',
-      headerKey: split.sessionKey,
-      headerCommand: split.headerCommand,
-      header: split.header,
-      headerProbe: this.options.headerProbe,
-      maxResponseBytes: this.options.maxResponseBytes,
-    };
     const resolved: ResolvedWorker = {
       key,
       launch: this.#launch,
       session: null,
       metadata: null,
       policy: this.options.policy ?? null,
-      child,
+      child: {
+        kind: 'repl',
+        headerKey: split.sessionKey,
+        headerCommand: split.headerCommand,
+        header: split.header,
+        headerProbe: this.options.headerProbe,
+        maxResponseBytes: this.options.maxResponseBytes,
+      },
     };
-    return {
-      kind: 'repl',
-      headerKey: split.sessionKey,
-      sessionKey: () => key,
-      resolve: () => Promise.resolve(resolved),
-    };
+    const headerKey = split.sessionKey;
+    return { kind: 'repl', headerKey, sessionKey: () => key, resolve: () => Promise.resolve(resolved) };
   }
 
   #launchSpec(parentEnv: Readonly<Record<string, string | undefined>>): WorkerLaunchSpec {
