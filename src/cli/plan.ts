@@ -55,8 +55,10 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (typeof parsed === 'number') return parsed;
   const { values, root } = parsed;
+  const headers = values['per-module-imports'] === true;
+  const contentHash = values['content-hash'] === true;
   try {
-    const project = await discoverLakeProject({ root, headers: values['per-module-imports'] === true });
+    const project = await discoverLakeProject({ root, headers });
     const libName =
       stringFlag(values, 'lib') ??
       project.libraries.find((l) => l.isDefaultTarget)?.name ??
@@ -67,16 +69,14 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
       package: stringFlag(values, 'package') ?? project.packageName ?? libName,
       libName: libName || 'unknown',
       baseImports: listFlag(values, 'import'),
-      importsFrom: values['per-module-imports'] ? 'header' : 'base',
-      contentHash: values['content-hash'] === true,
+      importsFrom: headers ? 'header' : 'base',
+      contentHash,
     });
     const c = planner.config;
-    if (!values['content-hash'] && !project.declaredLeanLibs.includes(c.libName)) {
+    if (!contentHash && !project.declaredLeanLibs.includes(c.libName)) {
       throw unresolvedCapabilityTarget(project.projectRoot, c.libName);
     }
-    const batches = values['content-hash']
-      ? await planner.planLakeProject()
-      : await planner.planDiscovered(project);
+    const batches = await (contentHash ? planner.planLakeProject() : planner.planDiscovered(project));
     if (values.json) {
       const out = {
         projectRoot: c.projectRoot,
@@ -107,11 +107,9 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
     });
     return 0;
   } catch (err) {
-    if (err instanceof LeanWorkerError) {
-      const finding = (err.facts.diagnostic as { code?: string } | undefined)?.code;
-      io.stderr.write(`${err.code}${finding ? ` (${finding})` : ''}: ${err.message}\n`);
-      return EXIT_FAILED;
-    }
-    throw err;
+    if (!(err instanceof LeanWorkerError)) throw err;
+    const finding = (err.facts.diagnostic as { code?: string } | undefined)?.code;
+    io.stderr.write(`${err.code}${finding ? ` (${finding})` : ''}: ${err.message}\n`);
+    return EXIT_FAILED;
   }
 }
