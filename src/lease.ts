@@ -90,12 +90,14 @@ export class LeanWorkerSessionLease extends LeaseCore {
     options: LeanWorkerCommandOptions,
     decoders: StreamDecoders<Row, Summary>,
   ): LeanWorkerStream<Row, Summary> {
-    const request = { op: 'run_data_stream' as const, export: exportName, request_json: requestJson };
-    return this.stream<Row, Summary>(
-      { ...request, progress: options.rowProgress === true },
-      options,
-      decoders,
-    );
+    const progress = options.rowProgress === true;
+    const request = {
+      op: 'run_data_stream' as const,
+      export: exportName,
+      request_json: requestJson,
+      progress,
+    };
+    return this.stream<Row, Summary>(request, options, decoders);
   }
 
   /** The answer of a unary capability request (the supervisor checked its status), or its failure thrown. */
