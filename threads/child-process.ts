@@ -12,7 +12,7 @@ import type { ChildExitInfo } from '../src/protocol/port-messages.js';
 import type { WorkerLaunchSpec } from '../src/protocol/worker-spec.js';
 import { killNamespace, launcherExit } from './pid-namespace.js';
 import { threadPlatform } from './platform/layer.js';
-import { lowerChildPriority } from './priority.js';
+import { childPriorityPrefix, lowerChildPriority } from './priority.js';
 
 /** How long stdio may stay open after the child exited before descendants are killed. */
 const EXIT_STDIO_GRACE_MS = 250;
@@ -118,7 +118,7 @@ export class ChildHandle {
   /** Spawn; rejects with the OS error (ENOENT, EACCES, ...) if the process could not start. */
   static start(options: SpawnOptions): Promise<ChildHandle> {
     const launcher = options.launcher ?? [];
-    const argv = [...launcher, options.command, ...options.args];
+    const argv = [...childPriorityPrefix(), ...launcher, options.command, ...options.args];
     return new Promise((resolve, reject) => {
       let proc: ChildProcessWithoutNullStreams;
       try {

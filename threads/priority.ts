@@ -12,13 +12,17 @@
  * - Elsewhere nice is per process: the child's process gets it right after spawn; the thread
  *   keeps its priority (lowering it would lower the whole application).
  *
- * With `workerSchedIdle` (Linux) the thread also enters the SCHED_IDLE policy, which its children
- * inherit at fork: nice only weighs a thread's share of a core, and a niced thread that has just
- * been given a core keeps it for the rest of its slice (up to the next scheduler tick) before a
- * waking thread of the application gets it, while a SCHED_IDLE one gives it up at once to a
- * thread of its own scheduling group (children in session groups of their own are weighed as
- * groups first: docs/performance.md). `workerCpus` keeps the thread, and so its children, on a
- * list of CPUs (through `setpriv` and exec too).
+ * With `workerSchedIdle` (Linux) each child also runs under the SCHED_IDLE policy, from its first
+ * instruction: it is started through util-linux `chrt --idle 0`, and its descendants inherit the
+ * policy. Nice only weighs a task's share of a core, and a niced task that has just been given a
+ * core keeps it for the rest of its slice before a waking thread of the application gets it,
+ * while a SCHED_IDLE one gives it up at once (where it shares the application's scheduling group;
+ * children in session groups of their own are weighed as groups first: docs/performance.md). The
+ * supervisor thread itself stays out of SCHED_IDLE: it takes locks the application's thread takes
+ * too (a MessagePort's queue lock, each time it posts to main), and a SCHED_IDLE thread preempted
+ * while holding one waits for a core until nothing else wants one, while main waits on it: with
+ * the cores busy with other work, main stalled for up to 2 s that way. `workerCpus` keeps the
+ * thread, and so its children, on a list of CPUs (through `setpriv` and exec too).
  *
  * Node has no binding for `sched_setscheduler` or `sched_setaffinity`, so util-linux `chrt` and
  * `taskset` do it, from fixed paths, once per thread at start. Raising nice, entering SCHED_IDLE
@@ -33,6 +37,8 @@ import { CHRT_CANDIDATES, TASKSET_CANDIDATES } from '../src/protocol/platform.js
 import { linuxTool } from './platform/executable.js';
 
 let nice = 0;
+/** The argv prefix that starts a child under SCHED_IDLE (`chrt --idle 0`), or none. */
+let childPrefix: readonly string[] = [];
 
 /** This thread's id (Linux), from `/proc/thread-self`, or null. */
 function ownTid(): number | null {
@@ -67,11 +73,11 @@ export function keepOnCpus(cpus: readonly number[]): void {
 
 /**
  * Apply `value` to this thread (Linux) and remember it for the children it starts; with
- * `schedIdle`, put the thread (and so its future children) under SCHED_IDLE where the platform can.
+ * `schedIdle`, start those children under SCHED_IDLE where the platform can (not this thread).
  */
 export function setWorkerNice(value: number, schedIdle = false): void {
   nice = value;
-  if (schedIdle) onOwnThread(CHRT_CANDIDATES, ['--idle', '-p', '0']);
+  if (schedIdle) childPrefix = schedIdlePrefix();
   if (value === 0 || process.platform !== 'linux') return;
   const tid = ownTid();
   try {
@@ -79,6 +85,27 @@ export function setWorkerNice(value: number, schedIdle = false): void {
   } catch {
     // refused: the children still get it below
   }
+}
+
+/**
+ * `chrt --idle 0`, once this thread has seen it start a program under SCHED_IDLE; none where it
+ * cannot (no chrt, not Linux, refused), so that a child still starts, under the normal policy.
+ */
+function schedIdlePrefix(): readonly string[] {
+  const chrt = linuxTool(CHRT_CANDIDATES, process.platform);
+  if (chrt === null) return [];
+  const prefix = [chrt, '--idle', '0'];
+  try {
+    execFileSync(chrt, [...prefix.slice(1), chrt, '--version'], { stdio: 'ignore', timeout: 5_000 });
+    return prefix;
+  } catch {
+    return [];
+  }
+}
+
+/** What a child's argv starts with: `chrt --idle 0` under `workerSchedIdle` where it works. */
+export function childPriorityPrefix(): readonly string[] {
+  return childPrefix;
 }
 
 /** Give a child just spawned from this thread the pool's nice value (see the module comment). */
