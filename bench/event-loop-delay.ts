@@ -32,7 +32,8 @@
  * process but main (V8's platform workers included) before the rounds, and main on the CPUs left.
  *
  * Targets: worker p99 and max within 1.25x of the floor's; main max <= 16 ms (no task on main
- * longer than a 60 Hz frame); paced p99 <= 1.5 ms, printed beside the idle window's p99 before it
+ * longer than a 60 Hz frame: printed beside the floor's max, and main's longest stretch between
+ * two 1 ms ticks less its waits for a core, which bounds its longest task); paced p99 <= 1.5 ms, printed beside the idle window's p99 before it
  * and the probe's over the same window: where the floor allows it, it must be met there. A
  * benchmark prints; it asserts nothing.
  */
@@ -103,6 +104,7 @@ function cells(label: string, d: Delay, probe?: ProbeFigures): string[] {
     d.main.runQueueWaitMs === null ? '-' : fmtInt(d.main.runQueueWaitMs),
     fmtInt(events(d)),
     fmt(d.main.gcMs, 1),
+    d.main.longestRunMs === null ? '-' : fmt(d.main.longestRunMs),
     d.machine === null ? '-' : fmtInt(d.machine.stealMs),
     d.machine === null ? '-' : fmt(d.machine.busyPct, 0),
     probe && !Number.isNaN(probe.p99Ms) ? fmt(probe.p99Ms) : '-',
@@ -120,6 +122,7 @@ const HEADING = [
   'main waited ms',
   'events',
   'main GC ms',
+  'main longest run ms',
   'steal ms',
   'busy %',
   'probe p99 ms',
@@ -252,7 +255,12 @@ async function main(): Promise<void> {
     const worker = results.worker as Delay;
     checks.workerP99OverFloor = check(worker.p99Ms / floor.p99Ms, '<=', 1.25);
     checks.workerMaxOverFloor = check(worker.maxMs / floor.maxMs, '<=', 1.25);
-    checks.mainConsumerMaxMs = check((results.main as Delay).maxMs, '<=', 16);
+    const mainCase = results.main as Delay;
+    checks.mainConsumerMaxMs = check(mainCase.maxMs, '<=', 16);
+    // The floor's own max: where it is over 16 ms, the machine does not allow the target above.
+    checks.floorMaxMs = check(floor.maxMs, '<=', 16);
+    if (mainCase.main.longestRunMs !== null)
+      checks.mainConsumerLongestRunMs = check(mainCase.main.longestRunMs, '<=', 16);
   }
   await report.finish({
     workload: {
@@ -288,6 +296,13 @@ async function main(): Promise<void> {
         'main waited ms is time it was runnable but had no core (both from /proc/thread-self/schedstat).',
       'events counts pool events published on main (each a message from a supervisor thread or the ' +
         "pool's own bookkeeping of a request); the benchmark subscribes to them, which costs main a little.",
+      'main longest run ms is the longest gap between two ticks of a 1 ms timer on main, less the ' +
+        'time main waited for a core in it (/proc/thread-self/schedstat read each tick): a task runs ' +
+        "whole between two ticks, so it bounds main's longest task from above (plus up to about 2 ms, " +
+        'the timer period and its granularity), without the waits for a core that max ms includes. ' +
+        'Waits for a lock or for V8 helper threads (a GC pause) stay in; time the hypervisor took ' +
+        'is not taken out. mainConsumerLongestRunMs holds it to a 60 Hz frame. The timer costs main ' +
+        'a few us a tick.',
       "main GC ms is the time main's heap spent in garbage-collection pauses (`gc` performance " +
         "entries); V8's memory reducer runs a full GC on main seconds after allocation stops, and it " +
         'lands in whichever window is running then.',
