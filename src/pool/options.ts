@@ -94,11 +94,11 @@ function buildPoolOptionsSchema() {
        */
       workerNice: nonNegativeInt.max(19).default(0),
       /**
-       * Linux: run the supervisor threads and the children under the SCHED_IDLE policy, so that a
-       * waking thread of the application takes a core from them at once where they share its
-       * scheduling group (children leading their own sessions are weighed as groups first).
-       * Ignored elsewhere and where `chrt` is missing or refused. `threads/priority.ts` says why
-       * nice alone does not do this.
+       * Linux: run the children under the SCHED_IDLE policy, so that a waking thread of the
+       * application takes a core from them at once where they share its scheduling group
+       * (children leading their own sessions are weighed as groups first). The supervisor
+       * threads keep `workerNice` only: they share a lock with main. Ignored elsewhere and where
+       * `chrt` is missing or refused. `threads/priority.ts` says why.
        */
       workerSchedIdle: z.boolean().default(false),
       /**

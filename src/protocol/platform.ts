@@ -21,7 +21,7 @@ export type PlatformLayerName = 'linux' | 'macos' | 'windows';
 export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /**
- * Where the Linux layer looks for util-linux `chrt`, which puts a supervisor thread under the
+ * Where the Linux layer looks for util-linux `chrt`, which starts a child under the
  * SCHED_IDLE policy (`workerSchedIdle`); never on PATH, like `setpriv`.
  */
 export const CHRT_CANDIDATES: readonly string[] = ['/usr/bin/chrt', '/bin/chrt'];

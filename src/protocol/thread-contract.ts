@@ -58,7 +58,7 @@ export interface SupervisorConfig {
   readonly maxJsonDepth?: number;
   /** Nice value of the thread and its children (`workerNice`); absent means 0. */
   readonly nice?: number;
-  /** The thread and its children under SCHED_IDLE where the platform has it (`workerSchedIdle`). */
+  /** The thread's children (not the thread) under SCHED_IDLE where the platform has it (`workerSchedIdle`). */
   readonly schedIdle?: boolean;
   /** The CPUs the thread and its children may run on where the platform can (`workerCpus`); absent, any. */
   readonly cpus?: readonly number[];
