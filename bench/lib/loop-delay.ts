@@ -110,11 +110,18 @@ export class PooledDelay {
   }
 }
 
-/** Run `work` while the main thread's event-loop delay is recorded (and by `pooled`, if given). */
-export async function measure(work: () => Promise<number>, pooled?: PooledDelay): Promise<Delay> {
+/**
+ * Run `work` while the main thread's event-loop delay is recorded (and by `pooled`, if given);
+ * `longestRun` adds the tick timer that bounds main's longest task (`main-thread-cost.ts`).
+ */
+export async function measure(
+  work: () => Promise<number>,
+  pooled?: PooledDelay,
+  longestRun = true,
+): Promise<Delay> {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   const began = performance.now();
-  const watch = watchMainThread();
+  const watch = watchMainThread(longestRun);
   const ticks = cpuTicks();
   histogram.enable();
   pooled?.enable();

@@ -75,8 +75,12 @@ function watchLongestRun(): () => number | null {
   };
 }
 
-/** Start watching the main thread; the returned function ends the window and reports it. */
-export function watchMainThread(): () => MainThreadCost {
+/**
+ * Start watching the main thread; the returned function ends the window and reports it. Without
+ * `longestRun` no tick timer runs (its few us a tick stay out of the window's delay), and
+ * `longestRunMs` is null.
+ */
+export function watchMainThread(longestRun = true): () => MainThreadCost {
   const events: Record<string, number> = {};
   const subscribers = POOL_EVENT_NAMES.map((name) => {
     const onEvent = () => {
@@ -92,11 +96,11 @@ export function watchMainThread(): () => MainThreadCost {
   const gc = new PerformanceObserver((list) => addGc(list.getEntries()));
   gc.observe({ entryTypes: ['gc'] });
   const elu = performance.eventLoopUtilization();
-  const longestRun = watchLongestRun();
+  const longest = longestRun ? watchLongestRun() : () => null;
   const before = schedstat();
   return () => {
     const after = schedstat();
-    const longestRunMs = longestRun();
+    const longestRunMs = longest();
     addGc(gc.takeRecords());
     gc.disconnect();
     const utilisation = performance.eventLoopUtilization(elu).utilization;

@@ -2,7 +2,8 @@
  * The event-loop-delay benchmark's paced rounds: main idle alone, then one stream read in a
  * worker thread at a fixed row rate (paced by credit, so the cores are not saturated), each
  * window measured on main and, at the same time, by the delay probe (`delay-probe.ts`): the
- * machine's floor in that very window.
+ * machine's floor in that very window. The rounds run without the longest-stretch tick timer,
+ * which the probe does not have either.
  */
 import { once } from 'node:events';
 import type { MessagePort, Worker } from 'node:worker_threads';
@@ -53,10 +54,16 @@ export async function pacedRounds(plan: RoundsPlan) {
   for (let round = 1; round <= plan.rounds; round += 1) {
     step(`round ${round}: idle`);
     const [idle, probeIdle] = await plan.probe.during(() =>
-      measure(() => new Promise<number>((resolve) => setTimeout(() => resolve(0), idleMs)), pooledIdle),
+      measure(
+        () => new Promise<number>((resolve) => setTimeout(() => resolve(0), idleMs)),
+        pooledIdle,
+        false,
+      ),
     );
     step(`round ${round}: paced`);
-    const [pacedCase, probePaced] = await plan.probe.during(() => measure(() => paced(plan), pooledPaced));
+    const [pacedCase, probePaced] = await plan.probe.during(() =>
+      measure(() => paced(plan), pooledPaced, false),
+    );
     rounds.push({ idle, paced: pacedCase, probe: { idle: probeIdle, paced: probePaced } });
   }
   return { rounds, idle: pooledIdle.figures(), paced: pooledPaced.figures() };
