@@ -27,6 +27,12 @@ export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/
 export const CHRT_CANDIDATES: readonly string[] = ['/usr/bin/chrt', '/bin/chrt'];
 
 /**
+ * Where the Linux layer looks for coreutils `nice`, which starts a child at the pool's
+ * `workerNice`; never on PATH, like `setpriv`.
+ */
+export const NICE_CANDIDATES: readonly string[] = ['/usr/bin/nice', '/bin/nice'];
+
+/**
  * Where the Linux layer looks for util-linux `taskset`, which keeps a supervisor thread (and the
  * children it forks) on the CPUs of `workerCpus`; never on PATH, like `setpriv`.
  */
