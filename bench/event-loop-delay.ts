@@ -37,7 +37,6 @@
  * and the probe's over the same window: where the floor allows it, it must be met there. A
  * benchmark prints; it asserts nothing.
  */
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { LeanWorkerPool, type LeanWorkerSessionLease } from '../src/index.js';
 import { DelayProbe, type ProbeFigures } from './lib/delay-probe.js';
@@ -47,25 +46,8 @@ import { pacedRounds, worstWhereFloorAllows } from './lib/paced-rounds.js';
 import { keepCoreForMain, otherCpus } from './lib/platform.js';
 import { BenchReport, benchArgs, type Check, check, numberArg, runMain, step } from './lib/report.js';
 import { ConsumerThread } from './lib/row-cases.js';
+import { spinningThreads } from './lib/spinners.js';
 import { fmt, fmtInt } from './lib/stats.js';
-
-/**
- * `count` threads that spin until stopped: the load of the streaming cases, with main idle. They
- * are started (and stopped) outside the measured window, so the floor holds no thread start or
- * exit on main; resolves once every thread spins, with the function that stops them.
- */
-async function spinningThreads(count: number): Promise<() => Promise<void>> {
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const spin = `const { parentPort, workerData } = require('node:worker_threads');
-    parentPort.postMessage('spinning');
-    while (Atomics.load(workerData, 0) === 0) {}`;
-  const threads = Array.from({ length: count }, () => new Worker(spin, { eval: true, workerData: stop }));
-  await Promise.all(threads.map((t) => once(t, 'message')));
-  return async () => {
-    Atomics.store(stop, 0, 1);
-    await Promise.all(threads.map((t) => once(t, 'exit')));
-  };
-}
 
 /**
  * A long deadline: on a loaded machine a niced (or SCHED_IDLE) pool gets a core only when the
