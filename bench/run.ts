@@ -16,6 +16,7 @@ import { benchArgs, PACKAGE_ROOT } from './lib/report.js';
 const SUITE = [
   'throughput',
   'event-loop-delay',
+  'priority-floor',
   'port-hop',
   'payload',
   'round-trip',

@@ -88,17 +88,18 @@ function buildPoolOptionsSchema() {
        */
       maxJsonDepth: positiveInt.max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH),
       /**
-       * Nice value (0-19) of the supervisor threads and the children: above 0 the pool's work
-       * yields the cores to the application's own threads (an Electron main process) when both
-       * want them. `threads/priority.ts` says how it is applied per platform.
+       * Nice value (0-19) of the children (every thread of them): above 0 the pool's work yields
+       * the cores to the application's own threads (an Electron main process) when both want
+       * them. The supervisor threads keep the application's priority: they share a lock with main.
+       * `threads/priority.ts` says how it is applied per platform, and why.
        */
       workerNice: nonNegativeInt.max(19).default(0),
       /**
        * Linux: run the children under the SCHED_IDLE policy, so that a waking thread of the
        * application takes a core from them at once where they share its scheduling group
-       * (children leading their own sessions are weighed as groups first). The supervisor
-       * threads keep `workerNice` only: they share a lock with main. Ignored elsewhere and where
-       * `chrt` is missing or refused. `threads/priority.ts` says why.
+       * (children leading their own sessions are weighed as groups first). Never the supervisor
+       * threads: they share a lock with main. Ignored elsewhere and where `chrt` is missing or
+       * refused. `threads/priority.ts` says why.
        */
       workerSchedIdle: z.boolean().default(false),
       /**

@@ -56,7 +56,7 @@ export interface SupervisorConfig {
   readonly relay: RelayOptions;
   /** Deepest nesting accepted in JSON from the child; absent means the protocol default. */
   readonly maxJsonDepth?: number;
-  /** Nice value of the thread and its children (`workerNice`); absent means 0. */
+  /** Nice value of the thread's children, not the thread (`workerNice`); absent means 0. */
   readonly nice?: number;
   /** The thread's children (not the thread) under SCHED_IDLE where the platform has it (`workerSchedIdle`). */
   readonly schedIdle?: boolean;
