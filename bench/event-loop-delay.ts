@@ -23,9 +23,9 @@
  *
  * `--rounds-only` skips the worker, floor and main cases (to study the paced case alone);
  * `--no-probe` runs the rounds without the probe process (to see what it costs main).
- * `--nice N` runs the pool with `workerNice: N` (default 0, the pool's default): the supervisor
- * threads and the children then yield the cores to main (`threads/priority.ts`); `--sched-idle`
- * adds `workerSchedIdle: true` (Linux: they run under SCHED_IDLE); `--cpus 1` runs the pool with
+ * `--nice N` runs the pool with `workerNice: N` (default 0, the pool's default): the children
+ * then yield the cores to main (`threads/priority.ts`); `--sched-idle` adds
+ * `workerSchedIdle: true` (Linux: the children run under SCHED_IDLE); `--cpus 1` runs the pool with
  * `workerCpus: [1]` (Linux: the supervisor threads and children only on CPU 1, leaving CPU 0 to
  * main and the consumer threads as the kernel places them); with it, `--consumer-on-pool-cpus`
  * keeps the paced consumer thread on those CPUs too, and `--main-alone` every thread of the
