@@ -11,8 +11,7 @@
  *
  * Variants run in turn, round after round. A benchmark prints; it asserts nothing.
  */
-import type { LeanWorkerPoolOptions } from '../src/index.js';
-import { LeanWorkerPool } from '../src/index.js';
+import { LeanWorkerPool, type LeanWorkerPoolOptions } from '../src/index.js';
 import { fastRows, fastRowsSource } from './lib/fixtures.js';
 import { type Delay, measure } from './lib/loop-delay.js';
 import { BenchReport, benchArgs, type Check, check, numberArg, runMain, step } from './lib/report.js';

@@ -114,8 +114,7 @@ export function childPriorityPrefix(): readonly string[] {
 export function lowerChildPriority(pid: number): void {
   if (nice === 0) return;
   try {
-    if (process.platform !== 'linux') setPriority(pid, nice);
-    else if (lowered.length === 0) setPriority(pid, nice);
+    if (process.platform !== 'linux' || lowered.length === 0) setPriority(pid, nice);
   } catch {
     // the child is already gone
   }
