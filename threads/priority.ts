@@ -80,7 +80,7 @@ export function keepOnCpus(cpus: readonly number[]): void {
  * Remember `value` (and `schedIdle`) for the children this thread starts: on Linux as the argv
  * prefix they start under, where `nice` and `chrt` work; this thread keeps its own priority.
  */
-export function setWorkerNice(value: number, schedIdle = false): void {
+export function lowerChildrenOfThisThread(value: number, schedIdle = false): void {
   nice = value;
   const idle = schedIdle ? probed(CHRT_CANDIDATES, ['--idle', '0']) : [];
   lowered = value > 0 ? probed(NICE_CANDIDATES, ['-n', String(value)]) : [];

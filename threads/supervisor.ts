@@ -24,7 +24,7 @@ import type {
   SupervisorWorkerData,
 } from '../src/protocol/thread-contract.js';
 import { StartFailure } from './generation.js';
-import { keepOnCpus, setWorkerNice } from './priority.js';
+import { keepOnCpus, lowerChildrenOfThisThread } from './priority.js';
 import { RefTable } from './request-refs.js';
 import { SupervisorCore } from './supervisor-core.js';
 import { v10Driver } from './v10-driver.js';
@@ -38,7 +38,7 @@ function asResult(error: unknown): StartResult {
 
 if (parentPort) {
   const { config, events, requests } = workerData as SupervisorWorkerData;
-  setWorkerNice(config.nice ?? 0, config.schedIdle ?? false);
+  lowerChildrenOfThisThread(config.nice ?? 0, config.schedIdle ?? false);
   if (config.cpus) keepOnCpus(config.cpus);
   const driver =
     config.child?.kind === 'repl'

@@ -1,8 +1,8 @@
 /**
  * `workerSchedIdle`: on Linux, where util-linux `chrt` is installed, the children (every thread
  * of them) run under the SCHED_IDLE policy, while every thread of the application's process,
- * the supervisor threads included, keeps the normal one. Elsewhere the option is accepted and changes nothing; a wrong type is
- * INVALID_OPTIONS.
+ * the supervisor threads included, keeps the normal one. Elsewhere the option is accepted and
+ * changes nothing; a wrong type is INVALID_OPTIONS.
  */
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
