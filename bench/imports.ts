@@ -13,7 +13,11 @@
  * 40 and at over 10,000 distinct keys, and at the latter the admission decision's own cost
  * (planning and picking the next waiter, read from a profiled run).
  *
- *   node dist/bench/imports.js [--sim] [--quick | --smoke] [--requests N] [--only-trace I] [--out DIR]
+ *   node dist/bench/imports.js [--sim] [--quick | --smoke] [--requests N] [--only-trace I] [--frontier]
+ *       [--out DIR]
+ *
+ * `--frontier` adds to the real replay the settings the stub replay puts between fewest imports
+ * and shortest waits (8 bypasses; 2 evicting starts, with and without 4 bypasses).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import os from 'node:os';
@@ -70,7 +74,7 @@ const POLICIES: readonly Policy[] = [
   { name: 'new (cost)', options: { eviction: 'cost' } },
   { name: 'new (cost), 1 evicting start', options: { eviction: 'cost', maxEvictingStarts: 1 } },
 ];
-/** Settings between fewest imports and shortest waits, for the stub replay with many callers. */
+/** Settings between fewest imports and shortest waits: the stub replay, and the real one with `--frontier`. */
 const FRONTIER: readonly Policy[] = [
   { name: 'new (cost), 8 bypasses', options: { eviction: 'cost', maxWaiterBypasses: 8 } },
   { name: 'new (cost), 2 evicting starts', options: { eviction: 'cost', maxEvictingStarts: 2 } },
@@ -188,7 +192,13 @@ async function replay(trace: readonly number[], policy: Policy, budgetKib: numbe
   }
 }
 
-async function realMode(report: BenchReport, requests: number, keys: number, onlyTrace: number | null) {
+async function realMode(
+  report: BenchReport,
+  requests: number,
+  keys: number,
+  onlyTrace: number | null,
+  frontier: boolean,
+) {
   const argv = [`--open-kib=${OPEN_KIB}`, `--open-delay-ms=${OPEN_DELAY_MS}`, '--require-session'];
   report.header(
     'imports against the Belady bound, real pool',
@@ -226,7 +236,8 @@ async function realMode(report: BenchReport, requests: number, keys: number, onl
   for (const t of onlyTrace === null ? all : all.slice(onlyTrace, onlyTrace + 1)) {
     const belady = t.trace.length - beladyHits(t.trace, SLOTS);
     let fifoP99 = Number.NaN;
-    for (const policy of t.planner ? [...POLICIES, HINTED, HINTED_ONE_START] : POLICIES) {
+    const policies = [...POLICIES, ...(frontier ? FRONTIER : [])];
+    for (const policy of t.planner ? [...policies, HINTED, HINTED_ONE_START] : policies) {
       step(`${t.name}: ${policy.name}`);
       const r = await replay(t.trace, policy, budgetKib, argv);
       if (policy.name === 'FIFO + LRU') fifoP99 = r.p99WaitMs;
@@ -460,7 +471,10 @@ async function main(): Promise<void> {
     numberArg(args.argv, 'requests') ??
     (sim ? (args.smoke ? 2_000 : 100_000) : args.smoke ? 24 : args.quick ? 80 : 300);
   if (sim) await simMode(report, requests, numberArg(args.argv, 'only-trace'));
-  else await realMode(report, requests, args.smoke ? 6 : 20, numberArg(args.argv, 'only-trace'));
+  else {
+    const frontier = args.argv.includes('--frontier');
+    await realMode(report, requests, args.smoke ? 6 : 20, numberArg(args.argv, 'only-trace'), frontier);
+  }
 }
 
 // Real runs start hundreds of children: allow 90 minutes (smoke and quick runs 20).
