@@ -88,7 +88,7 @@ export class Admission {
     const began = performance.now();
     let pending: Promise<PoolWorker>;
     if (this.#waiters.size === 0 || opts.timeoutMs === 0) {
-      const plan = this.#plan(key, opts.timeoutMs > 0, this.#waiters.sameKeyAhead(key, null) + 1, began);
+      const plan = this.#plan(key, opts.timeoutMs > 0, this.#waiters.waitingFor(key) + 1, began);
       pending =
         plan.kind === 'warm' || plan.kind === 'cold'
           ? this.#serve(plan, key, source, opts.signal)

@@ -1,11 +1,11 @@
 /**
- * Which idle worker to evict for a cold open. `cost` (the default) keeps the workers whose loss
+ * Which idle worker to evict for a cold open. `cost` keeps the workers whose loss
  * would cost most: a key's worth is its decayed request frequency times its open time per KiB of
  * its memory (GreedyDual-Size-Frequency's ratio, with the frequency decaying instead of a global
  * clock), and the lowest goes first. A key whose import takes long, is asked for often, or is
  * small is kept; a big key that is cheap to reopen and rarely asked for goes first. Frequency
  * halves every `halfLifeRequests` requests to the pool, so a key hot long ago ages out. `lru`
- * evicts the least recently used worker.
+ * (the default) evicts the least recently used worker.
  *
  * Costs are learned per key: open time from the cold opens (a key never opened takes the mean of
  * the known ones, 1 ms when none is), memory from the pool's memory policy (its prediction, with
@@ -41,7 +41,6 @@ interface KeyStats {
 }
 
 export class EvictionPolicy {
-  readonly #name: EvictionPolicyName;
   readonly #stats = new BoundedMap<string, KeyStats>();
   /** Hinted positions of each key still to come, ascending; the hint is replaced as a whole. */
   readonly #hinted = new Map<string, number[]>();
@@ -53,17 +52,12 @@ export class EvictionPolicy {
 
   /** `memoryOf` gives a key's learned or predicted memory (KiB). */
   constructor(
-    name: EvictionPolicyName,
+    readonly name: EvictionPolicyName,
     memoryOf: (key: string) => number,
     halfLifeRequests = DEFAULT_FREQUENCY_HALF_LIFE,
   ) {
-    this.#name = name;
     this.#memoryOf = memoryOf;
     this.#halfLife = halfLifeRequests;
-  }
-
-  get name(): EvictionPolicyName {
-    return this.#name;
   }
 
   #of(key: string): KeyStats {
@@ -129,7 +123,7 @@ export class EvictionPolicy {
     const scored = candidates.map((c) => ({
       c,
       next: this.#hinted.get(c.key)?.[0] ?? Number.POSITIVE_INFINITY,
-      worth: this.#name === 'lru' ? c.lastUsedAt : this.worth(c.key),
+      worth: this.name === 'lru' ? c.lastUsedAt : this.worth(c.key),
     }));
     // Not hinted (next = Infinity) first; then the hinted key needed furthest ahead.
     scored.sort((a, b) => b.next - a.next || a.worth - b.worth || a.c.lastUsedAt - b.c.lastUsedAt);

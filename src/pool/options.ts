@@ -46,7 +46,7 @@ function buildPoolOptionsSchema() {
       /** Which figure decisions use: private (RssAnon+RssShmem), pss, or rss (counts shared pages per worker). */
       memoryMeasure: z.enum(['private', 'pss', 'rss']).default('private'),
       memorySampleIntervalMs: positiveMs.default(DEFAULT_MEMORY_SAMPLE_INTERVAL_MS),
-      /** Predicted cost of a key never opened before (KiB); 0 predicts from other keys' mean. */
+      /** Predicted cost of a key never opened before (KiB); 0 predicts the largest cost learned. */
       defaultWorkerCostKib: nonNegativeInt.default(0),
       /**
        * Which idle worker a cold open evicts: `lru`, the least recently used, or `cost`, the one

@@ -22,6 +22,7 @@ import {
   type ResolvedPoolOptions,
 } from './options.js';
 import { buildSnapshot, type LeanWorkerPoolSnapshot } from './snapshot.js';
+import type { CloseCounts } from './worker-table.js';
 
 /**
  * Anything that can name a session key and resolve the worker for it. A source without a `kind`
@@ -76,12 +77,7 @@ const closeOptionsSchema = lazySchema(() =>
 /** Whether `value` names its key and resolves its worker. */
 function isSource(value: unknown): value is AnyLeanWorkerSource {
   const s = value as Partial<AnyLeanWorkerSource> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.sessionKey === 'function' &&
-    typeof s.resolve === 'function'
-  );
+  return typeof s === 'object' && typeof s?.sessionKey === 'function' && typeof s.resolve === 'function';
 }
 
 const hintSchema = lazySchema(() =>
@@ -95,10 +91,7 @@ function checkSource(source: unknown): asserts source is AnyLeanWorkerSource {
 }
 
 /** What `close()` did. */
-export interface LeanWorkerPoolCloseReport {
-  readonly workers: number;
-  readonly leasesOutstanding: number;
-  readonly outcomes: Record<string, number>;
+export interface LeanWorkerPoolCloseReport extends CloseCounts {
   readonly elapsedMs: number;
 }
 

@@ -14,14 +14,12 @@ import type { PoolWorker } from './worker.js';
 /** A refusal of admission, as `admission-refused` names it. */
 export type Refusal = 'max_workers' | 'memory_budget' | 'queue_full' | 'queue_timeout' | 'quarantined';
 
-/** Why it waited: a plan's reason, or `quarantine`. */
-export type WaitedFor = WaitReason | 'quarantine';
-
 /** One refusal's circumstances. */
 export interface RefusalOf {
   readonly key: string;
   readonly reason: Refusal;
-  readonly waitedFor: WaitedFor | null;
+  /** Why it waited: a plan's reason, or `quarantine`. */
+  readonly waitedFor: WaitReason | 'quarantine' | null;
   readonly client: string | undefined;
   readonly waitedMs?: number;
   readonly timeoutMs?: number;

@@ -41,9 +41,6 @@ export interface Waiter<T, S, R> {
   readonly cleanup: () => void;
 }
 
-/** What serving a waiter now would do, as `pick` needs to know it. */
-export type Choice = 'warm' | 'start' | 'wait';
-
 export class WaiterQueue<T, S, R> {
   readonly #items: Waiter<T, S, R>[] = [];
   readonly #maxBypasses: number;
@@ -72,14 +69,9 @@ export class WaiterQueue<T, S, R> {
     return new Set(this.#items.map((w) => w.key));
   }
 
-  /** Waiters of `key` up to and including `waiter` (all of them when `waiter` is null). */
-  sameKeyAhead(key: string, waiter: Waiter<T, S, R> | null): number {
-    let n = 0;
-    for (const w of this.#items) {
-      if (w.key === key) n += 1;
-      if (w === waiter) break;
-    }
-    return n;
+  /** Waiters of `key`. */
+  waitingFor(key: string): number {
+    return this.#items.filter((w) => w.key === key).length;
   }
 
   /** Add a waiter of `client`; `timeoutMs` 0 means no deadline; the signal aborts it. */
@@ -141,7 +133,7 @@ export class WaiterQueue<T, S, R> {
    * waiter (so each has a reason), in order.
    */
   pick(
-    choose: (waiter: Waiter<T, S, R>) => Choice,
+    choose: (waiter: Waiter<T, S, R>) => 'warm' | 'start' | 'wait',
     benefit: (waiter: Waiter<T, S, R>) => number,
   ): Waiter<T, S, R> | null {
     const first = this.#items[0];

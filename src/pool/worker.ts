@@ -6,13 +6,14 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Request } from '../protocol/messages.js';
-import type {
-  GenerationInfo,
-  MemorySample,
-  RequestOutcome,
-  ShutdownReport,
-  SupervisorEvent,
-  ValidationSchemas,
+import {
+  alreadyExited,
+  type GenerationInfo,
+  type MemorySample,
+  type RequestOutcome,
+  type ShutdownReport,
+  type SupervisorEvent,
+  type ValidationSchemas,
 } from '../protocol/port-messages.js';
 import { isReplOp, type ReplJob } from '../protocol/repl-work.js';
 import type { AnySupervisorRequest } from '../protocol/thread-contract.js';
@@ -195,15 +196,7 @@ export class PoolWorker {
 
   /** Shut the child down and end the worker; a supervisor gone already reports `already_exited`. */
   async shutdown(mode: 'graceful' | 'kill'): Promise<ShutdownReport> {
-    const report = await this.handle.shutdown(mode).catch(
-      (): ShutdownReport => ({
-        outcome: 'already_exited',
-        elapsedMs: 0,
-        gracefulWaitMs: 0,
-        killWaitMs: null,
-        exit: null,
-      }),
-    );
+    const report = await this.handle.shutdown(mode).catch(() => alreadyExited());
     this.state = 'closed';
     this.stats.settleReplacements();
     return report;

@@ -135,11 +135,6 @@ export const SUPERVISOR_HEAP_MB_PER_FRAME_MB = 32;
  * and a thread past it ends (`ERR_WORKER_OUT_OF_MEMORY`): its request fails with WORKER_UNAVAILABLE.
  */
 export function supervisorResourceLimits(maxFrameBytes: number): ResourceLimits {
-  const frameMb = Math.ceil(maxFrameBytes / 1_048_576);
-  return {
-    maxOldGenerationSizeMb: Math.max(
-      SUPERVISOR_OLD_GENERATION_MIN_MB,
-      SUPERVISOR_HEAP_MB_PER_FRAME_MB * frameMb,
-    ),
-  };
+  const perFrameMb = SUPERVISOR_HEAP_MB_PER_FRAME_MB * Math.ceil(maxFrameBytes / 1_048_576);
+  return { maxOldGenerationSizeMb: Math.max(SUPERVISOR_OLD_GENERATION_MIN_MB, perFrameMb) };
 }
