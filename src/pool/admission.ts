@@ -30,7 +30,6 @@ import { type Refusal, type RefusalOf, Refusals } from './refusals.js';
 import { type AcquireRequest, deliver, WaiterQueue, Wakeup } from './waiters.js';
 import type { PoolWorker } from './worker.js';
 import { type Source, type StartFn, startSupervisor, WorkerOpens } from './worker-opens.js';
-
 import { type CloseCounts, WorkerTable } from './worker-table.js';
 
 /** Admission's figures for `pool.snapshot()`: plain values, and the live workers to read. */

@@ -18,17 +18,11 @@ export function measureOf(sample: MemorySample, measure: ResolvedPoolOptions['me
   return sample.privateKib;
 }
 
-export interface MemoryFigures {
-  /** Sum of each worker's decision measure (an unavailable sample counts its predicted cost). */
-  readonly workersKib: number;
-  /** One copy of shared file pages (added once when the measure is private). */
-  readonly sharedFileKib: number;
-  readonly totalKib: number;
-  readonly rssSumKib: number;
-  readonly privateSumKib: number;
-  readonly pssSumKib: number | null;
-  readonly unavailable: number;
-}
+/**
+ * `workersKib`: each worker's decision measure summed (an unavailable sample counts its predicted
+ * cost); `sharedFileKib`: one copy of shared file pages (added once when the measure is private).
+ */
+export type MemoryFigures = ReturnType<MemoryPolicy['figures']>;
 
 export class MemoryPolicy {
   readonly #options: ResolvedPoolOptions;
@@ -78,9 +72,7 @@ export class MemoryPolicy {
   }
 
   /** Current figures over `entries`. */
-  figures(
-    entries: Iterable<{ readonly key: string; readonly lastSample: MemorySample | null }>,
-  ): MemoryFigures {
+  figures(entries: Iterable<{ readonly key: string; readonly lastSample: MemorySample | null }>) {
     let workersKib = 0;
     let sharedFileKib = 0;
     let rssSumKib = 0;

@@ -2,7 +2,6 @@
  * `pool.snapshot()`: every field of the original's pool snapshot (camelCase) with a real
  * `queueDepth`, plus queue-wait percentiles, evictions, quarantined keys and memory by measure.
  */
-
 import { platformMechanisms } from '../platform/mechanisms.js';
 import type { MemoryReading } from '../protocol/platform.js';
 import type { AdmissionStats } from './admission.js';

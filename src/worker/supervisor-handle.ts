@@ -5,7 +5,7 @@
  */
 import { MessageChannel, type MessagePort, type ResourceLimits, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import { ErrorCode, errorFromWire, type LeanWorkerError } from '../errors.js';
+import { ErrorCode, errorFromWire, type LeanWorkerError, makeError } from '../errors.js';
 import { nodeEndpoint } from '../protocol/endpoint.js';
 import {
   alreadyExited,
@@ -273,9 +273,7 @@ export class SupervisorHandle {
     if (event.type === 'restart_limit') {
       const { restarts, windowMs } = event;
       const message = `${restarts} restarts within ${windowMs} ms`;
-      this.#generations.fail(
-        errorFromWire({ code: ErrorCode.RESTART_LIMIT, message, facts: { restarts, windowMs } }),
-      );
+      this.#generations.fail(makeError(ErrorCode.RESTART_LIMIT, message, { facts: { restarts, windowMs } }));
     }
     for (const listener of this.#listeners) listener(event);
   }
