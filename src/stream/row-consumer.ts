@@ -71,13 +71,9 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     });
     port.on('message', (message: RowPortMessage) => this.#onMessage(message));
     // A batch that cannot be read would be rows lost without a word: fail the stream instead.
-    port.on('messageerror', (error: Error) => {
-      this.#fail(
-        makeError(ErrorCode.PROTOCOL, 'a row batch could not be read', {
-          facts: { reason: 'message_unreadable' },
-          cause: error,
-        }),
-      );
+    port.on('messageerror', (cause: Error) => {
+      const facts = { reason: 'message_unreadable' };
+      this.#fail(makeError(ErrorCode.PROTOCOL, 'a row batch could not be read', { facts, cause }));
       this.#wakeUp();
     });
     port.on('close', () => {
@@ -211,13 +207,9 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     try {
       if (item.kind === 'diagnostic') this.#options.onDiagnostic?.(item);
       else this.#options.onProgress?.(item);
-    } catch (error) {
-      this.#fail(
-        makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, {
-          facts: { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' },
-          cause: error,
-        }),
-      );
+    } catch (cause) {
+      const facts = { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' };
+      this.#fail(makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, { facts, cause }));
       throw this.#localError;
     }
   }
