@@ -71,10 +71,7 @@ const NO_BYTES: Buffer = Buffer.alloc(0);
  * Frame bodies found by one `FrameDecoder.split()`: body `i` is `buffer[spans[2i], spans[2i+1])`.
  * Valid until the next `split()` or `push()`, which reuse the `spans` array.
  */
-export interface FrameSpans {
-  readonly buffer: Buffer;
-  readonly spans: readonly number[];
-}
+export type FrameSpans = { readonly buffer: Buffer; readonly spans: readonly number[] };
 
 /**
  * Incremental frame splitter. `split()` locates the complete frame bodies found so far in the

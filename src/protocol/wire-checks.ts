@@ -18,10 +18,8 @@ export type Checked<C> = C extends Check<infer T> ? T : never;
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
   readonly path: (string | number)[] = [];
-  readonly expected: string;
-  constructor(expected: string) {
+  constructor(readonly expected: string) {
     super(`expected ${expected}`);
-    this.expected = expected;
   }
 
   /** `body.summary.total_rows: expected ...`. */
