@@ -142,10 +142,7 @@ export class CapabilityBuildError extends LeanWorkerError<Facts.CapabilityBuildF
 export class BootstrapError extends LeanWorkerError<Facts.BootstrapFacts, 'BOOTSTRAP'> {}
 /** Import planning failed. */
 export class PlanError extends LeanWorkerError<Facts.PlanFacts, 'PLAN'> {}
-/**
- * A lease called an export its capability manifest does not declare (or declares for another
- * command kind); nothing was sent. Facts: `export`, `op`, `manifestPath`, `declaredKind`.
- */
+/** A lease called an export its manifest does not declare (or for another kind); nothing was sent. */
 export class ExportNotDeclaredError extends LeanWorkerError<
   Facts.ExportNotDeclaredFacts,
   'EXPORT_NOT_DECLARED'

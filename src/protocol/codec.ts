@@ -80,8 +80,6 @@ export type FrameSpans = { readonly buffer: Buffer; readonly spans: readonly num
  * and throws the same error again.
  */
 export class FrameDecoder {
-  /** The cap applied to frames whose header has not been read yet. */
-  maxFrameBytes: number;
   /** The bytes of an incomplete frame, held for the next chunk. */
   #rest = NO_BYTES;
   #needed = -1;
@@ -90,9 +88,8 @@ export class FrameDecoder {
   /** Byte length of each frame body returned by the last `push()`, in the same order. */
   readonly frameLengths: number[] = [];
 
-  constructor(maxFrameBytes: number = DEFAULT_FRAME_BYTES) {
-    this.maxFrameBytes = maxFrameBytes;
-  }
+  /** @param maxFrameBytes The cap applied to frames whose header has not been read yet. */
+  constructor(public maxFrameBytes: number = DEFAULT_FRAME_BYTES) {}
 
   /** The error that stopped decoding, once there is one (later pushes throw it). */
   get error(): FrameError | undefined {

@@ -147,11 +147,7 @@ export function lexIdent(text: string, start: number): IdentToken {
     } else {
       const begin = i;
       i += width(cp);
-      while (i < n) {
-        const c = codePointAt(text, i);
-        if (!isIdRest(c)) break;
-        i += width(c);
-      }
+      while (i < n && isIdRest(codePointAt(text, i))) i += width(codePointAt(text, i));
       parts.push(text.slice(begin, i));
     }
     if (text.charCodeAt(i) === 0x2e) {

@@ -108,9 +108,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     if (this.#outcome) return Promise.resolve();
     if (!this.#unpaced) {
       this.#unpaced = true;
-      const unpaid = this.#batches.length - this.#prepaid;
+      this.#owedCredit += this.#batches.length - this.#prepaid;
       this.#prepaid = this.#batches.length;
-      this.#owedCredit += unpaid;
       this.#grantCredit();
     }
     return new Promise((resolve, reject) => {
