@@ -172,9 +172,8 @@ export function parseFrameBody(text: string): { readonly type: string; readonly 
       length: text.length,
     });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new FrameError('invalid_frame', 'frame is not a JSON object');
-  }
   const frame = value as { version?: unknown; message?: unknown };
   if (frame.version !== PROTOCOL_VERSION) {
     throw new FrameError(
@@ -185,8 +184,7 @@ export function parseFrameBody(text: string): { readonly type: string; readonly 
     );
   }
   const message = frame.message as { type?: unknown; body?: unknown } | null | undefined;
-  if (typeof message !== 'object' || message === null || typeof message.type !== 'string') {
+  if (typeof message !== 'object' || message === null || typeof message.type !== 'string')
     throw new FrameError('invalid_frame', 'frame has no message with a string type');
-  }
   return { type: message.type, body: message.body };
 }

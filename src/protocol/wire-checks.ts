@@ -110,9 +110,7 @@ const object = <S extends Shape>(shape: S): Check<Out<S>> => {
 };
 
 /** The variant of each tag: the tag under its key, then the variant's own shape. */
-type Variants<K extends string, V> = {
-  [T in keyof V]: Out<{ [P in K]: Check<T & string> } & V[T]>;
-}[keyof V];
+type Variants<K extends string, V> = { [T in keyof V]: Out<{ [P in K]: Check<T & string> } & V[T]> }[keyof V];
 
 /** Objects told apart by the string in `key`, each checked by its own shape (the tag first). */
 const tagged = <K extends string, V extends Readonly<Record<string, Shape>>>(
