@@ -1,13 +1,12 @@
 /**
- * The JSON Schema subset a command schema may cross to the supervisor thread in, compiled to a
- * small tree that `json-schema-accept.ts` and `json-schema-check.ts` run. The subset is what `z.toJSONSchema` emits for the
- * schemas `src/thread-schema.ts` lets through: types (one or a list), `const`/`enum`, string
- * length and an unflagged `pattern`, number bounds, `multipleOf` and `integer`, arrays with
- * `items` and item counts, objects with `properties`/`required` and `additionalProperties`
- * (absent, `true`, `{}` or `false`; the `x-strip` marker), `anyOf`, `oneOf` and `default`.
- * Other keys are metadata, as they are to zod. `compileJsonSchema` returns null for any other
- * keyword or form, and the main thread then checks that schema where rows are consumed. Pure: no
- * I/O, no zod.
+ * The JSON Schema subset a command schema may cross to the supervisor thread in, compiled to a small tree
+ * that `json-schema-accept.ts` and `json-schema-check.ts` run. The subset is what `z.toJSONSchema` emits for
+ * the schemas `src/thread-schema.ts` lets through: types (one or a list), `const`/`enum`, string length and
+ * an unflagged `pattern`, number bounds, `multipleOf` and `integer`, arrays with `items` and item counts,
+ * objects with `properties`/`required` and `additionalProperties` (absent, `true`, `{}` or `false`; the
+ * `x-strip` marker), `anyOf`, `oneOf` and `default`. Other keys are metadata, as they are to zod.
+ * `compileJsonSchema` returns null for any other keyword or form, and the main thread then checks that schema
+ * where rows are consumed. Pure: no I/O, no zod.
  */
 import { STRIP_MARKER } from './port-messages.js';
 
