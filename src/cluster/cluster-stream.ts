@@ -85,8 +85,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
       ...facts,
     }));
     this.summary.catch(() => {});
-    this.#watchdog = setInterval(() => this.#check(), host.checkIntervalMs);
-    this.#watchdog.unref();
+    this.#watchdog = setInterval(() => this.#check(), host.checkIntervalMs).unref();
   }
 
   /** @internal Entries handed over and not yet consumed. */

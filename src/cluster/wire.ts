@@ -135,9 +135,7 @@ export function parseEntry(fields: readonly string[]): StreamEntry {
       };
     }
     const data = JSON.parse(f.d ?? 'null') as Record<string, unknown>;
-    if (f.k === 'a') {
-      return { kind: 'attempt', attempt, node: String(data.node), warm: data.warm === true };
-    }
+    if (f.k === 'a') return { kind: 'attempt', attempt, node: String(data.node), warm: data.warm === true };
     if (f.k === 'e') {
       const node = typeof data.node === 'string' ? data.node : null;
       const warm = data.warm === true;
