@@ -169,7 +169,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     }
   }
 
-  async *#rows(): AsyncGenerator<LeanWorkerClusterRow<Row>> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<LeanWorkerClusterRow<Row>> {
     while (true) {
       const item = this.#buffer.shift();
       if (item) {
@@ -201,15 +201,8 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<LeanWorkerClusterRow<Row>> {
-    return this.#rows();
-  }
-
   /** Read every row, then the summary: the successful attempt's rows, each once. */
-  async collect(): Promise<{
-    rows: LeanWorkerClusterRow<Row>[];
-    summary: LeanWorkerClusterSummary<Summary>;
-  }> {
+  async collect() {
     const rows: LeanWorkerClusterRow<Row>[] = [];
     for await (const row of this) {
       // A later attempt voids the rows collected from an earlier one.
