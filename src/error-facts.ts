@@ -105,9 +105,7 @@ export interface CommandSchemaFacts extends BaseFacts {
 }
 
 /** `CONSUMER`: which callback threw. */
-export interface ConsumerFacts extends BaseFacts {
-  readonly callback?: string;
-}
+export type ConsumerFacts = BaseFacts & { readonly callback?: string };
 
 /** `LEASE_INVALIDATED`, `LEASE_RELEASED`; a memory-ceiling cycle adds its figures. */
 export interface LeaseFacts extends BaseFacts {
@@ -145,14 +143,10 @@ export interface QueueTimeoutFacts extends AdmissionWaitFacts {
 }
 
 /** `QUEUE_FULL`. */
-export interface QueueFullFacts extends AdmissionWaitFacts {
-  readonly maxQueuedAcquires?: number;
-}
+export type QueueFullFacts = AdmissionWaitFacts & { readonly maxQueuedAcquires?: number };
 
 /** `POOL_EXHAUSTED`. */
-export interface PoolExhaustedFacts extends AdmissionWaitFacts {
-  readonly maxWorkers?: number;
-}
+export type PoolExhaustedFacts = AdmissionWaitFacts & { readonly maxWorkers?: number };
 
 /** `MEMORY_BUDGET`: the figures behind the refusal, in KiB (`limitKib` null: no pool budget). */
 export interface MemoryBudgetFacts extends AdmissionWaitFacts {
@@ -175,15 +169,10 @@ export interface MemoryLimitFacts extends BaseFacts {
 }
 
 /** `RESTART_LIMIT`: the restarts counted within the window. */
-export interface RestartLimitFacts extends BaseFacts {
-  readonly restarts?: number;
-  readonly windowMs?: number;
-}
+export type RestartLimitFacts = BaseFacts & { readonly restarts?: number; readonly windowMs?: number };
 
 /** `QUARANTINED`: when the key may be tried again. */
-export interface QuarantinedFacts extends AdmissionWaitFacts {
-  readonly retryAfterMs?: number;
-}
+export type QuarantinedFacts = AdmissionWaitFacts & { readonly retryAfterMs?: number };
 
 /** `CAPABILITY_BUILD`: the helper command that failed. */
 export interface CapabilityBuildFacts extends BaseFacts {

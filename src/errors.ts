@@ -17,19 +17,14 @@ const kBrand = Symbol.for('lean-worker-pool.error');
 export type ErrorCodeName = keyof typeof ErrorCode;
 
 /** What building an error takes besides its code and message. */
-export interface ErrorInit<F> {
-  readonly facts?: F;
-  readonly cause?: unknown;
-}
+export type ErrorInit<F> = { readonly facts?: F; readonly cause?: unknown };
 
 /** What `instanceof` narrows to: the base class narrows to the union of every class. */
 type Narrowed<T> = LeanWorkerError extends T ? AnyLeanWorkerError : T;
+/** A class, abstract or not, of `T`s. */
+type AnyClass<T = unknown> = abstract new (...args: never) => T;
 
-/**
- * Base of every error this library throws. `F` types the facts of its class and `K` names the
- * codes it is thrown with, so after `error instanceof LeanWorkerError`, a test of `error.code`
- * narrows `error.facts` to that code's facts.
- */
+/** Base of every error this library throws: `F` types the facts of its class, `K` names its codes. */
 export class LeanWorkerError<
   F extends Facts.BaseFacts = Facts.BaseFacts,
   K extends ErrorCodeName = ErrorCodeName,
@@ -49,12 +44,7 @@ export class LeanWorkerError<
   }
 
   /** `instanceof` that also holds across two loaded copies of the package. */
-  static override [Symbol.hasInstance]<T>(
-    this: abstract new (
-      ...args: never
-    ) => T,
-    value: unknown,
-  ): value is Narrowed<T> {
+  static override [Symbol.hasInstance]<T>(this: AnyClass<T>, value: unknown): value is Narrowed<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class being tested (subclasses too).
     if (Object.is(this, LeanWorkerError)) {
       return (
@@ -152,10 +142,7 @@ export class CapabilityBuildError extends LeanWorkerError<Facts.CapabilityBuildF
 export class BootstrapError extends LeanWorkerError<Facts.BootstrapFacts, 'BOOTSTRAP'> {}
 /** Import planning failed. */
 export class PlanError extends LeanWorkerError<Facts.PlanFacts, 'PLAN'> {}
-/**
- * A lease called an export its capability manifest does not declare (or declares for another
- * command kind); nothing was sent. Facts: `export`, `op`, `manifestPath`, `declaredKind`.
- */
+/** A lease called an export its manifest does not declare (or for another kind); nothing was sent. */
 export class ExportNotDeclaredError extends LeanWorkerError<
   Facts.ExportNotDeclaredFacts,
   'EXPORT_NOT_DECLARED'
@@ -250,13 +237,10 @@ export function errorFromWire(wire: WireError): LeanWorkerError {
 }
 
 /**
- * Give each class its own name for good: `name` (above) reads the constructor's, and a minified
- * build renames classes (the package is built without esbuild's `keepNames`, which would wrap
- * every function in the bundles). Object keys survive minification.
+ * Give each class its own name for good: `name` reads the constructor's, which a minified build
+ * renames (esbuild's `keepNames` would wrap every function); object keys survive minification.
  */
-export function keepClassNames(
-  classes: Readonly<Record<string, abstract new (...args: never) => unknown>>,
-): void {
+export function keepClassNames(classes: Readonly<Record<string, AnyClass>>): void {
   for (const [name, Class] of Object.entries(classes)) Object.defineProperty(Class, 'name', { value: name });
 }
 

@@ -23,11 +23,7 @@ export interface LeaseHost {
     request: LeaseRequest,
     options: LeanWorkerCommandOptions & { timeoutMs: number; schemas?: ValidationSchemas | undefined },
     stream: boolean,
-  ): {
-    id: number;
-    port: MessagePort | null;
-    outcome: Promise<RequestOutcome>;
-  };
+  ): { id: number; port: MessagePort | null; outcome: Promise<RequestOutcome> };
   cancel(id: number, reason?: string): void;
   /** A stream the supervisor counted a success failed where it was consumed (a row, the summary). */
   consumerFailed?(): void;

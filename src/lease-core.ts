@@ -155,11 +155,8 @@ export abstract class LeaseCore {
       });
     }
     this.#busy = true;
-    const run = this.#host.run(
-      request,
-      { ...options, timeoutMs: options.timeoutMs ?? this.#requestTimeoutMs, schemas },
-      stream,
-    );
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
+    const run = this.#host.run(request, { ...options, timeoutMs, schemas }, stream);
     const onAbort = () => this.#host.cancel(run.id);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const outcome = run.outcome.then((o) => {

@@ -59,12 +59,9 @@ export class LeanWorkerSessionLease extends LeaseCore {
   ): Promise<Resp> {
     checkCommand(command, 'json');
     checkCommandOptions(options);
-    const requestJson = encodeCommandRequest(command.export, command.request, request);
-    const outcome = await this.unary(
-      { op: 'json_command', export: command.export, request_json: requestJson },
-      options,
-      { response: command.responseThreadSchema },
-    );
+    const request_json = encodeCommandRequest(command.export, command.request, request);
+    const json = { op: 'json_command' as const, export: command.export, request_json };
+    const outcome = await this.unary(json, options, { response: command.responseThreadSchema });
     if (!outcome.ok) throw errorFromWire(outcome.error);
     if (command.responseThreadSchema) return outcome.value as Resp;
     return decodeWith(ErrorCode.RESPONSE_DECODE, command.response, outcome.value, { export: command.export });
@@ -85,19 +82,13 @@ export class LeanWorkerSessionLease extends LeaseCore {
   }
 
   #dataStream<Row, Summary>(
-    exportName: string,
-    requestJson: string,
+    name: string,
+    request_json: string,
     options: LeanWorkerCommandOptions,
     decoders: StreamDecoders<Row, Summary>,
   ): LeanWorkerStream<Row, Summary> {
     const progress = options.rowProgress === true;
-    const request = {
-      op: 'run_data_stream' as const,
-      export: exportName,
-      request_json: requestJson,
-      progress,
-    };
-    return this.stream<Row, Summary>(request, options, decoders);
+    return this.stream({ op: 'run_data_stream', export: name, request_json, progress }, options, decoders);
   }
 
   /** The answer of a unary capability request (the supervisor checked its status), or its failure thrown. */

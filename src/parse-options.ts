@@ -7,11 +7,7 @@ import type { z } from 'zod';
 import { ErrorCode, InvalidOptionsError } from './errors.js';
 
 /** One failed option. */
-export interface OptionIssue {
-  readonly path: string;
-  readonly code: string;
-  readonly message: string;
-}
+export type OptionIssue = { readonly path: string; readonly code: string; readonly message: string };
 
 /** Throw the `INVALID_OPTIONS` error of `what` (e.g. "pool options") that lists `issues`. */
 export function invalidOptions(what: string, issues: readonly OptionIssue[], cause?: unknown): never {

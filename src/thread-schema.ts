@@ -21,14 +21,10 @@ interface Def {
   readonly checks?: readonly { readonly _zod: { readonly def: CheckDef } }[];
   readonly [key: string]: unknown;
 }
-interface CheckDef {
-  readonly check: string;
-  readonly format?: string;
-  readonly pattern?: RegExp;
-}
+type CheckDef = { readonly check: string; readonly format?: string; readonly pattern?: RegExp };
 
 const LENGTH_CHECKS = new Set(['min_length', 'max_length', 'length_equals']);
-const NUMBER_CHECKS = new Set(['greater_than', 'less_than', 'multiple_of']);
+const NUMBER_CHECKS = new Set(['greater_than', 'less_than', 'multiple_of', 'number_format']);
 const NUMBER_FORMATS = new Set(['safeint', 'int32', 'uint32', 'float32', 'float64']);
 const PLAIN = new Set(['boolean', 'null', 'unknown', 'any', 'enum']);
 
@@ -37,6 +33,9 @@ const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.
 function checksOk(def: Def, allowed: (check: CheckDef) => boolean): boolean {
   return (def.checks ?? []).every((c) => allowed(c._zod.def));
 }
+
+const isPlainRegex = (c: CheckDef): boolean =>
+  c.check === 'string_format' && c.format === 'regex' && c.pattern?.flags === '';
 
 const isJsonLiteral = (value: unknown): boolean =>
   value === null || ['string', 'number', 'boolean'].includes(typeof value);
@@ -47,30 +46,19 @@ function faithful(schema: unknown, inUnion: boolean): boolean {
   if (def.coerce) return false;
   switch (def.type) {
     case 'string':
-      return (
-        def.format === undefined &&
-        checksOk(
-          def,
-          (c) =>
-            LENGTH_CHECKS.has(c.check) ||
-            (c.check === 'string_format' && c.format === 'regex' && c.pattern?.flags === ''),
-        )
-      );
+      return def.format === undefined && checksOk(def, (c) => LENGTH_CHECKS.has(c.check) || isPlainRegex(c));
     case 'number':
-      return (
-        (def.format === undefined || NUMBER_FORMATS.has(def.format)) &&
-        checksOk(def, (c) => NUMBER_CHECKS.has(c.check) || c.check === 'number_format')
-      );
+      // A number without a format is a float64.
+      return NUMBER_FORMATS.has(def.format ?? 'float64') && checksOk(def, (c) => NUMBER_CHECKS.has(c.check));
     case 'literal':
-      return checksOk(def, () => false) && (def.values as unknown[]).every(isJsonLiteral);
+      return !def.checks?.length && (def.values as unknown[]).every(isJsonLiteral);
     case 'array':
       return checksOk(def, (c) => LENGTH_CHECKS.has(c.check)) && faithful(def.element, inUnion);
     case 'object': {
       const catchall = def.catchall === undefined ? undefined : defOf(def.catchall).type;
       if (catchall !== undefined && !['never', 'unknown', 'any'].includes(catchall)) return false;
       if (catchall === undefined && inUnion) return false;
-      const shape = def.shape as Record<string, unknown>;
-      return checksOk(def, () => false) && Object.values(shape).every((s) => faithful(s, inUnion));
+      return !def.checks?.length && Object.values(def.shape as object).every((s) => faithful(s, inUnion));
     }
     case 'optional':
     case 'nullable':
@@ -78,9 +66,9 @@ function faithful(schema: unknown, inUnion: boolean): boolean {
     case 'default':
       return JSON.stringify(def.defaultValue) !== undefined && faithful(def.innerType, inUnion);
     case 'union':
-      return checksOk(def, () => false) && (def.options as unknown[]).every((o) => faithful(o, true));
+      return !def.checks?.length && (def.options as unknown[]).every((o) => faithful(o, true));
     default:
-      return PLAIN.has(def.type) && checksOk(def, () => false);
+      return PLAIN.has(def.type) && !def.checks?.length;
   }
 }
 

@@ -105,6 +105,15 @@ export function wrongKind(spec: AnySupervisorRequest, kind: string): WireError {
   return wireError(ErrorCode.INVALID_ARGUMENT, `${op} needs a ${kind} worker`, { operation: op });
 }
 
+/** Abandon the child of `link` for a PROTOCOL violation. */
+export function protocolViolation(
+  link: GenerationLink,
+  message: string,
+  facts: Record<string, unknown>,
+): void {
+  link.abandon(wireError(ErrorCode.PROTOCOL, message, facts));
+}
+
 /** What a generation may ask of the core while it runs. */
 export interface GenerationLink {
   /** Whether this generation is still the supervisor's current one. */
@@ -121,7 +130,7 @@ export interface GenerationLink {
    */
   rearm(deadline: Deadline): void;
   /** The child broke its protocol or must die: kill, reap, fail the request in flight, restart. */
-  abandon(error: WireError, reason: string): void;
+  abandon(error: WireError): void;
 }
 
 /** The deadlines of one phase of a request in flight (0: the worker's default). */

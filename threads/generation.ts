@@ -21,10 +21,8 @@ export type StartPhase = 'handshake' | 'health';
 
 /** The child exited before it was ready; its exit facts are known once it is reaped. */
 export class ExitedDuringStart extends Error {
-  readonly phase: StartPhase;
-  constructor(phase: StartPhase) {
+  constructor(readonly phase: StartPhase) {
     super(`child exited before the ${phase === 'handshake' ? 'handshake' : 'health answer'}`);
-    this.phase = phase;
   }
 }
 
@@ -33,11 +31,7 @@ export function exitedError(
   phase: StartPhase,
   exit: { readonly code: number | null; readonly signal: string | null },
 ): WireError {
-  const facts = {
-    operation: 'startup',
-    phase,
-    reason: phase === 'handshake' ? 'exited_before_handshake' : 'exited_before_health',
-  };
+  const facts = { operation: 'startup', phase, reason: `exited_before_${phase}` };
   if (exit.code === 0 && exit.signal === null)
     return wireError(ErrorCode.CHILD_EXIT, `worker child exited with status 0 before its ${phase}`, facts);
   const how = exit.signal ?? `exit code ${exit.code}`;
@@ -75,9 +69,8 @@ async function spawnChild(launch: WorkerLaunchSpec): Promise<ChildHandle> {
 function spawnFailure(error: unknown, { command }: WorkerLaunchSpec): StartFailure {
   const { message, code, syscall } = error as NodeJS.ErrnoException;
   const facts = { command, errno: code ?? null, syscall: syscall ?? null };
-  return new StartFailure(
-    wireError(ErrorCode.SPAWN, `cannot start worker child ${command}: ${message}`, facts),
-  );
+  const text = `cannot start worker child ${command}: ${message}`;
+  return new StartFailure(wireError(ErrorCode.SPAWN, text, facts));
 }
 
 /** Kill and reap a child that failed to get ready; the failure gains its exit and stderr tail. */

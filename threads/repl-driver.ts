@@ -37,7 +37,6 @@ export function replDriver(spec: ReplChildSpec): ChildDriver {
 }
 
 class ReplGeneration implements DriverGeneration {
-  readonly child: ChildHandle;
   /** The repl has no handshake to report a version. */
   readonly workerVersion = 'leanprover-community/repl';
   readonly protocolVersion = 0;
@@ -48,14 +47,13 @@ class ReplGeneration implements DriverGeneration {
   /** The channel failure was handed to the core already. */
   #reported = false;
 
-  constructor(child: ChildHandle, spec: ReplChildSpec) {
-    this.child = child;
+  constructor(
+    readonly child: ChildHandle,
+    spec: ReplChildSpec,
+  ) {
     this.#spec = spec;
-    const stdin = child.process.stdin;
     this.#session = new ReplSession({
-      write: (bytes) => {
-        stdin.write(bytes);
-      },
+      write: (bytes) => void child.process.stdin.write(bytes),
       maxResponseBytes: spec.maxResponseBytes,
       headerProbe: spec.headerProbe,
     });
@@ -131,7 +129,7 @@ class ReplGeneration implements DriverGeneration {
     const link = this.#link;
     if (failure === undefined || this.#reported || link === null || !link.isCurrent()) return;
     this.#reported = true;
-    link.abandon(failure.wire, 'protocol');
+    link.abandon(failure.wire);
   }
 }
 

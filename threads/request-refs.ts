@@ -23,14 +23,11 @@ export class RefTable {
     const out = spec as { session?: SessionOpenSpec; schemas?: Record<string, object> };
     if (fields.session !== undefined) out.session = this.#get(fields.session) as SessionOpenSpec;
     const schemas: Record<string, object> = {};
-    let anySchema = false;
     for (const field of SCHEMA_FIELDS) {
       const ref = fields[field];
-      if (ref === undefined) continue;
-      schemas[field] = this.#get(ref);
-      anySchema = true;
+      if (ref !== undefined) schemas[field] = this.#get(ref);
     }
-    if (anySchema) out.schemas = schemas;
+    if (Object.keys(schemas).length > 0) out.schemas = schemas;
     return spec;
   }
 

@@ -9,7 +9,7 @@ import { DEFAULT_IMPORT_TIMEOUT_MS } from '../src/protocol/constants.js';
 import { ErrorCode, type WireError } from '../src/protocol/error-codes.js';
 import type { ChildMessage, Request, Response } from '../src/protocol/messages.js';
 import type { SupervisorRequest } from '../src/protocol/port-messages.js';
-import { type GenerationLink, RunningRequest } from './driver-contract.js';
+import { type GenerationLink, protocolViolation, RunningRequest } from './driver-contract.js';
 import {
   classifyResponse,
   decodeError,
@@ -77,13 +77,10 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
         return;
       }
       case 'handshake':
-        this.link.abandon(
-          wireError(ErrorCode.PROTOCOL, 'handshake frame in the middle of a request', {
-            reason: 'unexpected_message',
-            messageType: 'handshake',
-          }),
-          'protocol',
-        );
+        protocolViolation(this.link, 'handshake frame in the middle of a request', {
+          reason: 'unexpected_message',
+          messageType: 'handshake',
+        });
         return;
     }
   }
@@ -105,13 +102,10 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
     payloadText: string | undefined,
   ): void {
     if (!this.relay) {
-      this.link.abandon(
-        wireError(ErrorCode.PROTOCOL, `data row during ${this.operation}, which takes no rows`, {
-          reason: 'row_without_stream',
-          operation: this.operation,
-        }),
-        'protocol',
-      );
+      protocolViolation(this.link, `data row during ${this.operation}, which takes no rows`, {
+        reason: 'row_without_stream',
+        operation: this.operation,
+      });
       return;
     }
     if (this.#phase === 'draining') return;
@@ -178,11 +172,10 @@ export class ActiveRequest extends RunningRequest<SupervisorRequest> {
   /** Settle on the terminal `response` to `request`: abandon, fail or succeed. */
   #settle(request: Request | { op: 'open_host_session' }, response: Response): void {
     let result: Settled = classifyResponse(request as Request, response);
-    if (result.kind === 'answer' && !this.#pendingError) {
+    if (result.kind === 'answer' && !this.#pendingError)
       result = typedAnswer(this.spec, response, this.#maxJsonDepth);
-    }
     const error = this.#pendingError ?? (result.kind === 'failure' ? result.error : null);
-    if (result.kind === 'violation') this.link.abandon(result.error, 'protocol');
+    if (result.kind === 'violation') this.link.abandon(result.error);
     else if (error) this.fail(error, { restarted: false, workEnteredChild: true });
     // A json_command answer crosses once, parsed and checked, as `value`.
     else if (result.kind === 'answer')

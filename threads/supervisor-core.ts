@@ -241,8 +241,8 @@ export class SupervisorCore {
       rearm: (deadline) => {
         if (this.#current === started && this.#active) this.#arm(deadline, started.child.pid);
       },
-      abandon: (error, reason) => {
-        if (this.#current === started) void this.#killAndRestart(error, reason);
+      abandon: (error) => {
+        if (this.#current === started) void this.#killAndRestart(error, 'protocol');
       },
     };
   }

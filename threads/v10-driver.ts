@@ -22,6 +22,7 @@ import {
   type ChildDriver,
   type DriverGeneration,
   type GenerationLink,
+  protocolViolation,
   wrongKind,
 } from './driver-contract.js';
 import { ExitedDuringStart, type StartPhase, startGeneration } from './generation.js';
@@ -111,13 +112,10 @@ class V10Generation implements DriverGeneration {
         if (active && !active.finished) {
           active.onFrame(message, end - start);
         } else {
-          link.abandon(
-            wireError(ErrorCode.PROTOCOL, `child sent ${message.type} with no request in flight`, {
-              reason: 'unsolicited_frame',
-              messageType: message.type,
-            }),
-            'protocol',
-          );
+          protocolViolation(link, `child sent ${message.type} with no request in flight`, {
+            reason: 'unsolicited_frame',
+            messageType: message.type,
+          });
           return;
         }
       }
@@ -126,7 +124,7 @@ class V10Generation implements DriverGeneration {
     });
     this.child.whenStdoutClosedAlive(() => {
       const reason = decoder.bufferedBytes > 0 ? 'truncated' : 'stdout_closed';
-      link.abandon(wireError(ErrorCode.PROTOCOL, 'child closed its stdout', { reason }), 'protocol');
+      protocolViolation(link, 'child closed its stdout', { reason });
     });
     this.child.process.stdout.resume();
   }
@@ -138,7 +136,7 @@ class V10Generation implements DriverGeneration {
 
   #onDecodeError(link: GenerationLink, error: FrameError): void {
     const code = error.reason === 'frame_too_large' ? ErrorCode.FRAME_TOO_LARGE : ErrorCode.PROTOCOL;
-    link.abandon(wireError(code, error.message, { reason: error.reason, ...error.facts }), 'protocol');
+    link.abandon(wireError(code, error.message, { reason: error.reason, ...error.facts }));
   }
 }
 

@@ -1,8 +1,6 @@
 /**
- * `LeanWorkerCapabilityBuilder`: one capability-backed worker's requirements. It holds the
- * validated options, computes the session key, and reports bootstrap problems as data
- * (`check()`); turning it into everything the pool needs to start the worker (`resolve()`) is
- * `resolve.ts`.
+ * `LeanWorkerCapabilityBuilder`: one capability-backed worker's requirements: validated options,
+ * the session key, and bootstrap problems as data (`check()`); `resolve()` is `resolve.ts`.
  */
 import { parseOptions } from '../parse-options.js';
 import { clampFrameLimit } from '../protocol/constants.js';
@@ -115,9 +113,8 @@ export class LeanWorkerCapabilityBuilder {
   #computeSessionKey(): string {
     const o = this.options;
     const location = this.locateChild();
-    const projectRoot = canonicalPath(o.projectRoot);
     return formatSessionKey({
-      projectRoot,
+      projectRoot: canonicalPath(o.projectRoot),
       importWorkspaceRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
       package: o.package,
       libName: o.libName,
@@ -169,15 +166,7 @@ export class LeanWorkerCapabilityBuilder {
    * @throws `BOOTSTRAP` (static check or sysroot failure) or `CAPABILITY_BUILD` errors.
    */
   async resolve(): Promise<ResolvedCapability> {
-    return resolveCapability({
-      options: this.options,
-      env: this.#env,
-      declared: this.#declared,
-      staticChecks: await this.staticChecks(),
-      location: () => this.locateChild(),
-      metadata: () => this.metadataExpectation(),
-      sessionKey: () => this.sessionKey(),
-    });
+    return resolveCapability(this, this.#env, await this.staticChecks());
   }
 
   /**

@@ -100,9 +100,8 @@ export function newestSourceMs(projectRoot: string, libName: string): number | n
 export function userManifestChecks(o: ResolvedBuilderOptions): BootstrapCheck[] {
   const file = userManifestPath(o);
   if (file === undefined) return [];
-  return checkManifest(file, {
-    newestSourceMs: o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null,
-  }).checks;
+  const newest = o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null;
+  return checkManifest(file, { newestSourceMs: newest }).checks;
 }
 
 const SOURCE_NAMES: Record<NonNullable<ToolchainFacts['sysrootSource']>, string> = {
@@ -112,22 +111,14 @@ const SOURCE_NAMES: Record<NonNullable<ToolchainFacts['sysrootSource']>, string>
   'lean-print-prefix': 'Path',
 };
 
-interface LakePackageEntry {
-  readonly name?: unknown;
-  readonly type?: unknown;
-  readonly dir?: unknown;
-  readonly subDir?: unknown;
-}
+type LakePackageEntry = Readonly<Partial<Record<'name' | 'type' | 'dir' | 'subDir', unknown>>>;
 
 /** Where Lake keeps a dependency: its `dir` (path require), else `<packagesDir>/<name>[/<subDir>]` (git). */
 function packageRoot(projectRoot: string, packagesDir: unknown, pkg: LakePackageEntry): string | null {
   if (typeof pkg.dir === 'string') return path.join(projectRoot, pkg.dir);
   if (pkg.type !== 'git' || typeof pkg.name !== 'string') return null;
-  const base = path.join(
-    projectRoot,
-    typeof packagesDir === 'string' ? packagesDir : '.lake/packages',
-    pkg.name,
-  );
+  const dir = typeof packagesDir === 'string' ? packagesDir : '.lake/packages';
+  const base = path.join(projectRoot, dir, pkg.name);
   return typeof pkg.subDir === 'string' ? path.join(base, pkg.subDir) : base;
 }
 
@@ -176,11 +167,9 @@ export function prepareManifest(
   declared: Readonly<Record<string, ExportKind>>,
 ): ManifestFacts | null {
   const newest = o.skipBuild ? newestSourceMs(o.projectRoot, o.libName) : null;
+  const expect = { headerSha256: toolchain.headerSha256, newestSourceMs: newest };
   const checked = (file: string): ManifestFacts | null => {
-    const { checks, manifest } = checkManifest(file, {
-      headerSha256: toolchain.headerSha256,
-      newestSourceMs: newest,
-    });
+    const { checks, manifest } = checkManifest(file, expect);
     if (checks.length > 0) throw bootstrapError(checks.slice(0, 1));
     return manifest;
   };

@@ -12,14 +12,10 @@ export const WORKER_CHILD_ENV = 'LEAN_RS_WORKER_CHILD';
 export const DEFAULT_WORKER_CHILD = 'lean-rs-worker-child';
 
 /** Outcome of locating the child. */
-export type ChildLocation =
-  | {
-      readonly ok: true;
-      readonly command: string;
-      readonly source: 'explicit' | 'env' | 'path';
-      readonly tried: string[];
-    }
-  | { readonly ok: false; readonly source: 'explicit' | 'env' | 'path'; readonly tried: string[] };
+export type ChildLocation = { readonly source: 'explicit' | 'env' | 'path'; readonly tried: string[] } & (
+  | { readonly ok: true; readonly command: string }
+  | { readonly ok: false }
+);
 
 /** The stats of `p` (through links), or null when it cannot be statted. */
 export function statOrNull(p: string): Stats | null {

@@ -177,10 +177,8 @@ export function writeManifestIfChanged(file: string, text: string, notOlderThanM
   } catch {
     // absent or unreadable: write it
   }
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`,
-  );
+  const suffix = `${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${suffix}`);
   try {
     writeFileSync(tmp, text, { flag: 'wx' });
     renameSync(tmp, file);

@@ -6,11 +6,8 @@ import { importProfileSchema } from '../protocol/import-profile.js';
 import { workerPolicySchema } from '../protocol/worker-policy.js';
 import type { MetadataExpectation } from '../protocol/worker-spec.js';
 
-function buildMetadataCheckSchema() {
-  return z
-    .object({ export: z.string().min(1), request: z.unknown(), expected: z.unknown().optional() })
-    .strict();
-}
+const buildMetadataCheckSchema = () =>
+  z.object({ export: z.string().min(1), request: z.unknown(), expected: z.unknown().optional() }).strict();
 /** A capability metadata check: run `export` with `request`; compare with `expected` when set. */
 export const metadataCheckSchema = lazySchema(buildMetadataCheckSchema);
 

@@ -52,24 +52,26 @@ const CHILD_KIT_TOOLCHAIN: ToolchainFacts = Object.freeze({
   leanBinary: null,
 });
 
-/** What resolving reads from a builder; the functions run only once the static checks passed. */
+/** What resolving reads from a builder; its methods run only once the static checks passed. */
 export interface ResolveInput {
   readonly options: Readonly<ResolvedBuilderOptions>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly declared: Readonly<Record<string, ExportKind>>;
-  readonly staticChecks: readonly BootstrapCheck[];
-  location(): ChildLocation;
-  metadata(): MetadataExpectation | null;
+  declaredExports(): Readonly<Record<string, ExportKind>>;
+  locateChild(): ChildLocation;
+  metadataExpectation(): MetadataExpectation | null;
   sessionKey(): string;
 }
 
 /** @throws `BOOTSTRAP` (static check or sysroot failure) or `CAPABILITY_BUILD` errors. */
-export async function resolveCapability(input: ResolveInput): Promise<ResolvedCapability> {
+export async function resolveCapability(
+  input: ResolveInput,
+  env: Readonly<Record<string, string | undefined>>,
+  staticChecks: readonly BootstrapCheck[],
+): Promise<ResolvedCapability> {
   const o = input.options;
-  const errors = input.staticChecks.filter((c) => c.severity === 'error');
+  const errors = staticChecks.filter((c) => c.severity === 'error');
   if (errors.length > 0) throw bootstrapError(errors);
-  const location = input.location() as Extract<ChildLocation, { ok: true }>;
-  const build = o.childKit ? null : await buildLibrary(o, input.env);
+  const location = input.locateChild() as Extract<ChildLocation, { ok: true }>;
+  const build = o.childKit ? null : await buildLibrary(o, env);
   const toolchain = o.childKit
     ? CHILD_KIT_TOOLCHAIN
     : await (await import('./toolchain.js')).discoverToolchain({
@@ -77,7 +79,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
         leanCommand: o.leanCommand,
         explicitSysroot: o.leanSysroot,
         workerEnvSysroot: o.worker?.env.LEAN_SYSROOT,
-        parentEnv: input.env,
+        parentEnv: env,
         timeoutMs: o.probeTimeoutMs,
       });
   if (toolchain.sysroot === null && !o.skipBuild && !o.childKit) {
@@ -89,12 +91,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
   const launch: WorkerLaunchSpec = {
     command: location.command,
     args: [...(o.worker?.args ?? [])],
-    env: buildChildEnv({
-      parent: input.env,
-      sysroot: toolchain.sysroot,
-      knobs: o,
-      explicit: o.worker?.env ?? {},
-    }),
+    env: buildChildEnv({ parent: env, sysroot: toolchain.sysroot, knobs: o, explicit: o.worker?.env ?? {} }),
     cwd: o.worker?.cwd === undefined ? undefined : path.resolve(o.worker.cwd),
     startupTimeoutMs: o.startupTimeoutMs,
     requestTimeoutMs: o.requestTimeoutMs,
@@ -107,8 +104,9 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
     memorySampleIntervalMs: o.memorySampleIntervalMs,
     expectedWorkerVersion: o.worker?.version,
   };
-  const metadata = input.metadata();
-  const manifest = o.childKit ? null : prepareManifest(o, toolchain, input.declared);
+  const metadata = input.metadataExpectation();
+  const declared = input.declaredExports();
+  const manifest = o.childKit ? null : prepareManifest(o, toolchain, declared);
   const manifestPath = manifest?.path ?? null;
   const imports = [...o.imports];
   // The real child binds worker exports only in a session opened with a manifest, so a manifest
@@ -117,12 +115,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
     imports.length > 0 || metadata !== null || manifest !== null
       ? {
           projectRoot: canonicalPath(o.importWorkspaceRoot ?? o.projectRoot),
-          mode: {
-            kind: 'capability',
-            package: o.package,
-            lib_name: o.libName,
-            manifest_path: manifestPath,
-          },
+          mode: { kind: 'capability', package: o.package, lib_name: o.libName, manifest_path: manifestPath },
           imports,
           importProfile: o.importProfile,
           importTimeoutMs: o.importTimeoutMs,
@@ -135,7 +128,7 @@ export async function resolveCapability(input: ResolveInput): Promise<ResolvedCa
     metadata,
     policy: o.policy ?? null,
     // A child-kit child binds exports by name: the builder's declarations are the list.
-    exports: { manifestPath, kinds: o.childKit ? { ...input.declared } : (manifest?.exports ?? {}) },
+    exports: { manifestPath, kinds: o.childKit ? { ...declared } : (manifest?.exports ?? {}) },
     toolchain,
     manifestPath,
     build,

@@ -1,11 +1,9 @@
 /**
- * Session keys: one canonical string per set of session requirements. Equal keys may share a
- * worker. Built from canonical real paths, the import workspace root, package and library, the
- * ordered import list (as the child keys its sessions), the capability's module, declared exports,
- * manifest digest, sysroot and behaviour knobs, the import profile, the metadata expectation (canonical JSON, metadata
- * lists order-insensitive), the restart-policy class, and the child's identity (resolved command
- * path, file identity, arguments, explicit environment and the worker version the builder pins;
- * null in planner keys, which carry no child). A replaced child binary therefore gets a new key;
+ * Session keys: one canonical string per set of session requirements; equal keys may share a
+ * worker. Built from the parts {@link SessionKeyParts} lists: canonical real paths, the ordered
+ * imports (as the child keys its sessions), the capability's loading inputs, the metadata
+ * expectation (canonical JSON, metadata lists order-insensitive), the restart-policy class and
+ * the child's identity (null in planner keys). A replaced child binary therefore gets a new key;
  * the version each generation reports at handshake is recorded on the pool entry, and a pinned
  * version is enforced there.
  */
@@ -73,14 +71,8 @@ export function canonicalPath(p: string): string {
 
 /** Format a session key; paths must already be canonical, imports in the order the child gets them. */
 export function formatSessionKey(parts: SessionKeyParts): string {
-  const metadata =
-    parts.metadata === null
-      ? null
-      : {
-          export: parts.metadata.export,
-          request: canonicalJson(parts.metadata.request ?? null),
-          expected: parts.metadata.expected === undefined ? null : canonicalMetadata(parts.metadata.expected),
-        };
+  const { metadata: m, capability: cap, child: c } = parts;
+  const expected = m?.expected === undefined ? null : canonicalMetadata(m.expected);
   const body = {
     project: parts.projectRoot,
     workspace: parts.importWorkspaceRoot,
@@ -88,23 +80,17 @@ export function formatSessionKey(parts: SessionKeyParts): string {
     lib: parts.libName,
     imports: [...parts.imports],
     profile: parts.importProfile,
-    metadata,
+    metadata: m && { export: m.export, request: canonicalJson(m.request ?? null), expected },
     policy: parts.restartPolicyClass,
-    capability:
-      parts.capability === undefined
-        ? null
-        : { ...parts.capability, knobs: canonicalJson(parts.capability.knobs) },
-    child:
-      parts.child === null
-        ? null
-        : {
-            command: parts.child.command,
-            args: [...parts.child.args],
-            env: canonicalJson(parts.child.env ?? {}),
-            file: parts.child.fileIdentity ?? null,
-            version: parts.child.version ?? null,
-          },
+    capability: cap ? { ...cap, knobs: canonicalJson(cap.knobs) } : null,
+    child: c && {
+      command: c.command,
+      args: [...c.args],
+      env: canonicalJson(c.env ?? {}),
+      file: c.fileIdentity ?? null,
+      version: c.version ?? null,
+    },
   };
-  // Fixed key order, so plain JSON is canonical; only the metadata request needed sorting.
+  // Fixed key order, so plain JSON is canonical; the free-form values are canonical JSON above.
   return `${SESSION_KEY_PREFIX} ${JSON.stringify(body)}`;
 }

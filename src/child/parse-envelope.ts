@@ -21,25 +21,19 @@ export type EnvelopeEvent =
 const ROW_PREFIX = '{"stream":"';
 const PAYLOAD_KEY = ',"payload":';
 
-function malformed(message: string): EnvelopeEvent {
-  return { kind: 'malformed', message };
-}
+const malformed = (message: string): EnvelopeEvent => ({ kind: 'malformed', message });
 
 /** The envelope does not deserialise: the original child's serde error. */
 const invalid = (detail: string) => malformed(`row callback payload is not valid JSON: ${detail}`);
 
-function isU64(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
+const isU64 = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0;
 
 /** A JSON object (not null, not an array). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function present(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
+const present = (value: unknown): boolean => value !== undefined && value !== null;
 
 /** A string, null or absent. */
 const optionalString = (value: unknown): boolean => !present(value) || typeof value === 'string';
@@ -83,9 +77,8 @@ export function parseEnvelope(raw: string): EnvelopeEvent {
   if (!optionalString(stream)) return invalid('`stream` must be a string');
   if (present(diagnostic)) {
     if (!isObject(diagnostic)) return invalid('`diagnostic` must be an object');
-    if (!optionalString(diagnostic.code) || !optionalString(diagnostic.message)) {
+    if (!optionalString(diagnostic.code) || !optionalString(diagnostic.message))
       return invalid('diagnostic fields must be strings');
-    }
   }
   if (present(progress)) {
     if (!isObject(progress)) return invalid('`progress` must be an object');

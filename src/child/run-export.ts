@@ -32,12 +32,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 export const errorAnswer = (code: string, message: string): Response => ({ status: 'error', code, message });
 
 /** An `error` response for anything an export threw. */
-export function errorResponse(error: unknown): Response {
-  return errorAnswer(
-    error instanceof WorkerExportError ? error.code : EXPORT_EXCEPTION_CODE,
-    messageOf(error),
-  );
-}
+export const errorResponse = (error: unknown): Response =>
+  errorAnswer(error instanceof WorkerExportError ? error.code : EXPORT_EXCEPTION_CODE, messageOf(error));
 
 const writeFailed = (error: unknown) =>
   errorAnswer('lean_rs.internal', `worker stream frame write failed: ${messageOf(error)}`);
@@ -85,9 +81,8 @@ export async function runStream(
 
   const emit: EmitFn = (envelope) => {
     if (failure) return STOP;
-    if (typeof envelope !== 'string') {
+    if (typeof envelope !== 'string')
       return stop({ status: 'stream_row_malformed', message: 'row callback payload must be a string' });
-    }
     const event = parseEnvelope(envelope);
     try {
       switch (event.kind) {
@@ -123,9 +118,8 @@ export async function runStream(
   }
   if (failure) return failure;
   const byte = status ?? 0;
-  if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
+  if (!Number.isInteger(byte) || byte < 0 || byte > 255)
     return abiError(`export returned ${String(status)}, not a UInt8`);
-  }
   if (byte !== 0) {
     const description = CALLBACK_STATUS[byte];
     return description === undefined

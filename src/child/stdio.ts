@@ -11,7 +11,7 @@ import { FrameError } from '../protocol/codec.js';
 import { DEFAULT_FRAME_BYTES, FRAME_HEADER_BYTES } from '../protocol/constants.js';
 
 /** Bytes queued before `write` asks its caller to wait. */
-const DEFAULT_HIGH_WATER_BYTES = 64 * 1024;
+const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * `fs.write` as a promise. Not `util.promisify`: on Node 22 and later, loading `node:util` makes
@@ -34,16 +34,14 @@ export class FrameWriter {
   /** Cap applied by encoders; installed from `configure_frame_limit`. */
   maxFrameBytes = DEFAULT_FRAME_BYTES;
   readonly #fd: number;
-  readonly #highWater: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #flushing: Promise<void> | undefined;
   #scheduled = false;
   #failed: Error | undefined;
 
-  constructor(fd = 1, highWaterBytes = DEFAULT_HIGH_WATER_BYTES) {
+  constructor(fd = 1) {
     this.#fd = fd;
-    this.#highWater = highWaterBytes;
   }
 
   /**
@@ -54,7 +52,7 @@ export class FrameWriter {
     if (this.#failed) throw this.#failed;
     this.#pending.push(frame);
     this.#pendingBytes += frame.length;
-    if (this.#pendingBytes >= this.#highWater) return this.flush();
+    if (this.#pendingBytes >= HIGH_WATER_BYTES) return this.flush();
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {

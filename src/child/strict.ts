@@ -50,11 +50,8 @@ export function loadManifest(
   const fatal = checks.find((c) => c.code !== 'lean_rs.loader.stale_manifest');
   if (fatal || manifest === null) {
     const check = fatal ?? checks[0];
-    const code = check?.code ?? 'lean_rs.loader.malformed_manifest';
-    return {
-      ok: false,
-      response: errorAnswer(code, check?.message ?? `cannot load capability manifest ${file}`),
-    };
+    const message = check?.message ?? `cannot load capability manifest ${file}`;
+    return { ok: false, response: errorAnswer(check?.code ?? 'lean_rs.loader.malformed_manifest', message) };
   }
   return { ok: true, bindings: manifest.exports };
 }
@@ -85,19 +82,16 @@ export function strictBindingError(
   bindings: ManifestBindings | undefined,
 ): Response | null {
   if (!session) return SESSION_MISSING;
-  if (bindings === undefined) {
+  if (bindings === undefined)
     return bindingError(
       'worker request requires a manifest-backed capability identity, but this session has no capability manifest',
     );
-  }
   const want = BINDING_OF_OP[request.op];
-  if (!Object.hasOwn(bindings, request.export)) {
+  if (!Object.hasOwn(bindings, request.export))
     return bindingError(`missing trusted export signature metadata for symbol '${request.export}'`);
-  }
-  if (bindings[request.export] !== want) {
+  if (bindings[request.export] !== want)
     return bindingError(
       `export signature mismatch for symbol '${request.export}': requested the ${want} binding`,
     );
-  }
   return null;
 }

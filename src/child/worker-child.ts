@@ -44,11 +44,7 @@ export interface WorkerChildOptions {
   readonly sessionPoolCapacity?: number;
   /** Every export needs an open session, as in the Rust child (default false). Exports may override. */
   readonly requireSession?: boolean;
-  /**
-   * Enforce the real child's contract (default false): exit 0 before the handshake when the parent
-   * is PID 1; load the capability manifest at session open; serve a worker request only in a
-   * session whose manifest declares the export with that request's binding. See `strict.ts`.
-   */
+  /** Enforce the real child's contract (default false): see `strict.ts`. */
   readonly strict?: boolean;
   /** Prefix of the stderr line written on a fatal error (default `lean-worker-child`). */
   readonly name?: string;
@@ -124,9 +120,8 @@ async function serveChild(options: WorkerChildOptions): Promise<number> {
     writer.write(encodeHandshake(options.workerVersion, options.protocolVersion ?? PROTOCOL_VERSION));
     await writer.flush();
     const first = await nextMessage(reader, 'configure_frame_limit');
-    if (first.type !== 'configure_frame_limit') {
+    if (first.type !== 'configure_frame_limit')
       throw new Fatal(`expected configure_frame_limit as the first frame, got ${first.type}`);
-    }
     const limit = parseFrameLimit(first.body);
     if (limit === null) throw new Fatal('configure_frame_limit carries no valid max_frame_bytes');
     writer.maxFrameBytes = limit;
@@ -154,9 +149,8 @@ async function nextMessage(reader: FrameReader, expecting: string): Promise<{ ty
 }
 
 async function answer(message: { type: string; body: unknown }, served: Served): Promise<Response> {
-  if (message.type !== 'request') {
+  if (message.type !== 'request')
     return errorAnswer('lean_rs.worker.protocol.unexpected_frame', 'child expected request frame');
-  }
   const op = (message.body as { op?: unknown } | null)?.op;
   if (typeof op !== 'string' || !GENERIC_OPS.has(op)) {
     const message = `child received a request it does not recognise: ${String(op)}`;
@@ -212,12 +206,8 @@ async function runExport(request: Extract<Request, { export: string }>, served: 
   }
   const exportName = request.export;
   const exp = Object.hasOwn(options.exports, exportName) ? options.exports[exportName] : undefined;
-  const requireSession = options.requireSession ?? false;
-  if (!exp)
-    return requireSession && !pool.current
-      ? SESSION_MISSING
-      : bindingError(`export ${exportName}: not exported`);
-  if ((exp.needsSession ?? requireSession) && !pool.current) return SESSION_MISSING;
+  if ((exp?.needsSession ?? options.requireSession) && !pool.current) return SESSION_MISSING;
+  if (!exp) return bindingError(`export ${exportName}: not exported`);
   const context: ExportContext = { exportName, session: pool.current, flush: () => writer.flush() };
   if (request.op === 'run_data_stream') {
     if (exp.kind !== 'stream') return bindingError(`export ${exportName}: is not a streaming export`);
@@ -244,10 +234,8 @@ async function writeResponse(writer: FrameWriter, response: Response): Promise<v
   } catch (error) {
     if (!(error instanceof FrameError) || error.reason !== 'frame_too_large') throw error;
     const message = `worker response frame too large: ${String(error.facts.length)} bytes exceeds ${writer.maxFrameBytes}`;
-    frame = encodeResponse(
-      errorAnswer('lean_rs.worker.output_frame_too_large', message),
-      writer.maxFrameBytes,
-    );
+    const tooLarge = errorAnswer('lean_rs.worker.output_frame_too_large', message);
+    frame = encodeResponse(tooLarge, writer.maxFrameBytes);
   }
   writer.write(frame);
   await writer.flush();

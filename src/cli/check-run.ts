@@ -188,8 +188,7 @@ export async function checkAll(
       key = next.key;
       const result = await checkOne(pool, builder, items[next.index] as CheckItem, options.timeoutMs);
       results[next.index] = result;
-      done += 1;
-      options.onResult?.(result, done);
+      options.onResult?.(result, ++done);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.lanes) }, lane));

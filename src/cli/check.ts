@@ -130,12 +130,10 @@ const int = (values: FlagValues, name: string) => positiveInt(name, stringFlag(v
 function words(command: string): string[] {
   const trimmed = command.trim();
   let list: unknown = trimmed.split(/\s+/);
-  if (trimmed.startsWith('[')) {
-    try {
-      list = JSON.parse(trimmed);
-    } catch {
-      list = null;
-    }
+  try {
+    if (trimmed.startsWith('[')) list = JSON.parse(trimmed);
+  } catch {
+    list = null;
   }
   if (!Array.isArray(list) || list.length === 0 || list.some((w) => typeof w !== 'string' || w === '')) {
     throw new CliUsageError(UsageCode.BAD_VALUE, '--repl must name a command', { flag: '--repl' });
@@ -232,7 +230,7 @@ export async function checkCommand(
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
   const totals = { snippets: results.length, elapsedMs, ...counts };
-  const workersReport = {
+  const w = {
     workersStarted: snapshot.coldOpenAdmitted,
     warmHits: snapshot.keyHits,
     coldOpens: snapshot.keyMisses,
@@ -243,13 +241,12 @@ export async function checkCommand(
     quarantinedKeys: snapshot.quarantinedKeys,
   };
   if (values.json) {
-    const report = { checker, items: results, totals, workers: workersReport };
+    const report = { checker, items: results, totals, workers: w };
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     if (checker === 'fake') io.stdout.write(`${FAKE_NOTE}\n`);
     for (const r of results) io.stdout.write(`${formatResult(r, checker)}\n`);
     const tally = Object.entries(counts).map(([k, v]) => `${v} ${k}`);
-    const w = workersReport;
     io.stdout.write(
       `checked ${totals.snippets} snippets${checker === 'fake' ? ' with the fake checker' : ''} in ${(elapsedMs / 1000).toFixed(1)} s: ${tally.join(', ')}\n` +
         `workers: ${w.workersStarted} started for ${w.headers} headers, ${w.warmHits} warm hits, ${w.restarts} restarts\n`,

@@ -73,25 +73,19 @@ function platformLines(r: PlatformReport): string[] {
   ];
 }
 
-/** A found (or missing) tool. */
-export interface ToolReport {
-  readonly found: boolean;
-  readonly path: string | null;
-  readonly version: string | null;
-  readonly note: string | null;
-}
-
 const TOOL_TIMEOUT_MS = 10_000;
 
-async function probeTool(name: string, versionArgs: readonly string[]): Promise<ToolReport> {
+/** A tool on PATH, found (or missing), with its version. */
+async function probeTool(name: string) {
   const found = findOnPath(name, process.env.PATH);
   if (found === null) return { found: false, path: null, version: null, note: `${name} is not on PATH` };
   const options = { cwd: process.cwd(), env: process.env, timeoutMs: TOOL_TIMEOUT_MS };
-  const run = await runTool(found, versionArgs, options);
+  const run = await runTool(found, ['--version'], options);
   const version = succeeded(run) ? (run.output.split('\n')[0]?.trim() ?? null) : null;
-  const note = version === null ? `\`${name} ${versionArgs.join(' ')}\` failed` : null;
+  const note = version === null ? `\`${name} --version\` failed` : null;
   return { found: true, path: found, version, note };
 }
+type ToolReport = Awaited<ReturnType<typeof probeTool>>;
 
 function workerChildReport(): ToolReport {
   const child = locateWorkerChild(undefined, process.env);
@@ -104,15 +98,9 @@ function workerChildReport(): ToolReport {
   return { found: problem === null, path: child.command, version: null, note };
 }
 
-/** The doctor's findings. */
-export type DoctorReport = Awaited<ReturnType<typeof collectDoctorReport>>;
-
 /** Collect the doctor's findings. */
 export async function collectDoctorReport() {
-  const [lean, lake] = await Promise.all([
-    probeTool('lean', ['--version']),
-    probeTool('lake', ['--version']),
-  ]);
+  const [lean, lake] = await Promise.all([probeTool('lean'), probeTool('lake')]);
   /** What pool admission reads: MemAvailable, the cgroup (v2 or v1) limit and usage, headroom. */
   const memory = readSystemMemory();
   const mechanisms = platformMechanisms();

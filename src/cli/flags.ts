@@ -105,13 +105,10 @@ export function parseFlags(
       const message = `${flag} needs a value: ${flag} ${spec.value}`;
       throw new CliUsageError(UsageCode.MISSING_VALUE, message, { flag });
     }
-    if (spec.multiple) {
-      values[spec.name] = [...((values[spec.name] as string[] | undefined) ?? []), value];
-    } else if (values[spec.name] !== undefined) {
+    if (!spec.multiple && values[spec.name] !== undefined) {
       throw new CliUsageError(UsageCode.REPEATED_FLAG, `${flag} is given more than once`, { flag });
-    } else {
-      values[spec.name] = value;
     }
+    values[spec.name] = spec.multiple ? [...listFlag(values, spec.name), value] : value;
   }
   return { values, positionals: rest };
 }
@@ -168,6 +165,8 @@ interface HelpText {
   readonly summary: string;
   readonly flags: readonly FlagSpec[];
   readonly notes?: readonly string[];
+  /** Positional arguments the command takes at most (default none). */
+  readonly maxPositionals?: number;
 }
 
 /** A command's `--help`. */
@@ -182,11 +181,7 @@ export function formatHelp(help: HelpText): string {
 }
 
 /** Report a usage error of `command` on stderr; resolves the exit status 2. */
-export function reportUsage(
-  stderr: { write(text: string): unknown },
-  command: string,
-  error: CliUsageError,
-): number {
+export function reportUsage(stderr: CliIo['stderr'], command: string, error: CliUsageError): number {
   stderr.write(`lean-worker ${command}: ${error.code}: ${error.message}\n`);
   stderr.write(`(see \`lean-worker ${command} --help\` for its flags)\n`);
   return EXIT_USAGE;
@@ -207,19 +202,10 @@ export interface CliIo {
 }
 
 /** A command's name, flags and `--help` text. */
-export interface CommandLine {
-  readonly name: string;
-  readonly flags: readonly FlagSpec[];
-  readonly help: string;
-  /** Positional arguments it takes at most (default none). */
-  readonly maxPositionals?: number;
-}
+export type CommandLine = ReturnType<typeof commandLine>;
 
 /** The command line of `name`: its flags and {@link HELP_FLAG}, and the `--help` text of them. */
-export function commandLine(
-  name: string,
-  help: HelpText & { readonly maxPositionals?: number },
-): CommandLine {
+export function commandLine(name: string, help: HelpText) {
   const flags = [...help.flags, HELP_FLAG];
   return { name, flags, maxPositionals: help.maxPositionals, help: formatHelp({ ...help, flags }) };
 }

@@ -8,8 +8,8 @@ import { EXIT_OUTPUT_CLOSED, guardOutput } from './output.js';
 const stdout = guardOutput(process.stdout);
 const stderr = guardOutput(process.stderr);
 const io = { stdout: stdout.stream, stderr: stderr.stream, outputClosed: stdout.closed };
-// The EPIPE of a reader that went away may be reported after the command resolved: judge at exit.
 // A reader that went away is not a failure of the command: exit quietly, as piped-off tools do.
+// Its EPIPE may be reported after the command resolved, so this is judged at exit.
 process.on('exit', () => {
   if (stdout.closed()) process.exitCode = EXIT_OUTPUT_CLOSED;
 });
@@ -68,10 +68,9 @@ async function main(): Promise<number> {
     io.stdout.write(command === '--version' || command === '-v' ? `${version()}\n` : HELP);
     return EXIT_OK;
   }
-  const known = Object.keys(COMMANDS).join(', ');
   const flag = command.startsWith('-');
   const code = flag ? UsageCode.UNKNOWN_FLAG : UsageCode.UNKNOWN_COMMAND;
-  const message = `unknown ${flag ? 'flag' : 'command'} ${command}; commands: ${known}`;
+  const message = `unknown ${flag ? 'flag' : 'command'} ${command}; commands: ${Object.keys(COMMANDS).join(', ')}`;
   io.stderr.write(`lean-worker: ${code}: ${message}\n(see \`lean-worker --help\`)\n`);
   return 2;
 }

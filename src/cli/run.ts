@@ -109,6 +109,5 @@ export async function runCommand(args: readonly string[], io: RunIo): Promise<nu
       `lean-worker run: ok: ${options.export} (${options.kind})${options.kind === 'stream' ? `, ${rows} rows` : ''} in ${report.elapsedMs} ms\n`,
     );
   }
-  if (abort.signal.aborted) return EXIT_INTERRUPTED;
-  return failure === null ? EXIT_OK : EXIT_FAILED;
+  return abort.signal.aborted ? EXIT_INTERRUPTED : failure === null ? EXIT_OK : EXIT_FAILED;
 }

@@ -57,19 +57,14 @@ export const announcementSchema = z.object({
 
 export type NodeAnnouncement = z.output<typeof announcementSchema>;
 
-/** Free leases, headroom and whether a cold start fits now, from the pool's snapshot. */
-export function capacityOf(
-  pool: LeanWorkerPool,
-  running: number,
-  concurrency: number,
-  coldReserveKib: number,
-) {
+/** Free leases (at most `freeJobs`), headroom and whether a cold start fits now, from the pool's snapshot. */
+export function capacityOf(pool: LeanWorkerPool, freeJobs: number, coldReserveKib: number) {
   const s = pool.snapshot();
   const systemReserveKib = pool.options.systemMemoryReserveKib;
   const slots = s.maxWorkers - (s.workers + s.startingWorkers + s.exitingWorkers);
   // An idle worker of another key is evicted to make room, so it counts as a free slot.
-  const freeLeases = Math.max(0, Math.min(concurrency - running, slots + s.idleWorkers));
-  const emptySlots = Math.max(0, Math.min(concurrency - running, slots));
+  const freeLeases = Math.max(0, Math.min(freeJobs, slots + s.idleWorkers));
+  const emptySlots = Math.max(0, Math.min(freeJobs, slots));
   const budgetRoom = s.memory.budgetKib === null ? null : s.memory.budgetKib - s.memory.decisionTotalKib;
   const machine = s.memory.system?.headroomKib ?? null;
   const system = machine === null ? null : machine - (systemReserveKib === false ? 0 : systemReserveKib);

@@ -248,24 +248,19 @@ export class LeanWorkerCluster {
   /** Nodes, their warm keys, queue depths and the affinity hit rate. */
   async snapshot(): Promise<LeanWorkerClusterSnapshot> {
     const { router } = this.#connection();
-    const nodes = await bounded(router.nodes(), this.#o.redisTimeoutMs);
-    const depth = async (name: string) =>
-      bounded(
-        this.#queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized'),
-        this.#o.redisTimeoutMs,
-      );
-    return buildClusterSnapshot(
-      nodes,
-      await depth(this.#keys.coldQueue),
-      await Promise.all(nodes.map((n) => depth(n.queue))),
-      {
-        routedWarm: router.routedWarm,
-        routedCold: router.routedCold,
-        jobsEnded: this.#ended.jobs,
-        endedWarm: this.#ended.warm,
-        openJobs: this.#open.size,
-      },
-    );
+    const limit = this.#o.redisTimeoutMs;
+    const nodes = await bounded(router.nodes(), limit);
+    const depth = (name: string) =>
+      bounded(this.#queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized'), limit);
+    const cold = await depth(this.#keys.coldQueue);
+    const perNode = await Promise.all(nodes.map((n) => depth(n.queue)));
+    return buildClusterSnapshot(nodes, cold, perNode, {
+      routedWarm: router.routedWarm,
+      routedCold: router.routedCold,
+      jobsEnded: this.#ended.jobs,
+      endedWarm: this.#ended.warm,
+      openJobs: this.#open.size,
+    });
   }
 
   /** Cancel open jobs (their nodes are told), then disconnect. */

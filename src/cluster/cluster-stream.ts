@@ -85,8 +85,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
       ...facts,
     }));
     this.summary.catch(() => {});
-    this.#watchdog = setInterval(() => this.#check(), host.checkIntervalMs);
-    this.#watchdog.unref();
+    this.#watchdog = setInterval(() => this.#check(), host.checkIntervalMs).unref();
   }
 
   /** @internal Entries handed over and not yet consumed. */
@@ -170,7 +169,7 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     }
   }
 
-  async *#rows(): AsyncGenerator<LeanWorkerClusterRow<Row>> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<LeanWorkerClusterRow<Row>> {
     while (true) {
       const item = this.#buffer.shift();
       if (item) {
@@ -202,15 +201,8 @@ export class LeanWorkerClusterStream<Row = unknown, Summary = unknown>
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<LeanWorkerClusterRow<Row>> {
-    return this.#rows();
-  }
-
   /** Read every row, then the summary: the successful attempt's rows, each once. */
-  async collect(): Promise<{
-    rows: LeanWorkerClusterRow<Row>[];
-    summary: LeanWorkerClusterSummary<Summary>;
-  }> {
+  async collect() {
     const rows: LeanWorkerClusterRow<Row>[] = [];
     for await (const row of this) {
       // A later attempt voids the rows collected from an earlier one.

@@ -114,12 +114,10 @@ export class LeanWorkerNode {
   }
 
   #openQueue(name: string): Queue {
-    const queue = new Queue(name, {
-      connection: redisOptions(this.#o.redis, 'bullmq'),
-      prefix: this.#keys.bullPrefix,
-    });
-    queue.on('error', (e) => this.#redisError('queue', e));
-    return queue;
+    const connection = redisOptions(this.#o.redis, 'bullmq');
+    return new Queue(name, { connection, prefix: this.#keys.bullPrefix }).on('error', (e) =>
+      this.#redisError('queue', e),
+    );
   }
 
   #every(ms: number, fn: () => Promise<void>): void {
@@ -141,7 +139,7 @@ export class LeanWorkerNode {
   }
 
   #capacity() {
-    return capacityOf(this.#pool, this.#running.size, this.#concurrency, this.#o.coldStartReserveKib);
+    return capacityOf(this.#pool, this.#concurrency - this.#running.size, this.#o.coldStartReserveKib);
   }
 
   /** Write this node's announcement with its expiry. */

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import { MAX_TIMER_MS } from '../protocol/constants.js';
 
 const ms = () => z.number().int().positive().max(MAX_TIMER_MS);
+/** A node id or a source name. */
+export const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const PREFIX = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where Redis is: plain connection facts, so that every connection the cluster opens is its own. */
 const redisSchema = z
@@ -26,10 +29,7 @@ export type ResolvedRedisOptions = z.output<typeof redisSchema>;
 const shared = {
   redis: redisSchema.default({ host: '127.0.0.1', port: 6379 }),
   /** A prefix shared by every key and queue of one cluster: letters, digits, `-` and `_`. */
-  prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .default('lwp'),
+  prefix: z.string().regex(PREFIX).default('lwp'),
 };
 
 const sourceResolver = z.custom<(params: unknown) => unknown>((v) => typeof v === 'function', {
@@ -40,10 +40,7 @@ export const nodeSchema = z
   .object({
     ...shared,
     /** This node's id (its queue is `node-<id>`); default: host name, pid and a random suffix. */
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,100}$/)
-      .optional(),
+    id: z.string().regex(NAME).optional(),
     /** The pool the node runs its jobs on (a `LeanWorkerPool`, owned by the caller). */
     pool: z.custom<object>((v) => typeof v === 'object' && v !== null, {
       message: 'expected a LeanWorkerPool',

@@ -24,9 +24,7 @@ export function redisOptions(redis: ResolvedRedisOptions, role: 'command' | 'blo
 
 /** A new connection; its errors are reported by the commands that fail, never thrown as events. */
 export function connect(redis: ResolvedRedisOptions, role: 'command' | 'blocking'): Redis {
-  const client = new Redis(redisOptions(redis, role));
-  client.on('error', () => {});
-  return client;
+  return new Redis(redisOptions(redis, role)).on('error', () => {});
 }
 
 /** `error` as a library error: a library error unchanged, anything else CLUSTER_UNAVAILABLE. */
@@ -65,11 +63,7 @@ export async function bounded<T>(
 
 /** Close a connection, quietly (QUIT, else disconnect). */
 export async function closeQuietly(client: Redis): Promise<void> {
-  try {
-    if (client.status === 'ready') await bounded(client.quit(), 1_000);
-  } catch {
-    // falls through to disconnect
-  }
+  if (client.status === 'ready') await bounded(client.quit(), 1_000).catch(() => {});
   client.disconnect();
 }
 

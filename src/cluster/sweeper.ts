@@ -38,19 +38,13 @@ async function moveToCold(job: Job, to: NodeContext, reason: string): Promise<bo
 const UNFINISHED = ['active', 'wait', 'prioritized', 'delayed', 'waiting-children'] as const;
 
 /** Move every unfinished job of `queue` (a dead node's) to the cold queue; returns how many moved. */
-export async function drainToCold(
-  queue: Queue,
-  to: NodeContext,
-  reason: string,
-): Promise<{ moved: number; left: number }> {
+export async function drainToCold(queue: Queue, to: NodeContext, reason: string) {
   let moved = 0;
   // Bounded per sweep; the next sweep takes the rest.
-  const jobs = await queue.getJobs([...UNFINISHED], 0, 499, true);
-  for (const job of jobs) {
+  for (const job of await queue.getJobs([...UNFINISHED], 0, 499, true)) {
     if (job && (await moveToCold(job, to, reason))) moved += 1;
   }
-  const counts = await queue.getJobCounts(...UNFINISHED);
-  const left = Object.values(counts).reduce((a, b) => a + b, 0);
+  const left = Object.values(await queue.getJobCounts(...UNFINISHED)).reduce((a, b) => a + b, 0);
   return { moved, left };
 }
 
@@ -58,8 +52,7 @@ export async function drainToCold(
 export async function sweep(ctx: NodeContext, openQueue: (name: string) => Queue): Promise<void> {
   const { redis, keys } = ctx;
   const lockMs = Math.max(ctx.options.sweepIntervalMs * 2, 1_000);
-  const ids = await redis.smembers(keys.nodeIds);
-  for (const id of ids) {
+  for (const id of await redis.smembers(keys.nodeIds)) {
     if (id === ctx.nodeId) continue;
     if ((await redis.exists(keys.node(id))) === 1) continue;
     const won = await redis.set(keys.sweepLock(id), ctx.nodeId, 'PX', lockMs, 'NX');

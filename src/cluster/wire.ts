@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../capability/canonical-json.js';
 import { ErrorCode, makeError, type WireError } from '../errors.js';
 import type { LeanWorkerDataRow } from '../protocol/port-messages.js';
+import { NAME } from './options.js';
 
 /** Redis key and BullMQ queue names of the cluster under `prefix`. */
 export function clusterKeys(prefix: string) {
@@ -44,7 +45,7 @@ export interface LeanWorkerClusterSource {
 
 /** Name a source the nodes know, with its params (for example the imports of the session). */
 export function clusterSource(name: string, params: JsonValue = null): LeanWorkerClusterSource {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name)) {
+  if (typeof name !== 'string' || !NAME.test(name)) {
     throw makeError(ErrorCode.INVALID_ARGUMENT, 'a cluster source needs a name of letters, digits, _ . -', {
       facts: { argument: 'name', received: typeof name },
     });
@@ -134,9 +135,7 @@ export function parseEntry(fields: readonly string[]): StreamEntry {
       };
     }
     const data = JSON.parse(f.d ?? 'null') as Record<string, unknown>;
-    if (f.k === 'a') {
-      return { kind: 'attempt', attempt, node: String(data.node), warm: data.warm === true };
-    }
+    if (f.k === 'a') return { kind: 'attempt', attempt, node: String(data.node), warm: data.warm === true };
     if (f.k === 'e') {
       const node = typeof data.node === 'string' ? data.node : null;
       const warm = data.warm === true;

@@ -14,7 +14,7 @@ import {
   resolveInsideRoot,
 } from './enumerate.js';
 import { LakeDiscoveryError } from './errors.js';
-import { expandHome, fallbackRoots, findLakeRoot, readLakefile } from './lake-root.js';
+import { expandHome, fallbackLibs, findLakeRoot, readLakefile } from './lake-root.js';
 import { type LakeDiagnostic, type LeanLibDecl, lakeFinding } from './lakefile-types.js';
 import { compareNames, describeModuleNameProblem, isModulePrefix, moduleNameProblem } from './module-name.js';
 import {
@@ -115,13 +115,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
 
   const declaredLeanLibs = [...new Set(config.leanLibs.map((l) => l.name))].sort(compareNames);
   // No lean_lib: walk top-level `*.lean` stems (loose-script projects), as the original does.
-  let libs: LeanLibDecl[] =
-    config.leanLibs.length > 0
-      ? [...config.leanLibs]
-      : (await fallbackRoots(projectRoot)).map((name) => {
-          const globs = [{ kind: 'one' as const, module: name }];
-          return { name, srcDir: '.', roots: [name], globs, isDefaultTarget: false };
-        });
+  let libs = config.leanLibs.length > 0 ? [...config.leanLibs] : await fallbackLibs(projectRoot);
   const wanted = options.libraries;
   if (wanted !== undefined) {
     for (const name of wanted.filter((n) => !libs.some((l) => l.name === n)))
@@ -173,14 +167,10 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
     readOptional(manifestFile, maxFileBytes),
     readOptional(path.join(projectRoot, 'lean-toolchain'), maxFileBytes),
   ]);
-  let manifest: LakeManifest | null = null;
   const parsed = manifestBytes && parseLakeManifest(manifestBytes, manifestFile);
-  if (parsed && 'packages' in parsed) manifest = parsed;
-  else if (parsed) warnings.push(parsed);
-  const scanned = await scanFiles(
-    modules.map((m) => m.path),
-    { headers: options.headers ?? false, hash: options.contentHash ?? false },
-  );
+  if (parsed && !('packages' in parsed)) warnings.push(parsed);
+  const paths = modules.map((m) => m.path);
+  const scanned = await scanFiles(paths, { headers: !!options.headers, hash: !!options.contentHash });
   const scanErrors: LakeDiagnostic[] = [];
   let maxMtime = 0n;
   const content = options.contentHash ? ([] as string[]) : null;
@@ -219,7 +209,7 @@ export async function discoverLakeProject(options: LakeDiscoveryOptions): Promis
       sourceMaxMtimeNs: maxMtime.toString(),
       contentSha256: content === null ? null : sha256Hex(content.join('')),
     },
-    manifest,
+    manifest: parsed && 'packages' in parsed ? parsed : null,
     diagnostics: warnings,
   };
 }

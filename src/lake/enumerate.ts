@@ -74,8 +74,7 @@ export async function resolveInsideRoot(
 }
 
 function componentProblem(component: string): string | null {
-  if (component.includes('.')) return describeModuleNameProblem('bad-character');
-  const problem = moduleNameProblem(component);
+  const problem = component.includes('.') ? 'bad-character' : moduleNameProblem(component);
   return problem === null ? null : describeModuleNameProblem(problem);
 }
 

@@ -16,11 +16,6 @@ export class LakeDiscoveryError extends PlanError {
     });
     this.diagnostics = diagnostics;
   }
-
-  /** Stable code of the first finding (`missing-lake-root`, `invalid-module-name`, ...). */
-  get diagnosticCode(): LakeDiagnostic['code'] | undefined {
-    return this.diagnostics[0]?.code;
-  }
 }
 
 keepClassNames({ LakeDiscoveryError });

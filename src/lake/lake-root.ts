@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseLakefile } from './lakefile.js';
-import type { LakefileConfig } from './lakefile-types.js';
+import { type LakefileConfig, type LeanLibDecl, rootGlobs } from './lakefile-types.js';
 import { compareNames } from './module-name.js';
 import { refusalError, sha256Hex } from './project-files.js';
 import { readRegularFile } from './read-file.js';
@@ -19,16 +19,8 @@ export const expandHome = (p: string): string =>
 /** Something exists at `p` (a lakefile that is not a regular file is refused when it is read). */
 const exists = async (p: string): Promise<boolean> => (await fs.stat(p).catch(() => null)) !== null;
 
-/** A Lake root found under a directory. */
-export interface FoundLakeRoot {
-  readonly root: string;
-  readonly lakefile: string;
-  /** Both `lakefile.lean` and `lakefile.toml` exist. */
-  readonly both: boolean;
-}
-
-/** The Lake root at `dir` or `dir/lean`, or null. */
-export async function findLakeRoot(dir: string): Promise<FoundLakeRoot | null> {
+/** The Lake root at `dir` or `dir/lean` with its lakefile (`both`: `.lean` and `.toml` exist), or null. */
+export async function findLakeRoot(dir: string) {
   for (const candidate of [dir, path.join(dir, 'lean')]) {
     const lean = path.join(candidate, 'lakefile.lean');
     const toml = path.join(candidate, 'lakefile.toml');
@@ -39,14 +31,11 @@ export async function findLakeRoot(dir: string): Promise<FoundLakeRoot | null> {
   return null;
 }
 
-/** A read lakefile: its SHA-256 (for the fingerprint) and what it declares. */
-export interface ReadLakefile {
-  readonly sha256: string;
-  readonly config: LakefileConfig;
-}
-
-/** Read and parse a lakefile; a typed discovery error when it cannot be read. */
-export async function readLakefile(file: string, maxBytes: number): Promise<ReadLakefile> {
+/** A lakefile's SHA-256 (for the fingerprint) and what it declares; a typed discovery error when unread. */
+export async function readLakefile(
+  file: string,
+  maxBytes: number,
+): Promise<{ sha256: string; config: LakefileConfig }> {
   const read = await readRegularFile(file, maxBytes);
   if (!read.ok) throw refusalError(file, read);
   // Only the hash and the text outlive the read, so the bytes are not held while parsing.
@@ -56,11 +45,12 @@ export async function readLakefile(file: string, maxBytes: number): Promise<Read
   return { sha256, config };
 }
 
-/** Top-level `*.lean` stems of `root` (regular files only), the roots of a project without libraries. */
-export async function fallbackRoots(root: string): Promise<string[]> {
+/** One library per top-level `*.lean` stem of `root` (regular files only): a project without libraries. */
+export async function fallbackLibs(root: string): Promise<LeanLibDecl[]> {
   const entries = await fs.readdir(root, { withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.lean') && e.name !== 'lakefile.lean')
     .map((e) => e.name.slice(0, -5))
-    .sort(compareNames);
+    .sort(compareNames)
+    .map((name) => ({ name, srcDir: '.', roots: [name], globs: rootGlobs([name]), isDefaultTarget: false }));
 }

@@ -22,12 +22,6 @@ export interface LakeToken {
   readonly column: number;
 }
 
-/** Why the text could not be tokenized (unterminated comment, string or escape). */
-export interface LakeTokenError {
-  readonly line: number;
-  readonly message: string;
-}
-
 const PUNCT = [':=', '#[', '@[', '[', ']', '{', '}', '(', ')', ',', '/', ':'];
 /** Characters that end a run of `other` characters (they may start a token or trivia). */
 const BREAKS = new Set([...' \t\r\n\ufeff-/"`«#@[]{}(),:.']);
@@ -40,14 +34,14 @@ export class LakeTokenizer {
   #line = 1;
   #lineStart = 0;
   #linePos = 0;
-  #error: LakeTokenError | null = null;
+  #error: { readonly line: number; readonly message: string } | null = null;
 
   constructor(text: string) {
     this.#text = text;
   }
 
-  /** Set once tokenizing stopped on malformed text. */
-  get error(): LakeTokenError | null {
+  /** Set once tokenizing stopped on malformed text (unterminated comment, string or escape). */
+  get error() {
     return this.#error;
   }
 
@@ -159,22 +153,19 @@ export const MAX_COMMAND_TOKENS = 100_000;
 /** Unsupported-command warnings reported one by one; the rest are counted in one more. */
 export const MAX_COMMAND_WARNINGS = 100;
 
-/** One top-level command; `truncated` when it passed {@link MAX_COMMAND_TOKENS}. */
-export interface Command {
-  readonly tokens: LakeToken[];
-  readonly truncated: boolean;
-}
-
 export const keeps = (head: LakeToken): boolean =>
   head.kind === 'ident' && (head.text === 'package' || head.text === 'lean_lib');
 
 /**
- * Split the token stream into top-level commands (a command starts at column 0 outside brackets).
+ * Split the token stream into top-level commands (a command starts at column 0 outside brackets),
+ * each `truncated` when it passed {@link MAX_COMMAND_TOKENS}.
  * Only `package` and `lean_lib` commands (and leading attribute lists) keep all their tokens;
  * any other command keeps its head and the token after it, so memory does not grow with the
  * commands the reader skips.
  */
-export function* splitCommands(tokenizer: LakeTokenizer): Generator<Command> {
+export function* splitCommands(
+  tokenizer: LakeTokenizer,
+): Generator<{ tokens: LakeToken[]; truncated: boolean }> {
   let tokens: LakeToken[] | null = null;
   let truncated = false;
   /** Tokens still stored: unlimited (-1) until the head is known. */

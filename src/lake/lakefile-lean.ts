@@ -31,6 +31,7 @@ import {
   type LakeGlobKind,
   type LeanLibDecl,
   lakeFinding,
+  rootGlobs,
   unparsedLakefile,
 } from './lakefile-types.js';
 
@@ -178,12 +179,12 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
       report('error', name, f.line, `${name}: srcDir is not a string literal`);
       return null;
     };
+    const srcDir = srcDirOf(field('srcDir'));
     if (head.text === 'package') {
       packageName = name;
-      packageSrcDir = srcDirOf(field('srcDir')) ?? '.';
+      packageSrcDir = srcDir ?? '.';
       continue;
     }
-    const srcDir = srcDirOf(field('srcDir'));
     let roots: string[] | null = [name];
     const rootsField = field('roots');
     if (rootsField) {
@@ -192,7 +193,7 @@ export function parseLakefileLean(text: string, file: string): LakefileConfig {
       roots = ok ? items!.map((it) => stripEscapes(it[0]!.text)) : null;
       if (!ok) report('error', name, rootsField.line, `${name}: roots is not an array of name literals`);
     }
-    let globs: LakeGlob[] | null = (roots ?? []).map((module) => ({ kind: 'one' as const, module }));
+    let globs: LakeGlob[] | null = rootGlobs(roots ?? []);
     const globsField = field('globs');
     if (globsField) {
       const parsed = arrayItems(globsField.value)?.map(parseGlob) ?? null;

@@ -12,6 +12,7 @@ import {
   type LeanLibDecl,
   lakeFinding,
   parseGlobString,
+  rootGlobs,
   unparsedLakefile,
 } from './lakefile-types.js';
 
@@ -45,8 +46,9 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
 
   const packageName = typeof doc.name === 'string' && doc.name.trim() !== '' ? doc.name.trim() : null;
   const packageSrcDir = dirOf(doc.srcDir, 'srcDir', 'package srcDir must be a string');
-  const defaultTargets = stringList(doc.defaultTargets ?? []);
-  if (defaultTargets === null) bad('defaultTargets', 'defaultTargets must be an array of strings');
+  const targets = stringList(doc.defaultTargets ?? []);
+  if (targets === null) bad('defaultTargets', 'defaultTargets must be an array of strings');
+  const defaultTargets = targets ?? [];
 
   const leanLibs: LeanLibDecl[] = [];
   const rawLibs = doc.lean_lib ?? [];
@@ -70,21 +72,14 @@ export function parseLakefileToml(text: string, file: string): LakefileConfig {
         if (list === null) bad(name, `lean_lib ${name}: roots must be a string or an array of strings`);
         else roots = list;
       }
-      let globs: LakeGlob[] = roots.map((module) => ({ kind: 'one', module }));
+      let globs = rootGlobs(roots);
       if (table.globs !== undefined) {
         const parsed = stringList(table.globs)?.map(parseGlobString);
         if (parsed?.every((g) => g !== null)) globs = parsed as LakeGlob[];
         else bad(name, `lean_lib ${name}: globs must be Foo, Foo.+ or Foo.* strings`);
       }
-      leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget: (defaultTargets ?? []).includes(name) });
+      leanLibs.push({ name, srcDir, roots, globs, isDefaultTarget: defaultTargets.includes(name) });
     });
   }
-  return {
-    format: 'toml',
-    packageName,
-    packageSrcDir,
-    leanLibs,
-    defaultTargets: defaultTargets ?? [],
-    diagnostics,
-  };
+  return { format: 'toml', packageName, packageSrcDir, leanLibs, defaultTargets, diagnostics };
 }

@@ -78,12 +78,15 @@ export interface LakefileConfig {
   readonly diagnostics: readonly LakeDiagnostic[];
 }
 
+/** A library's default globs: each root as a `one` glob. */
+export const rootGlobs = (roots: readonly string[]): LakeGlob[] =>
+  roots.map((module) => ({ kind: 'one', module }));
+
 /** Parse a glob string as Lake's TOML decoder does: `Foo`, `Foo.+` or `Foo.*`. */
 export function parseGlobString(text: string): LakeGlob | null {
-  if (text.endsWith('.*'))
-    return text.length > 2 ? { kind: 'andSubmodules', module: text.slice(0, -2) } : null;
-  if (text.endsWith('.+')) return text.length > 2 ? { kind: 'submodules', module: text.slice(0, -2) } : null;
-  return text.length > 0 ? { kind: 'one', module: text } : null;
+  const kind = text.endsWith('.*') ? 'andSubmodules' : text.endsWith('.+') ? 'submodules' : 'one';
+  const module = kind === 'one' ? text : text.slice(0, -2);
+  return module.length > 0 ? { kind, module } : null;
 }
 
 /** The config of a lakefile that did not parse: nothing from it is trusted, only `syntax` is reported. */

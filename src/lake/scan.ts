@@ -12,19 +12,13 @@ import { describeRefusal, readRegularFileSync } from './read-file.js';
 /** Largest source file read for its header or hash: far above any real Lean module. @default 256 MiB */
 export const MAX_SOURCE_FILE_BYTES = 256 * 1024 * 1024;
 
-/** What to compute for each file. */
-export interface ScanWhat {
-  /** Parse the Lean header. */
-  readonly headers: boolean;
-  /** SHA-256 of the file bytes. */
-  readonly hash: boolean;
-}
+/** What to compute for each file: its Lean header, the SHA-256 of its bytes. */
+type ScanWhat = { readonly headers: boolean; readonly hash: boolean };
 
 /** One file's scan result. */
 export interface ScanEntry {
   /** Modification time, decimal nanoseconds since the epoch. */
   readonly mtimeNs: string;
-  /** Size in bytes. */
   readonly size: number;
   /** Hex SHA-256 of the bytes, or null when not requested. */
   readonly sha256: string | null;
@@ -46,10 +40,9 @@ function scanOne(file: string, what: ScanWhat): ScanEntry {
     // Only a regular file is read (a FIFO or a device swapped in after discovery is refused).
     const read = readRegularFileSync(file, MAX_SOURCE_FILE_BYTES);
     if (!read.ok) throw new Error(describeRefusal(file, read));
-    const bytes = read.bytes;
-    const sha256 = what.hash ? createHash('sha256').update(bytes).digest('hex') : null;
-    const header = what.headers ? parseLeanHeader(bytes.toString('utf8')) : null;
-    return { mtimeNs, size: bytes.length, sha256, header, error: null };
+    const sha256 = what.hash ? createHash('sha256').update(read.bytes).digest('hex') : null;
+    const header = what.headers ? parseLeanHeader(read.bytes.toString('utf8')) : null;
+    return { mtimeNs, size: read.bytes.length, sha256, header, error: null };
   } catch (err) {
     return { mtimeNs: '0', size: 0, sha256: null, header: null, error: (err as Error).message };
   }

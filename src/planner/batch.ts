@@ -76,8 +76,7 @@ export class LeanWorkerPlannedBatch {
 
   /** Plain data (for JSON output). */
   toJSON(): PlannedBatchData {
-    const { ...data } = this;
-    return data;
+    return { ...this };
   }
 }
 

@@ -81,10 +81,8 @@ export class LeanWorkerImportPlanner {
     else if (headers === null) {
       const { scanFiles } = await import('../lake/scan.js');
       const { modules } = project;
-      const scanned = await scanFiles(
-        modules.map((m) => m.path),
-        { headers: true, hash: false },
-      );
+      const paths = modules.map((m) => m.path);
+      const scanned = await scanFiles(paths, { headers: true, hash: false });
       headers = new Map(
         scanned.flatMap((e, i) => (e.header ? [[modules[i]!.module, e.header] as const] : [])),
       );

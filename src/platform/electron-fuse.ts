@@ -4,7 +4,7 @@
  * fixed 32-byte sentinel, as `sentinel | wire version | wire length | states`; `RunAsNode` is the
  * first state. On macOS the wire lives in the Electron Framework, not in the app's own binary.
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 
 const SENTINEL = Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX', 'latin1');
@@ -26,10 +26,8 @@ export function fuseFileOf(executable: string): string {
   return executable;
 }
 
-type Handle = Awaited<ReturnType<typeof open>>;
-
 /** Where the fuse wire starts, or null: a scan in chunks that overlap by a sentinel's length. */
-async function wireStart(handle: Handle): Promise<number | null> {
+async function wireStart(handle: FileHandle): Promise<number | null> {
   const { size } = await handle.stat();
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES + SENTINEL.length);
   for (let start = 0; start < size; start += CHUNK_BYTES) {

@@ -31,10 +31,7 @@ function macHelper(executable: string): string | null {
   const macos = path.dirname(executable);
   if (path.basename(macos) !== 'MacOS' || path.basename(path.dirname(macos)) !== 'Contents') return null;
   const product = path.basename(executable);
-  const helper = path.join(
-    path.dirname(macos),
-    `Frameworks/${product} Helper.app/Contents/MacOS/${product} Helper`,
-  );
+  const helper = path.join(macos, `../Frameworks/${product} Helper.app/Contents/MacOS/${product} Helper`);
   return existsSync(helper) ? helper : null;
 }
 
@@ -49,13 +46,9 @@ export function nodeRuntime(host: RuntimeHost = process): NodeRuntime {
  * The builder's `worker` option for a JS child (`lean-worker-pool/child`) at `script`: run by
  * this process's Node runtime, with the environment it needs.
  */
-export function nodeWorker(
-  script: string,
-  args: readonly string[] = [],
-  host: RuntimeHost = process,
-): { command: string; args: string[]; env: Record<string, string> } {
-  const runtime = nodeRuntime(host);
-  return { command: runtime.command, args: [script, ...args], env: { ...runtime.env } };
+export function nodeWorker(script: string, args: readonly string[] = [], host: RuntimeHost = process) {
+  const { command, env } = nodeRuntime(host);
+  return { command, args: [script, ...args], env: { ...env } };
 }
 
 /**

@@ -9,7 +9,7 @@ import { Counter, register as defaultRegistry, Gauge, type Registry } from 'prom
 import type { LeanWorkerNode, LeanWorkerNodeSnapshot } from '../cluster/node.js';
 import { channelName, type PoolEventPayloads } from '../pool/events.js';
 import type { LeanWorkerPool } from '../pool/pool.js';
-import type { LeanWorkerPoolSnapshot } from '../pool/snapshot.js';
+import type { LeanWorkerPoolSnapshot as Snapshot } from '../pool/snapshot.js';
 
 export interface LeanWorkerMetricsOptions {
   /** Where the metrics are registered; default: prom-client's default registry. */
@@ -30,9 +30,8 @@ const RESTARTS = {
   protocol: 'protocolRestarts',
   explicit: 'explicitCycles',
   policy: 'policyRestarts',
-} as const satisfies Record<string, keyof LeanWorkerPoolSnapshot>;
+} as const satisfies Record<string, keyof Snapshot>;
 
-type Snapshot = LeanWorkerPoolSnapshot;
 /** A number read off a pool's snapshot: a numeric field's name, or a reader (null: no sample). */
 type Reading = { [K in keyof Snapshot]: Snapshot[K] extends number ? K : never }[keyof Snapshot];
 type Read = Reading | ((s: Snapshot) => number | null);

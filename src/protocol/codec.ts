@@ -71,10 +71,7 @@ const NO_BYTES: Buffer = Buffer.alloc(0);
  * Frame bodies found by one `FrameDecoder.split()`: body `i` is `buffer[spans[2i], spans[2i+1])`.
  * Valid until the next `split()` or `push()`, which reuse the `spans` array.
  */
-export interface FrameSpans {
-  readonly buffer: Buffer;
-  readonly spans: readonly number[];
-}
+export type FrameSpans = { readonly buffer: Buffer; readonly spans: readonly number[] };
 
 /**
  * Incremental frame splitter. `split()` locates the complete frame bodies found so far in the
@@ -83,8 +80,6 @@ export interface FrameSpans {
  * and throws the same error again.
  */
 export class FrameDecoder {
-  /** The cap applied to frames whose header has not been read yet. */
-  maxFrameBytes: number;
   /** The bytes of an incomplete frame, held for the next chunk. */
   #rest = NO_BYTES;
   #needed = -1;
@@ -93,9 +88,8 @@ export class FrameDecoder {
   /** Byte length of each frame body returned by the last `push()`, in the same order. */
   readonly frameLengths: number[] = [];
 
-  constructor(maxFrameBytes: number = DEFAULT_FRAME_BYTES) {
-    this.maxFrameBytes = maxFrameBytes;
-  }
+  /** @param maxFrameBytes The cap applied to frames whose header has not been read yet. */
+  constructor(public maxFrameBytes: number = DEFAULT_FRAME_BYTES) {}
 
   /** The error that stopped decoding, once there is one (later pushes throw it). */
   get error(): FrameError | undefined {
@@ -178,9 +172,8 @@ export function parseFrameBody(text: string): { readonly type: string; readonly 
       length: text.length,
     });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new FrameError('invalid_frame', 'frame is not a JSON object');
-  }
   const frame = value as { version?: unknown; message?: unknown };
   if (frame.version !== PROTOCOL_VERSION) {
     throw new FrameError(
@@ -191,8 +184,7 @@ export function parseFrameBody(text: string): { readonly type: string; readonly 
     );
   }
   const message = frame.message as { type?: unknown; body?: unknown } | null | undefined;
-  if (typeof message !== 'object' || message === null || typeof message.type !== 'string') {
+  if (typeof message !== 'object' || message === null || typeof message.type !== 'string')
     throw new FrameError('invalid_frame', 'frame has no message with a string type');
-  }
   return { type: message.type, body: message.body };
 }

@@ -35,14 +35,8 @@ export const CHILD_BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
   RUST_BACKTRACE: '0',
 });
 
-/**
- * Largest delay Node's timers honour (2^31 - 1 ms, about 24.8 days): a longer one fires after
- * 1 ms. Every millisecond option is bounded by it.
- */
+/** Largest delay Node's timers honour (2^31 - 1 ms; a longer one fires after 1 ms): bounds all ms options. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-/**
- * Deadline of opening a session (`open_host_session`: the imports), cold or after a restart,
- * when none is given: 10 minutes, long enough for a Mathlib-sized import set.
- */
+/** Default deadline of a session open (the imports): 10 minutes, enough for a Mathlib-sized import set. */
 export const DEFAULT_IMPORT_TIMEOUT_MS = 600_000;

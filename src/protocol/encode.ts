@@ -26,9 +26,8 @@ export function encodeConfigureFrameLimit(maxFrameBytes: number): Buffer {
 
 /** Child to parent: the first frame. */
 export function encodeHandshake(workerVersion: string, protocolVersion: number = PROTOCOL_VERSION): Buffer {
-  return encodeFrameText(
-    frameJson('handshake', { worker_version: workerVersion, protocol_version: protocolVersion }),
-  );
+  const body = { worker_version: workerVersion, protocol_version: protocolVersion };
+  return encodeFrameText(frameJson('handshake', body));
 }
 
 /** Child to parent: the terminal response. */

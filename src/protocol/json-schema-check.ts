@@ -9,10 +9,7 @@ import { type Issue, issues, prettifyIssues } from './json-schema-issues.js';
 import type { Check, PropertyNode, SchemaNode } from './json-schema-subset.js';
 
 /** A value under check and the issues raised so far (zod's parse payload). */
-interface Payload {
-  value: unknown;
-  readonly issues: Issue[];
-}
+type Payload = { value: unknown; readonly issues: Issue[] };
 
 /** What a check of one value gives: the value to use, or zod's prettified issues. */
 export type CheckResult =
@@ -47,9 +44,8 @@ function run(node: SchemaNode, value: unknown): Payload {
     case 'any':
       return payload;
     case 'type':
-      if (node.type === 'null' ? value !== null : typeof value !== 'boolean') {
+      if (node.type === 'null' ? value !== null : typeof value !== 'boolean')
         payload.issues.push(issues.invalidType(node.type, value));
-      }
       return payload;
     case 'values':
       if (!(node.values as readonly unknown[]).includes(value))

@@ -1,13 +1,12 @@
 /**
- * The JSON Schema subset a command schema may cross to the supervisor thread in, compiled to a
- * small tree that `json-schema-accept.ts` and `json-schema-check.ts` run. The subset is what `z.toJSONSchema` emits for the
- * schemas `src/thread-schema.ts` lets through: types (one or a list), `const`/`enum`, string
- * length and an unflagged `pattern`, number bounds, `multipleOf` and `integer`, arrays with
- * `items` and item counts, objects with `properties`/`required` and `additionalProperties`
- * (absent, `true`, `{}` or `false`; the `x-strip` marker), `anyOf`, `oneOf` and `default`.
- * Other keys are metadata, as they are to zod. `compileJsonSchema` returns null for any other
- * keyword or form, and the main thread then checks that schema where rows are consumed. Pure: no
- * I/O, no zod.
+ * The JSON Schema subset a command schema may cross to the supervisor thread in, compiled to a small tree
+ * that `json-schema-accept.ts` and `json-schema-check.ts` run. The subset is what `z.toJSONSchema` emits for
+ * the schemas `src/thread-schema.ts` lets through: types (one or a list), `const`/`enum`, string length and
+ * an unflagged `pattern`, number bounds, `multipleOf` and `integer`, arrays with `items` and item counts,
+ * objects with `properties`/`required` and `additionalProperties` (absent, `true`, `{}` or `false`; the
+ * `x-strip` marker), `anyOf`, `oneOf` and `default`. Other keys are metadata, as they are to zod.
+ * `compileJsonSchema` returns null for any other keyword or form, and the main thread then checks that schema
+ * where rows are consumed. Pure: no I/O, no zod.
  */
 import { STRIP_MARKER } from './port-messages.js';
 
@@ -62,10 +61,7 @@ type Json = Readonly<Record<string, unknown>>;
 
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPrimitive = (v: unknown): v is JsonPrimitive =>
-  v === null ||
-  typeof v === 'string' ||
-  typeof v === 'boolean' ||
-  (typeof v === 'number' && Number.isFinite(v));
+  v === null || typeof v === 'string' || typeof v === 'boolean' || Number.isFinite(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isBound = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -184,14 +180,10 @@ function stringChecks(s: Json): Check[] {
   return checks;
 }
 
+const BOUNDS = { minimum: 'gte', maximum: 'lte', exclusiveMinimum: 'gt', exclusiveMaximum: 'lt' } as const;
+
 function numberChecks(s: Json): Check[] {
-  const keywords = {
-    minimum: 'gte',
-    maximum: 'lte',
-    exclusiveMinimum: 'gt',
-    exclusiveMaximum: 'lt',
-  } as const;
-  const checks = boundChecks(s, keywords, isBound);
+  const checks = boundChecks(s, BOUNDS, isBound);
   if (s.multipleOf !== undefined) {
     need(isBound(s.multipleOf) && (s.multipleOf as number) > 0);
     checks.push({ check: 'multiple_of', divisor: s.multipleOf as number });
@@ -216,10 +208,7 @@ function objectNode(s: Json): SchemaNode {
   const marked = s[STRIP_MARKER] === true;
   need(s[STRIP_MARKER] === undefined || marked);
   need(
-    extra === undefined ||
-      extra === true ||
-      extra === false ||
-      (isRecord(extra) && Object.keys(extra).length === 0),
+    extra === undefined || typeof extra === 'boolean' || (isRecord(extra) && Object.keys(extra).length === 0),
   );
   need(!marked || extra === undefined);
   const unknownKeys = extra === false ? 'refuse' : marked ? 'strip' : 'keep';
@@ -232,11 +221,7 @@ function optIn(node: SchemaNode, required: boolean): 'defaulted' | 'optional' | 
   if (node.kind === 'default') own = 'defaulted';
   else if (node.kind === 'union') {
     const rungs = node.options.map((o) => optIn(o, true));
-    own = rungs.includes('defaulted')
-      ? 'defaulted'
-      : rungs.some((r) => r !== undefined)
-        ? 'optional'
-        : undefined;
+    own = rungs.includes('defaulted') ? 'defaulted' : rungs.some(Boolean) ? 'optional' : undefined;
   }
   if (required) return own;
   return own === 'defaulted' ? 'defaulted' : 'optional';

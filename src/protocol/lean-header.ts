@@ -17,11 +17,9 @@ import { type IdentToken, lexIdent, skipTrivia, startsIdent } from './lean-lexer
 export interface LeanImport {
   /** Canonical dotted module name. */
   readonly module: string;
-  /** `public import` (module system). */
+  /** The module system's `public import`, `meta import` and `import all`. */
   readonly isPublic: boolean;
-  /** `meta import` (module system). */
   readonly isMeta: boolean;
-  /** `import all` (module system). */
   readonly importAll: boolean;
   /** Offset of the import's first keyword, UTF-16 code units. */
   readonly offset: number;
@@ -63,12 +61,7 @@ export interface LeanHeader {
 const KEYWORDS = new Set(['module', 'prelude', 'public', 'meta', 'import', 'all']);
 
 /** A token: an identifier (keywords included) or one other character. */
-interface Tok {
-  readonly text: string;
-  readonly start: number;
-  readonly end: number;
-  readonly ident?: IdentToken;
-}
+type Tok = { text: string; start: number; end: number; ident?: IdentToken };
 
 /** 1-based line numbers for increasing offsets, counting each newline once. */
 function lineCounter(text: string): (offset: number) => number {

@@ -46,13 +46,8 @@ export function isIdRest(c: number): boolean {
 
 const ESCAPE_OPEN = 0xab; // «
 
-/** Result of skipping whitespace and comments. */
-export interface SkipResult {
-  /** Offset of the next token (or the end of the text). */
-  readonly pos: number;
-  /** Set when a block comment never closes. */
-  readonly unterminatedAt?: number;
-}
+/** Where skipping trivia stopped: the next token (or the end), and where a block comment never closes. */
+export type SkipResult = { readonly pos: number; readonly unterminatedAt?: number };
 
 /**
  * Skip spaces, tabs, newlines, `--` line comments and nested `/- -/` block comments. Doc
@@ -152,11 +147,7 @@ export function lexIdent(text: string, start: number): IdentToken {
     } else {
       const begin = i;
       i += width(cp);
-      while (i < n) {
-        const c = codePointAt(text, i);
-        if (!isIdRest(c)) break;
-        i += width(c);
-      }
+      while (i < n && isIdRest(codePointAt(text, i))) i += width(codePointAt(text, i));
       parts.push(text.slice(begin, i));
     }
     if (text.charCodeAt(i) === 0x2e) {

@@ -17,25 +17,13 @@
 /** The implementation of the platform layer in use. */
 export type PlatformLayerName = 'linux' | 'macos' | 'windows';
 
-/** Where the Linux layer looks for util-linux `setpriv` (never on PATH: a fixed, trusted path). */
+/** Where the Linux layer looks for util-linux `setpriv` (and the tools below): fixed paths, never PATH. */
 export const SETPRIV_CANDIDATES: readonly string[] = ['/usr/bin/setpriv', '/bin/setpriv'];
-
-/**
- * Where the Linux layer looks for util-linux `chrt`, which starts a child under the
- * SCHED_IDLE policy (`workerSchedIdle`); never on PATH, like `setpriv`.
- */
+/** Where it looks for util-linux `chrt`, to start a child under SCHED_IDLE (`workerSchedIdle`). */
 export const CHRT_CANDIDATES: readonly string[] = ['/usr/bin/chrt', '/bin/chrt'];
-
-/**
- * Where the Linux layer looks for coreutils `nice`, which starts a child at the pool's
- * `workerNice`; never on PATH, like `setpriv`.
- */
+/** Where it looks for coreutils `nice`, to start a child at the pool's `workerNice`. */
 export const NICE_CANDIDATES: readonly string[] = ['/usr/bin/nice', '/bin/nice'];
-
-/**
- * Where the Linux layer looks for util-linux `taskset`, which keeps a supervisor thread (and the
- * children it forks) on the CPUs of `workerCpus`; never on PATH, like `setpriv`.
- */
+/** Where it looks for util-linux `taskset`, to keep a supervisor thread and its children on `workerCpus`. */
 export const TASKSET_CANDIDATES: readonly string[] = ['/usr/bin/taskset', '/bin/taskset'];
 
 /** Set to `1` to run the Linux layer on its portable path (for tests and diagnosis). */

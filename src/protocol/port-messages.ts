@@ -36,10 +36,7 @@ export type RowPortMessage =
   /** A batch in wire order, as the JSON text of a `BatchItem[]` (small rows) or as the items. */
   | { readonly type: 'batch'; readonly text: string }
   | { readonly type: 'batch'; readonly items: BatchItem[] }
-  /**
-   * A row run: rows of one stream with the consecutive sequences `first`, `first + 1`, ..., their
-   * payloads as one JSON array text.
-   */
+  /** Rows of one stream with the sequences `first`, `first + 1`, ...: their payloads as one JSON array text. */
   | { readonly type: 'rows'; readonly stream: string; readonly first: number; readonly text: string }
   | { readonly type: 'end'; readonly outcome: RequestOutcome };
 
@@ -58,10 +55,7 @@ export interface StreamSummaryData<Metadata = unknown> {
 /** Marks, in a thread schema, an object whose unknown keys are removed after the check (as `z.object` does). */
 export const STRIP_MARKER = 'x-strip';
 
-/**
- * A command schema the supervisor thread checks exactly: the JSON Schema of the zod schema's
- * input (objects that strip unknown keys marked with `STRIP_MARKER`), decided once per command.
- */
+/** A command schema the supervisor checks exactly: the JSON Schema of the zod schema's input, made once. */
 export interface ThreadSchema {
   readonly json: object;
   /** Whether a passing value comes back unchanged (no default filled in, no key removed). */
@@ -89,9 +83,8 @@ export interface SupervisorRequest {
   /** Retry once after opening the session when the child answers `session_missing`. */
   readonly session?: import('./worker-spec.js').SessionOpenSpec | null;
   /**
-   * Sent by the pool to prepare a generation (session open, metadata check), not by a caller: its
-   * success does not end a run of restarts, so a child that opens but crashes on every command is
-   * still judged a crash loop.
+   * Sent by the pool to prepare a generation (session open, metadata check): its success does not
+   * end a run of restarts, so a child that opens but crashes on every command is a crash loop.
    */
   readonly preparation?: boolean;
 }

@@ -9,10 +9,7 @@
 export const REPL_STREAMS = { messages: 'messages', sorries: 'sorries' } as const;
 
 /** A position: 1-based line, 0-based column in code points. Line 0 means "no position". */
-export interface ReplPos {
-  line: number;
-  column: number;
-}
+export type ReplPos = { line: number; column: number };
 
 /** Message severities; the repl maps Lean's `information` to `info`. */
 export type ReplSeverity = 'trace' | 'info' | 'warning' | 'error';

@@ -5,20 +5,13 @@
  */
 import type { SupervisorRequest } from './port-messages.js';
 
-/** Check a snippet: its header must be the worker's; its body runs against the header env. */
-export interface ReplCheckJob {
-  readonly op: 'repl_check';
-  readonly snippet: string;
-}
-
-/** Run one tactic on a proof state of this worker generation. */
-export interface ReplTacticJob {
-  readonly op: 'repl_tactic';
-  readonly proofState: number;
-  readonly tactic: string;
-}
-
-export type ReplJob = ReplCheckJob | ReplTacticJob;
+/**
+ * `repl_check`: the snippet's header must be the worker's; its body runs against the header env.
+ * `repl_tactic`: one tactic on a proof state of this worker generation.
+ */
+export type ReplJob =
+  | { readonly op: 'repl_check'; readonly snippet: string }
+  | { readonly op: 'repl_tactic'; readonly proofState: number; readonly tactic: string };
 
 /**
  * A repl request as a supervisor receives it (the repl counterpart of `SupervisorRequest`, with

@@ -18,10 +18,8 @@ export type Checked<C> = C extends Check<infer T> ? T : never;
 export class CheckFailure extends Error {
   override readonly name = 'CheckFailure';
   readonly path: (string | number)[] = [];
-  readonly expected: string;
-  constructor(expected: string) {
+  constructor(readonly expected: string) {
     super(`expected ${expected}`);
-    this.expected = expected;
   }
 
   /** `body.summary.total_rows: expected ...`. */
@@ -112,9 +110,7 @@ const object = <S extends Shape>(shape: S): Check<Out<S>> => {
 };
 
 /** The variant of each tag: the tag under its key, then the variant's own shape. */
-type Variants<K extends string, V> = {
-  [T in keyof V]: Out<{ [P in K]: Check<T & string> } & V[T]>;
-}[keyof V];
+type Variants<K extends string, V> = { [T in keyof V]: Out<{ [P in K]: Check<T & string> } & V[T]> }[keyof V];
 
 /** Objects told apart by the string in `key`, each checked by its own shape (the tag first). */
 const tagged = <K extends string, V extends Readonly<Record<string, Shape>>>(

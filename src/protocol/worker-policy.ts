@@ -97,15 +97,13 @@ export function effectivePolicy(
 export type RestartPolicyClass = 'Default' | 'Custom';
 
 /** The pool's defaults, parsed on first use (a first parse compiles the schema: not on import). */
-let defaults: Partial<Record<keyof WorkerPolicy, number>> | null = null;
+let defaults: Readonly<Record<string, number | undefined>> | null = null;
 
 /** Class of a builder's policy, as the original computes it for the session key. */
 export function restartPolicyClass(policy: WorkerPolicy | null | undefined): RestartPolicyClass {
   defaults ??= poolPolicySchema().parse({});
   const known = defaults;
-  const custom = Object.entries(policy ?? {}).some(
-    ([key, value]) => value !== undefined && value !== known[key as keyof WorkerPolicy],
-  );
+  const custom = Object.entries(policy ?? {}).some(([k, v]) => v !== undefined && v !== known[k]);
   return custom ? 'Custom' : 'Default';
 }
 

@@ -1,7 +1,6 @@
 /**
- * What it takes to start and prepare one worker child: the contract between the capability
- * builder (which resolves it) and the pool and supervisor (which run it). Plain data only, so it
- * can be posted to a supervisor thread as is.
+ * What it takes to start and prepare one worker child, as the builders resolve it for the pool and
+ * the supervisor. Plain data only, so it can be posted to a supervisor thread as is.
  */
 import type { LeanImport } from './lean-header.js';
 import type { HostSessionMode, ImportProfile } from './messages.js';
@@ -54,10 +53,7 @@ export interface SessionOpenSpec {
   readonly mode: HostSessionMode;
   readonly imports: readonly string[];
   readonly importProfile: ImportProfile;
-  /**
-   * Deadline of every open of this session (cold, after a restart, or after the child answered
-   * `session_missing`), in place of the command's; absent means `DEFAULT_IMPORT_TIMEOUT_MS`.
-   */
+  /** Deadline of every open of this session, in place of the command's; absent: `DEFAULT_IMPORT_TIMEOUT_MS`. */
   readonly importTimeoutMs?: number | undefined;
 }
 
@@ -74,10 +70,7 @@ export const DEFAULT_HEADER_PROBE = '#check Nat';
 /** Default cap on one repl response, in bytes (64 MiB). */
 export const DEFAULT_REPL_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-/**
- * A leanprover-community `repl` child: each generation imports one header once, and every check
- * runs against that header's env.
- */
+/** A leanprover-community `repl` child: each generation imports one header, and every check runs in its env. */
 export interface ReplChildSpec {
   readonly kind: 'repl';
   /** Canonical import set of the header (the repl part of the pool's session key). */

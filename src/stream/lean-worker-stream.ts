@@ -102,9 +102,8 @@ export class LeanWorkerStream<Row = unknown, Summary = unknown>
     const port = this.#port;
     if (!port)
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this stream were already transferred');
-    if (this.#consumer) {
+    if (this.#consumer)
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'cannot transfer a stream that is being read');
-    }
     if (this.#options.decodeRow) {
       // Its row schema is checked where the rows are read, with the schema, which cannot travel.
       throw makeError(ErrorCode.INVALID_ARGUMENT, 'the rows of this command are checked on this thread', {

@@ -71,13 +71,9 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     });
     port.on('message', (message: RowPortMessage) => this.#onMessage(message));
     // A batch that cannot be read would be rows lost without a word: fail the stream instead.
-    port.on('messageerror', (error: Error) => {
-      this.#fail(
-        makeError(ErrorCode.PROTOCOL, 'a row batch could not be read', {
-          facts: { reason: 'message_unreadable' },
-          cause: error,
-        }),
-      );
+    port.on('messageerror', (cause: Error) => {
+      const facts = { reason: 'message_unreadable' };
+      this.#fail(makeError(ErrorCode.PROTOCOL, 'a row batch could not be read', { facts, cause }));
       this.#wakeUp();
     });
     port.on('close', () => {
@@ -112,9 +108,8 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     if (this.#outcome) return Promise.resolve();
     if (!this.#unpaced) {
       this.#unpaced = true;
-      const unpaid = this.#batches.length - this.#prepaid;
+      this.#owedCredit += this.#batches.length - this.#prepaid;
       this.#prepaid = this.#batches.length;
-      this.#owedCredit += unpaid;
       this.#grantCredit();
     }
     return new Promise((resolve, reject) => {
@@ -211,13 +206,9 @@ export class RowPortConsumer<Row = unknown> implements AsyncIterable<LeanWorkerD
     try {
       if (item.kind === 'diagnostic') this.#options.onDiagnostic?.(item);
       else this.#options.onProgress?.(item);
-    } catch (error) {
-      this.#fail(
-        makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, {
-          facts: { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' },
-          cause: error,
-        }),
-      );
+    } catch (cause) {
+      const facts = { callback: item.kind === 'diagnostic' ? 'onDiagnostic' : 'onProgress' };
+      this.#fail(makeError(ErrorCode.CONSUMER, `${item.kind} callback threw`, { facts, cause }));
       throw this.#localError;
     }
   }

@@ -93,9 +93,8 @@ export function resolveExecutable(
   let denied: string | null = null;
   for (const candidate of executableCandidates(command, env, cwd, windows)) {
     if (!probe.isFile(candidate)) continue;
-    if (windows && BATCH.has(path.win32.extname(candidate).toLowerCase())) {
+    if (windows && BATCH.has(path.win32.extname(candidate).toLowerCase()))
       throw spawnError('EINVAL', candidate, 'a batch file runs only through cmd.exe, and no shell is used:');
-    }
     if (probe.executable(candidate)) return candidate;
     denied = candidate;
   }

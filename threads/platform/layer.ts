@@ -27,7 +27,6 @@ export interface SpawnPlan {
 
 /** What a supervisor thread asks of its platform: spawn guarded, kill a tree, sample a tree's memory, find an executable. */
 export interface ThreadPlatform {
-  readonly mechanisms: PlatformMechanisms;
   /** How to start `argv` (command first) so that it dies with this thread or process. */
   spawnPlan(argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string): SpawnPlan;
   /**
@@ -62,7 +61,6 @@ function posixPlatform(
   setpriv: string | null,
 ): ThreadPlatform {
   return {
-    mechanisms,
     treeOutlivesChild: true,
     spawnPlan: (argv) => {
       const [command, ...args] = argv as [string, ...string[]];
@@ -104,7 +102,6 @@ export function windowsPlatform(
   probe: FileProbe = nodeFileProbe,
 ): ThreadPlatform {
   return {
-    mechanisms,
     treeOutlivesChild: false,
     spawnPlan: (argv, env, cwd) => {
       const [command, ...args] = argv as [string, ...string[]];

@@ -31,8 +31,6 @@ export interface ReplChannelOptions {
   readonly write: (bytes: Uint8Array) => void | Promise<void>;
   /** Cap on one response in bytes; default 64 MiB. */
   readonly maxResponseBytes?: number;
-  /** Clock in milliseconds; default `performance.now`. */
-  readonly now?: () => number;
 }
 
 /** Per-request controls. */
@@ -64,14 +62,6 @@ function aborted(sent: boolean, reason: unknown): WireFailure {
   return wireFailure(ErrorCode.ABORTED, message, { kind: 'repl_aborted', sent }, reason);
 }
 
-/** Why an answer cannot belong to the request it arrived for. */
-interface ReplAnswerMisfit {
-  readonly field: 'env' | 'proofState';
-  readonly got: number;
-  /** The newest id seen before this answer. */
-  readonly newestSeen: number;
-}
-
 /**
  * The newest env and proof state ids a repl process has answered with. The repl numbers what it
  * creates: every command answer names a new env, every tactic answer a new proof state, counting
@@ -84,8 +74,11 @@ class ReplAnswerOrder {
   #env = -1;
   #proofState = -1;
 
-  /** Judge `response` as the answer to `request`, then note its ids; null when it fits. */
-  accept(request: ReplRequest, response: ReplResponse): ReplAnswerMisfit | null {
+  /**
+   * Judge `response` as the answer to `request`, then note its ids: null when it fits, else the
+   * id field that is not newer and the newest id seen before.
+   */
+  accept(request: ReplRequest, response: ReplResponse) {
     if (response.kind === 'error') return null;
     const body = response.body;
     if ('env' in body) {
@@ -108,7 +101,6 @@ class ReplAnswerOrder {
 /** Serial request/response over the repl's blank-line framed JSON. */
 export class ReplChannel {
   readonly #write: ReplChannelOptions['write'];
-  readonly #now: () => number;
   readonly #decoder: ReplResponseDecoder;
   readonly #order = new ReplAnswerOrder();
   #pending: Pending | undefined;
@@ -117,7 +109,6 @@ export class ReplChannel {
 
   constructor(options: ReplChannelOptions) {
     this.#write = options.write;
-    this.#now = options.now ?? (() => performance.now());
     this.#decoder = new ReplResponseDecoder(options.maxResponseBytes ?? DEFAULT_REPL_RESPONSE_BYTES);
   }
 
@@ -159,7 +150,7 @@ export class ReplChannel {
       }
       this.#pending = undefined;
       pending.cleanup();
-      pending.resolve({ response, elapsedMs: this.#now() - pending.startedAt, bytes: decoded.bytes });
+      pending.resolve({ response, elapsedMs: performance.now() - pending.startedAt, bytes: decoded.bytes });
     }
     if (error) this.fail(error);
   }
@@ -217,7 +208,7 @@ export class ReplChannel {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.#pending = { request, startedAt: this.#now(), resolve, reject, cleanup };
+      this.#pending = { request, startedAt: performance.now(), resolve, reject, cleanup };
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined && timeoutMs > 0) {
         timer = setTimeout(() => {

@@ -78,7 +78,7 @@ export class ReplResponseDecoder {
 
   /** Bytes held for a response that has not ended yet (leading blank lines excluded). */
   get bufferedBytes(): number {
-    return this.#hasContent || this.#lineHasContent ? this.#bytes : 0;
+    return this.midResponse ? this.#bytes : 0;
   }
 
   /** True when part of a response has arrived without its terminating blank line. */
@@ -114,9 +114,8 @@ export class ReplResponseDecoder {
       this.#parts.push(buf.subarray(lineStart, segmentEnd));
       this.#bytes += segmentEnd - lineStart;
       lineStart = segmentEnd;
-      if (this.midResponse && this.#bytes > this.maxResponseBytes) {
+      if (this.midResponse && this.#bytes > this.maxResponseBytes)
         return { responses, error: this.#fail(this.#tooLarge()) };
-      }
       if (nl === -1) break;
       // A line ended.
       if (this.#lineHasContent) {

@@ -80,9 +80,8 @@ export class ReplSession extends ReplChannel {
   ): Promise<ReplHeaderState> {
     const open = this.#header;
     if (open !== undefined) {
-      if (open.key !== split.sessionKey) {
+      if (open.key !== split.sessionKey)
         throw keyMismatch(open.key, split.sessionKey, 'this repl session holds another import header');
-      }
       return { sessionKey: open.key, env: open.env, elapsedMs: 0, reused: true };
     }
     if (this.#opening !== undefined) {
