@@ -13,8 +13,11 @@
  * 40 and at over 10,000 distinct keys, and at the latter the admission decision's own cost
  * (planning and picking the next waiter, read from a profiled run).
  *
- *   node dist/bench/imports.js [--sim] [--quick | --smoke] [--requests N] [--only-trace I] [--frontier]
- *       [--out DIR]
+ *   node dist/bench/imports.js [--sim [--seeds 7,11,13]] [--quick | --smoke] [--requests N]
+ *       [--only-trace I] [--frontier] [--out DIR]
+ *
+ * `--sim --seeds A,B,...` prints only the 8-caller stub replay, on the Zipf s=1 and planner traces
+ * drawn with each seed (the default tables use seed 7).
  *
  * `--frontier` adds to the real replay the settings the stub replay puts between fewest imports
  * and shortest waits (8 bypasses; 2 evicting starts, with and without 4 bypasses).
@@ -95,14 +98,16 @@ function numberArg(argv: readonly string[], name: string): number | null {
   return at >= 0 && argv[at + 1] ? Number(argv[at + 1]) : null;
 }
 
-async function traces(requests: number, keys: number) {
-  const planner = await plannerTrace(400, requests, 1, 7);
+/** The seeded traces; a seed other than the default 7 is named in each trace's name. */
+async function traces(requests: number, keys: number, seed = 7) {
+  const planner = await plannerTrace(400, requests, 1, seed);
+  const tag = seed === 7 ? '' : ` (seed ${seed})`;
   return [
-    { name: 'Zipf s=0.8', trace: zipfTrace(requests, keys, 0.8, 7), planner: false },
-    { name: 'Zipf s=1.0', trace: zipfTrace(requests, keys, 1, 7), planner: false },
-    { name: 'Zipf s=1.2', trace: zipfTrace(requests, keys, 1.2, 7), planner: false },
-    { name: 'bursty', trace: burstyTrace(requests, keys, 1, 8, 7), planner: false },
-    { name: `planner (${planner.batches} batches)`, trace: planner.trace, planner: true },
+    { name: `Zipf s=0.8${tag}`, trace: zipfTrace(requests, keys, 0.8, seed), planner: false },
+    { name: `Zipf s=1.0${tag}`, trace: zipfTrace(requests, keys, 1, seed), planner: false },
+    { name: `Zipf s=1.2${tag}`, trace: zipfTrace(requests, keys, 1.2, seed), planner: false },
+    { name: `bursty${tag}`, trace: burstyTrace(requests, keys, 1, 8, seed), planner: false },
+    { name: `planner (${planner.batches} batches)${tag}`, trace: planner.trace, planner: true },
   ];
 }
 
@@ -331,7 +336,23 @@ async function simulate(trace: readonly number[], options: Record<string, unknow
   return { imports: starts(), usPerRequest, cpuUsPerRequest, usPerHit, usPerMiss };
 }
 
-async function simMode(report: BenchReport, requests: number, onlyTrace: number | null) {
+async function simMode(
+  report: BenchReport,
+  requests: number,
+  onlyTrace: number | null,
+  seeds: number[] | null,
+) {
+  if (seeds !== null) {
+    report.header('imports against the Belady bound, 8 callers on stub workers', `seeds ${seeds.join(', ')}`);
+    const concurrent = await concurrentOnStubs(report, seeds);
+    await report.finish({
+      workload: { requests: REAL_REQUESTS, slots: SLOTS, callers: CALLERS, seeds },
+      memoryMeasure: 'unavailable (stub workers report a fixed size)',
+      results: { concurrent },
+      caveats: [CONCURRENT_CAVEAT, 'load is the 1-minute load average when the row finished.'],
+    });
+    return;
+  }
   report.header(
     'imports against the Belady bound, admission code on stub workers',
     `${requests.toLocaleString('en-US')} requests per trace, one caller, maxWorkers ${SLOTS} (= Belady's warm slots), no processes`,
@@ -408,7 +429,7 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
   }
   report.table(rows);
   report.print();
-  const concurrent = onlyTrace === null ? await concurrentOnStubs(report) : [];
+  const concurrent = onlyTrace === null ? await concurrentOnStubs(report, [7]) : [];
   await report.finish({
     workload: { requests, slots: SLOTS, callers: 1 },
     memoryMeasure: 'unavailable (stub workers report a fixed 1 GiB)',
@@ -420,7 +441,7 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
       `The decision figure: one more cost run of the last trace under V8's sampling profiler (every ${PROFILE_INTERVAL_US} us) gives the share of sampled time with planFor or nextToServe (planning an acquire, picking the next waiter) on the stack; that share of the unprofiled run's CPU us/request is the decision's cost per request. It is sampled, not timed call by call, and the profiler's own cost may not fall evenly on every function.`,
       'load is the 1-minute load average when the row finished.',
       'With one caller nothing is reordered, so the pool can do no better than Belady here.',
-      `The second table replays the real replay's traces (${REAL_REQUESTS} requests, 20 keys) with ${CALLERS} callers at once on stub workers whose open is a ${STUB_OPEN_MS} ms timer (no CPU), each lease held one 1 ms timer, maxWorkers ${MAX_WORKERS}, a budget for ${SLOTS} workers, on a virtual clock (time jumps to the next timer once every promise has settled): scheduling without process start-up noise or the machine's load, the same figures on every run. Waits and seconds are virtual.`,
+      `The second table: ${CONCURRENT_CAVEAT}`,
     ],
   });
 }
@@ -428,12 +449,19 @@ async function simMode(report: BenchReport, requests: number, onlyTrace: number 
 /** The real replay's request count and stub open time of the concurrent stub replay. */
 const REAL_REQUESTS = 300;
 const STUB_OPEN_MS = 30;
+const CONCURRENT_CAVEAT = `the real replay's traces (${REAL_REQUESTS} requests, 20 keys) replayed with ${CALLERS} callers at once on stub workers whose open is a ${STUB_OPEN_MS} ms timer (no CPU), each lease held one 1 ms timer, maxWorkers ${MAX_WORKERS}, a budget for ${SLOTS} workers, on a virtual clock (time jumps to the next timer once every promise has settled): scheduling without process start-up noise or the machine's load, the same figures on every run. Waits and seconds are virtual.`;
 
-/** The real replay's shape (8 callers, a budget for 3 workers) on stub workers, per policy. */
-async function concurrentOnStubs(report: BenchReport) {
+/**
+ * The real replay's shape (8 callers, a budget for 3 workers) on stub workers, per policy, on the
+ * Zipf s=1 and planner traces drawn with each of `seeds`.
+ */
+async function concurrentOnStubs(report: BenchReport, seeds: readonly number[]) {
   const shape = { callers: CALLERS, maxWorkers: MAX_WORKERS, slots: SLOTS, openMs: STUB_OPEN_MS };
-  const all = await traces(REAL_REQUESTS, 20);
-  const chosen = [all[1], all[4]].filter((t) => t !== undefined);
+  const chosen = [];
+  for (const seed of seeds) {
+    const all = await traces(REAL_REQUESTS, 20, seed);
+    chosen.push(...[all[1], all[4]].filter((t) => t !== undefined));
+  }
   const rows: string[][] = [['trace', 'policy', 'imports', 'Belady', 'ratio', 'p99 wait ms', 's', 'load']];
   const out: Record<string, unknown>[] = [];
   for (const t of chosen) {
@@ -470,7 +498,15 @@ async function main(): Promise<void> {
   const requests =
     numberArg(args.argv, 'requests') ??
     (sim ? (args.smoke ? 2_000 : 100_000) : args.smoke ? 24 : args.quick ? 80 : 300);
-  if (sim) await simMode(report, requests, numberArg(args.argv, 'only-trace'));
+  const seedsAt = args.argv.indexOf('--seeds');
+  const seeds =
+    seedsAt >= 0
+      ? String(args.argv[seedsAt + 1] ?? '')
+          .split(',')
+          .map(Number)
+      : null;
+  if (seeds?.some((s) => !Number.isInteger(s))) throw new Error('--seeds takes integers: --seeds 7,11,13');
+  if (sim) await simMode(report, requests, numberArg(args.argv, 'only-trace'), seeds);
   else {
     const frontier = args.argv.includes('--frontier');
     await realMode(report, requests, args.smoke ? 6 : 20, numberArg(args.argv, 'only-trace'), frontier);
