@@ -506,6 +506,7 @@ async function main(): Promise<void> {
           .map(Number)
       : null;
   if (seeds?.some((s) => !Number.isInteger(s))) throw new Error('--seeds takes integers: --seeds 7,11,13');
+  if (seeds && !sim) throw new Error('--seeds applies to the stub replay: --sim --seeds 7,11,13');
   if (sim) await simMode(report, requests, numberArg(args.argv, 'only-trace'), seeds);
   else {
     const frontier = args.argv.includes('--frontier');
